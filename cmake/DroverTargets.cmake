@@ -1,0 +1,26 @@
+# Helpers so each folder's CMakeLists stays a short list of sources and edges.
+
+# drover_add_library(name SOURCES... DEPS...) : a static library rooted at the repo.
+function(drover_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE drover_warnings)
+endfunction()
+
+# drover_add_executable(name SOURCES... DEPS...) : a thin main linked to its library.
+function(drover_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} drover_warnings)
+endfunction()
+
+# drover_add_test(name LABEL unit|integration|e2e SOURCES... DEPS...) : one GoogleTest binary.
+function(drover_add_test name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main drover_warnings)
+  target_compile_definitions(${name} PRIVATE
+    DROVER_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DROVER_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30)
+endfunction()

@@ -1,0 +1,270 @@
+#include "core/envelope/envelope.hpp"
+
+#include <msgpack.hpp>
+
+#include "core/util/clock.hpp"
+#include "core/util/ids.hpp"
+
+namespace drover::envelope {
+namespace {
+
+using Packer = msgpack::packer<msgpack::sbuffer>;
+
+// Limits applied while unpacking untrusted bytes, so a few bytes claiming a huge
+// array or a deep nesting cannot make the decoder allocate or recurse without bound.
+const msgpack::unpack_limit kLimits(/*array=*/100000, /*map=*/100000, /*str=*/kMaxEncodedSize,
+                                    /*bin=*/kMaxEncodedSize, /*ext=*/0, /*depth=*/32);
+
+void packJson(Packer& pk, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: pk.pack_nil(); break;
+    case Json::value_t::boolean: pk.pack(value.get<bool>()); break;
+    case Json::value_t::number_integer: pk.pack(value.get<std::int64_t>()); break;
+    case Json::value_t::number_unsigned: pk.pack(value.get<std::uint64_t>()); break;
+    case Json::value_t::number_float: pk.pack(value.get<double>()); break;
+    case Json::value_t::string: pk.pack(value.get_ref<const std::string&>()); break;
+    case Json::value_t::array:
+      pk.pack_array(static_cast<std::uint32_t>(value.size()));
+      for (const auto& item : value) packJson(pk, item);
+      break;
+    case Json::value_t::object:
+      pk.pack_map(static_cast<std::uint32_t>(value.size()));
+      for (const auto& [key, item] : value.items()) {
+        pk.pack(key);
+        packJson(pk, item);
+      }
+      break;
+    default: throw std::invalid_argument("value of JSON type '" + std::string(value.type_name()) +
+                                         "' cannot be sent on the bus");
+  }
+}
+
+Json toJson(const msgpack::object& obj, const std::string& where) {
+  switch (obj.type) {
+    case msgpack::type::NIL: return nullptr;
+    case msgpack::type::BOOLEAN: return obj.via.boolean;
+    case msgpack::type::POSITIVE_INTEGER: return obj.via.u64;
+    case msgpack::type::NEGATIVE_INTEGER: return obj.via.i64;
+    case msgpack::type::FLOAT32:
+    case msgpack::type::FLOAT64: return obj.via.f64;
+    case msgpack::type::STR: return std::string(obj.via.str.ptr, obj.via.str.size);
+    case msgpack::type::ARRAY: {
+      Json out = Json::array();
+      for (std::uint32_t i = 0; i < obj.via.array.size; ++i) {
+        out.push_back(toJson(obj.via.array.ptr[i], where));
+      }
+      return out;
+    }
+    case msgpack::type::MAP: {
+      Json out = Json::object();
+      for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
+        const auto& kv = obj.via.map.ptr[i];
+        if (kv.key.type != msgpack::type::STR) {
+          throw DecodeError("field '" + where + "' has a map key that is not a string");
+        }
+        out[std::string(kv.key.via.str.ptr, kv.key.via.str.size)] = toJson(kv.val, where);
+      }
+      return out;
+    }
+    default: throw DecodeError("field '" + where + "' holds binary or extension data");
+  }
+}
+
+std::string asString(const msgpack::object& obj, const char* field) {
+  if (obj.type == msgpack::type::STR) return std::string(obj.via.str.ptr, obj.via.str.size);
+  if (obj.type == msgpack::type::BIN) return std::string(obj.via.bin.ptr, obj.via.bin.size);
+  throw DecodeError(std::string("field '") + field + "' must be a string");
+}
+
+std::int64_t asInt(const msgpack::object& obj, const char* field) {
+  if (obj.type == msgpack::type::POSITIVE_INTEGER) {
+    if (obj.via.u64 > static_cast<std::uint64_t>(INT64_MAX)) {
+      throw DecodeError(std::string("field '") + field + "' is out of range");
+    }
+    return static_cast<std::int64_t>(obj.via.u64);
+  }
+  if (obj.type == msgpack::type::NEGATIVE_INTEGER) return obj.via.i64;
+  throw DecodeError(std::string("field '") + field + "' must be an integer");
+}
+
+MessageType parseType(const std::string& text) {
+  if (text == "request") return MessageType::Request;
+  if (text == "reply") return MessageType::Reply;
+  if (text == "registration") return MessageType::Registration;
+  throw DecodeError("field 'type' has unknown value '" + text + "'");
+}
+
+Status parseStatus(const msgpack::object& obj) {
+  if (obj.type != msgpack::type::MAP) throw DecodeError("field 'status' must be a map");
+  Status status;
+  for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
+    const auto& kv = obj.via.map.ptr[i];
+    std::string key = asString(kv.key, "status");
+    if (key == "code") {
+      auto code = asInt(kv.val, "status.code");
+      if (code < 0 || code > static_cast<int>(StatusCode::Busy)) {
+        throw DecodeError("field 'status.code' has unknown value " + std::to_string(code));
+      }
+      status.code = static_cast<StatusCode>(code);
+    } else if (key == "message") {
+      status.message = asString(kv.val, "status.message");
+    }
+  }
+  return status;
+}
+
+// Field presence bits, to name the first required field that is missing.
+enum Seen : unsigned { kV = 1, kId = 2, kType = 4, kSender = 8, kCollective = 16, kTime = 32,
+                       kAgent = 64, kAction = 128 };
+
+void requireFields(unsigned seen, const Envelope& env) {
+  static const std::pair<unsigned, const char*> kAlways[] = {
+      {kId, "id"}, {kType, "type"}, {kSender, "sender"}, {kCollective, "collective"},
+      {kTime, "time"}};
+  for (const auto& [bit, name] : kAlways) {
+    if (!(seen & bit)) throw DecodeError(std::string("missing field '") + name + "'");
+  }
+  if (env.type != MessageType::Registration) {
+    if (!(seen & kAgent)) throw DecodeError("missing field 'agent'");
+    if (!(seen & kAction)) throw DecodeError("missing field 'action'");
+  }
+  if (env.type == MessageType::Reply && env.requestId.empty()) {
+    throw DecodeError("missing field 'request_id' on a reply");
+  }
+}
+
+void applyField(Envelope& env, unsigned& seen, const std::string& key, const msgpack::object& val) {
+  if (key == "v") { env.v = static_cast<int>(asInt(val, "v")); seen |= kV; }
+  else if (key == "id") { env.id = asString(val, "id"); seen |= kId; }
+  else if (key == "type") { env.type = parseType(asString(val, "type")); seen |= kType; }
+  else if (key == "sender") { env.sender = asString(val, "sender"); seen |= kSender; }
+  else if (key == "collective") { env.collective = asString(val, "collective"); seen |= kCollective; }
+  else if (key == "agent") { env.agent = asString(val, "agent"); seen |= kAgent; }
+  else if (key == "action") { env.action = asString(val, "action"); seen |= kAction; }
+  else if (key == "args") {
+    env.args = toJson(val, "args");
+    if (!env.args.is_object()) throw DecodeError("field 'args' must be a map");
+  }
+  else if (key == "filter") env.filter = asString(val, "filter");
+  else if (key == "ttl") {
+    auto ttl = asInt(val, "ttl");
+    if (ttl < 0 || ttl > 86400 * 7) throw DecodeError("field 'ttl' is out of range");
+    env.ttl = static_cast<std::uint32_t>(ttl);
+  }
+  else if (key == "time") { env.time = asInt(val, "time"); seen |= kTime; }
+  else if (key == "reply_to") env.replyTo = asString(val, "reply_to");
+  else if (key == "request_id") env.requestId = asString(val, "request_id");
+  else if (key == "status") env.status = parseStatus(val);
+  else if (key == "data") env.data = toJson(val, "data");
+  else if (key == "sig") env.sig = asString(val, "sig");
+  // Anything else belongs to a later minor revision: ignored on purpose.
+}
+
+void packString(Packer& pk, const char* key, const std::string& value) {
+  pk.pack(key);
+  pk.pack(value);
+}
+
+std::string encodeFields(const Envelope& env, bool withSig) {
+  msgpack::sbuffer buffer;
+  Packer pk(buffer);
+  std::uint32_t count = 15 + (withSig ? 1 : 0);
+  pk.pack_map(count);
+  pk.pack("v"); pk.pack(env.v);
+  packString(pk, "id", env.id);
+  packString(pk, "type", std::string(toString(env.type)));
+  packString(pk, "sender", env.sender);
+  packString(pk, "collective", env.collective);
+  packString(pk, "agent", env.agent);
+  packString(pk, "action", env.action);
+  pk.pack("args"); packJson(pk, env.args);
+  packString(pk, "filter", env.filter);
+  pk.pack("ttl"); pk.pack(env.ttl);
+  pk.pack("time"); pk.pack(env.time);
+  packString(pk, "reply_to", env.replyTo);
+  packString(pk, "request_id", env.requestId);
+  pk.pack("status");
+  pk.pack_map(2);
+  pk.pack("code"); pk.pack(static_cast<int>(env.status.code));
+  packString(pk, "message", env.status.message);
+  pk.pack("data"); packJson(pk, env.data);
+  if (withSig) {
+    pk.pack("sig");
+    pk.pack_bin(static_cast<std::uint32_t>(env.sig.size()));
+    pk.pack_bin_body(env.sig.data(), static_cast<std::uint32_t>(env.sig.size()));
+  }
+  return std::string(buffer.data(), buffer.size());
+}
+
+}  // namespace
+
+std::string_view toString(MessageType type) {
+  switch (type) {
+    case MessageType::Request: return "request";
+    case MessageType::Reply: return "reply";
+    case MessageType::Registration: return "registration";
+  }
+  return "unknown";
+}
+
+std::string encode(const Envelope& env) { return encodeFields(env, true); }
+
+std::string signingBytes(const Envelope& env) { return encodeFields(env, false); }
+
+Envelope decode(std::string_view bytes) {
+  if (bytes.empty()) throw DecodeError("empty message");
+  if (bytes.size() > kMaxEncodedSize) {
+    throw DecodeError("message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                      std::to_string(kMaxEncodedSize));
+  }
+  msgpack::object_handle handle;
+  std::size_t offset = 0;
+  try {
+    msgpack::unpack(handle, bytes.data(), bytes.size(), offset, nullptr, nullptr, kLimits);
+  } catch (const msgpack::insufficient_bytes&) {
+    throw DecodeError("truncated message (" + std::to_string(bytes.size()) + " bytes)");
+  } catch (const msgpack::parse_error& e) {
+    throw DecodeError(std::string("not msgpack: ") + e.what());
+  } catch (const msgpack::unpack_error& e) {
+    throw DecodeError(std::string("message exceeds decoder limits: ") + e.what());
+  }
+  if (offset != bytes.size()) {
+    throw DecodeError("trailing bytes after the envelope (" + std::to_string(bytes.size() - offset) +
+                      " extra)");
+  }
+  const msgpack::object& root = handle.get();
+  if (root.type != msgpack::type::MAP) throw DecodeError("envelope is not a msgpack map");
+
+  Envelope env;
+  unsigned seen = 0;
+  for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
+    const auto& kv = root.via.map.ptr[i];
+    applyField(env, seen, asString(kv.key, "<key>"), kv.val);
+  }
+  if (!(seen & kV)) throw DecodeError("missing field 'v'");
+  if (env.v != kVersion) {
+    throw VersionError("unsupported envelope version " + std::to_string(env.v) +
+                           " (this build speaks version " + std::to_string(kVersion) + ")",
+                       env);
+  }
+  requireFields(seen, env);
+  return env;
+}
+
+Envelope makeReply(const Envelope& request, const std::string& sender, Status status, Json data) {
+  Envelope reply;
+  reply.id = util::randomId();
+  reply.time = util::nowMs();
+  reply.type = MessageType::Reply;
+  reply.sender = sender;
+  reply.collective = request.collective;
+  reply.agent = request.agent;
+  reply.action = request.action;
+  reply.requestId = request.id;
+  reply.ttl = request.ttl;
+  reply.status = std::move(status);
+  reply.data = std::move(data);
+  return reply;
+}
+
+}  // namespace drover::envelope
