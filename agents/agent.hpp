@@ -50,6 +50,10 @@ class Agent {
   const ddl::Ddl& ddl() const { return ddl_; }
   const std::string& name() const { return ddl_.metadata.name; }
 
+  /// True for agents whose actions only read memory (rpcutil): the node answers
+  /// them on its bus thread, so discovery still works while workers are busy.
+  virtual bool runsInline() const { return false; }
+
   /// Runs one action. Never throws: errors become a reply status (ActionError keeps
   /// its code, anything else is UnknownError) naming agent and action.
   Reply handle(const Request& request) noexcept;

@@ -1,0 +1,17 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agents/agent.hpp"
+#include "core/ddl/repository.hpp"
+
+namespace drover::agents {
+
+/// Makes every built-in agent whose DDL is in `ddls`: the one list of built-ins.
+/// Throws std::runtime_error naming the agent when its DDL is missing or lists an
+/// action the class lacks (a node must not advertise what it cannot do).
+std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls,
+                                                      const NodeInfo& node);
+
+}  // namespace drover::agents

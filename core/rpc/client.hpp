@@ -1,0 +1,102 @@
+#pragma once
+// RpcClient: publishes requests and collects replies, for the CLI and the provisioner.
+//
+// How a call ends (DESIGN.md, "Discovery and RPC"): with a known node set (direct
+// addressing, a node list, or a discovery just made) it ends the moment the last
+// expected node answers, or at the timeout naming the silent ones; a broadcast with
+// no known set ends after `quiet` of silence following the last reply (or the send),
+// never after a fixed wait.
+//
+// Thread ownership: a Client and its Connection belong to the thread that made it.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "core/bus/connection.hpp"
+#include "core/envelope/envelope.hpp"
+#include "core/util/json.hpp"
+
+namespace drover::rpc {
+
+struct NodeReply {
+  std::string sender;
+  envelope::Status status;
+  Json data;
+  std::chrono::microseconds latency{0};  // from publishing to arrival
+};
+
+struct CallSpec {
+  std::string agent;
+  std::string action;
+  Json args = Json::object();
+  std::string filter;                                  // filter expression; empty: all
+  std::optional<std::vector<std::string>> nodes;       // known set: addressed directly
+  std::uint32_t ttl = 60;                              // seconds
+  std::chrono::milliseconds timeout{10000};            // longest wait for a known set
+  std::chrono::milliseconds quiet{150};                // broadcast: silence that ends it
+};
+
+struct CallResult {
+  std::string requestId;
+  std::vector<NodeReply> replies;       // in arrival order, one per node
+  std::vector<std::string> expected;    // the known set; empty for a broadcast
+  std::vector<std::string> noReply;     // expected nodes that stayed silent, sorted
+  std::size_t duplicates = 0;           // repeated replies from one node, dropped
+  std::chrono::microseconds elapsed{0}; // from publishing to the end of collection
+  std::chrono::microseconds lastReply{0};
+
+  std::size_t okCount() const;
+  std::size_t failedCount() const;
+  /// Appends another batch's outcome (same request shape, other nodes).
+  void merge(CallResult other);
+};
+
+/// Called for each reply as it arrives: the reply, replies so far, expected (0 if unknown).
+using Progress = std::function<void(const NodeReply&, std::size_t, std::size_t)>;
+
+class Client {
+ public:
+  /// Connects to the broker and waits until the reply path is live.
+  /// Throws std::runtime_error naming the endpoint if the broker does not answer
+  /// within `connectTimeout`.
+  Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
+         std::string collective,
+         std::chrono::milliseconds connectTimeout = std::chrono::milliseconds(5000));
+
+  /// One request and its replies. Never throws for silent or failing nodes: they
+  /// are in the result. Throws std::runtime_error if the request cannot be queued.
+  CallResult call(const CallSpec& spec, const Progress& progress = {});
+
+  /// Finds the nodes matching `filter` that host `agent` (rpcutil ping, broadcast).
+  std::vector<std::string> discover(const std::string& filter, const std::string& agent,
+                                    std::chrono::milliseconds quiet,
+                                    std::chrono::milliseconds timeout);
+
+  /// Sends `spec` to its known nodes `batchSize` at a time, sleeping between batches.
+  CallResult callInBatches(const CallSpec& spec, std::size_t batchSize,
+                           std::chrono::milliseconds sleep, const Progress& progress = {});
+
+  const std::string& sender() const { return sender_; }
+  const std::string& collective() const { return collective_; }
+
+ private:
+  envelope::Envelope makeRequest(const CallSpec& spec) const;
+  void publish(const CallSpec& spec, const envelope::Envelope& request);
+  void collect(const CallSpec& spec, CallResult& result, const Progress& progress);
+
+  std::string sender_;
+  std::string collective_;
+  std::string replyTopic_;
+  bus::Connection connection_;
+};
+
+/// Parses `--limit` ("10" or "20%") against `available` nodes; throws
+/// std::invalid_argument naming the value when it is malformed or zero.
+std::size_t parseLimit(const std::string& text, std::size_t available);
+
+}  // namespace drover::rpc

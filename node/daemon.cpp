@@ -1,0 +1,284 @@
+#include "node/daemon.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/ranges.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "agents/builtin.hpp"
+#include "core/bus/topics.hpp"
+#include "core/ddl/repository.hpp"
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/files.hpp"
+#include "node/external_agent.hpp"
+
+namespace drover::node {
+namespace {
+
+using envelope::Envelope;
+using namespace std::chrono_literals;
+
+constexpr auto kFactsCheckInterval = 5s;   // how often fact and class files are re-read
+constexpr auto kReadyTimeout = 2s;         // per attempt to reach the broker at start
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("drover.node.daemon");
+  return instance;
+}
+
+// Blocks the daemon's signals in this thread before any other thread exists, so
+// every thread inherits the mask and only the poll loop sees them, via signalfd.
+int makeSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
+  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    throw Daemon::StartupError("cannot block signals");
+  }
+  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw Daemon::StartupError(std::string("signalfd: ") + std::strerror(errno));
+  return fd;
+}
+
+NodeIdentity identityFrom(const config::NodeConfig& config) {
+  NodeIdentity id;
+  id.identity = config.identity;
+  id.mainCollective = config.mainCollective;
+  id.collectives = config.collectives;
+  id.maxTtl = static_cast<std::uint32_t>(config.maxTtl);
+  return id;
+}
+
+facts::FactSet makeFacts(const config::NodeConfig& config) {
+  try {
+    return facts::FactSet(config.factsFile, config.classesFile);
+  } catch (const std::exception& e) {
+    throw Daemon::StartupError(e.what());
+  }
+}
+
+// Replies go only to reply topics of the request's collective: a caller must not be
+// able to make every node publish onto a broadcast or node topic.
+bool validReplyTopic(const Envelope& request) {
+  std::string prefix = bus::replyTopic(request.collective, "");
+  return request.replyTo.size() > prefix.size() &&
+         request.replyTo.compare(0, prefix.size(), prefix) == 0 &&
+         bus::validTopicPart(request.replyTo);
+}
+
+}  // namespace
+
+Daemon::Daemon(const config::NodeConfig& config)
+    : config_(config),
+      signalFd_(makeSignalFd()),
+      facts_(makeFacts(config)),
+      core_(identityFrom(config)),
+      context_(1),
+      pool_(static_cast<std::size_t>(config.workers), static_cast<std::size_t>(config.queueLimit)) {
+  core_.setFacts(facts_.snapshot());
+  core_.setClasses(facts_.classes());
+  loadAgents();
+}
+
+Daemon::~Daemon() {
+  pool_.stop();
+  if (signalFd_ >= 0) ::close(signalFd_);
+}
+
+void Daemon::loadAgents() {
+  ddl::Repository ddls(config_.ddlDirs);
+  for (const auto& [file, error] : ddls.errors()) {
+    logger()->error("skipping DDL {}: {}", file, error);
+  }
+  try {
+    for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
+  } catch (const std::exception& e) {
+    throw StartupError(e.what());
+  }
+  std::vector<std::filesystem::path> dirs(config_.agentsDirs.begin(), config_.agentsDirs.end());
+  auto external = loadExternalAgents(dirs);
+  for (const auto& [file, reason] : external.errors) {
+    logger()->error("skipping external agent {}: {}", file, reason);
+  }
+  for (auto& agent : external.agents) {
+    std::string name = agent->name();
+    try {
+      core_.addAgent(std::move(agent));
+    } catch (const std::exception& e) {
+      logger()->error("skipping external agent {}: {}", name, e.what());
+    }
+  }
+}
+
+void Daemon::subscribeAll() {
+  for (const auto& topic : core_.topics()) connection_->subscribe(topic);
+}
+
+int Daemon::run() {
+  auto started = util::SteadyClock::now();
+  bus::ConnectionOptions options;
+  options.monitorReconnects = true;
+  connection_ = std::make_unique<bus::Connection>(
+      context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, options);
+  subscribeAll();
+  while (!connection_->waitReady(kReadyTimeout)) {
+    logger()->warn("node={} broker {} not answering yet; still trying", config_.identity,
+                   config_.brokerSubscribe);
+    if (!handleSignals()) return 0;
+  }
+  announce("start");
+  writePidFile();
+  logger()->info("node={} ready in {} ms: collectives={} agents={}", config_.identity,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() -
+                                                                       started).count(),
+                 fmt::join(config_.collectives, ","), fmt::join(core_.agentNames(), ","));
+
+  auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
+  auto registrationEvery = std::chrono::seconds(config_.registrationInterval);
+  auto nextRegistration = util::SteadyClock::now() + registrationEvery;
+  zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},
+                             {nullptr, signalFd_, ZMQ_POLLIN, 0}};
+  for (;;) {
+    while (auto message = connection_->tryReceive()) handleMessage(*message);
+    zmq::poll(items, 3, 1000ms);
+    if (items[1].revents & ZMQ_POLLIN) {
+      for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
+    }
+    if ((items[2].revents & ZMQ_POLLIN) && !handleSignals()) break;
+    auto now = util::SteadyClock::now();
+    if (connection_->takeReconnected()) announce("reconnect");
+    if (now >= nextFactsCheck) {
+      refreshFacts();
+      nextFactsCheck = now + kFactsCheckInterval;
+    }
+    if (registrationEvery.count() > 0 && now >= nextRegistration) {
+      announce("heartbeat");
+      nextRegistration = now + registrationEvery;
+    }
+  }
+  logger()->info("node={} stopping: letting {} queued request(s) finish", config_.identity,
+                 pool_.queued());
+  pool_.stop();
+  for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
+  connection_.reset();  // lingers up to 1 s to flush the last replies
+  if (!config_.pidFile.empty()) std::filesystem::remove(config_.pidFile);
+  return 0;
+}
+
+void Daemon::handleMessage(const bus::Message& message) {
+  if (message.topic.empty()) return;  // malformed frame, already dropped
+  Envelope request;
+  try {
+    request = envelope::decode(message.body);
+  } catch (const envelope::VersionError& e) {
+    // Answer so the caller learns why, never guess at the fields.
+    const Envelope& partial = e.partial();
+    logger()->warn("node={} request={} from={}: {}", config_.identity, partial.id, partial.sender,
+                   e.what());
+    if (!partial.replyTo.empty() && !partial.id.empty()) {
+      Envelope stub = partial;
+      stub.v = envelope::kVersion;
+      sendReply(stub, envelope::makeReply(stub, config_.identity,
+                                          {envelope::StatusCode::Refused, e.what()}));
+    }
+    return;
+  } catch (const envelope::DecodeError& e) {
+    logger()->warn("node={} dropped malformed message on {}: {}", config_.identity, message.topic,
+                   e.what());
+    return;
+  }
+  bool direct = message.topic == bus::nodeTopic(request.collective, config_.identity);
+  Decision decision = core_.inspect(request, direct);
+  switch (decision.kind) {
+    case Decision::Kind::Ignore:
+      logger()->debug("node={} request={} ignored: {}", config_.identity, request.id,
+                      decision.reason);
+      return;
+    case Decision::Kind::Reply:
+      logger()->info("node={} request={} from={} agent={} action={} refused: {}",
+                     config_.identity, request.id, request.sender, request.agent, request.action,
+                     decision.reason);
+      sendReply(request, std::move(decision.reply));
+      return;
+    case Decision::Kind::Run: dispatch(std::move(decision), std::move(request)); return;
+  }
+}
+
+void Daemon::dispatch(Decision decision, Envelope request) {
+  if (decision.agent->runsInline()) {
+    Envelope reply = core_.execute(decision, request);
+    sendReply(request, std::move(reply));
+    return;
+  }
+  auto job = [this, decision = std::move(decision), request]() mutable {
+    Envelope reply = core_.execute(decision, request);
+    if (!validReplyTopic(request)) return;
+    core_.countReply();
+    outbox_.push(request.replyTo, envelope::encode(reply));
+  };
+  if (!pool_.trySubmit(std::move(job))) {
+    core_.countBusy();
+    logger()->warn("node={} request={} agent={}: work queue full ({} queued)", config_.identity,
+                   request.id, request.agent, pool_.queued());
+    sendReply(request, envelope::makeReply(request, config_.identity,
+                                           {envelope::StatusCode::Busy,
+                                            "node " + config_.identity + " is busy: queue full"}));
+  }
+}
+
+void Daemon::sendReply(const Envelope& request, Envelope reply) {
+  if (!validReplyTopic(request)) {
+    logger()->warn("node={} request={} from={}: refusing to reply on topic '{}'", config_.identity,
+                   request.id, request.sender, request.replyTo);
+    return;
+  }
+  core_.countReply();
+  connection_->publish(request.replyTo, envelope::encode(reply));
+}
+
+void Daemon::announce(const char* reason) {
+  for (const auto& collective : config_.collectives) {
+    connection_->publish(bus::registrationTopic(collective),
+                         envelope::encode(core_.registration(collective)));
+  }
+  logger()->debug("node={} registration sent ({})", config_.identity, reason);
+}
+
+void Daemon::refreshFacts() {
+  try {
+    if (!facts_.reload()) return;
+  } catch (const std::exception& e) {
+    logger()->error("node={} keeping previous facts: {}", config_.identity, e.what());
+    return;
+  }
+  bool changed = core_.setFacts(facts_.snapshot());
+  changed = core_.setClasses(facts_.classes()) || changed;
+  if (changed) announce("facts changed");
+}
+
+bool Daemon::handleSignals() {
+  signalfd_siginfo info;
+  bool keepRunning = true;
+  while (::read(signalFd_, &info, sizeof(info)) == sizeof(info)) {
+    if (info.ssi_signo == SIGHUP) {
+      logger()->info("node={} SIGHUP: re-reading facts and classes", config_.identity);
+      refreshFacts();
+    } else {
+      logger()->info("node={} received {}", config_.identity, strsignal(static_cast<int>(info.ssi_signo)));
+      keepRunning = false;
+    }
+  }
+  return keepRunning;
+}
+
+void Daemon::writePidFile() const {
+  if (config_.pidFile.empty()) return;
+  util::writeFileAtomically(config_.pidFile, std::to_string(::getpid()) + "\n");
+}
+
+}  // namespace drover::node

@@ -1,0 +1,61 @@
+#pragma once
+// droverd: joins the bus, announces itself, and answers requests.
+//
+// One bus thread owns the ZeroMQ sockets and runs the poll loop: requests are
+// decoded and inspected there, cheap read-only agents answer inline, everything
+// else goes to the WorkerPool; workers hand replies back through the Outbox.
+// SIGTERM/SIGINT stop the loop (in-flight work finishes), SIGHUP re-reads facts.
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "core/bus/connection.hpp"
+#include "core/config/node_config.hpp"
+#include "core/facts/facts.hpp"
+#include "node/node_core.hpp"
+#include "node/outbox.hpp"
+#include "node/worker_pool.hpp"
+
+namespace drover::node {
+
+class Daemon {
+ public:
+  /// Thrown when the node cannot start (bad DDL for a built-in, unreadable facts).
+  class StartupError : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /// Loads facts, classes and agents. Throws StartupError.
+  explicit Daemon(const config::NodeConfig& config);
+  ~Daemon();
+
+  /// Serves until SIGTERM or SIGINT. Returns the process exit code.
+  int run();
+
+ private:
+  void loadAgents();
+  void subscribeAll();
+  void handleMessage(const bus::Message& message);
+  void dispatch(Decision decision, envelope::Envelope request);
+  void sendReply(const envelope::Envelope& request, envelope::Envelope reply);
+  void announce(const char* reason);
+  void refreshFacts();
+  bool handleSignals();  // false when the daemon must stop
+  void writePidFile() const;
+
+  config::NodeConfig config_;
+  int signalFd_ = -1;               // created first: signals are blocked before any thread starts
+  facts::FactSet facts_;
+  NodeCore core_;
+  zmq::context_t context_;
+  std::unique_ptr<bus::Connection> connection_;
+  Outbox outbox_;
+  WorkerPool pool_;
+};
+
+}  // namespace drover::node

@@ -1,0 +1,229 @@
+#include "node/node_core.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "core/bus/topics.hpp"
+#include "core/ddl/validator.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/ids.hpp"
+
+namespace drover::node {
+namespace {
+
+using envelope::Envelope;
+using envelope::StatusCode;
+
+constexpr std::size_t kFilterCacheSize = 256;
+
+std::string describeViolations(const std::vector<ddl::Violation>& violations) {
+  std::string out;
+  for (const auto& v : violations) {
+    if (!out.empty()) out += "; ";
+    out += v.message;
+  }
+  return out;
+}
+
+StatusCode codeFor(const std::vector<ddl::Violation>& violations) {
+  for (const auto& v : violations) {
+    if (v.rule == "required") return StatusCode::MissingData;
+  }
+  return StatusCode::InvalidData;
+}
+
+}  // namespace
+
+NodeCore::NodeCore(NodeIdentity identity) : id_(std::move(identity)), startedMs_(util::nowMs()) {}
+
+void NodeCore::addAgent(std::unique_ptr<agents::Agent> agent) {
+  std::string name = agent->name();
+  if (agents_.count(name)) throw std::invalid_argument("agent '" + name + "' is loaded twice");
+  agentNames_.push_back(name);
+  std::sort(agentNames_.begin(), agentNames_.end());
+  agents_.emplace(std::move(name), std::move(agent));
+}
+
+agents::Agent* NodeCore::findAgent(const std::string& name) const {
+  auto it = agents_.find(name);
+  return it == agents_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> NodeCore::agentNames() const { return agentNames_; }
+
+bool NodeCore::setFacts(Json facts) {
+  std::unique_lock lock(stateMutex_);
+  if (facts == facts_) return false;
+  facts_ = std::move(facts);
+  return true;
+}
+
+bool NodeCore::setClasses(std::vector<std::string> classes) {
+  std::unique_lock lock(stateMutex_);
+  if (classes == classes_) return false;
+  classes_ = std::move(classes);
+  return true;
+}
+
+Json NodeCore::facts() const {
+  std::shared_lock lock(stateMutex_);
+  return facts_;
+}
+
+std::vector<std::string> NodeCore::classes() const {
+  std::shared_lock lock(stateMutex_);
+  return classes_;
+}
+
+Decision NodeCore::refuse(const Envelope& request, StatusCode code, const std::string& why) {
+  ++refused_;
+  Decision decision;
+  decision.kind = Decision::Kind::Reply;
+  decision.reason = why;
+  decision.reply = envelope::makeReply(request, id_.identity, {code, why});
+  return decision;
+}
+
+bool NodeCore::checkTime(const Envelope& request, std::string& why) const {
+  std::int64_t now = util::nowMs();
+  if (request.ttl > id_.maxTtl) {
+    why = "ttl " + std::to_string(request.ttl) + " s exceeds this node's maximum of " +
+          std::to_string(id_.maxTtl) + " s";
+    return false;
+  }
+  if (request.time > now + id_.maxFutureSkewMs) {
+    why = "request time is " + std::to_string(request.time - now) + " ms in the future";
+    return false;
+  }
+  if (now - request.time > static_cast<std::int64_t>(request.ttl) * 1000) {
+    why = "request expired: sent " + std::to_string(now - request.time) + " ms ago with ttl " +
+          std::to_string(request.ttl) + " s";
+    return false;
+  }
+  return true;
+}
+
+const filter::Filter* NodeCore::cachedFilter(const std::string& text) {
+  auto it = filterCache_.find(text);
+  if (it != filterCache_.end()) return &it->second;
+  if (filterCache_.size() >= kFilterCacheSize) filterCache_.clear();
+  return &filterCache_.emplace(text, filter::Filter::parse(text)).first->second;
+}
+
+Decision NodeCore::inspect(const Envelope& request, bool direct) {
+  ++total_;
+  Decision decision;
+  if (request.type != envelope::MessageType::Request) {
+    decision.reason = "not a request";
+    return decision;
+  }
+  if (std::find(id_.collectives.begin(), id_.collectives.end(), request.collective) ==
+      id_.collectives.end()) {
+    decision.reason = "collective '" + request.collective + "' is not served here";
+    return decision;
+  }
+  std::string why;
+  if (!checkTime(request, why)) {
+    ++ttlExpired_;
+    return refuse(request, StatusCode::Refused, why);
+  }
+  try {
+    const filter::Filter* filter = cachedFilter(request.filter);
+    std::shared_lock lock(stateMutex_);
+    if (!filter->matches({facts_, classes_, agentNames_, id_.identity})) {
+      ++filtered_;
+      decision.reason = "filter does not match";
+      return decision;
+    }
+  } catch (const filter::FilterError& e) {
+    return refuse(request, StatusCode::InvalidData, std::string("invalid filter: ") + e.what());
+  }
+  ++passed_;
+  agents::Agent* agent = findAgent(request.agent);
+  if (agent == nullptr) {
+    if (!direct) {
+      decision.reason = "agent not hosted";
+      return decision;
+    }
+    return refuse(request, StatusCode::UnknownAction,
+                  "agent '" + request.agent + "' is not installed on " + id_.identity);
+  }
+  const ddl::Action* action = agent->ddl().findAction(request.action);
+  if (action == nullptr) {
+    return refuse(request, StatusCode::UnknownAction,
+                  "agent '" + request.agent + "' has no action '" + request.action + "'");
+  }
+  Json args = request.args;
+  auto violations = ddl::validate(*action, args);
+  if (!violations.empty()) {
+    return refuse(request, codeFor(violations),
+                  request.agent + "#" + request.action + ": " + describeViolations(violations));
+  }
+  decision.kind = Decision::Kind::Run;
+  decision.agent = agent;
+  decision.request.requestId = request.id;
+  decision.request.caller = request.sender;
+  decision.request.action = request.action;
+  decision.request.args = std::move(args);
+  decision.request.deadline =
+      util::SteadyClock::now() + std::chrono::seconds(agent->ddl().metadata.timeout);
+  return decision;
+}
+
+Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
+  agents::Reply reply = decision.agent->handle(decision.request);
+  return envelope::makeReply(request, id_.identity, std::move(reply.status), std::move(reply.data));
+}
+
+Envelope NodeCore::registration(const std::string& collective) const {
+  Envelope env;
+  env.id = util::randomId();
+  env.type = envelope::MessageType::Registration;
+  env.sender = id_.identity;
+  env.collective = collective;
+  env.time = util::nowMs();
+  env.data = Json{{"identity", id_.identity},
+                  {"collectives", id_.collectives},
+                  {"agents", agentNames()},
+                  {"facts", facts()},
+                  {"classes", classes()},
+                  {"version", version()},
+                  {"started_ms", startedMs_}};
+  return env;
+}
+
+std::vector<std::string> NodeCore::topics() const {
+  std::vector<std::string> topics;
+  for (const auto& collective : id_.collectives) {
+    topics.push_back(bus::nodeTopic(collective, id_.identity));
+    for (const auto& [name, agent] : agents_) topics.push_back(bus::broadcastTopic(collective, name));
+  }
+  return topics;
+}
+
+Json NodeCore::agentInventory() const {
+  Json out = Json::array();
+  for (const auto& [name, agent] : agents_) {
+    const auto& m = agent->ddl().metadata;
+    out.push_back({{"agent", name}, {"name", m.name}, {"description", m.description},
+                   {"author", m.author}, {"license", m.license}, {"version", m.version},
+                   {"url", m.url}, {"timeout", m.timeout}});
+  }
+  return out;
+}
+
+Json NodeCore::stats() const {
+  std::int64_t now = util::nowMs();
+  return Json{{"uptime", (now - startedMs_) / 1000}, {"starttime", startedMs_ / 1000},
+              {"total", total_.load()},   {"validated", passed_.load()},
+              {"unvalidated", refused_.load()}, {"passed", passed_.load()},
+              {"filtered", filtered_.load()},   {"replies", replies_.load()},
+              {"ttlexpired", ttlExpired_.load()}, {"refused", refused_.load()},
+              {"busy", busy_.load()},      {"pid", static_cast<long>(::getpid())},
+              {"version", version()},      {"agents", agentNames()}};
+}
+
+std::string NodeCore::version() const { return DROVER_VERSION; }
+
+}  // namespace drover::node

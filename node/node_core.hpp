@@ -1,0 +1,100 @@
+#pragma once
+// The transport-free heart of a node: identity, collectives, facts, classes and
+// agents, and the checks every request passes before an agent runs. The daemon
+// (node/daemon.hpp) and the fleet simulator (bench/) drive it with their own sockets.
+//
+// Threading: inspect() and the filter cache belong to the bus thread; facts and
+// classes may be replaced from the bus thread while workers read them (shared lock);
+// counters are atomics.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "agents/agent.hpp"
+#include "core/envelope/envelope.hpp"
+#include "core/filter/filter.hpp"
+
+namespace drover::node {
+
+struct NodeIdentity {
+  std::string identity;
+  std::string mainCollective = "drover";
+  std::vector<std::string> collectives{"drover"};  // includes mainCollective
+  std::uint32_t maxTtl = 3600;                      // seconds; longer TTLs are refused
+  std::int64_t maxFutureSkewMs = 60000;             // tolerated clock skew of callers
+};
+
+/// What to do with one arrived request.
+struct Decision {
+  enum class Kind { Ignore, Reply, Run } kind = Kind::Ignore;
+  envelope::Envelope reply;             // Kind::Reply: the refusal to send
+  agents::Agent* agent = nullptr;       // Kind::Run
+  agents::Request request;              // Kind::Run: validated arguments
+  std::string reason;                   // Kind::Ignore/Reply: why, for the log
+};
+
+class NodeCore : public agents::NodeInfo {
+ public:
+  explicit NodeCore(NodeIdentity identity);
+
+  /// Adds an agent. Throws std::invalid_argument if one of that name exists.
+  /// Not thread safe: call before the node starts serving.
+  void addAgent(std::unique_ptr<agents::Agent> agent);
+  agents::Agent* findAgent(const std::string& name) const;
+  std::vector<std::string> agentNames() const;
+
+  /// Replace facts/classes; return true when they differ from the current ones.
+  bool setFacts(Json facts);
+  bool setClasses(std::vector<std::string> classes);
+
+  /// Runs every check of a request in order: type, collective, TTL and skew, filter,
+  /// agent, action, DDL inputs. `direct` is true when it came on the node's own topic.
+  Decision inspect(const envelope::Envelope& request, bool direct);
+
+  /// Runs a request inspect() accepted and builds the reply envelope. Thread safe.
+  envelope::Envelope execute(const Decision& decision, const envelope::Envelope& request);
+
+  /// The registration heartbeat: identity, collectives, agents, facts, classes.
+  envelope::Envelope registration(const std::string& collective) const;
+
+  /// Topics this node must subscribe to.
+  std::vector<std::string> topics() const;
+
+  void countBusy() { ++busy_; }
+  void countReply() { ++replies_; }
+
+  // agents::NodeInfo
+  std::string identity() const override { return id_.identity; }
+  Json facts() const override;
+  std::vector<std::string> classes() const override;
+  Json agentInventory() const override;
+  std::string mainCollective() const override { return id_.mainCollective; }
+  std::vector<std::string> collectives() const override { return id_.collectives; }
+  Json stats() const override;
+  std::string version() const override;
+
+ private:
+  Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
+                  const std::string& why);
+  const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
+  bool checkTime(const envelope::Envelope& request, std::string& why) const;
+
+  NodeIdentity id_;
+  std::map<std::string, std::unique_ptr<agents::Agent>> agents_;
+  std::vector<std::string> agentNames_;   // sorted; fixed once serving starts
+  mutable std::shared_mutex stateMutex_;
+  Json facts_ = Json::object();            // guarded by stateMutex_
+  std::vector<std::string> classes_;       // guarded by stateMutex_
+  std::map<std::string, filter::Filter> filterCache_;
+  std::int64_t startedMs_;
+  std::atomic<std::uint64_t> total_{0}, passed_{0}, filtered_{0}, refused_{0}, ttlExpired_{0},
+      replies_{0}, busy_{0};
+};
+
+}  // namespace drover::node
