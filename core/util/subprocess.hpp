@@ -1,0 +1,59 @@
+#pragma once
+// Runs a program without a shell: an argv vector, an explicit environment, pipes for
+// stdin/stdout/stderr, a deadline after which the whole process group is killed.
+// Arguments reach the program as they are, so no argument can inject a command.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace drover::util {
+
+struct SubprocessOptions {
+  /// Directory the program starts in; empty keeps the caller's. A relative argv[0]
+  /// that contains a '/' is resolved from here.
+  std::filesystem::path workingDir;
+  /// The program's whole environment ("KEY=VALUE" entries). The daemon's own
+  /// environment is never passed on: it may hold secrets the program has no use for.
+  std::vector<std::string> environment = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
+  /// Bytes kept per output stream; the rest is read and discarded so the program
+  /// never blocks on a full pipe, and the result says outputTruncated.
+  std::size_t maxOutputBytes = std::size_t{1} << 20;
+  /// Time between SIGTERM and SIGKILL to the process group when the timeout hits.
+  std::chrono::milliseconds killGrace{1000};
+};
+
+struct SubprocessResult {
+  int exitCode = -1;        // exit status; -1 when a signal ended the program
+  int signal = 0;           // signal that ended the program, 0 if it exited
+  bool timedOut = false;    // the timeout hit and the process group was killed
+  bool outputTruncated = false;  // stdout or stderr went over maxOutputBytes
+  std::string out;
+  std::string err;
+  std::chrono::milliseconds elapsed{0};
+};
+
+/// Runs argv[0] with arguments argv[1..], writes `stdinData` to its stdin (then
+/// closes it), and collects stdout and stderr until the program has exited and both
+/// outputs are closed, or until `timeout` (a non-positive timeout means none).
+///
+/// argv[0] containing a '/' is used as a path; otherwise it is searched in the PATH
+/// of `opts.environment`. A program that cannot be found or executed is reported as
+/// exitCode 127 with the reason in `err` (as a shell would), not thrown.
+///
+/// The program runs in its own process group with only fds 0-2 open, default signal
+/// dispositions and an empty signal mask. At the timeout the group gets SIGTERM, then
+/// SIGKILL after opts.killGrace; the child is always reaped before this returns. A
+/// background process that keeps the outputs open keeps the run going until the
+/// timeout. A program closing stdin early is not an error: the rest of stdinData is
+/// dropped and no SIGPIPE reaches the caller.
+///
+/// Thread safe: may run concurrently from many threads.
+/// Throws std::invalid_argument if argv is empty, std::system_error if the system
+/// refuses resources (pipes, process slots, memory).
+SubprocessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinData,
+                            std::chrono::milliseconds timeout,
+                            const SubprocessOptions& opts = {});
+
+}  // namespace drover::util

@@ -1,0 +1,252 @@
+#include "core/util/subprocess.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+namespace drover::util {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr auto kGenerous = 30s;  // for runs that must not time out
+
+// A fresh directory per test, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "drover-subprocess-XXXXXX").string();
+    path_ = fs::canonical(::mkdtemp(pattern.data()));
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Alive means running: a zombie waiting for a reaper that may never come (PID 1 in a
+// container) is dead for our purpose.
+bool processRunning(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  auto close = line.rfind(')');
+  char state = close + 2 < line.size() ? line[close + 2] : 'X';
+  return state != 'Z' && state != 'X';
+}
+
+bool stopsRunningWithin(pid_t pid, std::chrono::milliseconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (processRunning(pid)) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+std::string bigPayload(std::size_t size) {
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<char>('a' + (i * 7919) % 26);
+  return out;
+}
+
+TEST(SubprocessExit, ReportsExitCodes) {
+  EXPECT_EQ(runProcess({"true"}, "", kGenerous).exitCode, 0);
+  auto result = runProcess({"sh", "-c", "exit 3"}, "", kGenerous);
+  EXPECT_EQ(result.exitCode, 3);
+  EXPECT_EQ(result.signal, 0);
+  EXPECT_FALSE(result.timedOut);
+  EXPECT_FALSE(result.outputTruncated);
+}
+
+TEST(SubprocessExit, ReportsTheSignalThatEndedTheProgram) {
+  auto result = runProcess({"sh", "-c", "kill -KILL $$"}, "", kGenerous);
+  EXPECT_EQ(result.signal, SIGKILL);
+  EXPECT_EQ(result.exitCode, -1);
+  EXPECT_FALSE(result.timedOut);
+}
+
+TEST(SubprocessExit, NoticesExitWhenOutputsWereClosedEarly) {
+  auto result = runProcess({"sh", "-c", "exec >&- 2>&-; sleep 0.2; exit 4"}, "", kGenerous);
+  EXPECT_EQ(result.exitCode, 4);
+  EXPECT_GE(result.elapsed, 200ms);
+}
+
+TEST(SubprocessIo, CapturesStdoutAndStderrSeparately) {
+  auto result = runProcess({"sh", "-c", "echo out; echo err >&2; exit 1"}, "", kGenerous);
+  EXPECT_EQ(result.out, "out\n");
+  EXPECT_EQ(result.err, "err\n");
+  EXPECT_EQ(result.exitCode, 1);
+}
+
+TEST(SubprocessIo, RoundTripsSeveralMebibytesWithoutDeadlock) {
+  const std::string payload = bigPayload(8u << 20);
+  SubprocessOptions opts;
+  opts.maxOutputBytes = 16u << 20;
+  auto result = runProcess({"cat"}, payload, kGenerous, opts);
+  EXPECT_FALSE(result.timedOut);
+  EXPECT_EQ(result.exitCode, 0);
+  EXPECT_EQ(result.out.size(), payload.size());
+  EXPECT_TRUE(result.out == payload);
+}
+
+TEST(SubprocessIo, FeedsStdinWhileBothOutputsFill) {
+  const std::string payload = bigPayload(3u << 20);
+  SubprocessOptions opts;
+  opts.maxOutputBytes = 4u << 20;
+  auto result = runProcess({"tee", "/dev/stderr"}, payload, kGenerous, opts);
+  EXPECT_EQ(result.exitCode, 0);
+  EXPECT_TRUE(result.out == payload);
+  EXPECT_TRUE(result.err == payload);
+}
+
+TEST(SubprocessIo, SurvivesAProgramThatIgnoresItsStdin) {
+  // Without SIGPIPE care the test binary itself would die here.
+  auto result = runProcess({"true"}, bigPayload(4u << 20), kGenerous);
+  EXPECT_EQ(result.exitCode, 0);
+  EXPECT_FALSE(result.timedOut);
+}
+
+TEST(SubprocessIo, CapsOutputButKeepsDraining) {
+  SubprocessOptions opts;
+  opts.maxOutputBytes = 1000;
+  auto result = runProcess({"head", "-c", "3000000", "/dev/zero"}, "", kGenerous, opts);
+  EXPECT_EQ(result.exitCode, 0);  // the writer was never blocked by a full pipe
+  EXPECT_TRUE(result.outputTruncated);
+  EXPECT_EQ(result.out.size(), 1000u);
+}
+
+TEST(SubprocessIo, DefaultCapIsOneMebibyte) {
+  auto result = runProcess({"head", "-c", "2000000", "/dev/zero"}, "", kGenerous);
+  EXPECT_TRUE(result.outputTruncated);
+  EXPECT_EQ(result.out.size(), 1u << 20);
+}
+
+TEST(SubprocessTimeout, KillsTheWholeProcessGroup) {
+  auto result = runProcess({"sh", "-c", "sleep 30 & echo $!; wait"}, "", 300ms);
+  EXPECT_TRUE(result.timedOut);
+  EXPECT_LT(result.elapsed, 5s);
+  pid_t grandchild = std::stoi(result.out);
+  EXPECT_TRUE(stopsRunningWithin(grandchild, 2s)) << "grandchild " << grandchild << " survived";
+}
+
+TEST(SubprocessTimeout, EscalatesToSigkillAfterTheGrace) {
+  SubprocessOptions opts;
+  opts.killGrace = 200ms;
+  auto result = runProcess({"sh", "-c", "trap '' TERM; sleep 30 & echo $!; wait"}, "", 200ms, opts);
+  EXPECT_TRUE(result.timedOut);
+  EXPECT_EQ(result.signal, SIGKILL);
+  EXPECT_GE(result.elapsed, 400ms);
+  EXPECT_LT(result.elapsed, 5s);
+  pid_t grandchild = std::stoi(result.out);
+  EXPECT_TRUE(stopsRunningWithin(grandchild, 2s)) << "grandchild " << grandchild << " survived";
+}
+
+TEST(SubprocessTimeout, ReturnsOutputReadBeforeTheTimeout) {
+  auto result = runProcess({"sh", "-c", "echo started; sleep 30"}, "", 200ms);
+  EXPECT_TRUE(result.timedOut);
+  EXPECT_EQ(result.out, "started\n");
+  EXPECT_EQ(result.signal, SIGTERM);
+}
+
+TEST(SubprocessSpawn, ReportsAMissingExecutableAs127) {
+  auto result = runProcess({"/nonexistent/drover-prog"}, "", kGenerous);
+  EXPECT_EQ(result.exitCode, 127);
+  EXPECT_NE(result.err.find("cannot execute /nonexistent/drover-prog"), std::string::npos);
+  auto bare = runProcess({"drover-no-such-program"}, "", kGenerous);
+  EXPECT_EQ(bare.exitCode, 127);
+  EXPECT_NE(bare.err.find("not found in PATH"), std::string::npos) << bare.err;
+}
+
+TEST(SubprocessSpawn, ReportsANonExecutableFileAs127) {
+  TempDir dir;
+  std::ofstream(dir.path() / "plain") << "#!/bin/sh\necho hi\n";
+  fs::permissions(dir.path() / "plain", fs::perms::owner_read | fs::perms::owner_write);
+  auto result = runProcess({(dir.path() / "plain").string()}, "", kGenerous);
+  EXPECT_EQ(result.exitCode, 127);
+  EXPECT_NE(result.err.find("Permission denied"), std::string::npos) << result.err;
+}
+
+TEST(SubprocessSpawn, ThrowsOnEmptyArgv) {
+  EXPECT_THROW(runProcess({}, "", kGenerous), std::invalid_argument);
+}
+
+TEST(SubprocessSpawn, PassesArgumentsLiterallyWithoutAShell) {
+  TempDir dir;
+  const fs::path victim = dir.path() / "pwned";
+  const std::string hostile = "$(touch " + victim.string() + "); `touch " + victim.string() +
+                              "`; rm -rf " + dir.path().string() + " | cat && echo *";
+  auto result = runProcess({"printf", "%s", hostile}, "", kGenerous);
+  EXPECT_EQ(result.out, hostile);
+  EXPECT_FALSE(fs::exists(victim));
+  EXPECT_TRUE(fs::exists(dir.path()));
+}
+
+TEST(SubprocessSpawn, UsesOnlyTheGivenEnvironment) {
+  ::setenv("DROVER_TEST_SECRET", "leak", 1);
+  auto byDefault = runProcess({"env"}, "", kGenerous);
+  EXPECT_EQ(byDefault.out, "PATH=/usr/bin:/bin\nLANG=C.UTF-8\n");
+  SubprocessOptions opts;
+  opts.environment = {"PATH=/bin", "ONLY=this"};
+  EXPECT_EQ(runProcess({"env"}, "", kGenerous, opts).out, "PATH=/bin\nONLY=this\n");
+  ::unsetenv("DROVER_TEST_SECRET");
+}
+
+TEST(SubprocessSpawn, StartsInTheWorkingDirectory) {
+  TempDir dir;
+  SubprocessOptions opts;
+  opts.workingDir = dir.path();
+  EXPECT_EQ(runProcess({"pwd"}, "", kGenerous, opts).out, dir.path().string() + "\n");
+  opts.workingDir = dir.path() / "missing";
+  auto result = runProcess({"pwd"}, "", kGenerous, opts);
+  EXPECT_EQ(result.exitCode, 127);
+  EXPECT_NE(result.err.find("missing"), std::string::npos) << result.err;
+}
+
+TEST(SubprocessSpawn, RunsInItsOwnProcessGroup) {
+  auto result = runProcess({"sh", "-c", "echo $$; cut -d' ' -f5 /proc/$$/stat"}, "", kGenerous);
+  auto newline = result.out.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  EXPECT_EQ(result.out.substr(0, newline + 1), result.out.substr(newline + 1));
+  EXPECT_NE(std::stoi(result.out), ::getpgrp());
+}
+
+TEST(SubprocessSpawn, InheritsNoOtherDescriptors) {
+  int leaky = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  ASSERT_GE(leaky, 0);
+  std::string probe = "test -e /proc/self/fd/" + std::to_string(leaky);
+  auto result = runProcess({"sh", "-c", probe}, "", kGenerous);
+  ::close(leaky);
+  EXPECT_EQ(result.exitCode, 1) << "fd " << leaky << " reached the child";
+}
+
+TEST(SubprocessConcurrency, RunsFromManyThreadsAtOnce) {
+  constexpr int kThreads = 8;
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([t, &good] {
+      const std::string payload = std::to_string(t) + bigPayload(300000);
+      for (int round = 0; round < 5; ++round) {
+        auto result = runProcess({"cat"}, payload, kGenerous);
+        if (result.exitCode == 0 && result.out == payload) ++good;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(good.load(), kThreads * 5);
+}
+
+}  // namespace
+}  // namespace drover::util
