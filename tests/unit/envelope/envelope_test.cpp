@@ -1,0 +1,202 @@
+// Envelope v1 codec: round trips, unknown fields, versions, and hostile input.
+#include "core/envelope/envelope.hpp"
+
+#include <gtest/gtest.h>
+#include <msgpack.hpp>
+
+namespace drover::envelope {
+namespace {
+
+Envelope sampleRequest() {
+  Envelope env;
+  env.id = "0123456789abcdef0123456789abcdef";
+  env.type = MessageType::Request;
+  env.sender = "admin@example";
+  env.collective = "drover";
+  env.agent = "puppet";
+  env.action = "runonce";
+  env.args = Json{{"environment", "production"}, {"splay", true}, {"count", -3},
+                  {"ratio", 0.5}, {"tags", Json::array({"a", "b"})}, {"nested", {{"k", nullptr}}}};
+  env.filter = "region=eu-west-1 and class(role::web)";
+  env.ttl = 30;
+  env.time = 1700000000123;
+  env.replyTo = "drover.reply.abc";
+  env.sig = std::string("\x00\x01\xff", 3);
+  return env;
+}
+
+// Packs a map of the given fields, for building messages the encoder would not make.
+std::string packMap(const std::map<std::string, msgpack::object>& fields, msgpack::zone& zone) {
+  (void)zone;
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> pk(buffer);
+  pk.pack_map(static_cast<std::uint32_t>(fields.size()));
+  for (const auto& [key, value] : fields) {
+    pk.pack(key);
+    pk.pack(value);
+  }
+  return std::string(buffer.data(), buffer.size());
+}
+
+std::map<std::string, msgpack::object> baseFields(msgpack::zone& zone) {
+  return {{"v", msgpack::object(1, zone)},
+          {"id", msgpack::object(std::string("x"), zone)},
+          {"type", msgpack::object(std::string("request"), zone)},
+          {"sender", msgpack::object(std::string("me"), zone)},
+          {"collective", msgpack::object(std::string("drover"), zone)},
+          {"agent", msgpack::object(std::string("rpcutil"), zone)},
+          {"action", msgpack::object(std::string("ping"), zone)},
+          {"time", msgpack::object(1, zone)}};
+}
+
+TEST(EnvelopeCodec, RoundTripKeepsEveryField) {
+  Envelope env = sampleRequest();
+  Envelope back = decode(encode(env));
+  EXPECT_EQ(back.id, env.id);
+  EXPECT_EQ(back.type, MessageType::Request);
+  EXPECT_EQ(back.sender, env.sender);
+  EXPECT_EQ(back.agent, "puppet");
+  EXPECT_EQ(back.action, "runonce");
+  EXPECT_EQ(back.args, env.args);
+  EXPECT_EQ(back.filter, env.filter);
+  EXPECT_EQ(back.ttl, 30u);
+  EXPECT_EQ(back.time, env.time);
+  EXPECT_EQ(back.replyTo, env.replyTo);
+  EXPECT_EQ(back.sig, env.sig);
+}
+
+TEST(EnvelopeCodec, ReplyCarriesRequestIdAndStatus) {
+  Envelope request = sampleRequest();
+  Envelope reply = makeReply(request, "web1", {StatusCode::Aborted, "puppet failed"},
+                             Json{{"changed", 3}});
+  Envelope back = decode(encode(reply));
+  EXPECT_EQ(back.type, MessageType::Reply);
+  EXPECT_EQ(back.requestId, request.id);
+  EXPECT_EQ(back.status.code, StatusCode::Aborted);
+  EXPECT_EQ(back.status.message, "puppet failed");
+  EXPECT_EQ(back.data["changed"], 3);
+  EXPECT_EQ(back.id.size(), 32u);
+  EXPECT_NE(back.id, request.id);
+}
+
+TEST(EnvelopeCodec, SigningBytesExcludeOnlyTheSignature) {
+  Envelope a = sampleRequest();
+  Envelope b = a;
+  b.sig = "different";
+  EXPECT_EQ(signingBytes(a), signingBytes(b));
+  b.args["environment"] = "staging";
+  EXPECT_NE(signingBytes(a), signingBytes(b));
+}
+
+TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {
+  msgpack::zone zone;
+  auto fields = baseFields(zone);
+  fields["future_field"] = msgpack::object(std::string("later"), zone);
+  Envelope env = decode(packMap(fields, zone));
+  EXPECT_EQ(env.agent, "rpcutil");
+}
+
+TEST(EnvelopeCodec, UnknownVersionIsAVersionErrorWithTheCallerDetails) {
+  msgpack::zone zone;
+  auto fields = baseFields(zone);
+  fields["v"] = msgpack::object(2, zone);
+  fields["reply_to"] = msgpack::object(std::string("drover.reply.c1"), zone);
+  try {
+    decode(packMap(fields, zone));
+    FAIL() << "version 2 accepted";
+  } catch (const VersionError& e) {
+    EXPECT_NE(std::string(e.what()).find("unsupported envelope version 2"), std::string::npos);
+    EXPECT_EQ(e.partial().replyTo, "drover.reply.c1");
+    EXPECT_EQ(e.partial().id, "x");
+  }
+}
+
+TEST(EnvelopeCodec, MissingFieldsAreNamed) {
+  for (const char* field : {"v", "id", "type", "sender", "collective", "time", "agent", "action"}) {
+    msgpack::zone zone;
+    auto fields = baseFields(zone);
+    fields.erase(field);
+    try {
+      decode(packMap(fields, zone));
+      ADD_FAILURE() << "accepted without " << field;
+    } catch (const DecodeError& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("missing field '") + field + "'");
+    }
+  }
+}
+
+TEST(EnvelopeCodec, WrongFieldTypesAreNamed) {
+  msgpack::zone zone;
+  auto fields = baseFields(zone);
+  fields["args"] = msgpack::object(std::string("not a map"), zone);
+  EXPECT_THROW(
+      {
+        try {
+          decode(packMap(fields, zone));
+        } catch (const DecodeError& e) {
+          EXPECT_STREQ(e.what(), "field 'args' must be a map");
+          throw;
+        }
+      },
+      DecodeError);
+  fields = baseFields(zone);
+  fields["time"] = msgpack::object(std::string("yesterday"), zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+  fields = baseFields(zone);
+  fields["type"] = msgpack::object(std::string("command"), zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+}
+
+TEST(EnvelopeCodec, EveryTruncationIsRefusedCleanly) {
+  std::string bytes = encode(sampleRequest());
+  for (std::size_t length = 0; length < bytes.size(); ++length) {
+    EXPECT_THROW(decode(std::string_view(bytes.data(), length)), DecodeError) << length;
+  }
+}
+
+TEST(EnvelopeCodec, GarbageAndTrailingBytesAreRefused) {
+  EXPECT_THROW(decode("\xc1"), DecodeError);                  // reserved msgpack byte
+  EXPECT_THROW(decode("hello world"), DecodeError);           // a fixint then trailing bytes
+  EXPECT_THROW(decode(std::string("\x93\x01\x02\x03", 4)), DecodeError);  // array, not a map
+  EXPECT_THROW(decode(encode(sampleRequest()) + "x"), DecodeError);
+}
+
+TEST(EnvelopeCodec, HugeDeclaredSizesDoNotAllocate) {
+  // A map header claiming 2^32-1 entries, and a string claiming 4 GiB, in a few bytes.
+  EXPECT_THROW(decode(std::string("\xdf\xff\xff\xff\xff", 5)), DecodeError);
+  EXPECT_THROW(decode(std::string("\x81\xdb\xff\xff\xff\xff", 6)), DecodeError);
+}
+
+TEST(EnvelopeCodec, DeepNestingIsRefused) {
+  msgpack::sbuffer buffer;
+  msgpack::packer<msgpack::sbuffer> pk(buffer);
+  pk.pack_map(1);
+  pk.pack(std::string("args"));
+  for (int i = 0; i < 100; ++i) {
+    pk.pack_map(1);
+    pk.pack(std::string("k"));
+  }
+  pk.pack_nil();
+  EXPECT_THROW(decode(std::string(buffer.data(), buffer.size())), DecodeError);
+}
+
+TEST(EnvelopeCodec, OversizedMessageIsRefusedUnread) {
+  std::string big(kMaxEncodedSize + 1, '\0');
+  try {
+    decode(big);
+    FAIL();
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("exceeds the limit"), std::string::npos);
+  }
+}
+
+TEST(EnvelopeCodec, NonStringMapKeysInArgsAreRefused) {
+  msgpack::zone zone;
+  auto fields = baseFields(zone);
+  std::map<int, int> intKeys{{1, 2}};
+  fields["args"] = msgpack::object(intKeys, zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+}
+
+}  // namespace
+}  // namespace drover::envelope
