@@ -1,0 +1,150 @@
+#pragma once
+// Filter expressions: which nodes answer a request (DESIGN.md, "Discovery and RPC").
+// The client parses a filter before sending, so an invalid one is rejected at the
+// keyboard; each node parses it again from the envelope and evaluates it on itself.
+//
+// The filter language
+// ===================
+//
+// An empty filter matches every node. Otherwise a filter is one expression:
+//
+//   region=eu-west-1 and (role=web or role=db) and not maintenance=true
+//
+// Fact comparisons: `NAME OP VALUE`
+//   OP is `==` (or `=`), `!=`, `<`, `>`, `<=`, `>=` or `=~`; spaces around OP are allowed.
+//   NAME is letters, digits, `_`, `-`, `:` and `.`. A dotted name first looks up that
+//   literal top-level key, then walks nested objects: `os.family` reads
+//   {"os": {"family": "Debian"}}.
+//   VALUE is a bare word (everything up to a space, `)`, `&&` or `||`), or a string in
+//   double or single quotes. Inside quotes `\"`, `\'` and `\\` stand for the character
+//   itself; any other backslash is kept, so `"\d+"` is the regex \d+. Quote values that
+//   contain spaces, parentheses or quotes. Quoting never changes a value's type.
+//   For `=~` the value is a regex: `/.../` (write `\/` for a slash), or a quoted or
+//   bare string. A `/.../` value with any other operator is an error; quote it to
+//   compare the text.
+//
+// Types: facts keep their YAML types; the comparison follows the fact.
+//   VALUE is a number when it is a plain decimal: `4`, `-2`, `2.5`. `010`, `0x1F`,
+//   `1e3`, `+4` and `4.` are text.
+//   `==` and `!=`
+//     - number fact, number VALUE: numeric.   cpus: 4     cpus==4.0 true
+//     - boolean fact: `true`/`false` (any case). virtual: true  virtual=TRUE true
+//     - otherwise the fact's text form equals VALUE exactly (case-sensitive).
+//                                             cpus: 4     cpus==04 false (text)
+//                                             port: "80"  port==80 true (text "80")
+//                                             ratio: 2.0  ratio==2 true, its text is "2"
+//   `<` `>` `<=` `>=`
+//     - number fact, number VALUE: numeric.   cpus: 16    cpus>=4 true
+//     - otherwise byte-wise string order of the text forms.
+//                                             kernel: "5.10"  kernel>=5.9 false ("5.10" < "5.9")
+//                                             name: "web10"   name>web9 false
+//   `=~` RE2 partial match against the fact's text form; anchor with ^ and $.
+//                                             hostname: "web12"  hostname=~^web\d+$ true
+//   Text forms: strings as they are, integers in decimal, floats without a trailing
+//   `.0` (2.0 -> "2", 2.5 -> "2.5"), booleans `true`/`false`.
+//   Null and objects: every comparison, `!=` included, is false (compare a nested key
+//   with a dotted name instead).
+//   Lists: `==` and `=~` are true when any element matches; `!=` is true when no
+//   element equals VALUE; ordering comparisons are false. Elements that are null,
+//   objects or lists never match.
+//                                             ports: [22, 80]  ports==80 true, ports!=80 false
+//   Missing facts: every comparison, `!=` included, is false; `not` of it is true.
+//     no `rack` fact: rack==a1 false, rack!=a1 false, not rack==a1 true.
+//
+// Classes, agents, identity
+//   class(NAME) or class(/regex/); a bare word with no operator (`role::web`) or a
+//   bare `/regex/` is a class too. agent(NAME) or agent(/regex/) is an agent the node
+//   hosts. identity(NAME) or identity(/regex/) is the node's identity. A NAME matches
+//   exactly; a /regex/ is an RE2 partial match: identity(/^web\d+\./).
+//
+// Boolean operators
+//   `and` (`&&`), `or` (`||`), `not` (`!`) and parentheses. `not` binds tightest, then
+//   `and`, then `or`: `a or b and not c` is `a or (b and (not c))`. Keywords and
+//   the words class, agent and identity are case-insensitive; `and`, `or` and `not`
+//   cannot be class names written bare (use class(and)).
+//
+// Canonical text (Filter::text(), what the client sends): `==` for `=`, lower-case
+// `and`/`or`/`not` for any spelling, class(NAME) for a bare class, values quoted only
+// when they need it, parentheses only where precedence needs them:
+//   Role::Web && (a=1 || b='x y')  ->  class(Role::Web) and (a == 1 or b == "x y")
+//
+// Regexes are RE2 (https://github.com/google/re2/wiki/Syntax): matching takes linear
+// time, so no filter from the network can stall a node. Errors (bad regex, unbalanced
+// or empty parentheses, a missing operand, an unknown operator, trailing text) name
+// the column. Expressions are at most kMaxLength bytes and nest at most kMaxDepth deep.
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/json.hpp"
+
+namespace drover::filter {
+
+/// Longest expression accepted, in bytes.
+inline constexpr std::size_t kMaxLength = 8 * 1024;
+/// Deepest nesting of parentheses and `not` accepted.
+inline constexpr int kMaxDepth = 64;
+
+/// What a node exposes to filters.
+struct NodeView {
+  const Json& facts;  // object; values keep YAML types
+  const std::vector<std::string>& classes;
+  const std::vector<std::string>& agents;
+  const std::string& identity;
+};
+
+/// A filter that cannot be parsed. The message quotes the expression (or the CLI flag)
+/// and names the offending token and its 1-based column, e.g.
+/// "filter 'region=' at column 8: expected a value after '='".
+class FilterError : public std::runtime_error {
+ public:
+  FilterError(std::string message, std::size_t position);
+  /// 0-based byte offset of the offending token in the expression.
+  std::size_t position() const { return position_; }
+
+ private:
+  std::size_t position_;
+};
+
+class Expression;
+
+/// A parsed filter. Immutable, cheap to copy, and safe to share between threads.
+class Filter {
+ public:
+  /// The empty filter: matches every node.
+  Filter();
+
+  /// Parses an expression; a blank one gives the empty filter. Throws FilterError, also
+  /// when the canonical text would be longer than kMaxLength.
+  static Filter parse(std::string_view expression);
+
+  /// Whether the node matches. Never throws.
+  bool matches(const NodeView& node) const noexcept;
+
+  bool empty() const { return root_ == nullptr; }
+
+  /// Canonical text: parses back to a filter with the same meaning; "" when empty.
+  const std::string& text() const { return text_; }
+
+ private:
+  Filter(std::shared_ptr<const Expression> root, std::string text);
+
+  std::shared_ptr<const Expression> root_;
+  std::string text_;
+};
+
+/// Builds one canonical expression from the CLI's flags, every value ANDed:
+/// -F facts ("region=eu-west-1", "cpus>=4"; exactly one comparison each),
+/// -C classes and -I identities ("role::web" exact or "/regex/"), -A agents (same),
+/// -S compound expressions. Returns "" when there is nothing to filter on.
+/// Throws FilterError naming the flag and value, e.g. "-F 'region': expected an
+/// operator ..."; its position() is the offset within that value.
+std::string combine(const std::vector<std::string>& facts, const std::vector<std::string>& classes,
+                    const std::vector<std::string>& agents,
+                    const std::vector<std::string>& identities,
+                    const std::vector<std::string>& compound);
+
+}  // namespace drover::filter

@@ -1,0 +1,260 @@
+#include "core/filter/parser.hpp"
+
+#include <optional>
+
+#include "core/filter/fact_comparison.hpp"
+#include "core/filter/literal.hpp"
+
+namespace drover::filter {
+namespace {
+
+constexpr std::string_view kOperatorList = "==, !=, <, >, <=, >= or =~";
+
+std::optional<NameMatch::Target> callTarget(std::string_view word) {
+  const auto lower = toLower(word);
+  if (lower == "class") return NameMatch::Target::Class;
+  if (lower == "agent") return NameMatch::Target::Agent;
+  if (lower == "identity") return NameMatch::Target::Identity;
+  return std::nullopt;
+}
+
+std::string column(std::size_t at) { return std::to_string(at + 1); }
+
+// A value starting like an operator is almost always a typo such as `a = = b`.
+bool startsLikeOperator(std::string_view value) { return value.find_first_of("=<>~") == 0; }
+
+bool isRegexLiteral(std::string_view value) {
+  return value.size() >= 2 && value.front() == '/' && value.back() == '/';
+}
+
+}  // namespace
+
+Parser::Parser(std::string_view text) : text_(text), scan_(text) {}
+
+ExpressionPtr Parser::parseExpression() {
+  checkLength();
+  scan_.skipSpace();
+  if (scan_.atEnd()) return nullptr;
+  auto expression = parseDisjunction();
+  scan_.skipSpace();
+  if (scan_.peek() == ')') fail(scan_.position(), "unexpected ')' with no matching '('");
+  if (!scan_.atEnd()) failTrailing("the end of the filter");
+  return expression;
+}
+
+ExpressionPtr Parser::parseComparison() {
+  checkLength();
+  scan_.skipSpace();
+  const auto name = std::string(scan_.readName());
+  if (name.empty()) {
+    fail(scan_.position(), "expected a fact name but found " + scan_.describeNext());
+  }
+  scan_.skipSpace();
+  auto comparison = parseFactComparison(name);
+  scan_.skipSpace();
+  const auto keyword = peekKeyword().first;
+  if (keyword == Keyword::And || keyword == Keyword::Or) {
+    fail(scan_.position(), "found " + scan_.describeNext() +
+                               ", but -F takes one fact comparison; give several -F or use -S");
+  }
+  if (!scan_.atEnd()) fail(scan_.position(), "unexpected " + scan_.describeNext());
+  return comparison;
+}
+
+ExpressionPtr Parser::parseDisjunction() {
+  std::vector<ExpressionPtr> operands;
+  operands.push_back(parseConjunction());
+  while (consumeKeyword(Keyword::Or)) operands.push_back(parseConjunction());
+  return Junction::make(Junction::Kind::Any, std::move(operands));
+}
+
+ExpressionPtr Parser::parseConjunction() {
+  std::vector<ExpressionPtr> operands;
+  operands.push_back(parseUnary());
+  while (consumeKeyword(Keyword::And)) operands.push_back(parseUnary());
+  return Junction::make(Junction::Kind::All, std::move(operands));
+}
+
+ExpressionPtr Parser::parseUnary() {
+  scan_.skipSpace();
+  const auto at = scan_.position();
+  if (!consumeKeyword(Keyword::Not)) return parsePrimary();
+  enter(at);
+  auto operand = parseUnary();
+  --depth_;
+  return std::make_unique<Negation>(std::move(operand));
+}
+
+ExpressionPtr Parser::parsePrimary() {
+  scan_.skipSpace();
+  const auto keyword = peekKeyword().first;
+  const char next = scan_.peek();
+  if (scan_.atEnd() || keyword == Keyword::And || keyword == Keyword::Or) failMissingOperand();
+  if (next == '(') return parseGroup();
+  if (next == '/') return std::make_unique<NameMatch>(NameMatch::Target::Class, parseRegex());
+  if (isNameChar(next)) return parseWord();
+  failMissingOperand();
+}
+
+ExpressionPtr Parser::parseGroup() {
+  const auto open = scan_.position();
+  enter(open);
+  scan_.take(1);
+  scan_.skipSpace();
+  if (scan_.peek() == ')') fail(open, "empty parentheses '()'");
+  after_ = "(";
+  auto inner = parseDisjunction();
+  scan_.skipSpace();
+  if (scan_.atEnd()) {
+    fail(scan_.position(), "missing ')' to close the '(' at column " + column(open));
+  }
+  if (!scan_.consume(")")) failTrailing("')'");
+  --depth_;
+  return inner;
+}
+
+// A word starts a call, a fact comparison or, alone, a class name.
+ExpressionPtr Parser::parseWord() {
+  const auto start = scan_.position();
+  const auto word = std::string(scan_.readName());
+  const bool touchesParen = scan_.peek() == '(';
+  scan_.skipSpace();
+  const auto target = callTarget(word);
+  if (target && scan_.peek() == '(') return parseCall(*target, word);
+  if (scan_.atOperator() && peekKeyword().first != Keyword::Not) return parseFactComparison(word);
+  if (touchesParen) {
+    fail(start, "unknown function '" + word + "()'; expected class(), agent() or identity()");
+  }
+  return std::make_unique<NameMatch>(NameMatch::Target::Class, word);
+}
+
+ExpressionPtr Parser::parseCall(NameMatch::Target target, const std::string& word) {
+  const auto open = scan_.position();
+  scan_.take(1);
+  scan_.skipSpace();
+  const auto at = scan_.position();
+  if (scan_.peek() == ')') {
+    fail(open, "empty parentheses in '" + word + "()': expected a name or /regex/");
+  }
+  ExpressionPtr match;
+  if (scan_.peek() == '/') {
+    match = std::make_unique<NameMatch>(target, parseRegex());
+  } else {
+    auto name = isQuote(scan_.peek()) ? scan_.readQuoted() : std::string(scan_.readBare());
+    if (name.empty()) {
+      fail(at, "expected a name or /regex/ in '" + word + "()'");
+    }
+    match = std::make_unique<NameMatch>(target, std::move(name));
+  }
+  scan_.skipSpace();
+  if (scan_.consume(")")) return match;
+  if (scan_.atEnd()) {
+    fail(scan_.position(), "missing ')' to close '" + word + "(' at column " + column(open));
+  }
+  fail(scan_.position(), "expected ')' to close '" + word + "(' but found " + scan_.describeNext());
+}
+
+ExpressionPtr Parser::parseFactComparison(const std::string& name) {
+  const auto at = scan_.position();
+  const auto token = std::string(scan_.readOperator());
+  if (token.empty()) {
+    fail(at, "expected an operator (" + std::string(kOperatorList) + ") after '" + name + "'");
+  }
+  const auto op = parseOperator(token);
+  if (!op) fail(at, "unknown operator '" + token + "'; use " + std::string(kOperatorList));
+  scan_.skipSpace();
+  if (scan_.atEnd() || scan_.peek() == ')' || scan_.startsWith("&&") || scan_.startsWith("||")) {
+    fail(scan_.position(), "expected a value after '" + token + "'");
+  }
+  if (*op == Operator::Match) return std::make_unique<FactComparison>(name, parseRegex());
+  return std::make_unique<FactComparison>(name, *op, parseValue(token));
+}
+
+std::string Parser::parseValue(std::string_view op) {
+  const auto at = scan_.position();
+  if (isQuote(scan_.peek())) return scan_.readQuoted();
+  const auto value = scan_.readBare();
+  if (isRegexLiteral(value)) {
+    fail(at, "the regex '" + std::string(value) +
+                 "' needs the '=~' operator; quote it to compare text");
+  }
+  if (startsLikeOperator(value)) {
+    fail(at, "unexpected '" + std::string(1, value.front()) +
+                 "' at the start of the value after '" + std::string(op) +
+                 "'; quote the value if it is meant");
+  }
+  return std::string(value);
+}
+
+// A regex written /like this/, "quoted" or bare.
+RegexPtr Parser::parseRegex() {
+  const auto at = scan_.position();
+  std::string pattern;
+  if (scan_.peek() == '/') {
+    pattern = scan_.readRegex();
+  } else {
+    pattern = isQuote(scan_.peek()) ? scan_.readQuoted() : std::string(scan_.readBare());
+  }
+  std::string error;
+  auto regex = compileRegex(pattern, error);
+  if (!regex) fail(at, "invalid regex " + regexLiteral(pattern) + ": " + error);
+  return regex;
+}
+
+std::pair<Parser::Keyword, std::size_t> Parser::peekKeyword() const {
+  if (scan_.startsWith("&&")) return {Keyword::And, 2};
+  if (scan_.startsWith("||")) return {Keyword::Or, 2};
+  // `!` is `not` unless it starts an operator such as `!=`.
+  if (scan_.peek() == '!' && scan_.peek(1) != '=' && scan_.peek(1) != '~') {
+    return {Keyword::Not, 1};
+  }
+  const auto word = scan_.peekName();
+  const auto lower = toLower(word);
+  if (lower == "and") return {Keyword::And, word.size()};
+  if (lower == "or") return {Keyword::Or, word.size()};
+  if (lower == "not") return {Keyword::Not, word.size()};
+  return {Keyword::None, 0};
+}
+
+bool Parser::consumeKeyword(Keyword keyword) {
+  scan_.skipSpace();
+  const auto [found, length] = peekKeyword();
+  if (found != keyword) return false;
+  after_ = std::string(scan_.take(length));
+  return true;
+}
+
+// Nesting is bounded because expressions arrive from the network and the parser,
+// matcher and destructor all recurse.
+void Parser::enter(std::size_t at) {
+  if (++depth_ > kMaxDepth) {
+    fail(at,
+         "nested deeper than " + std::to_string(kMaxDepth) + " levels of parentheses and 'not'");
+  }
+}
+
+void Parser::checkLength() const {
+  if (text_.size() > kMaxLength) {
+    fail(kMaxLength, "longer than " + std::to_string(kMaxLength) + " bytes (" +
+                         std::to_string(text_.size()) + ")");
+  }
+}
+
+void Parser::failMissingOperand() const {
+  std::string detail = after_.empty()
+                           ? "expected a fact comparison, class, agent(), identity(), 'not' or '('"
+                           : "expected an expression after '" + after_ + "'";
+  if (!scan_.atEnd()) detail += " but found " + scan_.describeNext();
+  fail(scan_.position(), detail);
+}
+
+void Parser::failTrailing(const std::string& expected) const {
+  fail(scan_.position(),
+       "unexpected " + scan_.describeNext() + "; expected 'and', 'or' or " + expected);
+}
+
+void Parser::fail(std::size_t at, const std::string& detail) const {
+  throw SyntaxError(detail, at);
+}
+
+}  // namespace drover::filter

@@ -1,0 +1,26 @@
+#pragma once
+// A node to evaluate filters against, owning what NodeView refers to.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/filter/filter.hpp"
+#include "core/util/json.hpp"
+
+namespace drover::filter::test {
+
+struct TestNode {
+  Json facts = Json::object();
+  std::vector<std::string> classes;
+  std::vector<std::string> agents;
+  std::string identity = "web1.example.com";
+
+  NodeView view() const { return {facts, classes, agents, identity}; }
+};
+
+/// Parses `expression` and evaluates it on `node`.
+inline bool matches(std::string_view expression, const TestNode& node) {
+  return Filter::parse(expression).matches(node.view());
+}
+
+}  // namespace drover::filter::test
