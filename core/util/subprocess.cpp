@@ -165,8 +165,8 @@ class SpawnSetup {
   // Own process group (so a timeout can kill everything it started), no inherited
   // signal mask or ignored signals from the daemon.
   void isolate() {
-    posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                         POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attr_, 0);
     sigset_t signals;
     sigemptyset(&signals);
@@ -204,8 +204,15 @@ std::vector<char*> cArray(const std::vector<std::string>& strings) {
 // of something".
 bool isExecError(int err) {
   switch (err) {
-    case ENOENT: case EACCES: case ENOEXEC: case ENOTDIR: case ELOOP: case ENAMETOOLONG:
-    case EISDIR: case ETXTBSY: case EPERM:
+    case ENOENT:
+    case EACCES:
+    case ENOEXEC:
+    case ENOTDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case EISDIR:
+    case ETXTBSY:
+    case EPERM:
       return true;
     default:
       return false;
@@ -222,9 +229,7 @@ SubprocessResult cannotExecute(const std::string& message, Clock::time_point sta
 
 // A descriptor that polls readable once `pid` exits; -1 on kernels without pidfd.
 // Called through syscall(): glibc 2.36's <sys/pidfd.h> lacks C linkage for C++.
-int openPidfd(pid_t pid) {
-  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-}
+int openPidfd(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
 // Milliseconds for poll() until `deadline`, rounded up; 0 once it has passed.
 int pollBudget(Clock::time_point deadline) {
@@ -237,10 +242,15 @@ int pollBudget(Clock::time_point deadline) {
 // the group can never hit a stranger), and reaps it at the end.
 class Child {
  public:
-  Child(pid_t pid, Fd in, Fd out, Fd err, const std::string& stdinData,
-        std::size_t maxOutputBytes)
-      : pid_(pid), pidfd_(openPidfd(pid)), in_(std::move(in)), out_(std::move(out)),
-        err_(std::move(err)), stdinData_(stdinData), cap_(maxOutputBytes), buffer_(kChunk) {
+  Child(pid_t pid, Fd in, Fd out, Fd err, const std::string& stdinData, std::size_t maxOutputBytes)
+      : pid_(pid),
+        pidfd_(openPidfd(pid)),
+        in_(std::move(in)),
+        out_(std::move(out)),
+        err_(std::move(err)),
+        stdinData_(stdinData),
+        cap_(maxOutputBytes),
+        buffer_(kChunk) {
     if (stdinData_.empty()) in_.reset();
   }
 
@@ -318,7 +328,8 @@ class Child {
   }
 
   static bool ready(const pollfd* fds, nfds_t n, const Fd& fd) {
-    return std::any_of(fds, fds + n, [&](const pollfd& p) { return p.fd == fd.get() && p.revents; });
+    return std::any_of(fds, fds + n,
+                       [&](const pollfd& p) { return p.fd == fd.get() && p.revents; });
   }
 
   void handle(int fd) {
@@ -387,7 +398,9 @@ std::string resolveProgram(const std::string& name, const std::vector<std::strin
   if (name.find('/') != std::string::npos) return name;
   std::string searched = envValue(env, "PATH");
   std::string path = findInPath(name, searched);
-  if (path.empty()) throw CannotExecute("cannot execute " + name + ": not found in PATH " + searched);
+  if (path.empty()) {
+    throw CannotExecute("cannot execute " + name + ": not found in PATH " + searched);
+  }
   return path;
 }
 
@@ -401,7 +414,8 @@ pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
   auto args = cArray(argv);
   auto env = cArray(opts.environment);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(), args.data(), env.data());
+  int rc =
+      ::posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(), args.data(), env.data());
   if (rc != 0 && isExecError(rc)) {
     std::string where = opts.workingDir.empty() ? "" : " in " + opts.workingDir.string();
     throw CannotExecute("cannot execute " + path + where + ": " + std::strerror(rc));

@@ -25,9 +25,9 @@ struct SubprocessOptions {
 };
 
 struct SubprocessResult {
-  int exitCode = -1;        // exit status; -1 when a signal ended the program
-  int signal = 0;           // signal that ended the program, 0 if it exited
-  bool timedOut = false;    // the timeout hit and the process group was killed
+  int exitCode = -1;             // exit status; -1 when a signal ended the program
+  int signal = 0;                // signal that ended the program, 0 if it exited
+  bool timedOut = false;         // the timeout hit and the process group was killed
   bool outputTruncated = false;  // stdout or stderr went over maxOutputBytes
   std::string out;
   std::string err;
@@ -53,7 +53,6 @@ struct SubprocessResult {
 /// Throws std::invalid_argument if argv is empty, std::system_error if the system
 /// refuses resources (pipes, process slots, memory).
 SubprocessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinData,
-                            std::chrono::milliseconds timeout,
-                            const SubprocessOptions& opts = {});
+                            std::chrono::milliseconds timeout, const SubprocessOptions& opts = {});
 
 }  // namespace drover::util
