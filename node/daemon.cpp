@@ -49,7 +49,7 @@ NodeIdentity identityFrom(const config::NodeConfig& config) {
   id.identity = config.identity;
   id.mainCollective = config.mainCollective;
   id.collectives = config.collectives;
-  id.maxTtl = static_cast<std::uint32_t>(config.maxTtl);
+  id.maxTtl = static_cast<std::uint32_t>(config.maxTtl.count());
   return id;
 }
 
@@ -90,16 +90,17 @@ Daemon::~Daemon() {
 }
 
 void Daemon::loadAgents() {
-  ddl::Repository ddls(config_.ddlDirs);
-  for (const auto& [file, error] : ddls.errors()) {
-    logger()->error("skipping DDL {}: {}", file, error);
+  ddl::Repository ddls(std::vector<std::filesystem::path>(config_.ddlDirs.begin(),
+                                                          config_.ddlDirs.end()));
+  for (const auto& error : ddls.errors()) {
+    logger()->error("skipping DDL {}: {}", error.file.string(), error.message);
   }
   try {
     for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
-  std::vector<std::filesystem::path> dirs(config_.agentsDirs.begin(), config_.agentsDirs.end());
+  std::vector<std::filesystem::path> dirs(config_.agentsDir.begin(), config_.agentsDir.end());
   auto external = loadExternalAgents(dirs);
   for (const auto& [file, reason] : external.errors) {
     logger()->error("skipping external agent {}: {}", file, reason);
@@ -138,7 +139,7 @@ int Daemon::run() {
                  fmt::join(config_.collectives, ","), fmt::join(core_.agentNames(), ","));
 
   auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
-  auto registrationEvery = std::chrono::seconds(config_.registrationInterval);
+  auto registrationEvery = config_.registrationInterval;
   auto nextRegistration = util::SteadyClock::now() + registrationEvery;
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},

@@ -15,7 +15,7 @@
 
 #include "core/bus/connection.hpp"
 #include "core/config/node_config.hpp"
-#include "core/facts/facts.hpp"
+#include "core/facts/fact_set.hpp"
 #include "node/node_core.hpp"
 #include "node/outbox.hpp"
 #include "node/worker_pool.hpp"

@@ -3,7 +3,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/facts/facts.hpp"
+#include "core/facts/fact_set.hpp"
 #include "core/util/clock.hpp"
 
 namespace drover::agents::rpcutil {

@@ -1,0 +1,23 @@
+#pragma once
+// Each `drover` subcommand registers itself on the app; when chosen, its callback
+// stores the work to run in `chosen`, which main runs after parsing and config.
+#include <functional>
+
+#include "cli/context.hpp"
+
+namespace drover::cli {
+
+using Command = std::function<int()>;
+
+void addPing(Context& context, Command& chosen);
+void addFind(Context& context, Command& chosen);
+void addRpc(Context& context, Command& chosen);
+void addFacts(Context& context, Command& chosen);
+void addInventory(Context& context, Command& chosen);
+void addPlugin(Context& context, Command& chosen);
+
+/// Discovers (or takes from the flags) the nodes a call addresses, applying --limit.
+/// Returns an empty list when discovery found nothing.
+std::vector<std::string> resolveTargets(Context& context, const std::string& agent);
+
+}  // namespace drover::cli

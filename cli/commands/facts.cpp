@@ -1,0 +1,65 @@
+// drover facts FACT: how the values of one fact are spread over matching nodes.
+#include <algorithm>
+#include <map>
+
+#include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
+
+namespace drover::cli {
+namespace {
+
+std::string valueText(const Json& value) {
+  if (value.is_null()) return "(missing)";
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+int runFacts(Context& context, const std::string& fact) {
+  rpc::CallSpec spec;
+  spec.agent = "rpcutil";
+  spec.action = "get_fact";
+  spec.args = Json{{"fact", fact}};
+  spec.filter = context.filterExpression();
+  spec.nodes = context.knownNodes();
+  spec.quiet = context.quiet();
+  spec.timeout = context.timeout();
+  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  ProgressLine progress(!context.output().noProgress && !context.output().json);
+  rpc::CallResult result = context.client().call(spec, progress.callback());
+  progress.clear();
+  std::map<std::string, std::vector<std::string>> byValue;
+  for (const auto& reply : result.replies) {
+    if (reply.status.ok()) byValue[valueText(reply.data.value("value", Json()))].push_back(reply.sender);
+  }
+  if (context.output().json) {
+    std::printf("%s\n", Json(byValue).dump(2).c_str());
+    return exitCodeFor(result);
+  }
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows(byValue.begin(), byValue.end());
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  std::printf("Report for fact: %s\n\n", fact.c_str());
+  for (const auto& [value, nodes] : rows) {
+    std::printf("  %-40s found %zu times\n", value.c_str(), nodes.size());
+    if (context.output().verbose) {
+      for (const auto& node : nodes) std::printf("      %s\n", node.c_str());
+    }
+  }
+  printSummary(stdout, result);
+  if (result.replies.empty() && !spec.nodes) return kExitNoNodes;
+  return exitCodeFor(result);
+}
+
+}  // namespace
+
+void addFacts(Context& context, Command& chosen) {
+  auto fact = std::make_shared<std::string>();
+  CLI::App* command = context.app().add_subcommand("facts", "Show how a fact's values are spread");
+  command->add_option("fact", *fact, "Fact name (dotted for nested facts: os.family)")->required();
+  context.addDiscoveryFlags(*command);
+  context.addOutputFlags(*command);
+  command->callback([&context, &chosen, fact] {
+    chosen = [&context, fact] { return runFacts(context, *fact); };
+  });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,94 @@
+// drover rpc AGENT ACTION key=value...: validate against the DDL, find the nodes,
+// call them (in batches if asked), render results and aggregates from the DDL.
+#include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
+#include "core/ddl/validator.hpp"
+
+namespace drover::cli {
+namespace {
+
+struct RpcFlags {
+  std::string agent;
+  std::string action;
+  std::vector<std::string> arguments;
+};
+
+const ddl::Action& findAction(Context& context, const RpcFlags& flags, const ddl::Ddl*& ddl) {
+  ddl = context.ddls().find(flags.agent);
+  if (ddl == nullptr) {
+    throw UsageError("no DDL for agent '" + flags.agent +
+                     "' in the configured ddl_dirs; install " + flags.agent + ".json there");
+  }
+  const ddl::Action* action = ddl->findAction(flags.action);
+  if (action == nullptr) {
+    std::string known;
+    for (const auto& a : ddl->actions) known += (known.empty() ? "" : ", ") + a.name;
+    throw UsageError("agent '" + flags.agent + "' has no action '" + flags.action +
+                     "' (actions: " + known + ")");
+  }
+  return *action;
+}
+
+Json validatedArguments(const ddl::Action& action, const RpcFlags& flags) {
+  Json args;
+  try {
+    args = ddl::parseCliArguments(action, flags.arguments);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  auto violations = ddl::validate(action, args);
+  if (!violations.empty()) {
+    std::string message = flags.agent + "#" + flags.action + ": invalid arguments:";
+    for (const auto& v : violations) message += "\n  " + v.message;
+    throw UsageError(message);
+  }
+  return args;
+}
+
+int runRpc(Context& context, const RpcFlags& flags) {
+  const ddl::Ddl* ddl = nullptr;
+  const ddl::Action& action = findAction(context, flags, ddl);
+  rpc::CallSpec spec;
+  spec.agent = flags.agent;
+  spec.action = flags.action;
+  spec.args = validatedArguments(action, flags);
+  spec.filter = context.filterExpression();
+  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  spec.timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
+  spec.nodes = resolveTargets(context, flags.agent);
+  if (spec.nodes->empty()) {
+    std::fprintf(stderr, "no nodes matched the filter\n");
+    return kExitNoNodes;
+  }
+  ProgressLine progress(!context.output().noProgress && !context.output().json);
+  auto sleep = std::chrono::milliseconds(
+      static_cast<long>(context.discovery().batchSleep * 1000.0));
+  rpc::CallResult result =
+      context.client().callInBatches(spec, context.discovery().batch, sleep, progress.callback());
+  progress.clear();
+  if (context.output().json) {
+    printJson(stdout, result, &action);
+  } else {
+    printResults(stdout, result, &action, context.output().verbose);
+    printSummary(stdout, result);
+  }
+  return exitCodeFor(result);
+}
+
+}  // namespace
+
+void addRpc(Context& context, Command& chosen) {
+  auto flags = std::make_shared<RpcFlags>();
+  CLI::App* command = context.app().add_subcommand(
+      "rpc", "Call AGENT ACTION on matching nodes with key=value arguments");
+  command->add_option("agent", flags->agent, "Agent to call")->required();
+  command->add_option("action", flags->action, "Action of the agent")->required();
+  command->add_option("arguments", flags->arguments, "Inputs as key=value, checked against the DDL");
+  context.addDiscoveryFlags(*command);
+  context.addOutputFlags(*command);
+  command->callback([&context, &chosen, flags] {
+    chosen = [&context, flags] { return runRpc(context, *flags); };
+  });
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,30 @@
+#include <algorithm>
+#include <random>
+
+#include "cli/commands/commands.hpp"
+
+namespace drover::cli {
+
+std::vector<std::string> resolveTargets(Context& context, const std::string& agent) {
+  auto known = context.knownNodes();
+  std::vector<std::string> nodes =
+      known ? *known
+            : context.client().discover(context.filterExpression(), agent, context.quiet(),
+                                        context.timeout());
+  const std::string& limit = context.discovery().limit;
+  if (!limit.empty()) {
+    std::size_t keep = 0;
+    try {
+      keep = rpc::parseLimit(limit, nodes.size());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    // A random subset, as an operator sampling a fleet expects.
+    std::shuffle(nodes.begin(), nodes.end(), std::mt19937(std::random_device{}()));
+    nodes.resize(keep);
+    std::sort(nodes.begin(), nodes.end());
+  }
+  return nodes;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,130 @@
+#include "cli/context.hpp"
+
+#include <fstream>
+#include <iostream>
+
+#include "core/filter/filter.hpp"
+#include "core/log/log.hpp"
+
+namespace drover::cli {
+namespace {
+
+bool isRegex(const std::string& value) {
+  return value.size() >= 2 && value.front() == '/' && value.back() == '/';
+}
+
+std::string trim(const std::string& text) {
+  auto first = text.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+std::vector<std::string> readNodeList(std::istream& in) {
+  std::vector<std::string> nodes;
+  std::string line;
+  while (std::getline(in, line)) {
+    line = trim(line);
+    if (!line.empty() && line.front() != '#') nodes.push_back(line);
+  }
+  return nodes;
+}
+
+}  // namespace
+
+Context::Context()
+    : app_("drover: ask the nodes of a Drover collective, with discovery filters"),
+      overrides_(config::ClientConfig::table(), config::ClientConfig::kDefaultFile) {
+  app_.require_subcommand(1);
+  app_.fallthrough();  // global flags such as --timeout may follow the subcommand
+  app_.footer(
+      "Exit status: 0 all nodes ok; 1 a node failed or did not reply; 2 bad usage, filter,\n"
+      "arguments or config; 3 broker unreachable; 4 no node matched.");
+  overrides_.addFlags(app_);
+}
+
+void Context::addDiscoveryFlags(CLI::App& command) {
+  command.add_option("-F,--wf,--with-fact", discovery_.facts,
+                     "Fact filter: fact=value, fact!=v, fact>=n, fact=~/re/ (repeatable)");
+  command.add_option("-C,--wc,--with-class", discovery_.classes, "Class, or /regex/ (repeatable)");
+  command.add_option("-A,--wa,--with-agent", discovery_.agents, "Agent the node hosts (repeatable)");
+  command.add_option("-I,--wi,--with-identity", discovery_.identities,
+                     "Identity, or /regex/ (repeatable; exact names skip discovery)");
+  command.add_option("-S,--select", discovery_.compound,
+                     "Compound filter: region=eu and (role=web or role=db) and not class(x)");
+  command.add_option("--nodes", discovery_.nodesFile,
+                     "Address the nodes listed in FILE (one per line; - for stdin)");
+  command.add_option("--limit", discovery_.limit, "Only N nodes, or N% of them, chosen at random");
+  command.add_option("--batch", discovery_.batch, "Call N nodes at a time");
+  command.add_option("--batch-sleep", discovery_.batchSleep, "Seconds between batches")
+      ->check(CLI::NonNegativeNumber);
+}
+
+void Context::addOutputFlags(CLI::App& command) {
+  command.add_flag("-j,--json", output_.json, "Print results as JSON");
+  command.add_flag("-v,--verbose", output_.verbose, "Show every result, and nodes per value");
+  command.add_flag("--no-progress", output_.noProgress, "No progress line on the terminal");
+}
+
+void Context::finishConfig() {
+  try {
+    config_ = config::ClientConfig::load(overrides_.configFile(), overrides_);
+    log::setLevel(config_.logLevel);
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::string Context::filterExpression() const {
+  try {
+    return filter::combine(discovery_.facts, discovery_.classes, discovery_.agents,
+                           discovery_.identities, discovery_.compound);
+  } catch (const filter::FilterError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::optional<std::vector<std::string>> Context::knownNodes() const {
+  bool otherFilters = !discovery_.facts.empty() || !discovery_.classes.empty() ||
+                      !discovery_.agents.empty() || !discovery_.compound.empty();
+  if (!discovery_.nodesFile.empty()) {
+    if (otherFilters || !discovery_.identities.empty()) {
+      throw UsageError("--nodes cannot be combined with -F, -C, -A, -I or -S");
+    }
+    if (discovery_.nodesFile == "-") return readNodeList(std::cin);
+    std::ifstream in(discovery_.nodesFile);
+    if (!in) throw UsageError("--nodes: cannot read " + discovery_.nodesFile);
+    return readNodeList(in);
+  }
+  if (discovery_.identities.empty() || otherFilters) return std::nullopt;
+  for (const auto& identity : discovery_.identities) {
+    if (isRegex(identity)) return std::nullopt;
+  }
+  filterExpression();  // still reject malformed identities before sending
+  return discovery_.identities;
+}
+
+rpc::Client& Context::client() {
+  if (!client_) {
+    client_ = std::make_unique<rpc::Client>(
+        zmq_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
+        config_.mainCollective);
+  }
+  return *client_;
+}
+
+const ddl::Repository& Context::ddls() {
+  if (!ddls_) {
+    ddls_ = std::make_unique<ddl::Repository>(
+        std::vector<std::filesystem::path>(config_.ddlDirs.begin(), config_.ddlDirs.end()));
+    for (const auto& error : ddls_->errors()) {
+      log::get("drover.cli")->warn("skipping DDL {}: {}", error.file.string(), error.message);
+    }
+  }
+  return *ddls_;
+}
+
+std::chrono::milliseconds Context::timeout(std::chrono::milliseconds atLeast) const {
+  return std::max<std::chrono::milliseconds>(config_.timeout, atLeast);
+}
+
+}  // namespace drover::cli

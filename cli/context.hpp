@@ -1,0 +1,93 @@
+#pragma once
+// What every `drover` subcommand shares: the client configuration, the discovery
+// flags, output choices, and helpers to turn them into a target set and a result.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <zmq.hpp>
+
+#include "core/config/client_config.hpp"
+#include "core/ddl/repository.hpp"
+#include "core/rpc/client.hpp"
+
+namespace drover::cli {
+
+/// Exit codes, documented in `drover --help`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;   // some node failed or did not reply
+inline constexpr int kExitUsage = 2;    // bad flags, filter, arguments or config
+inline constexpr int kExitNoBroker = 3; // the broker could not be reached
+inline constexpr int kExitNoNodes = 4;  // discovery found no node
+
+/// Thrown for mistakes of the caller; main prints the message and exits kExitUsage.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct DiscoveryFlags {
+  std::vector<std::string> facts;       // -F
+  std::vector<std::string> classes;     // -C
+  std::vector<std::string> agents;      // -A
+  std::vector<std::string> identities;  // -I
+  std::vector<std::string> compound;    // -S
+  std::string nodesFile;                // --nodes FILE, "-" for stdin
+  std::string limit;                    // --limit N or N%
+  std::size_t batch = 0;                // --batch N
+  double batchSleep = 1.0;              // --batch-sleep S
+};
+
+struct OutputFlags {
+  bool json = false;
+  bool verbose = false;
+  bool noProgress = false;
+};
+
+class Context {
+ public:
+  Context();
+
+  /// Registers the shared flags on a subcommand.
+  void addDiscoveryFlags(CLI::App& command);
+  void addOutputFlags(CLI::App& command);
+
+  /// Loads the config file and applies flag overrides. Throws UsageError.
+  void finishConfig();
+
+  /// The filter expression the flags describe; throws UsageError naming the flag.
+  std::string filterExpression() const;
+
+  /// The nodes addressed directly, if the flags name them exactly (node list, or
+  /// only exact -I values); std::nullopt means discovery is needed.
+  std::optional<std::vector<std::string>> knownNodes() const;
+
+  /// Connects lazily. Throws std::runtime_error if the broker is unreachable.
+  rpc::Client& client();
+  const ddl::Repository& ddls();
+
+  config::ClientConfig& config() { return config_; }
+  DiscoveryFlags& discovery() { return discovery_; }
+  OutputFlags& output() { return output_; }
+  CLI::App& app() { return app_; }
+
+  /// Silence that ends a broadcast (discovery_quiet, --discovery-quiet).
+  std::chrono::milliseconds quiet() const { return config_.discoveryQuiet; }
+  /// Longest wait for known nodes (timeout, --timeout), at least `atLeast`: an rpc
+  /// waits for its agent's DDL timeout even when the configured one is shorter.
+  std::chrono::milliseconds timeout(std::chrono::milliseconds atLeast = {}) const;
+
+ private:
+  CLI::App app_;
+  config::ClientConfig config_;
+  config::CliOverrides overrides_;
+  DiscoveryFlags discovery_;
+  OutputFlags output_;
+  zmq::context_t zmq_{1};
+  std::unique_ptr<rpc::Client> client_;
+  std::unique_ptr<ddl::Repository> ddls_;
+};
+
+}  // namespace drover::cli

@@ -1,0 +1,32 @@
+// drover: the admin CLI. Parses flags, loads client.yaml, runs one subcommand, and
+// maps failures to the exit codes listed in --help.
+#include <cstdio>
+
+#include "cli/commands/commands.hpp"
+
+int main(int argc, char** argv) {
+  using namespace drover::cli;
+  Context context;
+  Command chosen;
+  addPing(context, chosen);
+  addFind(context, chosen);
+  addRpc(context, chosen);
+  addFacts(context, chosen);
+  addInventory(context, chosen);
+  addPlugin(context, chosen);
+  try {
+    context.app().parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return context.app().exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    context.finishConfig();
+    return chosen();
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "drover: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "drover: %s\n", e.what());
+    return kExitNoBroker;
+  }
+}

@@ -1,0 +1,140 @@
+#include "cli/output.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cli/context.hpp"
+#include "core/ddl/aggregate.hpp"
+#include "core/ddl/render.hpp"
+#include "core/util/clock.hpp"
+
+namespace drover::cli {
+namespace {
+
+std::string millis(std::chrono::microseconds us) {
+  double ms = static_cast<double>(us.count()) / 1000.0;
+  return ms < 10 ? fmt::format("{:.1f} ms", ms) : fmt::format("{:.0f} ms", ms);
+}
+
+std::int64_t nowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             util::SteadyClock::now().time_since_epoch()).count();
+}
+
+std::vector<Json> okData(const rpc::CallResult& result) {
+  std::vector<Json> data;
+  for (const auto& reply : result.replies) {
+    if (reply.status.ok()) data.push_back(reply.data);
+  }
+  return data;
+}
+
+}  // namespace
+
+ProgressLine::ProgressLine(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO) == 1) {}
+
+void ProgressLine::update(std::size_t received, std::size_t expected) {
+  if (!enabled_) return;
+  auto now = nowUs();
+  if (drawn_ && now - lastDrawUs_ < 50000 && received != expected) return;
+  lastDrawUs_ = now;
+  drawn_ = true;
+  if (expected > 0) {
+    std::fprintf(stderr, "\r  %zu / %zu replies", received, expected);
+  } else {
+    std::fprintf(stderr, "\r  %zu replies", received);
+  }
+  std::fflush(stderr);
+}
+
+void ProgressLine::clear() {
+  if (!drawn_) return;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+rpc::Progress ProgressLine::callback() {
+  return [this](const rpc::NodeReply&, std::size_t received, std::size_t expected) {
+    update(received, expected);
+  };
+}
+
+std::string summaryLine(const rpc::CallResult& result) {
+  std::size_t asked = result.expected.empty() ? result.replies.size() : result.expected.size();
+  return fmt::format("{} of {} nodes answered, {} ok, {} failed, {} no reply, in {}",
+                     result.replies.size(), asked, result.okCount(), result.failedCount(),
+                     result.noReply.size(), millis(result.elapsed));
+}
+
+void printSummary(std::FILE* out, const rpc::CallResult& result) {
+  std::fprintf(out, "\n%s\n", summaryLine(result).c_str());
+  for (const auto& reply : result.replies) {
+    if (!reply.status.ok()) {
+      std::fprintf(out, "  failed: %s: %s\n", reply.sender.c_str(), reply.status.message.c_str());
+    }
+  }
+  if (!result.noReply.empty()) {
+    std::fprintf(out, "  no reply: %s\n", fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
+  }
+}
+
+void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action,
+                  bool verbose) {
+  for (const auto& reply : result.replies) {
+    bool ok = reply.status.ok();
+    if (!verbose && action != nullptr && !ddl::shouldDisplay(*action, ok)) continue;
+    std::fprintf(out, "%-40s %s\n", reply.sender.c_str(),
+                 ok ? "ok" : ("failed: " + reply.status.message).c_str());
+    if (!ok) continue;
+    if (action != nullptr) {
+      std::fprintf(out, "%s\n", ddl::renderReply(*action, reply.data, 4).c_str());
+    } else {
+      std::fprintf(out, "    %s\n", reply.data.dump().c_str());
+    }
+  }
+  if (action == nullptr || action->aggregates.empty()) return;
+  auto data = okData(result);
+  std::fprintf(out, "\nSummary of %s:\n", action->name.c_str());
+  for (const auto& aggregate : action->aggregates) {
+    Json computed = ddl::computeAggregate(aggregate, data);
+    std::fprintf(out, "%s\n", ddl::formatAggregate(aggregate, computed).c_str());
+  }
+}
+
+void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action) {
+  Json replies = Json::array();
+  for (const auto& reply : result.replies) {
+    replies.push_back({{"sender", reply.sender},
+                       {"statuscode", static_cast<int>(reply.status.code)},
+                       {"statusmsg", reply.status.ok() ? "OK" : reply.status.message},
+                       {"latency_ms", static_cast<double>(reply.latency.count()) / 1000.0},
+                       {"data", reply.data}});
+  }
+  Json aggregates = Json::array();
+  if (action != nullptr) {
+    auto data = okData(result);
+    for (const auto& aggregate : action->aggregates) {
+      aggregates.push_back(ddl::computeAggregate(aggregate, data));
+    }
+  }
+  Json doc{{"request_id", result.requestId},
+           {"replies", replies},
+           {"aggregates", aggregates},
+           {"summary",
+            {{"asked", result.expected.empty() ? result.replies.size() : result.expected.size()},
+             {"answered", result.replies.size()},
+             {"ok", result.okCount()},
+             {"failed", result.failedCount()},
+             {"no_reply", result.noReply},
+             {"elapsed_ms", static_cast<double>(result.elapsed.count()) / 1000.0}}}};
+  std::fprintf(out, "%s\n", doc.dump(2).c_str());
+}
+
+int exitCodeFor(const rpc::CallResult& result) {
+  return (result.failedCount() == 0 && result.noReply.empty()) ? kExitOk : kExitFailed;
+}
+
+}  // namespace drover::cli

@@ -1,0 +1,42 @@
+// droverd: the node daemon. Loads server.yaml (flags override it), starts the
+// Daemon and maps failures to the exit codes listed in --help.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "core/config/node_config.hpp"
+#include "core/log/log.hpp"
+#include "node/daemon.hpp"
+
+namespace {
+constexpr int kExitConfig = 2;   // bad flags or server.yaml
+constexpr int kExitStartup = 3;  // facts, DDLs or built-in agents could not load
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("droverd: the Drover node daemon");
+  app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags or config; 3 startup failed.");
+  drover::config::CliOverrides overrides(drover::config::NodeConfig::table(),
+                                         drover::config::NodeConfig::kDefaultFile);
+  overrides.addFlags(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitConfig;
+  }
+  drover::config::NodeConfig config;
+  try {
+    config = drover::config::NodeConfig::load(overrides.configFile(), overrides);
+    drover::log::setLevel(config.logLevel);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "droverd: %s\n", e.what());
+    return kExitConfig;
+  }
+  try {
+    drover::node::Daemon daemon(config);
+    return daemon.run();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "droverd: node %s cannot start: %s\n", config.identity.c_str(), e.what());
+    return kExitStartup;
+  }
+}
