@@ -106,7 +106,13 @@ std::string combine(const std::vector<std::string>& facts, const std::vector<std
   }
   addNames(parts, "-C", NameMatch::Target::Class, classes);
   addNames(parts, "-A", NameMatch::Target::Agent, agents);
-  addNames(parts, "-I", NameMatch::Target::Identity, identities);
+  // Several -I name a set of nodes (as in MCollective): any of them matches.
+  std::vector<ExpressionPtr> anyIdentity;
+  addNames(anyIdentity, "-I", NameMatch::Target::Identity, identities);
+  if (anyIdentity.size() == 1) parts.push_back(std::move(anyIdentity.front()));
+  if (anyIdentity.size() > 1) {
+    parts.push_back(Junction::make(Junction::Kind::Any, std::move(anyIdentity)));
+  }
   for (const auto& expression : compound) {
     auto part = parseFlag("-S", expression, [](Parser& p) { return p.parseExpression(); });
     if (part) parts.push_back(std::move(part));  // a blank -S adds nothing

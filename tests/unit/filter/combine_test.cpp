@@ -70,6 +70,21 @@ TEST(FilterCombine, IdentityFlagsMatchExactlyOrByRegex) {
   EXPECT_TRUE(matches(identities({"odd (name)"}), node));
 }
 
+TEST(FilterCombine, SeveralIdentitiesNameASetOfNodes) {
+  TestNode node;
+  node.identity = "db1";
+  std::string both = identities({"web1", "db1"});
+  EXPECT_EQ(both, "identity(web1) or identity(db1)");
+  EXPECT_TRUE(matches(both, node));
+  node.identity = "cache1";
+  EXPECT_FALSE(matches(both, node));
+  node.identity = "web1";
+  node.facts = {{"region", "eu"}};
+  EXPECT_TRUE(matches(combine({"region=eu"}, {}, {}, {"web1", "db1"}, {}), node));
+  node.facts = {{"region", "us"}};
+  EXPECT_FALSE(matches(combine({"region=eu"}, {}, {}, {"web1", "db1"}, {}), node));
+}
+
 TEST(FilterCombine, RegexFlagsKeepSlashesInside) {
   TestNode node;
   node.classes = {"a/b"};
