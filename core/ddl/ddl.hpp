@@ -5,12 +5,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/util/json.hpp"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
 
 namespace drover::ddl {
 
@@ -22,11 +28,18 @@ struct Metadata {
   std::string version;
   std::string url;
   std::string provider;   // informational ("ruby", "golang", "external", ...)
+  bool service = false;   // Choria: the agent runs as a long-lived service
   int timeout = 10;       // seconds an action may run before it is killed
 };
 
 /// Input types of the Choria schema.
 enum class InputType { String, List, Boolean, Integer, Float, Number, Hash, Array, Any };
+
+/// The schema's name of a type ("string", "hash", ...).
+std::string_view toString(InputType type);
+/// Parses a schema type name; also takes "Hash" and "Array", which the schema allows.
+/// Returns nullopt for an unknown name.
+std::optional<InputType> inputTypeFromString(std::string_view name);
 
 struct Input {
   std::string name;
@@ -38,6 +51,9 @@ struct Input {
   std::string validation;              // regex, "shellsafe", "ipv4address", "ipv6address", "ipaddress", ... or empty
   std::size_t maxlength = 0;           // 0: unlimited
   std::vector<std::string> list;       // allowed values when type is List (enum)
+  // `validation` compiled once when it is a regex (set by the loader; validate() compiles
+  // it on demand when absent). Shared so that copies of a Ddl stay cheap.
+  std::shared_ptr<const re2::RE2> regex;
 };
 
 struct Output {
@@ -49,6 +65,8 @@ struct Output {
 };
 
 enum class DisplayPolicy { Always, Ok, Failed };
+
+std::string_view toString(DisplayPolicy policy);
 
 /// One aggregate summary of an action: a function over one output, with optional format.
 struct Aggregate {
@@ -65,12 +83,15 @@ struct Action {
   std::vector<Output> outputs;         // in DDL order
   std::vector<Aggregate> aggregates;
 
+  /// nullptr when the action declares no such input (same for the finders below).
   const Input* findInput(const std::string& name) const;
+  const Output* findOutput(const std::string& name) const;
 };
 
 struct Ddl {
   Metadata metadata;
   std::vector<Action> actions;         // in DDL order
+  std::string source;                  // file or name it was loaded from, for messages
 
   const Action* findAction(const std::string& name) const;
 };

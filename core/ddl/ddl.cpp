@@ -1,0 +1,69 @@
+#include "core/ddl/ddl.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace drover::ddl {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, InputType>, 11> kTypeNames{{
+    {"string", InputType::String},
+    {"list", InputType::List},
+    {"boolean", InputType::Boolean},
+    {"integer", InputType::Integer},
+    {"float", InputType::Float},
+    {"number", InputType::Number},
+    {"hash", InputType::Hash},
+    {"array", InputType::Array},
+    {"any", InputType::Any},
+    // Spellings carried over from MCollective's Ruby types, allowed by the schema.
+    {"Hash", InputType::Hash},
+    {"Array", InputType::Array},
+}};
+
+template <typename T>
+const T* findByName(const std::vector<T>& items, const std::string& name) {
+  auto it = std::find_if(items.begin(), items.end(),
+                         [&](const T& item) { return item.name == name; });
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string_view toString(InputType type) {
+  for (const auto& [name, value] : kTypeNames) {
+    if (value == type) return name;  // the lower-case spelling comes first
+  }
+  return "any";
+}
+
+std::optional<InputType> inputTypeFromString(std::string_view name) {
+  for (const auto& [spelling, value] : kTypeNames) {
+    if (spelling == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::string_view toString(DisplayPolicy policy) {
+  switch (policy) {
+    case DisplayPolicy::Always: return "always";
+    case DisplayPolicy::Ok: return "ok";
+    case DisplayPolicy::Failed: return "failed";
+  }
+  return "failed";
+}
+
+const Input* Action::findInput(const std::string& inputName) const {
+  return findByName(inputs, inputName);
+}
+
+const Output* Action::findOutput(const std::string& outputName) const {
+  return findByName(outputs, outputName);
+}
+
+const Action* Ddl::findAction(const std::string& actionName) const {
+  return findByName(actions, actionName);
+}
+
+}  // namespace drover::ddl

@@ -1,0 +1,34 @@
+#pragma once
+// Reading agent DDLs in the JSON shape of Choria's schema
+// (https://choria.io/schemas/mcorpc/ddl/v1/agent.json), so existing Choria DDLs load
+// unchanged. Unknown keys are ignored so later schema versions still load; a known key
+// with the wrong JSON type, a missing required key (metadata.name, actions[].action, an
+// input's type), an unknown input type or named validator, a regex RE2 cannot compile,
+// a bad display policy or an aggregate over an undeclared output is a LoadError of the
+// form "SOURCE: JSON.PATH: what is wrong", e.g.
+//   ddl/puppet.json: actions[2].input.environment.type: unknown type 'strng'
+// `null` stands for an absent key, as the Choria generator writes "default": null.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/ddl/ddl.hpp"
+#include "core/util/json.hpp"
+
+namespace drover::ddl {
+
+/// Builds a Ddl from a parsed document; `source` names it in errors and in Ddl::source.
+/// drover::Json sorts object keys, so inputs and outputs come out in name order: use
+/// parseText() or loadFile() to keep the order of the file. Throws LoadError.
+Ddl parse(const Json& doc, const std::string& source);
+
+/// Parses JSON text, keeping the order of inputs and outputs as written. A syntax error
+/// is a LoadError naming `source` and the byte offset (counted from 1, then line and
+/// column). Throws LoadError.
+Ddl parseText(std::string_view text, const std::string& source);
+
+/// Reads and parses a DDL file; errors name the path as given. Throws LoadError, also
+/// when the file cannot be read.
+Ddl loadFile(const std::filesystem::path& path);
+
+}  // namespace drover::ddl
