@@ -124,6 +124,10 @@ const ddl::Repository& Context::ddls() {
 }
 
 std::chrono::milliseconds Context::timeout(std::chrono::milliseconds atLeast) const {
+  // An explicit --timeout is the operator's word; otherwise an rpc waits at least as
+  // long as its agent may run.
+  const CLI::Option* flag = app_.get_option_no_throw("--timeout");
+  if (flag != nullptr && flag->count() > 0) return config_.timeout;
   return std::max<std::chrono::milliseconds>(config_.timeout, atLeast);
 }
 

@@ -75,8 +75,8 @@ class Context {
 
   /// Silence that ends a broadcast (discovery_quiet, --discovery-quiet).
   std::chrono::milliseconds quiet() const { return config_.discoveryQuiet; }
-  /// Longest wait for known nodes (timeout, --timeout), at least `atLeast`: an rpc
-  /// waits for its agent's DDL timeout even when the configured one is shorter.
+  /// Longest wait for known nodes: --timeout when given, else the configured timeout
+  /// but at least `atLeast` (an rpc waits as long as its agent's DDL allows it to run).
   std::chrono::milliseconds timeout(std::chrono::milliseconds atLeast = {}) const;
 
  private:

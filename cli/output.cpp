@@ -31,6 +31,12 @@ std::vector<Json> okData(const rpc::CallResult& result) {
   return data;
 }
 
+// Prints a rendered block with exactly one newline after it.
+void printBlock(std::FILE* out, std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  if (!text.empty()) std::fprintf(out, "%s\n", text.c_str());
+}
+
 }  // namespace
 
 ProgressLine::ProgressLine(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO) == 1) {}
@@ -90,7 +96,7 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
                  ok ? "ok" : ("failed: " + reply.status.message).c_str());
     if (!ok) continue;
     if (action != nullptr) {
-      std::fprintf(out, "%s\n", ddl::renderReply(*action, reply.data, 4).c_str());
+      printBlock(out, ddl::renderReply(*action, reply.data, 4));
     } else {
       std::fprintf(out, "    %s\n", reply.data.dump().c_str());
     }
@@ -100,7 +106,7 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
   std::fprintf(out, "\nSummary of %s:\n", action->name.c_str());
   for (const auto& aggregate : action->aggregates) {
     Json computed = ddl::computeAggregate(aggregate, data);
-    std::fprintf(out, "%s\n", ddl::formatAggregate(aggregate, computed).c_str());
+    printBlock(out, ddl::formatAggregate(aggregate, computed));
   }
 }
 
