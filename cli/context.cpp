@@ -117,7 +117,7 @@ const ddl::Repository& Context::ddls() {
     ddls_ = std::make_unique<ddl::Repository>(
         std::vector<std::filesystem::path>(config_.ddlDirs.begin(), config_.ddlDirs.end()));
     for (const auto& error : ddls_->errors()) {
-      log::get("drover.cli")->warn("skipping DDL {}: {}", error.file.string(), error.message);
+      log::get("drover.cli")->warn("skipping DDL: {}", error.message);
     }
   }
   return *ddls_;

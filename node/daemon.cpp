@@ -93,7 +93,7 @@ void Daemon::loadAgents() {
   ddl::Repository ddls(std::vector<std::filesystem::path>(config_.ddlDirs.begin(),
                                                           config_.ddlDirs.end()));
   for (const auto& error : ddls.errors()) {
-    logger()->error("skipping DDL {}: {}", error.file.string(), error.message);
+    logger()->error("skipping DDL: {}", error.message);
   }
   try {
     for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
