@@ -1,0 +1,57 @@
+#include "core/config/broker_config.hpp"
+
+#include <map>
+
+#include "core/config/checks.hpp"
+#include "core/config/diagnostics.hpp"
+#include "core/config/loader.hpp"
+
+namespace drover::config {
+namespace {
+
+// Each endpoint can be bound once: an empty side or a shared endpoint fails at startup.
+// A wildcard port (tcp://127.0.0.1:*) picks a fresh port per bind, so it may repeat.
+void finishEndpoints(BrokerConfig& config, Diagnostics& diag) {
+  if (config.ingress.empty()) diag.badValue("ingress", "needs at least one endpoint");
+  if (config.egress.empty()) diag.badValue("egress", "needs at least one endpoint");
+  std::map<std::string, std::string> boundBy;  // endpoint -> key that binds it
+  auto claim = [&](const std::string& key, const std::string& endpoint) {
+    if (endpoint.ends_with(":*")) return;
+    auto [first, fresh] = boundBy.emplace(endpoint, key);
+    if (!fresh) diag.badValue(key, "'" + endpoint + "' is already bound by " + first->second);
+  };
+  for (const auto& endpoint : config.ingress) claim("ingress", endpoint);
+  for (const auto& endpoint : config.egress) claim("egress", endpoint);
+  if (!config.control.empty()) claim("control", config.control);
+}
+
+Table<BrokerConfig> makeTable() {
+  Table<BrokerConfig> t;
+  t.add("ingress", &BrokerConfig::ingress,
+        "Endpoints bound for publishers (requests, replies, registrations)")
+      .checkedBy(checks::bindEndpoint());
+  t.add("egress", &BrokerConfig::egress, "Endpoints bound for subscribers")
+      .checkedBy(checks::bindEndpoint());
+  t.add("control", &BrokerConfig::control,
+        "Endpoint bound to answer stats requests; empty for none")
+      .checkedBy(checks::optionalBindEndpoint());
+  t.add("hwm", &BrokerConfig::hwm,
+        "Messages queued per peer before ZeroMQ must drop; 0 for no limit")
+      .between(0, 10000000);
+  t.add("log_level", &BrokerConfig::logLevel, "Log level").checkedBy(checks::logLevel());
+  t.finishWith(finishEndpoints);
+  return t;
+}
+
+}  // namespace
+
+const Table<BrokerConfig>& BrokerConfig::table() {
+  static const Table<BrokerConfig> kTable = makeTable();
+  return kTable;
+}
+
+BrokerConfig BrokerConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+  return config::load(table(), file, cli);
+}
+
+}  // namespace drover::config

@@ -1,0 +1,47 @@
+#include "core/config/client_config.hpp"
+
+#include "core/config/checks.hpp"
+#include "core/config/loader.hpp"
+
+namespace drover::config {
+namespace {
+
+Table<ClientConfig> makeTable() {
+  Table<ClientConfig> t;
+  t.add("identity", &ClientConfig::identity, "Name this client gives as the sender of its requests")
+      .checkedBy(checks::identity())
+      .defaultShownAs("USER@HOSTNAME of the caller");
+  t.add("main_collective", &ClientConfig::mainCollective,
+        "Collective addressed unless a command names another")
+      .checkedBy(checks::collectiveName());
+  t.add("broker.publish", &ClientConfig::brokerPublish,
+        "Broker ingress, where requests are published")
+      .checkedBy(checks::endpoint());
+  t.add("broker.subscribe", &ClientConfig::brokerSubscribe,
+        "Broker egress, where replies are received")
+      .checkedBy(checks::endpoint());
+  t.add("ddl_dirs", &ClientConfig::ddlDirs, "Directories searched for agent DDL files, in order")
+      .defaultShownAs("the installed share/drover/ddl, then the source tree's ddl/");
+  t.add("timeout", &ClientConfig::timeout, "Seconds a call waits at most for the nodes it expects")
+      .between(1, 3600);
+  t.add("discovery_quiet", &ClientConfig::discoveryQuiet,
+        "Milliseconds of silence that end broadcast discovery")
+      .between(1, 60000);
+  t.add("ttl", &ClientConfig::ttl, "Seconds a request stays valid after it is sent")
+      .between(1, 86400);
+  t.add("log_level", &ClientConfig::logLevel, "Log level").checkedBy(checks::logLevel());
+  return t;
+}
+
+}  // namespace
+
+const Table<ClientConfig>& ClientConfig::table() {
+  static const Table<ClientConfig> kTable = makeTable();
+  return kTable;
+}
+
+ClientConfig ClientConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+  return config::load(table(), file, cli);
+}
+
+}  // namespace drover::config

@@ -1,0 +1,40 @@
+#pragma once
+// Settings of the `drover` admin CLI (/etc/drover/client.yaml).
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config/cli_overrides.hpp"
+#include "core/config/defaults.hpp"
+#include "core/config/option_table.hpp"
+
+namespace drover::config {
+
+struct ClientConfig {
+  static constexpr const char* kDefaultFile = "/etc/drover/client.yaml";
+  // First lines of the example config generated from table() (etc/).
+  static constexpr const char* kExampleHeading =
+      "client.yaml: settings of drover, the Drover admin command line.\n"
+      "Every key is optional; the values shown are the defaults. Each key can also be\n"
+      "set with the flag named beside it, which wins over this file.";
+
+  std::string identity = userAtHost();                   // who is asking, as callers see it
+  std::string mainCollective = "drover";                 // collective addressed by default
+  std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
+  std::vector<std::string> ddlDirs = defaultDdlDirs();
+  std::chrono::seconds timeout{10};               // most a call waits for expected nodes
+  std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery
+  std::chrono::seconds ttl{60};                   // validity of the requests we send
+  std::string logLevel = "warn";
+
+  /// The option table of client.yaml.
+  static const Table<ClientConfig>& table();
+
+  /// Defaults, then `file` (none when empty), then the flags in `cli`.
+  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
+  static ClientConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+};
+
+}  // namespace drover::config

@@ -1,0 +1,43 @@
+#include "core/config/defaults.hpp"
+
+#include <cstdlib>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#ifndef DROVER_DDL_INSTALL_DIR
+#error "DROVER_DDL_INSTALL_DIR must be defined by the build (core/config/CMakeLists.txt)"
+#endif
+#ifndef DROVER_DDL_SOURCE_DIR
+#error "DROVER_DDL_SOURCE_DIR must be defined by the build (core/config/CMakeLists.txt)"
+#endif
+
+namespace drover::config {
+namespace {
+
+std::string userName() {
+  if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return user;
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  if (::getpwuid_r(::getuid(), &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr) {
+    return found->pw_name;
+  }
+  return std::to_string(::getuid());
+}
+
+}  // namespace
+
+std::string hostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+std::string userAtHost() { return userName() + "@" + hostName(); }
+
+std::vector<std::string> defaultDdlDirs() {
+  return {DROVER_DDL_INSTALL_DIR, DROVER_DDL_SOURCE_DIR};
+}
+
+}  // namespace drover::config

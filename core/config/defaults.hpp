@@ -1,0 +1,19 @@
+#pragma once
+// Defaults that depend on the machine or the build, for the config structs' initializers.
+#include <string>
+#include <vector>
+
+namespace drover::config {
+
+/// The host name as the kernel reports it, or "localhost" when it cannot be read.
+std::string hostName();
+
+/// "USER@HOSTNAME" for the user running this process ($USER, else the password database,
+/// else the numeric uid).
+std::string userAtHost();
+
+/// Where DDL files are looked for: the installed share/drover/ddl, then the source tree's
+/// ddl/, so a build works from its tree without being installed. Set at build time.
+std::vector<std::string> defaultDdlDirs();
+
+}  // namespace drover::config

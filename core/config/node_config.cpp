@@ -1,0 +1,89 @@
+#include "core/config/node_config.hpp"
+
+#include <algorithm>
+
+#include "core/config/checks.hpp"
+#include "core/config/diagnostics.hpp"
+#include "core/config/loader.hpp"
+
+namespace drover::config {
+namespace {
+
+void addBusOptions(Table<NodeConfig>& t) {
+  t.add("identity", &NodeConfig::identity, "Name of this node on the bus")
+      .checkedBy(checks::identity())
+      .defaultShownAs("the host name");
+  t.add("main_collective", &NodeConfig::mainCollective, "Collective that receives registrations")
+      .checkedBy(checks::collectiveName());
+  t.add("collectives", &NodeConfig::collectives,
+        "Collectives this node joins; must include main_collective")
+      .checkedBy(checks::collectiveName())
+      .defaultShownAs("just main_collective");
+  t.add("broker.publish", &NodeConfig::brokerPublish, "Broker ingress, where this node publishes")
+      .checkedBy(checks::endpoint());
+  t.add("broker.subscribe", &NodeConfig::brokerSubscribe,
+        "Broker egress, where this node subscribes")
+      .checkedBy(checks::endpoint());
+}
+
+void addNodeOptions(Table<NodeConfig>& t) {
+  t.add("facts_file", &NodeConfig::factsFile,
+        "YAML facts file merged over the built-in facts; empty for none");
+  t.add("classes_file", &NodeConfig::classesFile,
+        "Classes file, one class per line; empty for none");
+  t.add("agents_dir", &NodeConfig::agentsDir,
+        "Directories holding external agents (executable plus DDL)");
+  t.add("ddl_dirs", &NodeConfig::ddlDirs, "Directories searched for agent DDL files, in order")
+      .defaultShownAs("the installed share/drover/ddl, then the source tree's ddl/");
+  t.add("root", &NodeConfig::root,
+        "Node root: agents that write files resolve every path under it");
+}
+
+void addDaemonOptions(Table<NodeConfig>& t) {
+  t.add("workers", &NodeConfig::workers, "Threads that run agent actions").between(1, 256);
+  t.add("queue_limit", &NodeConfig::queueLimit,
+        "Requests that may wait for a worker before new ones are refused as busy")
+      .between(1, 100000);
+  t.add("registration_interval", &NodeConfig::registrationInterval,
+        "Seconds between registration heartbeats; 0 disables them")
+      .between(0, 86400);
+  t.add("max_ttl", &NodeConfig::maxTtl, "Longest request TTL accepted, in seconds")
+      .between(1, 86400);
+  t.add("log_level", &NodeConfig::logLevel, "Log level").checkedBy(checks::logLevel());
+  t.add("log_file", &NodeConfig::logFile, "Log file; empty for stderr");
+  t.add("pid_file", &NodeConfig::pidFile,
+        "File the daemon writes its process id to; empty for none");
+}
+
+// The node registers in mainCollective, so it must be one it joins.
+void finishCollectives(NodeConfig& config, Diagnostics& diag) {
+  if (diag.origin("collectives") == nullptr) {
+    config.collectives = {config.mainCollective};
+    return;
+  }
+  const auto& joined = config.collectives;
+  if (std::find(joined.begin(), joined.end(), config.mainCollective) != joined.end()) return;
+  diag.badValue("collectives", "must include main_collective '" + config.mainCollective + "'");
+}
+
+Table<NodeConfig> makeTable() {
+  Table<NodeConfig> t;
+  addBusOptions(t);
+  addNodeOptions(t);
+  addDaemonOptions(t);
+  t.finishWith(finishCollectives);
+  return t;
+}
+
+}  // namespace
+
+const Table<NodeConfig>& NodeConfig::table() {
+  static const Table<NodeConfig> kTable = makeTable();
+  return kTable;
+}
+
+NodeConfig NodeConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+  return config::load(table(), file, cli);
+}
+
+}  // namespace drover::config

@@ -1,0 +1,214 @@
+// The three shipped configs: defaults, cross-key rules and endpoint checks.
+#include <gtest/gtest.h>
+
+#include "core/config/broker_config.hpp"
+#include "core/config/client_config.hpp"
+#include "core/config/node_config.hpp"
+#include "tests/unit/config/config_test_util.hpp"
+
+namespace drover::config {
+namespace {
+
+using testing::errorOf;
+using testing::parseArgs;
+using testing::ScratchDir;
+
+// Loads `yaml` as NAME in `dir` with the flags in `args`.
+template <typename Config>
+Config loadWith(const ScratchDir& dir, const std::string& name, const std::string& yaml,
+                std::vector<std::string> args) {
+  auto path = dir.write(name, yaml).string();
+  CLI::App app;
+  CliOverrides cli(Config::table());
+  cli.addFlags(app);
+  parseArgs(app, std::move(args));
+  return Config::load(path, cli);
+}
+
+TEST(ConfigNode, Defaults) {
+  NodeConfig c = NodeConfig::load("");
+  EXPECT_EQ(c.identity, hostName());
+  EXPECT_EQ(c.mainCollective, "drover");
+  EXPECT_EQ(c.collectives, std::vector<std::string>{"drover"});
+  EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
+  EXPECT_EQ(c.brokerSubscribe, "tcp://127.0.0.1:7302");
+  EXPECT_EQ(c.factsFile, "");
+  EXPECT_EQ(c.classesFile, "");
+  EXPECT_TRUE(c.agentsDir.empty());
+  ASSERT_EQ(c.ddlDirs.size(), 2u);
+  EXPECT_EQ(c.ddlDirs, defaultDdlDirs());
+  EXPECT_TRUE(c.ddlDirs[0].ends_with("share/drover/ddl")) << c.ddlDirs[0];
+  EXPECT_EQ(c.ddlDirs[1], std::string(DROVER_SOURCE_DIR) + "/ddl");
+  EXPECT_EQ(c.root, "/");
+  EXPECT_EQ(c.workers, 4);
+  EXPECT_EQ(c.queueLimit, 256);
+  EXPECT_EQ(c.registrationInterval, std::chrono::seconds(300));
+  EXPECT_EQ(c.maxTtl, std::chrono::seconds(3600));
+  EXPECT_EQ(c.logLevel, "info");
+  EXPECT_EQ(c.logFile, "");
+  EXPECT_EQ(c.pidFile, "");
+}
+
+TEST(ConfigNode, ReadsTheFileAndFlagsWin) {
+  ScratchDir dir;
+  auto c = loadWith<NodeConfig>(
+      dir, "server.yaml",
+      "identity: node1\nworkers: 8\nbroker:\n  publish: ipc:///run/in\nregistration_interval: 0\n"
+      "agents_dir: [/opt/agents]\nroot: /srv/node1\n",
+      {"--workers", "16", "--broker-subscribe", "tcp://10.0.0.1:7302"});
+  EXPECT_EQ(c.identity, "node1");
+  EXPECT_EQ(c.workers, 16);
+  EXPECT_EQ(c.brokerPublish, "ipc:///run/in");
+  EXPECT_EQ(c.brokerSubscribe, "tcp://10.0.0.1:7302");
+  EXPECT_EQ(c.registrationInterval, std::chrono::seconds(0));
+  EXPECT_EQ(c.agentsDir, std::vector<std::string>{"/opt/agents"});
+  EXPECT_EQ(c.root, "/srv/node1");
+}
+
+TEST(ConfigNode, CollectivesFollowMainCollectiveUnlessSet) {
+  ScratchDir dir;
+  auto c = loadWith<NodeConfig>(dir, "server.yaml", "main_collective: prod\n", {});
+  EXPECT_EQ(c.collectives, std::vector<std::string>{"prod"});
+  c = loadWith<NodeConfig>(dir, "server.yaml", "main_collective: prod\ncollectives: [prod, eu]\n",
+                           {});
+  EXPECT_EQ(c.collectives, (std::vector<std::string>{"prod", "eu"}));
+}
+
+TEST(ConfigNode, MainCollectiveMustBeJoined) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "server.yaml").string();
+  EXPECT_EQ(errorOf([&] {
+              loadWith<NodeConfig>(dir, "server.yaml", "workers: 2\ncollectives: [eu, us]\n", {});
+            }),
+            file + ":2:1: key 'collectives': must include main_collective 'drover'");
+  EXPECT_EQ(errorOf([&] {
+              loadWith<NodeConfig>(dir, "server.yaml", "", {"--collectives", "eu"});
+            }),
+            "--collectives: must include main_collective 'drover'");
+  EXPECT_EQ(
+      errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", "collectives: [eu.west]\n", {}); }),
+      file +
+          ":1:15: key 'collectives': expected a collective name of letters, digits, '_' "
+          "and '-', got 'eu.west'");
+}
+
+TEST(ConfigNode, DocumentedErrorMessages) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "server.yaml").string();
+  auto error = [&](const std::string& yaml) {
+    return errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", yaml, {}); });
+  };
+  EXPECT_EQ(error("log_level: info\nworkrs: 4\n"),
+            file + ":2:1: unknown key 'workrs' (did you mean 'workers'?)");
+  EXPECT_EQ(error("broker:\n  publish: tcp://h:1\n  subscrbe: tcp://h:2\n"),
+            file + ":3:3: unknown key 'broker.subscrbe' (did you mean 'broker.subscribe'?)");
+  EXPECT_EQ(error("workers: many\n"),
+            file + ":1:10: key 'workers': expected an integer between 1 and 256, got 'many'");
+  EXPECT_EQ(error("queue_limit: 0\n"),
+            file + ":1:14: key 'queue_limit': expected an integer between 1 and 100000, got '0'");
+  EXPECT_EQ(error("registration_interval: -1\n"),
+            file +
+                ":1:24: key 'registration_interval': expected a whole number of seconds "
+                "between 0 and 86400, got '-1'");
+  EXPECT_EQ(error("log_level: verbose\n"),
+            file +
+                ":1:12: key 'log_level': expected one of trace, debug, info, warn, error, "
+                "critical, off, got 'verbose'");
+  EXPECT_EQ(error("identity: ''\n"),
+            file + ":1:11: key 'identity': expected a non-empty name without spaces, got nothing");
+}
+
+TEST(ConfigNode, EndpointsAreValidatedByKey) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "server.yaml").string();
+  EXPECT_EQ(errorOf([&] {
+              loadWith<NodeConfig>(dir, "server.yaml", "broker:\n  publish: 127.0.0.1:7301\n", {});
+            }),
+            file +
+                ":2:12: key 'broker.publish': expected an endpoint such as tcp://HOST:PORT, "
+                "ipc://PATH or inproc://NAME, got '127.0.0.1:7301'");
+  EXPECT_EQ(errorOf([&] {
+              loadWith<NodeConfig>(dir, "server.yaml", "", {"--broker-subscribe", "tcp://x"});
+            }),
+            "--broker-subscribe: expected an endpoint such as tcp://HOST:PORT, ipc://PATH or "
+            "inproc://NAME, got 'tcp://x'");
+}
+
+TEST(ConfigClient, Defaults) {
+  ClientConfig c = ClientConfig::load("");
+  EXPECT_EQ(c.identity, userAtHost());
+  EXPECT_NE(c.identity.find('@'), std::string::npos);
+  EXPECT_EQ(c.mainCollective, "drover");
+  EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
+  EXPECT_EQ(c.brokerSubscribe, "tcp://127.0.0.1:7302");
+  EXPECT_EQ(c.ddlDirs, defaultDdlDirs());
+  EXPECT_EQ(c.timeout, std::chrono::seconds(10));
+  EXPECT_EQ(c.discoveryQuiet, std::chrono::milliseconds(150));
+  EXPECT_EQ(c.ttl, std::chrono::seconds(60));
+  EXPECT_EQ(c.logLevel, "warn");
+}
+
+TEST(ConfigClient, FileAndFlags) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "client.yaml").string();
+  auto c = loadWith<ClientConfig>(dir, "client.yaml", "timeout: 30\ndiscovery_quiet: 500\n",
+                                  {"--ttl", "120", "--identity", "ops@admin1"});
+  EXPECT_EQ(c.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c.discoveryQuiet, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.ttl, std::chrono::seconds(120));
+  EXPECT_EQ(c.identity, "ops@admin1");
+  EXPECT_EQ(
+      errorOf([&] { loadWith<ClientConfig>(dir, "client.yaml", "discovery_quiet: 0\n", {}); }),
+      file +
+          ":1:18: key 'discovery_quiet': expected a whole number of milliseconds between "
+          "1 and 60000, got '0'");
+}
+
+TEST(ConfigBroker, Defaults) {
+  BrokerConfig c = BrokerConfig::load("");
+  EXPECT_EQ(c.ingress, std::vector<std::string>{"tcp://127.0.0.1:7301"});
+  EXPECT_EQ(c.egress, std::vector<std::string>{"tcp://127.0.0.1:7302"});
+  EXPECT_EQ(c.control, "");
+  EXPECT_EQ(c.hwm, 100000);
+  EXPECT_EQ(c.logLevel, "info");
+}
+
+TEST(ConfigBroker, BindEndpoints) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "broker.yaml").string();
+  auto c = loadWith<BrokerConfig>(
+      dir, "broker.yaml",
+      "ingress: [tcp://127.0.0.1:*, ipc:///run/in]\negress: [tcp://127.0.0.1:*]\n"
+      "control: ipc:///run/ctl\n",
+      {});
+  EXPECT_EQ(c.ingress.size(), 2u);
+  EXPECT_EQ(c.control, "ipc:///run/ctl");
+  EXPECT_EQ(
+      errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "ingress: [inproc://bus]\n", {}); }),
+      file +
+          ":1:11: key 'ingress': expected a bind endpoint such as tcp://HOST:PORT (PORT "
+          "may be *) or ipc://PATH, got 'inproc://bus'");
+  EXPECT_EQ(errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "control: nowhere\n", {}); }),
+            file +
+                ":1:10: key 'control': expected empty, or a bind endpoint such as "
+                "tcp://HOST:PORT or ipc://PATH, got 'nowhere'");
+}
+
+TEST(ConfigBroker, EachEndpointIsBoundOnce) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "broker.yaml").string();
+  EXPECT_EQ(errorOf([&] {
+              loadWith<BrokerConfig>(dir, "broker.yaml",
+                                     "hwm: 10\negress: [tcp://127.0.0.1:7301]\n", {});
+            }),
+            file + ":2:1: key 'egress': 'tcp://127.0.0.1:7301' is already bound by ingress");
+  EXPECT_EQ(errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "ingress: []\n", {}); }),
+            file + ":1:1: key 'ingress': needs at least one endpoint");
+  EXPECT_EQ(errorOf([&] {
+              loadWith<BrokerConfig>(dir, "broker.yaml", "", {"--control", "tcp://127.0.0.1:7302"});
+            }),
+            "--control: 'tcp://127.0.0.1:7302' is already bound by egress");
+}
+
+}  // namespace
+}  // namespace drover::config
