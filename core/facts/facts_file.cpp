@@ -23,7 +23,7 @@ bool isInteger(const std::string& text) {
 }
 
 bool isDecimal(const std::string& text) {
-  static const std::regex kDecimal("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?");
+  static const std::regex kDecimal("-?(0|[1-9][0-9]*)(\\.[0-9]+)?");  // as the filter language reads numbers
   return std::regex_match(text, kDecimal);
 }
 

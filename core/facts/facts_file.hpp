@@ -5,11 +5,12 @@
 // plain (unquoted) scalar is deliberately narrower than YAML 1.1 so that a value never
 // changes type by surprise:
 //   0, 42, -12                       integer (int64; a larger one stays a string)
-//   1.5, -2.0, 3.0, 1e3, 2.5E-3      double: decimal with a fraction and/or an exponent
+//   1.5, -2.0, 3.0                   double: decimal with a fraction (the filter
+//                                    language reads numbers the same way)
 //   true True TRUE false False FALSE bool (yes, no, on, off stay strings)
 //   ~ null Null NULL, or nothing     null
 //   everything else                  string, including 010 and 00.5 (leading zeros),
-//                                    0x10, 0o17, 1_000, +5, .5, 1., .inf, .nan, 1.2.3
+//                                    0x10, 0o17, 1e3, 1_000, +5, .5, 1., .inf, .nan, 1.2.3
 // Quoted and block (| >) scalars, and scalars tagged !!str, are always strings; other
 // tags are ignored. A version such as 1.10 must be quoted to stay "1.10".
 #include <filesystem>
