@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "broker/router.hpp"
+#include "core/bus/curve.hpp"
 #include "core/config/broker_config.hpp"
 #include "core/log/log.hpp"
 #include "core/util/files.hpp"
@@ -41,6 +42,17 @@ int queryStats(const std::string& endpoint) {
   return 0;
 }
 
+int writeKeys(const std::string& file) {
+  if (std::filesystem::exists(file)) {
+    std::fprintf(stderr, "drover-broker: %s exists; not overwriting a key\n", file.c_str());
+    return kExitConfig;
+  }
+  auto keys = drover::bus::generateCurveKeys();
+  drover::bus::writeCurveKeyFile(file, keys);
+  std::printf("%s\n", keys.publicKey.c_str());
+  return 0;
+}
+
 void writeEndpoints(const std::string& file, const drover::broker::Router& router) {
   drover::Json doc{{"ingress", router.ingressEndpoints()},
                    {"egress", router.egressEndpoints()},
@@ -51,6 +63,16 @@ void writeEndpoints(const std::string& file, const drover::broker::Router& route
 int serve(const drover::config::BrokerConfig& config, const std::string& endpointsFile) {
   auto logger = drover::log::get("drover.broker");
   drover::broker::RouterOptions options{config.ingress, config.egress, config.control, config.hwm};
+  try {
+    if (!config.curveKeyFile.empty()) options.curve = drover::bus::loadCurveKeyFile(config.curveKeyFile);
+    if (!config.allowedClients.empty()) {
+      if (!options.curve) throw drover::bus::CurveError("curve.allowed_clients needs curve.key_file");
+      options.allowedClients = drover::bus::loadAllowedKeys(config.allowedClients);
+    }
+  } catch (const drover::bus::CurveError& e) {
+    logger->critical("{}", e.what());
+    return kExitConfig;
+  }
   zmq::context_t context(1);
   std::unique_ptr<drover::broker::Router> router;
   try {
@@ -83,6 +105,9 @@ int main(int argc, char** argv) {
   std::string endpointsFile;
   app.add_option("--endpoints-file", endpointsFile,
                  "Write the bound endpoints here as JSON once listening (for tcp://...:* binds)");
+  std::string keyFile;
+  CLI::App* keygen = app.add_subcommand("keygen", "Write a new CURVE keypair file and print its public key");
+  keygen->add_option("file", keyFile, "Key file to create (mode 0600)")->required();
   std::string statsEndpoint;
   CLI::App* stats = app.add_subcommand("stats", "Print a running broker's counters");
   stats->add_option("--control", statsEndpoint, "The broker's control endpoint")->required();
@@ -92,6 +117,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitConfig;
   }
   if (stats->parsed()) return queryStats(statsEndpoint);
+  if (keygen->parsed()) return writeKeys(keyFile);
   drover::config::BrokerConfig config;
   try {
     config = drover::config::BrokerConfig::load(overrides.configFile(), overrides);

@@ -11,11 +11,14 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
+#include "core/bus/curve.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::broker {
@@ -25,6 +28,8 @@ struct RouterOptions {
   std::vector<std::string> egress{"tcp://127.0.0.1:7302"};
   std::string control;          // REP endpoint answering stats requests; empty: none
   int highWaterMark = 100000;   // per peer; sized for a reply storm from 10,000 nodes
+  std::optional<bus::CurveKeys> curve;  // serve CURVE on every endpoint
+  std::set<std::string> allowedClients;  // Z85 public keys; empty: any CURVE client
 };
 
 struct RouterStats {
@@ -34,6 +39,8 @@ struct RouterStats {
   std::uint64_t subscribes = 0;
   std::uint64_t unsubscribes = 0;
   std::uint64_t topics = 0;          // distinct topics subscribed now
+  std::uint64_t peersAccepted = 0;   // CURVE handshakes allowed
+  std::uint64_t peersRefused = 0;    // CURVE keys not in the allowed list
   std::int64_t startedMs = 0;
   Json toJson() const;
 };
@@ -58,10 +65,13 @@ class Router {
   void forwardIngress();
   void readSubscriptions();
   void answerControl();
+  void answerZap();
 
   zmq::socket_t ingress_;
   zmq::socket_t egress_;
   std::optional<zmq::socket_t> control_;
+  std::optional<zmq::socket_t> zap_;   // ZeroMQ's authentication handler (CURVE only)
+  std::set<std::string> allowedClients_;
   std::vector<std::string> ingressBound_;
   std::vector<std::string> egressBound_;
   std::string controlBound_;

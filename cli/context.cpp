@@ -105,9 +105,11 @@ std::optional<std::vector<std::string>> Context::knownNodes() const {
 
 rpc::Client& Context::client() {
   if (!client_) {
+    bus::ConnectionOptions options;
+    options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
     client_ = std::make_unique<rpc::Client>(
         zmq_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
-        config_.mainCollective);
+        config_.mainCollective, std::chrono::milliseconds(5000), options);
   }
   return *client_;
 }

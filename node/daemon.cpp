@@ -123,6 +123,7 @@ int Daemon::run() {
   auto started = util::SteadyClock::now();
   bus::ConnectionOptions options;
   options.monitorReconnects = true;
+  options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
   connection_ = std::make_unique<bus::Connection>(
       context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, options);
   subscribeAll();

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   try {
     config = drover::config::NodeConfig::load(overrides.configFile(), overrides);
     drover::log::setLevel(config.logLevel);
+    if (!config.logFile.empty()) drover::log::setFile(config.logFile.string());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "droverd: %s\n", e.what());
     return kExitConfig;

@@ -20,6 +20,11 @@ void applyCommon(zmq::socket_t& socket, const ConnectionOptions& options) {
   // Detect a dead broker even when no TCP reset arrives (killed host, cut cable).
   socket.set(zmq::sockopt::heartbeat_ivl, 2000);
   socket.set(zmq::sockopt::heartbeat_timeout, 6000);
+  if (options.curve) {
+    socket.set(zmq::sockopt::curve_serverkey, options.curve->serverKey);
+    socket.set(zmq::sockopt::curve_publickey, options.curve->keys.publicKey);
+    socket.set(zmq::sockopt::curve_secretkey, options.curve->keys.secretKey);
+  }
 }
 
 }  // namespace

@@ -14,6 +14,8 @@
 
 #include <zmq.hpp>
 
+#include "core/bus/curve.hpp"
+
 namespace drover::bus {
 
 struct Endpoints {
@@ -27,6 +29,7 @@ struct ConnectionOptions {
   int reconnectMaxMs = 2000;      // backoff ceiling
   int lingerMs = 1000;            // how long close() waits to flush outgoing messages
   bool monitorReconnects = false; // report reconnections through takeReconnected()
+  std::optional<CurveClient> curve;  // encrypt and authenticate to the broker
 };
 
 struct Message {

@@ -35,6 +35,10 @@ Table<BrokerConfig> makeTable() {
   t.add("control", &BrokerConfig::control,
         "Endpoint bound to answer stats requests; empty for none")
       .checkedBy(checks::optionalBindEndpoint());
+  t.add("curve.key_file", &BrokerConfig::curveKeyFile,
+        "File with the broker's CURVE keypair; every peer must then speak CURVE");
+  t.add("curve.allowed_clients", &BrokerConfig::allowedClients,
+        "File listing the CURVE public keys allowed to connect, one per line; empty: any");
   t.add("hwm", &BrokerConfig::hwm,
         "Messages queued per peer before ZeroMQ must drop; 0 for no limit")
       .between(0, 10000000);

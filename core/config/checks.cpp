@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string_view>
 
+#include "core/bus/curve.hpp"
+
 namespace drover::config::checks {
 namespace {
 
@@ -74,6 +76,11 @@ Check collectiveName() {
 Check identity() {
   return {"a non-empty name without spaces",
           [](const std::string& v) { return !v.empty() && !hasSpaceOrControl(v); }};
+}
+
+Check optionalCurveKey() {
+  return {"a 40-character Z85 CURVE public key, or empty",
+          [](const std::string& v) { return v.empty() || bus::validZ85Key(v); }};
 }
 
 }  // namespace drover::config::checks

@@ -27,6 +27,9 @@ Check collectiveName();
 /// A non-empty name without spaces or control characters (node and client identities).
 Check identity();
 
+/// Empty, or a 40-character Z85 CURVE public key.
+Check optionalCurveKey();
+
 }  // namespace drover::config::checks
 
 namespace drover::config {

@@ -20,6 +20,11 @@ Table<ClientConfig> makeTable() {
   t.add("broker.subscribe", &ClientConfig::brokerSubscribe,
         "Broker egress, where replies are received")
       .checkedBy(checks::endpoint());
+  t.add("curve.server_key", &ClientConfig::curveServerKey,
+        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
+      .checkedBy(checks::optionalCurveKey());
+  t.add("curve.key_file", &ClientConfig::curveKeyFile,
+        "File with this process's CURVE keypair (drover-broker keygen writes one)");
   t.add("ddl_dirs", &ClientConfig::ddlDirs, "Directories searched for agent DDL files, in order")
       .defaultShownAs("the installed share/drover/ddl, then the source tree's ddl/");
   t.add("timeout", &ClientConfig::timeout, "Seconds a call waits at most for the nodes it expects")

@@ -22,7 +22,9 @@ struct ClientConfig {
   std::string identity = userAtHost();                   // who is asking, as callers see it
   std::string mainCollective = "drover";                 // collective addressed by default
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
+  std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
+  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)  // broker egress: replies come here
   std::vector<std::string> ddlDirs = defaultDdlDirs();
   std::chrono::seconds timeout{10};               // most a call waits for expected nodes
   std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery

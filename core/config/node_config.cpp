@@ -24,6 +24,11 @@ void addBusOptions(Table<NodeConfig>& t) {
   t.add("broker.subscribe", &NodeConfig::brokerSubscribe,
         "Broker egress, where this node subscribes")
       .checkedBy(checks::endpoint());
+  t.add("curve.server_key", &NodeConfig::curveServerKey,
+        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
+      .checkedBy(checks::optionalCurveKey());
+  t.add("curve.key_file", &NodeConfig::curveKeyFile,
+        "File with this process's CURVE keypair (drover-broker keygen writes one)");
 }
 
 void addNodeOptions(Table<NodeConfig>& t) {

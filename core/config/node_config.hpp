@@ -25,7 +25,9 @@ struct NodeConfig {
   // Collectives the node joins. Unless set, just mainCollective; must include it.
   std::vector<std::string> collectives{"drover"};
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: we subscribe here
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
+  std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
+  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)  // broker egress: we subscribe here
   std::filesystem::path factsFile;                       // YAML facts; empty: built-in facts only
   std::filesystem::path classesFile;                     // one class per line; empty: no classes
   std::vector<std::string> agentsDir;                    // directories of external agents

@@ -15,4 +15,8 @@ std::shared_ptr<spdlog::logger> get(const std::string& name);
 /// Throws std::invalid_argument on an unknown level name.
 void setLevel(const std::string& level);
 
+/// Sends every logger, existing and future, to `path` (appending) instead of stderr.
+/// Throws spdlog::spdlog_ex naming the file if it cannot be opened.
+void setFile(const std::string& path);
+
 }  // namespace drover::log

@@ -44,11 +44,12 @@ void CallResult::merge(CallResult other) {
 }
 
 Client::Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
-               std::string collective, milliseconds connectTimeout)
+               std::string collective, milliseconds connectTimeout,
+               const bus::ConnectionOptions& options)
     : sender_(std::move(sender)),
       collective_(std::move(collective)),
       replyTopic_(bus::replyTopic(collective_, util::randomId())),
-      connection_(context, endpoints) {
+      connection_(context, endpoints, options) {
   connection_.subscribe(replyTopic_);
   if (!connection_.waitReady(connectTimeout)) {
     throw std::runtime_error("broker not reachable at " + endpoints.publish + " / " +

@@ -66,7 +66,8 @@ class Client {
   /// within `connectTimeout`.
   Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
          std::string collective,
-         std::chrono::milliseconds connectTimeout = std::chrono::milliseconds(5000));
+         std::chrono::milliseconds connectTimeout = std::chrono::milliseconds(5000),
+         const bus::ConnectionOptions& options = {});
 
   /// One request and its replies. Never throws for silent or failing nodes: they
   /// are in the result. Throws std::runtime_error if the request cannot be queued.
