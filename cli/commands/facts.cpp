@@ -19,7 +19,10 @@ int runFacts(Context& context, const std::string& fact) {
   spec.action = "get_fact";
   spec.args = Json{{"fact", fact}};
   spec.filter = context.filterExpression();
-  spec.nodes = context.knownNodes();
+  // --limit samples the matching nodes, so they must be discovered first.
+  spec.nodes = context.discovery().limit.empty()
+                   ? context.knownNodes()
+                   : std::optional<std::vector<std::string>>(resolveTargets(context, ""));
   spec.quiet = context.quiet();
   spec.timeout = context.timeout();
   spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
@@ -45,7 +48,7 @@ int runFacts(Context& context, const std::string& fact) {
     }
   }
   printSummary(stdout, result);
-  if (result.replies.empty() && !spec.nodes) return kExitNoNodes;
+  if (result.replies.empty() && (!spec.nodes || spec.nodes->empty())) return kExitNoNodes;
   return exitCodeFor(result);
 }
 

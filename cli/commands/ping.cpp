@@ -13,7 +13,10 @@ int runPing(Context& context) {
   spec.agent = "rpcutil";
   spec.action = "ping";
   spec.filter = context.filterExpression();
-  spec.nodes = context.knownNodes();
+  // --limit samples the matching nodes, so they must be discovered first.
+  spec.nodes = context.discovery().limit.empty()
+                   ? context.knownNodes()
+                   : std::optional<std::vector<std::string>>(resolveTargets(context, ""));
   spec.quiet = context.quiet();
   spec.timeout = context.timeout();
   spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
@@ -40,7 +43,7 @@ int runPing(Context& context) {
                 sum / static_cast<double>(result.replies.size()) / 1000.0);
   }
   printSummary(stdout, result);
-  if (result.replies.empty() && !spec.nodes) return kExitNoNodes;
+  if (result.replies.empty() && (!spec.nodes || spec.nodes->empty())) return kExitNoNodes;
   return exitCodeFor(result);
 }
 
