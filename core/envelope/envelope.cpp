@@ -156,6 +156,7 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
   else if (key == "request_id") env.requestId = asString(val, "request_id");
   else if (key == "status") env.status = parseStatus(val);
   else if (key == "data") env.data = toJson(val, "data");
+  else if (key == "cert") env.cert = asString(val, "cert");
   else if (key == "sig") env.sig = asString(val, "sig");
   // Anything else belongs to a later minor revision: ignored on purpose.
 }
@@ -165,10 +166,16 @@ void packString(Packer& pk, const char* key, const std::string& value) {
   pk.pack(value);
 }
 
+void packBin(Packer& pk, const char* key, const std::string& value) {
+  pk.pack(key);
+  pk.pack_bin(static_cast<std::uint32_t>(value.size()));
+  pk.pack_bin_body(value.data(), static_cast<std::uint32_t>(value.size()));
+}
+
 std::string encodeFields(const Envelope& env, bool withSig) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
-  std::uint32_t count = 15 + (withSig ? 1 : 0);
+  std::uint32_t count = 16 + (withSig ? 1 : 0);
   pk.pack_map(count);
   pk.pack("v"); pk.pack(env.v);
   packString(pk, "id", env.id);
@@ -188,11 +195,8 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   pk.pack("code"); pk.pack(static_cast<int>(env.status.code));
   packString(pk, "message", env.status.message);
   pk.pack("data"); packJson(pk, env.data);
-  if (withSig) {
-    pk.pack("sig");
-    pk.pack_bin(static_cast<std::uint32_t>(env.sig.size()));
-    pk.pack_bin_body(env.sig.data(), static_cast<std::uint32_t>(env.sig.size()));
-  }
+  packBin(pk, "cert", env.cert);
+  if (withSig) packBin(pk, "sig", env.sig);
   return std::string(buffer.data(), buffer.size());
 }
 

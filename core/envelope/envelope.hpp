@@ -53,6 +53,7 @@ struct Envelope {
   std::string requestId;   // on replies: id of the request answered
   Status status;           // on replies
   Json data = Json::object();
+  std::string cert;        // DER certificate of `sender`, covered by the signature
   std::string sig;         // signature bytes over signingBytes(); empty when unsigned
 };
 
@@ -81,7 +82,7 @@ std::string encode(const Envelope& env);
 /// Throws VersionError for an unknown `v`, DecodeError for anything else malformed.
 Envelope decode(std::string_view bytes);
 
-/// The bytes a signature covers: the whole envelope with `sig` left empty.
+/// The bytes a signature covers: the whole envelope, `cert` included, without `sig`.
 std::string signingBytes(const Envelope& env);
 
 /// Builds the reply to `request` from `sender` with the given status and data.

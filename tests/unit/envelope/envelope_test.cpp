@@ -21,6 +21,7 @@ Envelope sampleRequest() {
   env.ttl = 30;
   env.time = 1700000000123;
   env.replyTo = "drover.reply.abc";
+  env.cert = std::string("\x30\x82\x00\x7f", 4);
   env.sig = std::string("\x00\x01\xff", 3);
   return env;
 }
@@ -62,6 +63,7 @@ TEST(EnvelopeCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.ttl, 30u);
   EXPECT_EQ(back.time, env.time);
   EXPECT_EQ(back.replyTo, env.replyTo);
+  EXPECT_EQ(back.cert, env.cert);
   EXPECT_EQ(back.sig, env.sig);
 }
 
@@ -86,6 +88,9 @@ TEST(EnvelopeCodec, SigningBytesExcludeOnlyTheSignature) {
   EXPECT_EQ(signingBytes(a), signingBytes(b));
   b.args["environment"] = "staging";
   EXPECT_NE(signingBytes(a), signingBytes(b));
+  Envelope c = a;
+  c.cert = "another certificate";
+  EXPECT_NE(signingBytes(a), signingBytes(c));  // the signer's certificate is covered too
 }
 
 TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {

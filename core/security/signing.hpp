@@ -1,0 +1,62 @@
+#pragma once
+// Ed25519 signatures over bytes and over envelopes.
+//
+// Wire fields (core/envelope): `cert` carries the signer's DER certificate and `sig`
+// the 64-byte Ed25519 signature over envelope::signingBytes(), which covers every
+// field but `sig` (so `sender` and `cert` are signed too).
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "core/envelope/envelope.hpp"
+#include "core/security/certificate_store.hpp"
+#include "core/security/openssl_handles.hpp"
+
+namespace drover::security {
+
+/// A private key with the certificate that vouches for it. Thread safe (sign is const).
+class Signer {
+ public:
+  /// `certificate` is PEM or DER. Throws OpenSslError if it does not parse,
+  /// std::invalid_argument if the key is not Ed25519 or does not match it.
+  Signer(PkeyPtr key, std::string_view certificate);
+
+  /// Throws as the constructor, as readPrivateKey(), std::runtime_error (I/O).
+  static Signer fromFiles(const std::filesystem::path& keyFile,
+                          const std::filesystem::path& certificateFile);
+
+  /// The 64-byte Ed25519 signature of `bytes`. Throws OpenSslError.
+  std::string sign(std::string_view bytes) const;
+
+  /// The certificate's name: what `sender` must say.
+  const std::string& name() const { return name_; }
+  const std::string& certificateDer() const { return certificateDer_; }
+
+ private:
+  PkeyPtr key_;
+  std::string certificateDer_;
+  std::string name_;
+};
+
+/// True if `signature` is `key`'s Ed25519 signature of `bytes`. A wrong, truncated
+/// or forged signature is false, never an exception. Throws OpenSslError only when
+/// OpenSSL cannot allocate.
+bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view signature);
+
+/// verifySignature() with the public key of `cert`.
+bool verifySignature(X509* cert, std::string_view bytes, std::string_view signature);
+
+/// Puts the signer's certificate into `env.cert`, then signs it into `env.sig`. An
+/// empty `env.sender` becomes the signer's name. Throws std::invalid_argument if
+/// `env.sender` names someone else, OpenSslError, std::invalid_argument from encoding.
+void signEnvelope(envelope::Envelope& env, const Signer& signer);
+
+/// Checks, in this order: a signature is present, a certificate is present, the
+/// certificate verifies in `store` at `nowMs`, its name equals `env.sender`, and the
+/// signature over signingBytes(env) verifies. Freshness and replay are separate
+/// (replay_cache.hpp). Returns the sender. Throws VerifyError.
+VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore& store,
+                                 std::int64_t nowMs);
+
+}  // namespace drover::security

@@ -1,0 +1,73 @@
+#pragma once
+// A throwaway collective for tests: a CA in a fresh temporary directory, and helpers
+// that issue keys and certificates from it.
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "core/security/ca.hpp"
+#include "core/security/certificate_store.hpp"
+#include "core/security/keys.hpp"
+#include "core/security/signing.hpp"
+
+namespace drover::security::testing {
+
+class ScratchDir {
+ public:
+  ScratchDir() {
+    auto pattern = (std::filesystem::temp_directory_path() / "drover-security-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// A principal's private key (PEM) and certificate (PEM).
+struct Identity {
+  std::string keyPem;
+  std::string certPem;
+  Signer signer() const { return Signer(privateKeyFromPem(keyPem), certPem); }
+};
+
+/// A CA named `caName` in its own scratch directory.
+class TestCollective {
+ public:
+  explicit TestCollective(const std::string& caName = "Test Collective CA")
+      : ca_(CertificateAuthority::create(dir_ / "ca", caName)) {}
+
+  CertificateAuthority& ca() { return ca_; }
+  std::filesystem::path caDir() const { return dir_ / "ca"; }
+
+  Identity issue(const std::string& name, Role role,
+                 const CertificateAuthority::IssueOptions& options = {}) {
+    PkeyPtr key = generateKey();
+    std::string csr = csrToPem(makeCsr(key.get(), name).get());
+    return {privateKeyToPem(key.get()), ca_.sign(csr, role, options)};
+  }
+
+  /// A store trusting this CA, reading its ca.crt and crl.pem (reload() rereads the CRL).
+  std::unique_ptr<CertificateStore> store(
+      std::size_t cacheEntries = CertificateStore::kDefaultCacheEntries) const {
+    return CertificateStore::open(caDir() / "ca.crt", caDir() / "crl.pem", cacheEntries);
+  }
+
+ private:
+  ScratchDir dir_;
+  CertificateAuthority ca_;
+};
+
+}  // namespace drover::security::testing
