@@ -1,0 +1,58 @@
+// Fuzz target for ddl::parseText: DDL files come from agent directories and from
+// third-party collections (Choria's JSON DDLs). A bad file must be a LoadError. A DDL
+// that loads is then used the way droverd and `drover` use it: documented by
+// `plugin doc` and applied to arguments (defaults, types, validators), none of which
+// may throw on a DDL the loader accepted.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/ddl/loader.hpp"
+#include "core/ddl/plugin_doc.hpp"
+#include "core/ddl/validator.hpp"
+#include "tests/fuzz/fuzz_support.hpp"
+
+namespace {
+
+using namespace drover;
+
+// Arguments a client could send: every declared input with its first allowed value,
+// its default, or a string, so validation runs each rule at least once.
+Json sampleArguments(const ddl::Action& action) {
+  Json args = Json::object();
+  for (const auto& input : action.inputs) {
+    if (!input.list.empty()) {
+      args[input.name] = input.list.front();
+    } else if (input.defaultValue) {
+      args[input.name] = *input.defaultValue;
+    } else {
+      args[input.name] = input.name;
+    }
+  }
+  return args;
+}
+
+void use(const ddl::Ddl& loaded) {
+  ddl::pluginDoc(loaded);
+  for (const auto& action : loaded.actions) {
+    Json empty = Json::object();
+    ddl::validate(action, empty);
+    Json sample = sampleArguments(action);
+    ddl::validate(action, sample);
+    if (loaded.findAction(action.name) == nullptr) {
+      fuzz::violated("every loaded action can be found by name", action.name);
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  ddl::Ddl loaded;
+  try {
+    loaded = ddl::parseText(fuzz::asText(data, size), "fuzz.json");
+  } catch (const ddl::LoadError&) {
+    return 0;
+  }
+  use(loaded);
+  return 0;
+}
