@@ -292,6 +292,10 @@ Ddl parseText(std::string_view text, const std::string& source) {
   } catch (const OJson::parse_error& e) {
     throw LoadError(source + ": invalid JSON at byte " + std::to_string(e.byte) + ": " +
                     withoutPrefix(e.what()));
+  } catch (const OJson::exception& e) {
+    // Not a syntax error but still bad input: a number beyond double range ("1e500")
+    // is nlohmann's out_of_range.406.
+    throw LoadError(source + ": invalid JSON: " + withoutPrefix(e.what()));
   }
   return Reader(source).document(doc);
 }
