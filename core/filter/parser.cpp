@@ -23,6 +23,12 @@ std::string column(std::size_t at) { return std::to_string(at + 1); }
 // A value starting like an operator is almost always a typo such as `a = = b`.
 bool startsLikeOperator(std::string_view value) { return value.find_first_of("=<>~") == 0; }
 
+// The boolean keywords, which an expression can never read as a fact name.
+bool isKeywordWord(std::string_view word) {
+  const auto lower = toLower(word);
+  return lower == "and" || lower == "or" || lower == "not";
+}
+
 bool isRegexLiteral(std::string_view value) {
   return value.size() >= 2 && value.front() == '/' && value.back() == '/';
 }
@@ -45,10 +51,13 @@ ExpressionPtr Parser::parseExpression() {
 ExpressionPtr Parser::parseComparison() {
   checkLength();
   scan_.skipSpace();
+  const auto start = scan_.position();
   const auto name = std::string(scan_.readName());
   if (name.empty()) {
     fail(scan_.position(), "expected a fact name but found " + scan_.describeNext());
   }
+  // The comparison must read back from the canonical text, where this word is a keyword.
+  if (isKeywordWord(name)) fail(start, "'" + name + "' is a keyword, not a fact name");
   scan_.skipSpace();
   auto comparison = parseFactComparison(name);
   scan_.skipSpace();
