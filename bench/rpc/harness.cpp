@@ -1,0 +1,124 @@
+#include "bench/rpc/harness.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <stdexcept>
+
+#include "bench/fleet/sim_facts.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/files.hpp"
+#include "core/util/json.hpp"
+
+namespace drover::bench {
+namespace {
+
+std::string logTail(const testing::Process& process) {
+  std::string log = process.log();
+  constexpr std::size_t kTail = 2000;
+  if (log.size() > kTail) log = "..." + log.substr(log.size() - kTail);
+  return log;
+}
+
+// Waits for `file` while `process` lives; throws with its log tail otherwise.
+void awaitFile(testing::Process& process, const std::string& what,
+               const std::filesystem::path& file, std::chrono::milliseconds timeout) {
+  bool appeared = testing::waitFor(
+      [&] { return std::filesystem::exists(file) || !process.running(); }, timeout);
+  if (appeared && std::filesystem::exists(file)) return;
+  throw std::runtime_error(what + (process.running() ? " not ready in time" : " exited") +
+                           "; log " + process.logPath().string() + ":\n" + logTail(process));
+}
+
+}  // namespace
+
+BrokerProcess::BrokerProcess(const Executables& exe, const std::filesystem::path& workDir)
+    : process_({exe.broker.string(), "--ingress", "tcp://127.0.0.1:*", "--egress",
+                "tcp://127.0.0.1:*", "--log-level", "warn", "--endpoints-file",
+                (workDir / "broker-endpoints.json").string()},
+               workDir / "broker.log") {
+  auto file = workDir / "broker-endpoints.json";
+  awaitFile(process_, "drover-broker", file, std::chrono::seconds(10));
+  Json doc = Json::parse(util::readFile(file));
+  endpoints_.publish = doc.at("ingress").at(0).get<std::string>();
+  endpoints_.subscribe = doc.at("egress").at(0).get<std::string>();
+}
+
+SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,
+                               const std::filesystem::path& workDir, const FleetSpec& spec,
+                               std::chrono::milliseconds timeout) {
+  auto started = util::SteadyClock::now();
+  std::vector<std::filesystem::path> readyFiles;
+  // Interleaved: simulator k runs nodes k, k+K, k+2K... so requests sent in identity
+  // order keep every simulator busy at once, as independent machines would be.
+  const std::size_t processes = std::max<std::size_t>(1, std::min(spec.processes, spec.nodes));
+  for (std::size_t k = 0; k < processes; ++k) {
+    std::size_t count = (spec.nodes - k + processes - 1) / processes;
+    auto ready = workDir / ("fleet-" + std::to_string(k) + ".ready");
+    std::vector<std::string> argv{exe.fleetSim.string(),   "--count",
+                                  std::to_string(count),   "--first-index",
+                                  std::to_string(k),       "--index-stride",
+                                  std::to_string(processes), "--prefix",
+                                  spec.prefix,             "--broker-publish",
+                                  endpoints.publish,       "--broker-subscribe",
+                                  endpoints.subscribe,     "--io-threads",
+                                  std::to_string(spec.ioThreads), "--ready-file",
+                                  ready.string()};
+    if (spec.trace) {
+      auto trace = workDir / ("fleet-" + std::to_string(k) + ".trace.jsonl");
+      argv.insert(argv.end(), {"--trace-file", trace.string()});
+    }
+    if (!spec.ddlDirs.empty()) {
+      for (const auto& dir : spec.ddlDirs) argv.insert(argv.end(), {"--ddl-dirs", dir});
+    }
+    processes_.push_back(std::make_unique<testing::Process>(
+        argv, workDir / ("fleet-" + std::to_string(k) + ".log")));
+    readyFiles.push_back(ready);
+  }
+  for (std::size_t k = 0; k < processes_.size(); ++k) {
+    awaitFile(*processes_[k], "drover-fleet-sim #" + std::to_string(k), readyFiles[k], timeout);
+  }
+  startup_ = std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() -
+                                                                   started);
+  for (std::size_t i = 0; i < spec.nodes; ++i) identities_.push_back(simIdentity(spec.prefix, i));
+}
+
+SimulatedFleet::~SimulatedFleet() {
+  // Ask every simulator at once, then reap: they close their sockets in parallel.
+  for (auto& process : processes_) {
+    if (process->running()) ::kill(process->pid(), SIGTERM);
+  }
+  for (auto& process : processes_) process->stop();
+}
+
+std::vector<pid_t> SimulatedFleet::pids() const {
+  std::vector<pid_t> pids;
+  for (const auto& process : processes_) pids.push_back(process->pid());
+  return pids;
+}
+
+DaemonProcess::DaemonProcess(const Executables& exe, const bus::Endpoints& endpoints,
+                             const std::filesystem::path& workDir, const std::string& identity,
+                             std::chrono::milliseconds timeout)
+    : process_({exe.droverd.string(), "--identity", identity, "--broker-publish",
+                endpoints.publish, "--broker-subscribe", endpoints.subscribe, "--pid-file",
+                (workDir / (identity + ".pid")).string(), "--log-level", "warn"},
+               workDir / (identity + ".log")) {
+  awaitFile(process_, "droverd " + identity, workDir / (identity + ".pid"), timeout);
+}
+
+std::optional<long> procStatusKb(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.compare(0, field.size() + 1, field + ":") != 0) continue;
+    try {
+      return std::stol(line.substr(field.size() + 1));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace drover::bench

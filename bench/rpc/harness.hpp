@@ -1,0 +1,85 @@
+#pragma once
+// The real processes a benchmark runs against: a drover-broker on free loopback ports,
+// drover-fleet-sim processes sharing a fleet between them, and one droverd. Each is
+// started with an argv (no shell), logs to a file in the work directory, waits until
+// it says it is ready, and is stopped by PID (SIGTERM, then SIGKILL) when its guard
+// goes away. A process that dies or stays silent is a std::runtime_error quoting the
+// end of its log.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "core/bus/connection.hpp"
+#include "tests/support/process.hpp"
+
+namespace drover::bench {
+
+struct Executables {
+  std::filesystem::path broker;
+  std::filesystem::path droverd;
+  std::filesystem::path fleetSim;
+};
+
+class BrokerProcess {
+ public:
+  /// Binds ingress and egress on tcp://127.0.0.1:* and reads back the ports.
+  BrokerProcess(const Executables& exe, const std::filesystem::path& workDir);
+  const bus::Endpoints& endpoints() const { return endpoints_; }
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  testing::Process process_;
+  bus::Endpoints endpoints_;
+};
+
+struct FleetSpec {
+  std::size_t nodes = 100;
+  std::size_t processes = 2;        // simulators splitting the nodes
+  std::string prefix = "sim";
+  int ioThreads = 2;                // per simulator
+  std::vector<std::string> ddlDirs; // empty: the simulator's default
+  bool trace = false;               // simulators write fleet-K.trace.jsonl at exit
+};
+
+class SimulatedFleet {
+ public:
+  /// Starts the simulators and waits (up to `timeout`) for every ready file.
+  SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,
+                 const std::filesystem::path& workDir, const FleetSpec& spec,
+                 std::chrono::milliseconds timeout);
+  ~SimulatedFleet();
+
+  /// Every node's identity, in index order.
+  const std::vector<std::string>& identities() const { return identities_; }
+  /// From the first start to the last ready file.
+  std::chrono::milliseconds startup() const { return startup_; }
+  std::vector<pid_t> pids() const;
+
+ private:
+  std::vector<std::unique_ptr<testing::Process>> processes_;
+  std::vector<std::string> identities_;
+  std::chrono::milliseconds startup_{0};
+};
+
+class DaemonProcess {
+ public:
+  /// Starts droverd with default DDLs and waits (up to `timeout`) for its pid file.
+  DaemonProcess(const Executables& exe, const bus::Endpoints& endpoints,
+                const std::filesystem::path& workDir, const std::string& identity,
+                std::chrono::milliseconds timeout);
+  pid_t pid() const { return process_.pid(); }
+
+ private:
+  testing::Process process_;
+};
+
+/// A `VmRSS:`-style field of /proc/PID/status in KiB; nullopt when unreadable.
+std::optional<long> procStatusKb(pid_t pid, const std::string& field);
+
+}  // namespace drover::bench

@@ -1,0 +1,99 @@
+#include "bench/rpc/report.hpp"
+
+#include <fmt/format.h>
+
+namespace drover::bench {
+namespace {
+
+// The "1,000 replies" target concerns the two pings that reach a whole fleet of 1,000.
+std::string targetNote(const SizeRun& run, const ScenarioResult& scenario) {
+  bool concerned = run.nodes >= 1000 && scenario.expected >= 1000 &&
+                   (scenario.name == "ping_direct" || scenario.name == "ping_broadcast");
+  if (!concerned || scenario.timing.samples == 0) return "";
+  bool met = scenario.timing.median < kTargetThousandRepliesMs;
+  return fmt::format("< {:.0f} ms: {}", kTargetThousandRepliesMs, met ? "met" : "MISSED");
+}
+
+std::string incompleteText(const ScenarioResult& s) {
+  std::string text = fmt::format("{}/{}", s.incomplete, s.repeat);
+  if (s.incomplete > 0) text += fmt::format(" (>={})", s.fewestReplies);
+  return text;
+}
+
+void printRow(std::FILE* out, std::size_t nodes, const ScenarioResult& s, const std::string& note) {
+  auto median = [](const Summary& summary) {
+    return summary.samples ? fmt::format("{:.2f}", summary.median) : std::string("-");
+  };
+  fmt::print(out, "{:>6}  {:<44} {:>6} {:>9.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>8} {:>8} {:>12} {}\n",
+             nodes, s.title, s.expected, s.timing.median, s.timing.p99, s.timing.min,
+             s.timing.max, median(s.firstReply), median(s.publish), incompleteText(s), note);
+}
+
+void printDaemon(std::FILE* out, const DaemonMemory& d) {
+  double idleMb = static_cast<double>(d.idleRssKb) * 1024.0 / 1e6;
+  bool met = static_cast<long>(d.idleRssKb) * 1024 < kTargetIdleRssBytes;
+  fmt::print(out, "\ndroverd (one real daemon, default DDLs, built-in facts)\n");
+  fmt::print(out, "  idle RSS, ready + {} ms:      {:>7} KiB = {:.2f} MB   target < 10 MB: {}\n",
+             d.settleMs, d.idleRssKb, idleMb, met ? "met" : "MISSED");
+  fmt::print(out, "    of which anonymous {} KiB, file-backed (program, libraries) {} KiB\n",
+             d.idleAnonKb, d.idleFileKb);
+  fmt::print(out, "  RSS after {} pings:         {:>7} KiB = {:.2f} MB\n", d.pings.repeat,
+             d.afterPingsRssKb, static_cast<double>(d.afterPingsRssKb) * 1024.0 / 1e6);
+  fmt::print(out, "  peak RSS (VmHWM):             {:>7} KiB;  threads: {}\n", d.peakRssKb, d.threads);
+  fmt::print(out, "  ping round trip, one node:    median {:.3f} ms, p99 {:.3f} ms, incomplete {}\n",
+             d.pings.timing.median, d.pings.timing.p99, d.pings.incomplete);
+}
+
+Json scenarioJson(const ScenarioResult& s) {
+  Json doc = toJson(s.timing);
+  doc["title"] = s.title;
+  doc["expected_replies"] = s.expected;
+  doc["repeat"] = s.repeat;
+  doc["incomplete"] = s.incomplete;
+  if (s.incomplete > 0) doc["fewest_replies_when_incomplete"] = s.fewestReplies;
+  if (s.firstReply.samples > 0) doc["first_reply"] = toJson(s.firstReply);
+  if (s.publish.samples > 0) doc["publish"] = toJson(s.publish);
+  return doc;
+}
+
+}  // namespace
+
+void printTable(std::FILE* out, const BenchReport& report) {
+  fmt::print(out, "\nDrover RPC benchmark: {}\n", report.environment.dump());
+  fmt::print(out, "median/p99/min/max: the scenario's measure; 1st: median to the first reply; "
+                  "publish: median time to encode and queue a known set's requests\n\n");
+  fmt::print(out, "{:>6}  {:<44} {:>6} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {}\n", "nodes",
+             "scenario", "expect", "median ms", "p99 ms", "min ms", "max ms", "1st ms", "publish",
+             "incomplete", "target");
+  for (const auto& run : report.sizes) {
+    fmt::print(out, "{:>6}  ({} simulator processes, fleet ready in {} ms, simulators' RSS {} KiB)\n",
+               run.nodes, run.simulators, run.startupMs, run.simulatorRssKb);
+    for (const auto& s : run.scenarios) printRow(out, run.nodes, s, targetNote(run, s));
+  }
+  if (report.daemon) printDaemon(out, *report.daemon);
+  std::fflush(out);
+}
+
+Json toJson(const BenchReport& report) {
+  Json doc{{"environment", report.environment},
+           {"targets", {{"thousand_replies_median_ms", kTargetThousandRepliesMs},
+                        {"idle_droverd_rss_bytes", kTargetIdleRssBytes}}},
+           {"sizes", Json::array()}};
+  for (const auto& run : report.sizes) {
+    Json size{{"nodes", run.nodes}, {"simulators", run.simulators},
+              {"fleet_ready_ms", run.startupMs},
+              {"simulators_rss_kib", run.simulatorRssKb}, {"scenarios", Json::object()}};
+    for (const auto& s : run.scenarios) size["scenarios"][s.name] = scenarioJson(s);
+    doc["sizes"].push_back(std::move(size));
+  }
+  if (report.daemon) {
+    const DaemonMemory& d = *report.daemon;
+    doc["droverd"] = Json{{"idle_rss_kib", d.idleRssKb}, {"settle_ms", d.settleMs},
+                          {"idle_rss_anon_kib", d.idleAnonKb}, {"idle_rss_file_kib", d.idleFileKb},
+                          {"rss_after_pings_kib", d.afterPingsRssKb}, {"peak_rss_kib", d.peakRssKb},
+                          {"threads", d.threads}, {"pings", scenarioJson(d.pings)}};
+  }
+  return doc;
+}
+
+}  // namespace drover::bench

@@ -1,0 +1,47 @@
+#pragma once
+// What drover-rpc-bench measured, as a table for people and JSON for tools. Targets
+// are printed beside the numbers they concern; nothing here passes or fails a run.
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/rpc/scenarios.hpp"
+#include "core/util/json.hpp"
+
+namespace drover::bench {
+
+/// 1,000 replies within this median (DESIGN.md targets for the fleet benchmark).
+inline constexpr double kTargetThousandRepliesMs = 100.0;
+/// Idle droverd resident memory, in bytes (10 MB).
+inline constexpr long kTargetIdleRssBytes = 10L * 1000 * 1000;
+
+struct SizeRun {
+  std::size_t nodes = 0;
+  std::size_t simulators = 0;
+  long long startupMs = 0;  // simulators started until every node passed its probe
+  long simulatorRssKb = 0;  // VmRSS of every simulator, summed, after the scenarios
+  std::vector<ScenarioResult> scenarios;
+};
+
+struct DaemonMemory {
+  long idleRssKb = 0;        // VmRSS once ready + settle time
+  long idleAnonKb = 0;       // of which anonymous (heap, stacks): the daemon's own
+  long idleFileKb = 0;       // of which file pages (executable, shared libraries)
+  long afterPingsRssKb = 0;  // VmRSS after answering the pings
+  long peakRssKb = 0;        // VmHWM at the end
+  long threads = 0;
+  long settleMs = 0;
+  ScenarioResult pings;
+};
+
+struct BenchReport {
+  Json environment = Json::object();  // cpus, kernel, flags of this run
+  std::vector<SizeRun> sizes;
+  std::optional<DaemonMemory> daemon;
+};
+
+void printTable(std::FILE* out, const BenchReport& report);
+Json toJson(const BenchReport& report);
+
+}  // namespace drover::bench

@@ -1,0 +1,198 @@
+// drover-rpc-bench: measures RPC latency against simulated fleets and the memory of
+// one real droverd. For each --sizes N it starts a fresh drover-broker on free loopback
+// ports and --simulators drover-fleet-sim processes splitting N nodes, so every size is
+// a whole fleet of its own (broadcasts reach exactly N nodes). Prints a table and
+// writes JSON. Numbers are reported, never asserted. --trace also keeps per-request
+// timings of client and simulators (bench/tools/trace_summary.py lines them up).
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bench/fleet/sim_facts.hpp"
+#include "bench/rpc/harness.hpp"
+#include "bench/rpc/report.hpp"
+#include "core/log/log.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using drover::bench::BenchReport;
+using drover::bench::Executables;
+
+constexpr int kExitUsage = 2;   // bad flags
+constexpr int kExitFailed = 3;  // a process did not start or the broker was unreachable
+
+struct Options {
+  std::vector<std::size_t> sizes{100, 1000};
+  std::size_t simulators = 2;
+  int ioThreads = 2;
+  std::size_t daemonPings = 1000;
+  long settleMs = 2000;
+  bool skipDaemon = false;
+  std::string workDir;  // empty: a temporary directory, removed at the end
+  std::string jsonOut = DROVER_BENCH_RESULTS_DIR "/rpc_bench.json";
+  drover::bench::ScenarioOptions scenario;
+  std::vector<std::string> only;  // scenario names to run; empty: all
+  bool trace = false;             // per-request traces in the work directory
+};
+
+drover::Json loadAverage() {
+  double one = 0, five = 0, fifteen = 0;
+  std::ifstream in("/proc/loadavg");
+  in >> one >> five >> fifteen;
+  return drover::Json::array({one, five, fifteen});
+}
+
+drover::Json environment(const Options& options) {
+  utsname host{};
+  ::uname(&host);
+  return drover::Json{{"cpus", std::thread::hardware_concurrency()},
+                      {"kernel", std::string(host.release)},
+                      {"repeat", options.scenario.repeat},
+                      {"warmup", options.scenario.warmup},
+                      {"quiet_ms", options.scenario.quiet.count()},
+                      {"simulators", options.simulators},
+                      {"sim_io_threads", options.ioThreads},
+                      {"loadavg_start", loadAverage()}};
+}
+
+std::string clientName() {
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string("bench@") + host;
+}
+
+drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::path& dir,
+                               std::size_t nodes, const Options& options) {
+  using namespace drover::bench;
+  std::filesystem::create_directories(dir);
+  BrokerProcess broker(exe, dir);
+  FleetSpec spec;
+  spec.nodes = nodes;
+  spec.processes = options.simulators;
+  spec.ioThreads = options.ioThreads;
+  spec.trace = options.trace;
+  auto timeout = std::max<std::chrono::milliseconds>(30s, std::chrono::milliseconds(nodes * 20));
+  SimulatedFleet fleet(exe, broker.endpoints(), dir, spec, timeout);
+  std::fprintf(stderr, "drover-rpc-bench: %zu nodes ready in %lld ms; measuring\n", nodes,
+               static_cast<long long>(fleet.startup().count()));
+  zmq::context_t context(1);
+  drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover");
+  SizeRun run;
+  run.nodes = nodes;
+  run.simulators = options.simulators;
+  run.startupMs = fleet.startup().count();
+  auto wanted = [&](const std::string& name) {
+    return options.only.empty() ||
+           std::find(options.only.begin(), options.only.end(), name) != options.only.end();
+  };
+  std::vector<drover::Json> trace;
+  auto o = options.scenario;
+  if (options.trace) o.trace = &trace;
+  if (wanted("ping_direct")) run.scenarios.push_back(pingDirect(client, fleet.identities(), o));
+  if (wanted("ping_broadcast")) run.scenarios.push_back(pingBroadcast(client, nodes, o));
+  if (wanted("get_fact_shard3")) {
+    run.scenarios.push_back(factFilteredRpc(client, simShardSize(nodes, 3), o));
+  }
+  if (wanted("discovery")) run.scenarios.push_back(discovery(client, nodes, o));
+  for (pid_t pid : fleet.pids()) run.simulatorRssKb += procStatusKb(pid, "VmRSS").value_or(0);
+  if (options.trace) {
+    std::ofstream out(dir / "client.trace.jsonl");
+    for (const auto& line : trace) out << line.dump() << "\n";
+  }
+  return run;
+}
+
+drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::filesystem::path& dir,
+                                          const Options& options) {
+  using namespace drover::bench;
+  std::filesystem::create_directories(dir);
+  BrokerProcess broker(exe, dir);
+  const std::string identity = "bench-droverd";
+  DaemonProcess daemon(exe, broker.endpoints(), dir, identity, 30s);
+  std::this_thread::sleep_for(std::chrono::milliseconds(options.settleMs));
+  DaemonMemory memory;
+  memory.settleMs = options.settleMs;
+  memory.idleRssKb = procStatusKb(daemon.pid(), "VmRSS").value_or(-1);
+  memory.idleAnonKb = procStatusKb(daemon.pid(), "RssAnon").value_or(-1);
+  memory.idleFileKb = procStatusKb(daemon.pid(), "RssFile").value_or(-1);
+  zmq::context_t context(1);
+  drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover");
+  memory.pings = pingOne(client, identity, options.daemonPings, options.scenario);
+  memory.afterPingsRssKb = procStatusKb(daemon.pid(), "VmRSS").value_or(-1);
+  memory.peakRssKb = procStatusKb(daemon.pid(), "VmHWM").value_or(-1);
+  memory.threads = procStatusKb(daemon.pid(), "Threads").value_or(-1);
+  return memory;
+}
+
+void writeJson(const std::string& path, const drover::Json& doc) {
+  std::filesystem::path file(path);
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  std::ofstream out(file);
+  out << doc.dump(2) << "\n";
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+void addFlags(CLI::App& app, Options& options, Executables& exe) {
+  app.add_option("--sizes", options.sizes, "Fleet sizes to measure")->delimiter(',');
+  app.add_option("--repeat", options.scenario.repeat, "Timed repetitions per scenario");
+  app.add_option("--warmup", options.scenario.warmup, "Untimed repetitions before those");
+  app.add_option("--simulators", options.simulators, "drover-fleet-sim processes per fleet")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads per simulator");
+  app.add_option_function<long>("--quiet-ms", [&](long ms) { options.scenario.quiet = std::chrono::milliseconds(ms); },
+                                "Broadcast quiet window, as the CLI's discovery_quiet [150]");
+  app.add_option("--scenarios", options.only,
+                 "Only these: ping_direct, ping_broadcast, get_fact_shard3, discovery")
+      ->delimiter(',');
+  app.add_option("--daemon-pings", options.daemonPings, "Pings the real droverd answers");
+  app.add_option("--settle-ms", options.settleMs, "Wait after droverd is ready before reading RSS");
+  app.add_flag("--skip-daemon", options.skipDaemon, "Do not measure a real droverd");
+  app.add_flag("--trace", options.trace,
+               "Write per-request traces (client and simulators) into the work directory");
+  app.add_option("--work-dir", options.workDir, "Keep logs and ready files here (default: temporary)");
+  app.add_option("--json-out", options.jsonOut, "Where to write the JSON results");
+  app.add_option("--broker", exe.broker, "drover-broker executable");
+  app.add_option("--droverd", exe.droverd, "droverd executable");
+  app.add_option("--fleet-sim", exe.fleetSim, "drover-fleet-sim executable");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("drover-rpc-bench: RPC latency against simulated fleets, and droverd memory");
+  app.footer("Exit status: 0 measured; 2 bad flags; 3 a process failed (its log is quoted).");
+  Options options;
+  Executables exe{DROVER_BENCH_BROKER, DROVER_BENCH_DROVERD, DROVER_BENCH_FLEET_SIM};
+  addFlags(app, options, exe);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
+  }
+  drover::log::setLevel("warn");
+  try {
+    std::optional<drover::testing::TempDir> temporary;
+    std::filesystem::path dir = options.workDir;
+    if (dir.empty()) dir = temporary.emplace().path();
+    BenchReport report;
+    report.environment = environment(options);
+    for (std::size_t nodes : options.sizes) {
+      report.sizes.push_back(runSize(exe, dir / ("fleet-" + std::to_string(nodes)), nodes, options));
+    }
+    if (!options.skipDaemon) report.daemon = measureDaemon(exe, dir / "droverd", options);
+    report.environment["loadavg_end"] = loadAverage();
+    drover::bench::printTable(stdout, report);
+    writeJson(options.jsonOut, drover::bench::toJson(report));
+    std::printf("\nJSON written to %s\n", options.jsonOut.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "drover-rpc-bench: %s\n", e.what());
+    return kExitFailed;
+  }
+  return 0;
+}
