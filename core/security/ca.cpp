@@ -177,4 +177,8 @@ std::string CertificateAuthority::certificatePem() const { return certificateToP
 
 std::string CertificateAuthority::crlPem() const { return util::readFile(file(kCrlFile)); }
 
+fs::path CertificateAuthority::certificateFile() const { return file(kCertFile); }
+
+fs::path CertificateAuthority::crlFile() const { return file(kCrlFile); }
+
 }  // namespace drover::security

@@ -81,6 +81,10 @@ class CertificateAuthority {
 
   const std::filesystem::path& directory() const { return dir_; }
 
+  /// Where the CA certificate and the current CRL live: the files nodes are pointed at.
+  std::filesystem::path certificateFile() const;
+  std::filesystem::path crlFile() const;
+
  private:
   CertificateAuthority(std::filesystem::path dir, PkeyPtr key, X509Ptr cert);
   std::filesystem::path file(const char* name) const { return dir_ / name; }

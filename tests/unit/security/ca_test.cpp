@@ -10,6 +10,7 @@
 #include "core/security/asn1_time.hpp"
 #include "core/security/certificate.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/files.hpp"
 #include "tests/unit/security/test_collective.hpp"
 
 namespace drover::security {
@@ -158,6 +159,15 @@ TEST(SecurityCa, RevocationPersistsAcrossReload) {
   X509Ptr third = certificateFromPem(reloaded.sign(csrFor("web3"), Role::Node));
   EXPECT_NE(serialHex(third.get()), issued[0].serial);
   EXPECT_NE(serialHex(third.get()), issued[1].serial);
+}
+
+TEST(SecurityCa, NamesTheFilesNodesArePointedAt) {
+  TestCollective collective;
+  CertificateAuthority& ca = collective.ca();
+  EXPECT_EQ(ca.certificateFile(), collective.caDir() / "ca.crt");
+  EXPECT_EQ(ca.crlFile(), collective.caDir() / "crl.pem");
+  EXPECT_EQ(util::readFile(ca.crlFile()), ca.crlPem());
+  EXPECT_EQ(util::readFile(ca.certificateFile()), ca.certificatePem());
 }
 
 TEST(SecurityCa, CrlHasANextUpdate) {
