@@ -1,17 +1,15 @@
 #include "core/config/yaml_reader.hpp"
 
 #include <map>
-#include <optional>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/checks.hpp"
 #include "core/config/values.hpp"
 #include "core/util/files.hpp"
+#include "core/util/yaml_stream.hpp"
 
 namespace drover::config {
 namespace {
@@ -134,79 +132,22 @@ class Reader {
   std::map<std::string, int> seen_;  // full key -> line it was first set on
 };
 
-// Where each document of a YAML stream starts, and where its root node is.
-class DocumentMarks : public YAML::EventHandler {
- public:
-  struct Document {
-    YAML::Mark start;
-    std::optional<YAML::Mark> root;
-  };
-  std::vector<Document> documents;
-
-  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, {}}); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    node(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    node(mark);
-  }
-  void OnMapEnd() override {}
-
- private:
-  void node(const YAML::Mark& mark) {
-    if (!documents.back().root) documents.back().root = mark;
-  }
-};
-
-// The documents of `text`. Not YAML::LoadAll(): in yaml-cpp 0.7 it never returns on
-// some malformed streams (",a": a ',' where a document should start), because the parser
-// hands out the same empty document again and again without consuming input, and
-// LoadAll() collects them until memory runs out. A document starting where the previous
-// one did is that case, reported as a syntax error. Throws YAML::Exception.
-std::vector<DocumentMarks::Document> scanDocuments(const std::string& text) {
-  std::istringstream stream(text);
-  YAML::Parser parser(stream);
-  DocumentMarks marks;
-  while (parser.HandleNextDocument(marks)) {
-    const auto& docs = marks.documents;
-    if (docs.size() > 1 && docs.back().start.pos == docs[docs.size() - 2].start.pos) {
-      const auto pos = static_cast<std::size_t>(docs.back().start.pos);
-      throw YAML::ParserException(docs.back().start,
-                                  "unexpected '" + text.substr(pos, 1) + "'");
-    }
-  }
-  return marks.documents;
-}
-
 }  // namespace
 
 void readYamlText(const std::string& text, const std::string& name,
                   const std::vector<Binding>& fields, Diagnostics& diag) {
   Reader reader(name, fields, diag);
-  std::vector<DocumentMarks::Document> documents;
-  YAML::Node root;
+  util::YamlStream stream;
   try {
-    documents = scanDocuments(text);
-    if (documents.size() == 1) root = YAML::Load(text);
+    stream = util::loadYamlStream(text);
   } catch (const YAML::Exception& e) {
     return diag.add(reader.at(e.mark), "YAML syntax error: " + e.msg);
   }
-  if (documents.size() > 1) {
-    const auto& second = documents[1];
-    return diag.add(reader.at(second.root.value_or(second.start)),
-                    "expected one YAML document, found " + std::to_string(documents.size()));
+  if (stream.documents > 1) {
+    return diag.add(reader.at(stream.second),
+                    "expected one YAML document, found " + std::to_string(stream.documents));
   }
-  if (documents.size() == 1) reader.read(root);
+  if (stream.documents == 1) reader.read(stream.first);
 }
 
 void readYamlFile(const std::filesystem::path& file, const std::vector<Binding>& fields,

@@ -10,6 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/util/files.hpp"
+#include "core/util/yaml_stream.hpp"
 
 namespace drover::policy {
 namespace {
@@ -264,9 +265,9 @@ class Reader {
   std::vector<std::string> problems_;
 };
 
-std::vector<YAML::Node> loadDocuments(const std::string& text, Reader& reader) {
+util::YamlStream loadDocuments(const std::string& text, Reader& reader) {
   try {
-    return YAML::LoadAll(text);
+    return util::loadYamlStream(text);
   } catch (const YAML::Exception& e) {
     reader.fail(e.mark, "YAML syntax error: " + e.msg);
     return {};
@@ -311,13 +312,13 @@ std::vector<std::filesystem::path> policyFiles(const std::filesystem::path& dire
 
 Policy parsePolicy(const std::string& text, const std::string& file, const std::string& agent) {
   Reader reader(file, agent);
-  std::vector<YAML::Node> documents = loadDocuments(text, reader);
+  util::YamlStream documents = loadDocuments(text, reader);
   if (!reader.problems().empty()) throw PolicyError(reader.problems());
-  if (documents.size() > 1) {
-    reader.fail(documents[1].Mark(), "expected one YAML document, found " +
-                                         std::to_string(documents.size()));
+  if (documents.documents > 1) {
+    reader.fail(documents.second, "expected one YAML document, found " +
+                                      std::to_string(documents.documents));
   }
-  Policy policy = reader.read(documents.empty() ? YAML::Node() : documents.front());
+  Policy policy = reader.read(documents.first);
   if (!reader.problems().empty()) throw PolicyError(reader.problems());
   return policy;
 }
