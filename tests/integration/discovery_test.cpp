@@ -1,0 +1,200 @@
+// Ping and discovery against the standard six-node fleet (fleet.hpp): every filter
+// kind of DESIGN.md "Discovery and RPC", checked by the exact set of identities that
+// `drover find` prints, and invalid filters rejected before anything is sent.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/bus/topics.hpp"
+#include "core/util/json.hpp"
+#include "tests/integration/bus_listener.hpp"
+#include "tests/integration/fleet_suite.hpp"
+
+namespace drover::integration {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using Names = std::vector<std::string>;
+
+class Discovery : public FleetSuite {
+ protected:
+  static void SetUpTestSuite() { startFleet(standardNodes()); }
+
+  // Runs `drover find FLAGS...` and expects exactly `expected` (exit 4 when empty).
+  static void expectFind(const Names& flags, Names expected) {
+    SCOPED_TRACE("drover find " + ::testing::PrintToString(flags));
+    Names args{"find"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    Result result = fleet().drover(args);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(result.exitCode, expected.empty() ? 4 : 0) << result;
+    EXPECT_THAT(sortedLines(result.out), ElementsAreArray(expected)) << result;
+  }
+};
+
+TEST_F(Discovery, PingReachesEveryNodeAndSummarises) {
+  Result result = fleet().drover({"ping"});
+  ASSERT_EQ(result.exitCode, 0) << result;
+  for (const auto& node : fleet().identities()) {
+    EXPECT_THAT(result.out, HasSubstr(node + " ")) << result;
+  }
+  EXPECT_THAT(result.out, HasSubstr("6 of 6 nodes answered, 6 ok, 0 failed, 0 no reply")) << result;
+}
+
+TEST_F(Discovery, PingJsonListsEverySender) {
+  Result result = fleet().drover({"ping", "--json"});
+  ASSERT_EQ(result.exitCode, 0) << result;
+  Json doc = Json::parse(result.out);
+  Names senders;
+  for (const auto& reply : doc.at("replies")) {
+    senders.push_back(reply.at("sender").get<std::string>());
+    EXPECT_EQ(reply.at("statuscode"), 0) << reply.dump();
+  }
+  std::sort(senders.begin(), senders.end());
+  EXPECT_EQ(senders, fleet().identities());
+  EXPECT_EQ(doc.at("summary").at("answered"), 6);
+  EXPECT_EQ(doc.at("summary").at("ok"), 6);
+  EXPECT_EQ(doc.at("summary").at("failed"), 0);
+  EXPECT_TRUE(doc.at("summary").at("no_reply").empty());
+}
+
+TEST_F(Discovery, FactEqualityAndInequality) {
+  expectFind(Names{"-F", "region==eu-west-1"}, {"web-eu-1", "web-eu-2", "db-eu-1"});
+  expectFind(Names{"-F", "region=eu-west-1"}, {"web-eu-1", "web-eu-2", "db-eu-1"});
+  expectFind(Names{"-F", "region!=eu-west-1"}, {"web-us-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-F", "cpus==16.0"}, {"web-eu-2"});  // numeric when both are numbers
+  expectFind(Names{"-F", "cpus==016"}, {});              // 016 is text, not 16
+}
+
+TEST_F(Discovery, OrderingIsNumericForNumbers) {
+  // As text "16" < "4"; numerically it is not.
+  expectFind(Names{"-F", "cpus<8"}, {"web-eu-1", "db-us-1"});
+  expectFind(Names{"-F", "cpus>8"}, {"web-eu-2", "db-eu-1", "web-ap-1"});
+  expectFind(Names{"-F", "cpus<=8"}, {"web-eu-1", "db-us-1", "web-us-1"});
+  expectFind(Names{"-F", "cpus>=16"}, {"web-eu-2", "db-eu-1"});
+}
+
+TEST_F(Discovery, OrderingIsTextualForStrings) {
+  // kernel_version is a string fact: "5.10" sorts before "5.9".
+  expectFind(Names{"-F", "kernel_version>=5.9"}, {"web-eu-2", "web-us-1", "web-ap-1"});
+  expectFind(Names{"-F", "kernel_version<5"}, {"db-eu-1", "db-us-1"});
+}
+
+TEST_F(Discovery, RegexMatchesTheTextForm) {
+  expectFind(Names{"-F", "region=~/^us-/"}, {"web-us-1", "db-us-1"});
+  expectFind(Names{"-F", "region=~south"}, {"web-ap-1"});
+  expectFind(Names{"-F", "cpus=~^1"}, {"web-eu-2", "web-ap-1"});  // numbers as decimal text
+}
+
+TEST_F(Discovery, DottedNamesReachNestedFacts) {
+  expectFind(Names{"-F", "os.family=Debian"}, {"web-eu-1", "web-eu-2", "web-us-1"});
+  expectFind(Names{"-F", "os.family=~/^(Red|Alp)/"}, {"db-eu-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-F", "os.release==12"},
+              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+}
+
+TEST_F(Discovery, BooleanFacts) {
+  expectFind(Names{"-F", "virtual=true"}, {"web-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-F", "virtual=FALSE"}, {"web-eu-2", "db-eu-1"});
+}
+
+TEST_F(Discovery, MissingFactIsFalseAndItsNegationTrue) {
+  expectFind(Names{"-F", "maintenance=true"}, {"db-eu-1"});
+  expectFind(Names{"-F", "rack=a1"}, {});
+  expectFind(Names{"-F", "rack!=a1"}, {});
+  expectFind(Names{"-S", "not rack=a1"},
+              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-S", "not maintenance=true"},
+              {"web-eu-1", "web-eu-2", "web-us-1", "db-us-1", "web-ap-1"});
+}
+
+TEST_F(Discovery, ClassesExactAndRegex) {
+  expectFind(Names{"-C", "role::db"}, {"db-eu-1", "db-us-1"});
+  expectFind(Names{"-C", "profile::ngin"}, {});  // exact, not a prefix
+  expectFind(Names{"-C", "/^profile::ngin/"}, {"web-eu-1", "web-eu-2", "web-us-1"});
+}
+
+TEST_F(Discovery, AgentFilterFindsOnlyNodesHostingIt) {
+  expectFind(Names{"-A", "echo"}, {"web-eu-1", "web-eu-2", "web-us-1"});
+  expectFind(Names{"-A", "rpcutil"},
+              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-A", "puppet"}, {});
+}
+
+TEST_F(Discovery, IdentityRegexDiscovers) {
+  expectFind(Names{"-I", "/^db-/"}, {"db-eu-1", "db-us-1"});
+  expectFind(Names{"-I", "/-1$/", "-F", "role=web"}, {"web-eu-1", "web-us-1", "web-ap-1"});
+}
+
+TEST_F(Discovery, ExactIdentityIsAddressedWithoutDiscovery) {
+  BusListener broadcasts(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil")});
+  Result ping = fleet().drover({"ping", "-I", "web-ap-1"});
+  EXPECT_EQ(ping.exitCode, 0) << ping;
+  EXPECT_THAT(ping.out, HasSubstr("1 of 1 nodes answered, 1 ok, 0 failed, 0 no reply")) << ping;
+  EXPECT_THAT(ping.out, HasSubstr("web-ap-1")) << ping;
+
+  // Only now is a broadcast sent: if the ping had discovered, its request comes first.
+  Result marker = fleet().drover({"find", "-F", "role=db"});
+  ASSERT_EQ(marker.exitCode, 0) << marker;
+  auto first = broadcasts.next(5s);
+  ASSERT_TRUE(first.has_value()) << "the marker discovery never reached the broker";
+  EXPECT_EQ(first->filter, "role == db");
+}
+
+TEST_F(Discovery, CompoundExpressions) {
+  expectFind(Names{"-S", "region=eu-west-1 and (role=web or role=db) and not maintenance=true"},
+              {"web-eu-1", "web-eu-2"});
+  expectFind(Names{"-S", "(region=us-east-1 or region=ap-south-1) and not class(role::db)"},
+              {"web-us-1", "web-ap-1"});
+  // `and` binds tighter than `or`.
+  expectFind(Names{"-S", "role=db or cpus>=12 and virtual=true"},
+              {"db-eu-1", "db-us-1", "web-ap-1"});
+  expectFind(Names{"-S", "(role=db or cpus>=12) and virtual=true"}, {"db-us-1", "web-ap-1"});
+  expectFind(Names{"-S", "agent(echo) && !identity(/eu/)"}, {"web-us-1"});
+}
+
+TEST_F(Discovery, SeveralFlagsAreAnded) {
+  expectFind(Names{"-F", "role=web", "-F", "region=eu-west-1", "-C", "profile::nginx"},
+              {"web-eu-1", "web-eu-2"});
+  expectFind(Names{"-A", "echo", "-F", "cpus>4"}, {"web-eu-2", "web-us-1"});
+}
+
+TEST_F(Discovery, InvalidFilterIsRejectedBeforeAnythingIsSent) {
+  BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
+                                             bus::broadcastTopic("drover", "echo")});
+  struct Case {
+    Names args;
+    std::string quoted;  // how the message names the input
+  };
+  const std::vector<Case> cases = {
+      {{"find", "-F", "region"}, "-F 'region'"},
+      {{"ping", "-F", "cpus>=/4/"}, "-F 'cpus>=/4/'"},
+      {{"find", "-F", "region=~/[a-/"}, "-F 'region=~/[a-/'"},
+      {{"find", "-S", "region=eu-west-1 and (role=web"}, "-S 'region=eu-west-1 and (role=web'"},
+      {{"find", "-S", "role=web and"}, "-S 'role=web and'"},
+      {{"rpc", "echo", "echo", "message=hi", "-C", "/(/"}, "-C '/(/'"},
+      {{"ping", "-I", "/[/"}, "-I '/[/'"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.args));
+    Result result = fleet().drover(c.args);
+    EXPECT_EQ(result.exitCode, 2) << result;
+    EXPECT_THAT(result.err, HasSubstr(c.quoted)) << result;
+    EXPECT_THAT(result.err, HasSubstr("column")) << result;
+    EXPECT_EQ(result.out, "") << result;
+  }
+  // A valid request sent afterwards is the first thing the broker forwards.
+  Result marker = fleet().drover({"find", "-F", "role=web"});
+  ASSERT_EQ(marker.exitCode, 0) << marker;
+  auto first = requests.next(5s);
+  ASSERT_TRUE(first.has_value()) << "the marker discovery never reached the broker";
+  EXPECT_EQ(first->filter, "role == web");
+}
+
+}  // namespace
+}  // namespace drover::integration

@@ -1,0 +1,150 @@
+#pragma once
+// A real fleet on loopback for integration tests: one `drover-broker` on two free
+// ports and any number of `droverd` processes, each with its own private directory
+// (facts file, classes file, agents dir, pid file, log). The `drover` CLI runs as a
+// real process against it. Every process is stopped by PID when the Fleet goes away.
+//
+// Ports are chosen once per Fleet with freePort(), so restartBroker() binds the very
+// same endpoints and the nodes find it again without being restarted.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/bus/connection.hpp"
+#include "tests/support/process.hpp"
+
+namespace drover::integration {
+
+class Fleet;
+
+/// What a `drover` (or any other) process run left behind.
+struct Result {
+  int exitCode = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Prints exit code, stdout and stderr, so a failed assertion shows the whole run.
+std::ostream& operator<<(std::ostream& os, const Result& result);
+
+/// The non-empty lines of `text`, sorted: the identities `drover find` printed.
+std::vector<std::string> sortedLines(const std::string& text);
+
+struct NodeSpec {
+  std::string identity;
+  std::string facts;                 // YAML text of the node's facts file
+  std::vector<std::string> classes;  // lines of its classes file
+  bool echo = false;                 // install agents/examples/echo in its agents dir
+  /// Extra files written into the agents dir (name, content), mode 0755.
+  std::vector<std::pair<std::string, std::string>> agentFiles;
+  std::vector<std::string> extraArgs;  // appended to the droverd command line
+};
+
+/// One droverd process and its private directory.
+class Node {
+ public:
+  /// Writes the node's files into a fresh private directory; does not start it.
+  /// Throws std::runtime_error or std::filesystem::filesystem_error.
+  Node(NodeSpec spec, const Fleet& fleet);
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  const std::string& identity() const { return spec_.identity; }
+  const NodeSpec& spec() const { return spec_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path factsFile() const { return dir_ / "facts.yaml"; }
+  std::filesystem::path pidFile() const { return dir_ / "droverd.pid"; }
+  std::filesystem::path agentsDir() const { return dir_ / "agents"; }
+  std::filesystem::path logFile() const { return dir_ / "droverd.log"; }
+
+  /// Starts droverd (again, after stop() or kill()); does not wait for readiness.
+  /// Throws std::runtime_error if the process cannot be started.
+  void start();
+  /// True once the pid file names the running process (droverd is on the bus).
+  bool ready();
+  /// Throws std::runtime_error with the log tail unless ready() within `timeout`.
+  void waitReady(std::chrono::milliseconds timeout);
+
+  testing::Process& process() { return *process_; }
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
+  bool running() { return process_ && process_->running(); }
+  /// SIGTERM, then SIGKILL after a grace period; returns the exit status or -signal.
+  int stop();
+  /// SIGKILL at once, as a crashed host.
+  void kill();
+  std::string log() const;
+
+ private:
+  NodeSpec spec_;
+  testing::TempDir dir_;
+  std::vector<std::string> argv_;
+  std::optional<testing::Process> process_;
+};
+
+class Fleet {
+ public:
+  /// Picks two free ports, writes the client config and starts the broker.
+  /// Throws std::runtime_error if the broker does not come up.
+  Fleet();
+  ~Fleet();  // stops every node, then the broker
+  Fleet(const Fleet&) = delete;
+  Fleet& operator=(const Fleet&) = delete;
+
+  /// Starts every node in parallel and waits until each is on the bus.
+  /// Throws std::runtime_error naming a node that did not get ready (with its log).
+  void addNodes(const std::vector<NodeSpec>& specs);
+  Node& addNode(const NodeSpec& spec);
+  /// Starts a node but does not wait for it (for tests of startup itself).
+  Node& launchNode(const NodeSpec& spec);
+
+  Node& node(const std::string& identity);
+  std::vector<std::string> identities() const;  // sorted
+
+  /// Starts the broker on the fleet's ports and waits until it is listening.
+  void startBroker();
+  /// Stops the broker by PID (SIGTERM); returns its exit status.
+  int stopBroker();
+  testing::Process& broker() { return *broker_; }
+
+  /// Runs the real `drover` CLI with the fleet's client config and `args`, feeding
+  /// `stdinText` on its stdin. Never throws for a failing command: see exitCode.
+  Result drover(std::vector<std::string> args, std::string stdinText = "") const;
+
+  const bus::Endpoints& endpoints() const { return endpoints_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::filesystem::path clientConfig() const { return dir_ / "client.yaml"; }
+  /// The command line that starts droverd for `spec` in `nodeDir` against this broker.
+  std::vector<std::string> nodeArgv(const NodeSpec& spec, const std::filesystem::path& nodeDir) const;
+
+  /// The tail of every process log, for failure messages.
+  std::string logs() const;
+
+ private:
+  void writeClientConfig() const;
+
+  testing::TempDir dir_;
+  bus::Endpoints endpoints_;
+  std::optional<testing::Process> broker_;
+  std::map<std::string, std::unique_ptr<Node>> nodes_;
+};
+
+/// Six nodes over three regions (eu-west-1, us-east-1, ap-south-1), roles web and db,
+/// numeric cpus, a string kernel_version, a nested os.family, a boolean `virtual`,
+/// `maintenance: true` on db-eu-1 only, classes role::* and profile::*, and the echo
+/// agent on web-eu-1, web-eu-2 and web-us-1 only.
+std::vector<NodeSpec> standardNodes();
+
+/// Path of the source tree's examples (agents/examples) and built-in DDLs (ddl/).
+std::filesystem::path examplesDir();
+std::filesystem::path ddlDir();
+
+/// Whether any thread of process `pid` has a child process right now.
+bool hasChildProcess(pid_t pid);
+
+}  // namespace drover::integration
