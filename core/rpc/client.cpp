@@ -26,6 +26,10 @@ milliseconds until(Clock::time_point deadline) {
 
 }  // namespace
 
+milliseconds firstReplyWait(milliseconds quiet) {
+  return std::max(quiet * 4, milliseconds(500));
+}
+
 std::size_t CallResult::okCount() const {
   return static_cast<std::size_t>(std::count_if(
       replies.begin(), replies.end(), [](const NodeReply& r) { return r.status.ok(); }));
@@ -106,7 +110,9 @@ void Client::collect(const CallSpec& spec, CallResult& result, const Progress& p
   std::unordered_set<std::string> pending(result.expected.begin(), result.expected.end());
   std::unordered_set<std::string> answered;
   const bool known = spec.nodes.has_value();
-  auto quietDeadline = start + spec.quiet;
+  // The first reply may need longer than the gap between replies (a loaded node,
+  // a busy broker fanning out to thousands): wait a little longer for it.
+  auto quietDeadline = start + firstReplyWait(spec.quiet);
   for (;;) {
     if (known && pending.empty()) break;
     auto deadline = known ? hardDeadline : std::min(hardDeadline, quietDeadline);

@@ -5,7 +5,8 @@
 // addressing, a node list, or a discovery just made) it ends the moment the last
 // expected node answers, or at the timeout naming the silent ones; a broadcast with
 // no known set ends after `quiet` of silence following the last reply (or the send),
-// never after a fixed wait.
+// never after a fixed wait. Until the first reply arrives the window is longer
+// (firstReplyWait), so a loaded fleet is not mistaken for an empty one.
 //
 // Thread ownership: a Client and its Connection belong to the thread that made it.
 #include <chrono>
@@ -95,6 +96,10 @@ class Client {
   std::string replyTopic_;
   bus::Connection connection_;
 };
+
+/// How long a broadcast waits for its first reply before it counts as silence:
+/// four quiet windows, at least 500 ms.
+std::chrono::milliseconds firstReplyWait(std::chrono::milliseconds quiet);
 
 /// Parses `--limit` ("10" or "20%") against `available` nodes; throws
 /// std::invalid_argument naming the value when it is malformed or zero.
