@@ -1,5 +1,7 @@
 #include "core/envelope/envelope.hpp"
 
+#include <limits>
+
 #include <msgpack.hpp>
 
 #include "core/util/clock.hpp"
@@ -134,7 +136,15 @@ void requireFields(unsigned seen, const Envelope& env) {
 }
 
 void applyField(Envelope& env, unsigned& seen, const std::string& key, const msgpack::object& val) {
-  if (key == "v") { env.v = static_cast<int>(asInt(val, "v")); seen |= kV; }
+  if (key == "v") {
+    // Checked before narrowing: 2^32 + 1 must not read as version 1.
+    const auto v = asInt(val, "v");
+    if (v < 0 || v > std::numeric_limits<int>::max()) {
+      throw DecodeError("field 'v' is out of range");
+    }
+    env.v = static_cast<int>(v);
+    seen |= kV;
+  }
   else if (key == "id") { env.id = asString(val, "id"); seen |= kId; }
   else if (key == "type") { env.type = parseType(asString(val, "type")); seen |= kType; }
   else if (key == "sender") { env.sender = asString(val, "sender"); seen |= kSender; }
