@@ -1,11 +1,13 @@
 #include "core/facts/facts_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <map>
 #include <optional>
-#include <regex>
 #include <sstream>
+#include <string_view>
 
 #include <yaml-cpp/yaml.h>
 
@@ -17,14 +19,31 @@ namespace {
 // Alias expansion can turn a small file into a huge tree; no real facts file comes close.
 constexpr long kMaxNodes = 1'000'000;
 
-bool isInteger(const std::string& text) {
-  static const std::regex kInteger("-?(0|[1-9][0-9]*)");
-  return std::regex_match(text, kInteger);
+// The number rules are checked by hand, not with std::regex: libstdc++'s matcher recurses
+// once per character and overflows the stack on a long run of digits.
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Length of the integer `-?(0|[1-9][0-9]*)` at the start of `text`; 0 when there is none.
+std::size_t integerPrefix(std::string_view text) {
+  std::size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (i >= text.size() || !isDigit(text[i])) return 0;
+  if (text[i] == '0') return i + 1;
+  while (i < text.size() && isDigit(text[i])) ++i;
+  return i;
 }
 
+bool isInteger(const std::string& text) {
+  const auto length = integerPrefix(text);
+  return length > 0 && length == text.size();
+}
+
+// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, as the filter language reads numbers.
 bool isDecimal(const std::string& text) {
-  static const std::regex kDecimal("-?(0|[1-9][0-9]*)(\\.[0-9]+)?");  // as the filter language reads numbers
-  return std::regex_match(text, kDecimal);
+  const auto length = integerPrefix(text);
+  if (length == 0) return false;
+  if (length == text.size()) return true;
+  if (text[length] != '.' || length + 1 == text.size()) return false;
+  return std::all_of(text.begin() + static_cast<std::ptrdiff_t>(length) + 1, text.end(), isDigit);
 }
 
 std::optional<Json> asInteger(const std::string& text) {
