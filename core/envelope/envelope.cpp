@@ -14,8 +14,10 @@ using Packer = msgpack::packer<msgpack::sbuffer>;
 
 // Limits applied while unpacking untrusted bytes, so a few bytes claiming a huge
 // array or a deep nesting cannot make the decoder allocate or recurse without bound.
+// The depth leaves room for the deepest payload another decoder accepts: a facts file
+// may nest 64 levels (facts::kMaxDepth), and registrations carry it at envelope.data.facts.
 const msgpack::unpack_limit kLimits(/*array=*/100000, /*map=*/100000, /*str=*/kMaxEncodedSize,
-                                    /*bin=*/kMaxEncodedSize, /*ext=*/0, /*depth=*/32);
+                                    /*bin=*/kMaxEncodedSize, /*ext=*/0, /*depth=*/100);
 
 void packJson(Packer& pk, const Json& value) {
   switch (value.type()) {
