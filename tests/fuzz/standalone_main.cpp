@@ -19,6 +19,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include <signal.h>
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size);
@@ -64,9 +65,19 @@ void onTerminate() {
   std::abort();
 }
 
+// Handlers run on their own stack, so a stack overflow still names its input.
 void installHandlers() {
   std::set_terminate(onTerminate);
-  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(signal, onFatalSignal);
+  static char alternateStack[64 * 1024];
+  stack_t stack{};
+  stack.ss_sp = alternateStack;
+  stack.ss_size = sizeof alternateStack;
+  sigaltstack(&stack, nullptr);
+  struct sigaction action{};
+  action.sa_handler = onFatalSignal;
+  action.sa_flags = SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) sigaction(signal, &action, nullptr);
 }
 
 std::vector<fs::path> inputsUnder(const fs::path& root) {
