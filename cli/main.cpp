@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   addFacts(context, chosen);
   addInventory(context, chosen);
   addPlugin(context, chosen);
+  addCert(context, chosen);
   try {
     context.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {
