@@ -71,6 +71,8 @@ TEST_F(DaemonLifecycle, SkipsAnExternalAgentWithAMalformedDdlAndStopsOnSigterm) 
                      {"broken", "#!/bin/sh\necho '{}'\n"}};
   Node& node = fleet().addNode(spec);
 
+  // The pid file comes just before the "ready" log line.
+  drover::testing::waitFor([&] { return node.log().find(" ready in ") != std::string::npos; }, 5s);
   std::string log = node.log();
   std::string ddl = (node.agentsDir() / "broken.json").string();
   EXPECT_THAT(log, ContainsRegex("skip[^\n]*" + ddl)) << log;
