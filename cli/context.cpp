@@ -54,6 +54,9 @@ void Context::addDiscoveryFlags(CLI::App& command) {
   command.add_option("--nodes", discovery_.nodesFile,
                      "Address the nodes listed in FILE (one per line; - for stdin)");
   command.add_option("--limit", discovery_.limit, "Only N nodes, or N% of them, chosen at random");
+}
+
+void Context::addBatchFlags(CLI::App& command) {
   command.add_option("--batch", discovery_.batch, "Call N nodes at a time");
   command.add_option("--batch-sleep", discovery_.batchSleep, "Seconds between batches")
       ->check(CLI::NonNegativeNumber);

@@ -53,6 +53,8 @@ class Context {
   /// Registers the shared flags on a subcommand.
   void addDiscoveryFlags(CLI::App& command);
   void addOutputFlags(CLI::App& command);
+  /// --batch and --batch-sleep, for commands that run actions (rpc).
+  void addBatchFlags(CLI::App& command);
 
   /// Loads the config file and applies flag overrides. Throws UsageError.
   void finishConfig();

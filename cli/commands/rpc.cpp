@@ -85,6 +85,7 @@ void addRpc(Context& context, Command& chosen) {
   command->add_option("action", flags->action, "Action of the agent")->required();
   command->add_option("arguments", flags->arguments, "Inputs as key=value, checked against the DDL");
   context.addDiscoveryFlags(*command);
+  context.addBatchFlags(*command);
   context.addOutputFlags(*command);
   command->callback([&context, &chosen, flags] {
     chosen = [&context, flags] { return runRpc(context, *flags); };
