@@ -102,6 +102,12 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+std::filesystem::path TempDir::write(const std::string& name, const std::string& text) const {
+  auto file = path_ / name;
+  std::ofstream(file, std::ios::binary) << text;
+  return file;
+}
+
 int freePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -1,39 +1,7 @@
 #pragma once
-// A fresh directory (mkdtemp) for facts and classes files, removed with its contents.
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-#include <string>
-
-#include <stdlib.h>
+// Facts tests use the shared temporary directory of tests/support.
+#include "tests/support/process.hpp"
 
 namespace drover::facts::testing {
-
-class ScratchDir {
- public:
-  ScratchDir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "drover-facts-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-  // Writes `text` to `name` in the directory; returns the file's path.
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
+using ScratchDir = ::drover::testing::TempDir;
 }  // namespace drover::facts::testing
