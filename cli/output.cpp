@@ -98,7 +98,7 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
     if (action != nullptr) {
       printBlock(out, ddl::renderReply(*action, reply.data, 4));
     } else {
-      std::fprintf(out, "    %s\n", reply.data.dump().c_str());
+      std::fprintf(out, "    %s\n", reply.data.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
     }
   }
   if (action == nullptr || action->aggregates.empty()) return;
@@ -136,7 +136,7 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
              {"failed", result.failedCount()},
              {"no_reply", result.noReply},
              {"elapsed_ms", static_cast<double>(result.elapsed.count()) / 1000.0}}}};
-  std::fprintf(out, "%s\n", doc.dump(2).c_str());
+  std::fprintf(out, "%s\n", doc.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 int exitCodeFor(const rpc::CallResult& result) {

@@ -1,4 +1,5 @@
 // drover facts FACT: how the values of one fact are spread over matching nodes.
+// Output never throws on invalid UTF-8 from a node: such bytes print as U+FFFD.
 #include <algorithm>
 #include <map>
 
@@ -10,7 +11,7 @@ namespace {
 
 std::string valueText(const Json& value) {
   if (value.is_null()) return "(missing)";
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 int runFacts(Context& context, const std::string& fact) {
@@ -34,7 +35,7 @@ int runFacts(Context& context, const std::string& fact) {
     if (reply.status.ok()) byValue[valueText(reply.data.value("value", Json()))].push_back(reply.sender);
   }
   if (context.output().json) {
-    std::printf("%s\n", Json(byValue).dump(2).c_str());
+    std::printf("%s\n", Json(byValue).dump(2, ' ', false, Json::error_handler_t::replace).c_str());
     return exitCodeFor(result);
   }
   std::vector<std::pair<std::string, std::vector<std::string>>> rows(byValue.begin(), byValue.end());

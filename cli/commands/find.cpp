@@ -7,7 +7,7 @@ namespace {
 int runFind(Context& context) {
   auto nodes = resolveTargets(context, "");
   if (context.output().json) {
-    std::printf("%s\n", Json(nodes).dump(2).c_str());
+    std::printf("%s\n", Json(nodes).dump(2, ' ', false, Json::error_handler_t::replace).c_str());
   } else {
     for (const auto& node : nodes) std::printf("%s\n", node.c_str());
   }

@@ -6,7 +6,7 @@ namespace drover::cli {
 namespace {
 
 std::string scalar(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void printInventory(const std::string& node, const Json& data) {
