@@ -6,6 +6,8 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+
+#include "tests/support/process.hpp"
 #include <vector>
 
 #include <stdlib.h>
@@ -17,33 +19,8 @@
 
 namespace drover::config::testing {
 
-// A fresh directory from mkdtemp, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "drover-config-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
-  // Writes `text` to `name` in the directory; returns the file's path.
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    auto file = path_ / name;
-    std::ofstream(file, std::ios::binary) << text;
-    return file;
-  }
-
- private:
-  std::filesystem::path path_;
-};
+// Scratch directories come from the shared test support library.
+using ScratchDir = ::drover::testing::TempDir;
 
 // Parses `args` (without the program name) as the command line of `app`.
 inline void parseArgs(CLI::App& app, std::vector<std::string> args) {

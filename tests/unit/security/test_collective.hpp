@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/process.hpp"
+
 #include "core/security/ca.hpp"
 #include "core/security/certificate_store.hpp"
 #include "core/security/keys.hpp"
@@ -15,26 +17,8 @@
 
 namespace drover::security::testing {
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    auto pattern = (std::filesystem::temp_directory_path() / "drover-security-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+// Scratch directories come from the shared test support library.
+using ScratchDir = ::drover::testing::TempDir;
 
 /// A principal's private key (PEM) and certificate (PEM).
 struct Identity {
