@@ -25,6 +25,15 @@ Table<ClientConfig> makeTable() {
       .checkedBy(checks::optionalCurveKey());
   t.add("curve.key_file", &ClientConfig::curveKeyFile,
         "File with this process's CURVE keypair (drover-broker keygen writes one)");
+  t.add("security.enabled", &ClientConfig::securityEnabled,
+        "Sign requests and verify replies; must match the nodes' setting");
+  t.add("security.ca_file", &ClientConfig::caFile, "PEM certificate of the collective's CA");
+  t.add("security.crl_file", &ClientConfig::crlFile, "PEM revocation list of the CA");
+  t.add("security.cert_file", &ClientConfig::certFile,
+        "Your PEM certificate (its name must end in .admin to act as an admin)")
+      .defaultShownAs("~/.drover/ssl/cert.pem");
+  t.add("security.key_file", &ClientConfig::keyFile, "Your PEM private key (mode 0600)")
+      .defaultShownAs("~/.drover/ssl/key.pem");
   t.add("ddl_dirs", &ClientConfig::ddlDirs, "Directories searched for agent DDL files, in order")
       .defaultShownAs("the installed share/drover/ddl, then the source tree's ddl/");
   t.add("timeout", &ClientConfig::timeout, "Seconds a call waits at most for the nodes it expects")

@@ -22,9 +22,15 @@ struct ClientConfig {
   std::string identity = userAtHost();                   // who is asking, as callers see it
   std::string mainCollective = "drover";                 // collective addressed by default
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
   std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)  // broker egress: replies come here
+  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)
+  // Message security: requests are signed with certFile/keyFile, replies verified.
+  bool securityEnabled = true;
+  std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";
+  std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";
+  std::filesystem::path certFile = homePath(".drover/ssl/cert.pem");
+  std::filesystem::path keyFile = homePath(".drover/ssl/key.pem");
   std::vector<std::string> ddlDirs = defaultDdlDirs();
   std::chrono::seconds timeout{10};               // most a call waits for expected nodes
   std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery

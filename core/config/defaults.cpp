@@ -36,6 +36,22 @@ std::string hostName() {
 
 std::string userAtHost() { return userName() + "@" + hostName(); }
 
+std::string homePath(const std::string& relative) {
+  std::string home;
+  if (const char* env = std::getenv("HOME"); env != nullptr && *env != '\0') {
+    home = env;
+  } else {
+    passwd entry{};
+    passwd* found = nullptr;
+    char buffer[4096];
+    if (::getpwuid_r(::getuid(), &entry, buffer, sizeof buffer, &found) == 0 && found != nullptr) {
+      home = found->pw_dir;
+    }
+  }
+  if (home.empty()) return relative;
+  return home + "/" + relative;
+}
+
 std::vector<std::string> defaultDdlDirs() {
   return {DROVER_DDL_INSTALL_DIR, DROVER_DDL_SOURCE_DIR};
 }

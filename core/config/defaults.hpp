@@ -12,6 +12,10 @@ std::string hostName();
 /// else the numeric uid).
 std::string userAtHost();
 
+/// `relative` under the user's home directory ($HOME, else the password database,
+/// else the current directory).
+std::string homePath(const std::string& relative);
+
 /// Where DDL files are looked for: the installed share/drover/ddl, then the source tree's
 /// ddl/, so a build works from its tree without being installed. Set at build time.
 std::vector<std::string> defaultDdlDirs();

@@ -44,6 +44,42 @@ void addNodeOptions(Table<NodeConfig>& t) {
         "Node root: agents that write files resolve every path under it");
 }
 
+void addSecurityOptions(Table<NodeConfig>& t) {
+  t.add("security.enabled", &NodeConfig::securityEnabled,
+        "Verify, replay-check and authorize every request and sign every reply. Turning "
+        "it off lets anyone on the bus run any action; the node then says so in its log "
+        "and inventory");
+  t.add("security.ca_file", &NodeConfig::caFile, "PEM certificate of the collective's CA");
+  t.add("security.crl_file", &NodeConfig::crlFile,
+        "PEM revocation list of the CA; re-read on SIGHUP");
+  t.add("security.cert_file", &NodeConfig::certFile, "This node's PEM certificate");
+  t.add("security.key_file", &NodeConfig::keyFile, "This node's PEM private key (mode 0600)");
+  t.add("security.provisioning_token_file", &NodeConfig::provisioningTokenFile,
+        "Provisioning token of a first-boot node; while cert_file does not exist the node "
+        "serves only the provision agent, to callers with the provisioner role");
+  t.add("security.policy_dir", &NodeConfig::policyDir,
+        "Directory of per-agent authorization policies; re-read on SIGHUP");
+  t.add("security.audit_log", &NodeConfig::auditLog,
+        "JSON-lines audit log of every authorization decision and result; reopened on SIGHUP");
+  t.add("security.max_clock_skew", &NodeConfig::maxClockSkew,
+        "Seconds a request's time may lie in the future").between(0, 3600);
+  t.add("security.replay_cache_entries", &NodeConfig::replayCacheEntries,
+        "Request ids remembered to refuse replays (about 160 bytes each)")
+      .between(1000, 10000000);
+}
+
+void addPuppetOptions(Table<NodeConfig>& t) {
+  t.add("puppet.command", &NodeConfig::puppetCommand, "The puppet executable (name or path)");
+  t.add("puppet.confdir", &NodeConfig::puppetConfdir,
+        "Puppet's --confdir for this node; empty for Puppet's default");
+  t.add("puppetserver.command", &NodeConfig::puppetserverCommand,
+        "The puppetserver executable, for `puppetserver ca` on masters");
+  t.add("puppetserver.config", &NodeConfig::puppetserverConfig,
+        "puppet.conf passed as `puppetserver ca --config` on masters; empty for none");
+  t.add("hosts_file", &NodeConfig::hostsFile,
+        "Hosts file where provisioning sets the Puppet server entry (under root)");
+}
+
 void addDaemonOptions(Table<NodeConfig>& t) {
   t.add("workers", &NodeConfig::workers, "Threads that run agent actions").between(1, 256);
   t.add("queue_limit", &NodeConfig::queueLimit,
@@ -75,6 +111,8 @@ Table<NodeConfig> makeTable() {
   Table<NodeConfig> t;
   addBusOptions(t);
   addNodeOptions(t);
+  addSecurityOptions(t);
+  addPuppetOptions(t);
   addDaemonOptions(t);
   t.finishWith(finishCollectives);
   return t;

@@ -25,9 +25,27 @@ struct NodeConfig {
   // Collectives the node joins. Unless set, just mainCollective; must include it.
   std::vector<std::string> collectives{"drover"};
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: we subscribe here
   std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)  // broker egress: we subscribe here
+  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)
+  // Message security (DESIGN.md, "Security"). Off only when the operator says so.
+  bool securityEnabled = true;
+  std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";    // the collective's CA
+  std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";  // its revocation list
+  std::filesystem::path certFile = "/etc/drover/ssl/node.pem";  // this node's certificate
+  std::filesystem::path keyFile = "/etc/drover/ssl/node.key";   // and its private key
+  // First boot: without certFile, a node holding this token serves only `provision`.
+  std::filesystem::path provisioningTokenFile = "/etc/drover/provisioning.token";
+  std::filesystem::path policyDir = "/etc/drover/policies";   // per-agent policies
+  std::filesystem::path auditLog = "/var/log/drover/audit.log";
+  std::chrono::seconds maxClockSkew{30};          // callers' clocks may run this far ahead
+  int replayCacheEntries = 100000;                // ids remembered against replays
+  // Puppet agents (agents/puppet, agents/puppetca, agents/provision).
+  std::string puppetCommand = "puppet";                 // the puppet agent executable
+  std::filesystem::path puppetConfdir;                  // --confdir; empty: puppet's default
+  std::string puppetserverCommand = "puppetserver";     // `puppetserver ca` on masters
+  std::filesystem::path puppetserverConfig;             // puppet.conf given to `puppetserver ca`
+  std::filesystem::path hostsFile = "/etc/hosts";       // resolved under root
   std::filesystem::path factsFile;                       // YAML facts; empty: built-in facts only
   std::filesystem::path classesFile;                     // one class per line; empty: no classes
   std::vector<std::string> agentsDir;                    // directories of external agents
