@@ -18,7 +18,8 @@ namespace drover::agents {
 /// with defaults applied.
 struct Request {
   std::string requestId;
-  std::string caller;       // envelope sender
+  std::string caller;       // envelope sender, verified unless security is disabled
+  std::string callerRole;   // "admin", "node", "provisioner"; "unverified" without security
   std::string action;
   Json args = Json::object();
   std::chrono::steady_clock::time_point deadline;  // DDL timeout from arrival
@@ -81,6 +82,8 @@ class NodeInfo {
   /// Counters of the daemon (requests, replies, filtered, refused, uptime, ...).
   virtual Json stats() const = 0;
   virtual std::string version() const = 0;
+  /// "enforcing", "enrolling" or "disabled" (node/node_security.hpp).
+  virtual std::string securityStatus() const = 0;
 };
 
 }  // namespace drover::agents

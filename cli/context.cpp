@@ -110,9 +110,20 @@ rpc::Client& Context::client() {
   if (!client_) {
     bus::ConnectionOptions options;
     options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
+    std::shared_ptr<const rpc::ClientSecurity> security;
+    if (config_.securityEnabled) {
+      try {
+        security = rpc::ClientSecurity::fromFiles(config_.caFile, config_.crlFile,
+                                                  config_.certFile, config_.keyFile);
+      } catch (const std::exception& e) {
+        throw UsageError(std::string(e.what()) +
+                         "\n  (security.* in client.yaml; `drover cert issue NAME.admin` "
+                         "makes a certificate)");
+      }
+    }
     client_ = std::make_unique<rpc::Client>(
         zmq_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
-        config_.mainCollective, std::chrono::milliseconds(5000), options);
+        config_.mainCollective, std::chrono::milliseconds(5000), options, std::move(security));
   }
   return *client_;
 }

@@ -85,6 +85,11 @@ void printSummary(std::FILE* out, const rpc::CallResult& result) {
   if (!result.noReply.empty()) {
     std::fprintf(out, "  no reply: %s\n", fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
   }
+  if (result.rejected > 0) {
+    std::fprintf(out, "  %zu repl%s failed verification and did not count:\n", result.rejected,
+                 result.rejected == 1 ? "y" : "ies");
+    for (const auto& why : result.rejections) std::fprintf(out, "    %s\n", why.c_str());
+  }
 }
 
 void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action,
@@ -135,6 +140,8 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
              {"ok", result.okCount()},
              {"failed", result.failedCount()},
              {"no_reply", result.noReply},
+             {"rejected", result.rejected},
+             {"rejections", result.rejections},
              {"elapsed_ms", static_cast<double>(result.elapsed.count()) / 1000.0}}}};
   std::fprintf(out, "%s\n", doc.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
 }

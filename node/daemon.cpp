@@ -53,6 +53,14 @@ NodeIdentity identityFrom(const config::NodeConfig& config) {
   return id;
 }
 
+std::shared_ptr<NodeSecurity> makeSecurity(const config::NodeConfig& config) {
+  try {
+    return NodeSecurity::fromConfig(config);
+  } catch (const std::exception& e) {
+    throw Daemon::StartupError(e.what());
+  }
+}
+
 facts::FactSet makeFacts(const config::NodeConfig& config) {
   try {
     return facts::FactSet(config.factsFile, config.classesFile);
@@ -76,12 +84,26 @@ Daemon::Daemon(const config::NodeConfig& config)
     : config_(config),
       signalFd_(makeSignalFd()),
       facts_(makeFacts(config)),
-      core_(identityFrom(config)),
+      core_(identityFrom(config), makeSecurity(config)),
       context_(1),
       pool_(static_cast<std::size_t>(config.workers), static_cast<std::size_t>(config.queueLimit)) {
   core_.setFacts(facts_.snapshot());
   core_.setClasses(facts_.classes());
   loadAgents();
+  switch (core_.securityMode()) {
+    case SecurityMode::Disabled:
+      logger()->warn("node={} SECURITY IS DISABLED (security.enabled: false): requests are "
+                     "neither verified nor authorized, anyone who can reach the broker can run "
+                     "any action on this node",
+                     config_.identity);
+      break;
+    case SecurityMode::Enrolling:
+      logger()->warn("node={} has no certificate at {}: enrolling with the provisioning token; "
+                     "serving only the provision agent to provisioners",
+                     config_.identity, config_.certFile.string());
+      break;
+    case SecurityMode::Enforcing: break;
+  }
 }
 
 Daemon::~Daemon() {
@@ -185,8 +207,7 @@ void Daemon::handleMessage(const bus::Message& message) {
     if (!partial.replyTo.empty() && !partial.id.empty()) {
       Envelope stub = partial;
       stub.v = envelope::kVersion;
-      sendReply(stub, envelope::makeReply(stub, config_.identity,
-                                          {envelope::StatusCode::Refused, e.what()}));
+      sendReply(stub, core_.replyTo(stub, {envelope::StatusCode::Refused, e.what()}));
     }
     return;
   } catch (const envelope::DecodeError& e) {
@@ -200,6 +221,11 @@ void Daemon::handleMessage(const bus::Message& message) {
     case Decision::Kind::Ignore:
       logger()->debug("node={} request={} ignored: {}", config_.identity, request.id,
                       decision.reason);
+      return;
+    case Decision::Kind::Drop:
+      logger()->warn("node={} request={} from={} agent={} action={} dropped: {}",
+                     config_.identity, request.id, request.sender, request.agent, request.action,
+                     decision.reason);
       return;
     case Decision::Kind::Reply:
       logger()->info("node={} request={} from={} agent={} action={} refused: {}",
@@ -227,9 +253,8 @@ void Daemon::dispatch(Decision decision, Envelope request) {
     core_.countBusy();
     logger()->warn("node={} request={} agent={}: work queue full ({} queued)", config_.identity,
                    request.id, request.agent, pool_.queued());
-    sendReply(request, envelope::makeReply(request, config_.identity,
-                                           {envelope::StatusCode::Busy,
-                                            "node " + config_.identity + " is busy: queue full"}));
+    sendReply(request, core_.replyTo(request, {envelope::StatusCode::Busy,
+                                               "node " + config_.identity + " is busy: queue full"}));
   }
 }
 
@@ -263,13 +288,24 @@ void Daemon::refreshFacts() {
   if (changed) announce("facts changed");
 }
 
+void Daemon::reloadSecurity() {
+  if (core_.security() == nullptr) return;
+  try {
+    core_.security()->reload();
+  } catch (const std::exception& e) {
+    logger()->error("node={} security reload: {}", config_.identity, e.what());
+  }
+}
+
 bool Daemon::handleSignals() {
   signalfd_siginfo info;
   bool keepRunning = true;
   while (::read(signalFd_, &info, sizeof(info)) == sizeof(info)) {
     if (info.ssi_signo == SIGHUP) {
-      logger()->info("node={} SIGHUP: re-reading facts and classes", config_.identity);
+      logger()->info("node={} SIGHUP: re-reading facts, classes, CRL and policies; reopening "
+                     "the audit log", config_.identity);
       refreshFacts();
+      reloadSecurity();
     } else {
       logger()->info("node={} received {}", config_.identity, strsignal(static_cast<int>(info.ssi_signo)));
       keepRunning = false;

@@ -45,6 +45,7 @@ class Daemon {
   void sendReply(const envelope::Envelope& request, envelope::Envelope reply);
   void announce(const char* reason);
   void refreshFacts();
+  void reloadSecurity();
   bool handleSignals();  // false when the daemon must stop
   void writePidFile() const;
 

@@ -35,7 +35,22 @@ StatusCode codeFor(const std::vector<ddl::Violation>& violations) {
 
 }  // namespace
 
-NodeCore::NodeCore(NodeIdentity identity) : id_(std::move(identity)), startedMs_(util::nowMs()) {}
+NodeCore::NodeCore(NodeIdentity identity, std::shared_ptr<NodeSecurity> security)
+    : security_(std::move(security)), id_(std::move(identity)), startedMs_(util::nowMs()) {}
+
+SecurityMode NodeCore::securityMode() const {
+  return security_ ? security_->mode() : SecurityMode::Disabled;
+}
+
+void NodeCore::seal(Envelope& message) const {
+  if (security_) security_->seal(message);
+}
+
+Envelope NodeCore::replyTo(const Envelope& request, envelope::Status status) const {
+  Envelope reply = envelope::makeReply(request, id_.identity, std::move(status));
+  seal(reply);
+  return reply;
+}
 
 void NodeCore::addAgent(std::unique_ptr<agents::Agent> agent) {
   std::string name = agent->name();
@@ -81,7 +96,7 @@ Decision NodeCore::refuse(const Envelope& request, StatusCode code, const std::s
   Decision decision;
   decision.kind = Decision::Kind::Reply;
   decision.reason = why;
-  decision.reply = envelope::makeReply(request, id_.identity, {code, why});
+  decision.reply = replyTo(request, {code, why});
   return decision;
 }
 
@@ -123,6 +138,24 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
     decision.reason = "collective '" + request.collective + "' is not served here";
     return decision;
   }
+  // Who is asking comes before anything the request asks for: its filter, agent and
+  // arguments are not looked at until its signature and freshness hold.
+  policy::Caller caller{request.sender, "unverified"};
+  if (security_) {
+    try {
+      caller = security_->authenticate(request, util::nowMs());
+    } catch (const security::VerifyError& e) {
+      security_->recordDecision(request, id_.identity, caller, Json::object(),
+                                {false, e.what()});
+      if (!direct) {
+        ++refused_;
+        decision.kind = Decision::Kind::Drop;
+        decision.reason = e.what();
+        return decision;
+      }
+      return refuse(request, StatusCode::Refused, e.what());
+    }
+  }
   std::string why;
   if (!checkTime(request, why)) {
     ++ttlExpired_;
@@ -154,16 +187,32 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
     return refuse(request, StatusCode::UnknownAction,
                   "agent '" + request.agent + "' has no action '" + request.action + "'");
   }
-  Json args = request.args;
-  auto violations = ddl::validate(*action, args);
-  if (!violations.empty()) {
-    return refuse(request, codeFor(violations),
-                  request.agent + "#" + request.action + ": " + describeViolations(violations));
+  policy::Decision verdict{true, ""};
+  if (security_) {
+    std::shared_lock lock(stateMutex_);
+    verdict = security_->authorize(caller, request, {facts_, classes_, agentNames_, id_.identity});
   }
+  // Arguments are checked even for an allowed caller: a client that skipped its own
+  // DDL validation gets the same refusal, and the audit log records it as refused.
+  Json args = request.args;
+  StatusCode code = StatusCode::Refused;
+  if (verdict.allowed) {
+    auto violations = ddl::validate(*action, args);
+    if (!violations.empty()) {
+      code = codeFor(violations);
+      verdict = {false, request.agent + "#" + request.action + ": " +
+                            describeViolations(violations)};
+    }
+  } else {
+    verdict.reason = "not authorized: " + verdict.reason;
+  }
+  if (security_) security_->recordDecision(request, id_.identity, caller, args, verdict);
+  if (!verdict.allowed) return refuse(request, code, verdict.reason);
   decision.kind = Decision::Kind::Run;
   decision.agent = agent;
   decision.request.requestId = request.id;
-  decision.request.caller = request.sender;
+  decision.request.caller = std::move(caller.name);
+  decision.request.callerRole = std::move(caller.role);
   decision.request.action = request.action;
   decision.request.args = std::move(args);
   decision.request.deadline =
@@ -172,8 +221,17 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
 }
 
 Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
+  auto started = util::SteadyClock::now();
   agents::Reply reply = decision.agent->handle(decision.request);
-  return envelope::makeReply(request, id_.identity, std::move(reply.status), std::move(reply.data));
+  if (security_) {
+    security_->recordResult(request, id_.identity, reply.status,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                util::SteadyClock::now() - started));
+  }
+  Envelope out =
+      envelope::makeReply(request, id_.identity, std::move(reply.status), std::move(reply.data));
+  seal(out);
+  return out;
 }
 
 Envelope NodeCore::registration(const std::string& collective) const {
@@ -189,7 +247,9 @@ Envelope NodeCore::registration(const std::string& collective) const {
                   {"facts", facts()},
                   {"classes", classes()},
                   {"version", version()},
+                  {"security", toString(securityMode())},
                   {"started_ms", startedMs_}};
+  seal(env);
   return env;
 }
 
@@ -221,7 +281,8 @@ Json NodeCore::stats() const {
               {"filtered", filtered_.load()},   {"replies", replies_.load()},
               {"ttlexpired", ttlExpired_.load()}, {"refused", refused_.load()},
               {"busy", busy_.load()},      {"pid", static_cast<long>(::getpid())},
-              {"version", version()},      {"agents", agentNames()}};
+              {"version", version()},      {"agents", agentNames()},
+              {"security", toString(securityMode())}};
 }
 
 std::string NodeCore::version() const { return DROVER_VERSION; }

@@ -19,6 +19,7 @@
 #include "agents/agent.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
+#include "node/node_security.hpp"
 
 namespace drover::node {
 
@@ -31,17 +32,24 @@ struct NodeIdentity {
 };
 
 /// What to do with one arrived request.
+///   Ignore  not addressed to this node (other collective, filter, agent not hosted)
+///   Drop    refused without an answer: a broadcast that failed a security check, so
+///           forged traffic cannot make a whole fleet reply
+///   Reply   refused with an answer (the signed refusal in `reply`)
+///   Run     accepted: `agent` runs `request`
 struct Decision {
-  enum class Kind { Ignore, Reply, Run } kind = Kind::Ignore;
+  enum class Kind { Ignore, Drop, Reply, Run } kind = Kind::Ignore;
   envelope::Envelope reply;             // Kind::Reply: the refusal to send
   agents::Agent* agent = nullptr;       // Kind::Run
   agents::Request request;              // Kind::Run: validated arguments
-  std::string reason;                   // Kind::Ignore/Reply: why, for the log
+  std::string reason;                   // Kind::Ignore/Drop/Reply: why, for the log
 };
 
 class NodeCore : public agents::NodeInfo {
  public:
-  explicit NodeCore(NodeIdentity identity);
+  /// `security` null: nothing is verified or signed (benchmarks and unit tests of
+  /// the other checks; droverd always passes NodeSecurity::fromConfig()).
+  explicit NodeCore(NodeIdentity identity, std::shared_ptr<NodeSecurity> security = nullptr);
 
   /// Adds an agent. Throws std::invalid_argument if one of that name exists.
   /// Not thread safe: call before the node starts serving.
@@ -53,15 +61,26 @@ class NodeCore : public agents::NodeInfo {
   bool setFacts(Json facts);
   bool setClasses(std::vector<std::string> classes);
 
-  /// Runs every check of a request in order: type, collective, TTL and skew, filter,
-  /// agent, action, DDL inputs. `direct` is true when it came on the node's own topic.
+  /// Runs every check of a request in order: type, collective, signature and
+  /// certificate, freshness and replay, TTL limit, filter, agent, action,
+  /// authorization, DDL inputs; records the decision in the audit log. `direct` is
+  /// true when it came on the node's own topic.
   Decision inspect(const envelope::Envelope& request, bool direct);
 
-  /// Runs a request inspect() accepted and builds the reply envelope. Thread safe.
+  /// Runs a request inspect() accepted, audits its result and builds the signed
+  /// reply envelope. Thread safe.
   envelope::Envelope execute(const Decision& decision, const envelope::Envelope& request);
 
-  /// The registration heartbeat: identity, collectives, agents, facts, classes.
+  /// A signed reply with `status` (busy, unsupported version) outside inspect().
+  envelope::Envelope replyTo(const envelope::Envelope& request, envelope::Status status) const;
+
+  /// The signed registration heartbeat: identity, collectives, agents, facts,
+  /// classes, security mode.
   envelope::Envelope registration(const std::string& collective) const;
+
+  /// The node's security, or null when built without.
+  NodeSecurity* security() const { return security_.get(); }
+  SecurityMode securityMode() const;
 
   /// Topics this node must subscribe to.
   std::vector<std::string> topics() const;
@@ -78,12 +97,16 @@ class NodeCore : public agents::NodeInfo {
   std::vector<std::string> collectives() const override { return id_.collectives; }
   Json stats() const override;
   std::string version() const override;
+  std::string securityStatus() const override { return std::string(toString(securityMode())); }
 
  private:
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
                   const std::string& why);
   const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
   bool checkTime(const envelope::Envelope& request, std::string& why) const;
+  void seal(envelope::Envelope& message) const;
+
+  std::shared_ptr<NodeSecurity> security_;
 
   NodeIdentity id_;
   std::map<std::string, std::unique_ptr<agents::Agent>> agents_;

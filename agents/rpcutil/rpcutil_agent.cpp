@@ -66,6 +66,7 @@ Reply RpcutilAgent::inventory() const {
              {"version", node_.version()},
              {"main_collective", node_.mainCollective()},
              {"collectives", node_.collectives()},
+             {"security", node_.securityStatus()},
              {"data_plugins", Json::array()}});
 }
 

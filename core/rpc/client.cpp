@@ -1,6 +1,7 @@
 #include "core/rpc/client.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <set>
 #include <stdexcept>
@@ -8,7 +9,9 @@
 #include <unordered_set>
 
 #include "core/bus/topics.hpp"
+#include "core/log/log.hpp"
 #include "core/util/clock.hpp"
+#include "core/util/files.hpp"
 #include "core/util/ids.hpp"
 
 namespace drover::rpc {
@@ -24,7 +27,86 @@ milliseconds until(Clock::time_point deadline) {
   return std::max(left, milliseconds(0));
 }
 
+// Replies taken off the socket in one go, at most: bounds the work between two
+// looks at the deadline.
+constexpr std::size_t kMaxBatch = 2048;
+// Below this many replies, starting threads costs more than verifying on this one.
+constexpr std::size_t kParallelFrom = 16;
+constexpr std::size_t kMaxRejectionsKept = 10;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("drover.rpc");
+  return instance;
+}
+
+std::runtime_error fileError(const char* what, const std::filesystem::path& file,
+                             const std::string& why) {
+  return std::runtime_error(std::string(what) + " " + file.string() + ": " + why);
+}
+
 }  // namespace
+
+std::shared_ptr<const ClientSecurity> ClientSecurity::fromFiles(
+    const std::filesystem::path& caFile, const std::filesystem::path& crlFile,
+    const std::filesystem::path& certFile, const std::filesystem::path& keyFile) {
+  auto out = std::make_shared<ClientSecurity>();
+  try {
+    out->store = security::CertificateStore::open(caFile, crlFile);
+  } catch (const std::exception& e) {
+    throw fileError("CA certificate / CRL", caFile.string() + ", " + crlFile.string(), e.what());
+  }
+  try {
+    out->signer = std::make_shared<const security::Signer>(
+        security::Signer::fromFiles(keyFile, certFile));
+  } catch (const std::exception& e) {
+    throw fileError("certificate", certFile,
+                    std::string(e.what()) + " (key " + keyFile.string() + ")");
+  }
+  // Refuse to send what every node would refuse: an expired, revoked or foreign
+  // certificate is reported here, once, instead of as silence from the fleet.
+  try {
+    out->store->verify(out->signer->certificateDer(), util::nowMs());
+  } catch (const std::exception& e) {
+    throw fileError("certificate", certFile, e.what());
+  }
+  return out;
+}
+
+struct Client::Arrival {
+  envelope::Envelope reply;
+  Clock::time_point at;
+  std::string error;  // why verification failed; empty when it held or was not asked
+  bool verified = false;
+};
+
+void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
+  if (!security_) return;
+  auto verifyOne = [&](Arrival& arrival) {
+    const auto& reply = arrival.reply;
+    if (acceptUnsigned && reply.sig.empty() && reply.cert.empty()) return;
+    try {
+      security::verifyEnvelope(reply, *security_->store, util::nowMs());
+      arrival.verified = true;
+    } catch (const std::exception& e) {
+      arrival.error = "reply from '" + reply.sender + "' refused: " + e.what();
+    }
+  };
+  std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (batch.size() < kParallelFrom || cores == 1) {
+    for (auto& arrival : batch) verifyOne(arrival);
+    return;
+  }
+  // Signature checks dominate a large call's cost on the client: share them out.
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < batch.size(); i = next++) verifyOne(batch[i]);
+  };
+  std::vector<std::jthread> helpers;
+  for (std::size_t i = 1; i < std::min(cores, batch.size() / (kParallelFrom / 2)); ++i) {
+    helpers.emplace_back(work);
+  }
+  work();
+}
 
 milliseconds firstReplyWait(milliseconds quiet) {
   return std::max(quiet * 4, milliseconds(500));
@@ -43,14 +125,20 @@ void CallResult::merge(CallResult other) {
   noReply.insert(noReply.end(), other.noReply.begin(), other.noReply.end());
   std::sort(noReply.begin(), noReply.end());
   duplicates += other.duplicates;
+  rejected += other.rejected;
+  for (auto& why : other.rejections) {
+    if (rejections.size() < kMaxRejectionsKept) rejections.push_back(std::move(why));
+  }
   lastReply = elapsed + other.lastReply;
   elapsed += other.elapsed;
 }
 
 Client::Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
                std::string collective, milliseconds connectTimeout,
-               const bus::ConnectionOptions& options)
-    : sender_(std::move(sender)),
+               const bus::ConnectionOptions& options,
+               std::shared_ptr<const ClientSecurity> security)
+    : security_(std::move(security)),
+      sender_(security_ && security_->signer ? security_->signer->name() : std::move(sender)),
       collective_(std::move(collective)),
       replyTopic_(bus::replyTopic(collective_, util::randomId())),
       connection_(context, endpoints, options) {
@@ -75,6 +163,7 @@ envelope::Envelope Client::makeRequest(const CallSpec& spec) const {
   request.ttl = spec.ttl;
   request.time = util::nowMs();
   request.replyTo = replyTopic_;
+  if (security_ && security_->signer) security::signEnvelope(request, *security_->signer);
   return request;
 }
 
@@ -113,30 +202,56 @@ void Client::collect(const CallSpec& spec, CallResult& result, const Progress& p
   // The first reply may need longer than the gap between replies (a loaded node,
   // a busy broker fanning out to thousands): wait a little longer for it.
   auto quietDeadline = start + firstReplyWait(spec.quiet);
+  std::vector<Arrival> batch;
+  auto take = [&](const bus::Message& message) {
+    if (message.topic != replyTopic_) return;
+    envelope::Envelope reply;
+    try {
+      reply = envelope::decode(message.body);
+    } catch (const envelope::DecodeError&) {
+      return;  // a malformed reply is not an answer; the node shows as silent
+    }
+    if (reply.type != envelope::MessageType::Reply || reply.requestId != result.requestId) return;
+    batch.push_back({std::move(reply), Clock::now(), {}, false});
+  };
   for (;;) {
     if (known && pending.empty()) break;
     auto deadline = known ? hardDeadline : std::min(hardDeadline, quietDeadline);
     auto message = connection_.receive(until(deadline));
     if (!message) break;
-    if (message->topic != replyTopic_) continue;
-    envelope::Envelope reply;
-    try {
-      reply = envelope::decode(message->body);
-    } catch (const envelope::DecodeError&) {
-      continue;  // a malformed reply is not an answer; the node shows as silent
+    batch.clear();
+    take(*message);
+    while (batch.size() < kMaxBatch) {
+      auto more = connection_.tryReceive();
+      if (!more) break;
+      take(*more);
     }
-    if (reply.type != envelope::MessageType::Reply || reply.requestId != result.requestId) continue;
-    if (!answered.insert(reply.sender).second) {
-      ++result.duplicates;
-      continue;
+    verifyAll(batch, spec.acceptUnsigned);
+    bool answeredNow = false;
+    for (auto& arrival : batch) {
+      auto& reply = arrival.reply;
+      // Only a verified reply may claim a node: a forgery must not hide the real one.
+      if (!arrival.error.empty()) {
+        ++result.rejected;
+        logger()->warn("{}", arrival.error);
+        if (result.rejections.size() < kMaxRejectionsKept) {
+          result.rejections.push_back(std::move(arrival.error));
+        }
+        continue;
+      }
+      if (!answered.insert(reply.sender).second) {
+        ++result.duplicates;
+        continue;
+      }
+      pending.erase(reply.sender);
+      answeredNow = true;
+      result.lastReply = duration_cast<microseconds>(arrival.at - start);
+      result.replies.push_back({reply.sender, std::move(reply.status), std::move(reply.data),
+                                result.lastReply, arrival.verified});
+      if (progress) progress(result.replies.back(), result.replies.size(), result.expected.size());
     }
-    pending.erase(reply.sender);
-    auto now = Clock::now();
-    quietDeadline = now + spec.quiet;
-    result.lastReply = duration_cast<microseconds>(now - start);
-    result.replies.push_back({reply.sender, std::move(reply.status), std::move(reply.data),
-                              result.lastReply});
-    if (progress) progress(result.replies.back(), result.replies.size(), result.expected.size());
+    // Only answers extend a broadcast: a stream of forgeries must not keep it open.
+    if (answeredNow) quietDeadline = Clock::now() + spec.quiet;
   }
   result.elapsed = duration_cast<microseconds>(Clock::now() - start);
   result.noReply.assign(pending.begin(), pending.end());

@@ -8,10 +8,17 @@
 // never after a fixed wait. Until the first reply arrives the window is longer
 // (firstReplyWait), so a loaded fleet is not mistaken for an empty one.
 //
+// Security: with a ClientSecurity every request is signed and every reply verified
+// (certificate chain, dates, revocation, signature, sender = certificate name) before
+// it counts; a reply that fails is counted in `rejected` and its node stays silent.
+// Verification of a burst of replies is spread over the machine's cores.
+//
 // Thread ownership: a Client and its Connection belong to the thread that made it.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,15 +27,31 @@
 
 #include "core/bus/connection.hpp"
 #include "core/envelope/envelope.hpp"
+#include "core/security/certificate_store.hpp"
+#include "core/security/signing.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::rpc {
+
+/// What a client signs with and verifies against.
+struct ClientSecurity {
+  std::shared_ptr<const security::Signer> signer;
+  std::shared_ptr<security::CertificateStore> store;
+
+  /// Reads the CA certificate, CRL, our certificate and key. Throws std::runtime_error
+  /// naming the file that is missing or broken, or a certificate the CA does not vouch for.
+  static std::shared_ptr<const ClientSecurity> fromFiles(const std::filesystem::path& caFile,
+                                                         const std::filesystem::path& crlFile,
+                                                         const std::filesystem::path& certFile,
+                                                         const std::filesystem::path& keyFile);
+};
 
 struct NodeReply {
   std::string sender;
   envelope::Status status;
   Json data;
   std::chrono::microseconds latency{0};  // from publishing to arrival
+  bool verified = false;                 // signed by `sender`'s valid certificate
 };
 
 struct CallSpec {
@@ -40,6 +63,10 @@ struct CallSpec {
   std::uint32_t ttl = 60;                              // seconds
   std::chrono::milliseconds timeout{10000};            // longest wait for a known set
   std::chrono::milliseconds quiet{150};                // broadcast: silence that ends it
+  // Accept replies that carry neither signature nor certificate (verified = false):
+  // only for nodes still enrolling, which have no key yet. Forged signatures and
+  // untrusted certificates are refused all the same.
+  bool acceptUnsigned = false;
 };
 
 struct CallResult {
@@ -48,6 +75,8 @@ struct CallResult {
   std::vector<std::string> expected;    // the known set; empty for a broadcast
   std::vector<std::string> noReply;     // expected nodes that stayed silent, sorted
   std::size_t duplicates = 0;           // repeated replies from one node, dropped
+  std::size_t rejected = 0;             // replies that failed verification, dropped
+  std::vector<std::string> rejections;  // why, for the first few of them
   std::chrono::microseconds elapsed{0}; // from publishing to the end of collection
   std::chrono::microseconds lastReply{0};
 
@@ -68,7 +97,8 @@ class Client {
   Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
          std::string collective,
          std::chrono::milliseconds connectTimeout = std::chrono::milliseconds(5000),
-         const bus::ConnectionOptions& options = {});
+         const bus::ConnectionOptions& options = {},
+         std::shared_ptr<const ClientSecurity> security = nullptr);
 
   /// One request and its replies. Never throws for silent or failing nodes: they
   /// are in the result. Throws std::runtime_error if the request cannot be queued.
@@ -83,6 +113,7 @@ class Client {
   CallResult callInBatches(const CallSpec& spec, std::size_t batchSize,
                            std::chrono::milliseconds sleep, const Progress& progress = {});
 
+  /// Who requests are sent as: the certificate's name when signing.
   const std::string& sender() const { return sender_; }
   const std::string& collective() const { return collective_; }
 
@@ -91,6 +122,10 @@ class Client {
   void publish(const CallSpec& spec, const envelope::Envelope& request);
   void collect(const CallSpec& spec, CallResult& result, const Progress& progress);
 
+  struct Arrival;
+  void verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const;
+
+  std::shared_ptr<const ClientSecurity> security_;
   std::string sender_;
   std::string collective_;
   std::string replyTopic_;

@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/security/keys.hpp"
+#include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
 
 namespace drover::integration {
@@ -93,7 +95,23 @@ bool hasChildProcess(pid_t pid) {
 
 // ---- Node ---------------------------------------------------------------------
 
-Node::Node(NodeSpec spec, const Fleet& fleet) : spec_(std::move(spec)) {
+Node::Node(NodeSpec spec, Fleet& fleet) : spec_(std::move(spec)) {
+  switch (spec_.security) {
+    case NodeSecurity::Certificate: {
+      Credentials issued = fleet.issue(spec_.identity, security::Role::Node);
+      fs::copy_file(issued.key, credentials().key);
+      fs::copy_file(issued.cert, credentials().cert);
+      break;
+    }
+    case NodeSecurity::ProvisioningToken:
+      writeFile(tokenFile(), "token: 0123456789abcdef0123456789abcdef\n");
+      break;
+    case NodeSecurity::Disabled: break;
+  }
+  if (!spec_.policies.empty()) {
+    fs::create_directory(policyDir());
+    for (const auto& [agent, yaml] : spec_.policies) writeFile(policyDir() / (agent + ".yaml"), yaml);
+  }
   writeFile(factsFile(), spec_.facts);
   writeFile(dir_ / "classes.txt", joinLines(spec_.classes));
   fs::create_directory(agentsDir());
@@ -143,8 +161,37 @@ Fleet::Fleet() {
   while (egress == ingress) egress = testing::freePort();
   endpoints_.publish = "tcp://127.0.0.1:" + std::to_string(ingress);
   endpoints_.subscribe = "tcp://127.0.0.1:" + std::to_string(egress);
+  ca_.emplace(security::CertificateAuthority::create(caDir(), "Integration Test CA"));
+  issue(kAdmin, security::Role::Admin);
+  fs::create_directory(policyDir());
+  fs::copy_file(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies" / "echo.yaml",
+                policyDir() / "echo.yaml");
   writeClientConfig();
   startBroker();
+}
+
+Credentials Fleet::issue(const std::string& name, security::Role role,
+                         const security::CertificateAuthority::IssueOptions& options) {
+  fs::create_directories(dir_ / "certs");
+  Credentials out{dir_ / "certs" / (name + ".key"), dir_ / "certs" / (name + ".pem")};
+  security::PkeyPtr key = security::generateKey();
+  std::string cert = ca_->sign(security::csrToPem(security::makeCsr(key.get(), name).get()), role,
+                               options);
+  fs::remove(out.key);
+  security::writePrivateKey(out.key, key.get());
+  util::writeFileAtomically(out.cert, cert);
+  return out;
+}
+
+std::shared_ptr<const rpc::ClientSecurity> Fleet::adminSecurity() const {
+  Credentials admin = adminCredentials();
+  return rpc::ClientSecurity::fromFiles(ca_->certificateFile(), ca_->crlFile(), admin.cert,
+                                        admin.key);
+}
+
+Credentials Fleet::adminCredentials() const {
+  return {dir_ / "certs" / (std::string(kAdmin) + ".key"),
+          dir_ / "certs" / (std::string(kAdmin) + ".pem")};
 }
 
 Fleet::~Fleet() {
@@ -167,7 +214,12 @@ void Fleet::writeClientConfig() const {
                      "  - " + ddlDir().string() + "\n"
                      "  - " + examplesDir().string() + "\n"
                      "discovery_quiet: 300\n"
-                     "log_level: warn\n";
+                     "log_level: warn\n"
+                     "security:\n"
+                     "  ca_file: " + ca_->certificateFile().string() + "\n"
+                     "  crl_file: " + ca_->crlFile().string() + "\n"
+                     "  cert_file: " + adminCredentials().cert.string() + "\n"
+                     "  key_file: " + adminCredentials().key.string() + "\n";
   writeFile(clientConfig(), yaml);
 }
 
@@ -200,6 +252,19 @@ std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& n
                                 "--ddl-dirs", ddlDir().string(),
                                 "--agents-dir", (nodeDir / "agents").string(),
                                 "--pid-file", (nodeDir / "droverd.pid").string()};
+  if (spec.security == NodeSecurity::Disabled) {
+    argv.insert(argv.end(), {"--security-enabled", "false"});
+  } else {
+    argv.insert(argv.end(),
+                {"--security-ca-file", ca_->certificateFile().string(),
+                 "--security-crl-file", ca_->crlFile().string(),
+                 "--security-cert-file", (nodeDir / "node.pem").string(),
+                 "--security-key-file", (nodeDir / "node.key").string(),
+                 "--security-provisioning-token-file", (nodeDir / "provisioning.token").string(),
+                 "--security-policy-dir",
+                 (spec.policies.empty() ? policyDir() : nodeDir / "policies").string(),
+                 "--security-audit-log", (nodeDir / "audit.log").string()});
+  }
   argv.insert(argv.end(), spec.extraArgs.begin(), spec.extraArgs.end());
   return argv;
 }

@@ -6,6 +6,10 @@
 //
 // Ports are chosen once per Fleet with freePort(), so restartBroker() binds the very
 // same endpoints and the nodes find it again without being restarted.
+//
+// Security is on, as in production: the Fleet creates a CA, gives every node its own
+// certificate, the CLI an admin certificate ("integration.admin"), and the nodes a
+// shared policy directory allowing admins the echo agent (etc/policies/echo.yaml).
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -17,6 +21,8 @@
 #include <vector>
 
 #include "core/bus/connection.hpp"
+#include "core/rpc/client.hpp"
+#include "core/security/ca.hpp"
 #include "tests/support/process.hpp"
 
 namespace drover::integration {
@@ -36,6 +42,19 @@ std::ostream& operator<<(std::ostream& os, const Result& result);
 /// The non-empty lines of `text`, sorted: the identities `drover find` printed.
 std::vector<std::string> sortedLines(const std::string& text);
 
+/// How a node's message security is set up.
+enum class NodeSecurity {
+  Certificate,        // its own certificate from the fleet's CA (the default)
+  ProvisioningToken,  // first boot: CA certificate and a provisioning token only
+  Disabled,           // security.enabled: false
+};
+
+/// A principal's key and certificate files.
+struct Credentials {
+  std::filesystem::path key;
+  std::filesystem::path cert;
+};
+
 struct NodeSpec {
   std::string identity;
   std::string facts;                 // YAML text of the node's facts file
@@ -44,6 +63,9 @@ struct NodeSpec {
   /// Extra files written into the agents dir (name, content), mode 0755.
   std::vector<std::pair<std::string, std::string>> agentFiles;
   std::vector<std::string> extraArgs;  // appended to the droverd command line
+  NodeSecurity security = NodeSecurity::Certificate;
+  /// Policy files (agent name, YAML) for this node alone; empty: the fleet's policies.
+  std::vector<std::pair<std::string, std::string>> policies;
 };
 
 /// One droverd process and its private directory.
@@ -51,7 +73,7 @@ class Node {
  public:
   /// Writes the node's files into a fresh private directory; does not start it.
   /// Throws std::runtime_error or std::filesystem::filesystem_error.
-  Node(NodeSpec spec, const Fleet& fleet);
+  Node(NodeSpec spec, Fleet& fleet);
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -62,6 +84,11 @@ class Node {
   std::filesystem::path pidFile() const { return dir_ / "droverd.pid"; }
   std::filesystem::path agentsDir() const { return dir_ / "agents"; }
   std::filesystem::path logFile() const { return dir_ / "droverd.log"; }
+  std::filesystem::path auditLog() const { return dir_ / "audit.log"; }
+  std::filesystem::path policyDir() const { return dir_ / "policies"; }
+  std::filesystem::path tokenFile() const { return dir_ / "provisioning.token"; }
+  /// Where the node's certificate and key are (they exist unless it is enrolling).
+  Credentials credentials() const { return {dir_ / "node.key", dir_ / "node.pem"}; }
 
   /// Starts droverd (again, after stop() or kill()); does not wait for readiness.
   /// Throws std::runtime_error if the process cannot be started.
@@ -116,7 +143,22 @@ class Fleet {
   /// `stdinText` on its stdin. Never throws for a failing command: see exitCode.
   Result drover(std::vector<std::string> args, std::string stdinText = "") const;
 
+  /// The fleet's certificate authority (in dir()/ca).
+  security::CertificateAuthority& ca() { return *ca_; }
+  std::filesystem::path caDir() const { return dir_ / "ca"; }
+  /// Issues a certificate for `name` in `role` into dir()/certs, key beside it.
+  /// Throws as CertificateAuthority::sign.
+  Credentials issue(const std::string& name, security::Role role,
+                    const security::CertificateAuthority::IssueOptions& options = {});
+  /// The admin the CLI signs as, and its files.
+  static constexpr const char* kAdmin = "integration.admin";
+  Credentials adminCredentials() const;
+  /// What an in-process rpc::Client signs and verifies with to act as kAdmin.
+  std::shared_ptr<const rpc::ClientSecurity> adminSecurity() const;
+  std::filesystem::path policyDir() const { return dir_ / "policies"; }
+
   const bus::Endpoints& endpoints() const { return endpoints_; }
+  const security::CertificateAuthority& ca() const { return *ca_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path clientConfig() const { return dir_ / "client.yaml"; }
   /// The command line that starts droverd for `spec` in `nodeDir` against this broker.
@@ -129,6 +171,7 @@ class Fleet {
   void writeClientConfig() const;
 
   testing::TempDir dir_;
+  std::optional<security::CertificateAuthority> ca_;
   bus::Endpoints endpoints_;
   std::optional<testing::Process> broker_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;

@@ -104,7 +104,8 @@ TEST_F(Rpc, ClientRejectsInvalidArgumentsBeforeSending) {
 
 TEST_F(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
   zmq::context_t context(1);
-  rpc::Client client(context, fleet().endpoints(), "raw-client", "drover");
+  rpc::Client client(context, fleet().endpoints(), "raw-client", "drover",
+                     std::chrono::milliseconds(5000), {}, fleet().adminSecurity());
   struct Case {
     Json args;
     StatusCode code;
@@ -139,7 +140,8 @@ TEST_F(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
 
 TEST_F(Rpc, DirectRequestForAnAgentTheNodeLacksIsRefusedByName) {
   zmq::context_t context(1);
-  rpc::Client client(context, fleet().endpoints(), "raw-client", "drover");
+  rpc::Client client(context, fleet().endpoints(), "raw-client", "drover",
+                     std::chrono::milliseconds(5000), {}, fleet().adminSecurity());
   rpc::CallSpec spec;
   spec.agent = "echo";
   spec.action = "echo";
