@@ -118,7 +118,7 @@ void Daemon::loadAgents() {
     logger()->error("skipping DDL: {}", error.message);
   }
   try {
-    for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
+    for (auto& agent : agents::makeBuiltinAgents(ddls, core_, config_)) core_.addAgent(std::move(agent));
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }

@@ -1,0 +1,20 @@
+#pragma once
+// The provision agent's actions, one handler per file (set_puppet_server.cpp, ...).
+// To add an action: declare its handler here, write it in its own file, list it in
+// provision_agent.cpp and describe it in ddl/provision.json.
+#include "agents/agent.hpp"
+#include "agents/provision/context.hpp"
+
+namespace drover::agents::provision {
+
+using ActionHandler = Reply (*)(const Request& request, ProvisionContext& context);
+
+Reply setPuppetServer(const Request& request, ProvisionContext& context);
+Reply requestCertificate(const Request& request, ProvisionContext& context);
+Reply certificateStatus(const Request& request, ProvisionContext& context);
+Reply runPuppet(const Request& request, ProvisionContext& context);
+Reply provisioningStatus(const Request& request, ProvisionContext& context);
+Reply claim(const Request& request, ProvisionContext& context);
+Reply release(const Request& request, ProvisionContext& context);
+
+}  // namespace drover::agents::provision

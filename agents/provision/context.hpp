@@ -1,0 +1,49 @@
+#pragma once
+// What every provision action handler gets: the node's settings (paths resolved under
+// its root), its provisioning state, its claim and Puppet's settings. One context per
+// agent, shared by concurrent workers: each member is thread safe.
+#include <filesystem>
+#include <string>
+
+#include "agents/agent.hpp"
+#include "agents/provision/claim.hpp"
+#include "agents/provision/state_store.hpp"
+#include "agents/puppet/puppet_command.hpp"
+
+namespace drover::agents::provision {
+
+struct ProvisionSettings {
+  std::filesystem::path root = "/";
+  std::filesystem::path hostsFile = "/etc/hosts";  // as configured; resolved under root
+  puppet::PuppetInvocation puppet;                  // confdir already resolved under root
+  std::string identity;                             // the certname unless told otherwise
+};
+
+/// `path` inside `root`: /etc/hosts under /srv/node1 is /srv/node1/etc/hosts.
+std::filesystem::path underRoot(const std::filesystem::path& root,
+                                const std::filesystem::path& path);
+
+class ProvisionContext {
+ public:
+  ProvisionContext(ProvisionSettings settings, ClaimBook::Clock clock);
+
+  const ProvisionSettings& settings() const { return settings_; }
+  std::filesystem::path hostsFile() const { return underRoot(settings_.root, settings_.hostsFile); }
+  StateStore& state() { return state_; }
+  ClaimBook& claims() { return claims_; }
+  puppet::PuppetSettings& puppet() { return puppet_; }
+  std::int64_t nowMs() const { return clock_(); }
+
+  /// The certname an action works on: its `certname` input, else the one recorded by
+  /// request_certificate, else the node's identity.
+  std::string certname(const Request& request);
+
+ private:
+  ProvisionSettings settings_;
+  ClaimBook::Clock clock_;
+  StateStore state_;
+  ClaimBook claims_;
+  puppet::PuppetSettings puppet_;
+};
+
+}  // namespace drover::agents::provision
