@@ -10,6 +10,7 @@ packages=(
   libssl-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
+  libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp
 )
 
 missing=()
