@@ -1,0 +1,122 @@
+// The provision agent behind its DDL (ddl/provision.json): the actions that need no
+// Puppet master, with a node root in a temporary directory and a controlled clock.
+#include "agents/provision/provision_agent.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "core/ddl/loader.hpp"
+#include "core/util/files.hpp"
+#include "tests/support/process.hpp"
+
+namespace drover::agents::provision {
+namespace {
+
+namespace fs = std::filesystem;
+using envelope::StatusCode;
+
+constexpr std::int64_t kStart = 1'700'000'000'000;
+
+class ProvisionAgentTest : public ::testing::Test {
+ protected:
+  ProvisionAgentTest()
+      : agent_(ddl::loadFile(fs::path(DROVER_SOURCE_DIR) / "ddl/provision.json"), settings(),
+               [this] { return now_; }) {}
+
+  ProvisionSettings settings() {
+    ProvisionSettings s;
+    s.root = root_.path();
+    s.hostsFile = "/etc/hosts";
+    s.puppet.program = "/nonexistent/puppet";
+    s.identity = "n1.example";
+    return s;
+  }
+
+  Reply call(const std::string& action, Json args = Json::object()) {
+    Request request;
+    request.action = action;
+    request.args = std::move(args);
+    request.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    return agent_.handle(request);
+  }
+
+  std::int64_t now_ = kStart;
+  testing::TempDir root_;
+  ProvisionAgent agent_;
+};
+
+TEST_F(ProvisionAgentTest, SetPuppetServerWritesUnderTheRootAndRecordsTheStep) {
+  fs::create_directories(root_ / "etc");
+  root_.write("etc/hosts", "127.0.0.1 localhost\n10.1.1.1 puppet-old # puppet\n");
+  Reply first = call("set_puppet_server", {{"name", "puppet"}, {"address", "10.0.0.7"}});
+  ASSERT_EQ(first.status.code, StatusCode::Ok) << first.status.message;
+  EXPECT_EQ(first.data["changed"], true);
+  EXPECT_EQ(first.data["hosts_file"], (root_ / "etc/hosts").string());
+  EXPECT_EQ(util::readFile(root_ / "etc/hosts"),
+            "127.0.0.1 localhost\n10.1.1.1 puppet-old # puppet\n"
+            "10.0.0.7 puppet # drover: puppet server\n");
+  Reply again = call("set_puppet_server", {{"name", "puppet"}, {"address", "10.0.0.7"}});
+  EXPECT_EQ(again.data["changed"], false);
+
+  Reply status = call("status");
+  ASSERT_EQ(status.status.code, StatusCode::Ok) << status.status.message;
+  EXPECT_EQ(status.data["completed_steps"], Json::array({"set_puppet_server"}));
+  EXPECT_EQ(status.data["steps"]["set_puppet_server"]["address"], "10.0.0.7");
+  EXPECT_EQ(status.data["certname"], "n1.example");
+  EXPECT_TRUE(fs::exists(root_ / "var/lib/drover/provision.json"));
+}
+
+TEST_F(ProvisionAgentTest, ClaimRefusalNamesTheHolderAndItsExpiry) {
+  Reply granted = call("claim", {{"owner", "prov-a"}, {"lease_seconds", 60}});
+  ASSERT_EQ(granted.status.code, StatusCode::Ok) << granted.status.message;
+  EXPECT_EQ(granted.data["granted"], true);
+  EXPECT_EQ(granted.data["expires_at"], kStart / 1000 + 60);
+
+  now_ += 20'000;
+  Reply refused = call("claim", {{"owner", "prov-b"}, {"lease_seconds", 60}});
+  EXPECT_EQ(refused.status.code, StatusCode::Aborted);
+  EXPECT_NE(refused.status.message.find("prov-a"), std::string::npos) << refused.status.message;
+  EXPECT_EQ(refused.data["granted"], false);
+  EXPECT_EQ(refused.data["owner"], "prov-a");
+  EXPECT_EQ(refused.data["lease_remaining"], 40);
+
+  Reply renewed = call("claim", {{"owner", "prov-a"}, {"lease_seconds", 60}});
+  EXPECT_EQ(renewed.data["renewed"], true);
+  EXPECT_EQ(renewed.data["lease_remaining"], 60);
+
+  Reply notYours = call("release", {{"owner", "prov-b"}});
+  EXPECT_EQ(notYours.status.code, StatusCode::Aborted);
+  EXPECT_EQ(notYours.data["owner"], "prov-a");
+  Reply released = call("release", {{"owner", "prov-a"}});
+  EXPECT_EQ(released.status.code, StatusCode::Ok);
+  EXPECT_EQ(released.data["released"], true);
+  Reply nothing = call("release", {{"owner", "prov-a"}});
+  EXPECT_EQ(nothing.status.code, StatusCode::Ok);
+  EXPECT_EQ(nothing.data["released"], false);
+  EXPECT_EQ(call("status").data["claim"], Json(nullptr));
+}
+
+TEST_F(ProvisionAgentTest, LeaseOutOfRangeIsInvalidData) {
+  Reply zero = call("claim", {{"owner", "prov-a"}, {"lease_seconds", 0}});
+  EXPECT_EQ(zero.status.code, StatusCode::InvalidData);
+  EXPECT_NE(zero.status.message.find("lease_seconds"), std::string::npos);
+}
+
+TEST_F(ProvisionAgentTest, MissingPuppetIsAClearError) {
+  Reply reply = call("certificate_status");
+  EXPECT_NE(reply.status.code, StatusCode::Ok);
+  EXPECT_NE(reply.status.message.find("/nonexistent/puppet"), std::string::npos)
+      << reply.status.message;
+}
+
+TEST_F(ProvisionAgentTest, EveryDdlActionHasAHandler) {
+  auto ddl = ddl::loadFile(fs::path(DROVER_SOURCE_DIR) / "ddl/provision.json");
+  ddl.actions.push_back(ddl.actions.front());
+  ddl.actions.back().name = "no_such_action";
+  ProvisionSettings s = settings();
+  EXPECT_THROW(ProvisionAgent(ddl, s), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace drover::agents::provision
