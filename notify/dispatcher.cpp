@@ -185,8 +185,9 @@ struct Dispatcher::Worker {
                      aboutMessage(*message), attempt, attempts, outcome.error, wait.count());
       if (!sleep(wait)) {
         failed += batch.size();
-        logger()->error("notifier={} {}: gave up at shutdown after {} attempts: {}", options.name,
-                        aboutMessage(*message), attempt, outcome.error);
+        logger()->error("notifier={} {}: gave up at shutdown after {} attempt{}: {}",
+                        options.name, aboutMessage(*message), attempt, attempt == 1 ? "" : "s",
+                        outcome.error);
         return;
       }
     }

@@ -24,6 +24,14 @@ constexpr std::size_t kFailuresInSummary = 5;
 
 std::string newMessageId() { return randomHex(16); }
 
+// "60 s", "90 s", "5 min": how long a window was, as an operator set it.
+std::string windowText(std::chrono::milliseconds window) {
+  auto ms = window.count();
+  if (ms >= 120'000 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + " min";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return formatDuration(ms);
+}
+
 // " in eu-west-1", " in eu-west-1 and us-east-1", " in 4 regions", or "" when no event
 // has the fact.
 std::string placeOf(const std::vector<Event>& events, const std::string& fact) {
@@ -93,7 +101,7 @@ Message Presenter::digest(const std::vector<Event>& events,
     if (counts.empty()) {
       counts = countOf(it->second.size(), "node", "nodes") + " " + words.verb +
                placeOf(events, options_.digestGroupBy) + " in the last " +
-               formatDuration(window.count());
+               windowText(window);
     } else {
       counts += ", " + std::to_string(it->second.size()) + " " + words.verb;
     }
