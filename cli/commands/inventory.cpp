@@ -13,7 +13,10 @@ void printInventory(const std::string& node, const Json& data) {
   std::printf("Inventory for %s:\n\n", node.c_str());
   std::printf("   Server Version: %s\n", data.value("version", "").c_str());
   std::printf("  Main Collective: %s\n", data.value("main_collective", "").c_str());
-  std::printf("      Collectives: %s\n\n", scalar(data.value("collectives", Json::array())).c_str());
+  std::printf("      Collectives: %s\n", scalar(data.value("collectives", Json::array())).c_str());
+  std::string security = data.value("security", "unknown");
+  std::printf("         Security: %s%s\n\n", security.c_str(),
+              security == "disabled" ? "  (WARNING: this node runs any request from anyone)" : "");
   std::printf("   Agents:\n");
   const Json agents = data.value("agents", Json::array());
   for (const auto& agent : agents) {
