@@ -30,8 +30,7 @@ void setDefaults(CURL* handle, long timeoutMs, char* errorBuffer);
 /// A curl_slist of `items`. Throws std::bad_alloc.
 List makeList(const std::vector<std::string>& items);
 
-/// "curl error 7 (Couldn't connect to server): Failed to connect to 127.0.0.1 port 9" from a
-/// result and the error buffer.
+/// What went wrong: the error buffer's text when libcurl wrote one, else the code's.
 std::string describe(CURLcode code, const char* errorBuffer);
 
 }  // namespace drover::notify::curl
