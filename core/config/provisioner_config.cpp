@@ -1,0 +1,127 @@
+#include "core/config/provisioner_config.hpp"
+
+#include <cctype>
+
+#include "core/config/checks.hpp"
+#include "core/config/diagnostics.hpp"
+#include "core/config/loader.hpp"
+
+namespace drover::config {
+namespace checks {
+
+Check loopbackListen() {
+  return Check{"empty, or HOST:PORT on loopback such as 127.0.0.1:9310 or [::1]:9310",
+               [](const std::string& text) {
+                 if (text.empty()) return true;
+                 auto colon = text.rfind(':');
+                 if (colon == std::string::npos || colon + 1 == text.size()) return false;
+                 std::string host = text.substr(0, colon);
+                 std::string port = text.substr(colon + 1);
+                 for (char c : port) {
+                   if (std::isdigit(static_cast<unsigned char>(c)) == 0) return false;
+                 }
+                 if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535) return false;
+                 return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+               }};
+}
+
+}  // namespace checks
+
+namespace {
+
+Check factName() {
+  return Check{"a fact name (letters, digits, '_', '-' and '.' for nested facts)",
+               [](const std::string& text) {
+                 if (text.empty()) return false;
+                 for (char c : text) {
+                   if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '_' && c != '-' &&
+                       c != '.') {
+                     return false;
+                   }
+                 }
+                 return true;
+               }};
+}
+
+void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
+  if (config.perMasterConcurrency > config.concurrency) {
+    diag.badValue("per_master_concurrency",
+                  "is " + std::to_string(config.perMasterConcurrency) +
+                      ", more than concurrency (" + std::to_string(config.concurrency) + ")");
+  }
+}
+
+Table<ProvisionerConfig> makeTable() {
+  using C = ProvisionerConfig;
+  Table<C> t;
+  t.add("identity", &C::identity,
+        "Name of this provisioner on the bus and owner of the claims it takes on nodes")
+      .checkedBy(checks::identity())
+      .defaultShownAs("HOSTNAME.provisioner");
+  t.add("main_collective", &C::mainCollective, "Collective whose nodes are provisioned")
+      .checkedBy(checks::collectiveName());
+  t.add("broker.publish", &C::brokerPublish, "Broker ingress, where requests are published")
+      .checkedBy(checks::endpoint());
+  t.add("broker.subscribe", &C::brokerSubscribe,
+        "Broker egress, where registrations and replies are received")
+      .checkedBy(checks::endpoint());
+  t.add("curve.server_key", &C::curveServerKey,
+        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
+      .checkedBy(checks::optionalCurveKey());
+  t.add("curve.key_file", &C::curveKeyFile,
+        "File with this process's CURVE keypair (drover-broker keygen writes one)");
+  t.add("security.enabled", &C::securityEnabled,
+        "Sign requests and verify replies; must match the nodes' setting");
+  t.add("security.ca_file", &C::caFile, "PEM certificate of the collective's CA");
+  t.add("security.crl_file", &C::crlFile, "PEM revocation list of the CA");
+  t.add("security.cert_file", &C::certFile,
+        "PEM certificate of this provisioner (its name must end in .provisioner)");
+  t.add("security.key_file", &C::keyFile, "PEM private key of this provisioner (mode 0600)");
+  t.add("state_db", &C::stateDb, "SQLite database holding every node's state and history");
+  t.add("flow_file", &C::flowFile, "YAML flow: the steps each node goes through");
+  t.add("master_facts", &C::masterFacts,
+        "Facts a node and a Puppet master are compared on, most specific first")
+      .checkedBy(factName());
+  t.add("concurrency", &C::concurrency, "Nodes provisioned at once").between(1, 10000);
+  t.add("per_master_concurrency", &C::perMasterConcurrency,
+        "Nodes provisioned at once against one master")
+      .between(1, 10000);
+  t.add("lease", &C::lease, "Seconds a claim on a node lasts unless renewed")
+      .between(10, 86400);
+  t.add("master_heartbeat_age", &C::masterHeartbeatAge,
+        "Seconds after its last registration that a master is no longer chosen")
+      .between(1, 86400);
+  t.add("master_failures", &C::masterFailures,
+        "Failed calls in a row after which a master is no longer chosen")
+      .between(1, 1000);
+  t.add("recheck_interval", &C::recheckInterval,
+        "Seconds before a node claimed by another provisioner is asked again")
+      .between(1, 86400);
+  t.add("waiting_alert", &C::waitingAlert,
+        "Seconds a node may wait (no master, no free slot) before a notification")
+      .between(1, 604800);
+  t.add("metrics.listen", &C::metricsListen,
+        "Loopback HOST:PORT serving Prometheus metrics over HTTP; empty: none")
+      .checkedBy(checks::loopbackListen());
+  t.add("events_file", &C::eventsFile,
+        "File receiving one JSON line per provisioning event; empty: standard output");
+  t.add("log_level", &C::logLevel, "Log level").checkedBy(checks::logLevel());
+  t.add("log_file", &C::logFile, "Log file; empty: standard error");
+  t.add("pid_file", &C::pidFile, "File holding the daemon's PID once it is ready; empty: none");
+  t.finishWith(finishLimits);
+  return t;
+}
+
+}  // namespace
+
+const Table<ProvisionerConfig>& ProvisionerConfig::table() {
+  static const Table<ProvisionerConfig> kTable = makeTable();
+  return kTable;
+}
+
+ProvisionerConfig ProvisionerConfig::load(const std::filesystem::path& file,
+                                          const CliOverrides& cli) {
+  return config::load(table(), file, cli);
+}
+
+}  // namespace drover::config

@@ -1,0 +1,67 @@
+#pragma once
+// Settings of drover-provisioner (/etc/drover/provisioner.yaml). Each field has its
+// default beside it; table() documents every key, its flag and its check.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config/cli_overrides.hpp"
+#include "core/config/defaults.hpp"
+#include "core/config/option_table.hpp"
+
+namespace drover::config {
+
+struct ProvisionerConfig {
+  static constexpr const char* kDefaultFile = "/etc/drover/provisioner.yaml";
+  // First lines of the example config generated from table() (etc/).
+  static constexpr const char* kExampleHeading =
+      "provisioner.yaml: settings of drover-provisioner, the Drover provisioning daemon.\n"
+      "Every key is optional; the values shown are the defaults. Each key can also be\n"
+      "set with the flag named beside it, which wins over this file.";
+
+  // Name on the bus and owner of the claims it takes; its certificate name must end
+  // in .provisioner once messages are signed.
+  std::string identity = hostName() + ".provisioner";
+  std::string mainCollective = "drover";
+  std::string brokerPublish = "tcp://127.0.0.1:7301";
+  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
+  std::string curveServerKey;
+  std::filesystem::path curveKeyFile;
+  bool securityEnabled = true;
+  std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";
+  std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";
+  std::filesystem::path certFile = "/etc/drover/ssl/provisioner.pem";
+  std::filesystem::path keyFile = "/etc/drover/ssl/provisioner.key";
+  std::filesystem::path stateDb = "/var/lib/drover/provisioner.db";
+  std::filesystem::path flowFile = "/etc/drover/flows/classic.yaml";
+  // Facts compared between a node and the masters, most specific first.
+  std::vector<std::string> masterFacts{"region", "country", "continent"};
+  int concurrency = 50;             // nodes in flight at once
+  int perMasterConcurrency = 10;    // nodes in flight per master
+  std::chrono::seconds lease{300};  // claim lease taken on each node; renewed at a third
+  std::chrono::seconds masterHeartbeatAge{900};  // master silent longer: not chosen
+  int masterFailures = 3;           // consecutive failed calls that take a master out
+  std::chrono::seconds recheckInterval{60};      // node claimed elsewhere: ask again after
+  std::chrono::seconds waitingAlert{600};        // notify when a node waits this long
+  std::string metricsListen = "127.0.0.1:9310";  // HOST:PORT on loopback; empty: no HTTP
+  std::filesystem::path eventsFile;              // JSON line per event; empty: stdout
+  std::string logLevel = "info";
+  std::filesystem::path logFile;  // empty: stderr
+  std::filesystem::path pidFile;  // empty: none written
+
+  /// The option table of provisioner.yaml.
+  static const Table<ProvisionerConfig>& table();
+
+  /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
+  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
+  static ProvisionerConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+};
+
+namespace checks {
+/// Empty, or HOST:PORT where HOST is a loopback address (127.x.x.x, ::1 or localhost):
+/// the metrics endpoint has no authentication, so it never listens beyond the host.
+Check loopbackListen();
+}  // namespace checks
+
+}  // namespace drover::config

@@ -1,0 +1,55 @@
+#include "provisioner/bus_executor.hpp"
+
+#include <algorithm>
+
+namespace drover::provisioner {
+
+std::uint32_t BusExecutor::ttlFor(std::chrono::milliseconds timeout) {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count() + 30;
+  return static_cast<std::uint32_t>(std::clamp<long long>(seconds, 60, 3600));
+}
+
+rpc::Client& BusExecutor::client() {
+  auto id = std::this_thread::get_id();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = clients_.find(id);
+    if (it != clients_.end()) return *it->second;
+  }
+  auto made = makeClient_();  // connects: not under the lock
+  std::lock_guard lock(mutex_);
+  return *clients_.emplace(id, std::move(made)).first->second;
+}
+
+std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
+  std::vector<CallReply> out;
+  for (const auto& node : request.nodes) out.push_back(CallReply{node, false, {}, Json::object()});
+  try {
+    rpc::CallSpec spec;
+    spec.agent = request.agent;
+    spec.action = request.action;
+    spec.args = request.args;
+    spec.nodes = request.nodes;
+    spec.timeout = request.timeout;
+    spec.ttl = ttlFor(request.timeout);
+    rpc::CallResult result = client().call(spec);
+    for (auto& reply : result.replies) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const CallReply& r) { return r.node == reply.sender; });
+      if (it == out.end()) continue;
+      it->replied = true;
+      it->status = std::move(reply.status);
+      it->data = reply.data.is_object() ? std::move(reply.data) : Json::object();
+    }
+    for (auto& reply : out) {
+      if (!reply.replied) {
+        reply.status.message = "no reply within " + std::to_string(request.timeout.count()) + " ms";
+      }
+    }
+  } catch (const std::exception& e) {
+    for (auto& reply : out) reply.status.message = std::string("not sent: ") + e.what();
+  }
+  return out;
+}
+
+}  // namespace drover::provisioner

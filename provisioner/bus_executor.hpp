@@ -1,0 +1,37 @@
+#pragma once
+// StepExecutor over the bus: each calling thread gets its own rpc::Client (a Client and
+// its sockets belong to one thread), made on first use by `makeClient`, so the message
+// signing the daemon configures applies to every call.
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/rpc/client.hpp"
+#include "provisioner/executor.hpp"
+
+namespace drover::provisioner {
+
+class BusExecutor : public StepExecutor {
+ public:
+  /// Builds a connected client on the calling thread; may throw std::runtime_error.
+  using ClientFactory = std::function<std::unique_ptr<rpc::Client>()>;
+
+  explicit BusExecutor(ClientFactory makeClient) : makeClient_(std::move(makeClient)) {}
+
+  std::vector<CallReply> call(const CallRequest& request) override;
+
+  /// The TTL a request with this timeout is sent with: the timeout plus a margin for
+  /// clock skew, at least a minute and at most an hour (the nodes' default maximum).
+  static std::uint32_t ttlFor(std::chrono::milliseconds timeout);
+
+ private:
+  rpc::Client& client();
+
+  ClientFactory makeClient_;
+  std::mutex mutex_;
+  std::map<std::thread::id, std::unique_ptr<rpc::Client>> clients_;
+};
+
+}  // namespace drover::provisioner

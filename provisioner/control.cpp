@@ -1,0 +1,87 @@
+#include "provisioner/control.hpp"
+
+#include <stdexcept>
+
+namespace drover::provisioner {
+namespace {
+
+using envelope::StatusCode;
+
+constexpr std::size_t kDefaultHistory = 200;
+constexpr std::size_t kMaxHistory = 10000;
+
+// A refusal with its reply status.
+struct Refusal : std::runtime_error {
+  Refusal(StatusCode c, const std::string& what) : std::runtime_error(what), code(c) {}
+  StatusCode code;
+};
+
+std::string nodeArg(const envelope::Envelope& request) {
+  auto it = request.args.find("node");
+  if (it == request.args.end() || !it->is_string() || it->get<std::string>().empty()) {
+    throw Refusal(StatusCode::MissingData,
+                  "provisioner#" + request.action + ": argument 'node' (a node identity) is required");
+  }
+  return it->get<std::string>();
+}
+
+std::size_t limitArg(const envelope::Envelope& request) {
+  auto it = request.args.find("limit");
+  if (it == request.args.end()) return kDefaultHistory;
+  if (!it->is_number_unsigned() || it->get<std::size_t>() == 0 || it->get<std::size_t>() > kMaxHistory) {
+    throw Refusal(StatusCode::InvalidData, "provisioner#history: argument 'limit' must be from 1 to " +
+                                               std::to_string(kMaxHistory));
+  }
+  return it->get<std::size_t>();
+}
+
+}  // namespace
+
+envelope::Envelope Control::handle(const envelope::Envelope& request) noexcept {
+  try {
+    return run(request);
+  } catch (const Refusal& e) {
+    return envelope::makeReply(request, identity_, {e.code, e.what()});
+  } catch (const std::exception& e) {
+    return envelope::makeReply(request, identity_,
+                               {StatusCode::UnknownError, "provisioner#" + request.action + ": " + e.what()});
+  }
+}
+
+envelope::Envelope Control::run(const envelope::Envelope& request) {
+  const std::string& action = request.action;
+  std::string by = request.sender.empty() ? "an unnamed caller" : request.sender;
+  Json data;
+  if (action == "status") {
+    data = engine_.status();
+    Json& nodes = data["nodes"];
+    if (nodes.size() > kMaxNodes) {
+      nodes.erase(nodes.begin() + static_cast<long>(kMaxNodes), nodes.end());
+      data["truncated"] = true;
+    }
+    data["masters"] = engine_.masters();
+    data["provisioner"] = identity_;
+  } else if (action == "history") {
+    std::string node = nodeArg(request);
+    auto record = engine_.node(node);
+    if (!record) throw Refusal(StatusCode::Aborted, "node " + node + " is not known to " + identity_);
+    Json attempts = Json::array();
+    for (const auto& row : store_.history(node, limitArg(request))) attempts.push_back(toJson(row));
+    data = {{"node", *record}, {"attempts", attempts}};
+  } else if (action == "retry" || action == "hold") {
+    std::string node = nodeArg(request);
+    std::string refused = action == "retry" ? engine_.retry(node, by) : engine_.hold(node, by);
+    if (!refused.empty()) throw Refusal(StatusCode::Aborted, refused);
+    data = {{"node", node}, {"accepted", true}, {"state", toString(*engine_.stateOf(node))}};
+  } else if (action == "metrics") {
+    engine_.refreshMetrics();
+    data = metrics_.toJson();
+  } else {
+    throw Refusal(StatusCode::UnknownAction,
+                  "agent 'provisioner' has no action '" + action +
+                      "' (status, history, retry, hold, metrics)");
+  }
+  return envelope::makeReply(request, identity_, {}, std::move(data));
+}
+
+}  // namespace drover::provisioner

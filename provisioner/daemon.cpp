@@ -1,0 +1,248 @@
+#include "provisioner/daemon.hpp"
+
+#include <csignal>
+#include <cstring>
+
+#include <httplib.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core/bus/topics.hpp"
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/files.hpp"
+
+namespace drover::provisioner {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kReadyTimeout = 2s;           // per attempt to reach the broker at start
+constexpr auto kStopGrace = 10s;             // calls under way may finish this long
+constexpr auto kSweepQuiet = 1000ms;         // inventory sweep: silence that ends it
+constexpr auto kSweepTimeout = 60s;
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("drover.provisioner.daemon");
+  return instance;
+}
+
+int makeSignalFd() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
+  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
+    throw Daemon::StartupError("cannot block signals");
+  }
+  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) throw Daemon::StartupError(std::string("signalfd: ") + std::strerror(errno));
+  return fd;
+}
+
+EngineOptions engineOptions(const config::ProvisionerConfig& c) {
+  EngineOptions o;
+  o.owner = c.identity;
+  o.masterFacts = c.masterFacts;
+  o.concurrency = c.concurrency;
+  o.perMasterConcurrency = c.perMasterConcurrency;
+  o.lease = c.lease;
+  o.masterHeartbeatAge = c.masterHeartbeatAge;
+  o.masterFailures = c.masterFailures;
+  o.recheckInterval = c.recheckInterval;
+  o.waitingAlert = c.waitingAlert;
+  return o;
+}
+
+// ZMQ_MAX_SOCKETS must be set before the context makes its first socket: every worker
+// thread gets a client with two sockets.
+void sizeContext(zmq::context_t& context, int concurrency) {
+  int wanted = std::max(1024, concurrency * 2 + 64);
+  if (zmq_ctx_set(context.handle(), ZMQ_MAX_SOCKETS, wanted) != 0) {
+    throw Daemon::StartupError("zmq_ctx_set(ZMQ_MAX_SOCKETS, " + std::to_string(wanted) + ") failed");
+  }
+}
+
+std::pair<std::string, int> splitListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {host, std::stoi(listen.substr(colon + 1))};
+}
+
+}  // namespace
+
+Registration registrationFrom(const Json& data, const std::string& sender) {
+  Registration r;
+  r.identity = sender;
+  if (!data.is_object()) return r;
+  if (auto it = data.find("identity"); it != data.end() && it->is_string()) r.identity = *it;
+  if (auto it = data.find("agents"); it != data.end() && it->is_array()) {
+    for (const auto& agent : *it) {
+      if (agent.is_string()) r.agents.push_back(agent);
+      else if (agent.is_object() && agent.contains("name") && agent["name"].is_string()) {
+        r.agents.push_back(agent["name"]);
+      }
+    }
+  }
+  if (auto it = data.find("facts"); it != data.end() && it->is_object()) r.facts = *it;
+  if (auto it = data.find("started_ms"); it != data.end() && it->is_number_integer()) {
+    r.startedMs = it->get<std::int64_t>();
+  }
+  return r;
+}
+
+Daemon::Daemon(const config::ProvisionerConfig& config)
+    : config_(config), signalFd_(makeSignalFd()), flow_(loadFlowFile(config.flowFile)), context_(1) {
+  sizeContext(context_, config_.concurrency);
+  store_ = std::make_unique<Store>(config_.stateDb);
+  try {
+    notifier_ = std::make_unique<LogNotifier>(config_.eventsFile);
+  } catch (const std::exception& e) {
+    throw StartupError(e.what());
+  }
+  registrationTopic_ = bus::registrationTopic(config_.mainCollective);
+}
+
+Daemon::~Daemon() {
+  if (http_) http_->stop();
+  if (httpThread_.joinable()) httpThread_.join();
+  if (sweepThread_.joinable()) sweepThread_.join();
+  if (signalFd_ >= 0) ::close(signalFd_);
+}
+
+bus::ConnectionOptions Daemon::connectionOptions() const {
+  bus::ConnectionOptions options;
+  options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
+  return options;
+}
+
+void Daemon::startHttp() {
+  if (config_.metricsListen.empty()) return;
+  http_ = std::make_unique<httplib::Server>();
+  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    engine_->refreshMetrics();
+    res.set_content(metrics_.prometheus(), "text/plain; version=0.0.4");
+  });
+  auto [host, port] = splitListen(config_.metricsListen);
+  if (!http_->bind_to_port(host.c_str(), port)) {
+    throw StartupError("metrics.listen " + config_.metricsListen + ": cannot listen there");
+  }
+  httpThread_ = std::thread([this] { http_->listen_after_bind(); });
+}
+
+// Nodes that registered while no provisioner ran would otherwise wait for their next
+// heartbeat (minutes): ask every node once at start.
+void Daemon::sweep() {
+  try {
+    rpc::Client client(context_, {config_.brokerPublish, config_.brokerSubscribe},
+                       config_.identity, config_.mainCollective, 5000ms, connectionOptions());
+    rpc::CallSpec spec;
+    spec.agent = "rpcutil";
+    spec.action = "inventory";
+    spec.quiet = kSweepQuiet;
+    spec.timeout = kSweepTimeout;
+    std::size_t seen = 0;
+    client.call(spec, [&](const rpc::NodeReply& reply, std::size_t, std::size_t) {
+      if (!reply.status.ok()) return;
+      engine_->observe(registrationFrom(reply.data, reply.sender));
+      ++seen;
+    });
+    logger()->info("inventory sweep: {} node(s) answered", seen);
+  } catch (const std::exception& e) {
+    logger()->warn("inventory sweep failed: {}; relying on registrations", e.what());
+  }
+}
+
+int Daemon::run() {
+  auto options = connectionOptions();
+  bus::Endpoints endpoints{config_.brokerPublish, config_.brokerSubscribe};
+  connection_ = std::make_unique<bus::Connection>(context_, endpoints, options);
+  connection_->subscribe(registrationTopic_);
+  connection_->subscribe(bus::nodeTopic(config_.mainCollective, config_.identity));
+  connection_->subscribe(bus::broadcastTopic(config_.mainCollective, kControlAgent));
+  while (!connection_->waitReady(kReadyTimeout)) {
+    logger()->warn("provisioner={} broker {} not answering yet; still trying", config_.identity,
+                   config_.brokerSubscribe);
+    if (!handleSignals()) return 0;
+  }
+  executor_ = std::make_unique<BusExecutor>([this, endpoints, options] {
+    return std::make_unique<rpc::Client>(context_, endpoints, config_.identity,
+                                         config_.mainCollective, 5000ms, options);
+  });
+  engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
+                                     *notifier_, metrics_);
+  control_ = std::make_unique<Control>(*engine_, *store_, metrics_, config_.identity);
+  startHttp();
+  engine_->start();
+  sweepThread_ = std::thread([this] { sweep(); });
+  if (!config_.pidFile.empty()) {
+    util::writeFileAtomically(config_.pidFile, std::to_string(::getpid()) + "\n");
+  }
+  logger()->info("provisioner={} ready: flow={} ({} steps) state={} metrics={}", config_.identity,
+                 flow_.name, flow_.steps.size(), config_.stateDb.string(),
+                 config_.metricsListen.empty() ? "off" : config_.metricsListen);
+  zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, signalFd_, ZMQ_POLLIN, 0}};
+  for (;;) {
+    while (auto message = connection_->tryReceive()) handleMessage(*message);
+    zmq::poll(items, 2, 1000ms);
+    if ((items[1].revents & ZMQ_POLLIN) && !handleSignals()) break;
+  }
+  logger()->info("provisioner={} stopping", config_.identity);
+  if (sweepThread_.joinable()) sweepThread_.join();
+  bool drained = engine_->stop(kStopGrace);
+  if (http_) http_->stop();
+  if (httpThread_.joinable()) httpThread_.join();
+  connection_.reset();
+  if (!config_.pidFile.empty()) std::filesystem::remove(config_.pidFile);
+  if (!drained) {
+    // Worker threads are still blocked in calls; their intents are on disk.
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+  return 0;
+}
+
+void Daemon::handleMessage(const bus::Message& message) {
+  envelope::Envelope env;
+  try {
+    env = envelope::decode(message.body);
+  } catch (const envelope::DecodeError& e) {
+    logger()->debug("dropped malformed message on {}: {}", message.topic, e.what());
+    return;
+  }
+  if (message.topic == bus::registrationTopic(config_.mainCollective)) {
+    if (env.type == envelope::MessageType::Registration) {
+      engine_->observe(registrationFrom(env.data, env.sender));
+    }
+    return;
+  }
+  if (env.type != envelope::MessageType::Request || env.agent != kControlAgent ||
+      env.collective != config_.mainCollective) {
+    return;
+  }
+  std::string prefix = bus::replyTopic(env.collective, "");
+  if (env.replyTo.size() <= prefix.size() || env.replyTo.compare(0, prefix.size(), prefix) != 0 ||
+      !bus::validTopicPart(env.replyTo)) {
+    logger()->warn("request={} from={}: refusing to reply on topic '{}'", env.id, env.sender, env.replyTo);
+    return;
+  }
+  logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action, env.args.dump());
+  connection_->publish(env.replyTo, envelope::encode(control_->handle(env)));
+}
+
+bool Daemon::handleSignals() {
+  signalfd_siginfo info;
+  bool keepRunning = true;
+  while (::read(signalFd_, &info, sizeof(info)) == sizeof(info)) {
+    if (info.ssi_signo == SIGHUP) {
+      logger()->info("SIGHUP: nothing to reload (restart to load a new flow)");
+    } else {
+      logger()->info("received {}", strsignal(static_cast<int>(info.ssi_signo)));
+      keepRunning = false;
+    }
+  }
+  return keepRunning;
+}
+
+}  // namespace drover::provisioner

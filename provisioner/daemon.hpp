@@ -1,0 +1,74 @@
+#pragma once
+// drover-provisioner's process: loads the flow, opens the state database, listens for
+// registrations and `provisioner` agent requests on the bus, serves metrics over HTTP,
+// and runs the Engine until SIGTERM or SIGINT.
+//
+// Thread ownership: the bus Connection belongs to run()'s thread; the engine's calls go
+// through BusExecutor clients owned by the engine's threads; the HTTP server has its own.
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+#include <zmq.hpp>
+
+#include "core/bus/connection.hpp"
+#include "core/config/provisioner_config.hpp"
+#include "provisioner/bus_executor.hpp"
+#include "provisioner/control.hpp"
+#include "provisioner/engine.hpp"
+#include "provisioner/flow.hpp"
+#include "provisioner/metrics.hpp"
+#include "provisioner/notifier.hpp"
+#include "provisioner/store.hpp"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace drover::provisioner {
+
+/// Parses "Registration" envelope data (or an rpcutil inventory reply) into what the
+/// engine needs. `sender` stands in when the data lacks an identity.
+Registration registrationFrom(const Json& data, const std::string& sender);
+
+class Daemon {
+ public:
+  class StartupError : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+  };
+
+  /// Loads the flow, opens the store and the events file. Throws StartupError, FlowError
+  /// or StoreError naming the file at fault.
+  explicit Daemon(const config::ProvisionerConfig& config);
+  ~Daemon();
+
+  /// Runs until SIGTERM/SIGINT; returns the exit status. Throws StartupError when the
+  /// metrics address cannot be bound.
+  int run();
+
+ private:
+  void handleMessage(const bus::Message& message);
+  void startHttp();
+  void sweep();
+  bool handleSignals();
+  bus::ConnectionOptions connectionOptions() const;
+
+  config::ProvisionerConfig config_;
+  int signalFd_ = -1;
+  Flow flow_;
+  zmq::context_t context_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LogNotifier> notifier_;
+  Metrics metrics_;
+  std::unique_ptr<BusExecutor> executor_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Control> control_;
+  std::unique_ptr<bus::Connection> connection_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread httpThread_;
+  std::thread sweepThread_;
+  std::string registrationTopic_;
+};
+
+}  // namespace drover::provisioner

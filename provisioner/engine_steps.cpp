@@ -1,0 +1,464 @@
+// Engine: what one node does next, and what each reply means for it.
+#include <algorithm>
+
+#include "core/log/log.hpp"
+#include "core/util/clock.hpp"
+#include "provisioner/engine.hpp"
+#include "provisioner/template.hpp"
+
+namespace drover::provisioner {
+namespace {
+
+std::shared_ptr<spdlog::logger> logger() {
+  static auto instance = log::get("drover.provisioner.flow");
+  return instance;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
+  return out;
+}
+
+std::string describe(const CallReply& reply) {
+  if (!reply.replied) {
+    return reply.node + ": no reply" + (reply.status.message.empty() ? "" : " (" + reply.status.message + ")");
+  }
+  return reply.node + ": " + (reply.status.message.empty() ? "status " + std::to_string(static_cast<int>(reply.status.code))
+                                                            : reply.status.message);
+}
+
+// provision#claim answers OK with granted: true; a claim held by another is status 1.
+bool granted(const CallReply& reply) {
+  return reply.replied && reply.status.ok() &&
+         !(reply.data.contains("granted") && reply.data["granted"] != true);
+}
+
+}  // namespace
+
+Json Engine::context(const Runtime& node) const {
+  Json ctx{{"node", {{"identity", node.rec.identity}, {"facts", node.rec.facts}}},
+           {"provisioner", {{"identity", options_.owner}}}};
+  if (!node.rec.master.empty()) {
+    const MasterState* master = masters_.find(node.rec.master);
+    ctx["master"] = {{"identity", node.rec.master},
+                     {"facts", master ? master->facts : Json::object()}};
+  }
+  return ctx;
+}
+
+std::vector<std::string> Engine::targets(const Runtime& node, Target target,
+                                         std::int64_t now) const {
+  switch (target) {
+    case Target::Node: return {node.rec.identity};
+    case Target::Master: return {node.rec.master};
+    case Target::AllMasters: {
+      std::vector<std::string> names;
+      for (const auto& candidate : masters_.candidates(now)) names.push_back(candidate.identity);
+      return names;
+    }
+  }
+  return {};
+}
+
+AttemptRecord Engine::newAttempt(const Runtime& node, const std::string& step, std::int64_t now) {
+  AttemptRecord attempt;
+  attempt.id = ++nextAttemptId_;
+  attempt.identity = node.rec.identity;
+  attempt.step = step;
+  attempt.attempt = node.rec.attempt + 1;
+  attempt.startedMs = now;
+  return attempt;
+}
+
+void Engine::note(Runtime& node, const std::string& step, const std::string& outcome,
+                  const std::string& error, std::int64_t now) {
+  AttemptRecord row = newAttempt(node, step, now);
+  row.attempt = 0;
+  row.finishedMs = now;
+  row.outcome = outcome;
+  row.error = error;
+  store_.putAttempt(row);
+}
+
+void Engine::record(Runtime& node, std::int64_t now, bool withFacts) {
+  node.rec.updatedMs = now;
+  store_.putNode(node.rec, withFacts);
+}
+
+void Engine::notify(Event::Kind kind, const Runtime& node, const std::string& message,
+                    std::int64_t now) {
+  Event event;
+  event.kind = kind;
+  event.node = node.rec.identity;
+  event.master = node.rec.master;
+  event.step = node.rec.stepName;
+  event.attempt = node.rec.attempt;
+  event.message = message;
+  event.timeMs = now;
+  std::int64_t since = kind == Event::Kind::WaitingTooLong ? node.waitingSinceMs
+                       : node.rec.startedMs ? node.rec.startedMs : node.rec.firstSeenMs;
+  event.durationMs = now - since;
+  event.facts = node.rec.facts;
+  metrics_.countEvent(toString(kind));
+  notifier_.deliver(event);
+}
+
+void Engine::advance(const std::string& identity, Lock& lock) {
+  Runtime& node = nodes_.at(identity);
+  for (;;) {
+    std::int64_t now = util::nowMs();
+    if (stopping_) break;
+    Plan next = plan(node, now);
+    if (next.kind == Plan::Kind::Stop) break;
+    if (next.kind == Plan::Kind::Inline) continue;
+    bool isStep = next.call == CallKind::Step;
+    if (isStep) {
+      node.rec.intent = Intent{next.attempt.step, next.attempt.attempt, next.attempt.id, now};
+    }
+    store_.putAttempt(next.attempt);
+    record(node, now);
+    ++callsUnderway_;
+    lock.unlock();
+    std::vector<CallReply> replies;
+    std::string storeError;
+    try {
+      // The intent must be on disk before the call can have any effect.
+      if (isStep) store_.sync();
+    } catch (const StoreError& e) {
+      storeError = e.what();
+    }
+    if (storeError.empty()) replies = executor_.call(next.request);
+    lock.lock();
+    --callsUnderway_;
+    idle_.notify_all();
+    now = util::nowMs();
+    if (!storeError.empty()) {
+      node.rec.intent.reset();
+      next.attempt.finishedMs = now;
+      next.attempt.outcome = "retry";
+      next.attempt.error = "not sent: " + storeError;
+      store_.putAttempt(next.attempt);
+      stepFailed(node, next.attempt.error, now);
+      continue;
+    }
+    applyReply(node, next, replies, next.attempt.startedMs, now);
+  }
+  node.busy = false;
+}
+
+Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  Plan next;
+  if (r.state != NodeState::Running || !node.inFlight || node.nextAtMs > now) return next;
+  if (node.claimLost) {
+    note(node, "claim", "lost", "another provisioner holds the claim now", now);
+    r.claimed = false;
+    leaveFlight(node, NodeState::ClaimedElsewhere, now);
+    return next;
+  }
+  if (node.holdRequested && !node.leaving) node.leaving = NodeState::Held;
+  next.kind = Plan::Kind::Call;
+  if (node.leaving) {
+    if (!r.claimed) {
+      leaveFlight(node, *node.leaving, now);
+      next.kind = Plan::Kind::Stop;
+      return next;
+    }
+    next.call = CallKind::Release;
+    next.request = {flow_.claim.agent, flow_.claim.releaseAction, Json{{"owner", options_.owner}},
+                    {r.identity}, flow_.claim.timeout};
+    next.attempt = newAttempt(node, "release", now);
+    next.attempt.attempt = 1;
+    next.attempt.target = r.identity;
+    return next;
+  }
+  if (!r.claimed) {
+    next.call = CallKind::Claim;
+    next.request = {flow_.claim.agent, flow_.claim.claimAction,
+                    Json{{"owner", options_.owner}, {"lease_seconds", options_.lease.count() / 1000}},
+                    {r.identity}, flow_.claim.timeout};
+    next.attempt = newAttempt(node, "claim", now);
+    next.attempt.attempt = node.claimAttempts + 1;
+    next.attempt.target = r.identity;
+    return next;
+  }
+  const Probe* probe = nullptr;
+  if (!r.checked) {
+    if (!flow_.alreadyProvisioned) {
+      r.checked = true;
+      next.kind = Plan::Kind::Inline;
+      return next;
+    }
+    probe = &*flow_.alreadyProvisioned;
+    next.call = CallKind::Probe;
+    next.attempt = newAttempt(node, "already_provisioned", now);
+    next.attempt.attempt = node.claimAttempts + 1;
+  } else if (r.step >= flow_.steps.size()) {
+    node.leaving = NodeState::Provisioned;
+    next.kind = Plan::Kind::Inline;
+    return next;
+  } else {
+    const Step& step = flow_.steps[r.step];
+    if (step.kind != StepKind::Action) {
+      inlineStep(node, now);
+      next.kind = Plan::Kind::Inline;
+      return next;
+    }
+    if (r.reconcile && step.verify) {
+      probe = &*step.verify;
+      next.call = CallKind::Verify;
+      next.attempt = newAttempt(node, step.name + ".verify", now);
+    } else {
+      r.reconcile = false;
+      next.call = CallKind::Step;
+      next.attempt = newAttempt(node, step.name, now);
+    }
+  }
+  const ActionCall& call = probe ? probe->call : flow_.steps[r.step].call;
+  std::chrono::milliseconds timeout =
+      next.call == CallKind::Probe ? flow_.claim.timeout : flow_.steps[r.step].timeout;
+  next.request = {call.agent, call.action, Json::object(), targets(node, call.target, now), timeout};
+  next.attempt.target = joined(next.request.nodes);
+  try {
+    next.request.args = render(call.args, context(node));
+  } catch (const TemplateError& e) {
+    next.attempt.finishedMs = now;
+    next.attempt.outcome = "retry";
+    next.attempt.error = std::string("arguments: ") + e.what();
+    store_.putAttempt(next.attempt);
+    stepFailed(node, next.attempt.error, now);
+    next.kind = Plan::Kind::Inline;
+    return next;
+  }
+  if (next.request.nodes.empty()) {
+    // all_masters with no healthy master: nothing to call, nothing left on them to undo.
+    next.attempt.finishedMs = now;
+    next.attempt.outcome = "done";
+    next.attempt.error = "no healthy master to call";
+    store_.putAttempt(next.attempt);
+    r.step += 1;
+    r.attempt = 0;
+    r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
+    record(node, now);
+    next.kind = Plan::Kind::Inline;
+  }
+  return next;
+}
+
+void Engine::inlineStep(Runtime& node, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  const Step& step = flow_.steps[r.step];
+  if (step.kind == StepKind::PickMaster) {
+    if (r.master.empty() || !masters_.healthy(r.master, now)) {
+      r.master.clear();
+      auto chosen = chooseMaster(node, now);
+      if (!chosen) {
+        note(node, step.name, "waiting", node.waitReason, now);
+        node.leaving = NodeState::Waiting;
+        return;
+      }
+      r.master = *chosen;
+    }
+    if (node.slotMaster != r.master) moveSlot(node, r.master);
+    const MasterState* master = masters_.find(r.master);
+    std::size_t rank = matchRank(r.facts, master ? master->facts : Json::object(), options_.masterFacts);
+    std::string why = rank < options_.masterFacts.size()
+                          ? "same " + options_.masterFacts[rank]
+                          : "no fact in common: least busy master";
+    AttemptRecord row = newAttempt(node, step.name, now);
+    row.finishedMs = now;
+    row.target = r.master;
+    row.outcome = "done";
+    row.data = {{"master", r.master}, {"reason", why}};
+    store_.putAttempt(row);
+    logger()->info("node={} master={} chosen ({})", r.identity, r.master, why);
+  } else {
+    notify(Event::Kind::Provisioned, node, "provisioned against " + r.master, now);
+    note(node, step.name, "done", "", now);
+  }
+  r.step += 1;
+  r.attempt = 0;
+  r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
+  record(node, now);
+}
+
+void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallReply>& replies,
+                        std::int64_t started, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  AttemptRecord attempt = plan.attempt;
+  attempt.finishedMs = now;
+  double seconds = static_cast<double>(now - started) / 1000.0;
+  const CallReply& first = replies.front();
+  if (plan.call == CallKind::Step) {
+    applyStep(node, plan, replies, attempt, now);
+    metrics_.observeStep(attempt.step, attempt.outcome, seconds);
+    return;
+  }
+  attempt.data = first.data;
+  attempt.error = first.replied && first.status.ok() ? "" : describe(first);
+  switch (plan.call) {
+    case CallKind::Release:
+      attempt.outcome = first.replied && first.status.ok() ? "done" : "failed";
+      if (attempt.outcome != "done") {
+        logger()->warn("node={} release failed ({}); its lease runs out on its own", r.identity,
+                       attempt.error);
+      }
+      r.claimed = false;
+      break;
+    case CallKind::Claim:
+      if (granted(first)) {
+        attempt.outcome = "granted";
+        r.claimed = true;
+        node.claimAttempts = 0;
+        if (r.startedMs == 0) r.startedMs = now;
+        node.renewAtMs = now + options_.lease.count() / 3;
+        renewals_.emplace(node.renewAtMs, r.identity);
+        schedulerWake_.notify_one();
+      } else if (first.replied) {
+        attempt.outcome = "refused";
+        logger()->info("node={} is claimed elsewhere: {}", r.identity, attempt.error);
+        store_.putAttempt(attempt);
+        metrics_.observeStep(attempt.step, attempt.outcome, seconds);
+        leaveFlight(node, NodeState::ClaimedElsewhere, now);
+        return;
+      } else {
+        attempt.outcome = "retry";
+      }
+      break;
+    case CallKind::Probe:
+      if (first.replied) {
+        r.checked = true;
+        node.claimAttempts = 0;
+        bool done = first.status.ok() && matches(flow_.alreadyProvisioned->when, first.data);
+        attempt.outcome = done ? "provisioned" : "not_provisioned";
+        if (done) {
+          logger()->info("node={} is provisioned already", r.identity);
+          node.leaving = NodeState::Provisioned;
+        }
+      } else {
+        attempt.outcome = "retry";
+      }
+      break;
+    case CallKind::Verify:
+      if (first.replied && first.status.ok() &&
+          matches(flow_.steps[r.step].verify->when, first.data)) {
+        attempt.outcome = "verified";
+        r.step += 1;
+        r.attempt = 0;
+        r.reconcile = false;
+        r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
+      } else if (first.replied) {
+        attempt.outcome = "not_done";
+        r.reconcile = false;  // the interrupted call had no effect: make it again
+      } else {
+        attempt.outcome = "retry";
+      }
+      break;
+    case CallKind::Step: break;
+  }
+  store_.putAttempt(attempt);
+  metrics_.observeStep(attempt.step, attempt.outcome, seconds);
+  record(node, now);
+  if (attempt.outcome != "retry") return;
+  if (plan.call == CallKind::Verify) {
+    stepFailed(node, attempt.error, now);
+    return;
+  }
+  // Claim or probe without an answer: the node may be down.
+  ++node.claimAttempts;
+  if (node.claimAttempts > flow_.claim.retries) {
+    r.lastError = plan.call == CallKind::Claim ? "node did not answer its claim: " + attempt.error
+                                               : "node did not answer the already_provisioned probe: " + attempt.error;
+    notify(Event::Kind::Failed, node, r.lastError, now);
+    node.leaving = NodeState::Failed;
+    return;
+  }
+  schedule(node, now + flow_.claim.backoff.delay(node.claimAttempts).count());
+}
+
+void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallReply>& replies,
+                       AttemptRecord& attempt, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  const Step& step = flow_.steps[r.step];
+  Verdict overall = Verdict::Done;
+  std::string errors;
+  Json data = Json::object();
+  for (const auto& reply : replies) {
+    if (step.call.target != Target::Node) {
+      if (reply.replied) masters_.answered(reply.node);
+      else masters_.failed(reply.node, now);
+    }
+    Verdict verdict = judge(step.outcomes, reply.outcome(), reply.data);
+    if (verdict != Verdict::Done) errors += (errors.empty() ? "" : "; ") + describe(reply);
+    if (verdict == Verdict::Fail || (verdict == Verdict::Retry && overall == Verdict::Done)) {
+      overall = verdict;
+    }
+    data[reply.node] = reply.data;
+  }
+  attempt.data = replies.size() == 1 ? replies.front().data : data;
+  attempt.outcome = toString(overall);
+  attempt.error = errors;
+  r.intent.reset();
+  store_.putAttempt(attempt);
+  (void)plan;
+  if (overall == Verdict::Done) {
+    logger()->debug("node={} step={} done", r.identity, step.name);
+    r.step += 1;
+    r.attempt = 0;
+    r.reconcile = false;
+    r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
+    record(node, now);
+    return;
+  }
+  if (overall == Verdict::Fail) {
+    r.lastError = step.name + ": " + errors;
+    logger()->warn("node={} step={} failed: {}", r.identity, step.name, errors);
+    notify(Event::Kind::Failed, node, r.lastError, now);
+    node.leaving = NodeState::Failed;
+    record(node, now);
+    return;
+  }
+  stepFailed(node, step.name + ": " + errors, now);
+}
+
+bool Engine::rewindIfMasterLost(Runtime& node, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  if (!pickIndex_ || r.master.empty() || r.step <= *pickIndex_ || masters_.healthy(r.master, now)) {
+    return false;
+  }
+  note(node, r.stepName, "master_lost", "master " + r.master + " stopped answering; choosing again", now);
+  logger()->warn("node={} master={} lost at step {}; choosing another", r.identity, r.master, r.stepName);
+  r.master.clear();
+  r.step = *pickIndex_;
+  r.stepName = flow_.steps[r.step].name;
+  r.attempt = 0;
+  r.reconcile = false;
+  record(node, now);
+  return true;
+}
+
+void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t now) {
+  NodeRecord& r = node.rec;
+  r.lastError = error;
+  r.intent.reset();
+  if (rewindIfMasterLost(node, now)) return;
+  const Step& step = flow_.steps[r.step];
+  r.attempt += 1;
+  if (r.attempt > step.retries) {
+    logger()->warn("node={} step={} failed after {} attempt(s): {}", r.identity, step.name,
+                   r.attempt, error);
+    notify(Event::Kind::Failed, node, error, now);
+    node.leaving = NodeState::Failed;
+    record(node, now);
+    return;
+  }
+  auto delay = step.backoff.delay(r.attempt);
+  logger()->info("node={} step={} attempt {} failed, retrying in {} ms: {}", r.identity, step.name,
+                 r.attempt, delay.count(), error);
+  notify(Event::Kind::Retried, node, error, now);
+  record(node, now);
+  schedule(node, now + delay.count());
+}
+
+}  // namespace drover::provisioner

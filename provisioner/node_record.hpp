@@ -1,0 +1,73 @@
+#pragma once
+// One node's provisioning state, as the engine keeps it and the store persists it.
+//
+// States:
+//   waiting            known and not finished; queued for a slot, a master or its claim
+//   running            claimed by us and going through the flow's steps
+//   claimed_elsewhere  another provisioner holds its claim; asked again later
+//   held               an operator said hold; nothing runs until `retry`
+//   provisioned        every step done (final)
+//   failed             a step failed beyond its retries; `retry` resumes at that step
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/util/json.hpp"
+
+namespace drover::provisioner {
+
+enum class NodeState { Waiting, Running, ClaimedElsewhere, Held, Provisioned, Failed };
+
+std::string toString(NodeState state);
+/// Throws std::invalid_argument for an unknown name.
+NodeState nodeStateFrom(const std::string& name);
+
+/// A call the store was told about before it went out: on restart, a node with an
+/// intent was interrupted mid-call and its step is reconciled (verified) before rerun.
+struct Intent {
+  std::string step;     // step name, or "claim"/"release"/"already_provisioned"
+  int attempt = 0;
+  std::int64_t attemptId = 0;  // row in the attempts table
+  std::int64_t startedMs = 0;
+};
+
+struct NodeRecord {
+  std::string identity;
+  NodeState state = NodeState::Waiting;
+  std::size_t step = 0;     // index into the flow's steps
+  std::string stepName;     // name of that step (indexes may shift when the flow changes)
+  int attempt = 0;          // failed attempts of the current step so far
+  std::string master;       // chosen master, empty before pick_master
+  bool claimed = false;     // we hold the node's claim
+  bool checked = false;     // already_provisioned probe done (or not needed)
+  bool reconcile = false;   // the current step was interrupted: verify before rerunning
+  std::optional<Intent> intent;
+  Json facts = Json::object();
+  std::int64_t firstSeenMs = 0;
+  std::int64_t startedMs = 0;   // flow started (first claim), 0 before
+  std::int64_t updatedMs = 0;
+  std::int64_t finishedMs = 0;
+  std::int64_t nodeStartedMs = 0;  // the node daemon's start time in its last registration
+  std::string lastError;
+};
+
+/// One row of a node's history: a step attempt, a claim, a master choice, an operator
+/// action. Open attempts (finishedMs == 0) were interrupted by a restart.
+struct AttemptRecord {
+  std::int64_t id = 0;
+  std::string identity;
+  std::string step;
+  int attempt = 0;
+  std::string target;   // node, a master, or the masters called
+  std::int64_t startedMs = 0;
+  std::int64_t finishedMs = 0;
+  std::string outcome;  // done, retry, fail, interrupted, skipped, chosen, ...
+  std::string error;
+  Json data = Json::object();
+};
+
+Json toJson(const NodeRecord& node);
+Json toJson(const AttemptRecord& attempt);
+
+}  // namespace drover::provisioner

@@ -1,0 +1,97 @@
+#pragma once
+// Per-node state and history in SQLite (WAL mode), so a provisioner killed at any moment
+// resumes every node where it stopped.
+//
+// Schema (version 1):
+//   nodes(identity PK, state, step, step_name, attempt, master, claimed, checked,
+//         intent_step, intent_attempt, intent_attempt_id, intent_started_ms,
+//         facts JSON, first_seen_ms, started_ms, updated_ms, finished_ms, node_started_ms,
+//         last_error)
+//   attempts(id PK, identity, step, attempt, target, started_ms, finished_ms,
+//            outcome, error, data JSON)       -- index (identity, id)
+//   meta(key PK, value)                        -- schema_version
+//
+// One writer thread owns the write connection and commits whatever is queued as one
+// transaction (group commit, synchronous=FULL), so many nodes' writes share an fsync.
+// sync() waits until everything queued before it is on disk: the engine calls it
+// between writing a call's intent and sending the call. Reads for history use their
+// own connection. All public methods are thread safe.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "provisioner/node_record.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace drover::provisioner {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Store {
+ public:
+  /// Opens (creating) the database and starts the writer. Throws StoreError naming
+  /// the file when it cannot be opened, is not a provisioner database or is newer.
+  explicit Store(const std::filesystem::path& file);
+  ~Store();  // commits what is queued, then stops the writer
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Every node, as last committed. Throws StoreError.
+  std::vector<NodeRecord> loadNodes();
+  /// The largest attempt id in use (new ids continue from it). Throws StoreError.
+  std::int64_t lastAttemptId();
+  /// A node's history, oldest first, at most `limit` rows (the newest). Throws StoreError.
+  std::vector<AttemptRecord> history(const std::string& identity, std::size_t limit);
+
+  /// Queue writes; they reach the disk with the writer's next commit.
+  void putNode(const NodeRecord& node, bool withFacts);
+  void putAttempt(const AttemptRecord& attempt);  // insert or replace by id
+
+  /// Blocks until every write queued so far is committed. Throws StoreError when the
+  /// writer failed (the message says why); later writes are refused then too.
+  void sync();
+
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  struct Op {
+    enum class Kind { Node, NodeWithFacts, Attempt } kind;
+    NodeRecord node;
+    AttemptRecord attempt;
+  };
+
+  void writerLoop();
+  void apply(const Op& op);
+  void exec(sqlite3* db, const char* sql);
+
+  std::filesystem::path file_;
+  sqlite3* writeDb_ = nullptr;
+  sqlite3* readDb_ = nullptr;
+  sqlite3_stmt* putNode_ = nullptr;
+  sqlite3_stmt* putNodeFacts_ = nullptr;
+  sqlite3_stmt* putAttempt_ = nullptr;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;       // writer: work queued or stopping
+  std::condition_variable committed_;  // sync(): a batch is on disk
+  std::deque<Op> queue_;
+  std::uint64_t queued_ = 0;     // ops ever queued
+  std::uint64_t done_ = 0;       // ops ever committed (or failed)
+  std::string failure_;          // set once a commit failed
+  bool stopping_ = false;
+  std::mutex readMutex_;
+  std::thread writer_;
+};
+
+}  // namespace drover::provisioner

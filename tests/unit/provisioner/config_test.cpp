@@ -1,0 +1,67 @@
+// provisioner.yaml: loads, checks, and the committed etc/provisioner.yaml is current
+// (regenerate with DROVER_UPDATE_EXAMPLES=1 and this test).
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "core/config/example.hpp"
+#include "core/config/loader.hpp"
+#include "core/config/provisioner_config.hpp"
+
+namespace drover::config {
+namespace {
+
+std::string errorOf(const std::string& yaml) {
+  try {
+    loadText(ProvisionerConfig::table(), yaml, "p.yaml");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ProvisionerConfig, LoadsEveryKind) {
+  auto c = loadText(ProvisionerConfig::table(),
+                    "identity: a.provisioner\nconcurrency: 20\nper_master_concurrency: 5\n"
+                    "master_facts: [zone, region]\nlease: 60\nmetrics:\n  listen: 127.0.0.1:9999\n"
+                    "state_db: /tmp/x.db\n",
+                    "p.yaml");
+  EXPECT_EQ(c.identity, "a.provisioner");
+  EXPECT_EQ(c.concurrency, 20);
+  EXPECT_EQ(c.masterFacts, (std::vector<std::string>{"zone", "region"}));
+  EXPECT_EQ(c.lease, std::chrono::seconds(60));
+  EXPECT_EQ(c.metricsListen, "127.0.0.1:9999");
+}
+
+TEST(ProvisionerConfig, ErrorsNameFileLineAndKey) {
+  EXPECT_NE(errorOf("concurency: 3\n").find("p.yaml:1:1: unknown key 'concurency'"), std::string::npos)
+      << errorOf("concurency: 3\n");
+  EXPECT_NE(errorOf("metrics: {listen: 0.0.0.0:9310}\n").find("p.yaml:1:19: key 'metrics.listen'"),
+            std::string::npos) << errorOf("metrics: {listen: 0.0.0.0:9310}\n");
+  EXPECT_NE(errorOf("concurrency: 2\nper_master_concurrency: 3\n").find(
+                "p.yaml:2:1: key 'per_master_concurrency': is 3, more than concurrency (2)"),
+            std::string::npos) << errorOf("concurrency: 2\nper_master_concurrency: 3\n");
+  EXPECT_NE(errorOf("master_facts: [\"a b\"]\n").find("key 'master_facts'"), std::string::npos);
+  EXPECT_EQ(errorOf("metrics: {listen: \"[::1]:9310\"}\n"), "");
+  EXPECT_EQ(errorOf("metrics: {listen: \"\"}\n"), "");
+}
+
+TEST(ProvisionerConfig, CommittedExampleIsCurrent) {
+  std::string expected = exampleYaml(ProvisionerConfig::table(), ProvisionerConfig::kExampleHeading);
+  auto file = std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "provisioner.yaml";
+  if (std::getenv("DROVER_UPDATE_EXAMPLES") != nullptr) std::ofstream(file) << expected;
+  std::ifstream in(file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), expected)
+      << file << " is out of date: run DROVER_UPDATE_EXAMPLES=1 ctest -R ProvisionerConfig";
+  ProvisionerConfig defaults;
+  auto loaded = loadText(ProvisionerConfig::table(), exampleYaml(ProvisionerConfig::table()), "example");
+  EXPECT_EQ(loaded.concurrency, defaults.concurrency);
+  EXPECT_EQ(loaded.stateDb, defaults.stateDb);
+}
+
+}  // namespace
+}  // namespace drover::config

@@ -1,0 +1,454 @@
+// The provisioning state machine against a fake executor: no sockets, real SQLite.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "provisioner/engine.hpp"
+#include "tests/support/process.hpp"
+
+namespace drover::provisioner {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kFlow = R"(name: test
+claim: {timeout: 1s, retries: 2, backoff: {initial: 10ms, max: 20ms}}
+already_provisioned: {agent: provision, action: status, when: {completed_steps: production}}
+steps:
+  - name: pick_master
+    pick_master: true
+  - name: hosts
+    agent: provision
+    action: set_puppet_server
+    args: {name: "{{master.identity}}", address: "{{master.facts.ipaddress || master.identity}}"}
+    timeout: 1s
+    retries: 2
+    backoff: {initial: 10ms, max: 20ms}
+  - name: clean
+    agent: puppetca
+    action: clean
+    target: all_masters
+    args: {certname: "{{node.identity}}"}
+    timeout: 1s
+    backoff: {initial: 10ms, max: 20ms}
+  - name: sign
+    agent: puppetca
+    action: sign
+    target: master
+    args: {certname: "{{node.identity}}"}
+    timeout: 1s
+    retries: 2
+    backoff: {initial: 10ms, max: 20ms}
+    outcomes:
+      - {when: {already_signed: true}, result: done}
+    verify: {agent: puppetca, action: status, target: master, args: {certname: "{{node.identity}}"},
+             when: {state: signed}}
+  - name: run
+    agent: provision
+    action: run_puppet
+    args: {environment: production, server: "{{master.identity}}"}
+    timeout: 1s
+    retries: 1
+    backoff: {initial: 10ms, max: 20ms}
+    outcomes:
+      - {when: {outcome: wrong_environment}, result: fail}
+  - name: notify
+    notify: provisioned
+)";
+
+CallReply ok(const std::string& node, Json data = Json::object()) {
+  return CallReply{node, true, {}, std::move(data)};
+}
+
+CallReply failed(const std::string& node, const std::string& message, Json data = Json::object()) {
+  return CallReply{node, true, {envelope::StatusCode::Aborted, message}, std::move(data)};
+}
+
+CallReply silent(const std::string& node) { return CallReply{node, false, {}, Json::object()}; }
+
+// Answers like healthy agents unless a test installs its own handler, and counts calls.
+class FakeExecutor : public StepExecutor {
+ public:
+  using Handler = std::function<std::optional<CallReply>(const CallRequest&, const std::string&)>;
+
+  std::vector<CallReply> call(const CallRequest& request) override {
+    std::string key = request.agent + "#" + request.action;
+    {
+      std::lock_guard lock(mutex_);
+      int now = ++running_[request.nodes.front()];
+      for (const auto& node : request.nodes) ++counts_[key + "@" + node];
+      calls_.push_back(key + " " + request.args.dump());
+      maxRunning_ = std::max(maxRunning_, now);
+      if (request.action == "sign") maxSigning_[request.nodes.front()] = std::max(maxSigning_[request.nodes.front()], ++signing_[request.nodes.front()]);
+    }
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    std::vector<CallReply> out;
+    for (const auto& node : request.nodes) {
+      std::optional<CallReply> reply = handler ? handler(request, node) : std::nullopt;
+      out.push_back(reply ? *reply : defaultReply(request, node));
+    }
+    std::lock_guard lock(mutex_);
+    --running_[request.nodes.front()];
+    if (request.action == "sign") --signing_[request.nodes.front()];
+    return out;
+  }
+
+  static CallReply defaultReply(const CallRequest& request, const std::string& node) {
+    if (request.action == "claim") return ok(node, {{"granted", true}});
+    if (request.action == "status" && request.agent == "provision") return ok(node, {{"completed_steps", Json::array()}});
+    if (request.action == "status") return ok(node, {{"state", "missing"}});
+    return ok(node);
+  }
+
+  int count(const std::string& agentAction, const std::string& node) {
+    std::lock_guard lock(mutex_);
+    return counts_[agentAction + "@" + node];
+  }
+  int maxSigning(const std::string& master) {
+    std::lock_guard lock(mutex_);
+    return maxSigning_[master];
+  }
+  std::vector<std::string> calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+  Handler handler;
+  std::chrono::milliseconds delay{0};
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, int> counts_;
+  std::map<std::string, int> running_;
+  std::map<std::string, int> signing_;
+  std::map<std::string, int> maxSigning_;
+  std::vector<std::string> calls_;
+  int maxRunning_ = 0;
+};
+
+class RecordingNotifier : public Notifier {
+ public:
+  void deliver(const Event& event) noexcept override {
+    std::lock_guard lock(mutex_);
+    events.push_back(toString(event.kind) + " " + event.node + " " + event.master);
+  }
+  int count(const std::string& prefix) {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(std::count_if(events.begin(), events.end(), [&](const std::string& e) {
+      return e.rfind(prefix, 0) == 0;
+    }));
+  }
+  std::mutex mutex_;
+  std::vector<std::string> events;
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() { options.owner = "p1"; options.concurrency = 8; options.perMasterConcurrency = 4; }
+
+  void startEngine(const char* flowText = kFlow) {
+    if (!store) store = std::make_unique<Store>(dir / "state.db");
+    engine = std::make_unique<Engine>(parseFlow(flowText, "test.yaml"), options, *store, executor,
+                                      notifier, metrics);
+    engine->start();
+  }
+
+  void restartEngine() {
+    engine->stop(5s);
+    engine.reset();
+    store.reset();
+    startEngine();
+  }
+
+  void master(const std::string& id, const std::string& region) {
+    engine->observe({id, {"puppetca", "rpcutil"}, {{"region", region}}, 1});
+  }
+  void node(const std::string& id, const std::string& region, std::int64_t started = 1) {
+    engine->observe({id, {"provision", "rpcutil"}, {{"region", region}}, started});
+  }
+  bool waitState(const std::string& id, NodeState state, std::chrono::milliseconds timeout = 10s) {
+    return testing::waitFor([&] { return engine->stateOf(id) == state; }, timeout);
+  }
+  bool waitAll(NodeState state, int n, std::chrono::milliseconds timeout = 20s) {
+    return testing::waitFor([&] {
+      NodeCounts c = engine->counts();
+      return (state == NodeState::Provisioned ? c.provisioned : c.failed) == n;
+    }, timeout);
+  }
+  std::string masterOf(const std::string& id) { return engine->node(id)->at("master"); }
+  std::vector<std::string> outcomes(const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& row : store->history(id, 1000)) out.push_back(row.step + ":" + row.outcome);
+    return out;
+  }
+
+  testing::TempDir dir;
+  EngineOptions options;
+  FakeExecutor executor;
+  RecordingNotifier notifier;
+  Metrics metrics;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Engine> engine;
+};
+
+TEST_F(EngineTest, ProvisionsEveryNodeOnceWithItsRegionalMaster) {
+  startEngine();
+  master("pm-eu", "eu");
+  master("pm-us", "us");
+  for (int i = 0; i < 20; ++i) node("n" + std::to_string(i), i % 2 ? "eu" : "us");
+  ASSERT_TRUE(waitAll(NodeState::Provisioned, 20));
+  for (int i = 0; i < 20; ++i) {
+    std::string id = "n" + std::to_string(i);
+    EXPECT_EQ(masterOf(id), i % 2 ? "pm-eu" : "pm-us");
+    EXPECT_EQ(executor.count("provision#set_puppet_server", id), 1) << id;
+    EXPECT_EQ(executor.count("provision#run_puppet", id), 1) << id;
+    EXPECT_EQ(executor.count("provision#release", id), 1) << id;
+  }
+  EXPECT_EQ(executor.count("puppetca#clean", "pm-eu"), 20);  // clean runs on every master
+  EXPECT_EQ(executor.count("puppetca#sign", "pm-eu"), 10);
+  EXPECT_EQ(notifier.count("provisioned"), 20);
+  EXPECT_EQ(outcomes("n1"), (std::vector<std::string>{
+                                "claim:granted", "already_provisioned:not_provisioned",
+                                "pick_master:done", "hosts:done", "clean:done", "sign:done",
+                                "run:done", "notify:done", "release:done"}));
+  // A later heartbeat of a provisioned node starts nothing.
+  node("n1", "eu");
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(executor.count("provision#claim", "n1"), 1);
+}
+
+TEST_F(EngineTest, ANodeWaitsWhileThereIsNoMaster) {
+  startEngine();
+  node("lonely", "eu");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(engine->stateOf("lonely"), NodeState::Waiting);
+  EXPECT_EQ(engine->node("lonely")->at("waiting_for"), "no healthy master");
+  EXPECT_EQ(executor.count("provision#claim", "lonely"), 0);
+  master("pm-late", "us");  // no fact in common: the fallback takes it
+  ASSERT_TRUE(waitState("lonely", NodeState::Provisioned));
+  EXPECT_EQ(masterOf("lonely"), "pm-late");
+}
+
+TEST_F(EngineTest, AFailingStepIsRetriedWithBackoff) {
+  std::atomic<int> attempts{0};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "set_puppet_server" && ++attempts <= 2) return failed(n, "disk full");
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 3);
+  EXPECT_EQ(notifier.count("retried n"), 2);
+  auto history = outcomes("n");
+  EXPECT_EQ(std::count(history.begin(), history.end(), "hosts:retry"), 2);
+}
+
+TEST_F(EngineTest, RetriesExhaustedFailReleaseAndRetryResumesThere) {
+  std::atomic<bool> broken{true};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "run_puppet" && broken) return failed(n, "puppet failed");
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  EXPECT_EQ(executor.count("provision#run_puppet", "n"), 2);  // retries: 1
+  EXPECT_EQ(executor.count("provision#release", "n"), 1);     // never left locked
+  EXPECT_EQ(notifier.count("failed n"), 1);
+  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("puppet failed"), std::string::npos);
+  broken = false;
+  EXPECT_EQ(engine->retry("n", "admin"), "");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("puppetca#sign", "pm"), 1);  // resumed at the failed step
+  EXPECT_EQ(executor.count("provision#run_puppet", "n"), 3);
+  EXPECT_NE(engine->retry("n", "admin"), "");
+}
+
+TEST_F(EngineTest, AWrongEnvironmentFailsAtOnce) {
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "run_puppet") return failed(n, "ran in production", {{"outcome", "wrong_environment"}});
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  EXPECT_EQ(executor.count("provision#run_puppet", "n"), 1);
+}
+
+TEST_F(EngineTest, ANodeClaimedElsewhereIsSkippedAndRechecked) {
+  options.recheckInterval = 100ms;
+  std::atomic<bool> taken{true};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "claim" && taken) return failed(n, "claimed by p2", {{"granted", false}, {"owner", "p2"}});
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::ClaimedElsewhere));
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 0);
+  EXPECT_EQ(executor.count("provision#release", "n"), 0);
+  ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#claim", "n") >= 2; }, 5s));
+  taken = false;
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+}
+
+TEST_F(EngineTest, ANodeProvisionedElsewhereIsNotProvisionedAgain) {
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.agent == "provision" && r.action == "status") return ok(n, {{"completed_steps", {"hosts", "production"}}});
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 0);
+  EXPECT_EQ(executor.count("provision#release", "n"), 1);
+  EXPECT_EQ(notifier.count("provisioned"), 0);
+}
+
+TEST_F(EngineTest, ABurstQueuesWithinOverallAndPerMasterLimits) {
+  options.concurrency = 6;
+  options.perMasterConcurrency = 2;
+  executor.delay = 20ms;
+  startEngine();
+  master("pm-a", "eu");
+  master("pm-b", "eu");
+  for (int i = 0; i < 30; ++i) node("n" + std::to_string(i), "eu");
+  int maxInFlight = 0;
+  testing::waitFor([&] {
+    maxInFlight = std::max<int>(maxInFlight, static_cast<int>(engine->counts().inFlight));
+    return engine->counts().provisioned == 30;
+  }, 30s);
+  ASSERT_EQ(engine->counts().provisioned, 30);
+  EXPECT_LE(maxInFlight, 4);  // two masters, two each
+  auto m = engine->masters();
+  for (const auto& entry : m) EXPECT_EQ(entry["in_flight"], 0);
+}
+
+TEST_F(EngineTest, AMasterThatStopsAnsweringIsReplaced) {
+  options.masterFailures = 1;
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (n == "pm-eu" && r.action == "sign") return silent(n);
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm-eu", "eu");
+  master("pm-us", "us");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(masterOf("n"), "pm-us");
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 2);  // pointed at the new master
+  auto history = outcomes("n");
+  EXPECT_NE(std::find(history.begin(), history.end(), "sign:master_lost"), history.end());
+}
+
+TEST_F(EngineTest, HoldStopsANodeAndReleasesItsClaim) {
+  std::atomic<bool> broken{true};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "run_puppet" && broken) return failed(n, "not yet");
+    return std::nullopt;
+  };
+  startEngine(std::string(kFlow).replace(std::string(kFlow).find("retries: 1"), 10, "retries: 1000").c_str());
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#run_puppet", "n") >= 1; }, 5s));
+  EXPECT_EQ(engine->hold("n", "admin"), "");
+  ASSERT_TRUE(waitState("n", NodeState::Held));
+  EXPECT_EQ(executor.count("provision#release", "n"), 1);
+  EXPECT_NE(engine->hold("n", "admin"), "");
+  broken = false;
+  EXPECT_EQ(engine->retry("n", "admin"), "");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+}
+
+TEST_F(EngineTest, ResumesAfterACrashWithoutSigningTwice) {
+  // State as a provisioner killed during the sign call leaves it: intent on disk.
+  store = std::make_unique<Store>(dir / "state.db");
+  NodeRecord rec;
+  rec.identity = "n";
+  rec.state = NodeState::Running;
+  rec.step = 3;
+  rec.stepName = "sign";
+  rec.master = "pm";
+  rec.claimed = true;
+  rec.checked = true;
+  rec.facts = {{"region", "eu"}};
+  rec.intent = Intent{"sign", 1, 7, 1000};
+  rec.firstSeenMs = rec.startedMs = 1000;
+  store->putNode(rec, true);
+  store->putAttempt({7, "n", "sign", 1, "pm", 1000, 0, "", "", Json::object()});
+  NodeRecord other = rec;  // interrupted before its sign went out
+  other.identity = "m";
+  other.intent = Intent{"sign", 1, 8, 1000};
+  store->putNode(other, true);
+  store->sync();
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "status" && r.agent == "puppetca") {
+      return ok(n, {{"state", r.args["certname"] == "n" ? "signed" : "requested"}});
+    }
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  ASSERT_TRUE(waitState("m", NodeState::Provisioned));
+  for (const auto& call : executor.calls()) {
+    EXPECT_NE(call, "puppetca#sign {\"certname\":\"n\"}") << "n was signed again";
+  }
+  EXPECT_EQ(executor.count("puppetca#status", "pm"), 2);  // verified both before signing
+  EXPECT_EQ(executor.count("provision#claim", "n"), 1);   // claimed again after the restart
+  auto history = outcomes("n");
+  EXPECT_EQ(history.front(), "sign:interrupted");
+  EXPECT_NE(std::find(history.begin(), history.end(), "sign.verify:verified"), history.end());
+  auto m = outcomes("m");
+  EXPECT_NE(std::find(m.begin(), m.end(), "sign.verify:not_done"), m.end());
+  EXPECT_NE(std::find(m.begin(), m.end(), "sign:done"), m.end());
+}
+
+TEST_F(EngineTest, StateSurvivesARestart) {
+  startEngine();
+  master("pm", "eu");
+  node("done", "eu");
+  ASSERT_TRUE(waitState("done", NodeState::Provisioned));
+  restartEngine();
+  master("pm", "eu");
+  node("done", "eu");  // same daemon start time: a heartbeat
+  node("new", "eu");
+  ASSERT_TRUE(waitState("new", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("provision#claim", "done"), 1);
+  EXPECT_EQ(engine->stateOf("done"), NodeState::Provisioned);
+}
+
+TEST_F(EngineTest, ARebuiltHostReusingTheNameIsProvisionedAgain) {
+  startEngine();
+  master("pm", "eu");
+  node("web", "eu", 100);
+  ASSERT_TRUE(waitState("web", NodeState::Provisioned));
+  node("web", "eu", 200);  // a new daemon: probe says it has done nothing yet
+  ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#set_puppet_server", "web") == 2; }, 10s));
+  ASSERT_TRUE(waitState("web", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("puppetca#clean", "pm"), 2);
+}
+
+TEST_F(EngineTest, MissingFactsRetryThenFailWithTheExpression) {
+  const std::string flow = std::string(kFlow).replace(std::string(kFlow).find("{{master.facts.ipaddress || master.identity}}"),
+                                                      45, "{{master.facts.ipaddress}}");
+  startEngine(flow.c_str());
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 0);
+  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("{{master.facts.ipaddress}} is not set"),
+            std::string::npos) << engine->node("n")->dump();
+}
+
+}  // namespace
+}  // namespace drover::provisioner

@@ -1,0 +1,150 @@
+// Flow files: the shipped classic flow, every field, and errors naming file:line and key.
+#include <gtest/gtest.h>
+
+#include "provisioner/flow.hpp"
+
+namespace drover::provisioner {
+namespace {
+
+std::string errorOf(const std::string& text) {
+  try {
+    parseFlow(text, "f.yaml");
+  } catch (const FlowError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kMinimal = "name: t\nsteps:\n  - name: a\n    agent: x\n    action: y\n";
+
+TEST(Flow, ShippedClassicFlowLoads) {
+  Flow flow = loadFlowFile(std::string(DROVER_SOURCE_DIR) + "/etc/flows/classic.yaml");
+  EXPECT_EQ(flow.name, "classic");
+  std::vector<std::string> names;
+  for (const auto& step : flow.steps) names.push_back(step.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"pick_master", "set_puppet_server", "clean",
+                                             "request_certificate", "sign", "bootstrap_run",
+                                             "production_run", "notify"}));
+  EXPECT_EQ(flow.pickMasterIndex(), 0u);
+  const Step& sign = flow.steps[4];
+  EXPECT_EQ(sign.call.agent, "puppetca");
+  EXPECT_EQ(sign.call.target, Target::Master);
+  ASSERT_TRUE(sign.verify.has_value());
+  EXPECT_EQ(sign.verify->when, (Json{{"state", "signed"}}));
+  EXPECT_EQ(flow.steps[2].call.target, Target::AllMasters);
+  EXPECT_EQ(flow.steps[5].timeout, std::chrono::minutes(10));
+  ASSERT_TRUE(flow.alreadyProvisioned.has_value());
+}
+
+TEST(Flow, ParsesEveryStepField) {
+  Flow flow = parseFlow(R"(name: t
+node_agent: prov
+master_agent: ca
+claim: {agent: prov, claim_action: grab, release_action: drop, timeout: 500ms, retries: 1}
+steps:
+  - name: pick
+    pick_master: true
+  - name: s
+    agent: prov
+    action: go
+    target: master
+    args: {n: "{{master.identity}}", count: 3, quoted: "3"}
+    timeout: 2s
+    retries: 5
+    backoff: {initial: 10ms, max: 1s, factor: 3}
+    outcomes:
+      - {when: {already: true}, result: done}
+      - {status: no_reply, result: fail}
+  - name: n
+    notify: provisioned
+)", "t.yaml");
+  EXPECT_EQ(flow.nodeAgent, "prov");
+  EXPECT_EQ(flow.masterAgent, "ca");
+  EXPECT_EQ(flow.claim.claimAction, "grab");
+  EXPECT_EQ(flow.claim.timeout, std::chrono::milliseconds(500));
+  const Step& s = flow.steps[1];
+  EXPECT_EQ(s.call.args, (Json{{"n", "{{master.identity}}"}, {"count", 3}, {"quoted", "3"}}));
+  EXPECT_EQ(s.retries, 5);
+  EXPECT_EQ(s.backoff.delay(1), std::chrono::milliseconds(10));
+  EXPECT_EQ(s.backoff.delay(3), std::chrono::milliseconds(90));
+  EXPECT_EQ(s.backoff.delay(30), std::chrono::seconds(1));
+  ASSERT_EQ(s.outcomes.size(), 2u);
+  EXPECT_EQ(s.outcomes[1].status, "no_reply");
+  EXPECT_EQ(flow.steps[2].kind, StepKind::Notify);
+}
+
+TEST(Flow, ErrorsNameFileLineAndKey) {
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    timeuot: 3s\n"),
+            "f.yaml:6:5: steps[0](a).timeuot: unknown key (did you mean 'timeout'?)");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    timeout: soon\n"),
+            "f.yaml:6:14: steps[0](a).timeout: expected a duration such as 500ms, 30s, 5m or 1h "
+            "(at most 7 days), got 'soon'");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    retries: -1\n"),
+            "f.yaml:6:14: steps[0](a).retries: expected an integer from 0 to 1000");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    target: everyone\n"),
+            "f.yaml:6:13: steps[0](a).target: expected node, master or all_masters, got 'everyone'");
+  EXPECT_EQ(errorOf("name: t\nsteps: []\n"), "f.yaml:2:8: steps: expected a list of steps");
+  EXPECT_EQ(errorOf("steps:\n  - name: a\n    agent: x\n    action: y\n"), "f.yaml:1:1: name: is required");
+  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: a\n    agent: x\n"),
+            "f.yaml:3:5: steps[0](a).action: is required");
+}
+
+TEST(Flow, RefusesMastersBeforePickMaster) {
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    args: {a: \"{{master.identity}}\"}\n"),
+            "f.yaml:6:11: steps[0](a).args: uses master.* before the pick_master step has chosen one");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    target: master\n"),
+            "f.yaml:6:13: steps[0](a).target: targets masters before the pick_master step has chosen one");
+}
+
+TEST(Flow, RefusesBadTemplatesDuplicatesAndRules) {
+  EXPECT_NE(errorOf(std::string(kMinimal) + "    args: {a: \"{{node.identity\"}\n").find(
+                "f.yaml:6:11: steps[0](a).args: '{{' without '}}'"),
+            std::string::npos);
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "  - name: a\n    agent: x\n    action: z\n"),
+            "f.yaml:6:11: steps[1].name: step 'a' appears twice");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {result: done}\n"),
+            "f.yaml:7:9: steps[0](a).outcomes[0]: a rule needs status or when (it would match every reply)");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {a: 1}, result: maybe}\n"),
+            "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry or fail, got 'maybe'");
+  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: q\n    pick_master: true\n"),
+            "f.yaml:6:18: steps[1](q).pick_master: a flow picks its master once");
+}
+
+TEST(Flow, SyntaxErrorsAndSecondDocuments) {
+  EXPECT_EQ(errorOf("name: [t\n").rfind("f.yaml:", 0), 0u);
+  EXPECT_NE(errorOf("name: [t\n").find("YAML syntax error"), std::string::npos);
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "---\nname: u\n"), "f.yaml:7: a flow file holds one YAML document");
+  EXPECT_EQ(errorOf(""), "f.yaml: the flow is empty");
+  EXPECT_EQ(errorOf("- a\n"), "f.yaml:1:1: expected a map");
+}
+
+TEST(Flow, UnreadableFileIsNamed) {
+  try {
+    loadFlowFile("/nonexistent/flow.yaml");
+    FAIL();
+  } catch (const FlowError& e) {
+    EXPECT_EQ(std::string(e.what()), "/nonexistent/flow.yaml: cannot read the flow file");
+  }
+}
+
+TEST(Flow, JudgeAppliesRulesThenDefaults) {
+  std::vector<OutcomeRule> rules{{"", Json{{"already_signed", true}}, Verdict::Done, 0},
+                                 {"failed", Json{{"outcome", "wrong_environment"}}, Verdict::Fail, 0}};
+  EXPECT_EQ(judge(rules, "failed", Json{{"already_signed", true}}), Verdict::Done);
+  EXPECT_EQ(judge(rules, "failed", Json{{"outcome", "wrong_environment"}}), Verdict::Fail);
+  EXPECT_EQ(judge(rules, "ok", Json{{"outcome", "wrong_environment"}}), Verdict::Done);
+  EXPECT_EQ(judge(rules, "failed", Json::object()), Verdict::Retry);
+  EXPECT_EQ(judge(rules, "no_reply", Json::object()), Verdict::Retry);
+}
+
+TEST(Flow, MatchesSubsetsAndListMembers) {
+  EXPECT_TRUE(matches(Json{{"a", 1}}, Json{{"a", 1}, {"b", 2}}));
+  EXPECT_FALSE(matches(Json{{"a", 1}}, Json{{"a", 2}}));
+  EXPECT_FALSE(matches(Json{{"a", 1}}, Json::object()));
+  EXPECT_TRUE(matches(Json{{"steps", "x"}}, Json{{"steps", {"w", "x"}}}));
+  EXPECT_FALSE(matches(Json{{"steps", "y"}}, Json{{"steps", {"w", "x"}}}));
+  EXPECT_TRUE(matches(Json{{"o", {{"k", true}}}}, Json{{"o", {{"k", true}, {"j", 0}}}}));
+}
+
+}  // namespace
+}  // namespace drover::provisioner
