@@ -376,6 +376,9 @@ std::string Session::describe(gloox::ConnectionError error) const {
     case gloox::ConnNoSupportedAuth:
       return "the server offers no login method gloox supports (does it require TLS?)";
     case gloox::ConnStreamError:
+      if (client_ && client_->streamError() == gloox::StreamErrorSystemShutdown) {
+        return "the server is shutting down";
+      }
       return "stream error " + std::to_string(client_ ? client_->streamError() : 0);
     case gloox::ConnStreamClosed: return "the server closed the stream";
     case gloox::ConnIoError: return "connection lost (I/O error)";
