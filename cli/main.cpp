@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   addInventory(context, chosen);
   addPlugin(context, chosen);
   addCert(context, chosen);
+  addProvision(context, chosen);
   addNotify(context, chosen);
   try {
     context.app().parse(argc, argv);

@@ -16,6 +16,7 @@ void addFacts(Context& context, Command& chosen);
 void addInventory(Context& context, Command& chosen);
 void addPlugin(Context& context, Command& chosen);
 void addCert(Context& context, Command& chosen);
+void addProvision(Context& context, Command& chosen);
 void addNotify(Context& context, Command& chosen);
 
 /// Discovers (or takes from the flags) the nodes a call addresses, applying --limit.

@@ -1,0 +1,161 @@
+// drover provision status|history NODE|retry NODE|hold NODE: steer the provisioners.
+// Requests go to the `provisioner` agent that every drover-provisioner answers
+// (provisioner/control.hpp): broadcast, so each provisioner of an HA pair answers for
+// the nodes it knows, or to one with --provisioner NAME.
+#include <ctime>
+
+#include "cli/commands/commands.hpp"
+#include "cli/output.hpp"
+
+namespace drover::cli {
+namespace {
+
+struct ProvisionFlags {
+  std::string provisioner;  // --provisioner: address one directly
+  std::string node;
+  std::size_t limit = 200;
+  bool all = false;
+};
+
+std::string timeText(std::int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::string text(const Json& value, const char* key) {
+  auto it = value.find(key);
+  if (it == value.end() || it->is_null()) return "";
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action, Json args) {
+  rpc::CallSpec spec;
+  spec.agent = "provisioner";
+  spec.action = action;
+  spec.args = std::move(args);
+  if (!flags.provisioner.empty()) spec.nodes = std::vector<std::string>{flags.provisioner};
+  spec.quiet = context.quiet();
+  spec.timeout = context.timeout();
+  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  return context.client().call(spec);
+}
+
+int noProvisioner(const rpc::CallResult& result) {
+  if (!result.replies.empty()) return kExitOk;
+  std::fprintf(stderr, "drover: no provisioner answered%s\n",
+               result.noReply.empty() ? "" : (" (silent: " + result.noReply.front() + ")").c_str());
+  return kExitNoNodes;
+}
+
+void printStatus(const rpc::NodeReply& reply, bool all) {
+  const Json& d = reply.data;
+  const Json& c = d["counts"];
+  std::printf("provisioner %s (flow %s): %s waiting, %s in flight, %s provisioned, %s failed, "
+              "%s held, %s claimed elsewhere\n",
+              reply.sender.c_str(), text(d, "flow").c_str(), text(c, "waiting").c_str(),
+              text(c, "in_flight").c_str(), text(c, "provisioned").c_str(), text(c, "failed").c_str(),
+              text(c, "held").c_str(), text(c, "claimed_elsewhere").c_str());
+  std::string masters;
+  for (const auto& m : d.value("masters", Json::array())) {
+    masters += (masters.empty() ? "" : ", ") + text(m, "identity") + " (" +
+               (m.value("healthy", false) ? "healthy" : "not chosen") + ", " + text(m, "in_flight") +
+               " in flight)";
+  }
+  std::printf("masters: %s\n", masters.empty() ? "none seen" : masters.c_str());
+  std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", "NODE", "STATE", "STEP", "TRY", "MASTER", "DETAIL");
+  std::size_t hidden = 0;
+  for (const auto& n : d.value("nodes", Json::array())) {
+    if (!all && text(n, "state") == "provisioned") {
+      ++hidden;
+      continue;
+    }
+    std::string detail = text(n, "waiting_for");
+    if (detail.empty()) detail = text(n, "last_error");
+    std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", text(n, "identity").c_str(), text(n, "state").c_str(),
+                text(n, "step").c_str(), text(n, "attempt").c_str(), text(n, "master").c_str(),
+                detail.c_str());
+  }
+  if (hidden > 0) std::printf("(%zu provisioned node(s) not shown; --all shows them)\n", hidden);
+  if (d.value("truncated", false)) std::printf("(list truncated by the provisioner)\n");
+}
+
+void printHistory(const rpc::NodeReply& reply) {
+  const Json& n = reply.data["node"];
+  std::printf("node %s on %s: %s at step %s, master %s%s\n", text(n, "identity").c_str(),
+              reply.sender.c_str(), text(n, "state").c_str(), text(n, "step").c_str(),
+              text(n, "master").empty() ? "(none)" : text(n, "master").c_str(),
+              text(n, "last_error").empty() ? "" : ("; last error: " + text(n, "last_error")).c_str());
+  std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", "STARTED", "STEP", "TRY", "OUTCOME", "MS",
+              "TARGET", "ERROR");
+  for (const auto& a : reply.data.value("attempts", Json::array())) {
+    std::int64_t started = a.value("started_ms", std::int64_t{0});
+    std::int64_t finished = a.value("finished_ms", std::int64_t{0});
+    std::string ms = finished ? std::to_string(finished - started) : "-";
+    std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", timeText(started).c_str(),
+                text(a, "step").c_str(), text(a, "attempt").c_str(),
+                text(a, "outcome").empty() ? "(open)" : text(a, "outcome").c_str(), ms.c_str(),
+                text(a, "target").c_str(), text(a, "error").c_str());
+  }
+}
+
+int runProvision(Context& context, const ProvisionFlags& flags, const std::string& action) {
+  Json args = Json::object();
+  if (action != "status") args["node"] = flags.node;
+  if (action == "history") args["limit"] = flags.limit;
+  rpc::CallResult result = ask(context, flags, action, args);
+  if (context.output().json) {
+    printJson(stdout, result, nullptr);
+    return result.replies.empty() ? kExitNoNodes : exitCodeFor(result);
+  }
+  if (int code = noProvisioner(result); code != kExitOk) return code;
+  std::size_t accepted = 0;
+  for (const auto& reply : result.replies) {
+    if (!reply.status.ok()) {
+      // Another provisioner of an HA pair not knowing the node is not an error.
+      std::printf("%s: %s\n", reply.sender.c_str(), reply.status.message.c_str());
+      continue;
+    }
+    ++accepted;
+    if (action == "status") printStatus(reply, flags.all);
+    else if (action == "history") printHistory(reply);
+    else std::printf("%s: %s of %s accepted (now %s)\n", reply.sender.c_str(), action.c_str(),
+                     flags.node.c_str(), text(reply.data, "state").c_str());
+  }
+  return accepted > 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void addProvision(Context& context, Command& chosen) {
+  static ProvisionFlags flags;
+  CLI::App* command = context.app().add_subcommand(
+      "provision", "Show and steer the provisioners: status, history NODE, retry NODE, hold NODE");
+  command->require_subcommand(1);
+  auto common = [&context](CLI::App* sub) {
+    sub->add_option("--provisioner", flags.provisioner, "Ask only this provisioner (its identity)");
+    context.addOutputFlags(*sub);
+  };
+  CLI::App* status = command->add_subcommand("status", "Counts, masters and every unfinished node");
+  status->add_flag("--all", flags.all, "List provisioned nodes too");
+  CLI::App* history = command->add_subcommand("history", "Every step attempt of one node, oldest first");
+  history->add_option("--limit", flags.limit, "Show at most the newest N attempts")->check(CLI::Range(1, 10000));
+  CLI::App* retry = command->add_subcommand("retry", "Resume a failed, held or claimed-elsewhere node");
+  CLI::App* hold = command->add_subcommand("hold", "Stop a node at its next step and release its claim");
+  for (CLI::App* sub : {status, history, retry, hold}) {
+    common(sub);
+    if (sub != status) sub->add_option("NODE", flags.node, "Node identity")->required();
+    std::string action = sub->get_name();
+    sub->callback([&context, &chosen, action] {
+      chosen = [&context, action] { return runProvision(context, flags, action); };
+    });
+  }
+}
+
+}  // namespace drover::cli
