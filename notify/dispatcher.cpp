@@ -287,9 +287,12 @@ void Dispatcher::shutdown(milliseconds timeout) {
     }
     worker->wake.notify_all();
   }
+  // Stopping a notifier first cuts short an attempt still waiting on its server (an XMPP
+  // message waiting for a login), so the join below does not outlast the deadline by a
+  // whole delivery timeout.
+  for (auto& worker : workers_) worker->notifier->stop();
   for (auto& worker : workers_) {
     if (worker->thread.joinable()) worker->thread.join();
-    worker->notifier->stop();
   }
 }
 

@@ -75,8 +75,9 @@ class Dispatcher {
   /// (delivered or failed for good). Thread safe.
   bool flush(std::chrono::milliseconds timeout);
 
-  /// flush(timeout), then stops the workers and the notifiers. Events still queued or in a
-  /// retry wait when the time is up are counted as failed and logged. Idempotent; after it,
+  /// flush(timeout), then stops the notifiers and the workers. Events still queued or in a
+  /// retry wait when the time is up are counted as failed and logged; an HTTP or SMTP
+  /// attempt under way finishes first (bounded by its `timeout`). Idempotent; after it,
   /// publish() drops. Thread safe.
   void shutdown(std::chrono::milliseconds timeout);
 

@@ -45,7 +45,8 @@ class Notifier {
   /// does not wait for a login. Never throws; problems are logged and retried.
   virtual void start() noexcept {}
 
-  /// Closes what start() opened. Never throws.
+  /// Closes what start() opened; a deliver() running on another thread returns soon after
+  /// with a failure. Never throws; safe to call from any thread.
   virtual void stop() noexcept {}
 
  protected:

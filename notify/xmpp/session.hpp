@@ -7,6 +7,11 @@
 //
 // Delivery is confirmed with an XMPP ping after the messages: the server handles a
 // client's stanzas in order, so its answer means the messages were routed.
+//
+// A room whose join is refused (nickname taken, members only) is logged and left out until
+// the next login; messages still go to the other targets and are reported as failed, not
+// retried, so nobody gets them twice. gloox waits on its socket with select(), so the
+// connection's fd must stay below 1024: open notifiers before a daemon opens many files.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

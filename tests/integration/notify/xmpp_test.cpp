@@ -163,6 +163,28 @@ TEST_F(XmppNotifyTest, RefusedLoginIsLoggedAndCountedWithoutBlockingPublish) {
   EXPECT_EQ(text.find("wrong-password"), std::string::npos) << "the password was logged";
 }
 
+TEST_F(XmppNotifyTest, ServerDownNeitherBlocksPublishNorShutdown) {
+  std::string config = yaml("provisioner-secret", "    digest_window: 0s\n    timeout: 30s\n");
+  // Nothing listens on this port: the chat server is down.
+  const std::string port = std::to_string(server_->port());
+  config.replace(config.find("port: " + port), 6 + port.size(),
+                 "port: " + std::to_string(drover::testing::freePort()));
+  testing::LogCapture logs;
+  auto dispatcher = testing::dispatcherFrom(config);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_LT(testing::timedPublish(*dispatcher, makeEvent(EventKind::Failed, "web7")), 50ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  auto started = std::chrono::steady_clock::now();
+  dispatcher->shutdown(1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  auto stats = dispatcher->stats();
+  EXPECT_EQ(stats[0].failed, 10u);
+  EXPECT_EQ(stats[0].delivered, 0u);
+  EXPECT_NE(logs.text().find("notifier=chat could not log in to 127.0.0.1:"), std::string::npos);
+  EXPECT_NE(logs.text().find("Connection refused"), std::string::npos) << logs.text();
+}
+
 TEST_F(XmppNotifyTest, UntrustedCertificateFailsCleanly) {
   auto [otherCa, otherKey] =
       drover::testing::makeSelfSignedCert(dir_ / "other", "other.test", "DNS:other.test");
