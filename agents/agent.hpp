@@ -10,6 +10,8 @@
 
 #include "core/ddl/ddl.hpp"
 #include "core/envelope/envelope.hpp"
+#include "core/security/certificate_store.hpp"
+#include "core/security/signing.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::agents {
@@ -67,6 +69,19 @@ class Agent {
   ddl::Ddl ddl_;
 };
 
+/// What first-boot enrolment (provision#enrol) needs of the node's message security.
+/// Implemented by node/node_security.hpp. Thread safe.
+class EnrolmentHost {
+ public:
+  virtual ~EnrolmentHost() = default;
+  /// True once the node has a certificate of its own.
+  virtual bool enrolled() const = 0;
+  /// The store that verifies certificates against the collective's CA.
+  virtual std::shared_ptr<security::CertificateStore> certificateStore() const = 0;
+  /// Switches the node to signing with its new certificate.
+  virtual void installIdentity(std::shared_ptr<const security::Signer> signer) = 0;
+};
+
 /// What built-in agents may ask of the node they run in. Implementations are thread
 /// safe: agents run on worker threads.
 class NodeInfo {
@@ -84,6 +99,8 @@ class NodeInfo {
   virtual std::string version() const = 0;
   /// "enforcing", "enrolling" or "disabled" (node/node_security.hpp).
   virtual std::string securityStatus() const = 0;
+  /// The node's enrolment, or null when security is off.
+  virtual EnrolmentHost* enrolmentHost() const { return nullptr; }
 };
 
 }  // namespace drover::agents

@@ -38,6 +38,10 @@ provision::ProvisionSettings provisionSettings(const config::NodeConfig& config,
   settings.hostsFile = config.hostsFile;
   settings.puppet = puppetInvocation(config);
   settings.identity = node.identity();
+  settings.keyFile = config.keyFile;
+  settings.certFile = config.certFile;
+  settings.tokenFile = config.provisioningTokenFile;
+  settings.enrolment = node.enrolmentHost();
   return settings;
 }
 

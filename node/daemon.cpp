@@ -176,6 +176,11 @@ int Daemon::run() {
     if ((items[2].revents & ZMQ_POLLIN) && !handleSignals()) break;
     auto now = util::SteadyClock::now();
     if (connection_->takeReconnected()) announce("reconnect");
+    if (core_.securityMode() != announcedMode_) {
+      logger()->info("node={} enrolled: signing with its certificate {} from now on",
+                     config_.identity, config_.certFile.string());
+      announce("enrolled");
+    }
     if (now >= nextFactsCheck) {
       refreshFacts();
       nextFactsCheck = now + kFactsCheckInterval;
@@ -269,6 +274,7 @@ void Daemon::sendReply(const Envelope& request, Envelope reply) {
 }
 
 void Daemon::announce(const char* reason) {
+  announcedMode_ = core_.securityMode();
   for (const auto& collective : config_.collectives) {
     connection_->publish(bus::registrationTopic(collective),
                          envelope::encode(core_.registration(collective)));

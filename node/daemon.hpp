@@ -57,6 +57,7 @@ class Daemon {
   std::unique_ptr<bus::Connection> connection_;
   Outbox outbox_;
   WorkerPool pool_;
+  SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said
 };
 
 }  // namespace drover::node

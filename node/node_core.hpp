@@ -98,6 +98,9 @@ class NodeCore : public agents::NodeInfo {
   Json stats() const override;
   std::string version() const override;
   std::string securityStatus() const override { return std::string(toString(securityMode())); }
+  agents::EnrolmentHost* enrolmentHost() const override {
+    return securityMode() == SecurityMode::Disabled ? nullptr : security_.get();
+  }
 
  private:
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,

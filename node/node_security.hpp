@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/agent.hpp"
 #include "core/config/node_config.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
@@ -44,7 +45,7 @@ std::string_view toString(SecurityMode mode);
 /// The agent an enrolling node serves, and the role it serves it to.
 inline constexpr std::string_view kEnrolmentAgent = "provision";
 
-class NodeSecurity {
+class NodeSecurity : public agents::EnrolmentHost {
  public:
   struct Parts {
     SecurityMode mode = SecurityMode::Disabled;
@@ -92,11 +93,11 @@ class NodeSecurity {
   /// (and keeps what is in force) when a file is broken.
   void reload();
 
+  // agents::EnrolmentHost
+  bool enrolled() const override { return mode() == SecurityMode::Enforcing; }
+  std::shared_ptr<security::CertificateStore> certificateStore() const override { return store_; }
   /// Enrolling to Enforcing with the node's new certificate.
-  void installIdentity(std::shared_ptr<const security::Signer> signer);
-
-  /// The store that verifies peers, for agents that check certificates (null if Disabled).
-  std::shared_ptr<security::CertificateStore> store() const { return store_; }
+  void installIdentity(std::shared_ptr<const security::Signer> signer) override;
 
   /// Requests refused so far because a check failed, by any reason.
   std::uint64_t refusals() const { return refusals_.load(); }

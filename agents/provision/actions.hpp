@@ -16,5 +16,7 @@ Reply runPuppet(const Request& request, ProvisionContext& context);
 Reply provisioningStatus(const Request& request, ProvisionContext& context);
 Reply claim(const Request& request, ProvisionContext& context);
 Reply release(const Request& request, ProvisionContext& context);
+Reply enrol(const Request& request, ProvisionContext& context);
+Reply installCertificate(const Request& request, ProvisionContext& context);
 
 }  // namespace drover::agents::provision

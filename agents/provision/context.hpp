@@ -3,6 +3,7 @@
 // its root), its provisioning state, its claim and Puppet's settings. One context per
 // agent, shared by concurrent workers: each member is thread safe.
 #include <filesystem>
+#include <mutex>
 #include <string>
 
 #include "agents/agent.hpp"
@@ -17,6 +18,11 @@ struct ProvisionSettings {
   std::filesystem::path hostsFile = "/etc/hosts";  // as configured; resolved under root
   puppet::PuppetInvocation puppet;                  // confdir already resolved under root
   std::string identity;                             // the certname unless told otherwise
+  // First-boot enrolment (enrol.cpp): absolute paths, as security.* in server.yaml.
+  std::filesystem::path keyFile;                    // the node's message-signing key
+  std::filesystem::path certFile;                   // and its certificate
+  std::filesystem::path tokenFile;                  // the image's provisioning token
+  EnrolmentHost* enrolment = nullptr;               // null when security is off
 };
 
 /// `path` inside `root`: /etc/hosts under /srv/node1 is /srv/node1/etc/hosts.
@@ -33,6 +39,8 @@ class ProvisionContext {
   ClaimBook& claims() { return claims_; }
   puppet::PuppetSettings& puppet() { return puppet_; }
   std::int64_t nowMs() const { return clock_(); }
+  /// Serializes enrol and install_certificate, which share the key file.
+  std::mutex& enrolmentMutex() { return enrolmentMutex_; }
 
   /// The certname an action works on: its `certname` input, else the one recorded by
   /// request_certificate, else the node's identity.
@@ -44,6 +52,7 @@ class ProvisionContext {
   StateStore state_;
   ClaimBook claims_;
   puppet::PuppetSettings puppet_;
+  std::mutex enrolmentMutex_;
 };
 
 }  // namespace drover::agents::provision

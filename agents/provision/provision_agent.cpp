@@ -18,6 +18,8 @@ const std::map<std::string, ActionHandler>& handlers() {
       {"status", provisioningStatus},
       {"claim", claim},
       {"release", release},
+      {"enrol", enrol},
+      {"install_certificate", installCertificate},
   };
   return kHandlers;
 }

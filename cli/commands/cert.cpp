@@ -11,6 +11,7 @@
 #include "core/security/asn1_time.hpp"
 #include "core/security/ca.hpp"
 #include "core/security/certificate.hpp"
+#include "core/security/enrolment.hpp"
 #include "core/security/keys.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
@@ -95,6 +96,20 @@ int runRequest(const CertFlags& flags) {
     util::writeFileAtomically(flags.outCsr, csr);
     std::printf("wrote key %s (mode 0600) and request %s for '%s'\n", flags.outKey.c_str(),
                 flags.outCsr.c_str(), flags.name.c_str());
+    return kExitOk;
+  });
+}
+
+int runToken(const CertFlags& flags) {
+  if (fs::exists(flags.outKey)) {
+    throw UsageError(flags.outKey + " already exists; not overwriting a provisioning token");
+  }
+  return refusalsAsUsage(flags.outKey, [&] {
+    auto token = security::ProvisioningToken::generate(flags.days);
+    util::writeFileAtomically(flags.outKey, token.toYaml(), 0600);
+    std::printf("wrote provisioning token %s (mode 0600), %s\n", flags.outKey.c_str(),
+                token.expiresMs ? ("valid until " + security::formatUtc(*token.expiresMs)).c_str()
+                                : "never expires");
     return kExitOk;
   });
 }
@@ -266,6 +281,13 @@ void addIssuingCommands(CLI::App& cert, Command& chosen, const std::shared_ptr<C
   issue->add_option("--out-key", flags->outKey, "Private key file to write (0600)")->required();
   issue->add_option("--out-cert", flags->outCert, "Certificate file to write")->required();
   addDaysOption(*issue, *flags);
+
+  CLI::App* token = leaf(cert, "token",
+                         "Make a provisioning token for node images (first-boot enrolment)",
+                         chosen, flags, runToken);
+  token->add_option("--out", flags->outKey, "Token file to write (0600)")->required();
+  token->add_option("--days", flags->days, "Days the token is accepted; 0 for no expiry")
+      ->check(CLI::NonNegativeNumber);
 }
 
 void addInspectingCommands(CLI::App& cert, Command& chosen,

@@ -104,7 +104,7 @@ Node::Node(NodeSpec spec, Fleet& fleet) : spec_(std::move(spec)) {
       break;
     }
     case NodeSecurity::ProvisioningToken:
-      writeFile(tokenFile(), "token: 0123456789abcdef0123456789abcdef\n");
+      writeFile(tokenFile(), spec_.provisioningToken);
       break;
     case NodeSecurity::Disabled: break;
   }
@@ -164,8 +164,11 @@ Fleet::Fleet() {
   ca_.emplace(security::CertificateAuthority::create(caDir(), "Integration Test CA"));
   issue(kAdmin, security::Role::Admin);
   fs::create_directory(policyDir());
-  fs::copy_file(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies" / "echo.yaml",
-                policyDir() / "echo.yaml");
+  for (const auto& entry : fs::directory_iterator(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies")) {
+    if (entry.path().extension() == ".yaml") {
+      fs::copy_file(entry.path(), policyDir() / entry.path().filename());
+    }
+  }
   writeClientConfig();
   startBroker();
 }

@@ -9,7 +9,7 @@
 //
 // Security is on, as in production: the Fleet creates a CA, gives every node its own
 // certificate, the CLI an admin certificate ("integration.admin"), and the nodes a
-// shared policy directory allowing admins the echo agent (etc/policies/echo.yaml).
+// shared policy directory holding the shipped example policies (etc/policies/*.yaml).
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -64,6 +64,8 @@ struct NodeSpec {
   std::vector<std::pair<std::string, std::string>> agentFiles;
   std::vector<std::string> extraArgs;  // appended to the droverd command line
   NodeSecurity security = NodeSecurity::Certificate;
+  /// Token file text of a ProvisioningToken node.
+  std::string provisioningToken = "token: 0123456789abcdef0123456789abcdef\n";
   /// Policy files (agent name, YAML) for this node alone; empty: the fleet's policies.
   std::vector<std::pair<std::string, std::string>> policies;
 };
