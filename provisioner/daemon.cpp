@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "core/bus/topics.hpp"
+#include "core/security/roles.hpp"
+#include "core/security/signing.hpp"
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
@@ -94,6 +96,22 @@ Registration registrationFrom(const Json& data, const std::string& sender) {
 Daemon::Daemon(const config::ProvisionerConfig& config)
     : config_(config), signalFd_(makeSignalFd()), flow_(loadFlowFile(config.flowFile)), context_(1) {
   sizeContext(context_, config_.concurrency);
+  if (config_.securityEnabled) {
+    try {
+      security_ = rpc::ClientSecurity::fromFiles(config_.caFile, config_.crlFile, config_.certFile,
+                                                 config_.keyFile);
+    } catch (const std::exception& e) {
+      throw StartupError(std::string("security: ") + e.what());
+    }
+    // Requests carry our identity as sender, and it must be the certificate's name.
+    if (security_->signer->name() != config_.identity) {
+      throw StartupError("security.cert_file " + config_.certFile.string() + " names '" +
+                         security_->signer->name() + "' but identity is '" + config_.identity + "'");
+    }
+    if (security::roleForName(config_.identity) != security::Role::Provisioner) {
+      throw StartupError("identity '" + config_.identity + "' must end in .provisioner");
+    }
+  }
   store_ = std::make_unique<Store>(config_.stateDb);
   try {
     notifier_ = std::make_unique<LogNotifier>(config_.eventsFile);
@@ -116,6 +134,28 @@ bus::ConnectionOptions Daemon::connectionOptions() const {
   return options;
 }
 
+std::unique_ptr<rpc::Client> Daemon::makeClient() const {
+  return std::make_unique<rpc::Client>(context_,
+                                       bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe},
+                                       config_.identity, config_.mainCollective, 5000ms,
+                                       connectionOptions(), security_);
+}
+
+std::string Daemon::authorize(const envelope::Envelope& request) const {
+  if (!security_) return "";
+  try {
+    auto principal = security::verifyEnvelope(request, *security_->store, util::nowMs());
+    if (principal.role == security::Role::Admin) return "";
+    // Only reading is open to other principals; steering nodes is for admins.
+    if (request.action == "status" || request.action == "history" || request.action == "metrics") {
+      return "";
+    }
+    return principal.name + " is not an admin: only admins may " + request.action + " nodes";
+  } catch (const std::exception& e) {
+    return std::string("request not verified: ") + e.what();
+  }
+}
+
 void Daemon::startHttp() {
   if (config_.metricsListen.empty()) return;
   http_ = std::make_unique<httplib::Server>();
@@ -134,15 +174,14 @@ void Daemon::startHttp() {
 // heartbeat (minutes): ask every node once at start.
 void Daemon::sweep() {
   try {
-    rpc::Client client(context_, {config_.brokerPublish, config_.brokerSubscribe},
-                       config_.identity, config_.mainCollective, 5000ms, connectionOptions());
+    auto client = makeClient();
     rpc::CallSpec spec;
     spec.agent = "rpcutil";
     spec.action = "inventory";
     spec.quiet = kSweepQuiet;
     spec.timeout = kSweepTimeout;
     std::size_t seen = 0;
-    client.call(spec, [&](const rpc::NodeReply& reply, std::size_t, std::size_t) {
+    client->call(spec, [&](const rpc::NodeReply& reply, std::size_t, std::size_t) {
       if (!reply.status.ok()) return;
       engine_->observe(registrationFrom(reply.data, reply.sender));
       ++seen;
@@ -165,16 +204,16 @@ int Daemon::run() {
                    config_.brokerSubscribe);
     if (!handleSignals()) return 0;
   }
-  executor_ = std::make_unique<BusExecutor>([this, endpoints, options] {
-    return std::make_unique<rpc::Client>(context_, endpoints, config_.identity,
-                                         config_.mainCollective, 5000ms, options);
-  });
+  executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
   engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
                                      *notifier_, metrics_);
   control_ = std::make_unique<Control>(*engine_, *store_, metrics_, config_.identity);
   startHttp();
-  engine_->start();
-  sweepThread_ = std::thread([this] { sweep(); });
+  engine_->start(false);
+  sweepThread_ = std::thread([this] {
+    sweep();
+    engine_->openAdmission();
+  });
   if (!config_.pidFile.empty()) {
     util::writeFileAtomically(config_.pidFile, std::to_string(::getpid()) + "\n");
   }
@@ -228,7 +267,18 @@ void Daemon::handleMessage(const bus::Message& message) {
     return;
   }
   logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action, env.args.dump());
-  connection_->publish(env.replyTo, envelope::encode(control_->handle(env)));
+  std::string refused = authorize(env);
+  envelope::Envelope reply =
+      refused.empty() ? control_->handle(env)
+                      : envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused});
+  if (!refused.empty()) logger()->warn("request={} from={} refused: {}", env.id, env.sender, refused);
+  try {
+    if (security_) security::signEnvelope(reply, *security_->signer);
+  } catch (const std::exception& e) {
+    logger()->error("request={}: cannot sign the reply: {}", env.id, e.what());
+    return;
+  }
+  connection_->publish(env.replyTo, envelope::encode(reply));
 }
 
 bool Daemon::handleSignals() {

@@ -53,11 +53,15 @@ class Daemon {
   void sweep();
   bool handleSignals();
   bus::ConnectionOptions connectionOptions() const;
+  std::unique_ptr<rpc::Client> makeClient() const;
+  /// Checks the caller of a control request; returns "" or why it is refused.
+  std::string authorize(const envelope::Envelope& request) const;
 
   config::ProvisionerConfig config_;
+  std::shared_ptr<const rpc::ClientSecurity> security_;  // null when security is off
   int signalFd_ = -1;
   Flow flow_;
-  zmq::context_t context_;
+  mutable zmq::context_t context_;  // clients are made from const helpers
   std::unique_ptr<Store> store_;
   std::unique_ptr<LogNotifier> notifier_;
   Metrics metrics_;

@@ -83,15 +83,22 @@ void Engine::loadPersisted() {
                  store_.file().string(), waiting_.size());
 }
 
-void Engine::start() {
+void Engine::start(bool admitNow) {
   std::lock_guard lock(mutex_);
   if (started_) return;
   started_ = true;
+  admitting_ = admitNow;
   startedMs_ = util::nowMs();
   for (int i = 0; i < options_.concurrency; ++i) threads_.emplace_back([this] { workerLoop(); });
   threads_.emplace_back([this] { schedulerLoop(); });
   threads_.emplace_back([this] { renewerLoop(); });
   admit(startedMs_);
+}
+
+void Engine::openAdmission() {
+  std::lock_guard lock(mutex_);
+  admitting_ = true;
+  admit(util::nowMs());
 }
 
 bool Engine::stop(std::chrono::milliseconds grace) {
@@ -217,7 +224,7 @@ std::optional<std::string> Engine::chooseMaster(Runtime& node, std::int64_t now)
 }
 
 void Engine::admit(std::int64_t now) {
-  if (stopping_ || !started_) return;
+  if (stopping_ || !started_ || !admitting_) return;
   for (auto it = waiting_.begin(); it != waiting_.end() && inFlight_ < options_.concurrency;) {
     Runtime& node = nodes_.at(it->second);
     std::string master;

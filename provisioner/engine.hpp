@@ -74,8 +74,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  /// Starts the worker, scheduler and renewer threads.
-  void start();
+  /// Starts the worker, scheduler and renewer threads. With `admitNow` false, nodes
+  /// only queue until openAdmission(): at start the daemon first learns every master,
+  /// so a startup burst is not spread over whichever master answered first.
+  void start(bool admitNow = true);
+  void openAdmission();
   /// Stops taking new work and waits up to `grace` for calls under way. Returns true
   /// when none is left; a call still running is abandoned as a crash would (its
   /// intent is on disk). The threads are then detached from, not joined.
@@ -188,6 +191,7 @@ class Engine {
   std::int64_t startedMs_ = 0;
   bool stopping_ = false;
   bool started_ = false;
+  bool admitting_ = false;
   std::vector<std::thread> threads_;
 };
 

@@ -1,0 +1,252 @@
+// drover-provisioner against a real broker and real droverd nodes, with the Puppet steps
+// played by stand-in external agents (fprov, fca in this folder) that log every
+// invocation: nodes provisioned once, a provisioner SIGKILLed mid-flow and restarted,
+// two provisioners racing, a step timing out and being retried.
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "core/util/json.hpp"
+#include "tests/integration/fleet.hpp"
+
+namespace drover::integration {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+fs::path here() { return fs::path(DROVER_SOURCE_DIR) / "tests" / "integration" / "provisioner"; }
+
+std::string readFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+const char* kPolicy = "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+                      "      roles: [provisioner, admin]\n      actions: \"*\"\n";
+
+NodeSpec spec(const std::string& identity, const std::string& region, const std::string& agent) {
+  NodeSpec s;
+  s.identity = identity;
+  s.facts = "region: " + region + "\npuppet_address: 127.0.0.1\n";
+  s.agentFiles = {{agent, readFile(here() / agent)}, {agent + ".json", readFile(here() / (agent + ".json"))}};
+  s.policies = {{agent, kPolicy}};
+  return s;
+}
+
+// How often each action ran on a node, from its stand-in agent's log: "run production" etc.
+std::map<std::string, int> invocations(Node& node) {
+  std::map<std::string, int> counts;
+  std::istringstream log(readFile(node.agentsDir() / "invocations.log"));
+  std::string line;
+  while (std::getline(log, line)) {
+    std::string action = line.substr(0, line.find(' '));
+    if (action == "run") {
+      Json args = Json::parse(line.substr(line.find(' ') + 1));
+      action += " " + args["environment"].get<std::string>();
+    } else if (action == "sign" || action == "clean" || action == "status") {
+      action += " " + line.substr(line.find(' ') + 1);
+    }
+    ++counts[action];
+  }
+  return counts;
+}
+
+class Provisioner {
+ public:
+  Provisioner(Fleet& fleet, const std::string& name, std::vector<std::string> extra = {})
+      : name_(name) {
+    Credentials creds = fleet.issue(name, security::Role::Provisioner);
+    metricsPort_ = testing::freePort();
+    argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
+             "--identity", name,
+             "--broker-publish", fleet.endpoints().publish,
+             "--broker-subscribe", fleet.endpoints().subscribe,
+             "--security-ca-file", fleet.ca().certificateFile().string(),
+             "--security-crl-file", fleet.ca().crlFile().string(),
+             "--security-cert-file", creds.cert.string(),
+             "--security-key-file", creds.key.string(),
+             "--state-db", (dir_ / "state.db").string(),
+             "--flow-file", (here() / "test_flow.yaml").string(),
+             "--master-facts", "region",
+             "--lease", "30",
+             "--recheck-interval", "1",
+             "--metrics-listen", "127.0.0.1:" + std::to_string(metricsPort_),
+             "--events-file", (dir_ / "events.jsonl").string(),
+             "--pid-file", (dir_ / "provisioner.pid").string(),
+             "--log-level", "debug"};
+    argv_.insert(argv_.end(), extra.begin(), extra.end());
+  }
+
+  void start() {
+    process_.reset();
+    std::error_code ignored;
+    fs::remove(dir_ / "provisioner.pid", ignored);
+    process_.emplace(argv_, dir_ / "provisioner.log");
+    bool ready = testing::waitFor([&] { return fs::exists(dir_ / "provisioner.pid") || !process_->running(); }, 15s);
+    if (!ready || !process_->running()) {
+      throw std::runtime_error("drover-provisioner " + name_ + " did not start:\n" + log());
+    }
+  }
+  void kill() { process_->kill(); }
+  int stop() { return process_->stop(); }
+  std::string log() const { return readFile(dir_ / "provisioner.log"); }
+  std::string events() const { return readFile(dir_ / "events.jsonl"); }
+  std::string metrics() const {
+    httplib::Client client("127.0.0.1", metricsPort_);
+    auto res = client.Get("/metrics");
+    return res ? res->body : "";
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  testing::TempDir dir_;
+  int metricsPort_ = 0;
+  std::vector<std::string> argv_;
+  std::optional<testing::Process> process_;
+};
+
+class ProvisionerTest : public ::testing::Test {
+ protected:
+  void startFleet(int perRegion, const std::string& slow = "") {
+    std::vector<NodeSpec> specs{spec("pm-eu", "eu", "fca"), spec("pm-us", "us", "fca")};
+    for (int i = 1; i <= perRegion; ++i) {
+      for (const char* region : {"eu", "us"}) {
+        NodeSpec s = spec(std::string("node-") + region + "-" + std::to_string(i), region, "fprov");
+        if (!slow.empty()) s.agentFiles.push_back({"slow", slow});
+        nodes.push_back(s.identity);
+        specs.push_back(std::move(s));
+      }
+    }
+    fleet.addNodes(specs);
+  }
+
+  bool allProvisioned(std::chrono::milliseconds timeout) {
+    return testing::waitFor([&] {
+      for (const auto& id : nodes) {
+        if (invocations(fleet.node(id))["run production"] == 0) return false;
+      }
+      return true;
+    }, timeout);
+  }
+
+  // Every step that changes something ran exactly once per node.
+  void expectEachStepOnce() {
+    for (const auto& id : nodes) {
+      auto counts = invocations(fleet.node(id));
+      EXPECT_EQ(counts["set_server"], 1) << id;
+      EXPECT_EQ(counts["csr"], 1) << id;
+      EXPECT_EQ(counts["run bootstrap"], 1) << id;
+      EXPECT_EQ(counts["run production"], 1) << id;
+      std::string master = id.find("-eu-") != std::string::npos ? "pm-eu" : "pm-us";
+      std::string other = master == "pm-eu" ? "pm-us" : "pm-eu";
+      EXPECT_EQ(invocations(fleet.node(master))["sign " + id], 1) << id << " signed by " << master;
+      EXPECT_EQ(invocations(fleet.node(other))["sign " + id], 0) << id << " signed by " << other;
+    }
+  }
+
+  Json status(const std::string& provisioner) {
+    Result r = fleet.drover({"provision", "status", "--provisioner", provisioner, "--json"});
+    Json doc = Json::parse(r.out, nullptr, false);
+    if (doc.is_discarded() || doc["replies"].empty()) return Json::object();
+    return doc["replies"][0]["data"];
+  }
+
+  bool provisionerReports(const std::string& provisioner, int provisioned, std::chrono::milliseconds timeout) {
+    return testing::waitFor([&] {
+      Json s = status(provisioner);
+      return s.contains("counts") && s["counts"]["provisioned"] == provisioned;
+    }, timeout);
+  }
+
+  Fleet fleet;
+  std::vector<std::string> nodes;
+};
+
+TEST_F(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
+  startFleet(3);
+  Provisioner p(fleet, "prov1.provisioner");
+  p.start();
+  ASSERT_TRUE(allProvisioned(60s)) << p.log() << fleet.logs();
+  ASSERT_TRUE(provisionerReports("prov1.provisioner", 6, 20s)) << p.log();
+  expectEachStepOnce();
+  for (const auto& id : nodes) {
+    EXPECT_EQ(invocations(fleet.node("pm-eu"))["clean " + id], 1) << id;  // clean on every master
+    EXPECT_EQ(invocations(fleet.node("pm-us"))["clean " + id], 1) << id;
+  }
+  std::string events = p.events();
+  EXPECT_EQ(std::count(events.begin(), events.end(), '\n'), 6) << events;
+  EXPECT_NE(events.find("\"event\":\"provisioned\",\"master\":\"pm-eu\",\"message\""), std::string::npos) << events;
+  EXPECT_THAT(p.metrics(), ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 6\n"));
+  Result history = fleet.drover({"provision", "history", "node-eu-1"});
+  EXPECT_EQ(history.exitCode, 0) << history;
+  EXPECT_THAT(history.out, ::testing::HasSubstr("provisioned at step"));
+  EXPECT_THAT(history.out, ::testing::HasSubstr("sign"));
+  Result retry = fleet.drover({"provision", "retry", "node-eu-1"});
+  EXPECT_EQ(retry.exitCode, 1) << retry;
+  EXPECT_THAT(retry.out, ::testing::HasSubstr("is provisioned already"));
+  EXPECT_EQ(p.stop(), 0) << p.log();
+}
+
+TEST_F(ProvisionerTest, KilledMidFlowAndRestartedFinishesEveryNodeExactlyOnce) {
+  startFleet(3, "0.3");
+  Provisioner p(fleet, "prov1.provisioner");
+  p.start();
+  // Kill it once some node has been signed and before every node is through.
+  ASSERT_TRUE(testing::waitFor([&] {
+    return !invocations(fleet.node("pm-eu")).empty() &&
+           readFile(fleet.node("pm-eu").agentsDir() / "invocations.log").find("sign ") != std::string::npos;
+  }, 60s)) << p.log();
+  p.kill();
+  int finished = 0;
+  for (const auto& id : nodes) finished += invocations(fleet.node(id))["run production"];
+  ASSERT_LT(finished, 6) << "killed too late to test anything";
+  p.start();
+  ASSERT_TRUE(allProvisioned(90s)) << p.log();
+  ASSERT_TRUE(provisionerReports("prov1.provisioner", 6, 20s)) << p.log();
+  expectEachStepOnce();
+  EXPECT_THAT(p.log(), ::testing::HasSubstr("resumed 6 node(s)"));
+}
+
+TEST_F(ProvisionerTest, TwoProvisionersRacingHandleEachNodeExactlyOnce) {
+  startFleet(3, "0.1");
+  Provisioner a(fleet, "prova.provisioner");
+  Provisioner b(fleet, "provb.provisioner");
+  a.start();
+  b.start();
+  ASSERT_TRUE(allProvisioned(90s)) << a.log() << b.log();
+  // Each ends up knowing every node as provisioned: by itself or, after the other
+  // released it, through the already_provisioned probe.
+  ASSERT_TRUE(provisionerReports("prova.provisioner", 6, 30s)) << a.log();
+  ASSERT_TRUE(provisionerReports("provb.provisioner", 6, 30s)) << b.log();
+  expectEachStepOnce();
+  std::string events = a.events() + b.events();
+  EXPECT_EQ(std::count(events.begin(), events.end(), '\n'), 6) << events;
+}
+
+TEST_F(ProvisionerTest, AStepThatTimesOutIsRetried) {
+  NodeSpec node = spec("node-eu-1", "eu", "fprov");
+  node.agentFiles.push_back({"slow_first_csr", "5"});  // beyond the step's 3 s timeout
+  fleet.addNodes({spec("pm-eu", "eu", "fca"), node});
+  nodes = {"node-eu-1"};
+  Provisioner p(fleet, "prov1.provisioner");
+  p.start();
+  ASSERT_TRUE(allProvisioned(60s)) << p.log();
+  auto counts = invocations(fleet.node("node-eu-1"));
+  EXPECT_EQ(counts["csr"], 2);
+  EXPECT_EQ(counts["run production"], 1);
+  EXPECT_THAT(p.events(), ::testing::HasSubstr("\"event\":\"retried\""));
+  Result history = fleet.drover({"provision", "history", "node-eu-1"});
+  EXPECT_THAT(history.out, ::testing::HasSubstr("no reply within 3000 ms")) << history;
+}
+
+}  // namespace
+}  // namespace drover::integration
