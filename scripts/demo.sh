@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The embedded default on one machine: installs what is missing, builds, starts a
-# broker and six droverd nodes with different facts on private ipc endpoints, runs
-# a tour of the CLI against them, then stops everything it started (by PID).
+# The embedded default on one machine: installs what is missing, builds, creates a
+# collective CA with a certificate for every node and for the admin, starts a broker
+# and six droverd nodes with different facts on private ipc endpoints, runs a tour of
+# the CLI against them, then stops everything it started (by PID).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_BUILD_DIR:-$root/build}"
@@ -16,6 +17,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# Security is on, as in production: a CA, one certificate per principal, the shipped
+# example policies (etc/policies) and an audit log per node.
+drover="$build/cli/drover"
+"$drover" cert ca create --dir "$work/ca" --name "Demo Collective CA" >/dev/null
+"$drover" cert issue --dir "$work/ca" --name demo.admin --role admin \
+  --out-key "$work/demo.admin.key" --out-cert "$work/demo.admin.pem" >/dev/null
 
 ingress="ipc://$work/ingress.sock"
 egress="ipc://$work/egress.sock"
@@ -46,9 +54,15 @@ maintenance: false
 FACTS
   printf 'role::%s\nprofile::base\n' "$role" >"$dir/classes.txt"
   if [ "$role" = web ]; then cp "$root/agents/examples/echo" "$root/agents/examples/echo.json" "$dir/agents/"; fi
+  "$drover" cert issue --dir "$work/ca" --name "$name" --role node \
+    --out-key "$dir/node.key" --out-cert "$dir/node.pem" >/dev/null
   "$build/node/droverd" --identity "$name" --broker-publish "$ingress" --broker-subscribe "$egress" \
     --facts-file "$dir/facts.yaml" --classes-file "$dir/classes.txt" --ddl-dirs "$root/ddl" \
-    --agents-dir "$dir/agents" --pid-file "$dir/droverd.pid" >"$dir/droverd.log" 2>&1 &
+    --agents-dir "$dir/agents" --pid-file "$dir/droverd.pid" \
+    --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
+    --security-cert-file "$dir/node.pem" --security-key-file "$dir/node.key" \
+    --security-policy-dir "$root/etc/policies" --security-audit-log "$dir/audit.log" \
+    >"$dir/droverd.log" 2>&1 &
   pids+=($!)
 done
 for spec in "${nodes[@]}"; do
@@ -61,10 +75,15 @@ broker:
   publish: $ingress
   subscribe: $egress
 ddl_dirs: [$root/ddl, $root/agents/examples]
+security:
+  ca_file: $work/ca/ca.crt
+  crl_file: $work/ca/crl.pem
+  cert_file: $work/demo.admin.pem
+  key_file: $work/demo.admin.key
 CONFIG
 show() {
   printf '\n\033[1m$ drover %s\033[0m\n' "$*"
-  "$build/cli/drover" --config "$work/client.yaml" "$@" || echo "(exit status $?)"
+  "$drover" --config "$work/client.yaml" "$@" || echo "(exit status $?)"
 }
 
 show ping
@@ -76,5 +95,10 @@ show facts role -v
 show inventory db-eu-1
 show rpc echo echo message=too-late --nodes - --timeout 1 <<<"web-us-1
 retired-node-7"
+# The provision policy (etc/policies/provision.yaml) keeps claims for provisioners:
+# the node refuses the admin and writes both decisions to its audit log.
+show rpc provision claim owner=demo.admin lease_seconds=60 -I web-eu-1
+printf '\n\033[1m$ tail -n 2 %s\033[0m\n' "web-eu-1/audit.log"
+tail -n 2 "$work/web-eu-1/audit.log"
 printf '\n\033[1m$ drover-broker stats --control %s\033[0m\n' "$control"
 "$build/broker/drover-broker" stats --control "$control"
