@@ -5,7 +5,7 @@
 // Two lines per allowed request, joined by request_id (and node), one per refused one:
 //
 //   {"time":"2024-05-01T12:34:56.789Z","event":"decision","request_id":"7f3a...",
-//    "node":"web1.example.com","caller":"admin.alice","role":"admin","agent":"puppet",
+//    "node":"web1.example.com","caller":"alice.admin","role":"admin","agent":"puppet",
 //    "action":"runonce","args":{"noop":true,"token":"[redacted]"},"allowed":true,
 //    "reason":"allow by rule 1 at /etc/drover/policies/puppet.yaml:4"}
 //   {"time":"2024-05-01T12:35:40.012Z","event":"result","request_id":"7f3a...",

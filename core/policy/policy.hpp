@@ -35,7 +35,7 @@ inline constexpr std::array<std::string_view, 3> kRoles = {kRoleAdmin, kRoleNode
 
 /// Who sends a request: the principal the security layer verified before authorization
 /// runs (certificate chain and signature). `name` is the certificate's name (its subject
-/// CN, the envelope's `sender`), e.g. "admin.alice", "prov1.provisioner" or a node's
+/// CN, the envelope's `sender`), e.g. "alice.admin", "prov1.provisioner" or a node's
 /// identity; `role` is what the certificate was issued for: "admin", "node" or
 /// "provisioner". Policies only compare these strings: they never authenticate.
 struct Caller {

@@ -19,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Caller kAlice{"admin.alice", "admin"};
+const Caller kAlice{"alice.admin", "admin"};
 
 std::vector<std::string> readLines(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -46,7 +46,7 @@ TEST(PolicyAuditLine, DecisionHasEveryFieldInOrder) {
       decisionLine(1714566896789, request, {false, "default deny: no policy for agent puppet"});
   EXPECT_EQ(line,
             R"({"time":"2024-05-01T12:34:56.789Z","event":"decision","request_id":"req-1",)"
-            R"("node":"web1.example.com","caller":"admin.alice","role":"admin",)"
+            R"("node":"web1.example.com","caller":"alice.admin","role":"admin",)"
             R"("agent":"puppet","action":"runonce","args":{"noop":true},"allowed":false,)"
             R"("reason":"default deny: no policy for agent puppet"})");
 }
@@ -166,7 +166,7 @@ TEST_F(PolicyAuditLog, AppendsOneJsonLinePerRecord) {
   const Json first = Json::parse(lines[0]);
   EXPECT_EQ(first["event"], "decision");
   EXPECT_EQ(first["request_id"], "r1");
-  EXPECT_EQ(first["caller"], "admin.alice");
+  EXPECT_EQ(first["caller"], "alice.admin");
   EXPECT_EQ(first["role"], "admin");
   EXPECT_EQ(first["agent"], "puppet");
   EXPECT_EQ(first["action"], "runonce");
