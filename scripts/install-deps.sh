@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp
+  libsqlite3-dev libcpp-httplib-dev
   puppetserver puppet-agent curl
 )
 
