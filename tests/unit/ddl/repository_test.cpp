@@ -49,13 +49,15 @@ std::string minimal(const std::string& agent, const std::string& description = "
 }
 
 TEST(DdlRepository, LoadsRealChoriaDdlsAndBuiltins) {
-  Repository repo({kSourceDir / "ddl", kSourceDir / "tests/unit/ddl/data/choria"});
-  EXPECT_THAT(repo.errors(), IsEmpty());
-  EXPECT_THAT(repo.agents(),
-              ElementsAre("choria_util", "package", "puppet", "rpcutil", "scout", "service"));
-  ASSERT_NE(repo.find("puppet"), nullptr);
-  EXPECT_NE(repo.find("puppet")->findAction("runonce"), nullptr);
-  EXPECT_EQ(repo.find("nope"), nullptr);
+  Repository choria({kSourceDir / "tests/unit/ddl/data/choria"});
+  EXPECT_THAT(choria.errors(), IsEmpty());
+  EXPECT_THAT(choria.agents(), ElementsAre("choria_util", "package", "puppet", "scout", "service"));
+  ASSERT_NE(choria.find("puppet"), nullptr);
+  EXPECT_NE(choria.find("puppet")->findAction("runonce"), nullptr);
+  EXPECT_EQ(choria.find("nope"), nullptr);
+  Repository builtins({kSourceDir / "ddl"});
+  EXPECT_THAT(builtins.errors(), IsEmpty());
+  EXPECT_THAT(builtins.agents(), ElementsAre("provision", "puppet", "puppetca", "rpcutil"));
 }
 
 TEST(DdlRepository, RecordsBadFilesAndKeepsTheRest) {

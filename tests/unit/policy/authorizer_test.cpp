@@ -348,7 +348,8 @@ TEST_F(PolicyAuthorizer, DecideIsSafeWhileAnotherThreadReloads) {
 TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   const Authorizer authorizer(std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "policies");
   const TestNode node = euWebNode();
-  EXPECT_EQ(authorizer.agents(), (std::vector<std::string>{"echo", "rpcutil"}));
+  EXPECT_EQ(authorizer.agents(),
+            (std::vector<std::string>{"echo", "provision", "puppet", "puppetca", "rpcutil"}));
   for (const auto& action : kRpcutilReadOnlyActions) {
     EXPECT_TRUE(authorizer.decide(kNode, "rpcutil", std::string(action), node.view()).allowed)
         << action;
@@ -357,6 +358,15 @@ TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   EXPECT_TRUE(authorizer.decide(kAlice, "echo", "echo", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kNode, "echo", "echo", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kProvisioner, "echo", "echo", node.view()).allowed);
+  // Provisioning: provisioners drive it, admins read it, nodes get nothing.
+  EXPECT_TRUE(authorizer.decide(kProvisioner, "provision", "enrol", node.view()).allowed);
+  EXPECT_TRUE(authorizer.decide(kProvisioner, "puppetca", "sign", node.view()).allowed);
+  EXPECT_TRUE(authorizer.decide(kAlice, "provision", "status", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kAlice, "provision", "claim", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kAlice, "puppetca", "sign", node.view()).allowed);
+  EXPECT_TRUE(authorizer.decide(kAlice, "puppet", "disable", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kProvisioner, "puppet", "disable", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kNode, "puppetca", "list", node.view()).allowed);
 }
 
 }  // namespace
