@@ -398,6 +398,7 @@ void Engine::renewerLoop() {
     } else if (reply.replied) {
       logger()->warn("node={} lost its claim: {}", identity, reply.status.message);
       node.claimLost = true;
+      node.nextAtMs = 0;
       if (!node.busy) dispatch(node);
       continue;
     } else {
@@ -451,6 +452,7 @@ std::string Engine::hold(const std::string& identity, const std::string& by) {
     case NodeState::Running:
       note(node, node.rec.stepName, "hold", "hold requested by " + by, now);
       node.holdRequested = true;
+      node.nextAtMs = 0;  // a backoff under way ends now
       if (!node.busy) dispatch(node);  // releases its claim at once
       return "";
     case NodeState::Waiting:

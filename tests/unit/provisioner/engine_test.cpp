@@ -356,12 +356,15 @@ TEST_F(EngineTest, HoldStopsANodeAndReleasesItsClaim) {
     if (r.action == "run_puppet" && broken) return failed(n, "not yet");
     return std::nullopt;
   };
-  startEngine(std::string(kFlow).replace(std::string(kFlow).find("retries: 1"), 10, "retries: 1000").c_str());
+  // Long backoffs: the hold must not wait for one to end.
+  std::string flow = std::string(kFlow).replace(std::string(kFlow).find("retries: 1\n"), 10, "retries: 1000");
+  flow.replace(flow.rfind("backoff: {initial: 10ms, max: 20ms}"), 35, "backoff: {initial: 60s, max: 60s}");
+  startEngine(flow.c_str());
   master("pm", "eu");
   node("n", "eu");
   ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#run_puppet", "n") >= 1; }, 5s));
   EXPECT_EQ(engine->hold("n", "admin"), "");
-  ASSERT_TRUE(waitState("n", NodeState::Held));
+  ASSERT_TRUE(waitState("n", NodeState::Held, 3s));
   EXPECT_EQ(executor.count("provision#release", "n"), 1);
   EXPECT_NE(engine->hold("n", "admin"), "");
   broken = false;
