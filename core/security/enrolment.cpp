@@ -62,18 +62,28 @@ std::string csrName(std::string_view csrPem) {
 }  // namespace
 
 ProvisioningToken ProvisioningToken::load(const std::filesystem::path& file) {
+  std::string text;
+  try {
+    text = util::readFile(file);
+  } catch (const std::exception& e) {
+    throw EnrolmentError("provisioning token " + file.string() + ": " + e.what());
+  }
+  return parse(text, file.string());
+}
+
+ProvisioningToken ProvisioningToken::parse(std::string_view text, const std::string& source) {
   auto fail = [&](const std::string& why) {
-    return EnrolmentError("provisioning token " + file.string() + ": " + why);
+    return EnrolmentError("provisioning token " + source + ": " + why);
   };
   YAML::Node doc;
   try {
-    doc = YAML::Load(util::readFile(file));
+    doc = YAML::Load(std::string(text));
   } catch (const std::exception& e) {
     throw fail(e.what());
   }
   if (!doc.IsMap()) throw fail("expected a map with `token` and optionally `expires`");
   ProvisioningToken token;
-  token.source = file.string();
+  token.source = source;
   for (const auto& entry : doc) {
     std::string key = entry.first.as<std::string>("");
     if (key != "token" && key != "expires") throw fail("unknown key '" + key + "'");

@@ -42,6 +42,9 @@ struct ProvisioningToken {
   /// Reads a token file. Throws EnrolmentError naming the file and what is wrong.
   static ProvisioningToken load(const std::filesystem::path& file);
 
+  /// Parses token file text; `source` names it in errors. Throws EnrolmentError.
+  static ProvisioningToken parse(std::string_view text, const std::string& source);
+
   /// A new random token (32 random bytes, hex) valid for `validDays` (0: forever).
   static ProvisioningToken generate(int validDays);
 
