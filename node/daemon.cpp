@@ -183,6 +183,7 @@ int Daemon::run() {
     }
     if (now >= nextFactsCheck) {
       refreshFacts();
+      refreshCrl();
       nextFactsCheck = now + kFactsCheckInterval;
     }
     if (registrationEvery.count() > 0 && now >= nextRegistration) {
@@ -292,6 +293,19 @@ void Daemon::refreshFacts() {
   bool changed = core_.setFacts(facts_.snapshot());
   changed = core_.setClasses(facts_.classes()) || changed;
   if (changed) announce("facts changed");
+}
+
+// A revocation takes effect within one check interval, without a SIGHUP.
+void Daemon::refreshCrl() {
+  if (core_.security() == nullptr) return;
+  try {
+    if (core_.security()->refreshCrl()) {
+      logger()->info("node={} loaded a new CRL from {}", config_.identity,
+                     config_.crlFile.string());
+    }
+  } catch (const std::exception& e) {
+    logger()->error("node={} {}", config_.identity, e.what());
+  }
 }
 
 void Daemon::reloadSecurity() {

@@ -4,7 +4,8 @@
 // One bus thread owns the ZeroMQ sockets and runs the poll loop: requests are
 // decoded and inspected there, cheap read-only agents answer inline, everything
 // else goes to the WorkerPool; workers hand replies back through the Outbox.
-// SIGTERM/SIGINT stop the loop (in-flight work finishes), SIGHUP re-reads facts.
+// SIGTERM/SIGINT stop the loop (in-flight work finishes), SIGHUP re-reads facts, the
+// CRL and policies. Facts and the CRL are also re-read every few seconds when changed.
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -46,6 +47,7 @@ class Daemon {
   void announce(const char* reason);
   void refreshFacts();
   void reloadSecurity();
+  void refreshCrl();
   bool handleSignals();  // false when the daemon must stop
   void writePidFile() const;
 

@@ -198,6 +198,15 @@ void NodeSecurity::seal(envelope::Envelope& message) const {
   if (own) security::signEnvelope(message, *own);
 }
 
+bool NodeSecurity::refreshCrl() {
+  if (mode() == SecurityMode::Disabled) return false;
+  try {
+    return store_->reload();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("kept the previous CRL: ") + e.what());
+  }
+}
+
 void NodeSecurity::reload() {
   if (mode() == SecurityMode::Disabled) return;
   std::string problems;

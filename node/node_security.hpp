@@ -89,6 +89,11 @@ class NodeSecurity : public agents::EnrolmentHost {
   /// Signs a message the node sends, when it has a certificate. Throws OpenSslError.
   void seal(envelope::Envelope& message) const;
 
+  /// Rereads the CRL file; true when it changed (every cached verification is then
+  /// dropped). Cheap enough to call every few seconds. Throws std::runtime_error and
+  /// keeps the CRL in force when the new file is broken.
+  bool refreshCrl();
+
   /// Rereads the CRL and policies and reopens the audit log. Throws std::runtime_error
   /// (and keeps what is in force) when a file is broken.
   void reload();

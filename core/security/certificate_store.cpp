@@ -171,6 +171,11 @@ std::unique_ptr<CertificateStore> CertificateStore::open(const std::filesystem::
 }
 
 bool CertificateStore::setCrl(std::string_view crlPem) {
+  {
+    // Nodes re-read the file every few seconds: an unchanged CRL costs one comparison.
+    std::lock_guard lock(mutex_);
+    if (trust_ && trust_->crlPem == crlPem) return false;
+  }
   X509CrlPtr crl = checkedCrl(crlPem, ca_.get());
   auto trust = std::make_shared<Trust>(
       Trust{makeStore(ca_.get(), crl.get()), std::string(crlPem), nextUpdateMs(crl.get()), 0});
