@@ -1,9 +1,12 @@
 // drover-fleet-sim: runs --count virtual nodes in this process, each with its own
 // identity, facts, rpcutil agent and broker connection, and answers requests until
 // SIGTERM or SIGINT. --ready-file is written once every node's broker probe answered.
+// With --security-dir every node has its own key and certificate from that CA and
+// verifies, authorizes, audits and signs as droverd does.
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 #include <sys/signalfd.h>
@@ -38,6 +41,7 @@ void writeReadyFile(const std::string& path, const drover::bench::FleetOptions& 
                    {"first_index", options.firstIndex},
                    {"index_stride", options.indexStride},
                    {"prefix", options.prefix},
+                   {"security", options.securityDir.empty() ? "disabled" : "enforcing"},
                    {"ready_ms", readyMs}};
   drover::util::writeFileAtomically(path, doc.dump() + "\n");
 }
@@ -65,6 +69,13 @@ int main(int argc, char** argv) {
   app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads")->check(CLI::Range(1, 16));
   app.add_option("--trace-file", options.traceFile, "At exit, write per-request timings here (JSON lines)");
   app.add_option("--ready-file", readyFile, "Written (JSON) once every node reached the broker");
+  app.add_option("--security-dir", options.securityDir,
+                 "CA directory (drover cert ca create --dir): nodes get certificates from it and "
+                 "enforce security")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--audit-log", options.auditLog,
+                 "With --security-dir: the nodes' audit file [TMPDIR/drover-fleet-sim-PID.audit.jsonl, "
+                 "removed at exit]");
   app.add_option("--log-level", logLevel, "Log level");
   try {
     app.parse(argc, argv);
@@ -72,6 +83,15 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   drover::log::setLevel(logLevel);
+  bool ownAuditLog = !options.securityDir.empty() && options.auditLog.empty();
+  if (ownAuditLog) {
+    options.auditLog = std::filesystem::temp_directory_path() /
+                       ("drover-fleet-sim-" + std::to_string(::getpid()) + ".audit.jsonl");
+  }
+  auto removeOwnAuditLog = [&] {
+    std::error_code ignored;
+    if (ownAuditLog) std::filesystem::remove(options.auditLog, ignored);
+  };
   auto logger = drover::log::get("drover.bench.fleet_sim");
   int stopFd = stopSignalFdOrDie();
   if (stopFd < 0) {
@@ -83,23 +103,29 @@ int main(int argc, char** argv) {
     drover::bench::Fleet fleet(options);
     if (std::size_t missing = fleet.waitReady(); missing > 0) {
       logger->critical("{} of {} nodes did not reach the broker", missing, fleet.size());
+      removeOwnAuditLog();
       return kExitStartup;
     }
     fleet.announceAll();
     auto readyMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                        drover::util::SteadyClock::now() - started).count();
     if (!readyFile.empty()) writeReadyFile(readyFile, options, readyMs);
-    logger->info("{} nodes ({}-{} onwards, every {}) ready in {} ms", fleet.size(), options.prefix,
-                 options.firstIndex, options.indexStride, readyMs);
+    logger->info("{} nodes ({}-{} onwards, every {}) ready in {} ms, security {}", fleet.size(),
+                 options.prefix, options.firstIndex, options.indexStride, readyMs,
+                 options.securityDir.empty() ? "disabled" : "enforcing");
     fleet.run(stopFd);
     auto totals = fleet.totals();
-    logger->info("stopping: received={} answered={} ignored={} malformed={} dropped={} wakeups={}",
-                 totals.counters.received, totals.counters.answered, totals.counters.ignored,
-                 totals.counters.malformed, totals.counters.dropped, totals.wakeups);
+    logger->info(
+        "stopping: received={} answered={} ignored={} refused={} malformed={} dropped={} wakeups={}",
+        totals.counters.received, totals.counters.answered, totals.counters.ignored,
+        totals.counters.refused, totals.counters.malformed, totals.counters.dropped,
+        totals.wakeups);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drover-fleet-sim: %s\n", e.what());
+    removeOwnAuditLog();
     return kExitStartup;
   }
   if (!readyFile.empty()) std::remove(readyFile.c_str());
+  removeOwnAuditLog();
   return 0;
 }

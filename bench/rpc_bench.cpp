@@ -4,6 +4,8 @@
 // a whole fleet of its own (broadcasts reach exactly N nodes). Prints a table and
 // writes JSON. Numbers are reported, never asserted. --trace also keeps per-request
 // timings of client and simulators (bench/tools/trace_summary.py lines them up).
+// --security both (the default) measures every size twice: plain, then with a fresh CA,
+// an admin certificate for the client and every simulated node enforcing security.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -17,6 +19,8 @@
 #include "bench/rpc/harness.hpp"
 #include "bench/rpc/report.hpp"
 #include "core/log/log.hpp"
+#include "core/security/ca.hpp"
+#include "core/security/keys.hpp"
 
 namespace {
 
@@ -39,7 +43,36 @@ struct Options {
   drover::bench::ScenarioOptions scenario;
   std::vector<std::string> only;  // scenario names to run; empty: all
   bool trace = false;             // per-request traces in the work directory
+  std::string security = "both";  // on, off or both
 };
+
+// The client's certificate: an admin, as an operator's CLI would have.
+constexpr const char* kAdminName = "bench.admin";
+
+// A CA directory as `drover cert ca create` leaves it, and the client's signer.
+struct SecureSetup {
+  std::filesystem::path caDir;
+  std::shared_ptr<const drover::security::Signer> admin;
+};
+
+SecureSetup makeSecureSetup(const std::filesystem::path& caDir) {
+  namespace sec = drover::security;
+  auto ca = sec::CertificateAuthority::create(caDir, "drover-bench-ca");
+  sec::PkeyPtr key = sec::generateKey();
+  std::string pem = ca.sign(sec::csrToPem(sec::makeCsr(key.get(), kAdminName).get()),
+                            sec::Role::Admin);
+  return {caDir, std::make_shared<const sec::Signer>(std::move(key), pem)};
+}
+
+// A store of its own per fleet, so every secure run starts with a cold certificate cache
+// (the warm-up repetitions fill it, as a CLI's first call would).
+std::shared_ptr<const drover::rpc::ClientSecurity> clientSecurity(const SecureSetup& setup) {
+  auto out = std::make_shared<drover::rpc::ClientSecurity>();
+  out->signer = setup.admin;
+  out->store = drover::security::CertificateStore::open(setup.caDir / "ca.crt",
+                                                        setup.caDir / "crl.pem");
+  return out;
+}
 
 drover::Json loadAverage() {
   double one = 0, five = 0, fifteen = 0;
@@ -58,6 +91,7 @@ drover::Json environment(const Options& options) {
                       {"quiet_ms", options.scenario.quiet.count()},
                       {"simulators", options.simulators},
                       {"sim_io_threads", options.ioThreads},
+                      {"security", options.security},
                       {"loadavg_start", loadAverage()}};
 }
 
@@ -67,8 +101,10 @@ std::string clientName() {
   return std::string("bench@") + host;
 }
 
+// `secure` null: plain fleet and client.
 drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::path& dir,
-                               std::size_t nodes, const Options& options) {
+                               std::size_t nodes, const Options& options,
+                               const SecureSetup* secure) {
   using namespace drover::bench;
   std::filesystem::create_directories(dir);
   BrokerProcess broker(exe, dir);
@@ -77,14 +113,17 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   spec.processes = options.simulators;
   spec.ioThreads = options.ioThreads;
   spec.trace = options.trace;
+  if (secure) spec.securityDir = secure->caDir;
   auto timeout = std::max<std::chrono::milliseconds>(30s, std::chrono::milliseconds(nodes * 20));
   SimulatedFleet fleet(exe, broker.endpoints(), dir, spec, timeout);
-  std::fprintf(stderr, "drover-rpc-bench: %zu nodes ready in %lld ms; measuring\n", nodes,
-               static_cast<long long>(fleet.startup().count()));
+  std::fprintf(stderr, "drover-rpc-bench: %zu nodes (security %s) ready in %lld ms; measuring\n",
+               nodes, secure ? "on" : "off", static_cast<long long>(fleet.startup().count()));
   zmq::context_t context(1);
-  drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover");
+  drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover", 5000ms, {},
+                             secure ? clientSecurity(*secure) : nullptr);
   SizeRun run;
   run.nodes = nodes;
+  run.secure = secure != nullptr;
   run.simulators = options.simulators;
   run.startupMs = fleet.startup().count();
   auto wanted = [&](const std::string& name) {
@@ -147,6 +186,9 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads per simulator");
   app.add_option_function<long>("--quiet-ms", [&](long ms) { options.scenario.quiet = std::chrono::milliseconds(ms); },
                                 "Broadcast quiet window, as the CLI's discovery_quiet [150]");
+  app.add_option("--security", options.security,
+                 "off: plain; on: signed and verified; both: plain then secure, and their ratio")
+      ->check(CLI::IsMember({"on", "off", "both"}));
   app.add_option("--scenarios", options.only,
                  "Only these: ping_direct, ping_broadcast, get_fact_shard3, discovery")
       ->delimiter(',');
@@ -182,8 +224,18 @@ int main(int argc, char** argv) {
     if (dir.empty()) dir = temporary.emplace().path();
     BenchReport report;
     report.environment = environment(options);
+    std::optional<SecureSetup> secure;
+    if (options.security != "off") secure = makeSecureSetup(dir / "ca");
+    // Plain and secure of one size back to back, so both see the same machine load.
     for (std::size_t nodes : options.sizes) {
-      report.sizes.push_back(runSize(exe, dir / ("fleet-" + std::to_string(nodes)), nodes, options));
+      auto base = dir / ("fleet-" + std::to_string(nodes));
+      if (options.security != "on") {
+        report.sizes.push_back(runSize(exe, base, nodes, options, nullptr));
+      }
+      if (secure) {
+        report.sizes.push_back(
+            runSize(exe, base.string() + "-secure", nodes, options, &*secure));
+      }
     }
     if (!options.skipDaemon) report.daemon = measureDaemon(exe, dir / "droverd", options);
     report.environment["loadavg_end"] = loadAverage();

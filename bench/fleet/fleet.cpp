@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "bench/fleet/fleet_security.hpp"
 #include "bench/fleet/sim_facts.hpp"
 #include "core/ddl/repository.hpp"
 #include "core/log/log.hpp"
@@ -84,6 +86,7 @@ void add(VirtualNodeCounters& sum, const VirtualNodeCounters& one) {
   sum.received += one.received;
   sum.answered += one.answered;
   sum.ignored += one.ignored;
+  sum.refused += one.refused;
   sum.malformed += one.malformed;
   sum.dropped += one.dropped;
 }
@@ -95,12 +98,16 @@ Fleet::Fleet(const FleetOptions& options) : options_(options), context_(options.
   ddl::Repository ddls = loadDdls(options_.ddlDirs);
   bus::ConnectionOptions connection;
   connection.lingerMs = 200;  // at exit, flush last replies briefly, not 1 s per socket
+  std::optional<FleetSecurity> security;
+  if (!options_.securityDir.empty()) security.emplace(options_.securityDir, options_.auditLog);
   nodes_.reserve(options_.count);
   for (std::size_t i = 0; i < options_.count; ++i) {
     std::size_t index = options_.firstIndex + i * options_.indexStride;
+    std::string identity = simIdentity(options_.prefix, index);
+    auto nodeSecurity = security ? security->forNode(identity) : nullptr;
     nodes_.push_back(std::make_unique<VirtualNode>(context_, options_.endpoints, connection, ddls,
-                                                   simIdentity(options_.prefix, index), index,
-                                                   options_.collective));
+                                                   std::move(identity), index,
+                                                   options_.collective, std::move(nodeSecurity)));
   }
   if (!options_.traceFile.empty()) {
     trace_ = std::make_unique<RequestTrace>();

@@ -30,6 +30,10 @@ struct FleetOptions {
   int ioThreads = 2;              // ZeroMQ I/O threads of the shared context
   std::chrono::milliseconds readyTimeout{60000};  // per node, for its broker probe
   std::filesystem::path traceFile;  // per-request timings written here at exit; empty: none
+  // A CA directory (ca.key, ca.crt, crl.pem): every node gets its own certificate and
+  // enforces security as droverd does (FleetSecurity). Empty: nothing verified or signed.
+  std::filesystem::path securityDir;
+  std::filesystem::path auditLog;  // with securityDir: where the nodes' audit lines go
 };
 
 struct FleetTotals {

@@ -19,12 +19,13 @@ node::NodeIdentity identityOf(const std::string& identity, const std::string& co
 
 VirtualNode::VirtualNode(zmq::context_t& context, const bus::Endpoints& endpoints,
                          const bus::ConnectionOptions& options, const ddl::Repository& ddls,
-                         std::string identity, std::size_t index, const std::string& collective)
+                         std::string identity, std::size_t index, const std::string& collective,
+                         std::shared_ptr<node::NodeSecurity> security)
     : identity_(std::move(identity)),
       collective_(collective),
       nodeTopic_(bus::nodeTopic(collective, identity_)),
       replyPrefix_(bus::replyTopic(collective, "")),
-      core_(identityOf(identity_, collective)) {
+      core_(identityOf(identity_, collective), std::move(security)) {
   core_.setFacts(simFacts(identity_, index));
   for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
   connection_ = std::make_unique<bus::Connection>(context, endpoints, options);
@@ -58,7 +59,11 @@ void VirtualNode::handle(const bus::Message& message) {
   node::Decision decision = core_.inspect(request, message.topic == nodeTopic_);
   switch (decision.kind) {
     case node::Decision::Kind::Ignore: ++counters_.ignored; return;
-    case node::Decision::Kind::Reply: send(request, decision.reply); return;
+    case node::Decision::Kind::Drop: ++counters_.refused; return;
+    case node::Decision::Kind::Reply:
+      ++counters_.refused;
+      send(request, decision.reply);
+      return;
     case node::Decision::Kind::Run: send(request, core_.execute(decision, request)); return;
   }
 }

@@ -25,6 +25,7 @@ struct VirtualNodeCounters {
   std::uint64_t received = 0;   // messages taken off the socket
   std::uint64_t answered = 0;   // replies published (results and refusals)
   std::uint64_t ignored = 0;    // filtered out, other collective, agent not hosted
+  std::uint64_t refused = 0;    // failed a check: answered with a refusal, or dropped
   std::uint64_t malformed = 0;  // undecodable envelopes, dropped
   std::uint64_t dropped = 0;    // replies ZeroMQ would not queue (HWM) or bad reply topics
 };
@@ -33,9 +34,11 @@ class VirtualNode {
  public:
   /// Builds the node and connects its sockets (ZeroMQ connects lazily). Throws
   /// std::runtime_error when `ddls` lacks rpcutil, zmq::error_t on a bad endpoint.
+  /// `security` null: the node verifies and signs nothing.
   VirtualNode(zmq::context_t& context, const bus::Endpoints& endpoints,
               const bus::ConnectionOptions& options, const ddl::Repository& ddls,
-              std::string identity, std::size_t index, const std::string& collective);
+              std::string identity, std::size_t index, const std::string& collective,
+              std::shared_ptr<node::NodeSecurity> security = nullptr);
 
   const std::string& identity() const { return identity_; }
   bus::Connection& connection() { return *connection_; }

@@ -68,6 +68,11 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
       auto trace = workDir / ("fleet-" + std::to_string(k) + ".trace.jsonl");
       argv.insert(argv.end(), {"--trace-file", trace.string()});
     }
+    if (!spec.securityDir.empty()) {
+      auto audit = workDir / ("fleet-" + std::to_string(k) + ".audit.jsonl");
+      argv.insert(argv.end(), {"--security-dir", spec.securityDir.string(), "--audit-log",
+                               audit.string()});
+    }
     if (!spec.ddlDirs.empty()) {
       for (const auto& dir : spec.ddlDirs) argv.insert(argv.end(), {"--ddl-dirs", dir});
     }
@@ -102,7 +107,9 @@ DaemonProcess::DaemonProcess(const Executables& exe, const bus::Endpoints& endpo
                              std::chrono::milliseconds timeout)
     : process_({exe.droverd.string(), "--identity", identity, "--broker-publish",
                 endpoints.publish, "--broker-subscribe", endpoints.subscribe, "--pid-file",
-                (workDir / (identity + ".pid")).string(), "--log-level", "warn"},
+                (workDir / (identity + ".pid")).string(), "--log-level", "warn",
+                // Memory of the daemon itself, not of a certificate setup around it.
+                "--security-enabled", "false"},
                workDir / (identity + ".log")) {
   awaitFile(process_, "droverd " + identity, workDir / (identity + ".pid"), timeout);
 }

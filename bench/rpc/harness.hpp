@@ -45,6 +45,8 @@ struct FleetSpec {
   int ioThreads = 2;                // per simulator
   std::vector<std::string> ddlDirs; // empty: the simulator's default
   bool trace = false;               // simulators write fleet-K.trace.jsonl at exit
+  // A CA directory: simulators run with --security-dir and audit into fleet-K.audit.jsonl.
+  std::filesystem::path securityDir;
 };
 
 class SimulatedFleet {
@@ -69,7 +71,8 @@ class SimulatedFleet {
 
 class DaemonProcess {
  public:
-  /// Starts droverd with default DDLs and waits (up to `timeout`) for its pid file.
+  /// Starts droverd with default DDLs and security off, and waits (up to `timeout`)
+  /// for its pid file.
   DaemonProcess(const Executables& exe, const bus::Endpoints& endpoints,
                 const std::filesystem::path& workDir, const std::string& identity,
                 std::chrono::milliseconds timeout);

@@ -1,5 +1,7 @@
 #include "bench/rpc/report.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace drover::bench {
@@ -44,6 +46,28 @@ void printDaemon(std::FILE* out, const DaemonMemory& d) {
              d.pings.timing.median, d.pings.timing.p99, d.pings.incomplete);
 }
 
+// The security target concerns the same two 1,000-node pings.
+std::string securityNote(const SecurityCost& cost) {
+  bool concerned = cost.nodes >= 1000 &&
+                   (cost.scenario == "ping_direct" || cost.scenario == "ping_broadcast");
+  if (!concerned) return "";
+  return fmt::format("< {:.0f}x: {}", kTargetSecurityRatio,
+                     cost.medianRatio() < kTargetSecurityRatio ? "met" : "MISSED");
+}
+
+void printSecurityCosts(std::FILE* out, const std::vector<SecurityCost>& costs) {
+  if (costs.empty()) return;
+  fmt::print(out, "\nCost of security (secure / plain, same scenario and fleet size)\n");
+  fmt::print(out, "{:>6}  {:<16} {:>10} {:>10} {:>7} {:>10} {:>10} {:>7}  {}\n", "nodes",
+             "scenario", "plain med", "secure med", "ratio", "plain p99", "secure p99", "ratio",
+             "target");
+  for (const auto& c : costs) {
+    fmt::print(out, "{:>6}  {:<16} {:>10.2f} {:>10.2f} {:>6.2f}x {:>10.2f} {:>10.2f} {:>6.2f}x  {}\n",
+               c.nodes, c.scenario, c.plain.median, c.secure.median, c.medianRatio(), c.plain.p99,
+               c.secure.p99, c.p99Ratio(), securityNote(c));
+  }
+}
+
 Json scenarioJson(const ScenarioResult& s) {
   Json doc = toJson(s.timing);
   doc["title"] = s.title;
@@ -58,6 +82,23 @@ Json scenarioJson(const ScenarioResult& s) {
 
 }  // namespace
 
+std::vector<SecurityCost> securityCosts(const BenchReport& report) {
+  std::vector<SecurityCost> costs;
+  for (const auto& plain : report.sizes) {
+    if (plain.secure) continue;
+    for (const auto& secure : report.sizes) {
+      if (!secure.secure || secure.nodes != plain.nodes) continue;
+      for (const auto& p : plain.scenarios) {
+        for (const auto& s : secure.scenarios) {
+          if (s.name != p.name || s.timing.samples == 0 || p.timing.samples == 0) continue;
+          costs.push_back({plain.nodes, p.name, p.timing, s.timing});
+        }
+      }
+    }
+  }
+  return costs;
+}
+
 void printTable(std::FILE* out, const BenchReport& report) {
   fmt::print(out, "\nDrover RPC benchmark: {}\n", report.environment.dump());
   fmt::print(out, "median/p99/min/max: the scenario's measure; 1st: median to the first reply; "
@@ -66,10 +107,14 @@ void printTable(std::FILE* out, const BenchReport& report) {
              "scenario", "expect", "median ms", "p99 ms", "min ms", "max ms", "1st ms", "publish",
              "incomplete", "target");
   for (const auto& run : report.sizes) {
-    fmt::print(out, "{:>6}  ({} simulator processes, fleet ready in {} ms, simulators' RSS {} KiB)\n",
-               run.nodes, run.simulators, run.startupMs, run.simulatorRssKb);
+    fmt::print(out,
+               "{:>6}  security {} ({} simulator processes, fleet ready in {} ms, simulators' RSS "
+               "{} KiB)\n",
+               run.nodes, run.secure ? "ON: signed, verified, authorized, audited" : "off",
+               run.simulators, run.startupMs, run.simulatorRssKb);
     for (const auto& s : run.scenarios) printRow(out, run.nodes, s, targetNote(run, s));
   }
+  printSecurityCosts(out, securityCosts(report));
   if (report.daemon) printDaemon(out, *report.daemon);
   std::fflush(out);
 }
@@ -77,14 +122,29 @@ void printTable(std::FILE* out, const BenchReport& report) {
 Json toJson(const BenchReport& report) {
   Json doc{{"environment", report.environment},
            {"targets", {{"thousand_replies_median_ms", kTargetThousandRepliesMs},
-                        {"idle_droverd_rss_bytes", kTargetIdleRssBytes}}},
+                        {"idle_droverd_rss_bytes", kTargetIdleRssBytes},
+                        {"security_ratio_1000_ping_median", kTargetSecurityRatio}}},
            {"sizes", Json::array()}};
   for (const auto& run : report.sizes) {
-    Json size{{"nodes", run.nodes}, {"simulators", run.simulators},
+    Json size{{"nodes", run.nodes}, {"security", run.secure ? "on" : "off"},
+              {"simulators", run.simulators},
               {"fleet_ready_ms", run.startupMs},
               {"simulators_rss_kib", run.simulatorRssKb}, {"scenarios", Json::object()}};
     for (const auto& s : run.scenarios) size["scenarios"][s.name] = scenarioJson(s);
     doc["sizes"].push_back(std::move(size));
+  }
+  doc["security_cost"] = Json::array();
+  for (const auto& c : securityCosts(report)) {
+    auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
+    doc["security_cost"].push_back(
+        Json{{"nodes", c.nodes},
+             {"scenario", c.scenario},
+             {"plain_median_ms", round3(c.plain.median)},
+             {"secure_median_ms", round3(c.secure.median)},
+             {"median_ratio", round3(c.medianRatio())},
+             {"plain_p99_ms", round3(c.plain.p99)},
+             {"secure_p99_ms", round3(c.secure.p99)},
+             {"p99_ratio", round3(c.p99Ratio())}});
   }
   if (report.daemon) {
     const DaemonMemory& d = *report.daemon;

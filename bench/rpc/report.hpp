@@ -15,9 +15,12 @@ namespace drover::bench {
 inline constexpr double kTargetThousandRepliesMs = 100.0;
 /// Idle droverd resident memory, in bytes (10 MB).
 inline constexpr long kTargetIdleRssBytes = 10L * 1000 * 1000;
+/// Security may at most double the 1,000-node ping's median (issue 3, "Benchmark").
+inline constexpr double kTargetSecurityRatio = 2.0;
 
 struct SizeRun {
   std::size_t nodes = 0;
+  bool secure = false;      // requests signed, nodes verify, authorize, audit and sign
   std::size_t simulators = 0;
   long long startupMs = 0;  // simulators started until every node passed its probe
   long simulatorRssKb = 0;  // VmRSS of every simulator, summed, after the scenarios
@@ -40,6 +43,19 @@ struct BenchReport {
   std::vector<SizeRun> sizes;
   std::optional<DaemonMemory> daemon;
 };
+
+/// One scenario measured both plain and secure at one fleet size.
+struct SecurityCost {
+  std::size_t nodes = 0;
+  std::string scenario;
+  Summary plain;
+  Summary secure;
+  double medianRatio() const { return plain.median > 0 ? secure.median / plain.median : 0; }
+  double p99Ratio() const { return plain.p99 > 0 ? secure.p99 / plain.p99 : 0; }
+};
+
+/// Every scenario with complete samples in both a plain and a secure run of one size.
+std::vector<SecurityCost> securityCosts(const BenchReport& report);
 
 void printTable(std::FILE* out, const BenchReport& report);
 Json toJson(const BenchReport& report);
