@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include <CLI/CLI.hpp>
@@ -133,12 +134,32 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   std::vector<drover::Json> trace;
   auto o = options.scenario;
   if (options.trace) o.trace = &trace;
-  if (wanted("ping_direct")) run.scenarios.push_back(pingDirect(client, fleet.identities(), o));
-  if (wanted("ping_broadcast")) run.scenarios.push_back(pingBroadcast(client, nodes, o));
-  if (wanted("get_fact_shard3")) {
-    run.scenarios.push_back(factFilteredRpc(client, simShardSize(nodes, 3), o));
-  }
-  if (wanted("discovery")) run.scenarios.push_back(discovery(client, nodes, o));
+  // CPU of client, simulators and broker around each scenario, per call made.
+  struct CpuNow {
+    double client = 0, simulators = 0, broker = 0;
+  };
+  auto cpuNow = [&] {
+    CpuNow now;
+    now.client = processCpuMs(::getpid()).value_or(0);
+    for (pid_t pid : fleet.pids()) now.simulators += processCpuMs(pid).value_or(0);
+    now.broker = processCpuMs(broker.pid()).value_or(0);
+    return now;
+  };
+  auto measured = [&](const std::string& name, const std::function<ScenarioResult()>& scenario) {
+    if (!wanted(name)) return;
+    CpuNow before = cpuNow();
+    ScenarioResult result = scenario();
+    CpuNow after = cpuNow();
+    double calls = static_cast<double>(o.warmup + o.repeat);
+    result.cpu = {(after.client - before.client) / calls,
+                  (after.simulators - before.simulators) / calls,
+                  (after.broker - before.broker) / calls};
+    run.scenarios.push_back(std::move(result));
+  };
+  measured("ping_direct", [&] { return pingDirect(client, fleet.identities(), o); });
+  measured("ping_broadcast", [&] { return pingBroadcast(client, nodes, o); });
+  measured("get_fact_shard3", [&] { return factFilteredRpc(client, simShardSize(nodes, 3), o); });
+  measured("discovery", [&] { return discovery(client, nodes, o); });
   for (pid_t pid : fleet.pids()) run.simulatorRssKb += procStatusKb(pid, "VmRSS").value_or(0);
   if (options.trace) {
     std::ofstream out(dir / "client.trace.jsonl");

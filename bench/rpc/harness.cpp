@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <csignal>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include "bench/fleet/sim_facts.hpp"
 #include "core/util/clock.hpp"
@@ -112,6 +115,24 @@ DaemonProcess::DaemonProcess(const Executables& exe, const bus::Endpoints& endpo
                 "--security-enabled", "false"},
                workDir / (identity + ".log")) {
   awaitFile(process_, "droverd " + identity, workDir / (identity + ".pid"), timeout);
+}
+
+std::optional<double> processCpuMs(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  // The command name (field 2) may hold spaces: count fields after its closing ')'.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  if (!fields) return std::nullopt;
+  return static_cast<double>(utime + stime) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 std::optional<long> procStatusKb(pid_t pid, const std::string& field) {

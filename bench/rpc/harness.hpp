@@ -82,6 +82,10 @@ class DaemonProcess {
   testing::Process process_;
 };
 
+/// User plus system CPU time a process has used so far, in ms (/proc/PID/stat);
+/// nullopt when unreadable. Resolution is the kernel's clock tick (10 ms).
+std::optional<double> processCpuMs(pid_t pid);
+
 /// A `VmRSS:`-style field of /proc/PID/status in KiB; nullopt when unreadable.
 std::optional<long> procStatusKb(pid_t pid, const std::string& field);
 

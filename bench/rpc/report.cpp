@@ -55,6 +55,19 @@ std::string securityNote(const SecurityCost& cost) {
                      cost.medianRatio() < kTargetSecurityRatio ? "met" : "MISSED");
 }
 
+void printCpu(std::FILE* out, const BenchReport& report) {
+  fmt::print(out, "\nCPU per call in ms (user + system, warm-up included; 10 ms ticks over all "
+                  "calls): where the work is\n");
+  fmt::print(out, "{:>6}  {:<8} {:<16} {:>8} {:>11} {:>8}\n", "nodes", "security", "scenario",
+             "client", "simulators", "broker");
+  for (const auto& run : report.sizes) {
+    for (const auto& s : run.scenarios) {
+      fmt::print(out, "{:>6}  {:<8} {:<16} {:>8.2f} {:>11.2f} {:>8.2f}\n", run.nodes,
+                 run.secure ? "on" : "off", s.name, s.cpu.client, s.cpu.simulators, s.cpu.broker);
+    }
+  }
+}
+
 void printSecurityCosts(std::FILE* out, const std::vector<SecurityCost>& costs) {
   if (costs.empty()) return;
   fmt::print(out, "\nCost of security (secure / plain, same scenario and fleet size)\n");
@@ -77,6 +90,10 @@ Json scenarioJson(const ScenarioResult& s) {
   if (s.incomplete > 0) doc["fewest_replies_when_incomplete"] = s.fewestReplies;
   if (s.firstReply.samples > 0) doc["first_reply"] = toJson(s.firstReply);
   if (s.publish.samples > 0) doc["publish"] = toJson(s.publish);
+  auto round2 = [](double ms) { return std::round(ms * 100.0) / 100.0; };
+  doc["cpu_ms_per_call"] = Json{{"client", round2(s.cpu.client)},
+                                {"simulators", round2(s.cpu.simulators)},
+                                {"broker", round2(s.cpu.broker)}};
   return doc;
 }
 
@@ -114,6 +131,7 @@ void printTable(std::FILE* out, const BenchReport& report) {
                run.simulators, run.startupMs, run.simulatorRssKb);
     for (const auto& s : run.scenarios) printRow(out, run.nodes, s, targetNote(run, s));
   }
+  printCpu(out, report);
   printSecurityCosts(out, securityCosts(report));
   if (report.daemon) printDaemon(out, *report.daemon);
   std::fflush(out);

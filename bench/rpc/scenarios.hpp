@@ -29,6 +29,13 @@ struct ScenarioResult {
   Summary timing;                 // the scenario's measure (see above)
   Summary firstReply;             // call start to the first reply
   Summary publish;                // known sets: encoding and queueing every request
+  // CPU time per call (warm-up included), by process, in ms: where a call's work goes.
+  // Filled by the caller, which knows the processes; all zero when not measured.
+  struct Cpu {
+    double client = 0;      // this process: encoding, signing, collecting, verifying
+    double simulators = 0;  // every drover-fleet-sim together: the nodes' work
+    double broker = 0;
+  } cpu;
 };
 
 struct ScenarioOptions {
