@@ -23,7 +23,7 @@ rpc::Client& BusExecutor::client() {
 
 std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
   std::vector<CallReply> out;
-  for (const auto& node : request.nodes) out.push_back(CallReply{node, false, {}, Json::object()});
+  for (const auto& node : request.nodes) out.push_back(CallReply{node, false, {}, Json::object(), "", false});
   try {
     rpc::CallSpec spec;
     spec.agent = request.agent;
@@ -32,12 +32,15 @@ std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
     spec.nodes = request.nodes;
     spec.timeout = request.timeout;
     spec.ttl = ttlFor(request.timeout);
+    spec.acceptUnsigned = request.acceptUnsigned;
     rpc::CallResult result = client().call(spec);
+    for (auto& reply : out) reply.requestId = result.requestId;
     for (auto& reply : result.replies) {
       auto it = std::find_if(out.begin(), out.end(),
                              [&](const CallReply& r) { return r.node == reply.sender; });
       if (it == out.end()) continue;
       it->replied = true;
+      it->verified = reply.verified;
       it->status = std::move(reply.status);
       it->data = reply.data.is_object() ? std::move(reply.data) : Json::object();
     }

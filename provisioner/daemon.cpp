@@ -90,6 +90,40 @@ Registration registrationFrom(const Json& data, const std::string& sender) {
   if (auto it = data.find("started_ms"); it != data.end() && it->is_number_integer()) {
     r.startedMs = it->get<std::int64_t>();
   }
+  if (auto it = data.find("security"); it != data.end() && it->is_string()) r.security = *it;
+  return r;
+}
+
+std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
+                                               security::CertificateStore* store,
+                                               std::int64_t nowMs, std::string& why) {
+  Registration r = registrationFrom(env.data, env.sender);
+  if (store == nullptr) return r;
+  if (r.identity != env.sender) {
+    why = "registration from '" + env.sender + "' speaks for '" + r.identity + "'";
+    return std::nullopt;
+  }
+  if (env.sig.empty() && env.cert.empty()) {
+    if (r.security != "enrolling") {
+      why = "unsigned registration from '" + env.sender + "' (security '" + r.security +
+            "'): only an enrolling node registers unsigned";
+      return std::nullopt;
+    }
+    r.verified = false;
+    return r;
+  }
+  try {
+    auto principal = security::verifyEnvelope(env, *store, nowMs);
+    if (principal.role != security::Role::Node) {
+      why = "registration from '" + env.sender + "' is signed with a certificate of role " +
+            std::string(security::toString(principal.role)) + ", not node";
+      return std::nullopt;
+    }
+  } catch (const std::exception& e) {
+    why = "registration from '" + env.sender + "' does not verify: " + e.what();
+    return std::nullopt;
+  }
+  r.verified = true;
   return r;
 }
 
@@ -112,9 +146,32 @@ Daemon::Daemon(const config::ProvisionerConfig& config)
       throw StartupError("identity '" + config_.identity + "' must end in .provisioner");
     }
   }
+  if (!config_.enrolmentCaDir.empty()) {
+    std::vector<std::filesystem::path> tokenFiles(config_.enrolmentTokenFiles.begin(),
+                                                  config_.enrolmentTokenFiles.end());
+    try {
+      enroller_ = std::make_unique<CaEnroller>(tokenFiles, config_.enrolmentCaDir);
+    } catch (const std::exception& e) {
+      throw StartupError(e.what());
+    }
+  }
   store_ = std::make_unique<Store>(config_.stateDb);
   try {
-    notifier_ = std::make_unique<LogNotifier>(config_.eventsFile);
+    if (!config_.notifiersFile.empty()) {
+      notify::NotifyConfig notifiers = notify::loadFile(config_.notifiersFile);
+      std::size_t count = notifiers.notifiers.size();
+      dispatcher_ = std::make_unique<DispatchNotifier>(
+          std::make_unique<notify::Dispatcher>(notifiers));
+      notifier_.add(*dispatcher_);
+      metrics_.setExtraText([this] { return dispatcher_->prometheusText(); });
+      logger()->info("notifiers: {} from {}", count, config_.notifiersFile.string());
+    }
+    // The events file is the provisioner's own journal; stdout only stands in for it
+    // when nobody else hears about events.
+    if (!config_.eventsFile.empty() || !dispatcher_) {
+      logNotifier_ = std::make_unique<LogNotifier>(config_.eventsFile);
+      notifier_.add(*logNotifier_);
+    }
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
@@ -183,7 +240,10 @@ void Daemon::sweep() {
     std::size_t seen = 0;
     client->call(spec, [&](const rpc::NodeReply& reply, std::size_t, std::size_t) {
       if (!reply.status.ok()) return;
-      engine_->observe(registrationFrom(reply.data, reply.sender));
+      Registration registration = registrationFrom(reply.data, reply.sender);
+      registration.verified = security_ == nullptr || reply.verified;
+      if (!registration.verified || registration.identity != reply.sender) return;
+      engine_->observe(registration);
       ++seen;
     });
     logger()->info("inventory sweep: {} node(s) answered", seen);
@@ -206,7 +266,7 @@ int Daemon::run() {
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
   engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
-                                     *notifier_, metrics_);
+                                     notifier_, metrics_, enroller_.get());
   control_ = std::make_unique<Control>(*engine_, *store_, metrics_, config_.identity);
   startHttp();
   engine_->start(false);
@@ -217,9 +277,12 @@ int Daemon::run() {
   if (!config_.pidFile.empty()) {
     util::writeFileAtomically(config_.pidFile, std::to_string(::getpid()) + "\n");
   }
-  logger()->info("provisioner={} ready: flow={} ({} steps) state={} metrics={}", config_.identity,
-                 flow_.name, flow_.steps.size(), config_.stateDb.string(),
-                 config_.metricsListen.empty() ? "off" : config_.metricsListen);
+  logger()->info("provisioner={} ready: flow={} ({} steps) state={} metrics={} enrolment={}",
+                 config_.identity, flow_.name, flow_.steps.size(), config_.stateDb.string(),
+                 config_.metricsListen.empty() ? "off" : config_.metricsListen,
+                 enroller_ ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
+                                 std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
+                           : "off (enrolling nodes wait)");
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0}};
   for (;;) {
@@ -230,6 +293,7 @@ int Daemon::run() {
   logger()->info("provisioner={} stopping", config_.identity);
   if (sweepThread_.joinable()) sweepThread_.join();
   bool drained = engine_->stop(kStopGrace);
+  if (dispatcher_) dispatcher_->shutdown(kStopGrace);  // what is queued still goes out
   if (http_) http_->stop();
   if (httpThread_.joinable()) httpThread_.join();
   connection_.reset();
@@ -251,8 +315,17 @@ void Daemon::handleMessage(const bus::Message& message) {
     return;
   }
   if (message.topic == bus::registrationTopic(config_.mainCollective)) {
-    if (env.type == envelope::MessageType::Registration) {
-      engine_->observe(registrationFrom(env.data, env.sender));
+    if (env.type != envelope::MessageType::Registration) return;
+    std::string why;
+    auto registration = acceptRegistration(env, security_ ? security_->store.get() : nullptr,
+                                           util::nowMs(), why);
+    if (registration) {
+      engine_->observe(*registration);
+    } else if (ignoredRegistrations_.insert(env.sender).second) {
+      // Heartbeats repeat: say it once per sender.
+      logger()->warn("ignored: {}", why);
+    } else {
+      logger()->debug("ignored: {}", why);
     }
     return;
   }

@@ -6,6 +6,8 @@
 // Thread ownership: the bus Connection belongs to run()'s thread; the engine's calls go
 // through BusExecutor clients owned by the engine's threads; the HTTP server has its own.
 #include <memory>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -15,10 +17,12 @@
 #include "core/config/provisioner_config.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
+#include "provisioner/enroller.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/metrics.hpp"
 #include "provisioner/notifier.hpp"
+#include "provisioner/notify_bridge.hpp"
 #include "provisioner/store.hpp"
 
 namespace httplib {
@@ -30,6 +34,15 @@ namespace drover::provisioner {
 /// Parses "Registration" envelope data (or an rpcutil inventory reply) into what the
 /// engine needs. `sender` stands in when the data lacks an identity.
 Registration registrationFrom(const Json& data, const std::string& sender);
+
+/// Checks a registration envelope before the engine sees it. With `store` (security
+/// on) a signed registration must verify as a node certificate named as its sender,
+/// and an unsigned one is accepted only from a node that says it is enrolling (the
+/// engine never takes it as a master). Without `store` every registration is trusted.
+/// Returns std::nullopt, with `why` said, for a registration to ignore.
+std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
+                                               security::CertificateStore* store,
+                                               std::int64_t nowMs, std::string& why);
 
 class Daemon {
  public:
@@ -63,7 +76,10 @@ class Daemon {
   Flow flow_;
   mutable zmq::context_t context_;  // clients are made from const helpers
   std::unique_ptr<Store> store_;
-  std::unique_ptr<LogNotifier> notifier_;
+  std::unique_ptr<Enroller> enroller_;  // null: enrolling nodes wait
+  std::unique_ptr<LogNotifier> logNotifier_;     // events_file (stdout without notifiers)
+  std::unique_ptr<DispatchNotifier> dispatcher_;  // the `notifiers:` section, if any
+  FanOutNotifier notifier_;
   Metrics metrics_;
   std::unique_ptr<BusExecutor> executor_;
   std::unique_ptr<Engine> engine_;
@@ -73,6 +89,7 @@ class Daemon {
   std::thread httpThread_;
   std::thread sweepThread_;
   std::string registrationTopic_;
+  std::set<std::string> ignoredRegistrations_;  // senders already warned about
 };
 
 }  // namespace drover::provisioner

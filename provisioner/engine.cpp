@@ -20,7 +20,7 @@ constexpr std::int64_t kSchedulerTickMs = 1000;  // waiting alerts are checked t
 }  // namespace
 
 Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-               Notifier& notifier, Metrics& metrics)
+               Notifier& notifier, Metrics& metrics, Enroller* enroller)
     : flow_(std::move(flow)),
       options_(std::move(options)),
       pickIndex_(flow_.pickMasterIndex()),
@@ -28,6 +28,7 @@ Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& exe
       executor_(executor),
       notifier_(notifier),
       metrics_(metrics),
+      enroller_(enroller),
       masters_(options_.masterHeartbeatAge.count(), options_.masterFailures) {
   loadPersisted();
 }
@@ -76,6 +77,7 @@ void Engine::loadPersisted() {
       r.claimed = false;
     }
     if (r.state == NodeState::ClaimedElsewhere) r.state = NodeState::Waiting;
+    if (r.state != NodeState::Provisioned) rebuildSteps(node);
     if (r.state == NodeState::Waiting) enqueueWaiting(node, now);
     store_.putNode(r, false);
   }
@@ -136,7 +138,17 @@ void Engine::observe(const Registration& registration) {
   Lock lock(mutex_);
   std::int64_t now = util::nowMs();
   const std::string& id = registration.identity;
+  if (!registration.verified && registration.security != "enrolling") {
+    logger()->warn("node={}: unsigned registration that is not enrolling ignored", id);
+    return;
+  }
   if (hostsAgent(registration, flow_.masterAgent)) {
+    if (!registration.verified) {
+      // A master is chosen to sign certificates: only a node proven by its own certificate.
+      logger()->warn("node={}: unsigned registration hosting {} ignored: a master must be "
+                     "an enrolled node", id, flow_.masterAgent);
+      return;
+    }
     bool fresh = !masters_.known(id) || !masters_.healthy(id, now);
     masters_.seen(id, registration.facts, now);
     if (fresh) {
@@ -155,6 +167,7 @@ void Engine::observe(const Registration& registration) {
     node.rec.stepName = flow_.steps.front().name;
     node.rec.facts = registration.facts;
     node.rec.nodeStartedMs = registration.startedMs;
+    observeSecurity(node, registration, false, now);
     logger()->info("node={} registered; queued for flow {}", id, flow_.name);
     enqueueWaiting(node, now);
     record(node, now, true);
@@ -165,6 +178,12 @@ void Engine::observe(const Registration& registration) {
   bool factsChanged = registration.facts != node.rec.facts;
   node.rec.facts = registration.facts;
   node.rec.nodeStartedMs = std::max(node.rec.nodeStartedMs, registration.startedMs);
+  std::string enrolmentBefore = node.rec.enrolment;
+  observeSecurity(node, registration, restarted, now);
+  if (node.rec.enrolment != enrolmentBefore && !restarted) {
+    record(node, now);
+    if (started_ && node.rec.state == NodeState::Waiting) admit(now);
+  }
   if (restarted && node.rec.state == NodeState::Provisioned && flow_.alreadyProvisioned) {
     // Same name, new daemon: a rebuilt host reusing the name, or just a reboot. The
     // already_provisioned probe tells which.
@@ -176,6 +195,7 @@ void Engine::observe(const Registration& registration) {
     return;
   }
   if (restarted && node.rec.state == NodeState::Failed) {
+    if (!node.steps.empty() && !node.steps.back().ok) node.steps.pop_back();
     note(node, "registration", "restarted", "node daemon restarted; retrying", now);
     node.rec.state = NodeState::Waiting;
     node.rec.attempt = 0;
@@ -187,7 +207,78 @@ void Engine::observe(const Registration& registration) {
   if (factsChanged || restarted) record(node, now, factsChanged);
 }
 
+void Engine::observeSecurity(Runtime& node, const Registration& registration, bool restarted,
+                             std::int64_t now) {
+  std::string& enrolment = node.rec.enrolment;
+  if (registration.security == "enrolling") {
+    // A heartbeat sent before our install_certificate may still arrive: only a new
+    // daemon (a rebuilt host) makes an enrolled node enrol again.
+    if (enrolment == "required" || (enrolment == "enrolled" && !restarted)) return;
+    enrolment = "required";
+    std::string blocked = enrolmentBlocked();
+    if (blocked.empty()) {
+      logger()->info("node={} is enrolling: it gets a certificate before its first step", node.rec.identity);
+    } else {
+      logger()->warn("node={} is enrolling and waits: {}", node.rec.identity, blocked);
+      note(node, "enrol", "waiting", blocked, now);
+    }
+  } else if (registration.security == "enforcing" && registration.verified &&
+             enrolment == "required" && !node.busy) {
+    enrolment = "enrolled";  // by another provisioner, or the operator
+    note(node, "enrol", "enrolled_elsewhere", "the node registered with its own certificate", now);
+  }
+}
+
+std::string Engine::enrolmentBlocked() const {
+  if (enroller_ == nullptr) {
+    return "enrolment is not configured on this provisioner (enrolment.token_files, "
+           "enrolment.ca_dir)";
+  }
+  if (flow_.claim.agent != kEnrolmentAgent) {
+    return "flow '" + flow_.name + "' claims nodes through agent '" + flow_.claim.agent +
+           "', which an enrolling node does not serve (only '" + kEnrolmentAgent + "')";
+  }
+  return "";
+}
+
+void Engine::finishStep(Runtime& node, const std::string& step, std::int64_t ms, bool ok,
+                        const std::string& error) {
+  auto pending = node.retriedMs.find(step);
+  if (pending != node.retriedMs.end()) {
+    ms += pending->second;
+    node.retriedMs.erase(pending);
+  }
+  node.steps.push_back({step, ms, ok, ok ? "" : error});
+}
+
+// After a restart: the steps of the run under way, from its history.
+void Engine::rebuildSteps(Runtime& node) {
+  if (node.rec.startedMs == 0) return;
+  try {
+    for (const auto& row : store_.history(node.rec.identity, 1000)) {
+      if (row.startedMs < node.rec.startedMs || row.finishedMs == 0) continue;
+      bool flowStep = flow_.indexOf(row.step).has_value() || row.step == "enrol";
+      std::int64_t ms = row.finishedMs - row.startedMs;
+      if (flowStep && (row.outcome == "done" || row.outcome == "enrolled" ||
+                       row.outcome == "already_enrolled")) {
+        finishStep(node, row.step, ms, true, "");
+      } else if (flowStep && row.outcome == "fail") {
+        finishStep(node, row.step, ms, false, row.error);
+      } else if (flowStep && row.outcome == "retry") {
+        node.retriedMs[row.step] += ms;
+      } else if (row.outcome == "verified") {
+        finishStep(node, row.step.substr(0, row.step.rfind(".verify")), ms, true, "");
+      }
+    }
+  } catch (const StoreError& e) {
+    logger()->warn("node={}: history not read ({}); notifications list later steps only",
+                   node.rec.identity, e.what());
+  }
+}
+
 void Engine::resetForNewFlow(Runtime& node) {
+  node.steps.clear();
+  node.retriedMs.clear();
   NodeRecord& r = node.rec;
   r.state = NodeState::Waiting;
   r.step = 0;
@@ -227,6 +318,13 @@ void Engine::admit(std::int64_t now) {
   if (stopping_ || !started_ || !admitting_) return;
   for (auto it = waiting_.begin(); it != waiting_.end() && inFlight_ < options_.concurrency;) {
     Runtime& node = nodes_.at(it->second);
+    if (node.rec.enrolment == "required") {
+      if (std::string blocked = enrolmentBlocked(); !blocked.empty()) {
+        node.waitReason = blocked;
+        ++it;
+        continue;
+      }
+    }
     std::string master;
     if (pickIndex_) {
       bool keeps = node.rec.step > *pickIndex_ && !node.rec.master.empty();
@@ -382,6 +480,7 @@ void Engine::renewerLoop() {
                         Json{{"owner", options_.owner},
                              {"lease_seconds", options_.lease.count() / 1000}},
                         {identity}, flow_.claim.timeout};
+    request.acceptUnsigned = node.rec.enrolment == "required";
     ++callsUnderway_;
     lock.unlock();
     auto replies = executor_.call(request);
@@ -428,6 +527,7 @@ std::string Engine::retry(const std::string& identity, const std::string& by) {
     case NodeState::Failed:
     case NodeState::Held:
     case NodeState::ClaimedElsewhere:
+      if (!node.steps.empty() && !node.steps.back().ok) node.steps.pop_back();  // runs again
       note(node, node.rec.stepName, "retry", "retry requested by " + by, now);
       node.rec.attempt = 0;
       node.rec.lastError.clear();
@@ -495,6 +595,13 @@ void Engine::refreshMetrics() const {
   metrics_.setNodes("failed", c.failed);
   std::lock_guard lock(mutex_);
   std::int64_t now = util::nowMs();
+  std::int64_t blocked = 0;
+  if (!enrolmentBlocked().empty()) {
+    for (const auto& [name, node] : nodes_) {
+      blocked += node.rec.enrolment == "required" && node.rec.state == NodeState::Waiting;
+    }
+  }
+  metrics_.setEnrolmentBlocked(blocked);
   metrics_.setMasters(static_cast<std::int64_t>(masters_.candidates(now).size()),
                       static_cast<std::int64_t>(masters_.all().size()));
 }

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "provisioner/enroller.hpp"
 #include "provisioner/executor.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/masters.hpp"
@@ -57,7 +58,14 @@ struct Registration {
   std::vector<std::string> agents;
   Json facts = Json::object();
   std::int64_t startedMs = 0;  // the node daemon's start time; 0 when unknown
+  std::string security;        // "enforcing", "enrolling", "disabled"; "" when unknown
+  // Signed by the certificate of `identity`. An unverified registration only ever
+  // makes an enrolling candidate, never a master.
+  bool verified = true;
 };
+
+/// The agent an enrolling node serves, and its actions (ddl/provision.json).
+inline constexpr const char* kEnrolmentAgent = "provision";
 
 struct NodeCounts {
   std::int64_t waiting = 0, inFlight = 0, claimedElsewhere = 0, held = 0, provisioned = 0,
@@ -66,10 +74,11 @@ struct NodeCounts {
 
 class Engine {
  public:
-  /// Loads the persisted nodes from `store`; nothing runs before start().
+  /// Loads the persisted nodes from `store`; nothing runs before start(). Without an
+  /// `enroller`, nodes that register as enrolling wait (status says why).
   /// Throws StoreError when the state cannot be read.
   Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-         Notifier& notifier, Metrics& metrics);
+         Notifier& notifier, Metrics& metrics, Enroller* enroller = nullptr);
   ~Engine();  // stop(0)
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -121,14 +130,23 @@ class Engine {
     std::int64_t waitingSinceMs = 0;
     bool alerted = false;
     std::string waitReason;
+    std::vector<StepTiming> steps;              // this run's finished steps, for notifiers
+    std::map<std::string, std::int64_t> retriedMs;  // time spent in failed attempts, by step
   };
 
-  enum class CallKind { Claim, Probe, Verify, Step, Release };
+  enum class CallKind { Claim, Probe, Verify, Step, Release, Enrol };
   struct Plan {
     enum class Kind { Stop, Inline, Call } kind = Kind::Stop;
     CallKind call = CallKind::Step;
     CallRequest request;
     AttemptRecord attempt;
+    AttemptRecord issued;  // Enrol: the row keeping the certificate handed out
+  };
+  // Enrol, check, sign, install: "enrolled", "already_enrolled", "retry" or "fail".
+  struct EnrolmentResult {
+    std::string outcome;
+    std::string error;
+    Json data = Json::object();
   };
 
   using Lock = std::unique_lock<std::mutex>;
@@ -144,7 +162,8 @@ class Engine {
                   std::int64_t started, std::int64_t now);
   void applyStep(Runtime& node, const Plan& plan, const std::vector<CallReply>& replies,
                  AttemptRecord& attempt, std::int64_t now);
-  void stepFailed(Runtime& node, const std::string& error, std::int64_t now);
+  void stepFailed(Runtime& node, const std::string& error, std::int64_t now,
+                  std::int64_t attemptMs = 0);
   bool rewindIfMasterLost(Runtime& node, std::int64_t now);
   void leaveFlight(Runtime& node, NodeState state, std::int64_t now);
   void enqueueWaiting(Runtime& node, std::int64_t now);
@@ -154,7 +173,15 @@ class Engine {
   void moveSlot(Runtime& node, const std::string& master);
   void dispatch(Runtime& node);
   void schedule(Runtime& node, std::int64_t at);
-  void notify(Event::Kind kind, const Runtime& node, const std::string& message, std::int64_t now);
+  void notify(Event::Kind kind, const Runtime& node, const std::string& message, std::int64_t now,
+              const std::string& step = "");
+  EnrolmentResult runEnrolment(Plan& plan);
+  void applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResult& result,
+                      std::int64_t now);
+  std::optional<std::string> issuedBefore(const std::string& identity);
+  std::string enrolmentBlocked() const;
+  void observeSecurity(Runtime& node, const Registration& registration, bool restarted,
+                       std::int64_t now);
   void record(Runtime& node, std::int64_t now, bool withFacts = false);
   AttemptRecord newAttempt(const Runtime& node, const std::string& step, std::int64_t now);
   void note(Runtime& node, const std::string& step, const std::string& outcome,
@@ -162,6 +189,9 @@ class Engine {
   Json context(const Runtime& node) const;
   std::vector<std::string> targets(const Runtime& node, Target target, std::int64_t now) const;
   void resetForNewFlow(Runtime& node);
+  void finishStep(Runtime& node, const std::string& step, std::int64_t ms, bool ok,
+                  const std::string& error);
+  void rebuildSteps(Runtime& node);
   bool hostsAgent(const Registration& r, const std::string& agent) const;
 
   const Flow flow_;
@@ -171,6 +201,7 @@ class Engine {
   StepExecutor& executor_;
   Notifier& notifier_;
   Metrics& metrics_;
+  Enroller* const enroller_;
 
   mutable std::mutex mutex_;
   std::condition_variable workAvailable_;

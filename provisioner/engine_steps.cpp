@@ -87,12 +87,12 @@ void Engine::record(Runtime& node, std::int64_t now, bool withFacts) {
 }
 
 void Engine::notify(Event::Kind kind, const Runtime& node, const std::string& message,
-                    std::int64_t now) {
+                    std::int64_t now, const std::string& step) {
   Event event;
   event.kind = kind;
   event.node = node.rec.identity;
   event.master = node.rec.master;
-  event.step = node.rec.stepName;
+  event.step = step.empty() ? node.rec.stepName : step;
   event.attempt = node.rec.attempt;
   event.message = message;
   event.timeMs = now;
@@ -100,6 +100,7 @@ void Engine::notify(Event::Kind kind, const Runtime& node, const std::string& me
                        : node.rec.startedMs ? node.rec.startedMs : node.rec.firstSeenMs;
   event.durationMs = now - since;
   event.facts = node.rec.facts;
+  event.steps = node.steps;
   metrics_.countEvent(toString(kind));
   notifier_.deliver(event);
 }
@@ -112,7 +113,8 @@ void Engine::advance(const std::string& identity, Lock& lock) {
     Plan next = plan(node, now);
     if (next.kind == Plan::Kind::Stop) break;
     if (next.kind == Plan::Kind::Inline) continue;
-    bool isStep = next.call == CallKind::Step;
+    // Enrolment records an intent too: after a restart its row reads interrupted.
+    bool isStep = next.call == CallKind::Step || next.call == CallKind::Enrol;
     if (isStep) {
       node.rec.intent = Intent{next.attempt.step, next.attempt.attempt, next.attempt.id, now};
     }
@@ -121,6 +123,7 @@ void Engine::advance(const std::string& identity, Lock& lock) {
     ++callsUnderway_;
     lock.unlock();
     std::vector<CallReply> replies;
+    EnrolmentResult enrolment;
     std::string storeError;
     try {
       // The intent must be on disk before the call can have any effect.
@@ -128,11 +131,17 @@ void Engine::advance(const std::string& identity, Lock& lock) {
     } catch (const StoreError& e) {
       storeError = e.what();
     }
-    if (storeError.empty()) replies = executor_.call(next.request);
+    if (storeError.empty() && next.call == CallKind::Enrol) enrolment = runEnrolment(next);
+    else if (storeError.empty()) replies = executor_.call(next.request);
     lock.lock();
     --callsUnderway_;
     idle_.notify_all();
     now = util::nowMs();
+    if (next.call == CallKind::Enrol) {
+      if (!storeError.empty()) enrolment = {"retry", "not sent: " + storeError, Json::object()};
+      applyEnrolment(node, next, enrolment, now);
+      continue;
+    }
     if (!storeError.empty()) {
       node.rec.intent.reset();
       next.attempt.finishedMs = now;
@@ -168,6 +177,7 @@ Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
     next.call = CallKind::Release;
     next.request = {flow_.claim.agent, flow_.claim.releaseAction, Json{{"owner", options_.owner}},
                     {r.identity}, flow_.claim.timeout};
+    next.request.acceptUnsigned = r.enrolment == "required";
     next.attempt = newAttempt(node, "release", now);
     next.attempt.attempt = 1;
     next.attempt.target = r.identity;
@@ -178,9 +188,30 @@ Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
     next.request = {flow_.claim.agent, flow_.claim.claimAction,
                     Json{{"owner", options_.owner}, {"lease_seconds", options_.lease.count() / 1000}},
                     {r.identity}, flow_.claim.timeout};
+    next.request.acceptUnsigned = r.enrolment == "required";
     next.attempt = newAttempt(node, "claim", now);
     next.attempt.attempt = node.claimAttempts + 1;
     next.attempt.target = r.identity;
+    return next;
+  }
+  if (r.enrolment == "required") {
+    if (std::string blocked = enrolmentBlocked(); !blocked.empty()) {
+      note(node, "enrol", "waiting", blocked, now);
+      node.waitReason = blocked;
+      node.leaving = NodeState::Waiting;
+      next.kind = Plan::Kind::Inline;
+      return next;
+    }
+    // Claimed first, so only one provisioner of an HA pair signs for the node.
+    next.call = CallKind::Enrol;
+    next.request = {kEnrolmentAgent, "enrol", Json::object(), {r.identity}, flow_.claim.timeout};
+    next.request.acceptUnsigned = true;
+    next.attempt = newAttempt(node, "enrol", now);
+    next.attempt.attempt = node.claimAttempts + 1;
+    next.attempt.target = r.identity;
+    next.issued = newAttempt(node, "certificate_issued", now);
+    next.issued.attempt = next.attempt.attempt;
+    next.issued.target = r.identity;
     return next;
   }
   const Probe* probe = nullptr;
@@ -272,6 +303,7 @@ void Engine::inlineStep(Runtime& node, std::int64_t now) {
     row.outcome = "done";
     row.data = {{"master", r.master}, {"reason", why}};
     store_.putAttempt(row);
+    finishStep(node, step.name, 0, true, "");
     logger()->info("node={} master={} chosen ({})", r.identity, r.master, why);
   } else {
     notify(Event::Kind::Provisioned, node, "provisioned against " + r.master, now);
@@ -280,6 +312,116 @@ void Engine::inlineStep(Runtime& node, std::int64_t now) {
   r.step += 1;
   r.attempt = 0;
   r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
+  record(node, now);
+}
+
+std::optional<std::string> Engine::issuedBefore(const std::string& identity) {
+  try {
+    auto rows = store_.history(identity, 1000);
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {
+      if (it->step == "certificate_issued" && it->data.contains("certificate") &&
+          it->data["certificate"].is_string()) {
+        return it->data["certificate"].get<std::string>();
+      }
+    }
+  } catch (const StoreError& e) {
+    logger()->warn("node={}: cannot read its history: {}", identity, e.what());
+  }
+  return std::nullopt;
+}
+
+// Runs without the engine's lock: two calls to the node and the CA's signature.
+Engine::EnrolmentResult Engine::runEnrolment(Plan& plan) {
+  const std::string identity = plan.request.nodes.front();
+  CallReply enrol = executor_.call(plan.request).front();
+  if (!enrol.replied) return {"retry", "provision#enrol: " + describe(enrol), Json::object()};
+  if (!enrol.status.ok()) return {"fail", "provision#enrol refused: " + describe(enrol), Json::object()};
+  if (enrol.data.value("enrolled", false)) {
+    if (!enrol.verified) {
+      return {"fail", "provision#enrol: " + identity +
+                          " says it is enrolled but its reply is not signed by its certificate",
+              Json::object()};
+    }
+    return {"already_enrolled", "", Json::object()};
+  }
+  std::string csr = enrol.data.value("csr", "");
+  std::string proof = enrol.data.value("proof", "");
+  if (csr.empty() || proof.empty() || enrol.requestId.empty()) {
+    return {"fail", "provision#enrol: the reply of " + identity + " lacks its csr or proof",
+            Json::object()};
+  }
+  IssuedIdentity issued;
+  try {
+    issued = enroller_->certify(identity, enrol.requestId, csr, proof, issuedBefore(identity),
+                                util::nowMs());
+  } catch (const Enroller::Refused& e) {
+    return {"fail", e.what(), Json{{"refused", true}}};
+  } catch (const std::exception& e) {
+    return {"fail", std::string("no certificate issued: ") + e.what(), Json::object()};
+  }
+  Json summary{{"fingerprint", issued.fingerprint}, {"token", issued.tokenSource},
+               {"reused", issued.reused}};
+  // On disk before it leaves: a restart re-uses it instead of asking the CA twice.
+  plan.issued.finishedMs = util::nowMs();
+  plan.issued.outcome = issued.reused ? "reused" : "issued";
+  plan.issued.data = summary;
+  plan.issued.data["certificate"] = issued.certificatePem;
+  store_.putAttempt(plan.issued);
+  try {
+    store_.sync();
+  } catch (const StoreError& e) {
+    return {"retry", std::string("certificate not kept, so not installed: ") + e.what(), summary};
+  }
+  CallRequest install{kEnrolmentAgent, "install_certificate",
+                      Json{{"certificate", issued.certificatePem}}, {identity}, plan.request.timeout};
+  install.acceptUnsigned = true;
+  CallReply installed = executor_.call(install).front();
+  if (!installed.replied) {
+    return {"retry", "provision#install_certificate: " + describe(installed), summary};
+  }
+  if (!installed.status.ok()) {
+    return {"fail", "provision#install_certificate refused: " + describe(installed), summary};
+  }
+  summary["reply_signed"] = installed.verified;
+  return {"enrolled", "", summary};
+}
+
+void Engine::applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResult& result,
+                            std::int64_t now) {
+  NodeRecord& r = node.rec;
+  AttemptRecord attempt = plan.attempt;
+  attempt.finishedMs = now;
+  attempt.outcome = result.outcome;
+  attempt.error = result.error;
+  attempt.data = result.data;
+  r.intent.reset();
+  store_.putAttempt(attempt);
+  metrics_.observeStep("enrol", result.outcome,
+                       static_cast<double>(now - attempt.startedMs) / 1000.0);
+  std::int64_t ms = now - attempt.startedMs;
+  if (result.outcome == "enrolled" || result.outcome == "already_enrolled") {
+    finishStep(node, "enrol", ms, true, "");
+    logger()->info("node={} {}", r.identity,
+                   result.outcome == "enrolled" ? "enrolled: it signs with its own certificate now"
+                                                : "is enrolled already");
+    r.enrolment = "enrolled";
+    node.claimAttempts = 0;
+    record(node, now);
+    return;
+  }
+  if (result.outcome == "retry" && ++node.claimAttempts <= flow_.claim.retries) {
+    node.retriedMs["enrol"] += ms;
+    logger()->info("node={} enrolment attempt {} failed, retrying: {}", r.identity,
+                   node.claimAttempts, result.error);
+    record(node, now);
+    schedule(node, now + flow_.claim.backoff.delay(node.claimAttempts).count());
+    return;
+  }
+  r.lastError = "enrol: " + result.error;
+  finishStep(node, "enrol", ms, false, result.error);
+  logger()->warn("node={} enrolment failed: {}", r.identity, result.error);
+  notify(Event::Kind::Failed, node, r.lastError, now, "enrol");
+  node.leaving = NodeState::Failed;
   record(node, now);
 }
 
@@ -344,6 +486,7 @@ void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallR
       if (first.replied && first.status.ok() &&
           matches(flow_.steps[r.step].verify->when, first.data)) {
         attempt.outcome = "verified";
+        finishStep(node, flow_.steps[r.step].name, now - started, true, "");
         r.step += 1;
         r.attempt = 0;
         r.reconcile = false;
@@ -355,14 +498,15 @@ void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallR
         attempt.outcome = "retry";
       }
       break;
-    case CallKind::Step: break;
+    case CallKind::Step:
+    case CallKind::Enrol: break;  // applyStep, applyEnrolment
   }
   store_.putAttempt(attempt);
   metrics_.observeStep(attempt.step, attempt.outcome, seconds);
   record(node, now);
   if (attempt.outcome != "retry") return;
   if (plan.call == CallKind::Verify) {
-    stepFailed(node, attempt.error, now);
+    stepFailed(node, attempt.error, now, now - started);
     return;
   }
   // Claim or probe without an answer: the node may be down.
@@ -402,7 +546,9 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
   r.intent.reset();
   store_.putAttempt(attempt);
   (void)plan;
+  std::int64_t ms = now - attempt.startedMs;
   if (overall == Verdict::Done) {
+    finishStep(node, step.name, ms, true, "");
     logger()->debug("node={} step={} done", r.identity, step.name);
     r.step += 1;
     r.attempt = 0;
@@ -412,6 +558,8 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
     return;
   }
   if (overall == Verdict::Fail) {
+    finishStep(node, step.name, ms, false, errors);
+    r.attempt += 1;  // the attempt that failed, for the notification
     r.lastError = step.name + ": " + errors;
     logger()->warn("node={} step={} failed: {}", r.identity, step.name, errors);
     notify(Event::Kind::Failed, node, r.lastError, now);
@@ -419,7 +567,7 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
     record(node, now);
     return;
   }
-  stepFailed(node, step.name + ": " + errors, now);
+  stepFailed(node, step.name + ": " + errors, now, ms);
 }
 
 bool Engine::rewindIfMasterLost(Runtime& node, std::int64_t now) {
@@ -438,7 +586,8 @@ bool Engine::rewindIfMasterLost(Runtime& node, std::int64_t now) {
   return true;
 }
 
-void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t now) {
+void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t now,
+                        std::int64_t attemptMs) {
   NodeRecord& r = node.rec;
   r.lastError = error;
   r.intent.reset();
@@ -446,6 +595,7 @@ void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t no
   const Step& step = flow_.steps[r.step];
   r.attempt += 1;
   if (r.attempt > step.retries) {
+    finishStep(node, step.name, attemptMs, false, error);
     logger()->warn("node={} step={} failed after {} attempt(s): {}", r.identity, step.name,
                    r.attempt, error);
     notify(Event::Kind::Failed, node, error, now);
@@ -453,6 +603,7 @@ void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t no
     record(node, now);
     return;
   }
+  node.retriedMs[step.name] += attemptMs;
   auto delay = step.backoff.delay(r.attempt);
   logger()->info("node={} step={} attempt {} failed, retrying in {} ms: {}", r.identity, step.name,
                  r.attempt, delay.count(), error);

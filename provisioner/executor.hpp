@@ -17,6 +17,9 @@ struct CallRequest {
   Json args = Json::object();
   std::vector<std::string> nodes;  // addressed directly
   std::chrono::milliseconds timeout{10000};
+  // Accept replies with neither signature nor certificate: only while a node enrols
+  // (it has no key yet). Forged or untrusted signatures are refused all the same.
+  bool acceptUnsigned = false;
 };
 
 struct CallReply {
@@ -24,6 +27,8 @@ struct CallReply {
   bool replied = false;  // false: silence until the timeout, or the call could not be sent
   envelope::Status status;
   Json data = Json::object();
+  std::string requestId;   // id of the request answered (an enrolment proof covers it)
+  bool verified = false;   // signed by the node's valid certificate
 
   /// "ok", "failed" (a reply that is not OK) or "no_reply", as flow outcome rules name them.
   std::string outcome() const {

@@ -48,7 +48,28 @@ void Metrics::setMasters(std::int64_t healthy, std::int64_t known) {
   mastersKnown_ = known;
 }
 
+void Metrics::setEnrolmentBlocked(std::int64_t count) {
+  std::lock_guard lock(mutex_);
+  enrolmentBlocked_ = count;
+}
+
+void Metrics::setExtraText(std::function<std::string()> extra) {
+  std::lock_guard lock(mutex_);
+  extra_ = std::move(extra);
+}
+
 std::string Metrics::prometheus() const {
+  std::function<std::string()> extra;
+  {
+    std::lock_guard lock(mutex_);
+    extra = extra_;
+  }
+  std::string out = text();
+  if (extra) out += extra();
+  return out;
+}
+
+std::string Metrics::text() const {
   std::lock_guard lock(mutex_);
   std::string out;
   out += "# HELP drover_provisioner_nodes Nodes known to this provisioner, by state.\n"
@@ -60,6 +81,10 @@ std::string Metrics::prometheus() const {
          "# TYPE drover_provisioner_masters gauge\n";
   out += fmt::format("drover_provisioner_masters{{health=\"healthy\"}} {}\n", mastersHealthy_);
   out += fmt::format("drover_provisioner_masters{{health=\"all\"}} {}\n", mastersKnown_);
+  out += "# HELP drover_provisioner_enrolment_blocked_nodes Enrolling nodes waiting because "
+         "this provisioner cannot enrol them (no enrolment.token_files/ca_dir).\n"
+         "# TYPE drover_provisioner_enrolment_blocked_nodes gauge\n";
+  out += fmt::format("drover_provisioner_enrolment_blocked_nodes {}\n", enrolmentBlocked_);
   out += "# HELP drover_provisioner_step_attempts_total Step attempts, by step and verdict.\n"
          "# TYPE drover_provisioner_step_attempts_total counter\n";
   for (const auto& [key, count] : attempts_) {
@@ -90,7 +115,8 @@ std::string Metrics::prometheus() const {
 Json Metrics::toJson() const {
   std::lock_guard lock(mutex_);
   Json out{{"nodes", nodes_}, {"events", events_},
-           {"masters", {{"healthy", mastersHealthy_}, {"known", mastersKnown_}}}};
+           {"masters", {{"healthy", mastersHealthy_}, {"known", mastersKnown_}}},
+           {"enrolment_blocked", enrolmentBlocked_}};
   Json steps = Json::object();
   for (const auto& [step, h] : durations_) {
     steps[step] = {{"attempts", h.count},

@@ -4,6 +4,7 @@
 // histogram only grow. Thread safe.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -24,12 +25,18 @@ class Metrics {
   void observeStep(const std::string& step, const std::string& verdict, double seconds);
   void countEvent(const std::string& event);
   void setMasters(std::int64_t healthy, std::int64_t known);
+  /// Enrolling nodes that wait because this provisioner cannot enrol them.
+  void setEnrolmentBlocked(std::int64_t count);
+  /// Text appended to prometheus() (the notifiers' counters); called on each scrape.
+  void setExtraText(std::function<std::string()> extra);
 
   /// The Prometheus text exposition (version 0.0.4).
   std::string prometheus() const;
   Json toJson() const;
 
  private:
+  std::string text() const;  // without the extra text
+
   struct Histogram {
     std::array<std::uint64_t, kBuckets.size()> buckets{};
     std::uint64_t count = 0;
@@ -43,6 +50,8 @@ class Metrics {
   std::map<std::string, std::uint64_t> events_;
   std::int64_t mastersHealthy_ = 0;
   std::int64_t mastersKnown_ = 0;
+  std::int64_t enrolmentBlocked_ = 0;
+  std::function<std::string()> extra_;
 };
 
 }  // namespace drover::provisioner

@@ -32,6 +32,7 @@ Json toJson(const NodeRecord& node) {
            {"updated_ms", node.updatedMs},  {"finished_ms", node.finishedMs},
            {"last_error", node.lastError}};
   if (node.intent) out["in_call"] = node.intent->step;
+  if (!node.enrolment.empty()) out["enrolment"] = node.enrolment;
   return out;
 }
 

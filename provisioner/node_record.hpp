@@ -50,6 +50,9 @@ struct NodeRecord {
   std::int64_t finishedMs = 0;
   std::int64_t nodeStartedMs = 0;  // the node daemon's start time in its last registration
   std::string lastError;
+  // First-boot enrolment: "" (not needed: the node has its own certificate, or
+  // security is off), "required" (it registered as enrolling), "enrolled" (done here).
+  std::string enrolment;
 };
 
 /// One row of a node's history: a step attempt, a claim, a master choice, an operator

@@ -17,10 +17,15 @@ std::string toString(Event::Kind kind) {
 }
 
 Json toJson(const Event& event) {
+  Json steps = Json::array();
+  for (const auto& step : event.steps) {
+    steps.push_back({{"name", step.name}, {"duration_ms", step.durationMs}, {"ok", step.ok},
+                     {"error", step.error}});
+  }
   return Json{{"event", toString(event.kind)}, {"node", event.node},     {"master", event.master},
               {"step", event.step},            {"attempt", event.attempt}, {"message", event.message},
               {"time_ms", event.timeMs},       {"duration_ms", event.durationMs},
-              {"facts", event.facts}};
+              {"facts", event.facts},          {"steps", steps}};
 }
 
 LogNotifier::LogNotifier(const std::filesystem::path& file) {
@@ -43,7 +48,8 @@ LogNotifier::~LogNotifier() {
 void LogNotifier::deliver(const Event& event) noexcept {
   try {
     Json line = toJson(event);
-    line.erase("facts");  // a log line per event; the facts are in the state database
+    line.erase("facts");  // a log line per event; facts and steps are in the state database
+    line.erase("steps");
     std::string text = line.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
     std::lock_guard lock(mutex_);
     std::fwrite(text.data(), 1, text.size(), out_);

@@ -9,10 +9,19 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/util/json.hpp"
 
 namespace drover::provisioner {
+
+/// One step of the flow as it ran: every attempt of it, summed.
+struct StepTiming {
+  std::string name;
+  std::int64_t durationMs = 0;
+  bool ok = true;
+  std::string error;  // the last attempt's, when not ok
+};
 
 struct Event {
   enum class Kind { Provisioned, Failed, Retried, WaitingTooLong };
@@ -25,6 +34,7 @@ struct Event {
   std::int64_t timeMs = 0;
   std::int64_t durationMs = 0;  // provisioned/failed: since the flow started; waiting: so far
   Json facts = Json::object();  // the node's facts, for message templates
+  std::vector<StepTiming> steps;  // finished steps of this run of the flow, in order
 };
 
 std::string toString(Event::Kind kind);

@@ -7,7 +7,7 @@
 namespace drover::provisioner {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;  // 2: nodes.enrolment
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = log::get("drover.provisioner.store");
@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS nodes(
   updated_ms INTEGER NOT NULL,
   finished_ms INTEGER NOT NULL,
   node_started_ms INTEGER NOT NULL,
-  last_error TEXT NOT NULL);
+  last_error TEXT NOT NULL,
+  enrolment TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS attempts(
   id INTEGER PRIMARY KEY,
   identity TEXT NOT NULL,
@@ -53,12 +54,12 @@ CREATE INDEX IF NOT EXISTS attempts_by_node ON attempts(identity, id);
 const char* kNodeColumns =
     "identity, state, step, step_name, attempt, master, claimed, checked, intent_step, "
     "intent_attempt, intent_attempt_id, intent_started_ms, first_seen_ms, started_ms, "
-    "updated_ms, finished_ms, node_started_ms, last_error";
+    "updated_ms, finished_ms, node_started_ms, last_error, enrolment";
 
 std::string upsertNode(bool withFacts) {
   std::string sql = std::string("INSERT INTO nodes(") + kNodeColumns + (withFacts ? ", facts" : "") +
-                    ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18" +
-                    (withFacts ? ",?19" : "") +
+                    ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19" +
+                    (withFacts ? ",?20" : "") +
                     ") ON CONFLICT(identity) DO UPDATE SET state=excluded.state, step=excluded.step, "
                     "step_name=excluded.step_name, attempt=excluded.attempt, master=excluded.master, "
                     "claimed=excluded.claimed, checked=excluded.checked, "
@@ -68,7 +69,7 @@ std::string upsertNode(bool withFacts) {
                     "first_seen_ms=excluded.first_seen_ms, started_ms=excluded.started_ms, "
                     "updated_ms=excluded.updated_ms, finished_ms=excluded.finished_ms, "
                     "node_started_ms=excluded.node_started_ms, "
-                    "last_error=excluded.last_error";
+                    "last_error=excluded.last_error, enrolment=excluded.enrolment";
   if (withFacts) sql += ", facts=excluded.facts";
   return sql;
 }
@@ -141,16 +142,19 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     exec(writeDb_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     exec(writeDb_, "BEGIN IMMEDIATE");
     exec(writeDb_, kSchema);
+    int found = 0;  // 0: a new database
     {
       Statement version(writeDb_, "SELECT value FROM meta WHERE key='schema_version'");
-      if (sqlite3_step(version.get()) == SQLITE_ROW) {
-        int found = std::stoi(text(version.get(), 0));
-        if (found > kSchemaVersion) {
-          throw StoreError("state database " + file.string() + " has schema version " +
-                           std::to_string(found) + ", newer than this provisioner's " +
-                           std::to_string(kSchemaVersion));
-        }
-      }
+      if (sqlite3_step(version.get()) == SQLITE_ROW) found = std::stoi(text(version.get(), 0));
+    }
+    if (found > kSchemaVersion) {
+      throw StoreError("state database " + file.string() + " has schema version " +
+                       std::to_string(found) + ", newer than this provisioner's " +
+                       std::to_string(kSchemaVersion));
+    }
+    if (found == 1) {
+      exec(writeDb_, "ALTER TABLE nodes ADD COLUMN enrolment TEXT NOT NULL DEFAULT ''");
+      exec(writeDb_, "UPDATE meta SET value='2' WHERE key='schema_version'");
     }
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                     std::to_string(kSchemaVersion) + "')").c_str());
@@ -274,7 +278,8 @@ void Store::apply(const Op& op) {
     sqlite3_bind_int64(stmt, 16, n.finishedMs);
     sqlite3_bind_int64(stmt, 17, n.nodeStartedMs);
     bindText(stmt, 18, n.lastError);
-    if (op.kind == Op::Kind::NodeWithFacts) bindText(stmt, 19, dumpJson(n.facts));
+    bindText(stmt, 19, n.enrolment);
+    if (op.kind == Op::Kind::NodeWithFacts) bindText(stmt, 20, dumpJson(n.facts));
   }
   int rc = sqlite3_step(stmt);
   sqlite3_reset(stmt);
@@ -312,7 +317,8 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.finishedMs = sqlite3_column_int64(s, 15);
     n.nodeStartedMs = sqlite3_column_int64(s, 16);
     n.lastError = text(s, 17);
-    n.facts = jsonColumn(s, 18);
+    n.enrolment = text(s, 18);
+    n.facts = jsonColumn(s, 19);
     nodes.push_back(std::move(n));
   }
   if (rc != SQLITE_DONE) throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));

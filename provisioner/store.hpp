@@ -2,11 +2,11 @@
 // Per-node state and history in SQLite (WAL mode), so a provisioner killed at any moment
 // resumes every node where it stopped.
 //
-// Schema (version 1):
+// Schema (version 2; a version 1 database gains nodes.enrolment when opened):
 //   nodes(identity PK, state, step, step_name, attempt, master, claimed, checked,
 //         intent_step, intent_attempt, intent_attempt_id, intent_started_ms,
 //         facts JSON, first_seen_ms, started_ms, updated_ms, finished_ms, node_started_ms,
-//         last_error)
+//         last_error, enrolment)
 //   attempts(id PK, identity, step, attempt, target, started_ms, finished_ms,
 //            outcome, error, data JSON)       -- index (identity, id)
 //   meta(key PK, value)                        -- schema_version

@@ -1,10 +1,17 @@
 #include "core/config/provisioner_config.hpp"
 
 #include <cctype>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "core/config/checks.hpp"
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
+#include "core/config/yaml_reader.hpp"
 
 namespace drover::config {
 namespace checks {
@@ -44,6 +51,14 @@ Check factName() {
 }
 
 void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
+  if (config.enrolmentTokenFiles.empty() != config.enrolmentCaDir.empty()) {
+    diag.badValue(config.enrolmentCaDir.empty() ? "enrolment.ca_dir" : "enrolment.token_files",
+                  "is missing: enrolment needs both enrolment.token_files and enrolment.ca_dir");
+  }
+  if (!config.enrolmentCaDir.empty() && !config.securityEnabled) {
+    diag.badValue("enrolment.ca_dir", "is set but security.enabled is false: enrolment hands "
+                                      "out certificates, so it needs message security on");
+  }
   if (config.perMasterConcurrency > config.concurrency) {
     diag.badValue("per_master_concurrency",
                   "is " + std::to_string(config.perMasterConcurrency) +
@@ -105,11 +120,52 @@ Table<ProvisionerConfig> makeTable() {
       .checkedBy(checks::loopbackListen());
   t.add("events_file", &C::eventsFile,
         "File receiving one JSON line per provisioning event; empty: standard output");
+  t.add("enrolment.token_files", &C::enrolmentTokenFiles,
+        "Provisioning token files (drover cert token) whose proofs enrolling nodes may "
+        "present; with enrolment.ca_dir, nodes booting with a token get their certificate "
+        "here. Empty: enrolling nodes wait");
+  t.add("enrolment.ca_dir", &C::enrolmentCaDir,
+        "CA directory (drover cert ca create) that signs enrolling nodes' certificates");
   t.add("log_level", &C::logLevel, "Log level").checkedBy(checks::logLevel());
   t.add("log_file", &C::logFile, "Log file; empty: standard error");
   t.add("pid_file", &C::pidFile, "File holding the daemon's PID once it is ready; empty: none");
   t.finishWith(finishLimits);
   return t;
+}
+
+// The `notifiers:` section is read by notify::loadFile; the option table reads the rest.
+// Its lines are blanked rather than removed, so every other key keeps its line number in
+// messages. std::nullopt when the file has no such section (or cannot be read or parsed:
+// the ordinary reader then reports that).
+std::optional<std::string> withoutNotifiers(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+  if (!root.IsMap()) return std::nullopt;
+  std::vector<std::pair<std::string, int>> keys;  // top-level keys and their lines
+  for (const auto& entry : root) {
+    keys.emplace_back(entry.first.IsScalar() ? entry.first.Scalar() : "", entry.first.Mark().line);
+  }
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i].first != "notifiers") continue;
+    int first = keys[i].second;
+    int end = i + 1 < keys.size() ? keys[i + 1].second : std::numeric_limits<int>::max();
+    if (end <= first) return std::nullopt;  // flow style on one line: left to the reader
+    std::string out;
+    std::istringstream lines(text);
+    std::string line;
+    for (int n = 0; std::getline(lines, line); ++n) out += (n >= first && n < end ? "" : line) + "\n";
+    return out;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -121,7 +177,17 @@ const Table<ProvisionerConfig>& ProvisionerConfig::table() {
 
 ProvisionerConfig ProvisionerConfig::load(const std::filesystem::path& file,
                                           const CliOverrides& cli) {
-  return config::load(table(), file, cli);
+  std::optional<std::string> text = file.empty() ? std::nullopt : withoutNotifiers(file);
+  if (!text) return config::load(table(), file, cli);
+  ProvisionerConfig config;
+  Diagnostics diag;
+  auto fields = table().bind(config);
+  readYamlText(*text, file.string(), fields, diag);
+  cli.apply(fields, diag);
+  if (diag.empty()) table().finish(config, diag);
+  diag.throwIfAny();
+  config.notifiersFile = file;
+  return config;
 }
 
 }  // namespace drover::config

@@ -46,6 +46,13 @@ struct ProvisionerConfig {
   std::chrono::seconds waitingAlert{600};        // notify when a node waits this long
   std::string metricsListen = "127.0.0.1:9310";  // HOST:PORT on loopback; empty: no HTTP
   std::filesystem::path eventsFile;              // JSON line per event; empty: stdout
+  // First-boot enrolment: tokens whose proofs are accepted, and the CA that signs the
+  // enrolling nodes' CSRs. Both or neither; without them enrolling nodes wait.
+  std::vector<std::string> enrolmentTokenFiles;
+  std::filesystem::path enrolmentCaDir;
+  // The file holding the `notifiers:` section, when the config file has one (read by
+  // notify::loadFile; the option table skips that section).
+  std::filesystem::path notifiersFile;
   std::string logLevel = "info";
   std::filesystem::path logFile;  // empty: stderr
   std::filesystem::path pidFile;  // empty: none written
@@ -54,7 +61,9 @@ struct ProvisionerConfig {
   static const Table<ProvisionerConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
-  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
+  /// A top-level `notifiers:` section is left to notify::loadFile (notifiersFile says
+  /// where it is). Throws Error listing every problem, each naming file:line:column or
+  /// flag, and key.
   static ProvisionerConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
 };
 

@@ -9,6 +9,7 @@
 #include "core/config/example.hpp"
 #include "core/config/loader.hpp"
 #include "core/config/provisioner_config.hpp"
+#include "tests/support/process.hpp"
 
 namespace drover::config {
 namespace {
@@ -46,6 +47,36 @@ TEST(ProvisionerConfig, ErrorsNameFileLineAndKey) {
   EXPECT_NE(errorOf("master_facts: [\"a b\"]\n").find("key 'master_facts'"), std::string::npos);
   EXPECT_EQ(errorOf("metrics: {listen: \"[::1]:9310\"}\n"), "");
   EXPECT_EQ(errorOf("metrics: {listen: \"\"}\n"), "");
+}
+
+// The notifiers: section is notify's; the other keys keep their lines in messages.
+TEST(ProvisionerConfig, ANotifiersSectionIsLeftToTheNotifiers) {
+  testing::TempDir dir;
+  std::filesystem::path file = dir / "provisioner.yaml";
+  std::ofstream(file) << "concurrency: 4\nnotifiers:\n  hook:\n    type: webhook\n"
+                         "    url: http://127.0.0.1:1/x\n# after\nper_master_concurrency: 2\n";
+  auto c = ProvisionerConfig::load(file);
+  EXPECT_EQ(c.concurrency, 4);
+  EXPECT_EQ(c.perMasterConcurrency, 2);
+  EXPECT_EQ(c.notifiersFile, file);
+  std::ofstream(file) << "notifiers:\n  hook: {type: log}\nconcurency: 4\n";
+  try {
+    ProvisionerConfig::load(file);
+    ADD_FAILURE() << "loaded a misspelled key";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string() + ":3:1: unknown key 'concurency'"),
+              std::string::npos) << e.what();
+  }
+  std::ofstream(file) << "concurrency: 40\n";
+  EXPECT_TRUE(ProvisionerConfig::load(file).notifiersFile.empty());
+}
+
+TEST(ProvisionerConfig, EnrolmentNeedsBothKeysAndSecurity) {
+  EXPECT_NE(errorOf("enrolment: {ca_dir: /ca}\n").find("enrolment.token_files"), std::string::npos);
+  EXPECT_NE(errorOf("enrolment: {token_files: [/t], ca_dir: /ca}\nsecurity: {enabled: false}\n")
+                .find("needs message security on"),
+            std::string::npos);
+  EXPECT_EQ(errorOf("enrolment: {token_files: [/t], ca_dir: /ca}\n"), "");
 }
 
 TEST(ProvisionerConfig, CommittedExampleIsCurrent) {

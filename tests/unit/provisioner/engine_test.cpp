@@ -60,14 +60,14 @@ steps:
 )";
 
 CallReply ok(const std::string& node, Json data = Json::object()) {
-  return CallReply{node, true, {}, std::move(data)};
+  return CallReply{node, true, {}, std::move(data), "", true};
 }
 
 CallReply failed(const std::string& node, const std::string& message, Json data = Json::object()) {
-  return CallReply{node, true, {envelope::StatusCode::Aborted, message}, std::move(data)};
+  return CallReply{node, true, {envelope::StatusCode::Aborted, message}, std::move(data), "", true};
 }
 
-CallReply silent(const std::string& node) { return CallReply{node, false, {}, Json::object()}; }
+CallReply silent(const std::string& node) { return CallReply{node, false, {}, Json::object(), "", false}; }
 
 // Answers like healthy agents unless a test installs its own handler, and counts calls.
 class FakeExecutor : public StepExecutor {
@@ -164,10 +164,10 @@ class EngineTest : public ::testing::Test {
   }
 
   void master(const std::string& id, const std::string& region) {
-    engine->observe({id, {"puppetca", "rpcutil"}, {{"region", region}}, 1});
+    engine->observe({id, {"puppetca", "rpcutil"}, {{"region", region}}, 1, "enforcing", true});
   }
   void node(const std::string& id, const std::string& region, std::int64_t started = 1) {
-    engine->observe({id, {"provision", "rpcutil"}, {{"region", region}}, started});
+    engine->observe({id, {"provision", "rpcutil"}, {{"region", region}}, started, "enforcing", true});
   }
   bool waitState(const std::string& id, NodeState state, std::chrono::milliseconds timeout = 10s) {
     return testing::waitFor([&] { return engine->stateOf(id) == state; }, timeout);
