@@ -23,6 +23,9 @@ constexpr auto kReadyTimeout = 2s;           // per attempt to reach the broker 
 constexpr auto kStopGrace = 10s;             // calls under way may finish this long
 constexpr auto kSweepQuiet = 1000ms;         // inventory sweep: silence that ends it
 constexpr auto kSweepTimeout = 60s;
+// Senders of ignored registrations warned about once each; beyond this many (a flood of
+// forged names) the rest are logged at debug level only.
+constexpr std::size_t kMaxIgnoredSenders = 10000;
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = log::get("drover.provisioner.daemon");
@@ -321,7 +324,8 @@ void Daemon::handleMessage(const bus::Message& message) {
                                            util::nowMs(), why);
     if (registration) {
       engine_->observe(*registration);
-    } else if (ignoredRegistrations_.insert(env.sender).second) {
+    } else if (ignoredRegistrations_.size() < kMaxIgnoredSenders &&
+               ignoredRegistrations_.insert(env.sender).second) {
       // Heartbeats repeat: say it once per sender.
       logger()->warn("ignored: {}", why);
     } else {
