@@ -1,5 +1,7 @@
 #include "core/security/signing.hpp"
 
+#include <sodium.h>
+
 #include "core/security/certificate.hpp"
 #include "core/security/keys.hpp"
 #include "core/util/files.hpp"
@@ -8,6 +10,12 @@ namespace drover::security {
 namespace {
 
 using Reason = VerifyError::Reason;
+
+// sodium_init() is thread safe and idempotent; this runs it once, before first use.
+void requireSodium() {
+  static const bool ready = sodium_init() >= 0;
+  if (!ready) throw OpenSslError("libsodium could not initialise");
+}
 
 }  // namespace
 
@@ -23,6 +31,25 @@ Signer::Signer(PkeyPtr key, std::string_view certificate) : key_(std::move(key))
   }
   certificateDer_ = certificateToDer(cert.get());
   name_ = certificateName(cert.get());
+  requireSodium();
+  std::array<unsigned char, crypto_sign_SEEDBYTES> seed{};
+  std::size_t seedSize = seed.size();
+  checkOpenSsl(EVP_PKEY_get_raw_private_key(key_.get(), seed.data(), &seedSize) == 1 &&
+                   seedSize == seed.size(),
+               "reading the signing key");
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pub{};
+  crypto_sign_seed_keypair(pub.data(), secret_.data(), seed.data());
+  sodium_memzero(seed.data(), seed.size());
+}
+
+Signer::~Signer() { sodium_memzero(secret_.data(), secret_.size()); }
+
+Signer::Signer(Signer&& other) noexcept
+    : key_(std::move(other.key_)),
+      secret_(other.secret_),
+      certificateDer_(std::move(other.certificateDer_)),
+      name_(std::move(other.name_)) {
+  sodium_memzero(other.secret_.data(), other.secret_.size());
 }
 
 Signer Signer::fromFiles(const std::filesystem::path& keyFile,
@@ -31,33 +58,26 @@ Signer Signer::fromFiles(const std::filesystem::path& keyFile,
 }
 
 std::string Signer::sign(std::string_view bytes) const {
-  auto ctx = ownOrThrow<MdCtxPtr>(EVP_MD_CTX_new(), "creating a signing context");
-  // Ed25519 hashes internally: no digest is named, and signing is one shot.
-  checkOpenSsl(EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) == 1,
-               "starting a signature");
-  auto data = reinterpret_cast<const unsigned char*>(bytes.data());
-  std::size_t size = 0;
-  checkOpenSsl(EVP_DigestSign(ctx.get(), nullptr, &size, data, bytes.size()) == 1,
-               "sizing a signature");
-  std::string signature(size, '\0');
-  checkOpenSsl(EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                              data, bytes.size()) == 1,
-               "signing");
-  signature.resize(size);
+  std::string signature(crypto_sign_BYTES, '\0');
+  crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr,
+                       reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                       secret_.data());
   return signature;
 }
 
 bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view signature) {
-  auto ctx = ownOrThrow<MdCtxPtr>(EVP_MD_CTX_new(), "creating a verify context");
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key) != 1) {
+  if (key == nullptr || EVP_PKEY_id(key) != EVP_PKEY_ED25519) return false;
+  if (signature.size() != crypto_sign_BYTES) return false;
+  requireSodium();
+  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pub{};
+  std::size_t size = pub.size();
+  if (EVP_PKEY_get_raw_public_key(key, pub.data(), &size) != 1 || size != pub.size()) {
     clearOpenSslErrors();
     return false;
   }
-  int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                            signature.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                            bytes.size());
-  if (rc != 1) clearOpenSslErrors();
-  return rc == 1;
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     bytes.size(), pub.data()) == 0;
 }
 
 bool verifySignature(X509* cert, std::string_view bytes, std::string_view signature) {

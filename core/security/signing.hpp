@@ -1,9 +1,12 @@
 #pragma once
-// Ed25519 signatures over bytes and over envelopes.
+// Ed25519 signatures over bytes and over envelopes. Keys and certificates are OpenSSL
+// objects; the signature arithmetic itself is libsodium's, which is about twice as fast
+// and rejects non-canonical signatures and small-order keys.
 //
 // Wire fields (core/envelope): `cert` carries the signer's DER certificate and `sig`
 // the 64-byte Ed25519 signature over envelope::signingBytes(), which covers every
 // field but `sig` (so `sender` and `cert` are signed too).
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -21,6 +24,11 @@ class Signer {
   /// `certificate` is PEM or DER. Throws OpenSslError if it does not parse,
   /// std::invalid_argument if the key is not Ed25519 or does not match it.
   Signer(PkeyPtr key, std::string_view certificate);
+  ~Signer();  // wipes the key material
+  Signer(Signer&& other) noexcept;
+  Signer(const Signer&) = delete;
+  Signer& operator=(const Signer&) = delete;
+  Signer& operator=(Signer&&) = delete;
 
   /// Throws as the constructor, as readPrivateKey(), std::runtime_error (I/O).
   static Signer fromFiles(const std::filesystem::path& keyFile,
@@ -35,6 +43,7 @@ class Signer {
 
  private:
   PkeyPtr key_;
+  std::array<unsigned char, 64> secret_{};  // libsodium form: seed then public key
   std::string certificateDer_;
   std::string name_;
 };
