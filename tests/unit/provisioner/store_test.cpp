@@ -1,5 +1,6 @@
 // SQLite persistence: nodes and attempts survive a reopen; history is per node, in order.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "provisioner/store.hpp"
 #include "tests/support/process.hpp"
@@ -90,6 +91,44 @@ TEST(Store, UnusableFileIsNamed) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
+}
+
+// A database written by a provisioner before enrolment existed keeps its nodes and gains
+// the column.
+TEST(Store, AVersion1DatabaseIsMigrated) {
+  testing::TempDir dir;
+  std::string file = (dir / "v1.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const char* v1 = R"SQL(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES('schema_version', '1');
+CREATE TABLE nodes(identity TEXT PRIMARY KEY, state TEXT NOT NULL, step INTEGER NOT NULL,
+  step_name TEXT NOT NULL, attempt INTEGER NOT NULL, master TEXT NOT NULL,
+  claimed INTEGER NOT NULL, checked INTEGER NOT NULL, intent_step TEXT, intent_attempt INTEGER,
+  intent_attempt_id INTEGER, intent_started_ms INTEGER, facts TEXT NOT NULL DEFAULT '{}',
+  first_seen_ms INTEGER NOT NULL, started_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL, node_started_ms INTEGER NOT NULL, last_error TEXT NOT NULL);
+INSERT INTO nodes VALUES('old1', 'failed', 2, 'clean', 1, 'pm-eu', 0, 1, NULL, NULL, NULL, NULL,
+  '{"region":"eu"}', 1, 2, 3, 4, 5, 'clean: boom');
+)SQL";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  {
+    Store store(file);
+    auto nodes = store.loadNodes();
+    ASSERT_EQ(nodes.size(), 1u);
+    EXPECT_EQ(nodes[0].identity, "old1");
+    EXPECT_EQ(nodes[0].state, NodeState::Failed);
+    EXPECT_EQ(nodes[0].lastError, "clean: boom");
+    EXPECT_EQ(nodes[0].facts, Json({{"region", "eu"}}));
+    EXPECT_EQ(nodes[0].enrolment, "");
+    nodes[0].enrolment = "required";
+    store.putNode(nodes[0], false);
+    store.sync();
+  }
+  Store reopened(file);
+  EXPECT_EQ(reopened.loadNodes().at(0).enrolment, "required");
 }
 
 }  // namespace
