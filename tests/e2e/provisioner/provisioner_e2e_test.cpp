@@ -1,0 +1,469 @@
+// drover-provisioner end to end: two real puppetservers in two regions (own CA each),
+// a real broker, droverd masters hosting puppetca, droverd nodes each with its own root
+// (hosts file, Puppet confdir and ssldir, provisioning record), and the provisioner
+// running the shipped classic flow (etc/flows/classic.yaml). Nothing is stood in:
+// certificates are really signed, both Puppet runs really leave marker files.
+//
+// The masters start once for the executable (25-55 s); the tests share one fleet and one
+// provisioner and run in the order they are defined.
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/util/files.hpp"
+#include "core/util/json.hpp"
+#include "tests/integration/fleet.hpp"
+#include "tests/support/puppet_master.hpp"
+
+namespace drover::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using integration::Fleet;
+using integration::NodeSpec;
+using integration::Result;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kProvisionTimeout = 300s;  // a handful of nodes through two Puppet runs each
+
+struct Region {
+  const char* master;  // puppetserver certname, and identity of the droverd hosting puppetca
+  const char* region;
+  const char* country;
+  const char* continent;
+};
+const Region kEu{"puppet-eu", "eu-west-1", "ie", "europe"};
+const Region kUs{"puppet-us", "us-east-1", "us", "america"};
+
+std::string readOrEmpty(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string tail(const std::string& text, std::size_t lines) {
+  std::size_t pos = text.size();
+  while (lines-- > 0 && pos > 0) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos == 0 ? 0 : pos + 1);
+}
+
+// ---- the two masters ---------------------------------------------------------------
+
+class MastersEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    try {
+      for (const Region* r : {&kEu, &kUs}) {
+        testing::PuppetMaster::Options options;
+        options.name = r->master;
+        options.region = r->region;
+        masters_[r->master] = std::make_unique<testing::PuppetMaster>(options);
+      }
+      // Together: 55 s instead of twice 25-30 s.
+      std::map<std::string, std::string> errors;
+      for (auto& [name, master] : masters_) errors[name];  // each thread writes its own entry
+      std::vector<std::thread> starting;
+      for (auto& [name, master] : masters_) {
+        starting.emplace_back([&error = errors[name], m = master.get()] {
+          try {
+            m->start();
+          } catch (const std::exception& e) {
+            error = e.what();
+          }
+        });
+      }
+      for (auto& thread : starting) thread.join();
+      for (const auto& [name, error] : errors) {
+        if (!error.empty()) error_ += error + "\n";
+      }
+      for (auto& [name, m] : masters_) {
+        std::printf("[ master   ] %s (%s) on 127.0.0.1:%d running after %.1f s, RSS %ld MiB\n",
+                    name.c_str(), m->region().c_str(), m->port(),
+                    static_cast<double>(m->startupTime().count()) / 1000.0, m->rssKib() / 1024);
+      }
+    } catch (const std::exception& e) {
+      error_ += e.what();
+    }
+    if (!error_.empty()) masters_.clear();
+  }
+  void TearDown() override { masters_.clear(); }  // stops each by PID
+
+  static testing::PuppetMaster* master(const std::string& name) {
+    auto it = masters_.find(name);
+    return it == masters_.end() ? nullptr : it->second.get();
+  }
+  static const std::string& error() { return error_; }
+
+ private:
+  static inline std::map<std::string, std::unique_ptr<testing::PuppetMaster>> masters_;
+  static inline std::string error_;
+};
+
+// ---- the provisioner process ---------------------------------------------------------
+
+class Provisioner {
+ public:
+  Provisioner(Fleet& fleet, const std::string& name) : name_(name) {
+    integration::Credentials creds = fleet.issue(name, security::Role::Provisioner);
+    argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
+             "--identity", name,
+             "--broker-publish", fleet.endpoints().publish,
+             "--broker-subscribe", fleet.endpoints().subscribe,
+             "--security-ca-file", fleet.ca().certificateFile().string(),
+             "--security-crl-file", fleet.ca().crlFile().string(),
+             "--security-cert-file", creds.cert.string(),
+             "--security-key-file", creds.key.string(),
+             "--state-db", (dir_.path() / "state.db").string(),
+             "--flow-file", (fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml").string(),
+             "--master-facts", "region,country,continent",
+             "--lease", "60",
+             "--master-heartbeat-age", "10",
+             "--recheck-interval", "2",
+             "--metrics-listen", "127.0.0.1:" + std::to_string(testing::freePort()),
+             "--events-file", events().string(),
+             "--pid-file", (dir_.path() / "provisioner.pid").string(),
+             "--log-level", "debug"};
+  }
+
+  void start() {
+    process_.reset();
+    std::error_code ignored;
+    fs::remove(dir_.path() / "provisioner.pid", ignored);
+    process_.emplace(argv_, dir_.path() / "provisioner.log");
+    bool up = testing::waitFor(
+        [&] { return fs::exists(dir_.path() / "provisioner.pid") || !process_->running(); }, 20s);
+    if (!up || !process_->running()) {
+      throw std::runtime_error("drover-provisioner did not start:\n" + tail(log(), 40));
+    }
+  }
+  void kill() { process_->kill(); }
+  int stop() { return process_ ? process_->stop() : -1; }
+  std::string log() const { return readOrEmpty(dir_.path() / "provisioner.log"); }
+  fs::path events() const { return dir_.path() / "events.jsonl"; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  testing::TempDir dir_;
+  std::vector<std::string> argv_;
+  std::optional<testing::Process> process_;
+};
+
+// ---- the suite ---------------------------------------------------------------------
+
+class ProvisionerE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!master(kEu) || !master(kUs)) return;
+    try {
+      fleet_ = std::make_unique<Fleet>();
+      fleet_->addNodes({masterSpec(kEu), masterSpec(kUs)});
+      provisioner_ = std::make_unique<Provisioner>(*fleet_, "e2e.provisioner");
+      provisioner_->start();
+    } catch (const std::exception& e) {
+      setupError_ = e.what();
+      provisioner_.reset();
+      fleet_.reset();
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (provisioner_) provisioner_->stop();
+    provisioner_.reset();
+    fleet_.reset();
+    roots_.clear();
+  }
+
+  void SetUp() override {
+    if (!master(kEu) || !master(kUs)) {
+      GTEST_FAIL() << "the puppetservers did not start:\n" << MastersEnvironment::error();
+    }
+    if (!fleet_) GTEST_FAIL() << "fleet or provisioner did not start: " << setupError_;
+  }
+
+  static testing::PuppetMaster* master(const Region& r) { return MastersEnvironment::master(r.master); }
+
+  // The master's droverd: hosts puppetca for its puppetserver and tells nodes how to reach it.
+  static NodeSpec masterSpec(const Region& r) {
+    testing::PuppetMaster& m = *master(r);
+    auto root = std::make_unique<testing::TempDir>();
+    NodeSpec spec;
+    spec.identity = r.master;
+    spec.facts = regionFacts(r) + "fqdn: " + m.name() + "\npuppet_address: " + m.address() +
+                 "\npuppet_server: " + m.address() + "\npuppet_port: " + std::to_string(m.port()) +
+                 "\n";
+    // Frequent heartbeats: a master that goes away is noticed within --master-heartbeat-age.
+    spec.extraArgs = {"--puppetserver-config", m.puppetConf().string(), "--root",
+                      root->path().string(), "--registration-interval", "2"};
+    roots_[r.master] = std::move(root);
+    return spec;
+  }
+
+  static std::string regionFacts(const Region& r) {
+    return std::string("region: ") + r.region + "\ncountry: " + r.country +
+           "\ncontinent: " + r.continent + "\n";
+  }
+
+  // A bare node: nothing under its root but a hosts file and Puppet's settings.
+  static void writeBareRoot(const std::string& identity) {
+    const fs::path root = roots_.at(identity)->path();
+    fs::create_directories(root / "etc");
+    util::writeFileAtomically(root / "etc/hosts", "127.0.0.1 localhost\n");
+    testing::writeNodePuppetConfig(root, {{"marker_dir", (root / "var/markers").string()}},
+                                   {{"certname", identity}});
+  }
+
+  static NodeSpec nodeSpec(const std::string& identity, const Region& r) {
+    roots_[identity] = std::make_unique<testing::TempDir>();
+    writeBareRoot(identity);
+    NodeSpec spec;
+    spec.identity = identity;
+    spec.facts = regionFacts(r);
+    spec.extraArgs = {"--root", root(identity).string(), "--puppet-confdir", "/etc/puppet",
+                      "--hosts-file", "/etc/hosts"};
+    return spec;
+  }
+
+  static fs::path root(const std::string& node) { return roots_.at(node)->path(); }
+  static Fleet& fleet() { return *fleet_; }
+  static Provisioner& provisioner() { return *provisioner_; }
+
+  static std::string marker(const std::string& node, const std::string& environment) {
+    return readOrEmpty(root(node) / "var/markers" / (node + "." + environment + ".marker"));
+  }
+
+  static std::string expectedMarker(const std::string& node, const std::string& environment,
+                                    const Region& r) {
+    return "certname=" + node + "\nenvironment=" + environment + "\nmaster=" + r.master + "\n";
+  }
+
+  /// `drover provision status --json`: identity -> node record.
+  static std::map<std::string, Json> statusByNode() {
+    Result r = fleet().drover({"provision", "status", "--json"});
+    Json doc = Json::parse(r.out, nullptr, false);
+    std::map<std::string, Json> out;
+    if (!doc.is_object() || !doc.contains("replies")) return out;
+    for (const auto& reply : doc["replies"]) {
+      if (!reply.contains("data") || !reply["data"].contains("nodes")) continue;
+      for (const auto& node : reply["data"]["nodes"]) out[node.value("identity", "")] = node;
+    }
+    return out;
+  }
+
+  /// Waits until every node is provisioned by `master`: empty, or what went wrong.
+  static std::string waitProvisioned(const std::map<std::string, std::string>& masterOf,
+                                     std::chrono::seconds timeout = kProvisionTimeout) {
+    std::map<std::string, Json> last;
+    auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      last = statusByNode();
+      bool all = true;
+      for (const auto& [node, m] : masterOf) {
+        auto it = last.find(node);
+        if (it == last.end()) {
+          all = false;
+          continue;
+        }
+        const Json& rec = it->second;
+        if (rec.value("state", "") == "failed") {
+          return node + " failed: " + rec.dump(2) + "\n" + history(node);
+        }
+        if (rec.value("state", "") != "provisioned" || rec.value("master", "") != m ||
+            marker(node, "production").empty()) {
+          all = false;
+        }
+      }
+      if (all) return "";
+      std::this_thread::sleep_for(1s);
+    }
+    std::string why = "not every node provisioned within " + std::to_string(timeout.count()) +
+                      " s; last status:\n";
+    for (const auto& [node, m] : masterOf) {
+      why += "  " + node + " (want " + m + "): " + (last.count(node) ? last[node].dump() : "unknown") +
+             "\n";
+    }
+    return why;
+  }
+
+  static std::string history(const std::string& node) {
+    Result r = fleet().drover({"provision", "history", node});
+    return "$ drover provision history " + node + "\n" + r.out + r.err;
+  }
+
+  /// puppetca#status on a master's droverd: requested, signed, revoked or missing.
+  static std::string caState(const Region& r, const std::string& certname) {
+    Result res = fleet().drover(
+        {"rpc", "puppetca", "status", "certname=" + certname, "-I", r.master, "--json"});
+    Json doc = Json::parse(res.out, nullptr, false);
+    if (!doc.is_object() || doc["replies"].size() != 1) return "no reply: " + res.out + res.err;
+    return doc["replies"][0]["data"].value("state", "?");
+  }
+
+  /// Certificates a master's CA ever signed for `certname` (its inventory, one line each).
+  static int timesSigned(const Region& r, const std::string& certname) {
+    std::istringstream inventory(readOrEmpty(master(r)->dir() / "ca" / "inventory.txt"));
+    std::string line;
+    int count = 0;
+    const std::string subject = " /CN=" + certname;
+    while (std::getline(inventory, line)) {
+      if (line.size() >= subject.size() &&
+          line.compare(line.size() - subject.size(), subject.size(), subject) == 0) {
+        ++count;
+      }
+    }
+    return count;
+  }
+
+  /// Everything that explains a failure: provisioner log and events, droverd logs, masters.
+  static std::string logs() {
+    return "==== drover-provisioner ====\n" + tail(provisioner().log(), 60) + "==== events ====\n" +
+           readOrEmpty(provisioner().events()) + fleet().logs() + "\n==== " + kEu.master +
+           " ====\n" + master(kEu)->logs() + "\n==== " + kUs.master + " ====\n" +
+           master(kUs)->logs();
+  }
+
+  /// Signed by its own master once, never by the other; both runs left their marker.
+  static void expectProvisionedBy(const std::string& node, const Region& own, const Region& other) {
+    EXPECT_EQ(caState(own, node), "signed") << node;
+    EXPECT_EQ(timesSigned(own, node), 1) << node << " signed more than once by " << own.master;
+    EXPECT_EQ(caState(other, node), "missing") << node;
+    EXPECT_EQ(timesSigned(other, node), 0) << node << " signed by " << other.master;
+    for (const std::string env : {"bootstrap", "production"}) {
+      EXPECT_EQ(marker(node, env), expectedMarker(node, env, own)) << node;
+    }
+  }
+
+ private:
+  static inline std::unique_ptr<Fleet> fleet_;
+  static inline std::unique_ptr<Provisioner> provisioner_;
+  static inline std::string setupError_;
+  static inline std::map<std::string, std::unique_ptr<testing::TempDir>> roots_;
+};
+
+TEST_F(ProvisionerE2E, NodesInTwoRegionsAreSignedByTheirRegionalMasterAndRunPuppetTwice) {
+  const std::map<std::string, std::string> want{{"web-eu-1.e2e", kEu.master},
+                                                {"web-eu-2.e2e", kEu.master},
+                                                {"web-us-1.e2e", kUs.master},
+                                                {"web-us-2.e2e", kUs.master}};
+  std::vector<NodeSpec> specs;
+  for (const auto& [node, m] : want) specs.push_back(nodeSpec(node, m == kEu.master ? kEu : kUs));
+  auto started = Clock::now();
+  fleet().addNodes(specs);
+  std::string failure = waitProvisioned(want);
+  ASSERT_EQ(failure, "") << logs();
+  std::printf("[ timing   ] 4 nodes in two regions provisioned in %.1f s\n",
+              std::chrono::duration<double>(Clock::now() - started).count());
+
+  for (const auto& [node, m] : want) {
+    bool eu = m == kEu.master;
+    expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
+  }
+  Result status = fleet().drover({"provision", "status", "--all"});
+  ASSERT_EQ(status.exitCode, 0) << status;
+  for (const auto& [node, m] : want) {
+    EXPECT_THAT(status.out, ::testing::ContainsRegex(node + " +provisioned .*" + m)) << status;
+  }
+  std::string events = readOrEmpty(provisioner().events());
+  for (const auto& [node, m] : want) {
+    EXPECT_THAT(events, HasSubstr("\"event\":\"provisioned\",\"master\":\"" + m + "\"")) << events;
+    EXPECT_THAT(events, HasSubstr("\"node\":\"" + node + "\"")) << events;
+  }
+}
+
+// A host is retired and its name reused by a new one in the other region: the old
+// certificate on the first master must go, or it blocks nothing here but lingers, and a
+// later move back would be refused ("already has a signed certificate").
+TEST_F(ProvisionerE2E, ReusedHostnameHasItsOldCertificateCleanedOnEveryMaster) {
+  const std::string node = "web-us-2.e2e";
+  ASSERT_EQ(caState(kUs, node), "signed") << "the previous test provisions " << node;
+  integration::Node& droverd = fleet().node(node);
+  droverd.stop();
+  // The new host: a fresh disk, in Europe.
+  fs::remove_all(root(node));
+  fs::create_directories(root(node));
+  writeBareRoot(node);
+  util::writeFileAtomically(droverd.factsFile(), regionFacts(kEu));
+  droverd.start();
+  droverd.waitReady(15s);
+
+  std::string failure = waitProvisioned({{node, kEu.master}});
+  ASSERT_EQ(failure, "") << logs();
+  EXPECT_EQ(caState(kUs, node), "missing") << "the retired host's certificate was not cleaned";
+  EXPECT_EQ(timesSigned(kUs, node), 1) << "only the retired host's certificate, long ago";
+  EXPECT_EQ(caState(kEu, node), "signed");
+  EXPECT_EQ(timesSigned(kEu, node), 1);
+  for (const std::string env : {"bootstrap", "production"}) {
+    EXPECT_EQ(marker(node, env), expectedMarker(node, env, kEu));
+  }
+}
+
+// SIGKILL at a random-ish moment once certificates are being signed; the restarted
+// provisioner resumes from its SQLite state: every node finishes, none is signed twice.
+TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
+  const std::map<std::string, std::string> want{{"db-eu-1.e2e", kEu.master},
+                                                {"db-eu-2.e2e", kEu.master},
+                                                {"db-us-1.e2e", kUs.master},
+                                                {"db-us-2.e2e", kUs.master}};
+  std::vector<NodeSpec> specs;
+  for (const auto& [node, m] : want) specs.push_back(nodeSpec(node, m == kEu.master ? kEu : kUs));
+  fleet().addNodes(specs);
+
+  // Kill once a node has reached signing or beyond, while some are still on their way.
+  std::map<std::string, Json> atKill;
+  bool midFlow = testing::waitFor(
+      [&] {
+        atKill = statusByNode();
+        for (const auto& [node, m] : want) {
+          if (!atKill.count(node)) continue;
+          std::string step = atKill[node].value("step", "");
+          if (step == "sign" || step == "bootstrap_run") return true;
+        }
+        return false;
+      },
+      kProvisionTimeout);
+  ASSERT_TRUE(midFlow) << "no node reached signing\n" << logs();
+  provisioner().kill();
+  int finished = 0;
+  std::string states;
+  for (const auto& [node, m] : want) {
+    finished += marker(node, "production").empty() ? 0 : 1;
+    states += "  " + node + ": " + (atKill.count(node) ? atKill[node].dump() : "unknown") + "\n";
+  }
+  std::printf("[ killed   ] drover-provisioner SIGKILLed with:\n%s", states.c_str());
+  ASSERT_LT(finished, 4) << "killed too late to test anything";
+
+  provisioner().start();
+  std::string failure = waitProvisioned(want);
+  ASSERT_EQ(failure, "") << logs();
+  for (const auto& [node, m] : want) {
+    bool eu = m == kEu.master;
+    expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
+  }
+  EXPECT_THAT(provisioner().log(), HasSubstr("resumed")) << tail(provisioner().log(), 60);
+}
+
+}  // namespace
+}  // namespace drover::e2e
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleMock(&argc, argv);
+  ::testing::AddGlobalTestEnvironment(new drover::e2e::MastersEnvironment);
+  return RUN_ALL_TESTS();
+}
