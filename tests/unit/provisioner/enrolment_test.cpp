@@ -130,6 +130,16 @@ class EnrolmentTest : public ::testing::Test {
     util::writeFileAtomically(dir / "token", kGoodToken, 0600);
   }
 
+  // The engine's threads call the node: it must outlive them.
+  ~EnrolmentTest() override {
+    if (engine) engine->stop(5s);
+  }
+
+  FakeNode& makeNode(const char* token) {
+    fake = std::make_unique<FakeNode>(token);
+    return *fake;
+  }
+
   void start(FakeNode& node, bool withEnroller = true) {
     if (withEnroller && !enroller) {
       enroller = std::make_unique<CaEnroller>(std::vector<std::filesystem::path>{dir / "token"},
@@ -163,12 +173,13 @@ class EnrolmentTest : public ::testing::Test {
   Events events;
   Metrics metrics;
   std::unique_ptr<CaEnroller> enroller;
+  std::unique_ptr<FakeNode> fake;
   std::unique_ptr<Store> store;
   std::unique_ptr<Engine> engine;
 };
 
 TEST_F(EnrolmentTest, AnEnrollingNodeGetsItsCertificateBeforeItsFirstStep) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   start(node);
   registerEnrolling("web1.example.com");
   ASSERT_TRUE(waitState("web1.example.com", NodeState::Provisioned)) << engine->status().dump(2);
@@ -188,7 +199,7 @@ TEST_F(EnrolmentTest, AnEnrollingNodeGetsItsCertificateBeforeItsFirstStep) {
 }
 
 TEST_F(EnrolmentTest, AWrongTokenFailsTheNodeAndSignsNothing) {
-  FakeNode node(kOtherToken);
+  FakeNode& node = makeNode(kOtherToken);
   start(node);
   registerEnrolling("web2.example.com");
   ASSERT_TRUE(waitState("web2.example.com", NodeState::Failed));
@@ -203,7 +214,7 @@ TEST_F(EnrolmentTest, AWrongTokenFailsTheNodeAndSignsNothing) {
 }
 
 TEST_F(EnrolmentTest, WithoutEnrolmentSettingsAnEnrollingNodeWaitsAndIsCounted) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   start(node, false);
   registerEnrolling("web3.example.com");
   std::this_thread::sleep_for(200ms);
@@ -218,7 +229,7 @@ TEST_F(EnrolmentTest, WithoutEnrolmentSettingsAnEnrollingNodeWaitsAndIsCounted) 
 }
 
 TEST_F(EnrolmentTest, ALostInstallReplyReusesTheIssuedCertificate) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   node.silenceInstalls(1);
   start(node);
   registerEnrolling("web4.example.com");
@@ -232,7 +243,7 @@ TEST_F(EnrolmentTest, ALostInstallReplyReusesTheIssuedCertificate) {
 }
 
 TEST_F(EnrolmentTest, ARestartMidEnrolmentReusesTheCertificateFromTheStore) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   node.silenceInstalls(100);  // the first provisioner never sees an install succeed
   start(node);
   registerEnrolling("web5.example.com");
@@ -251,22 +262,23 @@ TEST_F(EnrolmentTest, ARestartMidEnrolmentReusesTheCertificateFromTheStore) {
 }
 
 TEST_F(EnrolmentTest, ALiveCertificateForAnotherKeyFailsClearly) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   start(node);
   registerEnrolling("web6.example.com");
   ASSERT_TRUE(waitState("web6.example.com", NodeState::Provisioned));
   node.rekey();  // a rebuilt host with the same name; its old certificate is still live
   engine->observe({"web6.example.com", {"provision"}, {{"region", "eu"}}, 2, "enrolling", false});
   ASSERT_TRUE(testing::waitFor([&] {
-    return engine->node("web6.example.com")->at("last_error").get<std::string>().find("revoke") !=
-           std::string::npos;
+    return engine->stateOf("web6.example.com") == NodeState::Failed;
   }, 10s)) << engine->status().dump(2);
-  EXPECT_EQ(engine->stateOf("web6.example.com"), NodeState::Failed);
+  EXPECT_NE(engine->node("web6.example.com")->at("last_error").get<std::string>().find(
+                "`drover cert revoke --name web6.example.com`"),
+            std::string::npos);
   EXPECT_EQ(issuedFor("web6.example.com"), 1u);
 }
 
 TEST_F(EnrolmentTest, AnEnrolledNodeIsNotSignedAgain) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   node.setEnrolled();
   start(node);
   registerEnrolling("web7.example.com");  // a heartbeat from before its enrolment
@@ -278,7 +290,7 @@ TEST_F(EnrolmentTest, AnEnrolledNodeIsNotSignedAgain) {
 }
 
 TEST_F(EnrolmentTest, UnsignedRegistrationsNeverMakeAMaster) {
-  FakeNode node(kGoodToken);
+  FakeNode& node = makeNode(kGoodToken);
   start(node);
   engine->observe({"pm-eu", {"puppetca"}, {{"region", "eu"}}, 1, "enrolling", false});
   engine->observe({"web8", {"provision"}, {{"region", "eu"}}, 1, "enforcing", false});
