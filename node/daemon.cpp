@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 
 constexpr auto kFactsCheckInterval = 5s;   // how often fact and class files are re-read
 constexpr auto kReadyTimeout = 2s;         // per attempt to reach the broker at start
+constexpr std::chrono::seconds kEnrollingRegistration{10};  // heartbeat while enrolling
 
 std::shared_ptr<spdlog::logger> logger() {
   static auto instance = log::get("drover.node.daemon");
@@ -163,7 +164,14 @@ int Daemon::run() {
 
   auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
   auto registrationEvery = config_.registrationInterval;
-  auto nextRegistration = util::SteadyClock::now() + registrationEvery;
+  // An enrolling node answers nothing but provision, so a provisioner started after it
+  // finds it only by its registrations: announce often until enrolled.
+  auto enrollingEvery = std::min<std::chrono::seconds>(
+      registrationEvery.count() > 0 ? registrationEvery : kEnrollingRegistration,
+      kEnrollingRegistration);
+  auto nextRegistration =
+      util::SteadyClock::now() +
+      (core_.securityMode() == SecurityMode::Enrolling ? enrollingEvery : registrationEvery);
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0}};
@@ -186,7 +194,10 @@ int Daemon::run() {
       refreshCrl();
       nextFactsCheck = now + kFactsCheckInterval;
     }
-    if (registrationEvery.count() > 0 && now >= nextRegistration) {
+    if (core_.securityMode() == SecurityMode::Enrolling && now >= nextRegistration) {
+      announce("enrolling");
+      nextRegistration = now + enrollingEvery;
+    } else if (registrationEvery.count() > 0 && now >= nextRegistration) {
       announce("heartbeat");
       nextRegistration = now + registrationEvery;
     }

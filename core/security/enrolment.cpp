@@ -94,9 +94,11 @@ ProvisioningToken ProvisioningToken::parse(std::string_view text, const std::str
     throw fail("`token` must be at least " + std::to_string(kMinSecretBytes) + " characters");
   }
   if (doc["expires"]) {
-    std::string text = doc["expires"].as<std::string>("");
-    token.expiresMs = parseUtc(text);
-    if (!token.expiresMs) throw fail("`expires` '" + text + "' is not like 2026-12-01T00:00:00Z");
+    std::string expires = doc["expires"].as<std::string>("");
+    token.expiresMs = parseUtc(expires);
+    if (!token.expiresMs) {
+      throw fail("`expires` '" + expires + "' is not like 2026-12-01T00:00:00Z");
+    }
   }
   return token;
 }
