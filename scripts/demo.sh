@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
-# The embedded default on one machine: installs what is missing, builds, creates a
-# collective CA with a certificate for every node and for the admin, starts a broker
-# and six droverd nodes with different facts on private ipc endpoints, runs a tour of
-# the CLI against them, then stops everything it started (by PID).
+# The embedded default on one machine, in two parts:
+#  1. a tour of the CLI: a collective CA, a broker and six droverd nodes with different
+#     facts on private ipc endpoints, driven by `drover`;
+#  2. Drover's main job for real: two Puppet masters (real puppetservers, own CA each) in
+#     two regions, a broker, drover-provisioner with the shipped classic flow
+#     (etc/flows/classic.yaml) and six bare nodes; progress per node as the provisioner
+#     takes each from bare image to production Puppet, then a summary, the Puppet marker
+#     files each run left on its node, and the log notifications.
+# Installs what is missing and builds first (DROVER_SKIP_BUILD=1 skips the build).
+# Everything it started is stopped by PID when it ends.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
-"$root/scripts/build.sh"
+[ "${DROVER_SKIP_BUILD:-0}" = 1 ] || "$root/scripts/build.sh"
 
 work="$(mktemp -d /tmp/drover-demo.XXXXXX)"
 pids=()
-cleanup() {
+lab_pid=""
+stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+cleanup() {
+  stop_all
+  # drover-lab stops its puppetservers by PID on SIGTERM.
+  if [ -n "$lab_pid" ]; then kill -TERM "$lab_pid" 2>/dev/null || true; wait "$lab_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The puppetservers take 25-55 s to start: launch them now, take the tour meanwhile.
+lab="$build/tests/e2e/lab/drover-lab"
+mkdir -p "$work/masters"
+"$lab" masters --dir "$work/masters" puppet-eu puppet-us >"$work/masters/lab.log" 2>&1 &
+lab_pid=$!
 
 # Security is on, as in production: a CA, one certificate per principal, the shipped
 # example policies (etc/policies) and an audit log per node.
@@ -102,3 +121,152 @@ printf '\n\033[1m$ tail -n 2 %s\033[0m\n' "web-eu-1/audit.log"
 tail -n 2 "$work/web-eu-1/audit.log"
 printf '\n\033[1m$ drover-broker stats --control %s\033[0m\n' "$control"
 "$build/broker/drover-broker" stats --control "$control"
+
+stop_all
+
+# ---- part 2: provisioning against real Puppet masters ----------------------------------
+title() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+title "provisioning: two Puppet masters, a provisioner and six bare nodes"
+printf 'waiting for the puppetservers (started %s s ago) ...\n' "$SECONDS"
+while [ ! -f "$work/masters/ready" ]; do
+  if ! kill -0 "$lab_pid" 2>/dev/null; then
+    echo "the puppetservers did not start:"; cat "$work/masters/lab.log"; exit 1
+  fi
+  sleep 1
+done
+cat "$work/masters/lab.log"
+
+ingress="ipc://$work/p-ingress.sock"
+egress="ipc://$work/p-egress.sock"
+"$build/broker/drover-broker" --ingress "$ingress" --egress "$egress" >"$work/p-broker.log" 2>&1 &
+pids+=($!)
+sed -i "s|publish: .*|publish: $ingress|; s|subscribe: .*|subscribe: $egress|" "$work/client.yaml"
+
+# One droverd per node, private root for everything its agents write (hosts file,
+# Puppet ssldir, provisioning record). start_node NAME FACTS EXTRA_ARGS...
+start_node() {
+  local name="$1" facts="$2"; shift 2
+  local dir="$work/p/$name"
+  mkdir -p "$dir/root/etc" "$dir/agents"
+  printf '%s' "$facts" >"$dir/facts.yaml"
+  : >"$dir/classes.txt"
+  "$drover" cert issue --dir "$work/ca" --name "$name" --role node \
+    --out-key "$dir/node.key" --out-cert "$dir/node.pem" >/dev/null
+  "$build/node/droverd" --identity "$name" --broker-publish "$ingress" --broker-subscribe "$egress" \
+    --facts-file "$dir/facts.yaml" --classes-file "$dir/classes.txt" --ddl-dirs "$root/ddl" \
+    --agents-dir "$dir/agents" --pid-file "$dir/droverd.pid" --root "$dir/root" \
+    --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
+    --security-cert-file "$dir/node.pem" --security-key-file "$dir/node.key" \
+    --security-policy-dir "$root/etc/policies" --security-audit-log "$dir/audit.log" \
+    "$@" >"$dir/droverd.log" 2>&1 &
+  pids+=($!)
+}
+
+# The masters' droverds host puppetca for their puppetserver and say, in their facts,
+# where its agents reach it (loopback here: a node's private hosts file is not what the
+# machine's resolver reads).
+# name region country continent
+masters=("puppet-eu eu-west-1 ie europe" "puppet-us us-east-1 us america")
+for spec in "${masters[@]}"; do
+  read -r name region country continent <<<"$spec"
+  port="$(cat "$work/masters/$name.port")"
+  start_node "$name" "region: $region
+country: $country
+continent: $continent
+fqdn: $name
+puppet_address: 127.0.0.1
+puppet_server: 127.0.0.1
+puppet_port: $port
+" --puppetserver-config "$work/masters/$name/puppet/puppet.conf"
+done
+
+# Bare nodes (new names: the tour's nodes hold certificates of this CA). app-gb-1
+# (eu-west-2, gb) and app-ca-1 (ca-central-1) have no master in their region or
+# country: the continent picks one.
+nodes=(
+  "app-eu-1 eu-west-1 ie europe"
+  "app-eu-2 eu-west-1 ie europe"
+  "app-gb-1 eu-west-2 gb europe"
+  "app-us-1 us-east-1 us america"
+  "app-us-2 us-east-1 us america"
+  "app-ca-1 ca-central-1 ca america"
+)
+for spec in "${nodes[@]}"; do
+  read -r name region country continent <<<"$spec"
+  mkdir -p "$work/p/$name/root/etc"
+  echo "127.0.0.1 localhost" >"$work/p/$name/root/etc/hosts"
+  "$lab" node-root --root "$work/p/$name/root" --certname "$name"
+  start_node "$name" "region: $region
+country: $country
+continent: $continent
+" --puppet-confdir /etc/puppet --hosts-file /etc/hosts
+done
+
+"$drover" cert issue --dir "$work/ca" --name demo.provisioner --role provisioner \
+  --out-key "$work/demo.provisioner.key" --out-cert "$work/demo.provisioner.pem" >/dev/null
+"$build/provisioner/drover-provisioner" --identity demo.provisioner \
+  --broker-publish "$ingress" --broker-subscribe "$egress" \
+  --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
+  --security-cert-file "$work/demo.provisioner.pem" --security-key-file "$work/demo.provisioner.key" \
+  --state-db "$work/provisioner.db" --flow-file "$root/etc/flows/classic.yaml" \
+  --master-facts region,country,continent --metrics-listen "" \
+  --events-file "$work/events.jsonl" --log-file "$work/provisioner.log" \
+  --pid-file "$work/provisioner.pid" >"$work/provisioner.out" 2>&1 &
+pids+=($!)
+printf '\n\033[1m$ drover provision status   (every second, changes only)\033[0m\n'
+
+# Progress: one line per node whenever its state, step or master changes.
+result=0
+python3 - "$drover" "$work/client.yaml" "${nodes[@]%% *}" <<'PY' || result=$?
+import json, subprocess, sys, time
+drover, config, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+seen, start, records = {}, time.time(), {}
+while time.time() - start < 900:
+    run = subprocess.run([drover, "--config", config, "provision", "status", "--json"],
+                         capture_output=True, text=True)
+    try:
+        for reply in json.loads(run.stdout).get("replies", []):
+            for n in reply.get("data", {}).get("nodes", []):
+                records[n["identity"]] = n
+    except ValueError:
+        pass
+    for name in names:
+        n = records.get(name)
+        if not n:
+            continue
+        key = (n.get("state"), n.get("step"), n.get("master"))
+        if seen.get(name) != key:
+            seen[name] = key
+            err = n.get("last_error") or ""
+            print(f"[{time.time() - start:6.1f}s] {name:10} {n.get('state', ''):12} "
+                  f"{n.get('step', ''):18} {n.get('master', '') or '-':10} {err[:60]}", flush=True)
+    if names and all(records.get(x, {}).get("state") in ("provisioned", "failed") for x in names):
+        break
+    time.sleep(1)
+print()
+print(f"{'NODE':10} {'MASTER':10} {'DURATION':>9}  RESULT")
+for name in names:
+    n = records.get(name, {})
+    began, ended = n.get("started_ms") or n.get("first_seen_ms") or 0, n.get("finished_ms") or 0
+    took = f"{(ended - began) / 1000:.1f} s" if began and ended else "-"
+    print(f"{name:10} {n.get('master', '') or '-':10} {took:>9}  {n.get('state', 'never seen')}")
+sys.exit(0 if all(records.get(x, {}).get("state") == "provisioned" for x in names) else 1)
+PY
+
+title "what the Puppet runs left on each node (<root>/var/markers)"
+for spec in "${nodes[@]}"; do
+  read -r name _ <<<"$spec"
+  for env in bootstrap production; do
+    marker="$work/p/$name/root/var/markers/$name.$env.marker"
+    if [ -f "$marker" ]; then printf '%-10s %-10s %s\n' "$name" "$env" "$(tr '\n' ' ' <"$marker")"
+    else printf '%-10s %-10s (no marker)\n' "$name" "$env"; fi
+  done
+done
+show provision status --all
+title "log notifications ($work/events.jsonl)"
+cat "$work/events.jsonl" 2>/dev/null || echo "(none)"
+if [ "$result" -ne 0 ]; then
+  title "not every node was provisioned: the provisioner's log"
+  tail -n 40 "$work/provisioner.log"
+  exit 1
+fi
