@@ -6,6 +6,7 @@
 
 #include <fmt/ranges.h>
 #include <sys/signalfd.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "agents/builtin.hpp"
@@ -14,6 +15,7 @@
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
+#include "core/util/signals.hpp"
 #include "node/external_agent.hpp"
 
 namespace drover::node {
@@ -31,18 +33,12 @@ std::shared_ptr<spdlog::logger> logger() {
   return instance;
 }
 
-// Blocks the daemon's signals in this thread before any other thread exists, so
-// every thread inherits the mask and only the poll loop sees them, via signalfd.
 int makeSignalFd() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
-  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
-    throw Daemon::StartupError("cannot block signals");
+  try {
+    return util::blockedSignalFd({SIGTERM, SIGINT, SIGHUP});
+  } catch (const std::system_error& e) {
+    throw Daemon::StartupError(e.what());
   }
-  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) throw Daemon::StartupError(std::string("signalfd: ") + std::strerror(errno));
-  return fd;
 }
 
 NodeIdentity identityFrom(const config::NodeConfig& config) {

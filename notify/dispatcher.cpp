@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/log/log.hpp"
+#include "core/util/prometheus.hpp"
 #include "notify/presenter.hpp"
 #include "notify/registry.hpp"
 
@@ -30,18 +31,7 @@ std::string aboutMessage(const Message& message) {
          " node=" + message.document.value("node", std::string());
 }
 
-std::string label(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+using util::prometheusLabel;
 
 }  // namespace
 
@@ -307,7 +297,7 @@ std::string prometheusText(const std::vector<ChannelStats>& stats) {
       "# HELP drover_notify_events_total Events per notifier by outcome.\n"
       "# TYPE drover_notify_events_total counter\n";
   for (const auto& s : stats) {
-    std::string labels = "notifier=\"" + label(s.name) + "\",type=\"" + label(s.type) + "\"";
+    std::string labels = "notifier=\"" + prometheusLabel(s.name) + "\",type=\"" + prometheusLabel(s.type) + "\"";
     out += "drover_notify_events_total{" + labels + ",outcome=\"delivered\"} " +
            std::to_string(s.delivered) + "\n";
     out += "drover_notify_events_total{" + labels + ",outcome=\"failed\"} " +
@@ -318,7 +308,7 @@ std::string prometheusText(const std::vector<ChannelStats>& stats) {
   auto metric = [&](const char* name, const char* type, const char* help, auto field) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     for (const auto& s : stats) {
-      out += std::string(name) + "{notifier=\"" + label(s.name) + "\",type=\"" + label(s.type) +
+      out += std::string(name) + "{notifier=\"" + prometheusLabel(s.name) + "\",type=\"" + prometheusLabel(s.type) +
              "\"} " + std::to_string(field(s)) + "\n";
     }
   };

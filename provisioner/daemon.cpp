@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 #include <sys/signalfd.h>
+#include <system_error>
 #include <unistd.h>
 
 #include "core/bus/topics.hpp"
@@ -13,6 +14,7 @@
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
+#include "core/util/signals.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -33,15 +35,11 @@ std::shared_ptr<spdlog::logger> logger() {
 }
 
 int makeSignalFd() {
-  sigset_t mask;
-  sigemptyset(&mask);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, sig);
-  if (pthread_sigmask(SIG_BLOCK, &mask, nullptr) != 0) {
-    throw Daemon::StartupError("cannot block signals");
+  try {
+    return util::blockedSignalFd({SIGTERM, SIGINT, SIGHUP});
+  } catch (const std::system_error& e) {
+    throw Daemon::StartupError(e.what());
   }
-  int fd = ::signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (fd < 0) throw Daemon::StartupError(std::string("signalfd: ") + std::strerror(errno));
-  return fd;
 }
 
 EngineOptions engineOptions(const config::ProvisionerConfig& c) {

@@ -2,24 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "core/util/prometheus.hpp"
+
 namespace drover::provisioner {
-namespace {
 
-// Label values are flow step names and fixed words; escape anyway, as the format asks.
-std::string label(const std::string& value) {
-  std::string out;
-  for (char c : value) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
+using util::prometheusLabel;
 
 void Metrics::setNodes(const std::string& state, std::int64_t count) {
   std::lock_guard lock(mutex_);
@@ -75,7 +62,8 @@ std::string Metrics::text() const {
   out += "# HELP drover_provisioner_nodes Nodes known to this provisioner, by state.\n"
          "# TYPE drover_provisioner_nodes gauge\n";
   for (const auto& [state, count] : nodes_) {
-    out += fmt::format("drover_provisioner_nodes{{state=\"{}\"}} {}\n", label(state), count);
+    out += fmt::format("drover_provisioner_nodes{{state=\"{}\"}} {}\n", prometheusLabel(state),
+                       count);
   }
   out += "# HELP drover_provisioner_masters Puppet masters seen on the bus.\n"
          "# TYPE drover_provisioner_masters gauge\n";
@@ -89,17 +77,17 @@ std::string Metrics::text() const {
          "# TYPE drover_provisioner_step_attempts_total counter\n";
   for (const auto& [key, count] : attempts_) {
     out += fmt::format("drover_provisioner_step_attempts_total{{step=\"{}\",verdict=\"{}\"}} {}\n",
-                       label(key.first), label(key.second), count);
+                       prometheusLabel(key.first), prometheusLabel(key.second), count);
   }
   out += "# HELP drover_provisioner_events_total Notifications raised, by event.\n"
          "# TYPE drover_provisioner_events_total counter\n";
   for (const auto& [event, count] : events_) {
-    out += fmt::format("drover_provisioner_events_total{{event=\"{}\"}} {}\n", label(event), count);
+    out += fmt::format("drover_provisioner_events_total{{event=\"{}\"}} {}\n", prometheusLabel(event), count);
   }
   out += "# HELP drover_provisioner_step_duration_seconds Time of one step attempt.\n"
          "# TYPE drover_provisioner_step_duration_seconds histogram\n";
   for (const auto& [step, h] : durations_) {
-    std::string name = label(step);
+    std::string name = prometheusLabel(step);
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       out += fmt::format("drover_provisioner_step_duration_seconds_bucket{{step=\"{}\",le=\"{}\"}} {}\n",
                          name, kBuckets[i], h.buckets[i]);
