@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <system_error>
 
 namespace drover::provisioner {
 namespace {
@@ -18,8 +23,11 @@ std::string trim(const std::string& text) {
 
 struct Expression {
   std::vector<std::string> paths;  // alternatives, in order
+  std::optional<Json> literal;     // the default after them: a number or a string
   bool lower = false;
 };
+
+std::string braced(const std::string& inner) { return "'{{" + inner + "}}'"; }
 
 bool validPath(const std::string& path) {
   if (path.empty() || path.front() == '.' || path.back() == '.') return false;
@@ -29,33 +37,113 @@ bool validPath(const std::string& path) {
   });
 }
 
+bool allDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+    return std::isdigit(c) != 0;
+  });
+}
+
+// "8140", "-1" or "0.5" as a number; anything else nullopt.
+std::optional<Json> parseNumber(const std::string& inner, const std::string& text) {
+  std::string_view digits(text);
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  auto dot = digits.find('.');
+  bool integer = dot == std::string_view::npos;
+  if (integer ? !allDigits(digits)
+              : !allDigits(digits.substr(0, dot)) || !allDigits(digits.substr(dot + 1))) {
+    return std::nullopt;
+  }
+  const char* end = text.data() + text.size();
+  std::from_chars_result result{};
+  Json number;
+  if (integer) {
+    std::int64_t value = 0;
+    result = std::from_chars(text.data(), end, value);
+    number = value;
+  } else {
+    double value = 0;
+    result = std::from_chars(text.data(), end, value);
+    number = value;
+  }
+  if (result.ec != std::errc() || result.ptr != end) {
+    throw TemplateError(braced(inner) + ": the number " + text + " is out of range");
+  }
+  return number;
+}
+
+// A quoted string ("production" or 'production') or a number; nullopt for anything else.
+std::optional<Json> parseLiteral(const std::string& inner, const std::string& text) {
+  if (!text.empty() && (text.front() == '"' || text.front() == '\'')) {
+    if (text.size() < 2 || text.find(text.front(), 1) != text.size() - 1) {
+      throw TemplateError(braced(inner) + ": " + text +
+                          " is not one quoted string (it ends at the matching quote)");
+    }
+    return Json(text.substr(1, text.size() - 2));
+  }
+  return parseNumber(inner, text);
+}
+
+// The alternatives of `inner` (split at "||") and the filter after a single '|', if any.
+// '|' inside a quoted literal splits nothing.
+struct Parts {
+  std::vector<std::string> alternatives;
+  std::optional<std::string> filter;
+};
+
+Parts split(const std::string& inner) {
+  Parts parts;
+  std::string current;
+  char quote = 0;
+  for (std::size_t i = 0; i < inner.size(); ++i) {
+    char c = inner[i];
+    if (quote != 0 || c == '"' || c == '\'') {
+      if (quote == 0) {
+        quote = c;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      current += c;
+    } else if (c == '|' && i + 1 < inner.size() && inner[i + 1] == '|') {
+      parts.alternatives.push_back(trim(current));
+      current.clear();
+      ++i;
+    } else if (c == '|') {
+      parts.filter = trim(inner.substr(i + 1));
+      break;
+    } else {
+      current += c;
+    }
+  }
+  if (quote != 0) {
+    throw TemplateError(braced(inner) + ": unterminated " + quote +
+                        " quote (a quoted string cannot contain '}}')");
+  }
+  parts.alternatives.push_back(trim(current));
+  return parts;
+}
+
 Expression parseExpression(const std::string& inner) {
   Expression expr;
-  std::string body = inner;
-  auto pipe = body.find('|');
-  while (pipe != std::string::npos && pipe + 1 < body.size() && body[pipe + 1] == '|') {
-    pipe = body.find('|', pipe + 2);
-  }
-  if (pipe != std::string::npos) {
-    std::string filter = trim(body.substr(pipe + 1));
-    if (filter != "lower") {
-      throw TemplateError("unknown filter '" + filter + "' in {{" + inner + "}} (known: lower)");
+  Parts parts = split(inner);
+  if (parts.filter) {
+    if (*parts.filter != "lower") {
+      throw TemplateError("unknown filter '" + *parts.filter + "' in {{" + inner +
+                          "}} (known: lower)");
     }
     expr.lower = true;
-    body = body.substr(0, pipe);
   }
-  std::size_t start = 0;
-  for (;;) {
-    auto bar = body.find("||", start);
-    std::string path = trim(body.substr(start, bar == std::string::npos ? std::string::npos
-                                                                         : bar - start));
-    if (!validPath(path)) {
-      throw TemplateError("bad expression {{" + inner + "}}: '" + path +
-                          "' is not a dotted name such as node.facts.region");
+  for (const auto& text : parts.alternatives) {
+    if (expr.literal) {
+      throw TemplateError(braced(inner) + ": a literal must be the last alternative");
     }
-    expr.paths.push_back(path);
-    if (bar == std::string::npos) break;
-    start = bar + 2;
+    expr.literal = parseLiteral(inner, text);
+    if (expr.literal) continue;
+    if (!validPath(text)) {
+      throw TemplateError("bad expression {{" + inner + "}}: '" + text +
+                          "' is not a dotted name such as node.facts.region, a number or a"
+                          " quoted string");
+    }
+    expr.paths.push_back(text);
   }
   return expr;
 }
@@ -92,17 +180,23 @@ std::string asText(const Json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-Json evaluate(const std::string& inner, const Expression& expr, const Json& context) {
+// The first set alternative, else the literal; throws when neither is there.
+Json pick(const std::string& inner, const Expression& expr, const Json& context) {
   for (const auto& path : expr.paths) {
     const Json* value = lookupPath(context, path);
-    if (value == nullptr || value->is_null()) continue;
-    if (!expr.lower) return *value;
-    std::string text = asText(*value);
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
+    if (value != nullptr && !value->is_null()) return *value;
   }
+  if (expr.literal) return *expr.literal;
   throw TemplateError("{{" + inner + "}} is not set");
+}
+
+Json evaluate(const std::string& inner, const Expression& expr, const Json& context) {
+  Json value = pick(inner, expr, context);
+  if (!expr.lower) return value;
+  std::string text = asText(value);
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
 }
 
 }  // namespace

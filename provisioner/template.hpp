@@ -4,8 +4,14 @@
 // An expression is a path into the context, optionally with alternatives and one filter:
 //   {{node.facts.fqdn || node.identity | lower}}
 // The first alternative that is set wins; `lower` lower-cases the result (Puppet
-// certnames are lower case). A string that is exactly one expression takes the value's
-// own type (a number stays a number); text around an expression makes it a string.
+// certnames are lower case). The last alternative may be a literal, the default when no
+// path before it is set:
+//   {{master.facts.puppet_port || 8140}}    an integer (may be negative) or a decimal (0.5)
+//   {{master.facts.env || "production"}}    a string in double or single quotes
+// A quoted string ends at the matching quote and has no escapes; it may hold spaces and
+// '|' but not '}}'. A literal anywhere but last is an error (what follows it is never used).
+// A string that is exactly one expression takes the value's own type (a number, from a
+// fact or a literal, stays a number); text around an expression makes it a string.
 // Roots: node (identity, facts), master (identity, facts), provisioner (identity).
 #include <stdexcept>
 #include <string>
@@ -21,11 +27,12 @@ class TemplateError : public std::runtime_error {
 };
 
 /// Checks the syntax of every expression in `text` and returns the roots they use
-/// ("node", "master", ...). Throws TemplateError naming the bad expression.
+/// ("node", "master", ...; literals use none). Throws TemplateError naming the bad
+/// expression.
 std::vector<std::string> checkTemplate(const std::string& text);
 
 /// Renders one string against `context`. Throws TemplateError naming the expression
-/// whose every alternative is unset.
+/// whose every alternative is unset (an expression ending in a literal is always set).
 Json renderString(const std::string& text, const Json& context);
 
 /// Renders every string inside `value` (objects and arrays are walked; keys are not

@@ -55,5 +55,87 @@ TEST(Template, CheckFindsRootsAndSyntaxErrors) {
   EXPECT_THROW(checkTemplate("{{ }}"), TemplateError);
 }
 
+// The message of the TemplateError that `text` raises in checkTemplate, or "" for none.
+std::string checkError(const std::string& text) {
+  try {
+    checkTemplate(text);
+  } catch (const TemplateError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(TemplateLiteral, ASetFactWinsOverTheLiteral) {
+  EXPECT_EQ(renderString("{{node.facts.cpus || 8}}", context()), Json(4));
+  EXPECT_EQ(renderString("{{node.facts.region || \"us-east-1\"}}", context()), "eu-west-1");
+}
+
+TEST(TemplateLiteral, AnUnsetFactFallsToAnIntegerThatStaysAnInteger) {
+  Json port = renderString("{{master.facts.puppet_port || 8140}}", context());
+  EXPECT_TRUE(port.is_number_integer());
+  EXPECT_EQ(port, Json(8140));
+  EXPECT_EQ(renderString("{{master.facts.offset || -3}}", context()), Json(-3));
+  Json ratio = renderString("{{master.facts.ratio||0.25}}", context());
+  EXPECT_TRUE(ratio.is_number_float());
+  EXPECT_DOUBLE_EQ(ratio.get<double>(), 0.25);
+  EXPECT_EQ(renderString("{{master.facts.fqdn || master.facts.host || 1}}", context()), Json(1));
+}
+
+TEST(TemplateLiteral, QuotedStrings) {
+  EXPECT_EQ(renderString("{{master.facts.env || \"production\"}}", context()), Json("production"));
+  EXPECT_EQ(renderString("{{master.facts.env || 'production'}}", context()), Json("production"));
+  EXPECT_EQ(renderString("{{master.facts.env || \"a | b || c\"}}", context()), Json("a | b || c"));
+  EXPECT_EQ(renderString("{{master.facts.env || \"it's\"}}", context()), Json("it's"));
+  EXPECT_EQ(renderString("{{master.facts.env || ''}}", context()), Json(""));
+  EXPECT_EQ(renderString("{{master.facts.port || \"8140\"}}", context()), Json("8140"));
+}
+
+TEST(TemplateLiteral, WithTextAroundALiteralIsText) {
+  EXPECT_EQ(renderString("port={{master.facts.puppet_port || 8140}}", context()),
+            Json("port=8140"));
+  EXPECT_EQ(renderString("{{master.facts.env || 'production'}}-{{node.identity}}", context()),
+            Json("production-Web-1"));
+}
+
+TEST(TemplateLiteral, LowerAppliesToALiteralString) {
+  EXPECT_EQ(renderString("{{master.facts.env || \"Production\" | lower}}", context()),
+            Json("production"));
+  EXPECT_EQ(renderString("{{master.facts.env || 'A|B' | lower}}", context()), Json("a|b"));
+}
+
+TEST(TemplateLiteral, CheckAcceptsLiteralsAndReportsNoRootForThem) {
+  EXPECT_EQ(checkTemplate("{{master.facts.puppet_port || 8140}}"),
+            (std::vector<std::string>{"master"}));
+  EXPECT_EQ(checkTemplate("{{node.facts.env || \"production\" | lower}}"),
+            (std::vector<std::string>{"node"}));
+  EXPECT_EQ(checkTemplate("{{ 'fixed' }}"), (std::vector<std::string>{}));
+}
+
+TEST(TemplateLiteral, ALiteralMustBeTheLastAlternative) {
+  EXPECT_EQ(checkError("{{8140 || x}}"), "'{{8140 || x}}': a literal must be the last alternative");
+  EXPECT_EQ(checkError("{{node.facts.x || 'a' || 'b'}}"),
+            "'{{node.facts.x || 'a' || 'b'}}': a literal must be the last alternative");
+  EXPECT_THROW(renderString("{{master.facts.x || 1 || master.identity}}", context()),
+               TemplateError);
+}
+
+TEST(TemplateLiteral, ANumberOutOfRangeIsRejected) {
+  EXPECT_EQ(checkError("{{node.facts.x || 99999999999999999999}}"),
+            "'{{node.facts.x || 99999999999999999999}}': the number 99999999999999999999 is out"
+            " of range");
+}
+
+TEST(TemplateLiteral, AnUnterminatedQuoteIsRejected) {
+  std::string message = checkError("{{master.facts.env || \"production}}");
+  EXPECT_NE(message.find("'{{master.facts.env || \"production}}'"), std::string::npos) << message;
+  EXPECT_NE(message.find("unterminated"), std::string::npos) << message;
+  // '}}' inside quotes ends the expression early, which leaves the quote open.
+  message = checkError("{{master.facts.env || 'a}}b'}}");
+  EXPECT_NE(message.find("unterminated"), std::string::npos) << message;
+  EXPECT_NE(message.find("'}}'"), std::string::npos) << message;
+  EXPECT_THROW(checkTemplate("{{node.facts.env || 'a' 'b'}}"), TemplateError);
+  EXPECT_THROW(checkTemplate("{{node.facts.env || 'a'b}}"), TemplateError);
+}
+
 }  // namespace
 }  // namespace drover::provisioner
