@@ -27,4 +27,14 @@ std::string ProvisionContext::certname(const Request& request) {
   return settings_.identity;
 }
 
+std::unique_lock<std::timed_mutex> ProvisionContext::lockSsl(const Request& request) {
+  std::unique_lock lock(sslMutex_, std::defer_lock);
+  if (!lock.try_lock_until(request.deadline - std::chrono::seconds(2))) {
+    throw ActionError(envelope::StatusCode::Aborted,
+                      "busy: another certificate request or Puppet run held the ssldir until "
+                      "this request's deadline");
+  }
+  return lock;
+}
+
 }  // namespace drover::agents::provision

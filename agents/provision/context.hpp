@@ -41,6 +41,11 @@ class ProvisionContext {
   std::int64_t nowMs() const { return clock_(); }
   /// Serializes enrol and install_certificate, which share the key file.
   std::mutex& enrolmentMutex() { return enrolmentMutex_; }
+  /// Takes Puppet's ssldir for one action (request_certificate, certificate_status,
+  /// run_puppet), waiting at most until the request's deadline. A call repeated after
+  /// a provisioner restart must not wipe the key an earlier, still running call is
+  /// submitting. Throws ActionError (Aborted) when the wait runs out.
+  std::unique_lock<std::timed_mutex> lockSsl(const Request& request);
 
   /// The certname an action works on: its `certname` input, else the one recorded by
   /// request_certificate, else the node's identity.
@@ -53,6 +58,7 @@ class ProvisionContext {
   ClaimBook claims_;
   puppet::PuppetSettings puppet_;
   std::mutex enrolmentMutex_;
+  std::timed_mutex sslMutex_;
 };
 
 }  // namespace drover::agents::provision

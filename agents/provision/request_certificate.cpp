@@ -1,7 +1,11 @@
 // provision#request_certificate: a key (made once, kept after) and a CSR for the
 // node's certname, sent to its master with `puppet ssl submit_request`. The master's
 // "conflict" answer covers both a pending request and a signed certificate, so
-// `puppet ssl download_cert` tells them apart.
+// `puppet ssl download_cert` tells them apart. After reset_ssl the key is brand new, so
+// a request the master already holds was made with an earlier key (an earlier call,
+// perhaps one still running when the provisioner restarted): signing it would give the
+// node a certificate for a key it no longer has, so that is stale_request, never
+// already_pending.
 #include <system_error>
 
 #include "agents/provision/actions.hpp"
@@ -40,13 +44,19 @@ Outcome submitFailure(const util::SubprocessResult& result) {
 }
 
 Outcome classifyConflict(const puppet::PuppetInvocation& puppet,
-                         const std::vector<std::string>& target, const Request& request) {
+                         const std::vector<std::string>& target, const Request& request,
+                         bool freshKey) {
   auto download = puppet::runPuppet(puppet, {"ssl", "download_cert"}, target,
                                     puppet::timeLeft(request));
   if (download.exitCode == 0) {
     return {"already_signed", true, "the master had already signed a certificate for this key"};
   }
   if (says(download, "has not yet been signed")) {
+    if (freshKey) {
+      return {"stale_request", false,
+              "the master holds a request for this name made with an earlier key: clean it on "
+              "the master, then request again"};
+    }
     return {"already_pending", true, "a request for this name is already waiting on the master"};
   }
   if (says(download, "does not match its private key")) {
@@ -75,8 +85,10 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
                                   "--serverport", std::to_string(port), "--color=false"};
   fs::path ssldir = context.puppet().path("ssldir");
   Json data{{"certname", certname}, {"removed_stale_certificate", false}};
+  const bool reset = request.args.value("reset_ssl", false);
 
-  if (request.args.value("reset_ssl", false)) {
+  auto ssl = context.lockSsl(request);
+  if (reset) {
     std::vector<std::string> args{"--localca"};
     args.insert(args.end(), target.begin(), target.end());
     auto wiped = puppet::runPuppet(puppet, {"ssl", "clean"}, args, puppet::timeLeft(request));
@@ -92,7 +104,7 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
     outcome = {"submitted", true, "request sent to " + server + ":" + std::to_string(port)};
     removeStaleCertificate(ssldir, certname, data);
   } else if (says(submit, "conflict on the server")) {
-    outcome = classifyConflict(puppet, target, request);
+    outcome = classifyConflict(puppet, target, request, reset);
   } else {
     outcome = submitFailure(submit);
   }

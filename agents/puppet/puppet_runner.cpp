@@ -111,6 +111,13 @@ RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
   if (result.out.find("administratively disabled") != std::string::npos) {
     report.outcome = RunOutcome::Disabled;
   }
+  // Puppet refuses to start with a certificate made for another key; the cure is a new
+  // request (and a clean on the master), not another run.
+  if (report.outcome == RunOutcome::Failed &&
+      (result.out.find("does not match its private key") != std::string::npos ||
+       result.err.find("does not match its private key") != std::string::npos)) {
+    report.outcome = RunOutcome::CertificateMismatch;
+  }
   if (report.outcome == RunOutcome::WrongEnvironment) {
     report.summaryLine = "asked for environment " + options.environment.value_or("") +
                          " but the run used " + report.environment +

@@ -6,7 +6,7 @@
 namespace drover::agents::puppet {
 namespace {
 
-constexpr std::array<std::pair<RunOutcome, std::string_view>, 8> kNames{{
+constexpr std::array<std::pair<RunOutcome, std::string_view>, 9> kNames{{
     {RunOutcome::NoChanges, "no_changes"},
     {RunOutcome::Changes, "changes"},
     {RunOutcome::Failures, "failures"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<RunOutcome, std::string_view>, 8> kNames{{
     {RunOutcome::TimedOut, "timed_out"},
     {RunOutcome::WrongEnvironment, "wrong_environment"},
     {RunOutcome::Disabled, "disabled"},
+    {RunOutcome::CertificateMismatch, "certificate_mismatch"},
 }};
 
 }  // namespace

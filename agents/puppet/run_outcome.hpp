@@ -16,6 +16,7 @@ enum class RunOutcome {
   TimedOut,          // killed at the action's deadline
   WrongEnvironment,  // the master switched the run to another environment than asked
   Disabled,          // the agent is administratively disabled; nothing ran
+  CertificateMismatch,  // the node's certificate is not for its private key: no run
 };
 
 /// The outcome Puppet's exit code stands for; any code outside 0/2/4/6 is Failed.

@@ -76,8 +76,9 @@ util::SubprocessResult PuppetCa::run(const std::string& action, std::vector<std:
 
 void PuppetCa::fail(const std::string& action, const util::SubprocessResult& result) const {
   std::string what = "`" + program_ + " ca " + action + " --config " + config_.string() + "` ";
-  if (isUnreachable(result)) {
-    throw CaError(what + "cannot reach the CA (is puppetserver running?): " + failureText(result));
+  if (isUnreachable(result) || result.timedOut) {
+    throw CaError(what + "cannot reach the CA (is puppetserver running?): " + failureText(result),
+                  true);
   }
   throw CaError(what + "failed (exit " + std::to_string(result.exitCode) +
                 "): " + failureText(result));

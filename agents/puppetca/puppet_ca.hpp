@@ -35,7 +35,13 @@ std::string failureText(const util::SubprocessResult& result);
 /// file and what the CLI said ("CA unreachable" first when it was).
 class CaError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  /// `unreachable`: puppetserver did not answer (refused, down, or hung past the deadline).
+  explicit CaError(const std::string& what, bool unreachable = false)
+      : std::runtime_error(what), unreachable_(unreachable) {}
+  bool unreachable() const { return unreachable_; }
+
+ private:
+  bool unreachable_;
 };
 
 class PuppetCa {

@@ -35,6 +35,11 @@ Reply PuppetcaAgent::run(const Request& request) {
     if (request.action == "clean") return clean(request);
     if (request.action == "status") return status(request);
   } catch (const CaError& e) {
+    // ca_reachable false tells the provisioner this master is down even though its
+    // droverd answered, so it stops choosing it.
+    if (e.unreachable()) {
+      return {{envelope::StatusCode::Aborted, e.what()}, Json{{"ca_reachable", false}}};
+    }
     abort(e.what());
   }
   throw ActionError(envelope::StatusCode::UnknownAction, "not implemented");

@@ -171,7 +171,8 @@ TEST(RunOutcome, DetailedExitCodes) {
   EXPECT_FALSE(puppet::succeeded(RunOutcome::ChangesAndFailures));
   for (auto outcome : {RunOutcome::NoChanges, RunOutcome::Changes, RunOutcome::Failures,
                        RunOutcome::ChangesAndFailures, RunOutcome::Failed, RunOutcome::TimedOut,
-                       RunOutcome::WrongEnvironment, RunOutcome::Disabled}) {
+                       RunOutcome::WrongEnvironment, RunOutcome::Disabled,
+                       RunOutcome::CertificateMismatch}) {
     EXPECT_EQ(puppet::runOutcomeFromString(puppet::toString(outcome)), outcome);
   }
 }
