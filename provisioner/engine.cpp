@@ -266,6 +266,9 @@ void Engine::rebuildSteps(Runtime& node) {
         finishStep(node, row.step, ms, false, row.error);
       } else if (flowStep && row.outcome == "retry") {
         node.retriedMs[row.step] += ms;
+      } else if (flowStep && row.outcome == "redo") {
+        node.retriedMs[row.step] += ms;
+        ++node.redos;
       } else if (row.outcome == "verified") {
         finishStep(node, row.step.substr(0, row.step.rfind(".verify")), ms, true, "");
       }
@@ -279,6 +282,7 @@ void Engine::rebuildSteps(Runtime& node) {
 void Engine::resetForNewFlow(Runtime& node) {
   node.steps.clear();
   node.retriedMs.clear();
+  node.redos = 0;
   NodeRecord& r = node.rec;
   r.state = NodeState::Waiting;
   r.step = 0;

@@ -132,6 +132,7 @@ class Engine {
     std::string waitReason;
     std::vector<StepTiming> steps;              // this run's finished steps, for notifiers
     std::map<std::string, std::int64_t> retriedMs;  // time spent in failed attempts, by step
+    int redos = 0;                // redo verdicts taken in this run (flow redo_limit)
   };
 
   enum class CallKind { Claim, Probe, Verify, Step, Release, Enrol };
@@ -165,6 +166,10 @@ class Engine {
   void stepFailed(Runtime& node, const std::string& error, std::int64_t now,
                   std::int64_t attemptMs = 0);
   bool rewindIfMasterLost(Runtime& node, std::int64_t now);
+  /// A redo verdict: back to step `from`, attempts reset, the master forgotten when
+  /// `from` is pick_master or earlier.
+  void redo(Runtime& node, const std::string& from, const std::string& error, std::int64_t now,
+            std::int64_t attemptMs);
   void leaveFlight(Runtime& node, NodeState state, std::int64_t now);
   void enqueueWaiting(Runtime& node, std::int64_t now);
   void admit(std::int64_t now);

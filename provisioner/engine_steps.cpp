@@ -28,6 +28,14 @@ std::string describe(const CallReply& reply) {
                                                             : reply.status.message);
 }
 
+// A master whose droverd answers for a puppetserver that does not (puppetca's
+// ca_reachable: false) is as down as one that does not answer at all.
+bool masterUp(const CallReply& reply) {
+  if (!reply.replied) return false;
+  auto it = reply.data.is_object() ? reply.data.find("ca_reachable") : reply.data.end();
+  return it == reply.data.end() || *it != false;
+}
+
 // provision#claim answers OK with granted: true; a claim held by another is status 1.
 bool granted(const CallReply& reply) {
   return reply.replied && reply.status.ok() &&
@@ -491,9 +499,13 @@ void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallR
         r.attempt = 0;
         r.reconcile = false;
         r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
-      } else if (first.replied) {
+      } else if (first.replied && first.status.ok()) {
         attempt.outcome = "not_done";
         r.reconcile = false;  // the interrupted call had no effect: make it again
+      } else if (first.replied) {
+        // An error is no proof either way (the CA down, say): ask again later.
+        attempt.outcome = "retry";
+        attempt.error = describe(first);
       } else {
         attempt.outcome = "retry";
       }
@@ -525,20 +537,32 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
                        AttemptRecord& attempt, std::int64_t now) {
   NodeRecord& r = node.rec;
   const Step& step = flow_.steps[r.step];
+  // The gravest verdict of all replies wins: fail, then redo, then retry.
+  auto gravity = [](Verdict v) {
+    return v == Verdict::Fail ? 3 : v == Verdict::Redo ? 2 : v == Verdict::Retry ? 1 : 0;
+  };
   Verdict overall = Verdict::Done;
+  std::string redoFrom;
   std::string errors;
   Json data = Json::object();
   for (const auto& reply : replies) {
     if (step.call.target != Target::Node) {
-      if (reply.replied) masters_.answered(reply.node);
+      if (masterUp(reply)) masters_.answered(reply.node);
       else masters_.failed(reply.node, now);
     }
-    Verdict verdict = judge(step.outcomes, reply.outcome(), reply.data);
+    const OutcomeRule* rule = matchingRule(step.outcomes, reply.outcome(), reply.data);
+    Verdict verdict = rule ? rule->verdict : judge({}, reply.outcome(), reply.data);
     if (verdict != Verdict::Done) errors += (errors.empty() ? "" : "; ") + describe(reply);
-    if (verdict == Verdict::Fail || (verdict == Verdict::Retry && overall == Verdict::Done)) {
+    if (gravity(verdict) > gravity(overall)) {
       overall = verdict;
+      if (verdict == Verdict::Redo) redoFrom = rule->from;
     }
     data[reply.node] = reply.data;
+  }
+  if (overall == Verdict::Redo && node.redos >= flow_.redoLimit) {
+    errors += " (went back to step " + redoFrom + " " + std::to_string(node.redos) +
+              " time(s) already: redo_limit)";
+    overall = Verdict::Fail;
   }
   attempt.data = replies.size() == 1 ? replies.front().data : data;
   attempt.outcome = toString(overall);
@@ -557,6 +581,10 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
     record(node, now);
     return;
   }
+  if (overall == Verdict::Redo) {
+    redo(node, redoFrom, step.name + ": " + errors, now, ms);
+    return;
+  }
   if (overall == Verdict::Fail) {
     finishStep(node, step.name, ms, false, errors);
     r.attempt += 1;  // the attempt that failed, for the notification
@@ -568,6 +596,23 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
     return;
   }
   stepFailed(node, step.name + ": " + errors, now, ms);
+}
+
+void Engine::redo(Runtime& node, const std::string& from, const std::string& error,
+                  std::int64_t now, std::int64_t attemptMs) {
+  NodeRecord& r = node.rec;
+  ++node.redos;
+  node.retriedMs[r.stepName] += attemptMs;
+  logger()->warn("node={} step={} goes back to step {} ({} of {}): {}", r.identity, r.stepName,
+                 from, node.redos, flow_.redoLimit, error);
+  r.lastError = error;
+  notify(Event::Kind::Retried, node, "back to step " + from + ": " + error, now);
+  r.step = *flow_.indexOf(from);  // the flow parser checked it names a step
+  r.stepName = from;
+  r.attempt = 0;
+  r.reconcile = false;
+  if (pickIndex_ && r.step <= *pickIndex_) r.master.clear();
+  record(node, now);
 }
 
 bool Engine::rewindIfMasterLost(Runtime& node, std::int64_t now) {

@@ -255,7 +255,7 @@ std::vector<OutcomeRule> parseOutcomes(const Reader& reader, const YAML::Node& n
     const YAML::Node& item = node[i];
     std::string at = key + "[" + std::to_string(i) + "]";
     reader.requireMap(item, at);
-    reader.onlyKeys(item, at, {"status", "when", "result"});
+    reader.onlyKeys(item, at, {"status", "when", "result", "from"});
     OutcomeRule rule;
     rule.line = item.Mark().line + 1;
     rule.status = reader.string(item, at, "status", "");
@@ -269,7 +269,13 @@ std::vector<OutcomeRule> parseOutcomes(const Reader& reader, const YAML::Node& n
     if (result == "done") rule.verdict = Verdict::Done;
     else if (result == "retry") rule.verdict = Verdict::Retry;
     else if (result == "fail") rule.verdict = Verdict::Fail;
-    else reader.fail(item["result"], at + ".result", "expected done, retry or fail, got '" + result + "'");
+    else if (result == "redo") rule.verdict = Verdict::Redo;
+    else reader.fail(item["result"], at + ".result", "expected done, retry, fail or redo, got '" + result + "'");
+    if (rule.verdict == Verdict::Redo) {
+      rule.from = reader.name(item, at, "from", "", true);  // checked against the steps later
+    } else if (item["from"]) {
+      reader.fail(item["from"], at + ".from", "only a redo rule goes back to a step");
+    }
     if (rule.status.empty() && rule.when.empty()) {
       reader.fail(item, at, "a rule needs status or when (it would match every reply)");
     }
@@ -333,13 +339,15 @@ ClaimSpec parseClaim(const Reader& reader, const YAML::Node& node) {
 Flow parseDocument(const Reader& reader, const YAML::Node& root, const std::string& file) {
   if (!root || root.IsNull()) throw FlowError(file + ": the flow is empty");
   reader.requireMap(root, "");
-  reader.onlyKeys(root, "", {"name", "node_agent", "master_agent", "claim", "already_provisioned", "steps"});
+  reader.onlyKeys(root, "", {"name", "node_agent", "master_agent", "claim", "already_provisioned",
+                            "redo_limit", "steps"});
   Flow flow;
   flow.source = file;
   flow.name = reader.name(root, "", "name", "", true);
   flow.nodeAgent = reader.name(root, "", "node_agent", flow.nodeAgent);
   flow.masterAgent = reader.name(root, "", "master_agent", flow.masterAgent);
   flow.claim = parseClaim(reader, root["claim"]);
+  flow.redoLimit = reader.integer(root, "", "redo_limit", flow.redoLimit, 0, kMaxRetries);
   if (YAML::Node probe = root["already_provisioned"]) {
     flow.alreadyProvisioned = parseProbe(reader, probe, "already_provisioned", false);
   }
@@ -355,6 +363,20 @@ Flow parseDocument(const Reader& reader, const YAML::Node& root, const std::stri
       reader.fail(steps[i]["name"], key + ".name", "step '" + step.name + "' appears twice");
     }
     flow.steps.push_back(std::move(step));
+  }
+  // A redo goes back: to this step or an earlier one, never forward or nowhere.
+  for (std::size_t i = 0; i < flow.steps.size(); ++i) {
+    for (std::size_t k = 0; k < flow.steps[i].outcomes.size(); ++k) {
+      const OutcomeRule& rule = flow.steps[i].outcomes[k];
+      if (rule.verdict != Verdict::Redo) continue;
+      auto to = flow.indexOf(rule.from);
+      if (!to || *to > i) {
+        reader.fail(steps[i]["outcomes"][k]["from"],
+                    "steps[" + std::to_string(i) + "](" + flow.steps[i].name + ").outcomes[" +
+                        std::to_string(k) + "].from",
+                    "'" + rule.from + "' is not this step or an earlier one");
+      }
+    }
   }
   return flow;
 }
@@ -375,6 +397,7 @@ std::string toString(Verdict verdict) {
     case Verdict::Done: return "done";
     case Verdict::Retry: return "retry";
     case Verdict::Fail: return "fail";
+    case Verdict::Redo: return "redo";
   }
   return "?";
 }
@@ -442,12 +465,18 @@ bool matches(const Json& when, const Json& data) {
   return true;
 }
 
-Verdict judge(const std::vector<OutcomeRule>& rules, const std::string& status, const Json& data) {
+const OutcomeRule* matchingRule(const std::vector<OutcomeRule>& rules, const std::string& status,
+                                const Json& data) {
   for (const auto& rule : rules) {
     if (!rule.status.empty() && rule.status != status) continue;
     if (!rule.when.empty() && !matches(rule.when, data)) continue;
-    return rule.verdict;
+    return &rule;
   }
+  return nullptr;
+}
+
+Verdict judge(const std::vector<OutcomeRule>& rules, const std::string& status, const Json& data) {
+  if (const OutcomeRule* rule = matchingRule(rules, status, data)) return rule->verdict;
   return status == "ok" ? Verdict::Done : Verdict::Retry;
 }
 

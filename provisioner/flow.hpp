@@ -21,8 +21,10 @@ class FlowError : public std::runtime_error {
 
 enum class Target { Node, Master, AllMasters };
 enum class StepKind { Action, PickMaster, Notify };
-/// What one reply means for its step.
-enum class Verdict { Done, Retry, Fail };
+/// What one reply means for its step. Redo goes back to an earlier step (the rule's
+/// `from`) and runs the flow on from there: a certificate made for a key the node no
+/// longer has is cured by cleaning and requesting again, not by rerunning Puppet.
+enum class Verdict { Done, Retry, Fail, Redo };
 
 std::string toString(Target target);
 std::string toString(Verdict verdict);
@@ -42,6 +44,7 @@ struct OutcomeRule {
   Json when = Json::object();
   Verdict verdict = Verdict::Done;
   int line = 0;
+  std::string from;  // Redo: the step to go back to (this one or an earlier one)
 };
 
 /// An action whose OK reply matching `when` proves something (a step already done,
@@ -89,6 +92,7 @@ struct Flow {
   ClaimSpec claim;
   std::optional<Probe> alreadyProvisioned;
   std::vector<Step> steps;
+  int redoLimit = 3;  // `redo` verdicts one node may take in one run; then it fails
 
   /// Index of the pick_master step, if the flow has one.
   std::optional<std::size_t> pickMasterIndex() const;
@@ -104,6 +108,9 @@ Flow loadFlowFile(const std::filesystem::path& file);
 /// The verdict of `rules` then the defaults (OK: done; anything else: retry) for one
 /// reply. `status` is "ok", "failed" or "no_reply".
 Verdict judge(const std::vector<OutcomeRule>& rules, const std::string& status, const Json& data);
+/// The first rule matching one reply, nullptr when only the defaults apply.
+const OutcomeRule* matchingRule(const std::vector<OutcomeRule>& rules, const std::string& status,
+                                const Json& data);
 
 /// True when every key of `when` is in `data` with an equal value (nested objects
 /// compared the same way); a single value matches a list that contains it

@@ -15,6 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 
 const char* kFlow = R"(name: test
+redo_limit: 2
 claim: {timeout: 1s, retries: 2, backoff: {initial: 10ms, max: 20ms}}
 already_provisioned: {agent: provision, action: status, when: {completed_steps: production}}
 steps:
@@ -55,6 +56,7 @@ steps:
     backoff: {initial: 10ms, max: 20ms}
     outcomes:
       - {when: {outcome: wrong_environment}, result: fail}
+      - {when: {outcome: certificate_mismatch}, result: redo, from: clean}
   - name: notify
     notify: provisioned
 )";
@@ -282,6 +284,63 @@ TEST_F(EngineTest, AWrongEnvironmentFailsAtOnce) {
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 1);
 }
 
+// A run refused for a certificate made for another key is cured by cleaning and signing
+// again, not by running Puppet again.
+TEST_F(EngineTest, ARedoGoesBackToItsStepAndOnFromThere) {
+  std::atomic<int> runs{0};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "run_puppet" && ++runs == 1) {
+      return failed(n, "key mismatch", {{"outcome", "certificate_mismatch"}});
+    }
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("puppetca#clean", "pm"), 2);
+  EXPECT_EQ(executor.count("puppetca#sign", "pm"), 2);
+  EXPECT_EQ(executor.count("provision#run_puppet", "n"), 2);
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 1);  // before `clean`: not redone
+  auto history = outcomes("n");
+  EXPECT_EQ(std::count(history.begin(), history.end(), "run:redo"), 1);
+  EXPECT_EQ(notifier.count("retried n"), 1);
+}
+
+TEST_F(EngineTest, RedosBeyondTheLimitFailTheNode) {
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "run_puppet") return failed(n, "key mismatch", {{"outcome", "certificate_mismatch"}});
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  EXPECT_EQ(executor.count("provision#run_puppet", "n"), 3);  // redo_limit: 2
+  EXPECT_EQ(executor.count("provision#release", "n"), 1);
+  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("redo_limit"),
+            std::string::npos);
+}
+
+// puppetca answering "cannot reach the CA" is a master down, though its droverd answered.
+TEST_F(EngineTest, AMasterWhosePuppetserverIsDownIsReplaced) {
+  options.masterFailures = 1;
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (n == "pm-eu" && r.action == "sign") {
+      return failed(n, "cannot reach the CA (is puppetserver running?)", {{"ca_reachable", false}});
+    }
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm-eu", "eu");
+  master("pm-us", "us");
+  node("n", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(masterOf("n"), "pm-us");
+  auto history = outcomes("n");
+  EXPECT_NE(std::find(history.begin(), history.end(), "sign:master_lost"), history.end());
+}
+
 TEST_F(EngineTest, ANodeClaimedElsewhereIsSkippedAndRechecked) {
   options.recheckInterval = 100ms;
   std::atomic<bool> taken{true};
@@ -372,8 +431,49 @@ TEST_F(EngineTest, HoldStopsANodeAndReleasesItsClaim) {
   ASSERT_TRUE(waitState("n", NodeState::Provisioned));
 }
 
+// State as a provisioner killed during node `id`'s sign call leaves it: intent on disk.
+NodeRecord interruptedAtSign(Store& store, const std::string& id, std::int64_t attemptId) {
+  NodeRecord rec;
+  rec.identity = id;
+  rec.state = NodeState::Running;
+  rec.step = 3;
+  rec.stepName = "sign";
+  rec.master = "pm";
+  rec.claimed = true;
+  rec.checked = true;
+  rec.facts = {{"region", "eu"}};
+  rec.intent = Intent{"sign", 1, attemptId, 1000};
+  rec.firstSeenMs = rec.startedMs = 1000;
+  store.putNode(rec, true);
+  store.putAttempt({attemptId, id, "sign", 1, "pm", 1000, 0, "", "", Json::object()});
+  return rec;
+}
+
+// A verify probe that errs (the CA down for a moment) proves nothing: it is asked
+// again, and the call is not made again on the strength of an error.
+TEST_F(EngineTest, AVerifyProbeThatErrsIsAskedAgain) {
+  store = std::make_unique<Store>(dir / "state.db");
+  interruptedAtSign(*store, "n", 7);
+  store->sync();
+  std::atomic<int> asked{0};
+  executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
+    if (r.action == "status" && r.agent == "puppetca") {
+      if (++asked == 1) return failed(n, "cannot reach the CA", {{"ca_reachable", false}});
+      return ok(n, {{"state", "signed"}});
+    }
+    return std::nullopt;
+  };
+  startEngine();
+  master("pm", "eu");
+  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("puppetca#sign", "pm"), 0);
+  EXPECT_EQ(asked.load(), 2);
+  auto history = outcomes("n");
+  EXPECT_NE(std::find(history.begin(), history.end(), "sign.verify:retry"), history.end());
+  EXPECT_NE(std::find(history.begin(), history.end(), "sign.verify:verified"), history.end());
+}
+
 TEST_F(EngineTest, ResumesAfterACrashWithoutSigningTwice) {
-  // State as a provisioner killed during the sign call leaves it: intent on disk.
   store = std::make_unique<Store>(dir / "state.db");
   NodeRecord rec;
   rec.identity = "n";

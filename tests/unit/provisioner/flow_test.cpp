@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "provisioner/flow.hpp"
+#include "provisioner/template.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -34,6 +35,11 @@ TEST(Flow, ShippedClassicFlowLoads) {
   EXPECT_EQ(flow.steps[2].call.target, Target::AllMasters);
   EXPECT_EQ(flow.steps[5].timeout, std::chrono::minutes(10));
   ASSERT_TRUE(flow.alreadyProvisioned.has_value());
+  // A master that says nothing but its identity is reached on Puppet's port 8140.
+  Json context{{"node", {{"identity", "web1"}, {"facts", Json::object()}}},
+               {"master", {{"identity", "pm1"}, {"facts", Json::object()}}}};
+  Json args = render(flow.steps[3].call.args, context);
+  EXPECT_EQ(args, (Json{{"certname", "web1"}, {"server", "pm1"}, {"port", 8140}, {"reset_ssl", true}}));
 }
 
 TEST(Flow, ParsesEveryStepField) {
@@ -105,9 +111,31 @@ TEST(Flow, RefusesBadTemplatesDuplicatesAndRules) {
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {result: done}\n"),
             "f.yaml:7:9: steps[0](a).outcomes[0]: a rule needs status or when (it would match every reply)");
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {a: 1}, result: maybe}\n"),
-            "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry or fail, got 'maybe'");
+            "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry, fail or redo, got 'maybe'");
   EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: q\n    pick_master: true\n"),
             "f.yaml:6:18: steps[1](q).pick_master: a flow picks its master once");
+}
+
+TEST(Flow, RedoGoesBackToThisOrAnEarlierStep) {
+  Flow flow = parseFlow(std::string(kMinimal) + "  - name: b\n    agent: x\n    action: z\n"
+                        "    outcomes:\n      - {when: {outcome: stale}, result: redo, from: a}\n"
+                        "redo_limit: 5\n", "f.yaml");
+  ASSERT_EQ(flow.steps[1].outcomes.size(), 1u);
+  EXPECT_EQ(flow.steps[1].outcomes[0].verdict, Verdict::Redo);
+  EXPECT_EQ(flow.steps[1].outcomes[0].from, "a");
+  EXPECT_EQ(flow.redoLimit, 5);
+  EXPECT_EQ(parseFlow(kMinimal, "f.yaml").redoLimit, 3);
+
+  std::string later = "name: t\nsteps:\n  - name: a\n    agent: x\n    action: y\n"
+                      "    outcomes:\n      - {when: {o: 1}, result: redo, from: b}\n"
+                      "  - name: b\n    agent: x\n    action: z\n";
+  EXPECT_EQ(errorOf(later), "f.yaml:7:44: steps[0](a).outcomes[0].from: 'b' is not this step or an earlier one");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: redo, from: zz}\n"),
+            "f.yaml:7:44: steps[0](a).outcomes[0].from: 'zz' is not this step or an earlier one");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: redo}\n"),
+            "f.yaml:7:9: steps[0](a).outcomes[0].from: is required");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: done, from: a}\n"),
+            "f.yaml:7:44: steps[0](a).outcomes[0].from: only a redo rule goes back to a step");
 }
 
 TEST(Flow, SyntaxErrorsAndSecondDocuments) {
@@ -135,6 +163,8 @@ TEST(Flow, JudgeAppliesRulesThenDefaults) {
   EXPECT_EQ(judge(rules, "ok", Json{{"outcome", "wrong_environment"}}), Verdict::Done);
   EXPECT_EQ(judge(rules, "failed", Json::object()), Verdict::Retry);
   EXPECT_EQ(judge(rules, "no_reply", Json::object()), Verdict::Retry);
+  EXPECT_EQ(matchingRule(rules, "failed", Json{{"outcome", "wrong_environment"}}), &rules[1]);
+  EXPECT_EQ(matchingRule(rules, "failed", Json::object()), nullptr);
 }
 
 TEST(Flow, MatchesSubsetsAndListMembers) {
