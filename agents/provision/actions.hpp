@@ -18,5 +18,7 @@ Reply claim(const Request& request, ProvisionContext& context);
 Reply release(const Request& request, ProvisionContext& context);
 Reply enrol(const Request& request, ProvisionContext& context);
 Reply installCertificate(const Request& request, ProvisionContext& context);
+Reply setNodeData(const Request& request, ProvisionContext& context);
+Reply apply(const Request& request, ProvisionContext& context);
 
 }  // namespace drover::agents::provision

@@ -20,6 +20,8 @@ const std::map<std::string, ActionHandler>& handlers() {
       {"release", release},
       {"enrol", enrol},
       {"install_certificate", installCertificate},
+      {"set_node_data", setNodeData},
+      {"apply", apply},
   };
   return kHandlers;
 }

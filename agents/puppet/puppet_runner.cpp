@@ -81,8 +81,14 @@ RunOutcome judgeRun(RunOutcome byExitCode, const std::optional<std::string>& ask
   return byExitCode;
 }
 
-RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
-                  std::chrono::milliseconds timeout) {
+namespace {
+
+// Runs `puppet <words> <args>` once and judges it: the disabled check, the exit code,
+// the run's own summary. Shared by `puppet agent --test` and `puppet apply`.
+RunReport runJudged(PuppetSettings& settings, const std::vector<std::string>& words,
+                    const std::vector<std::string>& args,
+                    const std::optional<std::string>& environment,
+                    std::chrono::milliseconds timeout) {
   RunReport report;
   AgentState state = readAgentState(settings);
   if (!state.enabled) {
@@ -92,22 +98,20 @@ RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
   }
   fs::path summaryFile = settings.path("lastrunfile");
   std::int64_t started = nowSeconds();
-  util::SubprocessResult result = runPuppet(settings.invocation(), {"agent"}, runArgs(options),
-                                            timeout);
+  util::SubprocessResult result = runPuppet(settings.invocation(), words, args, timeout);
   report.exitCode = result.timedOut ? -1 : result.exitCode;
   auto summary = readLastRunSummary(summaryFile);
   if (summary && summary->lastRun >= started - 1) report.summary = summary;  // ours, not older
   if (report.summary) report.environment = report.summary->convergedEnvironment;
-  if (report.environment.empty() && options.environment) report.environment = *options.environment;
+  if (report.environment.empty() && environment) report.environment = *environment;
 
   if (result.timedOut) {
     report.outcome = RunOutcome::TimedOut;
-    report.summaryLine = fmt::format("puppet agent did not finish within {} s and was killed",
-                                     timeout.count() / 1000);
+    report.summaryLine = fmt::format("puppet {} did not finish within {} s and was killed",
+                                     words.empty() ? "" : words.front(), timeout.count() / 1000);
     return report;
   }
-  report.outcome = judgeRun(outcomeForExitCode(result.exitCode), options.environment,
-                            report.summary);
+  report.outcome = judgeRun(outcomeForExitCode(result.exitCode), environment, report.summary);
   if (result.out.find("administratively disabled") != std::string::npos) {
     report.outcome = RunOutcome::Disabled;
   }
@@ -119,7 +123,7 @@ RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
     report.outcome = RunOutcome::CertificateMismatch;
   }
   if (report.outcome == RunOutcome::WrongEnvironment) {
-    report.summaryLine = "asked for environment " + options.environment.value_or("") +
+    report.summaryLine = "asked for environment " + environment.value_or("") +
                          " but the run used " + report.environment +
                          " (missing on the master?)";
   } else if (succeeded(report.outcome)) {
@@ -128,6 +132,27 @@ RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
     report.summaryLine = tellingLine(result);
   }
   return report;
+}
+
+}  // namespace
+
+RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
+                  std::chrono::milliseconds timeout) {
+  return runJudged(settings, {"agent"}, runArgs(options), options.environment, timeout);
+}
+
+std::vector<std::string> applyArgs(const ApplyOptions& options) {
+  std::vector<std::string> args{"--detailed-exitcodes", "--color=false", "--environment",
+                                options.environment};
+  if (!options.hieraConfig.empty()) args.insert(args.end(), {"--hiera_config", options.hieraConfig.string()});
+  if (options.noop) args.push_back("--noop");
+  args.push_back(options.manifest.string());
+  return args;
+}
+
+RunReport applyOnce(PuppetSettings& settings, const ApplyOptions& options,
+                    std::chrono::milliseconds timeout) {
+  return runJudged(settings, {"apply"}, applyArgs(options), options.environment, timeout);
 }
 
 Json toJson(const RunReport& report) {

@@ -1,9 +1,10 @@
 #pragma once
 // One foreground `puppet agent --test` run and what it came to, shared by puppet#runonce
-// and provision#run_puppet. The outcome comes from the exit code, corrected by what
+// and provision#run_puppet; one `puppet apply` run (provision#apply) judged the same way. The outcome comes from the exit code, corrected by what
 // the run's own last_run_summary.yaml says: a misspelled environment silently falls
 // back to production with exit code 0 or 2, so the converged environment is checked.
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,14 @@ struct RunOptions {
   std::optional<std::string> environment;  // --environment; none: the agent's own
   bool noop = false;
   std::vector<std::string> extraArgs;      // e.g. --certname/--server/--serverport
+};
+
+/// One masterless `puppet apply` of an environment's own code on the node.
+struct ApplyOptions {
+  std::string environment;              // --environment (required)
+  std::filesystem::path manifest;       // file or directory applied (absolute)
+  std::filesystem::path hieraConfig;    // --hiera_config; empty: Puppet's own
+  bool noop = false;
 };
 
 struct RunReport {
@@ -50,6 +59,15 @@ RunOutcome judgeRun(RunOutcome byExitCode, const std::optional<std::string>& ask
 /// settings or cannot be started.
 RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
                   std::chrono::milliseconds timeout);
+
+/// The argv words after `puppet apply [--confdir C]`: --detailed-exitcodes (0/2/4/6 as
+/// `agent --test`), --environment, --hiera_config, then the manifest.
+std::vector<std::string> applyArgs(const ApplyOptions& options);
+
+/// Runs `puppet apply` once in the foreground, killed after `timeout`, and judges it as
+/// runOnce does (a disabled agent is not run either). Throws as runOnce.
+RunReport applyOnce(PuppetSettings& settings, const ApplyOptions& options,
+                    std::chrono::milliseconds timeout);
 
 /// The DDL outputs of puppet#runonce (and provision#run_puppet).
 Json toJson(const RunReport& report);
