@@ -53,6 +53,7 @@ EngineOptions engineOptions(const config::ProvisionerConfig& c) {
   o.masterFailures = c.masterFailures;
   o.recheckInterval = c.recheckInterval;
   o.waitingAlert = c.waitingAlert;
+  o.nodeDataDir = c.nodeDataDir;
   return o;
 }
 

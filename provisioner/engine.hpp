@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -50,6 +51,9 @@ struct EngineOptions {
   int masterFailures = 3;
   std::chrono::milliseconds recheckInterval{60000};
   std::chrono::milliseconds waitingAlert{600000};
+  // Directory of per-node Hiera data (node_data.hpp), seen by steps as {{node.data}};
+  // empty: node.data is unset, and a step using it fails naming the expression.
+  std::filesystem::path nodeDataDir;
 };
 
 /// What a registration heartbeat (or an inventory reply) says about one node.

@@ -4,6 +4,7 @@
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "provisioner/engine.hpp"
+#include "provisioner/node_data.hpp"
 #include "provisioner/template.hpp"
 
 namespace drover::provisioner {
@@ -47,6 +48,14 @@ bool granted(const CallReply& reply) {
 Json Engine::context(const Runtime& node) const {
   Json ctx{{"node", {{"identity", node.rec.identity}, {"facts", node.rec.facts}}},
            {"provisioner", {{"identity", options_.owner}}}};
+  if (!options_.nodeDataDir.empty() && usesNodeData(flow_)) {
+    // A bad data file fails the step like an unset fact: retried, then failed, named.
+    try {
+      ctx["node"]["data"] = loadNodeData(options_.nodeDataDir, node.rec.identity);
+    } catch (const NodeDataError& e) {
+      throw TemplateError(std::string("{{node.data}}: ") + e.what());
+    }
+  }
   if (!node.rec.master.empty()) {
     const MasterState* master = masters_.find(node.rec.master);
     ctx["master"] = {{"identity", node.rec.master},

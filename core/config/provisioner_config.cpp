@@ -94,6 +94,9 @@ Table<ProvisionerConfig> makeTable() {
   t.add("security.key_file", &C::keyFile, "PEM private key of this provisioner (mode 0600)");
   t.add("state_db", &C::stateDb, "SQLite database holding every node's state and history");
   t.add("flow_file", &C::flowFile, "YAML flow: the steps each node goes through");
+  t.add("node_data_dir", &C::nodeDataDir,
+        "Per-node Hiera data ({{node.data}} in flows): <identity>.yaml over common.yaml; "
+        "empty: none");
   t.add("master_facts", &C::masterFacts,
         "Facts a node and a Puppet master are compared on, most specific first")
       .checkedBy(factName());

@@ -35,6 +35,9 @@ struct ProvisionerConfig {
   std::filesystem::path keyFile = "/etc/drover/ssl/provisioner.key";
   std::filesystem::path stateDb = "/var/lib/drover/provisioner.db";
   std::filesystem::path flowFile = "/etc/drover/flows/classic.yaml";
+  // Per-node Hiera data for the masterless flow ({{node.data}}): <dir>/<identity>.yaml
+  // over <dir>/common.yaml. Empty: none.
+  std::filesystem::path nodeDataDir;
   // Facts compared between a node and the masters, most specific first.
   std::vector<std::string> masterFacts{"region", "country", "continent"};
   int concurrency = 50;             // nodes in flight at once
