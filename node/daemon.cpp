@@ -16,6 +16,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
+#include "core/util/subprocess.hpp"
 #include "node/external_agent.hpp"
 
 namespace drover::node {
@@ -26,6 +27,7 @@ using namespace std::chrono_literals;
 
 constexpr auto kFactsCheckInterval = 5s;   // how often fact and class files are re-read
 constexpr auto kReadyTimeout = 2s;         // per attempt to reach the broker at start
+constexpr auto kChildGrace = 3s;           // SIGTERM to SIGKILL for programs at shutdown
 constexpr std::chrono::seconds kEnrollingRegistration{10};  // heartbeat while enrolling
 
 std::shared_ptr<spdlog::logger> logger() {
@@ -197,6 +199,11 @@ int Daemon::run() {
       announce("heartbeat");
       nextRegistration = now + registrationEvery;
     }
+  }
+  // Programs the agents started (a Puppet run, an external agent) stop with the node:
+  // left running they would outlive it, holding locks its next start needs.
+  if (std::size_t n = util::terminateRunningProcesses(kChildGrace)) {
+    logger()->info("node={} stopping: terminated {} running program(s)", config_.identity, n);
   }
   logger()->info("node={} stopping: letting {} queued request(s) finish", config_.identity,
                  pool_.queued());

@@ -5,7 +5,10 @@
 #include <climits>
 #include <csignal>
 #include <cstring>
+#include <mutex>
+#include <set>
 #include <stdexcept>
+#include <thread>
 #include <system_error>
 #include <utility>
 
@@ -237,6 +240,38 @@ int pollBudget(Clock::time_point deadline) {
   return static_cast<int>(std::clamp<long long>(left, 0, INT_MAX));
 }
 
+// Process groups of the children running now, for terminateRunningProcesses(). A
+// leader is listed from spawn until just before it is reaped, so its group id cannot
+// have been reused by then.
+class RunningGroups {
+ public:
+  static RunningGroups& instance() {
+    static RunningGroups groups;
+    return groups;
+  }
+  void add(pid_t pid) {
+    std::lock_guard lock(mutex_);
+    pids_.insert(pid);
+  }
+  void remove(pid_t pid) {
+    std::lock_guard lock(mutex_);
+    pids_.erase(pid);
+  }
+  std::size_t signalAll(int sig) {
+    std::lock_guard lock(mutex_);
+    for (pid_t pid : pids_) ::kill(-pid, sig);
+    return pids_.size();
+  }
+  bool empty() {
+    std::lock_guard lock(mutex_);
+    return pids_.empty();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<pid_t> pids_;
+};
+
 // One running child: pumps stdin and both outputs, notices its exit without reaping
 // it (an unreaped leader keeps its process group id from being reused, so killing
 // the group can never hit a stranger), and reaps it at the end.
@@ -251,6 +286,7 @@ class Child {
         stdinData_(stdinData),
         cap_(maxOutputBytes),
         buffer_(kChunk) {
+    RunningGroups::instance().add(pid_);
     if (stdinData_.empty()) in_.reset();
   }
 
@@ -271,6 +307,7 @@ class Child {
   ~Child() {
     if (reaped_) return;
     killGroup(SIGKILL);
+    RunningGroups::instance().remove(pid_);
     waitForStatus();
   }
 
@@ -281,6 +318,7 @@ class Child {
     out_.reset();
     err_.reset();
     SubprocessResult result;
+    RunningGroups::instance().remove(pid_);
     fillStatus(result, waitForStatus());
     result.timedOut = timedOut;
     result.outputTruncated = truncated_;
@@ -450,6 +488,15 @@ SubprocessResult runProcess(const std::vector<std::string>& argv, const std::str
     return stopAndReap(child, started, opts.killGrace);
   }
   return child.reap(started, false);
+}
+
+std::size_t terminateRunningProcesses(std::chrono::milliseconds grace) {
+  auto& groups = RunningGroups::instance();
+  std::size_t signalled = groups.signalAll(SIGTERM);
+  auto deadline = Clock::now() + grace;
+  while (!groups.empty() && Clock::now() < deadline) std::this_thread::sleep_for(milliseconds(20));
+  groups.signalAll(SIGKILL);
+  return signalled;
 }
 
 }  // namespace drover::util

@@ -55,4 +55,10 @@ struct SubprocessResult {
 SubprocessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinData,
                             std::chrono::milliseconds timeout, const SubprocessOptions& opts = {});
 
+/// For a daemon that is stopping: SIGTERM to the process group of every runProcess
+/// child running now, SIGKILL after `grace` to those still there. Their runProcess
+/// calls return as for a killed program (no timedOut). Returns how many were running.
+/// Children started later are not affected.
+std::size_t terminateRunningProcesses(std::chrono::milliseconds grace);
+
 }  // namespace drover::util

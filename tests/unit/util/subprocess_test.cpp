@@ -77,6 +77,36 @@ TEST(SubprocessExit, ReportsTheSignalThatEndedTheProgram) {
   EXPECT_FALSE(result.timedOut);
 }
 
+// A stopping daemon ends the programs its actions run, children of theirs included.
+TEST(SubprocessExit, TerminateRunningProcessesEndsEveryGroupRunningNow) {
+  TempDir dir;
+  fs::path pidFile = dir.path() / "grandchild.pid";
+  std::vector<SubprocessResult> results(2);
+  std::vector<std::thread> runs;
+  runs.emplace_back([&] { results[0] = runProcess({"sleep", "60"}, "", kGenerous); });
+  runs.emplace_back([&] {
+    // Ignores SIGTERM and leaves a grandchild: SIGKILL after the grace ends the group.
+    results[1] = runProcess({"sh", "-c", "trap '' TERM; sleep 60 & echo $! > " + pidFile.string() + "; wait"},
+                            "", kGenerous);
+  });
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!fs::exists(pidFile) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(100ms);  // the plain sleep has started too
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(terminateRunningProcesses(300ms), 2u);
+  for (auto& run : runs) run.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_EQ(results[0].signal, SIGTERM);
+  EXPECT_EQ(results[1].signal, SIGKILL);
+  EXPECT_FALSE(results[0].timedOut);
+  std::ifstream in(pidFile);
+  pid_t grandchild = 0;
+  in >> grandchild;
+  ASSERT_GT(grandchild, 0);
+  EXPECT_TRUE(stopsRunningWithin(grandchild, 2s));
+  EXPECT_EQ(terminateRunningProcesses(100ms), 0u);  // nothing left
+}
+
 TEST(SubprocessExit, NoticesExitWhenOutputsWereClosedEarly) {
   auto result = runProcess({"sh", "-c", "exec >&- 2>&-; sleep 0.2; exit 4"}, "", kGenerous);
   EXPECT_EQ(result.exitCode, 4);
