@@ -215,8 +215,13 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
   decision.request.callerRole = std::move(caller.role);
   decision.request.action = request.action;
   decision.request.args = std::move(args);
-  decision.request.deadline =
-      util::SteadyClock::now() + std::chrono::seconds(agent->ddl().metadata.timeout);
+  // The DDL's timeout, cut to what is left of the request's TTL: past it the caller has
+  // given up, and an action still running (a Puppet call to a master that went away)
+  // would only hold the node up for the caller's next request.
+  std::int64_t ttlLeftMs = request.time + static_cast<std::int64_t>(request.ttl) * 1000 - util::nowMs();
+  std::int64_t budgetMs = std::min<std::int64_t>(
+      std::int64_t{agent->ddl().metadata.timeout} * 1000, std::max<std::int64_t>(ttlLeftMs, 0));
+  decision.request.deadline = util::SteadyClock::now() + std::chrono::milliseconds(budgetMs);
   return decision;
 }
 
