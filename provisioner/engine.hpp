@@ -52,7 +52,7 @@ struct EngineOptions {
   std::chrono::milliseconds recheckInterval{60000};
   std::chrono::milliseconds waitingAlert{600000};
   // Directory of per-node Hiera data (node_data.hpp), seen by steps as {{node.data}};
-  // empty: node.data is unset, and a step using it fails naming the expression.
+  // empty: node.data is {} (the image's defaults alone).
   std::filesystem::path nodeDataDir;
 };
 

@@ -48,10 +48,13 @@ bool granted(const CallReply& reply) {
 Json Engine::context(const Runtime& node) const {
   Json ctx{{"node", {{"identity", node.rec.identity}, {"facts", node.rec.facts}}},
            {"provisioner", {{"identity", options_.owner}}}};
-  if (!options_.nodeDataDir.empty() && usesNodeData(flow_)) {
-    // A bad data file fails the step like an unset fact: retried, then failed, named.
+  if (usesNodeData(flow_)) {
+    // No node_data_dir: no data of the provisioner's, only the image's defaults. A bad
+    // data file fails the step like an unset fact: retried, then failed, named.
     try {
-      ctx["node"]["data"] = loadNodeData(options_.nodeDataDir, node.rec.identity);
+      ctx["node"]["data"] = options_.nodeDataDir.empty()
+                                ? Json::object()
+                                : loadNodeData(options_.nodeDataDir, node.rec.identity);
     } catch (const NodeDataError& e) {
       throw TemplateError(std::string("{{node.data}}: ") + e.what());
     }

@@ -204,12 +204,13 @@ TEST_F(MasterlessEngineTest, AMalformedDataFileFailsTheNodeNamingFileAndLine) {
   EXPECT_TRUE(executor.callsOf("apply").empty());
 }
 
-TEST_F(MasterlessEngineTest, WithoutANodeDataDirTheStepNamesTheUnsetExpression) {
+// No data of the provisioner's: the node applies its image's defaults alone.
+TEST_F(MasterlessEngineTest, WithoutANodeDataDirNodesGetEmptyDataAndTheirImageDefaults) {
   start(fs::path());
   node("n1");
-  ASSERT_TRUE(waitState("n1", NodeState::Failed));
-  std::string error = engine->node("n1")->at("last_error");
-  EXPECT_NE(error.find("{{node.data}} is not set"), std::string::npos) << error;
+  ASSERT_TRUE(waitState("n1", NodeState::Provisioned)) << engine->node("n1")->dump();
+  EXPECT_EQ(executor.callsOf("set_node_data"), (std::vector<std::string>{R"({"data":{}})"}));
+  EXPECT_EQ(executor.callsOf("apply").size(), 1u);
 }
 
 }  // namespace
