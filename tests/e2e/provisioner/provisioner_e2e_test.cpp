@@ -120,7 +120,9 @@ class MastersEnvironment : public ::testing::Environment {
 
 class Provisioner {
  public:
-  Provisioner(Fleet& fleet, const std::string& name) : name_(name) {
+  Provisioner(Fleet& fleet, const std::string& name,
+              const fs::path& flowFile = fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml")
+      : name_(name) {
     integration::Credentials creds = fleet.issue(name, security::Role::Provisioner);
     argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
              "--identity", name,
@@ -131,7 +133,7 @@ class Provisioner {
              "--security-cert-file", creds.cert.string(),
              "--security-key-file", creds.key.string(),
              "--state-db", (dir_.path() / "state.db").string(),
-             "--flow-file", (fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml").string(),
+             "--flow-file", flowFile.string(),
              "--master-facts", "region,country,continent",
              "--lease", "60",
              "--master-heartbeat-age", "10",
@@ -158,6 +160,7 @@ class Provisioner {
   std::string log() const { return readOrEmpty(dir_.path() / "provisioner.log"); }
   fs::path events() const { return dir_.path() / "events.jsonl"; }
   const std::string& name() const { return name_; }
+  const fs::path& dir() const { return dir_.path(); }
 
  private:
   std::string name_;
@@ -254,13 +257,16 @@ class ProvisionerE2E : public ::testing::Test {
     return "certname=" + node + "\nenvironment=" + environment + "\nmaster=" + r.master + "\n";
   }
 
-  /// `drover provision status --json`: identity -> node record.
-  static std::map<std::string, Json> statusByNode() {
+  /// `drover provision status --json`: identity -> node record, as the suite's
+  /// provisioner (or the one named) sees it.
+  static std::map<std::string, Json> statusByNode(const std::string& from = "") {
     Result r = fleet().drover({"provision", "status", "--json"});
     Json doc = Json::parse(r.out, nullptr, false);
     std::map<std::string, Json> out;
     if (!doc.is_object() || !doc.contains("replies")) return out;
+    const std::string sender = from.empty() ? provisioner().name() : from;
     for (const auto& reply : doc["replies"]) {
+      if (reply.value("sender", "") != sender) continue;
       if (!reply.contains("data") || !reply["data"].contains("nodes")) continue;
       for (const auto& node : reply["data"]["nodes"]) out[node.value("identity", "")] = node;
     }
@@ -269,11 +275,12 @@ class ProvisionerE2E : public ::testing::Test {
 
   /// Waits until every node is provisioned by `master`: empty, or what went wrong.
   static std::string waitProvisioned(const std::map<std::string, std::string>& masterOf,
-                                     std::chrono::seconds timeout = kProvisionTimeout) {
+                                     std::chrono::seconds timeout = kProvisionTimeout,
+                                     const std::string& by = "") {
     std::map<std::string, Json> last;
     auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
-      last = statusByNode();
+      last = statusByNode(by);
       bool all = true;
       for (const auto& [node, m] : masterOf) {
         auto it = last.find(node);
@@ -416,9 +423,10 @@ TEST_F(ProvisionerE2E, ReusedHostnameHasItsOldCertificateCleanedOnEveryMaster) {
 
 // SIGKILL at a random-ish moment once certificates are being signed; the restarted
 // provisioner resumes from its SQLite state: every node finishes, none is signed twice.
-// Disabled until the overlapping request_certificate bug is fixed (a retried CSR racing
-// the earlier call on the node leaves a key that does not match its certificate).
-TEST_F(ProvisionerE2E, DISABLED_KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
+// A call the killed provisioner left running on a node (a certificate request, say) may
+// still be under way when the restarted one repeats it: the node serializes them, and a
+// request the master holds for an earlier key is cleaned and made again, never signed.
+TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
   const std::map<std::string, std::string> want{{"db-eu-1.e2e", kEu.master},
                                                 {"db-eu-2.e2e", kEu.master},
                                                 {"db-us-1.e2e", kUs.master},
@@ -459,6 +467,174 @@ TEST_F(ProvisionerE2E, DISABLED_KilledMidFlowAndRestartedFinishesEveryNodeOnce) 
     expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
   }
   EXPECT_THAT(provisioner().log(), HasSubstr("resumed")) << tail(provisioner().log(), 60);
+}
+
+
+// Lines of a provisioner's events file that say `node` was provisioned.
+int provisionedEvents(const std::string& events, const std::string& node) {
+  std::istringstream lines(events);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("\"event\":\"provisioned\"") != std::string::npos &&
+        line.find("\"node\":\"" + node + "\"") != std::string::npos) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+// Two provisioners see the same new nodes at the same moment. Each node is claimed by
+// one of them and provisioned once: one signature, one "provisioned" event across both;
+// the other leaves it alone (claimed elsewhere, then found already provisioned).
+TEST_F(ProvisionerE2E, TwoProvisionersRacingProvisionEachNodeOnce) {
+  Provisioner second(fleet(), "e2e-b.provisioner");
+  second.start();
+  // Up and working: it has found an earlier test's node already provisioned.
+  bool settled = testing::waitFor(
+      [&] { return statusByNode(second.name())["web-eu-1.e2e"].value("state", "") == "provisioned"; },
+      60s);
+  ASSERT_TRUE(settled) << tail(second.log(), 60);
+
+  const std::map<std::string, std::string> want{{"race-eu-1.e2e", kEu.master},
+                                                {"race-eu-2.e2e", kEu.master},
+                                                {"race-us-1.e2e", kUs.master},
+                                                {"race-us-2.e2e", kUs.master}};
+  std::vector<NodeSpec> specs;
+  for (const auto& [node, m] : want) specs.push_back(nodeSpec(node, m == kEu.master ? kEu : kUs));
+  fleet().addNodes(specs);
+
+  std::string failure = waitProvisioned(want);  // whoever did it, markers and CA agree
+  ASSERT_EQ(failure, "") << logs() << "==== " << second.name() << " ====\n" << tail(second.log(), 60);
+  bool bothKnow = testing::waitFor(
+      [&] {
+        for (const std::string& who : {provisioner().name(), second.name()}) {
+          auto status = statusByNode(who);
+          for (const auto& [node, m] : want) {
+            if (status[node].value("state", "") != "provisioned") return false;
+          }
+        }
+        return true;
+      },
+      60s);
+  EXPECT_TRUE(bothKnow) << "the other provisioner did not see every node provisioned\n"
+                        << tail(second.log(), 60);
+
+  std::string eventsA = readOrEmpty(provisioner().events());
+  std::string eventsB = readOrEmpty(second.events());
+  int byA = 0, byB = 0;
+  for (const auto& [node, m] : want) {
+    int a = provisionedEvents(eventsA, node), b = provisionedEvents(eventsB, node);
+    EXPECT_EQ(a + b, 1) << node << ": provisioned " << a << " time(s) by " << provisioner().name()
+                        << " and " << b << " by " << second.name();
+    byA += a;
+    byB += b;
+    bool eu = m == kEu.master;
+    expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
+  }
+  std::printf("[ race     ] %d node(s) provisioned by %s, %d by %s\n", byA,
+              provisioner().name().c_str(), byB, second.name().c_str());
+  EXPECT_EQ(second.stop(), 0) << tail(second.log(), 60);
+}
+
+// A master hangs (its JVM frozen with SIGSTOP) when a node's flow calls it: the call
+// times out, the step is retried after its backoff, and once the master answers again
+// the node goes on to the end, signed once. The flow is the classic one with 12 s
+// master calls instead of 60 s, so the test waits seconds, not minutes.
+TEST_F(ProvisionerE2E, AStepTimingOutOnAHungMasterIsRetriedAndTheNodeFinishes) {
+  std::string flow = readOrEmpty(fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml");
+  std::size_t replaced = 0;
+  for (std::size_t at; (at = flow.find("timeout: 60s")) != std::string::npos; ++replaced) {
+    flow.replace(at, 12, "timeout: 12s");
+  }
+  ASSERT_GE(replaced, 2u) << "classic.yaml no longer has 60 s master calls";
+  testing::TempDir flowDir;
+  util::writeFileAtomically(flowDir.path() / "short-master-calls.yaml", flow);
+
+  provisioner().stop();  // back after this test
+  Provisioner shortFuse(fleet(), "e2e-c.provisioner", flowDir.path() / "short-master-calls.yaml");
+  shortFuse.start();
+  testing::PuppetMaster& us = *master(kUs);
+  struct Thaw {
+    pid_t pid;
+    ~Thaw() { ::kill(pid, SIGCONT); }
+  } thaw{us.pid()};
+  ASSERT_EQ(::kill(us.pid(), SIGSTOP), 0);
+
+  const std::string node = "slow-us-1.e2e";
+  fleet().addNodes({nodeSpec(node, kUs)});
+  // The first call to the frozen master: `clean`, on every master.
+  std::string seen, retried;
+  bool timedOut = testing::waitFor(
+      [&] {
+        seen = history(node);
+        std::istringstream lines(seen);
+        for (std::string line; std::getline(lines, line);) {
+          if (line.find(" clean ") != std::string::npos && line.find(" retry ") != std::string::npos) {
+            retried = line;
+            return true;
+          }
+        }
+        return false;
+      },
+      90s);
+  ::kill(us.pid(), SIGCONT);
+  ASSERT_TRUE(timedOut) << "no timed-out attempt of clean\n" << seen << tail(shortFuse.log(), 60);
+  // Silence, or the node's own deadline on `puppetserver ca`: either way the master's fault.
+  EXPECT_THAT(retried, HasSubstr(std::string(kUs.master) + ":")) << seen;
+
+  std::string failure = waitProvisioned({{node, kUs.master}}, kProvisionTimeout, shortFuse.name());
+  ASSERT_EQ(failure, "") << tail(shortFuse.log(), 80) << logs();
+  expectProvisionedBy(node, kUs, kEu);
+  std::printf("%s", history(node).c_str());
+  EXPECT_EQ(shortFuse.stop(), 0);
+  provisioner().start();
+}
+
+// The master of a region goes away for good mid-flow (its droverd and its puppetserver
+// stop): its nodes go to the other region's master and are cleaned, signed and run
+// there. Last in the suite: the European master stays down.
+TEST_F(ProvisionerE2E, AMasterStoppedMidFlowIsReplacedByTheOtherRegion) {
+  const std::map<std::string, std::string> want{{"app-eu-1.e2e", kUs.master},
+                                                {"app-eu-2.e2e", kUs.master}};
+  std::vector<NodeSpec> specs;
+  for (const auto& [node, m] : want) specs.push_back(nodeSpec(node, kEu));
+  fleet().addNodes(specs);
+
+  std::map<std::string, Json> atStop;
+  bool underway = testing::waitFor(
+      [&] {
+        atStop = statusByNode();
+        for (const auto& [node, m] : want) {
+          const Json& rec = atStop[node];
+          std::string step = rec.value("step", "");
+          if (rec.value("master", "") == kEu.master &&
+              (step == "request_certificate" || step == "sign" || step == "bootstrap_run")) {
+            return true;
+          }
+        }
+        return false;
+      },
+      kProvisionTimeout);
+  ASSERT_TRUE(underway) << "no node got on its way to " << kEu.master << "\n" << logs();
+  fleet().node(kEu.master).stop();
+  master(kEu)->stop();
+  std::string states;
+  for (const auto& [node, m] : want) states += "  " + node + ": " + atStop[node].dump() + "\n";
+  std::printf("[ stopped  ] %s (droverd and puppetserver) with:\n%s", kEu.master, states.c_str());
+
+  std::string failure = waitProvisioned(want);
+  ASSERT_EQ(failure, "") << logs();
+  for (const auto& [node, m] : want) {
+    EXPECT_EQ(caState(kUs, node), "signed") << node;
+    EXPECT_EQ(timesSigned(kUs, node), 1) << node;
+    for (const std::string env : {"bootstrap", "production"}) {
+      EXPECT_EQ(marker(node, env), expectedMarker(node, env, kUs)) << node;
+    }
+  }
+  std::string anyHistory;
+  for (const auto& [node, m] : want) anyHistory += history(node);
+  EXPECT_THAT(anyHistory, HasSubstr("master_lost")) << anyHistory;
 }
 
 }  // namespace
