@@ -174,6 +174,13 @@ class EngineTest : public ::testing::Test {
   bool waitState(const std::string& id, NodeState state, std::chrono::milliseconds timeout = 10s) {
     return testing::waitFor([&] { return engine->stateOf(id) == state; }, timeout);
   }
+  // One node "n" in eu with one master "pm" there, until it reaches `state`.
+  bool runOneNode(NodeState state) {
+    startEngine();
+    master("pm", "eu");
+    node("n", "eu");
+    return waitState("n", state);
+  }
   bool waitAll(NodeState state, int n, std::chrono::milliseconds timeout = 20s) {
     return testing::waitFor([&] {
       NodeCounts c = engine->counts();
@@ -240,10 +247,7 @@ TEST_F(EngineTest, AFailingStepIsRetriedWithBackoff) {
     if (r.action == "set_puppet_server" && ++attempts <= 2) return failed(n, "disk full");
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  ASSERT_TRUE(runOneNode(NodeState::Provisioned));
   EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 3);
   EXPECT_EQ(notifier.count("retried n"), 2);
   auto history = outcomes("n");
@@ -256,10 +260,7 @@ TEST_F(EngineTest, RetriesExhaustedFailReleaseAndRetryResumesThere) {
     if (r.action == "run_puppet" && broken) return failed(n, "puppet failed");
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  ASSERT_TRUE(runOneNode(NodeState::Failed));
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 2);  // retries: 1
   EXPECT_EQ(executor.count("provision#release", "n"), 1);     // never left locked
   EXPECT_EQ(notifier.count("failed n"), 1);
@@ -277,10 +278,7 @@ TEST_F(EngineTest, AWrongEnvironmentFailsAtOnce) {
     if (r.action == "run_puppet") return failed(n, "ran in production", {{"outcome", "wrong_environment"}});
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  ASSERT_TRUE(runOneNode(NodeState::Failed));
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 1);
 }
 
@@ -294,10 +292,7 @@ TEST_F(EngineTest, ARedoGoesBackToItsStepAndOnFromThere) {
     }
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  ASSERT_TRUE(runOneNode(NodeState::Provisioned));
   EXPECT_EQ(executor.count("puppetca#clean", "pm"), 2);
   EXPECT_EQ(executor.count("puppetca#sign", "pm"), 2);
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 2);
@@ -312,10 +307,7 @@ TEST_F(EngineTest, RedosBeyondTheLimitFailTheNode) {
     if (r.action == "run_puppet") return failed(n, "key mismatch", {{"outcome", "certificate_mismatch"}});
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Failed));
+  ASSERT_TRUE(runOneNode(NodeState::Failed));
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 3);  // redo_limit: 2
   EXPECT_EQ(executor.count("provision#release", "n"), 1);
   EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("redo_limit"),
@@ -364,10 +356,7 @@ TEST_F(EngineTest, ANodeProvisionedElsewhereIsNotProvisionedAgain) {
     if (r.agent == "provision" && r.action == "status") return ok(n, {{"completed_steps", {"hosts", "production"}}});
     return std::nullopt;
   };
-  startEngine();
-  master("pm", "eu");
-  node("n", "eu");
-  ASSERT_TRUE(waitState("n", NodeState::Provisioned));
+  ASSERT_TRUE(runOneNode(NodeState::Provisioned));
   EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 0);
   EXPECT_EQ(executor.count("provision#release", "n"), 1);
   EXPECT_EQ(notifier.count("provisioned"), 0);
