@@ -464,19 +464,7 @@ TEST_F(EngineTest, AVerifyProbeThatErrsIsAskedAgain) {
 
 TEST_F(EngineTest, ResumesAfterACrashWithoutSigningTwice) {
   store = std::make_unique<Store>(dir / "state.db");
-  NodeRecord rec;
-  rec.identity = "n";
-  rec.state = NodeState::Running;
-  rec.step = 3;
-  rec.stepName = "sign";
-  rec.master = "pm";
-  rec.claimed = true;
-  rec.checked = true;
-  rec.facts = {{"region", "eu"}};
-  rec.intent = Intent{"sign", 1, 7, 1000};
-  rec.firstSeenMs = rec.startedMs = 1000;
-  store->putNode(rec, true);
-  store->putAttempt({7, "n", "sign", 1, "pm", 1000, 0, "", "", Json::object()});
+  NodeRecord rec = interruptedAtSign(*store, "n", 7);
   NodeRecord other = rec;  // interrupted before its sign went out
   other.identity = "m";
   other.intent = Intent{"sign", 1, 8, 1000};
