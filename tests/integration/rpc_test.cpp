@@ -12,7 +12,9 @@
 
 #include "core/bus/topics.hpp"
 #include "core/rpc/client.hpp"
+#include "core/util/files.hpp"
 #include "core/util/json.hpp"
+#include "core/util/subprocess.hpp"
 #include "tests/integration/bus_listener.hpp"
 #include "tests/integration/fleet_suite.hpp"
 
@@ -168,6 +170,18 @@ TEST_F(Rpc, RunawayActionTimesOutAndTheNodeKeepsServing) {
     EXPECT_FALSE(hasChildProcess(fleet().node(node).pid())) << node << " left its program running";
   }
   expectEchoNodesServing();
+}
+
+// A node stops an action when its request's TTL runs out; `drover rpc` sends a TTL
+// covering its wait, so a short `ttl:` in client.yaml does not cut a 1 s action short.
+TEST_F(Rpc, AShortConfiguredTtlDoesNotCutAnActionShort) {
+  std::filesystem::path config = fleet().dir() / "client-short-ttl.yaml";
+  util::writeFileAtomically(config, util::readFile(fleet().clientConfig()) + "ttl: 1\n");
+  auto run = util::runProcess({testing::binary("drover").string(), "--config", config.string(), "rpc",
+                               "echo", "sleep", "seconds=1", "-I", "web-eu-1"},
+                              "", 60s);
+  EXPECT_EQ(run.exitCode, 0) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << run.out << run.err;
 }
 
 TEST_F(Rpc, MalformedOutputIsReportedAndTheNodeKeepsServing) {
