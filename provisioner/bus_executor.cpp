@@ -4,11 +4,6 @@
 
 namespace drover::provisioner {
 
-std::uint32_t BusExecutor::ttlFor(std::chrono::milliseconds timeout) {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout).count() + 30;
-  return static_cast<std::uint32_t>(std::clamp<long long>(seconds, 60, 3600));
-}
-
 rpc::Client& BusExecutor::client() {
   auto id = std::this_thread::get_id();
   {
@@ -31,7 +26,7 @@ std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
     spec.args = request.args;
     spec.nodes = request.nodes;
     spec.timeout = request.timeout;
-    spec.ttl = ttlFor(request.timeout);
+    spec.ttl = rpc::ttlCovering(request.timeout);
     spec.acceptUnsigned = request.acceptUnsigned;
     rpc::CallResult result = client().call(spec);
     for (auto& reply : out) reply.requestId = result.requestId;

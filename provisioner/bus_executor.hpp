@@ -22,10 +22,6 @@ class BusExecutor : public StepExecutor {
 
   std::vector<CallReply> call(const CallRequest& request) override;
 
-  /// The TTL a request with this timeout is sent with: the timeout plus a margin for
-  /// clock skew, at least a minute and at most an hour (the nodes' default maximum).
-  static std::uint32_t ttlFor(std::chrono::milliseconds timeout);
-
  private:
   rpc::Client& client();
 

@@ -51,8 +51,9 @@ class PuppetSettings {
   const PuppetInvocation& invocation() const { return puppet_; }
 
   /// One of lastrunfile, lastrunreport, agent_disabled_lockfile,
-  /// agent_catalog_run_lockfile, ssldir, certname, confdir, environmentpath. Throws std::runtime_error naming the
-  /// command and its error when Puppet cannot report its settings.
+  /// agent_catalog_run_lockfile, ssldir, certname, confdir, environmentpath. Throws
+  /// std::runtime_error naming the command and its error when Puppet cannot report its
+  /// settings.
   std::string get(const std::string& name);
   std::filesystem::path path(const std::string& name) { return get(name); }
 

@@ -1,7 +1,8 @@
 #pragma once
 // One foreground `puppet agent --test` run and what it came to, shared by puppet#runonce
-// and provision#run_puppet; one `puppet apply` run (provision#apply) judged the same way. The outcome comes from the exit code, corrected by what
-// the run's own last_run_summary.yaml says: a misspelled environment silently falls
+// and provision#run_puppet; one `puppet apply` run (provision#apply) judged the same
+// way. The outcome comes from the exit code, corrected by what the run's own
+// last_run_summary.yaml says: a misspelled environment silently falls
 // back to production with exit code 0 or 2, so the converged environment is checked.
 #include <chrono>
 #include <filesystem>

@@ -45,16 +45,6 @@ Json validatedArguments(const ddl::Action& action, const RpcFlags& flags) {
   return args;
 }
 
-// A node stops an action when its request's TTL runs out (the caller has given up by
-// then), so the TTL covers the whole wait, with the same 30 s of clock-skew margin the
-// provisioner gives its calls, up to the hour nodes accept by default.
-std::uint32_t ttlCovering(std::chrono::seconds configured, std::chrono::milliseconds wait) {
-  constexpr std::int64_t kSkewMargin = 30, kNodeMaxTtl = 3600;
-  std::int64_t covering = std::chrono::ceil<std::chrono::seconds>(wait).count() + kSkewMargin;
-  return static_cast<std::uint32_t>(
-      std::max<std::int64_t>(configured.count(), std::min(covering, kNodeMaxTtl)));
-}
-
 int runRpc(Context& context, const RpcFlags& flags) {
   const ddl::Ddl* ddl = nullptr;
   const ddl::Action& action = findAction(context, flags, ddl);
@@ -64,7 +54,7 @@ int runRpc(Context& context, const RpcFlags& flags) {
   spec.args = validatedArguments(action, flags);
   spec.filter = context.filterExpression();
   spec.timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
-  spec.ttl = ttlCovering(context.config().ttl, spec.timeout);
+  spec.ttl = rpc::ttlCovering(spec.timeout, context.config().ttl);
   spec.nodes = resolveTargets(context, flags.agent);
   if (spec.nodes->empty()) {
     std::fprintf(stderr, "no nodes matched the filter\n");

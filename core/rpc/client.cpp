@@ -108,6 +108,12 @@ void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
   work();
 }
 
+std::uint32_t ttlCovering(milliseconds wait, std::chrono::seconds floor) {
+  constexpr std::int64_t kSkewMargin = 30, kNodeMaxTtl = 3600;
+  std::int64_t covering = std::chrono::ceil<std::chrono::seconds>(wait).count() + kSkewMargin;
+  return static_cast<std::uint32_t>(std::max<std::int64_t>(floor.count(), std::min(covering, kNodeMaxTtl)));
+}
+
 milliseconds firstReplyWait(milliseconds quiet) {
   return std::max(quiet * 4, milliseconds(500));
 }

@@ -54,6 +54,13 @@ struct NodeReply {
   bool verified = false;                 // signed by `sender`'s valid certificate
 };
 
+/// A request TTL (seconds) covering a wait of `wait`: a node stops an action when its
+/// request's TTL runs out (the caller has given up by then), so the TTL outlasts the
+/// wait by 30 s of clock-skew margin; at least `floor`, at most 3600 s (the longest TTL
+/// nodes accept by default) unless `floor` says more.
+std::uint32_t ttlCovering(std::chrono::milliseconds wait,
+                          std::chrono::seconds floor = std::chrono::seconds(60));
+
 struct CallSpec {
   std::string agent;
   std::string action;
