@@ -10,6 +10,7 @@
 #include "core/ddl/validator.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
+#include "core/bus/topics.hpp"
 #include "core/util/clock.hpp"
 #include "node/node_core.hpp"
 
@@ -151,7 +152,7 @@ void nodeAnswersPing(benchmark::State& state) {
   std::string bytes = envelope::encode(request);
   for (auto _ : state) {
     auto decoded = envelope::decode(bytes);
-    auto decision = core.inspect(decoded, false);
+    auto decision = core.inspect(decoded, drover::bus::broadcastTopic(decoded.collective, decoded.agent));
     benchmark::DoNotOptimize(envelope::encode(core.execute(decision, decoded)));
   }
 }

@@ -28,6 +28,7 @@
 #include "core/security/replay_cache.hpp"
 #include "core/security/signing.hpp"
 #include "core/util/clock.hpp"
+#include "core/bus/topics.hpp"
 #include "core/util/ids.hpp"
 #include "node/node_core.hpp"
 
@@ -271,7 +272,7 @@ void overPool(benchmark::State& state, Security mode, Body body) {
 void inspectSignedPing(benchmark::State& state, Security mode) {
   overPool(state, mode, [](drover::node::NodeCore& core, const std::string&,
                            const envelope::Envelope& request) {
-    auto decision = core.inspect(request, false);
+    auto decision = core.inspect(request, drover::bus::broadcastTopic(request.collective, request.agent));
     benchmark::DoNotOptimize(decision);
     return decision.kind == drover::node::Decision::Kind::Run;
   });
@@ -285,7 +286,7 @@ void answerSignedPing(benchmark::State& state, Security mode) {
   overPool(state, mode, [](drover::node::NodeCore& core, const std::string& bytes,
                            const envelope::Envelope&) {
     auto request = envelope::decode(bytes);
-    auto decision = core.inspect(request, false);
+    auto decision = core.inspect(request, drover::bus::broadcastTopic(request.collective, request.agent));
     if (decision.kind != drover::node::Decision::Kind::Run) return false;
     benchmark::DoNotOptimize(envelope::encode(core.execute(decision, request)));
     return true;

@@ -49,6 +49,7 @@ NodeIdentity identityFrom(const config::NodeConfig& config) {
   id.mainCollective = config.mainCollective;
   id.collectives = config.collectives;
   id.maxTtl = static_cast<std::uint32_t>(config.maxTtl.count());
+  id.maxSkewMs = std::chrono::duration_cast<std::chrono::milliseconds>(config.maxClockSkew).count();
   return id;
 }
 
@@ -66,15 +67,6 @@ facts::FactSet makeFacts(const config::NodeConfig& config) {
   } catch (const std::exception& e) {
     throw Daemon::StartupError(e.what());
   }
-}
-
-// Replies go only to reply topics of the request's collective: a caller must not be
-// able to make every node publish onto a broadcast or node topic.
-bool validReplyTopic(const Envelope& request) {
-  std::string prefix = bus::replyTopic(request.collective, "");
-  return request.replyTo.size() > prefix.size() &&
-         request.replyTo.compare(0, prefix.size(), prefix) == 0 &&
-         bus::validTopicPart(request.replyTo);
 }
 
 }  // namespace
@@ -219,33 +211,21 @@ void Daemon::handleMessage(const bus::Message& message) {
   Envelope request;
   try {
     request = envelope::decode(message.body);
-  } catch (const envelope::VersionError& e) {
-    // Answer so the caller learns why, never guess at the fields.
-    const Envelope& partial = e.partial();
-    logger()->warn("node={} request={} from={}: {}", config_.identity, partial.id, partial.sender,
-                   e.what());
-    if (!partial.replyTo.empty() && !partial.id.empty()) {
-      Envelope stub = partial;
-      stub.v = envelope::kVersion;
-      sendReply(stub, core_.replyTo(stub, {envelope::StatusCode::Refused, e.what()}));
-    }
-    return;
   } catch (const envelope::DecodeError& e) {
-    logger()->warn("node={} dropped malformed message on {}: {}", config_.identity, message.topic,
-                   e.what());
+    // An unknown version included: nothing in it can be verified, so nothing answers it.
+    if (refusedLog_.allow()) logRefused("dropped a malformed message of " + std::to_string(message.body.size()) +
+               " bytes on " + log::clip(message.topic) + ": " + e.what());
     return;
   }
-  bool direct = message.topic == bus::nodeTopic(request.collective, config_.identity);
-  Decision decision = core_.inspect(request, direct);
+  Decision decision = core_.inspect(request, message.topic);
   switch (decision.kind) {
     case Decision::Kind::Ignore:
       logger()->debug("node={} request={} ignored: {}", config_.identity, request.id,
                       decision.reason);
       return;
     case Decision::Kind::Drop:
-      logger()->warn("node={} request={} from={} agent={} action={} dropped: {}",
-                     config_.identity, request.id, request.sender, request.agent, request.action,
-                     decision.reason);
+      if (refusedLog_.allow()) logRefused("request=" + request.id + " from=" + log::clip(request.sender) + " agent=" +
+                 request.agent + " action=" + request.action + " dropped: " + decision.reason);
       return;
     case Decision::Kind::Reply:
       logger()->info("node={} request={} from={} agent={} action={} refused: {}",
@@ -257,6 +237,16 @@ void Daemon::handleMessage(const bus::Message& message) {
   }
 }
 
+// Called when refusedLog_ allowed a line: it also tells how many were held back.
+void Daemon::logRefused(const std::string& what) {
+  std::uint64_t suppressed = refusedLog_.takeSuppressed();
+  if (suppressed == 0) {
+    logger()->warn("node={} {}", config_.identity, what);
+  } else {
+    logger()->warn("node={} {} ({} similar lines suppressed)", config_.identity, what, suppressed);
+  }
+}
+
 void Daemon::dispatch(Decision decision, Envelope request) {
   if (decision.agent->runsInline()) {
     Envelope reply = core_.execute(decision, request);
@@ -265,7 +255,6 @@ void Daemon::dispatch(Decision decision, Envelope request) {
   }
   auto job = [this, decision = std::move(decision), request]() mutable {
     Envelope reply = core_.execute(decision, request);
-    if (!validReplyTopic(request)) return;
     core_.countReply();
     outbox_.push(request.replyTo, envelope::encode(reply));
   };
@@ -278,12 +267,8 @@ void Daemon::dispatch(Decision decision, Envelope request) {
   }
 }
 
+// inspect() answered only requests whose reply topic is the caller's.
 void Daemon::sendReply(const Envelope& request, Envelope reply) {
-  if (!validReplyTopic(request)) {
-    logger()->warn("node={} request={} from={}: refusing to reply on topic '{}'", config_.identity,
-                   request.id, request.sender, request.replyTo);
-    return;
-  }
   core_.countReply();
   connection_->publish(request.replyTo, envelope::encode(reply));
 }

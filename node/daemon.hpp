@@ -17,6 +17,7 @@
 #include "core/bus/connection.hpp"
 #include "core/config/node_config.hpp"
 #include "core/facts/fact_set.hpp"
+#include "core/log/throttle.hpp"
 #include "node/node_core.hpp"
 #include "node/outbox.hpp"
 #include "node/worker_pool.hpp"
@@ -44,6 +45,7 @@ class Daemon {
   void handleMessage(const bus::Message& message);
   void dispatch(Decision decision, envelope::Envelope request);
   void sendReply(const envelope::Envelope& request, envelope::Envelope reply);
+  void logRefused(const std::string& what);
   void announce(const char* reason);
   void refreshFacts();
   void reloadSecurity();
@@ -60,6 +62,9 @@ class Daemon {
   Outbox outbox_;
   WorkerPool pool_;
   SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said
+  // Lines about traffic nobody verified (malformed, unsigned, forged, replayed): a flood
+  // of it must not flood the log or slow the bus thread. Bus thread only.
+  log::Throttle refusedLog_{20, std::chrono::seconds(10)};
 };
 
 }  // namespace drover::node

@@ -6,6 +6,9 @@
 
 #include "core/bus/topics.hpp"
 #include "core/ddl/validator.hpp"
+#include "core/log/throttle.hpp"
+#include "core/security/replay_cache.hpp"
+#include "core/security/verify_error.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
 
@@ -91,32 +94,73 @@ std::vector<std::string> NodeCore::classes() const {
   return classes_;
 }
 
-Decision NodeCore::refuse(const Envelope& request, StatusCode code, const std::string& why) {
+Decision NodeCore::refuse(const Envelope& request, StatusCode code, std::string_view refusal,
+                          const std::string& why) {
   ++refused_;
   Decision decision;
   decision.kind = Decision::Kind::Reply;
   decision.reason = why;
-  decision.reply = replyTo(request, {code, why});
+  decision.reply = envelope::makeReply(request, id_.identity, {code, why},
+                                       Json{{"refused", std::string(refusal)}});
+  seal(decision.reply);
   return decision;
 }
 
-bool NodeCore::checkTime(const Envelope& request, std::string& why) const {
-  std::int64_t now = util::nowMs();
+Decision NodeCore::drop(std::string why) {
+  ++refused_;
+  Decision decision;
+  decision.kind = Decision::Kind::Drop;
+  decision.reason = std::move(why);
+  return decision;
+}
+
+// Where a request may run is part of what its sender signed: a copy published on
+// another topic, or a direct request naming other nodes, is not for this node.
+std::optional<std::string> NodeCore::misaddressed(const Envelope& request,
+                                                  std::string_view topic) const {
+  if (request.type != envelope::MessageType::Request) return "not a request";
+  if (std::find(id_.collectives.begin(), id_.collectives.end(), request.collective) ==
+      id_.collectives.end()) {
+    return "collective '" + request.collective + "' is not served here";
+  }
+  if (topic != bus::nodeTopic(request.collective, id_.identity) &&
+      topic != bus::broadcastTopic(request.collective, request.agent)) {
+    return "arrived on topic '" + log::clip(topic) + "', which is neither this node's nor agent " +
+           request.agent + "'s broadcast";
+  }
+  if (!request.targets.empty() &&
+      std::find(request.targets.begin(), request.targets.end(), id_.identity) ==
+          request.targets.end()) {
+    return "addressed to " + std::to_string(request.targets.size()) +
+           " other node(s), not this one";
+  }
+  return std::nullopt;
+}
+
+// Replies go only to a reply topic of the request's collective: a caller must not be
+// able to make a node publish onto a broadcast or node topic.
+bool NodeCore::validReplyTopic(const Envelope& request) const {
+  std::string prefix = bus::replyTopic(request.collective, "") + ".";
+  return request.replyTo.size() > prefix.size() &&
+         request.replyTo.compare(0, prefix.size(), prefix) == 0 &&
+         bus::validTopicPart(request.replyTo);
+}
+
+std::optional<std::pair<std::string_view, std::string>> NodeCore::badTime(
+    const Envelope& request) const {
   if (request.ttl > id_.maxTtl) {
-    why = "ttl " + std::to_string(request.ttl) + " s exceeds this node's maximum of " +
-          std::to_string(id_.maxTtl) + " s";
-    return false;
+    return std::pair{std::string_view("ttl_too_long"),
+                     "ttl " + std::to_string(request.ttl) + " s exceeds this node's maximum of " +
+                         std::to_string(id_.maxTtl) + " s"};
   }
-  if (request.time > now + id_.maxFutureSkewMs) {
-    why = "request time is " + std::to_string(request.time - now) + " ms in the future";
-    return false;
+  try {
+    security::checkFreshness(request.time, request.ttl, util::nowMs(), id_.maxSkewMs,
+                             "request " + request.id + " from '" + request.sender + "'");
+  } catch (const security::VerifyError& e) {
+    bool stale = e.reason() == security::VerifyError::Reason::Stale;
+    return std::pair{std::string_view(stale ? "expired" : "from_future"), std::string(e.what())};
   }
-  if (now - request.time > static_cast<std::int64_t>(request.ttl) * 1000) {
-    why = "request expired: sent " + std::to_string(now - request.time) + " ms ago with ttl " +
-          std::to_string(request.ttl) + " s";
-    return false;
-  }
-  return true;
+  return std::nullopt;
 }
 
 const filter::Filter* NodeCore::cachedFilter(const std::string& text) {
@@ -126,41 +170,49 @@ const filter::Filter* NodeCore::cachedFilter(const std::string& text) {
   return &filterCache_.emplace(text, filter::Filter::parse(text)).first->second;
 }
 
-Decision NodeCore::inspect(const Envelope& request, bool direct) {
+Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
   ++total_;
-  Decision decision;
-  if (request.type != envelope::MessageType::Request) {
-    decision.reason = "not a request";
-    return decision;
+  if (auto why = misaddressed(request, topic)) {
+    Decision ignored;
+    ignored.reason = std::move(*why);
+    return ignored;
   }
-  if (std::find(id_.collectives.begin(), id_.collectives.end(), request.collective) ==
-      id_.collectives.end()) {
-    decision.reason = "collective '" + request.collective + "' is not served here";
-    return decision;
+  // Nothing the caller could not receive is run: checked before anything runs.
+  if (!validReplyTopic(request)) {
+    return drop("reply topic '" + log::clip(request.replyTo) + "' is not a reply topic of '" +
+                request.collective + "'");
   }
-  // Who is asking comes before anything the request asks for: its filter, agent and
-  // arguments are not looked at until its signature and freshness hold.
+  // Who is asking comes before anything the request asks for, and only a verified
+  // caller is ever answered: forged traffic must not make the fleet talk.
   policy::Caller caller{request.sender, "unverified"};
   if (security_) {
     try {
       caller = security_->authenticate(request, util::nowMs());
     } catch (const security::VerifyError& e) {
-      security_->recordDecision(request, id_.identity, caller, Json::object(),
-                                {false, e.what()});
-      if (!direct) {
-        ++refused_;
-        decision.kind = Decision::Kind::Drop;
-        decision.reason = e.what();
-        return decision;
-      }
-      return refuse(request, StatusCode::Refused, e.what());
+      return drop(e.what());
     }
   }
-  std::string why;
-  if (!checkTime(request, why)) {
+  if (auto bad = badTime(request)) {
     ++ttlExpired_;
-    return refuse(request, StatusCode::Refused, why);
+    if (security_) {
+      security_->recordDecision(request, id_.identity, caller, Json::object(), {false, bad->second});
+    }
+    return refuse(request, StatusCode::Refused, bad->first, bad->second);
   }
+  if (security_) {
+    try {
+      security_->checkUnseen(request, util::nowMs());
+    } catch (const security::VerifyError& e) {
+      return drop(e.what());  // the original was answered; a copy never is
+    }
+  }
+  return admit(request, topic == bus::nodeTopic(request.collective, id_.identity),
+               std::move(caller));
+}
+
+// The checks of what a fresh request from a verified caller asks for.
+Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller caller) {
+  Decision decision;
   try {
     const filter::Filter* filter = cachedFilter(request.filter);
     std::shared_lock lock(stateMutex_);
@@ -170,7 +222,8 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
       return decision;
     }
   } catch (const filter::FilterError& e) {
-    return refuse(request, StatusCode::InvalidData, std::string("invalid filter: ") + e.what());
+    return refuse(request, StatusCode::InvalidData, "invalid_filter",
+                  std::string("invalid filter: ") + e.what());
   }
   ++passed_;
   agents::Agent* agent = findAgent(request.agent);
@@ -179,12 +232,12 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
       decision.reason = "agent not hosted";
       return decision;
     }
-    return refuse(request, StatusCode::UnknownAction,
+    return refuse(request, StatusCode::UnknownAction, "unknown_agent",
                   "agent '" + request.agent + "' is not installed on " + id_.identity);
   }
   const ddl::Action* action = agent->ddl().findAction(request.action);
   if (action == nullptr) {
-    return refuse(request, StatusCode::UnknownAction,
+    return refuse(request, StatusCode::UnknownAction, "unknown_action",
                   "agent '" + request.agent + "' has no action '" + request.action + "'");
   }
   policy::Decision verdict{true, ""};
@@ -196,10 +249,12 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
   // DDL validation gets the same refusal, and the audit log records it as refused.
   Json args = request.args;
   StatusCode code = StatusCode::Refused;
+  std::string_view refusal = "not_authorized";
   if (verdict.allowed) {
     auto violations = ddl::validate(*action, args);
     if (!violations.empty()) {
       code = codeFor(violations);
+      refusal = "invalid_arguments";
       verdict = {false, request.agent + "#" + request.action + ": " +
                             describeViolations(violations)};
     }
@@ -207,7 +262,7 @@ Decision NodeCore::inspect(const Envelope& request, bool direct) {
     verdict.reason = "not authorized: " + verdict.reason;
   }
   if (security_) security_->recordDecision(request, id_.identity, caller, args, verdict);
-  if (!verdict.allowed) return refuse(request, code, verdict.reason);
+  if (!verdict.allowed) return refuse(request, code, refusal, verdict.reason);
   decision.kind = Decision::Kind::Run;
   decision.agent = agent;
   decision.request.requestId = request.id;

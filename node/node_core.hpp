@@ -14,6 +14,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agents/agent.hpp"
@@ -28,14 +29,19 @@ struct NodeIdentity {
   std::string mainCollective = "drover";
   std::vector<std::string> collectives{"drover"};  // includes mainCollective
   std::uint32_t maxTtl = 3600;                      // seconds; longer TTLs are refused
-  std::int64_t maxFutureSkewMs = 60000;             // tolerated clock skew of callers
+  std::int64_t maxSkewMs = 30000;  // security.max_clock_skew: how far ahead a caller may be
 };
 
 /// What to do with one arrived request.
-///   Ignore  not addressed to this node (other collective, filter, agent not hosted)
-///   Drop    refused without an answer: a broadcast that failed a security check, so
-///           forged traffic cannot make a whole fleet reply
-///   Reply   refused with an answer (the signed refusal in `reply`)
+///   Ignore  not for this node: another collective, a topic that does not fit the
+///           request, a direct request naming other targets, a filter that does not
+///           match, an agent not hosted (broadcast)
+///   Drop    refused without an answer: whatever is not from a verified caller
+///           (unsigned, forged, untrusted certificate), a replayed copy, a reply topic
+///           that is not the caller's. Nobody but a verified caller makes a node talk,
+///           and a copy of a request never answers in the original's place.
+///   Reply   refused with an answer to a verified caller (the signed refusal in
+///           `reply`, its data naming the refusal: {"refused": "not_authorized"})
 ///   Run     accepted: `agent` runs `request`
 struct Decision {
   enum class Kind { Ignore, Drop, Reply, Run } kind = Kind::Ignore;
@@ -61,17 +67,19 @@ class NodeCore : public agents::NodeInfo {
   bool setFacts(Json facts);
   bool setClasses(std::vector<std::string> classes);
 
-  /// Runs every check of a request in order: type, collective, signature and
-  /// certificate, freshness and replay, TTL limit, filter, agent, action,
-  /// authorization, DDL inputs; records the decision in the audit log. `direct` is
-  /// true when it came on the node's own topic.
-  Decision inspect(const envelope::Envelope& request, bool direct);
+  /// Runs every check of a request, the cheap ones first: type, collective, that it
+  /// came on a topic that fits it (`topic`: the node's own, or the broadcast topic of
+  /// its agent), its targets, its reply topic; then signature and certificate,
+  /// freshness (TTL limit, age, clock skew: security.max_clock_skew), replay; then
+  /// filter, agent, action, authorization, DDL inputs. Records the decision of every
+  /// verified caller in the audit log.
+  Decision inspect(const envelope::Envelope& request, std::string_view topic);
 
   /// Runs a request inspect() accepted, audits its result and builds the signed
   /// reply envelope. Thread safe.
   envelope::Envelope execute(const Decision& decision, const envelope::Envelope& request);
 
-  /// A signed reply with `status` (busy, unsupported version) outside inspect().
+  /// A signed reply with `status` (busy) to a request inspect() accepted.
   envelope::Envelope replyTo(const envelope::Envelope& request, envelope::Status status) const;
 
   /// The signed registration heartbeat: identity, collectives, agents, facts,
@@ -104,9 +112,16 @@ class NodeCore : public agents::NodeInfo {
 
  private:
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
-                  const std::string& why);
+                  std::string_view refusal, const std::string& why);
+  Decision drop(std::string why);
+  std::optional<std::string> misaddressed(const envelope::Envelope& request,
+                                          std::string_view topic) const;
+  bool validReplyTopic(const envelope::Envelope& request) const;
   const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
-  bool checkTime(const envelope::Envelope& request, std::string& why) const;
+  /// The refusal word ("ttl_too_long", "expired", "from_future") and why, or nothing.
+  std::optional<std::pair<std::string_view, std::string>> badTime(
+      const envelope::Envelope& request) const;
+  Decision admit(const envelope::Envelope& request, bool direct, policy::Caller caller);
   void seal(envelope::Envelope& message) const;
 
   std::shared_ptr<NodeSecurity> security_;

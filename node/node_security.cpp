@@ -105,8 +105,7 @@ NodeSecurity::NodeSecurity(Parts parts)
       authorizer_(parts.authorizer ? std::move(parts.authorizer)
                                    : std::make_unique<policy::Authorizer>()),
       audit_(std::move(parts.audit)),
-      replay_(parts.replayEntries),
-      maxSkewMs_(parts.maxSkewMs) {
+      replay_(parts.replayEntries) {
   if (parts.mode != SecurityMode::Disabled && !store_) {
     throw std::invalid_argument("node security needs a certificate store");
   }
@@ -134,18 +133,24 @@ std::unique_ptr<NodeSecurity> NodeSecurity::fromConfig(const config::NodeConfig&
   parts.authorizer = openPolicies(config);
   parts.audit = openAudit(config);
   parts.replayEntries = static_cast<std::size_t>(config.replayCacheEntries);
-  parts.maxSkewMs = std::chrono::duration_cast<std::chrono::milliseconds>(config.maxClockSkew)
-                        .count();
   return std::make_unique<NodeSecurity>(std::move(parts));
 }
 
 policy::Caller NodeSecurity::authenticate(const envelope::Envelope& request, std::int64_t nowMs) {
   if (mode() == SecurityMode::Disabled) return {request.sender, std::string(kUnverifiedRole)};
   try {
-    // Signature first: an unsigned or forged message must not touch the replay cache.
     security::VerifiedPrincipal who = security::verifyEnvelope(request, *store_, nowMs);
-    security::checkFreshAndUnseen(request, replay_, nowMs, maxSkewMs_);
     return {who.name, std::string(security::toString(who.role))};
+  } catch (const security::VerifyError&) {
+    ++refusals_;
+    throw;
+  }
+}
+
+void NodeSecurity::checkUnseen(const envelope::Envelope& request, std::int64_t nowMs) {
+  if (mode() == SecurityMode::Disabled) return;
+  try {
+    security::checkUnseen(request, replay_, nowMs);
   } catch (const security::VerifyError&) {
     ++refusals_;
     throw;

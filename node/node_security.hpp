@@ -54,7 +54,6 @@ class NodeSecurity : public agents::EnrolmentHost {
     std::unique_ptr<policy::Authorizer> authorizer;         // null: built-in defaults
     std::unique_ptr<policy::AuditLog> audit;                // null: no audit trail
     std::size_t replayEntries = security::ReplayCache::kDefaultMaxEntries;
-    std::int64_t maxSkewMs = security::kDefaultMaxSkewMs;
   };
 
   /// Throws std::invalid_argument when a mode lacks what it needs.
@@ -68,9 +67,14 @@ class NodeSecurity : public agents::EnrolmentHost {
   SecurityMode mode() const { return mode_.load(); }
 
   /// Checks the request's signature and certificate (chain, dates, revocation, role,
-  /// sender), then that it is fresh and its id unseen. Returns the caller. Throws
-  /// security::VerifyError. Disabled: returns the unverified sender, role "unverified".
+  /// sender). Returns the caller. Throws security::VerifyError. Disabled: returns the
+  /// unverified sender, role "unverified". Freshness is the caller's check (one rule,
+  /// NodeCore's); replay is checkUnseen(), after it.
   policy::Caller authenticate(const envelope::Envelope& request, std::int64_t nowMs);
+
+  /// Records the request's id until it expires; throws security::VerifyError Replayed
+  /// when it was already recorded. Disabled: does nothing.
+  void checkUnseen(const envelope::Envelope& request, std::int64_t nowMs);
 
   /// Whether `caller` may run the request's action on `node`: the policies, and while
   /// Enrolling only `provision` for provisioners. Does not record anything.
@@ -118,7 +122,6 @@ class NodeSecurity : public agents::EnrolmentHost {
   std::unique_ptr<policy::Authorizer> authorizer_;
   std::unique_ptr<policy::AuditLog> audit_;
   security::ReplayCache replay_;
-  const std::int64_t maxSkewMs_;
   std::atomic<std::uint64_t> refusals_{0};
 };
 

@@ -56,7 +56,7 @@ void VirtualNode::handle(const bus::Message& message) {
     return;
   }
   if (trace_ != nullptr) trace_->arrived(request.id, request.time, wallMicros());
-  node::Decision decision = core_.inspect(request, message.topic == nodeTopic_);
+  node::Decision decision = core_.inspect(request, message.topic);
   switch (decision.kind) {
     case node::Decision::Kind::Ignore: ++counters_.ignored; return;
     case node::Decision::Kind::Drop: ++counters_.refused; return;

@@ -169,7 +169,7 @@ class Sim {
       } catch (const envelope::DecodeError&) {
         continue;
       }
-      node::Decision decision = sim.core->inspect(request, message->topic == sim.nodeTopic);
+      node::Decision decision = sim.core->inspect(request, message->topic);
       if (decision.kind == node::Decision::Kind::Ignore) continue;
       envelope::Envelope reply = decision.kind == node::Decision::Kind::Reply
                                      ? decision.reply

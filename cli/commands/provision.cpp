@@ -38,6 +38,7 @@ std::string text(const Json& value, const char* key) {
 rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action, Json args) {
   rpc::CallSpec spec;
   spec.agent = "provisioner";
+  spec.replier = security::Role::Provisioner;
   spec.action = action;
   spec.args = std::move(args);
   if (!flags.provisioner.empty()) spec.nodes = std::vector<std::string>{flags.provisioner};

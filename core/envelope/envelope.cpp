@@ -1,9 +1,12 @@
 #include "core/envelope/envelope.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include <msgpack.hpp>
+#include <sodium.h>
 
+#include "core/log/throttle.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
 
@@ -95,7 +98,24 @@ MessageType parseType(const std::string& text) {
   if (text == "request") return MessageType::Request;
   if (text == "reply") return MessageType::Reply;
   if (text == "registration") return MessageType::Registration;
-  throw DecodeError("field 'type' has unknown value '" + text + "'");
+  throw DecodeError("field 'type' has unknown value '" + log::clip(text, 32) + "'");
+}
+
+std::vector<std::string> asStringList(const msgpack::object& obj, const char* field) {
+  if (obj.type != msgpack::type::ARRAY) {
+    throw DecodeError(std::string("field '") + field + "' must be an array of strings");
+  }
+  if (obj.via.array.size > kMaxTargets) {
+    throw DecodeError(std::string("field '") + field + "' names " +
+                      std::to_string(obj.via.array.size) + " entries, more than the limit of " +
+                      std::to_string(kMaxTargets));
+  }
+  std::vector<std::string> out;
+  out.reserve(obj.via.array.size);
+  for (std::uint32_t i = 0; i < obj.via.array.size; ++i) {
+    out.push_back(asString(obj.via.array.ptr[i], field));
+  }
+  return out;
 }
 
 Status parseStatus(const msgpack::object& obj) {
@@ -138,15 +158,7 @@ void requireFields(unsigned seen, const Envelope& env) {
 }
 
 void applyField(Envelope& env, unsigned& seen, const std::string& key, const msgpack::object& val) {
-  if (key == "v") {
-    // Checked before narrowing: 2^32 + 1 must not read as version 1.
-    const auto v = asInt(val, "v");
-    if (v < 0 || v > std::numeric_limits<int>::max()) {
-      throw DecodeError("field 'v' is out of range");
-    }
-    env.v = static_cast<int>(v);
-    seen |= kV;
-  }
+  if (key == "v") seen |= kV;  // read first, by readVersion()
   else if (key == "id") { env.id = asString(val, "id"); seen |= kId; }
   else if (key == "type") { env.type = parseType(asString(val, "type")); seen |= kType; }
   else if (key == "sender") { env.sender = asString(val, "sender"); seen |= kSender; }
@@ -158,6 +170,7 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
     if (!env.args.is_object()) throw DecodeError("field 'args' must be a map");
   }
   else if (key == "filter") env.filter = asString(val, "filter");
+  else if (key == "targets") env.targets = asStringList(val, "targets");
   else if (key == "ttl") {
     auto ttl = asInt(val, "ttl");
     if (ttl < 0 || ttl > 86400 * 7) throw DecodeError("field 'ttl' is out of range");
@@ -166,11 +179,80 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
   else if (key == "time") { env.time = asInt(val, "time"); seen |= kTime; }
   else if (key == "reply_to") env.replyTo = asString(val, "reply_to");
   else if (key == "request_id") env.requestId = asString(val, "request_id");
+  else if (key == "request_digest") env.requestDigest = asString(val, "request_digest");
   else if (key == "status") env.status = parseStatus(val);
   else if (key == "data") env.data = toJson(val, "data");
   else if (key == "cert") env.cert = asString(val, "cert");
   else if (key == "sig") env.sig = asString(val, "sig");
   // Anything else belongs to a later minor revision: ignored on purpose.
+}
+
+// A name the node logs, matches or puts in a topic: 1..max bytes, printable ASCII,
+// no space and no NATS wildcard.
+bool isName(std::string_view text, std::size_t max) {
+  if (text.empty() || text.size() > max) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return c > 0x20 && c < 0x7f && c != '*' && c != '>';
+  });
+}
+
+void requireName(std::string_view text, std::size_t max, const char* field) {
+  if (isName(text, max)) return;
+  throw DecodeError(std::string("field '") + field + "' ('" + log::clip(text, 32) +
+                    "') must be 1 to " + std::to_string(max) +
+                    " printable characters without spaces");
+}
+
+void requireAtMost(std::size_t size, std::size_t max, const char* field) {
+  if (size <= max) return;
+  throw DecodeError(std::string("field '") + field + "' is " + std::to_string(size) +
+                    " bytes, more than the limit of " + std::to_string(max));
+}
+
+// Bounds every field an attacker sets and a node logs, keys a cache with or compares,
+// so nothing downstream has to: a 4 MB id or sender never reaches a log line.
+void checkShape(const Envelope& env) {
+  if (!isValidId(env.id)) {
+    throw DecodeError("field 'id' ('" + log::clip(env.id, 40) + "') must be " +
+                      std::to_string(kIdLength) + " lowercase hex characters");
+  }
+  if (!env.requestId.empty() && !isValidId(env.requestId)) {
+    throw DecodeError("field 'request_id' ('" + log::clip(env.requestId, 40) + "') must be " +
+                      std::to_string(kIdLength) + " lowercase hex characters");
+  }
+  requireName(env.sender, kMaxNameLength, "sender");
+  requireName(env.collective, kMaxWordLength, "collective");
+  if (env.type != MessageType::Registration) {
+    requireName(env.agent, kMaxWordLength, "agent");
+    requireName(env.action, kMaxWordLength, "action");
+  }
+  if (!env.replyTo.empty()) requireName(env.replyTo, kMaxTopicLength, "reply_to");
+  for (const auto& target : env.targets) requireName(target, kMaxNameLength, "targets");
+  requireAtMost(env.filter.size(), kMaxFilterLength, "filter");
+  requireAtMost(env.cert.size(), kMaxCertificateSize, "cert");
+  requireAtMost(env.sig.size(), kMaxSignatureSize, "sig");
+  if (!env.requestDigest.empty() && env.requestDigest.size() != kDigestSize) {
+    throw DecodeError("field 'request_digest' must be " + std::to_string(kDigestSize) +
+                      " bytes");
+  }
+}
+
+// The version decides how the rest is read, so it is read alone and first.
+int readVersion(const msgpack::object& root) {
+  for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
+    const auto& kv = root.via.map.ptr[i];
+    if (kv.key.type != msgpack::type::STR || std::string_view(kv.key.via.str.ptr,
+                                                              kv.key.via.str.size) != "v") {
+      continue;
+    }
+    // Checked before narrowing: 2^32 + 1 must not read as version 1.
+    const auto v = asInt(kv.val, "v");
+    if (v < 0 || v > std::numeric_limits<int>::max()) {
+      throw DecodeError("field 'v' is out of range");
+    }
+    return static_cast<int>(v);
+  }
+  throw DecodeError("missing field 'v'");
 }
 
 void packString(Packer& pk, const char* key, const std::string& value) {
@@ -187,7 +269,7 @@ void packBin(Packer& pk, const char* key, const std::string& value) {
 std::string encodeFields(const Envelope& env, bool withSig) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
-  std::uint32_t count = 16 + (withSig ? 1 : 0);
+  std::uint32_t count = 18 + (withSig ? 1 : 0);
   pk.pack_map(count);
   pk.pack("v"); pk.pack(env.v);
   packString(pk, "id", env.id);
@@ -198,10 +280,14 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   packString(pk, "action", env.action);
   pk.pack("args"); packJson(pk, env.args);
   packString(pk, "filter", env.filter);
+  pk.pack("targets");
+  pk.pack_array(static_cast<std::uint32_t>(env.targets.size()));
+  for (const auto& target : env.targets) pk.pack(target);
   pk.pack("ttl"); pk.pack(env.ttl);
   pk.pack("time"); pk.pack(env.time);
   packString(pk, "reply_to", env.replyTo);
   packString(pk, "request_id", env.requestId);
+  packBin(pk, "request_digest", env.requestDigest);
   pk.pack("status");
   pk.pack_map(2);
   pk.pack("code"); pk.pack(static_cast<int>(env.status.code));
@@ -252,19 +338,35 @@ Envelope decode(std::string_view bytes) {
   if (root.type != msgpack::type::MAP) throw DecodeError("envelope is not a msgpack map");
 
   Envelope env;
+  env.v = readVersion(root);
+  if (env.v != kVersion) {
+    throw VersionError("unsupported envelope version " + std::to_string(env.v) +
+                       " (this build speaks version " + std::to_string(kVersion) + ")");
+  }
   unsigned seen = 0;
   for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
     const auto& kv = root.via.map.ptr[i];
     applyField(env, seen, asString(kv.key, "<key>"), kv.val);
   }
-  if (!(seen & kV)) throw DecodeError("missing field 'v'");
-  if (env.v != kVersion) {
-    throw VersionError("unsupported envelope version " + std::to_string(env.v) +
-                           " (this build speaks version " + std::to_string(kVersion) + ")",
-                       env);
-  }
   requireFields(seen, env);
+  checkShape(env);
   return env;
+}
+
+std::string requestDigest(const Envelope& request) {
+  static const bool sodiumReady = sodium_init() >= 0;  // thread safe, once
+  if (!sodiumReady) throw std::runtime_error("libsodium could not initialise");
+  const std::string bytes = signingBytes(request);
+  std::string digest(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return digest;
+}
+
+bool isValidId(std::string_view id) {
+  return id.size() == kIdLength && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 Envelope makeReply(const Envelope& request, const std::string& sender, Status status, Json data) {
@@ -277,6 +379,7 @@ Envelope makeReply(const Envelope& request, const std::string& sender, Status st
   reply.agent = request.agent;
   reply.action = request.action;
   reply.requestId = request.id;
+  reply.requestDigest = requestDigest(request);
   reply.ttl = request.ttl;
   reply.status = std::move(status);
   reply.data = std::move(data);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/util/json.hpp"
 
@@ -14,6 +15,18 @@ namespace drover::envelope {
 inline constexpr int kVersion = 1;
 /// Largest encoded envelope a decoder accepts (bigger frames are refused unread).
 inline constexpr std::size_t kMaxEncodedSize = 4 * 1024 * 1024;
+
+/// Bounds on the fields an attacker writes and a node logs or keeps; decode() refuses
+/// a message past any of them. Ids are exactly kIdLength lowercase hex characters.
+inline constexpr std::size_t kIdLength = 32;
+inline constexpr std::size_t kMaxNameLength = 255;     // sender, each target
+inline constexpr std::size_t kMaxWordLength = 64;      // collective, agent, action
+inline constexpr std::size_t kMaxTopicLength = 512;    // reply_to
+inline constexpr std::size_t kMaxFilterLength = 65536;
+inline constexpr std::size_t kMaxTargets = 1024;       // identities in one request
+inline constexpr std::size_t kMaxCertificateSize = 16384;
+inline constexpr std::size_t kMaxSignatureSize = 128;
+inline constexpr std::size_t kDigestSize = 32;         // SHA-256
 
 enum class MessageType { Request, Reply, Registration };
 
@@ -47,10 +60,15 @@ struct Envelope {
   std::string action;
   Json args = Json::object();
   std::string filter;      // filter expression (core/filter), empty matches every node
+  // Direct form: the identities this request may run on, and only there; a copy
+  // published anywhere else is ignored by every other node. Empty: a broadcast, which
+  // runs where `filter` matches.
+  std::vector<std::string> targets;
   std::uint32_t ttl = 60;  // seconds the request stays valid after `time`
   std::int64_t time = 0;   // ms since the Unix epoch, set by the sender
   std::string replyTo;     // reply topic of the caller
   std::string requestId;   // on replies: id of the request answered
+  std::string requestDigest;  // on replies: requestDigest() of the exact request answered
   Status status;           // on replies
   Json data = Json::object();
   std::string cert;        // DER certificate of `sender`, covered by the signature
@@ -63,29 +81,34 @@ class DecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Thrown by decode() for a well-formed envelope of a version this build does not
-/// speak. Carries enough (id, sender, reply_to) to answer with a clear error reply.
+/// Thrown by decode() for a map whose `v` this build does not speak. Nothing else of
+/// it is read: it cannot be authenticated, so nothing in it is answered or trusted.
 class VersionError : public DecodeError {
  public:
-  VersionError(const std::string& what, Envelope partial)
-      : DecodeError(what), partial_(std::move(partial)) {}
-  const Envelope& partial() const { return partial_; }
-
- private:
-  Envelope partial_;
+  using DecodeError::DecodeError;
 };
 
 /// Encodes an envelope. Throws std::invalid_argument if a field cannot be encoded.
 std::string encode(const Envelope& env);
 
-/// Decodes bytes from the network. Never trusts sizes or nesting from the input.
-/// Throws VersionError for an unknown `v`, DecodeError for anything else malformed.
+/// Decodes bytes from the network. Never trusts sizes or nesting from the input, and
+/// refuses any field past its bound above. The version is read first: for an unknown
+/// `v` nothing else is. Throws VersionError for an unknown `v`, DecodeError for
+/// anything else malformed; error texts quote received bytes only clipped.
 Envelope decode(std::string_view bytes);
 
 /// The bytes a signature covers: the whole envelope, `cert` included, without `sig`.
 std::string signingBytes(const Envelope& env);
 
-/// Builds the reply to `request` from `sender` with the given status and data.
+/// SHA-256 of signingBytes(request): names the exact message a reply answers, so a
+/// reply to a look-alike (same id, other signer or other content) is told apart.
+std::string requestDigest(const Envelope& request);
+
+/// True if `id` is kIdLength lowercase hex characters, as util::randomId() makes.
+bool isValidId(std::string_view id);
+
+/// Builds the reply to `request` from `sender` with the given status and data; it
+/// carries the request's id and requestDigest().
 Envelope makeReply(const Envelope& request, const std::string& sender, Status status,
                    Json data = Json::object());
 

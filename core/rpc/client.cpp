@@ -10,6 +10,8 @@
 
 #include "core/bus/topics.hpp"
 #include "core/log/log.hpp"
+#include "core/log/throttle.hpp"
+#include "core/security/roles.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/ids.hpp"
@@ -72,11 +74,27 @@ std::shared_ptr<const ClientSecurity> ClientSecurity::fromFiles(
   return out;
 }
 
+// What a call sent: the digest each node's reply must carry (the one of the signed
+// chunk that named it), or the broadcast's one digest.
+struct Client::Sent {
+  std::string broadcastDigest;
+  std::unordered_map<std::string, std::string> digestByNode;
+  bool known = false;
+
+  /// The digest a reply from `node` must carry; null for a node nobody asked.
+  const std::string* digestFor(const std::string& node) const {
+    if (!known) return &broadcastDigest;
+    auto it = digestByNode.find(node);
+    return it == digestByNode.end() ? nullptr : &it->second;
+  }
+};
+
 struct Client::Arrival {
   envelope::Envelope reply;
   Clock::time_point at;
   std::string error;  // why verification failed; empty when it held or was not asked
   bool verified = false;
+  security::Role role;  // of the certificate, when verified
 };
 
 void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
@@ -85,7 +103,7 @@ void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
     const auto& reply = arrival.reply;
     if (acceptUnsigned && reply.sig.empty() && reply.cert.empty()) return;
     try {
-      security::verifyEnvelope(reply, *security_->store, util::nowMs());
+      arrival.role = security::verifyEnvelope(reply, *security_->store, util::nowMs()).role;
       arrival.verified = true;
     } catch (const std::exception& e) {
       arrival.error = "reply from '" + reply.sender + "' refused: " + e.what();
@@ -169,37 +187,96 @@ envelope::Envelope Client::makeRequest(const CallSpec& spec) const {
   request.ttl = spec.ttl;
   request.time = util::nowMs();
   request.replyTo = replyTopic_;
-  if (security_ && security_->signer) security::signEnvelope(request, *security_->signer);
   return request;
 }
 
-void Client::publish(const CallSpec& spec, const envelope::Envelope& request) {
-  std::string body = envelope::encode(request);
+void Client::seal(envelope::Envelope& request) const {
+  if (security_ && security_->signer) security::signEnvelope(request, *security_->signer);
+}
+
+Client::Sent Client::publish(const CallSpec& spec, envelope::Envelope request) {
+  Sent sent;
   if (!spec.nodes) {
-    if (!connection_.publish(bus::broadcastTopic(collective_, spec.agent), body)) {
+    seal(request);
+    sent.broadcastDigest = envelope::requestDigest(request);
+    if (!connection_.publish(bus::broadcastTopic(collective_, spec.agent), envelope::encode(request))) {
       throw std::runtime_error("request could not be queued for the broker");
     }
-    return;
+    return sent;
   }
-  for (const auto& node : *spec.nodes) {
-    if (!connection_.publish(bus::nodeTopic(collective_, node), body)) {
-      throw std::runtime_error("request to " + node + " could not be queued for the broker");
+  sent.known = true;
+  const auto& nodes = *spec.nodes;
+  for (std::size_t first = 0; first < nodes.size(); first += kTargetsPerRequest) {
+    auto last = nodes.begin() + static_cast<long>(std::min(nodes.size(), first + kTargetsPerRequest));
+    request.targets.assign(nodes.begin() + static_cast<long>(first), last);
+    seal(request);
+    std::string digest = envelope::requestDigest(request);
+    std::string body = envelope::encode(request);
+    for (const auto& node : request.targets) {
+      sent.digestByNode.emplace(node, digest);
+      if (!connection_.publish(bus::nodeTopic(collective_, node), body)) {
+        throw std::runtime_error("request to " + node + " could not be queued for the broker");
+      }
     }
   }
+  return sent;
 }
+
+namespace {
+
+// Each node once, in the order given: a node named twice would see its second copy
+// as a replay.
+std::vector<std::string> uniqueNodes(const std::vector<std::string>& nodes) {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  for (const auto& node : nodes) {
+    if (seen.insert(node).second) out.push_back(node);
+  }
+  return out;
+}
+
+// Why a verified reply still does not count, or empty when it does.
+std::string unacceptable(const envelope::Envelope& reply, security::Role role,
+                         security::Role replier, const std::string* digest) {
+  const std::string who = "reply from '" + log::clip(reply.sender) + "'";
+  if (digest == nullptr) return who + " refused: that node was not asked";
+  if (role != replier) {
+    return who + " refused: its certificate has role " + std::string(security::toString(role)) +
+           ", not " + std::string(security::toString(replier));
+  }
+  if (reply.requestDigest != *digest) {
+    return who + " refused: it answers another message than the one sent to that node";
+  }
+  // A node answers the exact message once; a "replayed" refusal is about a copy.
+  if (reply.status.code == envelope::StatusCode::Refused && reply.data.is_object() &&
+      reply.data.value("refused", "") == "replayed") {
+    return who + " ignored: it refuses a replayed copy, not the request sent";
+  }
+  return {};
+}
+
+}  // namespace
 
 CallResult Client::call(const CallSpec& spec, const Progress& progress) {
   CallResult result;
   envelope::Envelope request = makeRequest(spec);
   result.requestId = request.id;
-  if (spec.nodes) result.expected = *spec.nodes;
-  if (spec.nodes && spec.nodes->empty()) return result;
-  publish(spec, request);
-  collect(spec, result, progress);
+  if (!spec.nodes) {
+    Sent sent = publish(spec, std::move(request));
+    collect(spec, sent, result, progress);
+    return result;
+  }
+  CallSpec unique = spec;
+  unique.nodes = uniqueNodes(*spec.nodes);
+  result.expected = *unique.nodes;
+  if (result.expected.empty()) return result;
+  Sent sent = publish(unique, std::move(request));
+  collect(unique, sent, result, progress);
   return result;
 }
 
-void Client::collect(const CallSpec& spec, CallResult& result, const Progress& progress) {
+void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
+                     const Progress& progress) {
   auto start = Clock::now();
   auto hardDeadline = start + spec.timeout;
   std::unordered_set<std::string> pending(result.expected.begin(), result.expected.end());
@@ -218,7 +295,7 @@ void Client::collect(const CallSpec& spec, CallResult& result, const Progress& p
       return;  // a malformed reply is not an answer; the node shows as silent
     }
     if (reply.type != envelope::MessageType::Reply || reply.requestId != result.requestId) return;
-    batch.push_back({std::move(reply), Clock::now(), {}, false});
+    batch.push_back({std::move(reply), Clock::now(), {}, false, spec.replier});
   };
   for (;;) {
     if (known && pending.empty()) break;
@@ -236,11 +313,16 @@ void Client::collect(const CallSpec& spec, CallResult& result, const Progress& p
     bool answeredNow = false;
     for (auto& arrival : batch) {
       auto& reply = arrival.reply;
-      // Only a verified reply may claim a node: a forgery must not hide the real one.
+      if (arrival.error.empty()) {
+        arrival.error = unacceptable(reply, arrival.role, spec.replier, sent.digestFor(reply.sender));
+      }
+      // Only a verified reply to what was sent may claim a node: a forgery, or an
+      // answer to a copy, must not hide the real one.
       if (!arrival.error.empty()) {
         ++result.rejected;
-        logger()->warn("{}", arrival.error);
+        // The first few are logged and kept: a stream of forgeries must not flood.
         if (result.rejections.size() < kMaxRejectionsKept) {
+          logger()->warn("{}", arrival.error);
           result.rejections.push_back(std::move(arrival.error));
         }
         continue;

@@ -8,10 +8,19 @@
 // never after a fixed wait. Until the first reply arrives the window is longer
 // (firstReplyWait), so a loaded fleet is not mistaken for an empty one.
 //
+// Where a request may run is signed with it: a call to a known set sends the direct
+// form, whose `targets` name the nodes it is for (in signed chunks of
+// kTargetsPerRequest, one signature each, all under one request id), so a copy
+// re-published on a broadcast topic runs nowhere else. A broadcast carries its filter.
+//
 // Security: with a ClientSecurity every request is signed and every reply verified
-// (certificate chain, dates, revocation, signature, sender = certificate name) before
-// it counts; a reply that fails is counted in `rejected` and its node stays silent.
-// Verification of a burst of replies is spread over the machine's cores.
+// (certificate chain, dates, revocation, signature, sender = certificate name, role
+// node) before it counts. A reply counts only if it answers the exact message this
+// client sent to that node (its request_digest) and, for a known set, comes from a
+// node of the set; one that fails any of this is counted in `rejected` with the
+// reason, and its node stays silent. A refusal of a replayed copy never stands in for
+// the original's result. Verification of a burst of replies is spread over the
+// machine's cores.
 //
 // Thread ownership: a Client and its Connection belong to the thread that made it.
 #include <chrono>
@@ -28,6 +37,7 @@
 #include "core/bus/connection.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/security/certificate_store.hpp"
+#include "core/security/roles.hpp"
 #include "core/security/signing.hpp"
 #include "core/util/json.hpp"
 
@@ -61,6 +71,9 @@ struct NodeReply {
 std::uint32_t ttlCovering(std::chrono::milliseconds wait,
                           std::chrono::seconds floor = std::chrono::seconds(60));
 
+/// Most identities one signed request names; a larger known set gets several.
+inline constexpr std::size_t kTargetsPerRequest = 64;
+
 struct CallSpec {
   std::string agent;
   std::string action;
@@ -74,6 +87,9 @@ struct CallSpec {
   // only for nodes still enrolling, which have no key yet. Forged signatures and
   // untrusted certificates are refused all the same.
   bool acceptUnsigned = false;
+  // The role of every certificate that may answer: nodes, or the provisioners for
+  // their own agent. A reply signed by any other role is rejected.
+  security::Role replier = security::Role::Node;
 };
 
 struct CallResult {
@@ -82,7 +98,7 @@ struct CallResult {
   std::vector<std::string> expected;    // the known set; empty for a broadcast
   std::vector<std::string> noReply;     // expected nodes that stayed silent, sorted
   std::size_t duplicates = 0;           // repeated replies from one node, dropped
-  std::size_t rejected = 0;             // replies that failed verification, dropped
+  std::size_t rejected = 0;             // replies that failed a check (see above), dropped
   std::vector<std::string> rejections;  // why, for the first few of them
   std::chrono::microseconds elapsed{0}; // from publishing to the end of collection
   std::chrono::microseconds lastReply{0};
@@ -125,11 +141,13 @@ class Client {
   const std::string& collective() const { return collective_; }
 
  private:
-  envelope::Envelope makeRequest(const CallSpec& spec) const;
-  void publish(const CallSpec& spec, const envelope::Envelope& request);
-  void collect(const CallSpec& spec, CallResult& result, const Progress& progress);
-
+  struct Sent;
   struct Arrival;
+  envelope::Envelope makeRequest(const CallSpec& spec) const;
+  void seal(envelope::Envelope& request) const;
+  Sent publish(const CallSpec& spec, envelope::Envelope request);
+  void collect(const CallSpec& spec, const Sent& sent, CallResult& result,
+               const Progress& progress);
   void verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const;
 
   std::shared_ptr<const ClientSecurity> security_;

@@ -10,7 +10,12 @@
 // times the longest TTL in use (e.g. 500 requests/s x 120 s = 60,000 entries),
 // and watch memoryBytes().
 //
+// Entries have a fixed size whatever the sender writes: the key is the 128-bit id
+// itself when it is one (32 hex characters, as every valid envelope's is), or the
+// first 128 bits of the SHA-256 of anything else. Memory is bounded by entries.
+//
 // Thread safe.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -32,34 +37,35 @@ class ReplayCache {
 
   explicit ReplayCache(std::size_t maxEntries = kDefaultMaxEntries);
 
+  using Key = std::array<std::uint8_t, 16>;
+
+  /// The fixed-size key of `id` (see the header comment).
+  static Key keyOf(std::string_view id);
+
   /// Records `id` until `expiresAtMs` and returns true, unless it is already recorded
   /// with an expiry after `nowMs` (a replay) or `expiresAtMs <= nowMs` (nothing left
   /// to protect, and the message is stale): then false, and nothing is recorded.
   /// Expired entries are dropped as a side effect. Throws std::bad_alloc only.
-  bool checkAndInsert(const std::string& id, std::int64_t expiresAtMs, std::int64_t nowMs);
+  bool checkAndInsert(std::string_view id, std::int64_t expiresAtMs, std::int64_t nowMs);
 
   std::size_t size() const;
 
-  /// An estimate of the heap memory the entries use (nodes, keys, buckets).
+  /// An estimate of the heap memory the entries use (nodes and buckets).
   std::size_t memoryBytes() const;
 
  private:
   void dropExpired(std::int64_t nowMs);
   void evictSoonest();
 
-  // Lets expiries_ be searched by string_view without building a std::string.
-  struct IdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  // Keys are random (ids) or digests: any 8 of their bytes are a good hash.
+  struct KeyHash {
+    std::size_t operator()(const Key& key) const;
   };
 
   const std::size_t maxEntries_;
   mutable std::mutex mutex_;  // guards everything below
-  std::unordered_map<std::string, std::int64_t, IdHash, std::equal_to<>> expiries_;
-  // (expiry, id) ordered by expiry; the views point at expiries_' keys, which stay put
-  // while their nodes live (rehashing moves buckets, never nodes).
-  std::set<std::pair<std::int64_t, std::string_view>> byExpiry_;
-  std::size_t keyHeapBytes_ = 0;  // ids too long for the string's inline buffer
+  std::unordered_map<Key, std::int64_t, KeyHash> expiries_;
+  std::set<std::pair<std::int64_t, Key>> byExpiry_;  // (expiry, key), soonest first
 };
 
 /// Refuses a message sent more than `ttlSeconds` before `nowMs` (VerifyError Stale)
@@ -68,9 +74,8 @@ class ReplayCache {
 void checkFreshness(std::int64_t sentAtMs, std::uint32_t ttlSeconds, std::int64_t nowMs,
                     std::int64_t maxSkewMs, const std::string& what);
 
-/// checkFreshness() on the envelope's time and ttl, then records its id in `cache`
-/// until time + ttl. Throws VerifyError (Stale, FromFuture, Replayed).
-void checkFreshAndUnseen(const envelope::Envelope& env, ReplayCache& cache, std::int64_t nowMs,
-                         std::int64_t maxSkewMs = kDefaultMaxSkewMs);
+/// Records the envelope's id in `cache` until time + ttl; throws VerifyError Replayed
+/// when it is already there. Call after checkFreshness() held for it.
+void checkUnseen(const envelope::Envelope& env, ReplayCache& cache, std::int64_t nowMs);
 
 }  // namespace drover::security

@@ -1,5 +1,6 @@
 // Fuzz target for envelope::decode, the first code to touch every frame from the bus.
-// A rejected frame must be a DecodeError (VersionError included). An accepted one must
+// A rejected frame must be a DecodeError (VersionError included), whose text quotes
+// received bytes only clipped. An accepted one must
 // survive encode -> decode -> encode unchanged: what a node re-sends (replies copy
 // fields of requests) must read back as the same message.
 #include <cstddef>
@@ -34,11 +35,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   envelope::Envelope decoded;
   try {
     decoded = envelope::decode(fuzz::asText(data, size));
-  } catch (const envelope::VersionError& e) {
-    // The partial envelope is what the node answers from: it must encode.
-    envelope::encode(e.partial());
-    return 0;
-  } catch (const envelope::DecodeError&) {
+  } catch (const envelope::DecodeError& e) {
+    // Bounded whatever the input: it goes into log lines.
+    if (std::string_view(e.what()).size() > 400) fuzz::violated("a decode error stays short", e.what());
     return 0;
   }
   checkRoundTrip(decoded);

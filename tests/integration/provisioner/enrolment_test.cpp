@@ -13,6 +13,7 @@
 #include "core/security/signing.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
+#include "core/util/ids.hpp"
 #include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
@@ -119,7 +120,7 @@ class Forger {
   envelope::Envelope registration(const std::string& sender, const std::string& identity,
                                   const std::string& security) {
     envelope::Envelope env;
-    env.id = std::to_string(++serial_) + "0000000000000000000000000000";
+    env.id = util::randomId();
     env.type = envelope::MessageType::Registration;
     env.sender = sender;
     env.collective = "drover";
@@ -154,7 +155,6 @@ class Forger {
   Fleet& fleet_;
   Credentials mallory_;
   std::atomic<bool> stop_{false};
-  std::atomic<int> serial_{0};
   std::thread thread_;
 };
 

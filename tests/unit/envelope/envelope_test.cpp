@@ -21,6 +21,7 @@ Envelope sampleRequest() {
   env.ttl = 30;
   env.time = 1700000000123;
   env.replyTo = "drover.reply.abc";
+  env.targets = {"web1", "web2.example.org"};
   env.cert = std::string("\x30\x82\x00\x7f", 4);
   env.sig = std::string("\x00\x01\xff", 3);
   return env;
@@ -41,7 +42,7 @@ std::string packMap(const std::map<std::string, msgpack::object>& fields, msgpac
 
 std::map<std::string, msgpack::object> baseFields(msgpack::zone& zone) {
   return {{"v", msgpack::object(1, zone)},
-          {"id", msgpack::object(std::string("x"), zone)},
+          {"id", msgpack::object(std::string("00112233445566778899aabbccddeeff"), zone)},
           {"type", msgpack::object(std::string("request"), zone)},
           {"sender", msgpack::object(std::string("me"), zone)},
           {"collective", msgpack::object(std::string("drover"), zone)},
@@ -63,6 +64,7 @@ TEST(EnvelopeCodec, RoundTripKeepsEveryField) {
   EXPECT_EQ(back.ttl, 30u);
   EXPECT_EQ(back.time, env.time);
   EXPECT_EQ(back.replyTo, env.replyTo);
+  EXPECT_EQ(back.targets, env.targets);
   EXPECT_EQ(back.cert, env.cert);
   EXPECT_EQ(back.sig, env.sig);
 }
@@ -79,6 +81,26 @@ TEST(EnvelopeCodec, ReplyCarriesRequestIdAndStatus) {
   EXPECT_EQ(back.data["changed"], 3);
   EXPECT_EQ(back.id.size(), 32u);
   EXPECT_NE(back.id, request.id);
+  EXPECT_EQ(back.requestDigest, requestDigest(request));
+}
+
+// The digest names the exact message answered: any signed field, the signer's
+// certificate and the targets change it; the signature alone does not.
+TEST(EnvelopeCodec, RequestDigestCoversWhatWasSigned) {
+  Envelope a = sampleRequest();
+  EXPECT_EQ(requestDigest(a).size(), kDigestSize);
+  Envelope b = a;
+  b.sig = "other";
+  EXPECT_EQ(requestDigest(a), requestDigest(b));
+  for (auto change : std::vector<void (*)(Envelope&)>{
+           [](Envelope& e) { e.targets.push_back("web3"); },
+           [](Envelope& e) { e.sender = "mallory.admin"; },
+           [](Envelope& e) { e.cert = "another"; },
+           [](Envelope& e) { e.filter = ""; }}) {
+    Envelope c = a;
+    change(c);
+    EXPECT_NE(requestDigest(a), requestDigest(c));
+  }
 }
 
 TEST(EnvelopeCodec, SigningBytesExcludeOnlyTheSignature) {
@@ -101,19 +123,58 @@ TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {
   EXPECT_EQ(env.agent, "rpcutil");
 }
 
-TEST(EnvelopeCodec, UnknownVersionIsAVersionErrorWithTheCallerDetails) {
+// The version is read before anything else: a version-99 message is refused as such,
+// whatever its other fields hold, and nothing of it is kept.
+TEST(EnvelopeCodec, UnknownVersionIsAVersionErrorReadFirst) {
   msgpack::zone zone;
   auto fields = baseFields(zone);
-  fields["v"] = msgpack::object(2, zone);
-  fields["reply_to"] = msgpack::object(std::string("drover.reply.c1"), zone);
+  fields["v"] = msgpack::object(99, zone);
+  fields["id"] = msgpack::object(std::string(5000, 'z'), zone);
+  fields["type"] = msgpack::object(std::string("whatever"), zone);
   try {
     decode(packMap(fields, zone));
-    FAIL() << "version 2 accepted";
+    FAIL() << "version 99 accepted";
   } catch (const VersionError& e) {
-    EXPECT_NE(std::string(e.what()).find("unsupported envelope version 2"), std::string::npos);
-    EXPECT_EQ(e.partial().replyTo, "drover.reply.c1");
-    EXPECT_EQ(e.partial().id, "x");
+    EXPECT_STREQ(e.what(), "unsupported envelope version 99 (this build speaks version 1)");
   }
+}
+
+// Every field an attacker writes and a node logs or keys a cache with has a bound, and
+// the error quotes at most a clipped, printable piece of it.
+TEST(EnvelopeCodec, FieldsPastTheirBoundsAreRefusedWithAClippedQuote) {
+  const std::string huge(1'000'000, 'a');
+  const std::vector<std::pair<const char*, std::string>> cases = {
+      {"id", std::string(33, 'a')},          {"id", "0123456789ABCDEF0123456789ABCDEF"},
+      {"id", huge},                          {"sender", huge},
+      {"sender", "alice admin"},             {"sender", std::string("al\nice")},
+      {"collective", std::string(65, 'c')},  {"agent", huge},
+      {"action", "ping\x01"},                {"reply_to", std::string(600, 'r')},
+      {"request_id", "abc"},                 {"filter", std::string(70'000, 'f')}};
+  for (const auto& [field, value] : cases) {
+    msgpack::zone zone;
+    auto fields = baseFields(zone);
+    fields[field] = msgpack::object(value, zone);
+    try {
+      decode(packMap(fields, zone));
+      ADD_FAILURE() << "accepted " << field << " of " << value.size() << " bytes";
+    } catch (const DecodeError& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+      EXPECT_LT(std::string(e.what()).size(), 200u) << field;
+    }
+  }
+}
+
+TEST(EnvelopeCodec, TargetsAreBoundedNames) {
+  msgpack::zone zone;
+  auto fields = baseFields(zone);
+  fields["targets"] = msgpack::object(std::vector<std::string>(kMaxTargets + 1, "web1"), zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+  fields["targets"] = msgpack::object(std::vector<std::string>{"web1", ""}, zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+  fields["targets"] = msgpack::object(std::string("web1"), zone);
+  EXPECT_THROW(decode(packMap(fields, zone)), DecodeError);
+  fields["targets"] = msgpack::object(std::vector<std::string>{"web1", "db-2"}, zone);
+  EXPECT_EQ(decode(packMap(fields, zone)).targets, (std::vector<std::string>{"web1", "db-2"}));
 }
 
 TEST(EnvelopeCodec, MissingFieldsAreNamed) {

@@ -32,7 +32,7 @@ class NodeCoreDeadline : public ::testing::Test {
     request.ttl = ttl;
     request.replyTo = "drover.reply.x";
     auto before = util::SteadyClock::now();
-    Decision decision = core_->inspect(request, true);
+    Decision decision = core_->inspect(request, "drover.node.web1");
     EXPECT_EQ(decision.kind, Decision::Kind::Run) << decision.reason;
     return std::chrono::duration_cast<std::chrono::milliseconds>(decision.request.deadline - before);
   }
