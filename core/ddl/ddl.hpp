@@ -37,8 +37,8 @@ enum class InputType { String, List, Boolean, Integer, Float, Number, Hash, Arra
 
 /// The schema's name of a type ("string", "hash", ...).
 std::string_view toString(InputType type);
-/// Parses a schema type name; also takes "Hash" and "Array", which the schema allows.
-/// Returns nullopt for an unknown name.
+/// Parses a type name in any case, as Choria does ("string", "Hash", "Array"), and
+/// "int" for integer. Returns nullopt for an unknown name.
 std::optional<InputType> inputTypeFromString(std::string_view name);
 
 struct Input {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <optional>
 #include <set>
 
 #include "core/ddl/named_validators.hpp"
@@ -26,11 +27,47 @@ std::string element(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-// The schema's "shortname": agent, action and input names, used in topics and argv.
+// The schema's "shortname" for agent and action names, which go into topics and argv.
 bool isShortName(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+// Input and output names are keys of request arguments and reply data, `key=value`
+// words on the command line, and labels printed to terminals. Choria reads any JSON key
+// as a name (its own choria_provision DDL has inputs C, L, O, OU and ST, outside its
+// schema's ^[a-z0-9_]*$), so any printable ASCII is accepted; what could not be typed or
+// printed unambiguously is refused.
+constexpr std::size_t kMaxKeyName = 128;
+
+std::optional<std::string> keyNameProblem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxKeyName) return "is longer than " + std::to_string(kMaxKeyName) + " bytes";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    std::string at = " at byte " + std::to_string(i + 1);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return "contains whitespace" + at;
+    if (c < 0x20 || c == 0x7F) return "contains a control character" + at;
+    if (c >= 0x80) return "contains a non-ASCII byte" + at;
+    if (c == '=') return "contains '='" + at + ", which `key=value` arguments cannot carry";
+  }
+  return std::nullopt;
+}
+
+// A name as it may appear in a message: bytes outside printable ASCII as \xNN, and cut.
+std::string shownName(std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char ch : name.substr(0, 64)) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      out += ch;
+    } else {
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 0xF];
+    }
+  }
+  return name.size() > 64 ? out + "..." : out;
 }
 
 // Reads one document; every error names the source and the JSON path.
@@ -79,6 +116,12 @@ class Reader {
       fail(child(path, key), "invalid name '" + name + "' (use a-z, 0-9 and _)");
     }
     return name;
+  }
+
+  void checkKeyName(const char* kind, const std::string& name, const std::string& path) const {
+    if (auto problem = keyNameProblem(name)) {
+      fail(path, std::string("invalid ") + kind + " name '" + shownName(name) + "': " + *problem);
+    }
   }
 
   bool flag(const OJson& object, std::string_view key, const std::string& path) const {
@@ -151,13 +194,13 @@ class Reader {
   void readInputs(const OJson& value, const std::string& path, Action& action) const {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, input] : value.items()) {
-      action.inputs.push_back(readInput(name, input, child(path, name)));
+      action.inputs.push_back(readInput(name, input, child(path, shownName(name))));
     }
   }
 
   Input readInput(const std::string& name, const OJson& value, const std::string& path) const {
     expect(value, value.is_object(), "an object", path);
-    if (!isShortName(name)) fail(path, "invalid input name '" + name + "' (use a-z, 0-9 and _)");
+    checkKeyName("input", name, path);
     Input input;
     input.name = name;
     input.prompt = text(value, "prompt", path);
@@ -223,8 +266,9 @@ class Reader {
   void readOutputs(const OJson& value, const std::string& path, Action& action) const {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, output] : value.items()) {
-      std::string outputPath = child(path, name);
+      std::string outputPath = child(path, shownName(name));
       expect(output, output.is_object(), "an object", outputPath);
+      checkKeyName("output", name, outputPath);
       Output out;
       out.name = name;
       out.description = text(output, "description", outputPath);
