@@ -92,6 +92,9 @@ struct Ddl {
   Metadata metadata;
   std::vector<Action> actions;         // in DDL order
   std::string source;                  // file or name it was loaded from, for messages
+  // What loads but deserves a look, each "SOURCE: JSON.PATH: what": defaults that break
+  // their own input's rule (Choria accepts such DDLs, so they are not errors).
+  std::vector<std::string> warnings;
 
   const Action* findAction(const std::string& name) const;
 };

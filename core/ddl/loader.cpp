@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/ddl/named_validators.hpp"
+#include "core/ddl/text.hpp"
 #include "core/ddl/validator.hpp"
 #include "core/util/files.hpp"
 
@@ -75,7 +76,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  Ddl document(const OJson& doc) const {
+  Ddl document(const OJson& doc) {
     expect(doc, doc.is_object(), "a JSON object", "document");
     const OJson* metadata = member(doc, "metadata");
     if (metadata == nullptr) fail("metadata", "missing required key");
@@ -83,6 +84,7 @@ class Reader {
     ddl.source = source_;
     ddl.metadata = readMetadata(*metadata, "metadata");
     if (const OJson* actions = member(doc, "actions")) readActions(*actions, "actions", ddl);
+    ddl.warnings = std::move(warnings_);
     return ddl;
   }
 
@@ -155,7 +157,7 @@ class Reader {
     return m;
   }
 
-  void readActions(const OJson& value, const std::string& path, Ddl& ddl) const {
+  void readActions(const OJson& value, const std::string& path, Ddl& ddl) {
     expect(value, value.is_array(), "an array", path);
     std::set<std::string> seen;
     for (std::size_t i = 0; i < value.size(); ++i) {
@@ -167,7 +169,7 @@ class Reader {
     }
   }
 
-  Action readAction(const OJson& value, const std::string& path) const {
+  Action readAction(const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
     Action action;
     action.name = shortName(value, "action", path);
@@ -191,14 +193,14 @@ class Reader {
     fail(child(path, "display"), "must be one of always, ok, failed; got '" + display + "'");
   }
 
-  void readInputs(const OJson& value, const std::string& path, Action& action) const {
+  void readInputs(const OJson& value, const std::string& path, Action& action) {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, input] : value.items()) {
       action.inputs.push_back(readInput(name, input, child(path, shownName(name))));
     }
   }
 
-  Input readInput(const std::string& name, const OJson& value, const std::string& path) const {
+  Input readInput(const std::string& name, const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
     checkKeyName("input", name, path);
     Input input;
@@ -254,12 +256,21 @@ class Reader {
     }
   }
 
-  void readDefault(const OJson& object, const std::string& path, Input& input) const {
+  // A default of the wrong type is an error: the agent would get a value its DDL says
+  // it cannot. One that breaks the input's other rules only warns, as Choria loads such
+  // DDLs (choria_provision's "" defaults fail their own validation ".").
+  void readDefault(const OJson& object, const std::string& path, Input& input) {
     const OJson* value = member(object, "default");
     if (value == nullptr) return;
     input.defaultValue = Json(*value);
+    std::string where = child(path, "default");
     if (!hasType(input.type, *input.defaultValue)) {
-      fail(child(path, "default"), "does not match type " + std::string(toString(input.type)));
+      fail(where, "does not match type " + std::string(toString(input.type)));
+    }
+    for (const auto& violation : validateValue(input, *input.defaultValue)) {
+      warnings_.push_back(source_ + ": " + where + ": " + compactJson(*input.defaultValue) +
+                          " breaks the input's own rule (" + violation.message +
+                          "); the agent still gets it when a call leaves the input out");
     }
   }
 
@@ -309,6 +320,7 @@ class Reader {
   }
 
   std::string source_;
+  std::vector<std::string> warnings_;
 };
 
 // nlohmann prefixes its messages with "[json.exception.parse_error.101] ".

@@ -134,6 +134,28 @@ TEST_P(DdlChoriaPublishedFile, EveryActionTakesAValidValueForEveryInput) {
   }
 }
 
+TEST_P(DdlChoriaPublishedFile, EveryActionTakesACallWithoutItsOptionalInputs) {
+  for (const auto& action : load().actions) {
+    Json args = call(action, false);
+    auto violations = validate(action, args);
+    EXPECT_THAT(violations, IsEmpty()) << action.name << ":\n" << messages(violations);
+  }
+}
+
+TEST_P(DdlChoriaPublishedFile, AValueOfTheWrongTypeIsStillRefused) {
+  for (const auto& action : load().actions) {
+    for (const auto& input : action.inputs) {
+      if (input.type == InputType::Any) continue;
+      Json args = call(action, false);
+      args[input.name] = input.type == InputType::Hash ? Json::array() : Json::object();
+      auto violations = validate(action, args);
+      ASSERT_EQ(violations.size(), 1u) << action.name << "." << input.name;
+      EXPECT_EQ(violations[0].input, input.name);
+      EXPECT_EQ(violations[0].rule, "type");
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Fixtures, DdlChoriaPublishedFile, ::testing::ValuesIn(fixtureAgents()));
 
 // ---- choria_provision: upper-case input names and defaults that break their rule --------
@@ -164,6 +186,21 @@ TEST_F(DdlChoriaProvision, GencsrStillChecksTheSubjectFields) {
   // Names are case-sensitive, as in Choria: 'c' is not 'C'.
   Json lower = {{"token", "s3cret"}, {"c", "NL"}};
   EXPECT_EQ(validate(action("gencsr"), lower).at(0).rule, "unknown");
+}
+
+TEST_F(DdlChoriaProvision, ConfigureWithItsDefaultsNotSentIsValid) {
+  // token, ecdh_public and server_jwt default to "", which their own validation "."
+  // refuses: a default is what the agent gets, not something the caller sent.
+  Json args = {{"config", R"({"plugin.choria.srv_domain": "example.net"})"}};
+  EXPECT_THAT(validate(action("configure"), args), IsEmpty());
+}
+
+TEST_F(DdlChoriaProvision, ConfigureChecksWhatTheCallerSends) {
+  Json args = {{"config", "{}"}, {"token", ""}, {"ecdh_public", std::string(65, 'a')}};
+  auto violations = validate(action("configure"), args);
+  std::vector<std::string> rules;
+  for (const auto& v : violations) rules.push_back(v.input + ":" + v.rule);
+  EXPECT_THAT(rules, ::testing::ElementsAre("token:regex", "config:regex", "ecdh_public:maxlength"));
 }
 
 }  // namespace

@@ -303,6 +303,28 @@ TEST(DdlLoader, TypeNamesInAnyCaseAsChoriaReadsThem) {
   EXPECT_EQ(action.findInput("f")->type, InputType::Boolean);
 }
 
+TEST(DdlLoader, DefaultBreakingItsOwnRuleLoadsWithAWarning) {
+  Ddl ddl = parseText(withAction(R"("input": {
+      "token": {"type": "string", "default": "", "validation": ".", "maxlength": 128},
+      "code": {"type": "string", "default": "ABC", "maxlength": 2},
+      "mode": {"type": "list", "list": ["a", "b"], "default": "c"},
+      "fine": {"type": "string", "default": "x", "validation": "."}})"),
+                      "t.json");
+  EXPECT_EQ(ddl.actions[2].findInput("token")->defaultValue, Json(""));
+  EXPECT_EQ(ddl.warnings,
+            (std::vector<std::string>{
+                "t.json: actions[2].input.token.default: \"\" breaks the input's own rule (input "
+                "'token' fails validation 'regex': does not match /./); the agent still gets it "
+                "when a call leaves the input out",
+                "t.json: actions[2].input.code.default: \"ABC\" breaks the input's own rule (input "
+                "'code' fails validation 'maxlength': 3 characters, at most 2 allowed); the agent "
+                "still gets it when a call leaves the input out",
+                "t.json: actions[2].input.mode.default: \"c\" breaks the input's own rule (input "
+                "'mode' fails validation 'list': must be one of a, b); the agent still gets it "
+                "when a call leaves the input out"}));
+  EXPECT_THAT(parseText(withAction(""), "t.json").warnings, ::testing::IsEmpty());
+}
+
 TEST(DdlLoadError, BadDisplayPolicy) {
   EXPECT_EQ(loadError(withAction(R"("display": "sometimes")")),
             "t.json: actions[2].display: must be one of always, ok, failed; got 'sometimes'");
