@@ -1,5 +1,7 @@
 #include "agents/agent.hpp"
 
+#include "core/ddl/validator.hpp"
+
 namespace drover::agents {
 namespace {
 
@@ -21,7 +23,11 @@ Reply Agent::handle(const Request& request) noexcept {
     if (action == nullptr) {
       return {{envelope::StatusCode::UnknownAction, where + ": no such action"}, Json::object()};
     }
-    Reply reply = run(request);
+    // The one place input defaults are applied: callers send only what they mean, and
+    // every agent, built in or external, sees the DDL's default for what they left out.
+    Request withDefaults = request;
+    ddl::applyDefaults(*action, withDefaults.args);
+    Reply reply = run(withDefaults);
     if (!reply.data.is_object()) reply.data = Json::object();
     fillOutputDefaults(*action, reply.data);
     return reply;

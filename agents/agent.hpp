@@ -1,7 +1,8 @@
 #pragma once
-// An agent is a small class behind a non-throwing wrapper: handle() runs the protected
-// run(), fills DDL output defaults, and turns any exception into a failed reply that
-// names the agent and action. Built-in agents and the external-agent runner share it.
+// An agent is a small class behind a non-throwing wrapper: handle() fills DDL input
+// defaults, runs the protected run(), fills DDL output defaults, and turns any exception
+// into a failed reply that names the agent and action. Built-in agents and the
+// external-agent runner share it.
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -16,8 +17,8 @@
 
 namespace drover::agents {
 
-/// What an agent sees of one request. `args` are already validated against the DDL,
-/// with defaults applied.
+/// What an agent sees of one request. `args` are already validated against the DDL;
+/// Agent::handle() adds the DDL's default of every input the caller left out.
 struct Request {
   std::string requestId;
   std::string caller;       // envelope sender, verified unless security is disabled
@@ -57,8 +58,9 @@ class Agent {
   /// them on its bus thread, so discovery still works while workers are busy.
   virtual bool runsInline() const { return false; }
 
-  /// Runs one action. Never throws: errors become a reply status (ActionError keeps
-  /// its code, anything else is UnknownError) naming agent and action.
+  /// Runs one action with the DDL's input defaults added to `request.args` (ddl::
+  /// applyDefaults). Never throws: errors become a reply status (ActionError keeps its
+  /// code, anything else is UnknownError) naming agent and action.
   Reply handle(const Request& request) noexcept;
 
  protected:

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <utility>
 
 namespace drover::ddl {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, InputType>, 11> kTypeNames{{
+constexpr std::array<std::pair<std::string_view, InputType>, 10> kTypeNames{{
     {"string", InputType::String},
     {"list", InputType::List},
     {"boolean", InputType::Boolean},
@@ -17,10 +18,17 @@ constexpr std::array<std::pair<std::string_view, InputType>, 11> kTypeNames{{
     {"hash", InputType::Hash},
     {"array", InputType::Array},
     {"any", InputType::Any},
-    // Spellings carried over from MCollective's Ruby types, allowed by the schema.
-    {"Hash", InputType::Hash},
-    {"Array", InputType::Array},
+    {"int", InputType::Integer},  // Choria's validator takes it for integer
 }};
+
+// Choria compares type names in lower case, which also covers the schema's "Hash" and
+// "Array" (MCollective's Ruby class names).
+bool sameIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
 
 template <typename T>
 const T* findByName(const std::vector<T>& items, const std::string& name) {
@@ -40,7 +48,7 @@ std::string_view toString(InputType type) {
 
 std::optional<InputType> inputTypeFromString(std::string_view name) {
   for (const auto& [spelling, value] : kTypeNames) {
-    if (spelling == name) return value;
+    if (sameIgnoringCase(spelling, name)) return value;
   }
   return std::nullopt;
 }

@@ -37,8 +37,8 @@ enum class InputType { String, List, Boolean, Integer, Float, Number, Hash, Arra
 
 /// The schema's name of a type ("string", "hash", ...).
 std::string_view toString(InputType type);
-/// Parses a schema type name; also takes "Hash" and "Array", which the schema allows.
-/// Returns nullopt for an unknown name.
+/// Parses a type name in any case, as Choria does ("string", "Hash", "Array"), and
+/// "int" for integer. Returns nullopt for an unknown name.
 std::optional<InputType> inputTypeFromString(std::string_view name);
 
 struct Input {
@@ -92,6 +92,9 @@ struct Ddl {
   Metadata metadata;
   std::vector<Action> actions;         // in DDL order
   std::string source;                  // file or name it was loaded from, for messages
+  // What loads but deserves a look, each "SOURCE: JSON.PATH: what": defaults that break
+  // their own input's rule (Choria accepts such DDLs, so they are not errors).
+  std::vector<std::string> warnings;
 
   const Action* findAction(const std::string& name) const;
 };

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <optional>
 #include <set>
 
 #include "core/ddl/named_validators.hpp"
+#include "core/ddl/text.hpp"
 #include "core/ddl/validator.hpp"
 #include "core/util/files.hpp"
 
@@ -26,11 +28,47 @@ std::string element(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
 }
 
-// The schema's "shortname": agent, action and input names, used in topics and argv.
+// The schema's "shortname" for agent and action names, which go into topics and argv.
 bool isShortName(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
+}
+
+// Input and output names are keys of request arguments and reply data, `key=value`
+// words on the command line, and labels printed to terminals. Choria reads any JSON key
+// as a name (its own choria_provision DDL has inputs C, L, O, OU and ST, outside its
+// schema's ^[a-z0-9_]*$), so any printable ASCII is accepted; what could not be typed or
+// printed unambiguously is refused.
+constexpr std::size_t kMaxKeyName = 128;
+
+std::optional<std::string> keyNameProblem(std::string_view name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > kMaxKeyName) return "is longer than " + std::to_string(kMaxKeyName) + " bytes";
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    auto c = static_cast<unsigned char>(name[i]);
+    std::string at = " at byte " + std::to_string(i + 1);
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return "contains whitespace" + at;
+    if (c < 0x20 || c == 0x7F) return "contains a control character" + at;
+    if (c >= 0x80) return "contains a non-ASCII byte" + at;
+    if (c == '=') return "contains '='" + at + ", which `key=value` arguments cannot carry";
+  }
+  return std::nullopt;
+}
+
+// A name as it may appear in a message: bytes outside printable ASCII as \xNN, and cut.
+std::string shownName(std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char ch : name.substr(0, 64)) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7F) {
+      out += ch;
+    } else {
+      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 0xF];
+    }
+  }
+  return name.size() > 64 ? out + "..." : out;
 }
 
 // Reads one document; every error names the source and the JSON path.
@@ -38,7 +76,7 @@ class Reader {
  public:
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
-  Ddl document(const OJson& doc) const {
+  Ddl document(const OJson& doc) {
     expect(doc, doc.is_object(), "a JSON object", "document");
     const OJson* metadata = member(doc, "metadata");
     if (metadata == nullptr) fail("metadata", "missing required key");
@@ -46,6 +84,7 @@ class Reader {
     ddl.source = source_;
     ddl.metadata = readMetadata(*metadata, "metadata");
     if (const OJson* actions = member(doc, "actions")) readActions(*actions, "actions", ddl);
+    ddl.warnings = std::move(warnings_);
     return ddl;
   }
 
@@ -81,6 +120,12 @@ class Reader {
     return name;
   }
 
+  void checkKeyName(const char* kind, const std::string& name, const std::string& path) const {
+    if (auto problem = keyNameProblem(name)) {
+      fail(path, std::string("invalid ") + kind + " name '" + shownName(name) + "': " + *problem);
+    }
+  }
+
   bool flag(const OJson& object, std::string_view key, const std::string& path) const {
     const OJson* value = member(object, key);
     if (value != nullptr) expect(*value, value->is_boolean(), "a boolean", child(path, key));
@@ -112,7 +157,7 @@ class Reader {
     return m;
   }
 
-  void readActions(const OJson& value, const std::string& path, Ddl& ddl) const {
+  void readActions(const OJson& value, const std::string& path, Ddl& ddl) {
     expect(value, value.is_array(), "an array", path);
     std::set<std::string> seen;
     for (std::size_t i = 0; i < value.size(); ++i) {
@@ -124,7 +169,7 @@ class Reader {
     }
   }
 
-  Action readAction(const OJson& value, const std::string& path) const {
+  Action readAction(const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
     Action action;
     action.name = shortName(value, "action", path);
@@ -148,16 +193,16 @@ class Reader {
     fail(child(path, "display"), "must be one of always, ok, failed; got '" + display + "'");
   }
 
-  void readInputs(const OJson& value, const std::string& path, Action& action) const {
+  void readInputs(const OJson& value, const std::string& path, Action& action) {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, input] : value.items()) {
-      action.inputs.push_back(readInput(name, input, child(path, name)));
+      action.inputs.push_back(readInput(name, input, child(path, shownName(name))));
     }
   }
 
-  Input readInput(const std::string& name, const OJson& value, const std::string& path) const {
+  Input readInput(const std::string& name, const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
-    if (!isShortName(name)) fail(path, "invalid input name '" + name + "' (use a-z, 0-9 and _)");
+    checkKeyName("input", name, path);
     Input input;
     input.name = name;
     input.prompt = text(value, "prompt", path);
@@ -211,20 +256,30 @@ class Reader {
     }
   }
 
-  void readDefault(const OJson& object, const std::string& path, Input& input) const {
+  // A default of the wrong type is an error: the agent would get a value its DDL says
+  // it cannot. One that breaks the input's other rules only warns, as Choria loads such
+  // DDLs (choria_provision's "" defaults fail their own validation ".").
+  void readDefault(const OJson& object, const std::string& path, Input& input) {
     const OJson* value = member(object, "default");
     if (value == nullptr) return;
     input.defaultValue = Json(*value);
+    std::string where = child(path, "default");
     if (!hasType(input.type, *input.defaultValue)) {
-      fail(child(path, "default"), "does not match type " + std::string(toString(input.type)));
+      fail(where, "does not match type " + std::string(toString(input.type)));
+    }
+    for (const auto& violation : validateValue(input, *input.defaultValue)) {
+      warnings_.push_back(source_ + ": " + where + ": " + compactJson(*input.defaultValue) +
+                          " breaks the input's own rule (" + violation.message +
+                          "); the agent still gets it when a call leaves the input out");
     }
   }
 
   void readOutputs(const OJson& value, const std::string& path, Action& action) const {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, output] : value.items()) {
-      std::string outputPath = child(path, name);
+      std::string outputPath = child(path, shownName(name));
       expect(output, output.is_object(), "an object", outputPath);
+      checkKeyName("output", name, outputPath);
       Output out;
       out.name = name;
       out.description = text(output, "description", outputPath);
@@ -265,6 +320,7 @@ class Reader {
   }
 
   std::string source_;
+  std::vector<std::string> warnings_;
 };
 
 // nlohmann prefixes its messages with "[json.exception.parse_error.101] ".

@@ -114,6 +114,8 @@ std::string pluginDoc(const Ddl& ddl) {
   line(out, 3, names.empty() ? "This agent does not have any actions" : joined(names));
   out += "\n";
   for (const auto& action : ddl.actions) actionDoc(out, action);
+  if (!ddl.warnings.empty()) underlined(out, 0, "WARNINGS:", '=');
+  for (const auto& warning : ddl.warnings) line(out, 3, warning);
   return out;
 }
 

@@ -11,7 +11,8 @@ namespace drover::ddl {
 /// timeout, home page, provider, service), the list of actions, then per action its
 /// description and display policy, its inputs (description, prompt, type, optional,
 /// default, validation, max length, allowed values), its outputs (description,
-/// display_as, type, default) and its aggregates. Never throws but std::bad_alloc.
+/// display_as, type, default) and its aggregates; last, when loading warned, a WARNINGS
+/// section with Ddl::warnings. Never throws but std::bad_alloc.
 std::string pluginDoc(const Ddl& ddl);
 
 }  // namespace drover::ddl

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "core/ddl/loader.hpp"
+#include "core/log/log.hpp"
 
 namespace drover::ddl {
 namespace fs = std::filesystem;
@@ -21,6 +22,12 @@ std::vector<fs::path> jsonFiles(const fs::path& directory, std::error_code& ec) 
   }
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// At info level: droverd shows them when it starts, while the CLI, which loads DDLs on
+// every call, stays quiet about DDLs its user did not write (`drover plugin doc` lists them).
+void logWarnings(const Ddl& ddl) {
+  for (const auto& warning : ddl.warnings) log::get("drover.ddl")->info("DDL warning: {}", warning);
 }
 
 }  // namespace
@@ -46,9 +53,12 @@ void Repository::addFile(const fs::path& file) {
     if (file.stem() != agent) {
       errors_.push_back({file, file.string() + ": defines agent '" + agent +
                                    "', which belongs in " + agent + ".json"});
-    } else if (!add(std::move(ddl))) {
+    } else if (const Ddl* known = find(agent)) {
       errors_.push_back({file, file.string() + ": agent '" + agent + "' is already defined by " +
-                                   find(agent)->source + "; ignored"});
+                                   known->source + "; ignored"});
+    } else {
+      logWarnings(ddl);
+      add(std::move(ddl));
     }
   } catch (const LoadError& e) {
     errors_.push_back({file, e.what()});

@@ -2,7 +2,8 @@
 // The DDLs a process knows: every `*.json` file directly inside a list of directories
 // (droverd validates arriving requests with them; the CLI validates, renders and prints
 // `plugin doc`). A file that fails to load is recorded and skipped, so one bad DDL is
-// reported without hiding the others.
+// reported without hiding the others. A loaded DDL's warnings (Ddl::warnings) are
+// logged at info level to "drover.ddl".
 //
 // Loading is not thread safe; once loaded, const access is safe from any thread.
 #include <filesystem>

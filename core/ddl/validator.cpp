@@ -95,7 +95,7 @@ void checkList(const Input& input, const std::string& value, Violations& out) {
                      joined(input.list)});
 }
 
-void checkValue(const Input& input, Json& value, Violations& out) {
+void checkGiven(const Input& input, Json& value, Violations& out) {
   if (!hasType(input.type, value)) {
     out.push_back({input.name, "type",
                    "input " + quoted(input.name) + " fails validation 'type': must be " +
@@ -111,21 +111,25 @@ void checkValue(const Input& input, Json& value, Violations& out) {
   checkString(input, text, out);
 }
 
+bool hasDefault(const Input& input) {
+  return input.defaultValue && !input.defaultValue->is_null();
+}
+
+// Only what the caller sent is checked. An input left out is missing only when it is
+// required and has no default: otherwise the agent gets its default (applyDefaults),
+// which is the DDL author's word and is not held to the input's rule.
 void checkInput(const Input& input, Json& args, Violations& out) {
   auto it = args.find(input.name);
-  bool absent = it == args.end() || it->is_null();
-  if (absent && input.defaultValue && !input.defaultValue->is_null()) {
-    args[input.name] = *input.defaultValue;
-    it = args.find(input.name);
-  } else if (absent) {
-    if (it != args.end()) args.erase(it);
-    if (!input.optional) {
-      out.push_back({input.name, "required", "input " + quoted(input.name) +
-                                                 " fails validation 'required': it is missing"});
-    }
-    return;
+  if (it != args.end() && it->is_null()) {
+    args.erase(it);
+    it = args.end();
   }
-  checkValue(input, *it, out);
+  if (it != args.end()) {
+    checkGiven(input, *it, out);
+  } else if (!input.optional && !hasDefault(input)) {
+    out.push_back({input.name, "required",
+                   "input " + quoted(input.name) + " fails validation 'required': it is missing"});
+  }
 }
 
 void checkUnknown(const Action& action, const Json& args, Violations& out) {
@@ -216,6 +220,23 @@ std::vector<Violation> validate(const Action& action, Json& args) {
   }
   checkUnknown(action, args, out);
   for (const auto& input : action.inputs) checkInput(input, args, out);
+  return out;
+}
+
+void applyDefaults(const Action& action, Json& args) {
+  if (!args.is_object()) return;
+  for (const auto& input : action.inputs) {
+    auto it = args.find(input.name);
+    if (hasDefault(input) && (it == args.end() || it->is_null())) {
+      args[input.name] = *input.defaultValue;
+    }
+  }
+}
+
+std::vector<Violation> validateValue(const Input& input, const Json& value) {
+  Violations out;
+  Json copy = value;
+  checkGiven(input, copy, out);
   return out;
 }
 

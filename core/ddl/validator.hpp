@@ -21,14 +21,28 @@ struct Violation {
 /// string (membership is checked by validate()). Never throws.
 bool hasType(InputType type, const Json& value);
 
-/// Applies the action's defaults to absent inputs in `args`, then checks every argument
-/// and returns every violation found (empty when `args` is valid). A null argument
-/// counts as absent and is removed unless a default replaces it; an integral float
+/// Checks the arguments a caller sent and returns every violation found (empty when
+/// `args` is valid): undeclared keys, required inputs missing, and each argument given
+/// against its input's type and rules. Defaults are neither added nor checked: an input
+/// left out is missing only when it is required and has no default (Choria's DDLs give
+/// defaults such as "" that their own validation refuses; the agent gets them through
+/// applyDefaults). A null argument counts as absent and is removed; an integral float
 /// given for an integer input is stored back as an integer. Strings are checked for
-/// maxlength (in UTF-8 characters) and `validation`: a regex partially matched with
-/// RE2 (MCollective's semantics) or a named validator (named_validators.hpp).
+/// maxlength (in UTF-8 characters; 0 is unlimited) and `validation`: a regex partially
+/// matched with RE2 (MCollective's semantics) or a named validator (named_validators.hpp).
 /// Safe to call from several threads on one Action. Throws nothing but std::bad_alloc.
 std::vector<Violation> validate(const Action& action, Json& args);
+
+/// Gives each input that `args` lacks (or holds null for) its DDL default, when it has
+/// one: what the agent sees of a call that sent nothing for it. Run once, on the node,
+/// just before the agent (agents::Agent::handle), so requests and audit records carry
+/// what the caller sent. Does nothing when `args` is not an object. Throws nothing but
+/// std::bad_alloc.
+void applyDefaults(const Action& action, Json& args);
+
+/// The violations of `value` against one input's type and rules, as validate() reports
+/// them for an argument sent for that input. The loader uses it to check defaults.
+std::vector<Violation> validateValue(const Input& input, const Json& value);
 
 /// Turns command-line `key=value` strings into arguments typed per the action's inputs:
 /// integer "5" -> 5; boolean true/false, yes/no, 1/0 (any case); float and number as

@@ -1,8 +1,10 @@
 // Fuzz target for ddl::parseText: DDL files come from agent directories and from
 // third-party collections (Choria's JSON DDLs). A bad file must be a LoadError. A DDL
 // that loads is then used the way droverd and `drover` use it: documented by
-// `plugin doc` and applied to arguments (defaults, types, validators), none of which
-// may throw on a DDL the loader accepted.
+// `plugin doc`, checked against arguments (types, validators) and its defaults given to
+// the agent, none of which may throw on a DDL the loader accepted. A call that sends
+// nothing may only be refused for required inputs without a default: defaults are never
+// held to their input's rule.
 #include <cstddef>
 #include <cstdint>
 
@@ -31,11 +33,26 @@ Json sampleArguments(const ddl::Action& action) {
   return args;
 }
 
+// The only complaint about an empty call is a required input that has no default.
+void checkEmptyCall(const ddl::Action& action) {
+  Json empty = Json::object();
+  for (const auto& violation : ddl::validate(action, empty)) {
+    const ddl::Input* input = action.findInput(violation.input);
+    bool required = input != nullptr && !input->optional &&
+                    (!input->defaultValue || input->defaultValue->is_null());
+    if (violation.rule != "required" || !required) {
+      fuzz::violated("an empty call is refused only for required inputs without a default",
+                     action.name + ": " + violation.message);
+    }
+  }
+  if (!empty.empty()) fuzz::violated("validate adds nothing to a call", action.name);
+  ddl::applyDefaults(action, empty);
+}
+
 void use(const ddl::Ddl& loaded) {
   ddl::pluginDoc(loaded);
   for (const auto& action : loaded.actions) {
-    Json empty = Json::object();
-    ddl::validate(action, empty);
+    checkEmptyCall(action);
     Json sample = sampleArguments(action);
     ddl::validate(action, sample);
     if (loaded.findAction(action.name) == nullptr) {

@@ -187,6 +187,28 @@ TEST(ExternalAgentProtocol, SendsTheRequestDocumentArgvEnvironmentAndDirectory) 
             "PATH=/usr/bin:/bin ");  // less what the shell itself adds
 }
 
+TEST(ExternalAgentProtocol, TheProgramGetsTheDefaultsOfInputsTheCallerLeftOut) {
+  // As in Choria's choria_provision DDL, token's default "" fails its own validation:
+  // the program still gets it, since defaults are the DDL's word, not the caller's.
+  Json ddl = Json::parse(ddlFor("probe", {"run"}));
+  ddl["actions"][0]["input"] = {
+      {"token", {{"type", "string"}, {"optional", true}, {"default", ""}, {"validation", "."},
+                 {"maxlength", 128}}},
+      {"count", {{"type", "integer"}, {"optional", true}, {"default", 3}}},
+      {"given", {{"type", "string"}, {"optional", true}, {"default", "from the DDL"}}},
+      {"bare", {{"type", "string"}, {"optional", true}}}};
+  TempDir dir;
+  writeFile(dir.path() / "probe.json", ddl.dump(2), kPlain);
+  writeFile(dir.path() / "probe",
+            "#!/bin/sh\nread -r line\nprintf '{\"data\":{\"stdin\":%s}}' \"$line\"\n", kExec);
+  auto agent = loadOnly(dir.path());
+  ASSERT_NE(agent, nullptr);
+  auto reply = agent->handle(request("run", {{"given", "from the caller"}}));
+  ASSERT_EQ(reply.status.code, StatusCode::Ok) << reply.status.message;
+  EXPECT_EQ(reply.data["stdin"]["args"],
+            Json({{"token", ""}, {"count", 3}, {"given", "from the caller"}}));
+}
+
 TEST(ExternalAgentProtocol, FallsBackToTheLastStderrLineThenTheStatus) {
   auto reply = runScript("echo first >&2; echo 'disk full' >&2; echo >&2; exit 2");
   EXPECT_EQ(reply.status.code, StatusCode::Aborted);

@@ -97,6 +97,7 @@ TEST_F(MasterlessTest, TheDdlTakesAHashOfDataAndAStrictManifestPath) {
 
   Json defaults{{"environment", "production"}};
   EXPECT_TRUE(ddl::validate(*ddl_.findAction("apply"), defaults).empty());
+  ddl::applyDefaults(*ddl_.findAction("apply"), defaults);
   EXPECT_EQ(defaults["manifest"], "manifests");  // the DDL default
   EXPECT_EQ(violations("apply", {{"environment", "production"}, {"manifest", "manifests/site.pp"}}), "");
   for (const char* bad : {"../../etc/shadow", "/etc/puppet/site.pp", "manifests/../x", ".hidden",

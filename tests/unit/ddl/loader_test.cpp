@@ -223,11 +223,106 @@ TEST(DdlLoadError, BadNames) {
             "t.json: metadata.name: invalid name 'Pup-pet' (use a-z, 0-9 and _)");
   EXPECT_EQ(loadError(R"({"metadata": {"name": "a"}, "actions": [{"action": "run now"}]})"),
             "t.json: actions[0].action: invalid name 'run now' (use a-z, 0-9 and _)");
-  EXPECT_EQ(loadError(withAction(R"("input": {"Env": {"type": "string"}})")),
-            "t.json: actions[2].input.Env: invalid input name 'Env' (use a-z, 0-9 and _)");
   EXPECT_EQ(loadError(R"({"metadata": {"name": "a"},
                            "actions": [{"action": "x"}, {"action": "x"}]})"),
             "t.json: actions[1].action: duplicate action 'x'");
+}
+
+TEST(DdlLoader, InputAndOutputNamesTakeWhatChoriaTakes) {
+  // choria_provision's gencsr has C, L, O, OU and ST; Choria reads any key as a name.
+  Ddl ddl = parseText(withAction(R"("input": {"OU": {"type": "string"}, "Env-2.x": {"type": "string"},
+                                               "a:b/c": {"type": "integer"}},
+                                    "output": {"ExitCode": {}, "x-y": {}})"),
+                      "t.json");
+  EXPECT_EQ(names(ddl.actions[2].inputs), (std::vector<std::string>{"OU", "Env-2.x", "a:b/c"}));
+  EXPECT_EQ(names(ddl.actions[2].outputs), (std::vector<std::string>{"ExitCode", "x-y"}));
+  std::string longest(128, 'n');
+  EXPECT_NO_THROW(parseText(withAction(R"("input": {")" + longest + R"(": {"type": "string"}})"),
+                            "t.json"));
+}
+
+// The error for a document whose third action has one input called `name`.
+std::string inputNameError(const std::string& name) {
+  Json doc = {{"metadata", {{"name", "a"}}},
+              {"actions", {{{"action", "one"}}, {{"action", "two"}},
+                           {{"action", "three"}, {"input", {{name, {{"type", "string"}}}}}}}}};
+  try {
+    parse(doc, "t.json");
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "(loaded)";
+}
+
+TEST(DdlLoadError, InputNamesThatCannotBeSafeKeys) {
+  EXPECT_EQ(inputNameError(""), "t.json: actions[2].input.: invalid input name '': is empty");
+  EXPECT_EQ(inputNameError("two words"),
+            "t.json: actions[2].input.two words: invalid input name 'two words': "
+            "contains whitespace at byte 4");
+  EXPECT_EQ(inputNameError("tab\there"),
+            "t.json: actions[2].input.tab\\x09here: invalid input name 'tab\\x09here': "
+            "contains whitespace at byte 4");
+  EXPECT_EQ(inputNameError("bell\a"),
+            "t.json: actions[2].input.bell\\x07: invalid input name 'bell\\x07': "
+            "contains a control character at byte 5");
+  EXPECT_EQ(inputNameError(std::string("nul\0x", 5)),
+            "t.json: actions[2].input.nul\\x00x: invalid input name 'nul\\x00x': "
+            "contains a control character at byte 4");
+  EXPECT_EQ(inputNameError("esc\x1b[2J"),
+            "t.json: actions[2].input.esc\\x1b[2J: invalid input name 'esc\\x1b[2J': "
+            "contains a control character at byte 4");
+  EXPECT_EQ(inputNameError("caf\xC3\xA9"),
+            "t.json: actions[2].input.caf\\xc3\\xa9: invalid input name 'caf\\xc3\\xa9': "
+            "contains a non-ASCII byte at byte 4");
+  EXPECT_EQ(inputNameError("a=b"),
+            "t.json: actions[2].input.a=b: invalid input name 'a=b': "
+            "contains '=' at byte 2, which `key=value` arguments cannot carry");
+  EXPECT_THAT(inputNameError(std::string(129, 'n')),
+              ::testing::EndsWith("...': is longer than 128 bytes"));
+}
+
+TEST(DdlLoadError, OutputNamesFollowTheSameRule) {
+  EXPECT_EQ(loadError(withAction(R"("output": {"exit code": {}})")),
+            "t.json: actions[2].output.exit code: invalid output name 'exit code': "
+            "contains whitespace at byte 5");
+  EXPECT_EQ(loadError(withAction(R"("output": {"": {}})")),
+            "t.json: actions[2].output.: invalid output name '': is empty");
+}
+
+TEST(DdlLoader, TypeNamesInAnyCaseAsChoriaReadsThem) {
+  Ddl ddl = parseText(withAction(R"("input": {"a": {"type": "String"}, "b": {"type": "INTEGER"},
+                                               "c": {"type": "int"}, "d": {"type": "Hash"},
+                                               "e": {"type": "Array"}, "f": {"type": "Boolean"}})"),
+                      "t.json");
+  const Action& action = ddl.actions[2];
+  EXPECT_EQ(action.findInput("a")->type, InputType::String);
+  EXPECT_EQ(action.findInput("b")->type, InputType::Integer);
+  EXPECT_EQ(action.findInput("c")->type, InputType::Integer);
+  EXPECT_EQ(action.findInput("d")->type, InputType::Hash);
+  EXPECT_EQ(action.findInput("e")->type, InputType::Array);
+  EXPECT_EQ(action.findInput("f")->type, InputType::Boolean);
+}
+
+TEST(DdlLoader, DefaultBreakingItsOwnRuleLoadsWithAWarning) {
+  Ddl ddl = parseText(withAction(R"("input": {
+      "token": {"type": "string", "default": "", "validation": ".", "maxlength": 128},
+      "code": {"type": "string", "default": "ABC", "maxlength": 2},
+      "mode": {"type": "list", "list": ["a", "b"], "default": "c"},
+      "fine": {"type": "string", "default": "x", "validation": "."}})"),
+                      "t.json");
+  EXPECT_EQ(ddl.actions[2].findInput("token")->defaultValue, Json(""));
+  EXPECT_EQ(ddl.warnings,
+            (std::vector<std::string>{
+                "t.json: actions[2].input.token.default: \"\" breaks the input's own rule (input "
+                "'token' fails validation 'regex': does not match /./); the agent still gets it "
+                "when a call leaves the input out",
+                "t.json: actions[2].input.code.default: \"ABC\" breaks the input's own rule (input "
+                "'code' fails validation 'maxlength': 3 characters, at most 2 allowed); the agent "
+                "still gets it when a call leaves the input out",
+                "t.json: actions[2].input.mode.default: \"c\" breaks the input's own rule (input "
+                "'mode' fails validation 'list': must be one of a, b); the agent still gets it "
+                "when a call leaves the input out"}));
+  EXPECT_THAT(parseText(withAction(""), "t.json").warnings, ::testing::IsEmpty());
 }
 
 TEST(DdlLoadError, BadDisplayPolicy) {

@@ -58,6 +58,20 @@ TEST(DdlPluginDoc, ChoriaPuppetAndPackageDetails) {
                                  "dbcache, plugins, expire-cache\n"));
   std::string scout = pluginDoc(loadFile(dir / "scout.json"));
   EXPECT_THAT(scout, HasSubstr("    Provider: golang\n"));
+  EXPECT_THAT(scout, Not(HasSubstr("WARNINGS:")));
+}
+
+TEST(DdlPluginDoc, LoadWarningsComeLast) {
+  Ddl ddl = loadFile(kSourceDir / "tests/unit/ddl/data/choria/choria_provision.json");
+  std::string doc = pluginDoc(ddl);
+  EXPECT_THAT(doc, HasSubstr("       OU:\n              Description: Organizational Unit\n"));
+  std::size_t at = doc.find("WARNINGS:\n=========\n");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_GT(at, doc.find("shutdown action:"));
+  EXPECT_THAT(doc.substr(at), HasSubstr("\n   " + ddl.source +
+                                        ": actions[0].input.token.default: \"\" breaks the "
+                                        "input's own rule (input 'token' fails validation "
+                                        "'regex': does not match /./)"));
 }
 
 }  // namespace

@@ -57,26 +57,94 @@ std::vector<std::string> rules(const std::vector<Violation>& violations) {
   return out;
 }
 
-TEST(DdlValidate, AppliesDefaultsToAbsentInputs) {
+TEST(DdlValidate, LeavesArgumentsAsSentAndDefaultsToTheAgent) {
   Json args = {{"name", "abc"}};
   EXPECT_THAT(validate(demo(), args), IsEmpty());
+  EXPECT_EQ(args, Json({{"name", "abc"}}));
+  applyDefaults(demo(), args);
   EXPECT_EQ(args, Json({{"name", "abc"}, {"count", 3}, {"force", false}}));
 }
 
 TEST(DdlValidate, GivenValuesWinOverDefaults) {
   Json args = {{"name", "abc"}, {"count", 9}, {"force", true}};
   EXPECT_THAT(validate(demo(), args), IsEmpty());
-  EXPECT_EQ(args["count"], 9);
-  EXPECT_EQ(args["force"], true);
+  applyDefaults(demo(), args);
+  EXPECT_EQ(args, Json({{"name", "abc"}, {"count", 9}, {"force", true}}));
 }
 
 TEST(DdlValidate, NullCountsAsAbsent) {
   Json args = {{"name", "abc"}, {"count", nullptr}, {"note", nullptr}};
   EXPECT_THAT(validate(demo(), args), IsEmpty());
-  EXPECT_EQ(args["count"], 3);
-  EXPECT_FALSE(args.contains("note"));
+  EXPECT_EQ(args, Json({{"name", "abc"}}));
   Json missing = {{"name", nullptr}};
   EXPECT_THAT(rules(validate(demo(), missing)), ElementsAre("name:required"));
+  Json sentNull = {{"name", "abc"}, {"count", nullptr}};
+  applyDefaults(demo(), sentNull);
+  EXPECT_EQ(sentNull["count"], 3);
+}
+
+// An input in the style of Choria's choria_provision: "" as its default, which its own
+// validation refuses, and a required one whose default stands in when it is left out.
+const char* const kDefaults = R"({
+  "metadata": {"name": "demo"},
+  "actions": [{
+    "action": "run",
+    "input": {
+      "token":  {"type": "string", "optional": true, "default": "", "validation": ".",
+                 "maxlength": 128},
+      "mode":   {"type": "list", "optional": false, "default": "agent", "list": ["agent", "data"]},
+      "name":   {"type": "string", "optional": false, "validation": "^[a-z]+$"}
+    }
+  }]
+})";
+
+const Action& withDefaults() {
+  static const Ddl ddl = parseText(kDefaults, "defaults.json");
+  return ddl.actions[0];
+}
+
+TEST(DdlValidate, DefaultsAreNotHeldToTheInputsRule) {
+  Json args = {{"name", "abc"}};
+  EXPECT_THAT(validate(withDefaults(), args), IsEmpty());
+  applyDefaults(withDefaults(), args);
+  EXPECT_EQ(args, Json({{"name", "abc"}, {"token", ""}, {"mode", "agent"}}));
+}
+
+TEST(DdlValidate, WhatTheCallerSendsIsHeldToTheRuleEvenWhenItEqualsTheDefault) {
+  Json args = {{"name", "abc"}, {"token", ""}, {"mode", "other"}};
+  EXPECT_THAT(rules(validate(withDefaults(), args)), ElementsAre("token:regex", "mode:list"));
+}
+
+TEST(DdlValidate, ARequiredInputWithADefaultMayBeLeftOut) {
+  Json args = {{"name", "abc"}};
+  EXPECT_THAT(validate(withDefaults(), args), IsEmpty());
+  Json none = Json::object();
+  EXPECT_THAT(rules(validate(withDefaults(), none)), ElementsAre("name:required"));
+}
+
+TEST(DdlApplyDefaults, LeavesWhatIsNotAnObject) {
+  Json args = Json::array({1});
+  applyDefaults(withDefaults(), args);
+  EXPECT_EQ(args, Json::array({1}));
+}
+
+TEST(DdlApplyDefaults, HandBuiltNullDefaultIsNoDefault) {
+  Action action;
+  Input input;
+  input.name = "v";
+  input.defaultValue = Json(nullptr);
+  action.inputs.push_back(input);
+  Json args = Json::object();
+  applyDefaults(action, args);
+  EXPECT_EQ(args, Json::object());
+  EXPECT_THAT(rules(validate(action, args)), ElementsAre("v:required"));
+}
+
+TEST(DdlValidateValue, ChecksOneValueAgainstOneInput) {
+  const Input& token = *withDefaults().findInput("token");
+  EXPECT_THAT(validateValue(token, "x"), IsEmpty());
+  EXPECT_THAT(rules(validateValue(token, "")), ElementsAre("token:regex"));
+  EXPECT_THAT(rules(validateValue(token, 5)), ElementsAre("token:type"));
 }
 
 TEST(DdlValidate, RequiredInputMissing) {
