@@ -10,8 +10,10 @@
 #include <fmt/ranges.h>
 
 #include "broker/router.hpp"
+#include "broker/stats_client.hpp"
 #include "core/bus/curve.hpp"
 #include "core/config/broker_config.hpp"
+#include "core/config/client_config.hpp"
 #include "core/log/log.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
@@ -26,20 +28,73 @@ std::atomic<bool> gStop{false};
 
 extern "C" void onSignal(int) { gStop.store(true); }
 
-int queryStats(const std::string& endpoint) {
+// What `drover-broker stats` was given: flags win over the --client-config file.
+struct StatsFlags {
+  std::string endpoint;
+  std::string serverKey;
+  std::string keyFile;
+  std::string clientConfig;
+  int timeoutMs = 3000;
+};
+
+// The CURVE settings of the stats client; std::nullopt for plain TCP. Throws
+// drover::bus::CurveError or drover::config::Error naming what is wrong.
+std::optional<drover::bus::CurveClient> statsCurve(StatsFlags flags) {
+  if (!flags.clientConfig.empty()) {
+    auto file = drover::config::ClientConfig::load(flags.clientConfig);
+    if (flags.serverKey.empty()) flags.serverKey = file.curveServerKey;
+    if (flags.keyFile.empty()) flags.keyFile = file.curveKeyFile.string();
+  }
+  if (flags.serverKey.empty() != flags.keyFile.empty()) {
+    throw drover::bus::CurveError(std::string(flags.serverKey.empty() ? "--curve-server-key"
+                                                                      : "--curve-key-file") +
+                                  " is missing: CURVE needs both --curve-server-key and "
+                                  "--curve-key-file (or curve.server_key and curve.key_file)");
+  }
+  if (!flags.serverKey.empty() && !drover::bus::validZ85Key(flags.serverKey)) {
+    throw drover::bus::CurveError("--curve-server-key: '" + flags.serverKey +
+                                  "' is not a 40-character Z85 CURVE public key");
+  }
+  return drover::bus::curveClientFrom(flags.serverKey, flags.keyFile);
+}
+
+int queryStats(const StatsFlags& flags) {
+  drover::broker::StatsRequest request{flags.endpoint, std::nullopt,
+                                       std::chrono::milliseconds(flags.timeoutMs)};
+  try {
+    request.curve = statsCurve(flags);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "drover-broker stats: %s\n", e.what());
+    return kExitConfig;
+  }
   zmq::context_t context(1);
-  zmq::socket_t socket(context, zmq::socket_type::req);
-  socket.set(zmq::sockopt::linger, 0);
-  socket.set(zmq::sockopt::rcvtimeo, 3000);
-  socket.connect(endpoint);
-  socket.send(zmq::str_buffer("stats"), zmq::send_flags::none);
-  zmq::message_t reply;
-  if (!socket.recv(reply)) {
-    std::fprintf(stderr, "drover-broker: no answer from %s within 3 s\n", endpoint.c_str());
+  drover::broker::StatsAnswer answer;
+  try {
+    answer = drover::broker::fetchStats(context, request);
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "drover-broker stats: --control %s: %s\n", flags.endpoint.c_str(), e.what());
+    return kExitConfig;
+  }
+  if (!answer.stats) {
+    std::fprintf(stderr, "drover-broker stats: %s\n", answer.error.c_str());
     return kExitStats;
   }
-  std::printf("%s\n", drover::Json::parse(reply.to_string()).dump(2).c_str());
+  std::printf("%s\n", answer.stats->dump(2).c_str());
   return 0;
+}
+
+void addStatsFlags(CLI::App& stats, StatsFlags& flags) {
+  stats.add_option("--control", flags.endpoint, "The broker's control endpoint")->required();
+  stats.add_option("--curve-server-key", flags.serverKey,
+                   "The broker's CURVE public key (Z85), when it serves CURVE");
+  stats.add_option("--curve-key-file", flags.keyFile,
+                   "Our CURVE keypair file; its public key must be in the broker's "
+                   "curve.admin_clients (or be the broker's own)");
+  stats.add_option("--client-config", flags.clientConfig,
+                   "A client.yaml whose curve.server_key and curve.key_file to use (flags win)");
+  stats.add_option("--timeout-ms", flags.timeoutMs, "How long to wait for the answer")
+      ->check(CLI::Range(1, 600000))
+      ->capture_default_str();
 }
 
 int writeKeys(const std::string& file) {
@@ -53,6 +108,19 @@ int writeKeys(const std::string& file) {
   return 0;
 }
 
+// Without CURVE the control socket admits anyone who reaches it: say so unless only
+// this host can (loopback or ipc).
+void warnOpenControl(const std::string& control, bool curve) {
+  if (curve || control.empty()) return;
+  for (const char* local : {"ipc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]:"}) {
+    if (control.starts_with(local)) return;
+  }
+  drover::log::get("drover.broker")
+      ->warn("control endpoint {} admits any peer that reaches it (no CURVE): anyone there "
+             "can read the counters; bind it to loopback or set curve.key_file",
+             control);
+}
+
 void writeEndpoints(const std::string& file, const drover::broker::Router& router) {
   drover::Json doc{{"ingress", router.ingressEndpoints()},
                    {"egress", router.egressEndpoints()},
@@ -62,12 +130,17 @@ void writeEndpoints(const std::string& file, const drover::broker::Router& route
 
 int serve(const drover::config::BrokerConfig& config, const std::string& endpointsFile) {
   auto logger = drover::log::get("drover.broker");
-  drover::broker::RouterOptions options{config.ingress, config.egress, config.control, config.hwm};
+  drover::broker::RouterOptions options{config.ingress, config.egress, config.control, config.hwm,
+                                        {}, {}, {}};
   try {
     if (!config.curveKeyFile.empty()) options.curve = drover::bus::loadCurveKeyFile(config.curveKeyFile);
     if (!config.allowedClients.empty()) {
       if (!options.curve) throw drover::bus::CurveError("curve.allowed_clients needs curve.key_file");
       options.allowedClients = drover::bus::loadAllowedKeys(config.allowedClients);
+    }
+    if (!config.adminClients.empty()) {
+      if (!options.curve) throw drover::bus::CurveError("curve.admin_clients needs curve.key_file");
+      options.adminClients = drover::bus::loadAllowedKeys(config.adminClients);
     }
   } catch (const drover::bus::CurveError& e) {
     logger->critical("{}", e.what());
@@ -86,6 +159,7 @@ int serve(const drover::config::BrokerConfig& config, const std::string& endpoin
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
   if (!endpointsFile.empty()) writeEndpoints(endpointsFile, *router);
+  warnOpenControl(router->controlEndpoint(), options.curve.has_value());
   logger->info("forwarding: ingress={} egress={} control={}",
                fmt::join(router->ingressEndpoints(), ","), fmt::join(router->egressEndpoints(), ","),
                router->controlEndpoint().empty() ? "none" : router->controlEndpoint());
@@ -108,15 +182,15 @@ int main(int argc, char** argv) {
   std::string keyFile;
   CLI::App* keygen = app.add_subcommand("keygen", "Write a new CURVE keypair file and print its public key");
   keygen->add_option("file", keyFile, "Key file to create (mode 0600)")->required();
-  std::string statsEndpoint;
+  StatsFlags statsFlags;
   CLI::App* stats = app.add_subcommand("stats", "Print a running broker's counters");
-  stats->add_option("--control", statsEndpoint, "The broker's control endpoint")->required();
+  addStatsFlags(*stats, statsFlags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitConfig;
   }
-  if (stats->parsed()) return queryStats(statsEndpoint);
+  if (stats->parsed()) return queryStats(statsFlags);
   if (keygen->parsed()) return writeKeys(keyFile);
   drover::config::BrokerConfig config;
   try {
