@@ -6,9 +6,11 @@
 // with ZAP enabled (every CURVE socket) libzmq 4.3 drops a peer that greets with ZMTP
 // 1.0/2.0, or sends bytes that are not ZeroMQ at all, with no event but DISCONNECTED.
 // The tracker finds those by following each connection from ACCEPTED to DISCONNECTED
-// (both carry its file descriptor). HANDSHAKE_SUCCEEDED carries no descriptor, so when
-// several handshakes overlap a success cannot be pinned on one of them; a silent drop
-// is then not counted rather than a completed peer counted as refused.
+// (both carry its file descriptor): a connection that closes with neither a success nor
+// a failure event was dropped. HANDSHAKE_SUCCEEDED carries no descriptor, so when
+// several handshakes overlap a success cannot be pinned on one of them: the first of
+// them to close is taken as the success, and a drop among them is counted when the
+// last of them closes. The count is exact; only the moment may be late.
 #include <cstdint>
 #include <optional>
 #include <set>

@@ -15,10 +15,15 @@ constexpr int kClientEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDE
                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
+// Either side of a refused handshake may be the one that sees only the connection close
+// (EPIPE) instead of the reason; after this many such closes the wait ends anyway.
+constexpr int kAbortedHandshakes = 3;
+
 // What the client's own monitor saw while it waited.
 struct Progress {
   bool connected = false;
   bool handshook = false;
+  int aborted = 0;
   std::optional<bus::SocketEvent> failure;  // the last failed handshake
 };
 
@@ -35,7 +40,10 @@ std::string failureText(const StatsRequest& request, const bus::SocketEvent& eve
              "): its control socket admits only the broker's own key and the keys in its "
              "curve.admin_clients file";
     case bus::HandshakeFailure::Aborted:
-      if (!request.curve) return at + " closed the connection during the handshake (" + detail + ")";
+      if (!request.curve) {
+        return at + " closed the connection during the handshake (" + detail +
+               "): it may require CURVE; " + kCurveHint;
+      }
       return at + " closed the CURVE handshake (" + detail +
              "): is --curve-server-key the broker's public key (as drover-broker keygen printed "
              "it)?";
@@ -63,7 +71,8 @@ bool observe(Progress& progress, const bus::SocketEvent& event) {
   auto failure = bus::handshakeFailureOf(event);
   if (!failure) return false;
   progress.failure = event;
-  return true;  // retrying the same keys would only add refusals to the broker's log
+  if (*failure != bus::HandshakeFailure::Aborted) return true;
+  return ++progress.aborted >= kAbortedHandshakes;  // each retry is one more refusal logged
 }
 
 void applyCurve(zmq::socket_t& socket, const bus::CurveClient& curve) {
