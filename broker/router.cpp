@@ -88,19 +88,13 @@ Router::Router(zmq::context_t& context, const RouterOptions& options)
   egress_.set(zmq::sockopt::xpub_verboser, 1);
   ingress_.set(zmq::sockopt::linger, 0);
   egress_.set(zmq::sockopt::linger, 0);
-  watch(context, ingress_, "ingress");
-  watch(context, egress_, "egress");
-  for (const auto& endpoint : options.ingress) ingressBound_.push_back(bindOne(ingress_, endpoint));
-  for (const auto& endpoint : options.egress) egressBound_.push_back(bindOne(egress_, endpoint));
-  watches_[0].endpoint = fmt::format("{}", fmt::join(ingressBound_, ","));
-  watches_[1].endpoint = fmt::format("{}", fmt::join(egressBound_, ","));
+  ingressBound_ = watchAndBind(context, ingress_, "ingress", options.ingress);
+  egressBound_ = watchAndBind(context, egress_, "egress", options.egress);
   if (!options.control.empty()) {
     control_.emplace(context, zmq::socket_type::rep);
     control_->set(zmq::sockopt::linger, 0);
     if (options.curve) serveCurve(*control_, *options.curve, kControlDomain);
-    watch(context, *control_, kControlDomain);
-    controlBound_ = bindOne(*control_, options.control);
-    watches_.back().endpoint = controlBound_;
+    controlBound_ = watchAndBind(context, *control_, kControlDomain, {options.control}).front();
   }
   const unsigned char subscribeAll = 1;  // XSUB: a 0x01 byte and an empty prefix
   ingress_.send(zmq::buffer(&subscribeAll, 1), zmq::send_flags::none);
@@ -109,11 +103,16 @@ Router::Router(zmq::context_t& context, const RouterOptions& options)
 
 Router::~Router() = default;
 
-void Router::watch(zmq::context_t& context, zmq::socket_t& socket, std::string role) {
-  watches_.push_back(Watch{std::move(role), "",
-                           std::make_unique<bus::SocketMonitor>(context, socket,
-                                                                HandshakeTracker::kEvents),
-                           {}});
+// The monitor is attached before the first bind, so no handshake goes unseen.
+std::vector<std::string> Router::watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
+                                              std::string role,
+                                              const std::vector<std::string>& endpoints) {
+  auto monitor = std::make_unique<bus::SocketMonitor>(context, socket, HandshakeTracker::kEvents);
+  std::vector<std::string> bound;
+  for (const auto& endpoint : endpoints) bound.push_back(bindOne(socket, endpoint));
+  watches_.push_back(
+      Watch{std::move(role), fmt::format("{}", fmt::join(bound, ",")), std::move(monitor), {}});
+  return bound;
 }
 
 void Router::run(const std::atomic<bool>& stop) {

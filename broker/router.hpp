@@ -96,7 +96,8 @@ class Router {
     std::unique_ptr<bus::SocketMonitor> monitor;
     HandshakeTracker tracker;
   };
-  void watch(zmq::context_t& context, zmq::socket_t& socket, std::string role);
+  std::vector<std::string> watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
+                                        std::string role, const std::vector<std::string>& endpoints);
   void readMonitor(Watch& watch);
   const std::string& endpointOf(const std::string& role) const;
   void countRefusal(const Watch& watch, const HandshakeVerdict& verdict);
