@@ -23,6 +23,12 @@ constexpr int kBurst = 1024;
 
 constexpr const char* kControlDomain = "control";
 
+// The monitors are read at most this often. Read at every event, a flood of refused
+// handshakes would wake this thread (and make libzmq's I/O thread signal it) once per
+// event; between two reads the events wait in the monitor's queue, far below the 1,000
+// at which libzmq's I/O thread would stall (that needs 200,000 events a second).
+constexpr std::chrono::milliseconds kMonitorPause{5};
+
 Json refusalsJson(const RouterStats& stats) {
   Json byReason = Json::object();
   for (int i = 0; i < bus::kHandshakeFailureKinds; ++i) {
@@ -124,24 +130,37 @@ void Router::run(const std::atomic<bool>& stop) {
   if (zap_) items.push_back({zap_->handle(), 0, ZMQ_POLLIN, 0});
   std::size_t monitorsAt = items.size();
   for (auto& w : watches_) items.push_back({w.monitor->socket().handle(), 0, ZMQ_POLLIN, 0});
+  auto monitorsAfter = util::SteadyClock::now();
   while (!stop.load()) {
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(200));
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;  // SIGTERM/SIGINT woke the poll: look at `stop`
-      throw;
-    }
+    const bool monitorsDue = util::SteadyClock::now() >= monitorsAfter;
+    for (std::size_t i = monitorsAt; i < items.size(); ++i) items[i].events = monitorsDue ? ZMQ_POLLIN : 0;
+    if (!pollOnce(items, monitorsDue ? std::chrono::milliseconds(200) : kMonitorPause)) continue;
     if (items[0].revents & ZMQ_POLLIN) forwardIngress();
     if (items[1].revents & ZMQ_POLLIN) readSubscriptions();
     if (control_ && (items[controlAt].revents & ZMQ_POLLIN)) answerControl();
     if (zap_ && (items[zapAt].revents & ZMQ_POLLIN)) answerZap();
-    for (std::size_t i = 0; i < watches_.size(); ++i) {
-      if (items[monitorsAt + i].revents & ZMQ_POLLIN) readMonitor(watches_[i]);
+    bool monitorsWoke = false;
+    for (std::size_t i = monitorsAt; i < items.size(); ++i) monitorsWoke |= (items[i].revents != 0);
+    if (monitorsWoke) {
+      for (auto& w : watches_) readMonitor(w);
+      monitorsAfter = util::SteadyClock::now() + kMonitorPause;
     }
     flushSuppressed();
   }
   reportSuppressed(refusalLog_.takeAllSuppressed());
 }
+
+// False when a signal (SIGTERM/SIGINT) woke the poll: the caller looks at `stop`.
+bool Router::pollOnce(std::vector<zmq::pollitem_t>& items, std::chrono::milliseconds timeout) {
+  try {
+    zmq::poll(items.data(), items.size(), timeout);
+    return true;
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return false;
+    throw;
+  }
+}
+
 void Router::forwardIngress() {
   for (int i = 0; i < kBurst; ++i) {
     zmq::message_t topic;
@@ -228,10 +247,10 @@ void Router::answerZap() {
   }
   std::string domain = frames.size() > 2 ? frames[2].to_string() : "";
   auto refusal = zapRefusal(domain, clientKey);
-  if (refusal) {
-    std::string address = frames.size() > 3 ? frames[3].to_string() : "?";
-    logRefusal(fmt::format("refused peer address={} on {} {} (reason=not_authorized): {}",
-                           address, domain, endpointOf(domain), *refusal));
+  if (refusal && mayLogRefusal()) {
+    log::get("drover.broker")
+        ->warn("refused peer address={} on {} {} (reason=not_authorized): {}",
+               frames.size() > 3 ? frames[3].to_string() : "?", domain, endpointOf(domain), *refusal);
   }
   std::string requestId = frames.size() > 1 ? frames[1].to_string() : "";
   zap_->send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -269,17 +288,18 @@ void Router::countRefusal(const Watch& watch, const HandshakeVerdict& verdict) {
   ++stats_.peersRefused;
   ++stats_.refusedBy[static_cast<int>(failure)];
   if (failure == bus::HandshakeFailure::NotAuthorized && zap_) return;  // answerZap logged it
-  logRefusal(fmt::format("refused peer on {} {} (reason={}): {}: {}", watch.role, watch.endpoint,
-                         bus::labelOf(failure), explain(failure, curve_), verdict.detail));
+  if (!mayLogRefusal()) return;
+  log::get("drover.broker")
+      ->warn("refused peer on {} {} (reason={}): {}: {}", watch.role, watch.endpoint,
+             bus::labelOf(failure), explain(failure, curve_), verdict.detail);
 }
 
-void Router::logRefusal(const std::string& text) {
+// Asked before a refusal line is formatted, so a flood costs no formatting.
+bool Router::mayLogRefusal() {
   flushSuppressed();
-  if (refusalLog_.admit(LogThrottle::Clock::now())) {
-    log::get("drover.broker")->warn("{}", text);
-  } else {
-    stats_.refusalLinesSuppressed = refusalLog_.suppressedTotal();
-  }
+  if (refusalLog_.admit(LogThrottle::Clock::now())) return true;
+  stats_.refusalLinesSuppressed = refusalLog_.suppressedTotal();
+  return false;
 }
 
 void Router::flushSuppressed() {

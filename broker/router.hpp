@@ -83,6 +83,7 @@ class Router {
   const RouterStats& stats() const { return stats_; }
 
  private:
+  bool pollOnce(std::vector<zmq::pollitem_t>& items, std::chrono::milliseconds timeout);
   void forwardIngress();
   void readSubscriptions();
   void answerControl();
@@ -101,7 +102,7 @@ class Router {
   void readMonitor(Watch& watch);
   const std::string& endpointOf(const std::string& role) const;
   void countRefusal(const Watch& watch, const HandshakeVerdict& verdict);
-  void logRefusal(const std::string& text);
+  bool mayLogRefusal();
   void flushSuppressed();
   void reportSuppressed(std::uint64_t count);
 
