@@ -13,7 +13,6 @@
 #include "broker/stats_client.hpp"
 #include "core/bus/curve.hpp"
 #include "core/config/broker_config.hpp"
-#include "core/config/client_config.hpp"
 #include "core/log/log.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
@@ -37,32 +36,12 @@ struct StatsFlags {
   int timeoutMs = 3000;
 };
 
-// The CURVE settings of the stats client; std::nullopt for plain TCP. Throws
-// drover::bus::CurveError or drover::config::Error naming what is wrong.
-std::optional<drover::bus::CurveClient> statsCurve(StatsFlags flags) {
-  if (!flags.clientConfig.empty()) {
-    auto file = drover::config::ClientConfig::load(flags.clientConfig);
-    if (flags.serverKey.empty()) flags.serverKey = file.curveServerKey;
-    if (flags.keyFile.empty()) flags.keyFile = file.curveKeyFile.string();
-  }
-  if (flags.serverKey.empty() != flags.keyFile.empty()) {
-    throw drover::bus::CurveError(std::string(flags.serverKey.empty() ? "--curve-server-key"
-                                                                      : "--curve-key-file") +
-                                  " is missing: CURVE needs both --curve-server-key and "
-                                  "--curve-key-file (or curve.server_key and curve.key_file)");
-  }
-  if (!flags.serverKey.empty() && !drover::bus::validZ85Key(flags.serverKey)) {
-    throw drover::bus::CurveError("--curve-server-key: '" + flags.serverKey +
-                                  "' is not a 40-character Z85 CURVE public key");
-  }
-  return drover::bus::curveClientFrom(flags.serverKey, flags.keyFile);
-}
-
 int queryStats(const StatsFlags& flags) {
   drover::broker::StatsRequest request{flags.endpoint, std::nullopt,
                                        std::chrono::milliseconds(flags.timeoutMs)};
   try {
-    request.curve = statsCurve(flags);
+    request.curve =
+        drover::broker::statsCurveFrom(flags.serverKey, flags.keyFile, flags.clientConfig);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drover-broker stats: %s\n", e.what());
     return kExitConfig;

@@ -1,6 +1,7 @@
 #include "broker/stats_client.hpp"
 
 #include "core/bus/monitor.hpp"
+#include "core/config/client_config.hpp"
 #include "core/util/clock.hpp"
 
 namespace drover::broker {
@@ -91,6 +92,25 @@ StatsAnswer parseReply(const StatsRequest& request, const zmq::message_t& reply)
 }
 
 }  // namespace
+
+std::optional<bus::CurveClient> statsCurveFrom(std::string serverKey, std::string keyFile,
+                                               const std::filesystem::path& clientConfig) {
+  if (!clientConfig.empty()) {
+    auto file = config::ClientConfig::load(clientConfig);
+    if (serverKey.empty()) serverKey = file.curveServerKey;
+    if (keyFile.empty()) keyFile = file.curveKeyFile.string();
+  }
+  if (serverKey.empty() != keyFile.empty()) {
+    throw bus::CurveError(std::string(serverKey.empty() ? "--curve-server-key" : "--curve-key-file") +
+                          " is missing: CURVE needs both --curve-server-key and --curve-key-file "
+                          "(or curve.server_key and curve.key_file)");
+  }
+  if (!serverKey.empty() && !bus::validZ85Key(serverKey)) {
+    throw bus::CurveError("--curve-server-key: '" + serverKey +
+                          "' is not a 40-character Z85 CURVE public key");
+  }
+  return bus::curveClientFrom(serverKey, keyFile);
+}
 
 StatsAnswer fetchStats(zmq::context_t& context, const StatsRequest& request) {
   zmq::socket_t socket(context, zmq::socket_type::req);
