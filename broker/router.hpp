@@ -7,8 +7,19 @@
 // fleet's thousands of subscriptions, and topic filtering happens once, here, at
 // the egress. Subscription events are read (XPUB_VERBOSER) to keep the counters.
 //
+// Handshakes: a monitor on the ingress, egress and control sockets reports every
+// completed and every refused handshake (see HandshakeTracker); refusals are counted by
+// reason and logged at most kRefusalLines per kRefusalWindow, then as a count of the
+// lines suppressed. With CURVE, a ZAP handler decides who may connect: on the ingress and
+// egress any key when allowedClients is empty, else only those; on the control socket
+// only the broker's own key and adminClients, so no bus peer reads the counters. The
+// control socket answers the request "stats" and nothing else; it changes no state.
+//
 // Thread ownership: a Router and its sockets belong to the thread that calls run().
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -18,7 +29,10 @@
 
 #include <zmq.hpp>
 
+#include "broker/handshake_tracker.hpp"
+#include "broker/log_throttle.hpp"
 #include "core/bus/curve.hpp"
+#include "core/bus/monitor.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::broker {
@@ -30,7 +44,11 @@ struct RouterOptions {
   int highWaterMark = 100000;   // per peer; sized for a reply storm from 10,000 nodes
   std::optional<bus::CurveKeys> curve;  // serve CURVE on every endpoint
   std::set<std::string> allowedClients;  // Z85 public keys; empty: any CURVE client
+  std::set<std::string> adminClients;    // Z85 keys also allowed on the control socket
 };
+
+constexpr int kRefusalLines = 10;  // refusal lines logged per window, then counted
+constexpr std::chrono::seconds kRefusalWindow{10};
 
 struct RouterStats {
   std::uint64_t messagesIn = 0;
@@ -39,8 +57,10 @@ struct RouterStats {
   std::uint64_t subscribes = 0;
   std::uint64_t unsubscribes = 0;
   std::uint64_t topics = 0;          // distinct topics subscribed now
-  std::uint64_t peersAccepted = 0;   // CURVE handshakes allowed
-  std::uint64_t peersRefused = 0;    // CURVE keys not in the allowed list
+  std::uint64_t peersAccepted = 0;   // handshakes completed
+  std::uint64_t peersRefused = 0;    // handshakes refused, whatever the reason
+  std::array<std::uint64_t, bus::kHandshakeFailureKinds> refusedBy{};  // by reason
+  std::uint64_t refusalLinesSuppressed = 0;  // refusal log lines the throttle held back
   std::int64_t startedMs = 0;
   Json toJson() const;
 };
@@ -50,6 +70,7 @@ class Router {
   /// Binds every endpoint. Throws zmq::error_t naming nothing: the caller reports
   /// which endpoint failed (bindOrDie in main).
   Router(zmq::context_t& context, const RouterOptions& options);
+  ~Router();
 
   /// Forwards until `stop` becomes true (checked at least every 200 ms).
   void run(const std::atomic<bool>& stop);
@@ -62,16 +83,39 @@ class Router {
   const RouterStats& stats() const { return stats_; }
 
  private:
+  bool pollOnce(std::vector<zmq::pollitem_t>& items, std::chrono::milliseconds timeout);
   void forwardIngress();
   void readSubscriptions();
   void answerControl();
   void answerZap();
+  std::optional<std::string> zapRefusal(const std::string& domain, const std::string& key) const;
+
+  // One monitored socket: its role ("ingress", "egress", "control") and handshakes.
+  struct Watch {
+    std::string role;
+    std::string endpoint;  // bound endpoints, for log lines
+    std::unique_ptr<bus::SocketMonitor> monitor;
+    HandshakeTracker tracker;
+  };
+  std::vector<std::string> watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
+                                        std::string role, const std::vector<std::string>& endpoints);
+  void readMonitor(Watch& watch);
+  const std::string& endpointOf(const std::string& role) const;
+  void countRefusal(const Watch& watch, const HandshakeVerdict& verdict);
+  bool mayLogRefusal();
+  void flushSuppressed();
+  void reportSuppressed(std::uint64_t count);
 
   zmq::socket_t ingress_;
   zmq::socket_t egress_;
   std::optional<zmq::socket_t> control_;
   std::optional<zmq::socket_t> zap_;   // ZeroMQ's authentication handler (CURVE only)
+  bool curve_ = false;
+  std::string ownKey_;  // the broker's public key, allowed on the control socket
   std::set<std::string> allowedClients_;
+  std::set<std::string> adminClients_;
+  std::vector<Watch> watches_;  // after the sockets: a monitor goes before its socket
+  LogThrottle refusalLog_{kRefusalLines, kRefusalWindow};
   std::vector<std::string> ingressBound_;
   std::vector<std::string> egressBound_;
   std::string controlBound_;

@@ -39,6 +39,9 @@ Table<BrokerConfig> makeTable() {
         "File with the broker's CURVE keypair; every peer must then speak CURVE");
   t.add("curve.allowed_clients", &BrokerConfig::allowedClients,
         "File listing the CURVE public keys allowed to connect, one per line; empty: any");
+  t.add("curve.admin_clients", &BrokerConfig::adminClients,
+        "File listing the CURVE public keys allowed on the control socket (besides the "
+        "broker's own key), one per line");
   t.add("hwm", &BrokerConfig::hwm,
         "Messages queued per peer before ZeroMQ must drop; 0 for no limit")
       .between(0, 10000000);

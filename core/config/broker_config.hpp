@@ -24,6 +24,7 @@ struct BrokerConfig {
   std::string control;  // bind endpoint answering stats requests; empty: none
   std::filesystem::path curveKeyFile;    // broker CURVE keypair; empty: plain TCP
   std::filesystem::path allowedClients;  // public keys allowed to connect; empty: any
+  std::filesystem::path adminClients;    // public keys allowed on the control socket
   int hwm = 100000;     // messages queued per peer before ZeroMQ must drop; 0: no limit
   std::string logLevel = "info";
 

@@ -27,6 +27,8 @@ class RouterThread {
     return {router_->ingressEndpoints().front(), router_->egressEndpoints().front()};
   }
   const broker::RouterStats& stats() const { return router_->stats(); }
+  /// The control endpoint bound, when options.control asked for one.
+  const std::string& control() const { return router_->controlEndpoint(); }
   zmq::context_t& context() { return context_; }
 
  private:

@@ -1,0 +1,43 @@
+#pragma once
+// Keeps a flood of similar warnings (refused handshakes) from flooding the log: at most
+// `lines` lines per `window`; past that, lines are counted, and the count is reported
+// once the window is over. Time is passed in, so tests need no clock.
+#include <chrono>
+#include <cstdint>
+
+namespace drover::broker {
+
+/// Thread ownership: one thread (the broker's run() loop).
+class LogThrottle {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  LogThrottle(int lines, Clock::duration window) : lines_(lines), window_(window) {}
+
+  /// True if a line may be written at `now`; false counts it as suppressed.
+  /// Call takeSuppressed() first, so a window's count is reported before a new window.
+  bool admit(Clock::time_point now);
+
+  /// How many lines were suppressed in the window that is over at `now`; 0 while the
+  /// window runs or when nothing was suppressed. Resets the count it returns.
+  std::uint64_t takeSuppressed(Clock::time_point now);
+
+  /// Lines suppressed and not yet reported, window over or not (at shutdown). Resets.
+  std::uint64_t takeAllSuppressed();
+
+  /// Lines suppressed since the start.
+  std::uint64_t suppressedTotal() const { return suppressedTotal_; }
+
+  Clock::duration window() const { return window_; }
+
+ private:
+  const int lines_;
+  const Clock::duration window_;
+  Clock::time_point windowStart_{};
+  bool windowOpen_ = false;
+  int written_ = 0;
+  std::uint64_t suppressed_ = 0;
+  std::uint64_t suppressedTotal_ = 0;
+};
+
+}  // namespace drover::broker
