@@ -30,17 +30,46 @@ std::string inputAsFact(const std::string& call, const filter::FactUse& use) {
          name + ")" + std::string(use.op) + std::string(use.value);
 }
 
-std::vector<std::string> readNodeList(std::istream& in) {
+// "'noop=true' is no identity ...", or "" for a name that may be one.
+std::string notAnIdentity(const std::string& name) {
+  if (name.find('=') == std::string::npos) return "";
+  return "'" + name + "' is no identity (identities cannot contain '='; an action input " +
+         "goes after the action)";
+}
+
+std::vector<std::string> readNodeList(std::istream& in, const std::string& source) {
   std::vector<std::string> nodes;
   std::string line;
-  while (std::getline(in, line)) {
+  for (int number = 1; std::getline(in, line); ++number) {
     line = trim(line);
-    if (!line.empty() && line.front() != '#') nodes.push_back(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (auto why = notAnIdentity(line); !why.empty()) {
+      throw UsageError("--nodes " + source + ": line " + std::to_string(number) + ": " + why);
+    }
+    nodes.push_back(line);
   }
   return nodes;
 }
 
 }  // namespace
+
+CLI::Validator identityCheck() {
+  return CLI::Validator([](std::string& value) { return notAnIdentity(value); }, "");
+}
+
+bool usesFilterFlag(int argc, const char* const* argv) {
+  static const std::set<std::string, std::less<>> kLong{
+      "--wf", "--with-fact", "--wc", "--with-class", "--wa", "--with-agent",
+      "--wi", "--with-identity", "--select"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (kLong.count(arg.substr(0, arg.find('=')))) return true;
+    if (arg.size() >= 2 && arg[0] == '-' && std::string_view("FCAIS").find(arg[1]) != arg.npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 Context::Context()
     : app_("drover: ask the nodes of a Drover collective, with discovery filters"),
@@ -118,10 +147,10 @@ std::optional<std::vector<std::string>> Context::knownNodes() const {
     if (otherFilters || !discovery_.identities.empty()) {
       throw UsageError("--nodes cannot be combined with -F, -C, -A, -I or -S");
     }
-    if (discovery_.nodesFile == "-") return readNodeList(std::cin);
+    if (discovery_.nodesFile == "-") return readNodeList(std::cin, "-");
     std::ifstream in(discovery_.nodesFile);
     if (!in) throw UsageError("--nodes: cannot read " + discovery_.nodesFile);
-    return readNodeList(in);
+    return readNodeList(in, discovery_.nodesFile);
   }
   if (discovery_.identities.empty() || otherFilters) return std::nullopt;
   for (const auto& identity : discovery_.identities) {

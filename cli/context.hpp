@@ -29,6 +29,13 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// For arguments that name a node (inventory NODE, provision NODE, --provisioner):
+/// refuses a value holding '=', which no identity has, so a stray key=value is named.
+CLI::Validator identityCheck();
+
+/// Whether argv uses one of the filter flags, for a hint after a stray argument.
+bool usesFilterFlag(int argc, const char* const* argv);
+
 /// Each filter flag takes one value per use (repeat it for more), so a key=value after
 /// `-I web1` is an argument of the command, never a second identity.
 struct DiscoveryFlags {

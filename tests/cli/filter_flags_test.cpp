@@ -44,16 +44,17 @@ class FilterFlags : public ::testing::Test {
 
   fs::path config() const { return dir_ / "client.yaml"; }
 
-  SubprocessResult drover(const Args& args) const {
+  SubprocessResult drover(const Args& args, const std::string& stdinText = "") const {
     Args argv = {fs::path(DROVER_BINARY_DIR) / "cli" / "drover", "--config", config()};
     argv.insert(argv.end(), args.begin(), args.end());
-    return util::runProcess(argv, "", std::chrono::seconds(60));
+    return util::runProcess(argv, stdinText, std::chrono::seconds(60));
   }
 
   // Runs drover and expects a usage error whose message holds every one of `parts`.
-  SubprocessResult expectRefused(const Args& args, const Args& parts) const {
+  SubprocessResult expectRefused(const Args& args, const Args& parts,
+                                 const std::string& stdinText = "") const {
     SCOPED_TRACE(::testing::PrintToString(args));
-    SubprocessResult result = drover(args);
+    SubprocessResult result = drover(args, stdinText);
     EXPECT_EQ(result.exitCode, kExitUsage) << result.err;
     for (const auto& part : parts) EXPECT_NE(result.err.find(part), std::string::npos) << result.err;
     EXPECT_EQ(result.out, "");
@@ -106,6 +107,17 @@ TEST_F(FilterFlags, KeyValueIsNoIdentityClassOrAgent) {
   }
   expectRefused({"rpc", "echo", "echo", "message=hi", "-S", "identity(web1=x)"},
                 {"-S 'identity(web1=x)' at column 10: identities cannot contain '='"});
+}
+
+TEST_F(FilterFlags, NodeNamesElsewhereCannotBeKeyValuesEither) {
+  const std::string why = "'noop=true' is no identity (identities cannot contain '='";
+  expectRefused({"inventory", "noop=true"}, {"node: " + why});
+  expectRefused({"provision", "retry", "noop=true"}, {"NODE: " + why});
+  expectRefused({"provision", "status", "--provisioner", "noop=true"}, {"--provisioner: " + why});
+  expectRefused({"ping", "--nodes", "-"}, {"--nodes -: line 3: " + why}, "web1\n# db\nnoop=true\n");
+  // Without a filter flag a stray word gets no hint about filter flags.
+  const auto stray = expectRefused({"find", "extra"}, {"not expected: extra"});
+  EXPECT_EQ(stray.err.find("repeat the flag"), std::string::npos) << stray.err;
 }
 
 TEST_F(FilterFlags, AnInputOfTheActionIsNoFactFilter) {
