@@ -4,7 +4,6 @@
 
 #include "core/filter/fact_comparison.hpp"
 #include "core/filter/literal.hpp"
-#include "core/filter/notation.hpp"
 
 namespace drover::filter {
 namespace {
@@ -45,20 +44,7 @@ std::string regexNeedsMatch(std::string_view literal) {
   return "the regex '" + std::string(literal) + "' needs the '=~' operator; quote it to compare text";
 }
 
-std::string shownName(const std::string& name, bool explicitForm) {
-  return explicitForm ? "fact(" + name + ")" : name;
-}
-
 }  // namespace
-
-std::string equalsInName(NameMatch::Target target, std::string_view name) {
-  const char* what = target == NameMatch::Target::Identity ? "identities"
-                     : target == NameMatch::Target::Class  ? "class names"
-                                                           : "agent names";
-  const auto written = std::string(name);
-  return std::string(what) + " cannot contain '=': for an action input, give " + written +
-         " after the action without a flag; for a fact filter, use -F '" + written + "'";
-}
 
 Parser::Parser(std::string_view text) : text_(text), scan_(text) {}
 
@@ -243,7 +229,7 @@ Parser::FactName Parser::parseFactCall(const std::string& word, std::size_t star
 ExpressionPtr Parser::parseFactComparison(const FactName& fact) {
   const auto at = scan_.position();
   const auto token = std::string(scan_.readOperator());
-  const auto shown = shownName(fact.name, fact.explicitForm);
+  const auto shown = fact.shown();
   if (token.empty()) {
     fail(at, "expected an operator (" + std::string(kOperatorList) + ") after '" + shown + "'");
   }
@@ -290,27 +276,6 @@ RegexPtr Parser::parseRegex() {
   auto regex = compileRegex(pattern, error);
   if (!regex) fail(at, "invalid regex " + regexLiteral(pattern) + ": " + error);
   return regex;
-}
-
-// An ordering comparison with a number the language reads as text (010, 0x1F) would
-// compare strings and select nearly every node; a quoted value says text is meant.
-void Parser::checkNotation(const FactName& fact, std::string_view op, const std::string& value,
-                           std::size_t at) {
-  const auto plain = plainDecimalFor(value);
-  if (!plain) return;
-  const auto left = shownName(fact.name, fact.explicitForm) + std::string(op);
-  refuse(at, "'" + value + "' is not a plain decimal number, so '" + std::string(op) +
-                 "' would compare it as text; write " +
-                 (plain->empty() ? "the number in plain decimal digits (like 1000 or 2.5)"
-                                 : left + *plain) +
-                 " to compare numbers, or " + left + "\"" + value + "\" to compare text");
-}
-
-void Parser::checkFactName(const FactName& fact, std::string_view op, std::size_t valueAt) {
-  if (fact.explicitForm || !client_->factCheck) return;
-  const auto written = text_.substr(valueAt, scan_.position() - valueAt);
-  const auto why = client_->factCheck(FactUse{fact.name, op, written});
-  if (!why.empty()) refuse(fact.at, why);
 }
 
 // MCollective writes a regex fact filter fact=/re/. A bare value ends at a space, ')',
@@ -377,11 +342,6 @@ void Parser::failMissingOperand() const {
 void Parser::failTrailing(const std::string& expected) const {
   fail(scan_.position(),
        "unexpected " + scan_.describeNext() + "; expected 'and', 'or' or " + expected);
-}
-
-void Parser::refuse(std::size_t at, const std::string& detail) {
-  refused_ = true;
-  fail(at, detail);
 }
 
 void Parser::fail(std::size_t at, const std::string& detail) const {

@@ -49,6 +49,8 @@ class Parser {
     std::string name;
     std::size_t at = 0;
     bool explicitForm = false;
+
+    std::string shown() const { return explicitForm ? "fact(" + name + ")" : name; }
   };
 
   ExpressionPtr parseWholeExpression();
@@ -65,7 +67,8 @@ class Parser {
   std::string parseValue(std::string_view op);
   RegexPtr parseRegex();
 
-  // The client's rules (client_ set), and the hint for a regex value missing its `=~`.
+  // The client's rules (client_checks.cpp; only with client_), and the hint for a
+  // regex value missing its `=~`.
   void checkNotation(const FactName& fact, std::string_view op, const std::string& value,
                      std::size_t at);
   void checkFactName(const FactName& fact, std::string_view op, std::size_t valueAt);
