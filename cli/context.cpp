@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include "core/filter/filter.hpp"
 #include "core/log/log.hpp"
@@ -19,17 +20,56 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
 }
 
-std::vector<std::string> readNodeList(std::istream& in) {
+// "'noop' is an input of puppet#runonce ...": the refusal of a fact filter on an input.
+std::string inputAsFact(const std::string& call, const filter::FactUse& use) {
+  const std::string name(use.name);
+  const bool assignment = use.op == "=" || use.op == "==";
+  const std::string asInput = name + "=" + (assignment ? std::string(use.value) : "VALUE");
+  return "'" + name + "' is an input of " + call + ", not a fact: to pass it, write " + asInput +
+         " after the action, without a flag; to filter on a fact named '" + name + "', write fact(" +
+         name + ")" + std::string(use.op) + std::string(use.value);
+}
+
+// "'noop=true' is no identity ...", or "" for a name that may be one.
+std::string notAnIdentity(const std::string& name) {
+  if (name.find('=') == std::string::npos) return "";
+  return "'" + name + "' is no identity (identities cannot contain '='; an action input " +
+         "goes after the action)";
+}
+
+std::vector<std::string> readNodeList(std::istream& in, const std::string& source) {
   std::vector<std::string> nodes;
   std::string line;
-  while (std::getline(in, line)) {
+  for (int number = 1; std::getline(in, line); ++number) {
     line = trim(line);
-    if (!line.empty() && line.front() != '#') nodes.push_back(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (auto why = notAnIdentity(line); !why.empty()) {
+      throw UsageError("--nodes " + source + ": line " + std::to_string(number) + ": " + why);
+    }
+    nodes.push_back(line);
   }
   return nodes;
 }
 
 }  // namespace
+
+CLI::Validator identityCheck() {
+  return CLI::Validator([](std::string& value) { return notAnIdentity(value); }, "");
+}
+
+bool usesFilterFlag(int argc, const char* const* argv) {
+  static const std::set<std::string, std::less<>> kLong{
+      "--wf", "--with-fact", "--wc", "--with-class", "--wa", "--with-agent",
+      "--wi", "--with-identity", "--select"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (kLong.count(arg.substr(0, arg.find('=')))) return true;
+    if (arg.size() >= 2 && arg[0] == '-' && std::string_view("FCAIS").find(arg[1]) != arg.npos) {
+      return true;
+    }
+  }
+  return false;
+}
 
 Context::Context()
     : app_("drover: ask the nodes of a Drover collective, with discovery filters"),
@@ -43,14 +83,20 @@ Context::Context()
 }
 
 void Context::addDiscoveryFlags(CLI::App& command) {
-  command.add_option("-F,--wf,--with-fact", discovery_.facts,
-                     "Fact filter: fact=value, fact!=v, fact>=n, fact=~/re/ (repeatable)");
-  command.add_option("-C,--wc,--with-class", discovery_.classes, "Class, or /regex/ (repeatable)");
-  command.add_option("-A,--wa,--with-agent", discovery_.agents, "Agent the node hosts (repeatable)");
-  command.add_option("-I,--wi,--with-identity", discovery_.identities,
-                     "Identity, or /regex/ (repeatable; exact names skip discovery)");
-  command.add_option("-S,--select", discovery_.compound,
-                     "Compound filter: region=eu and (role=web or role=db) and not class(x)");
+  // One value per use: with CLI11's default a vector option takes every word up to the
+  // next flag, and `-I web1 noop=true` swallowed the action's input.
+  const auto once = [&command](const std::string& names, std::vector<std::string>& values,
+                               const std::string& help) {
+    command.add_option(names, values, help)->expected(1)->take_all()->allow_extra_args(false);
+  };
+  once("-F,--wf,--with-fact", discovery_.facts,
+       "Fact filter: fact=value, fact!=v, fact>=n, fact=~/re/ (one per flag; repeat it)");
+  once("-C,--wc,--with-class", discovery_.classes, "Class, or /regex/ (one per flag; repeat it)");
+  once("-A,--wa,--with-agent", discovery_.agents, "Agent the node hosts (one per flag; repeat it)");
+  once("-I,--wi,--with-identity", discovery_.identities,
+       "Identity, or /regex/ (one per flag; repeat it; exact names skip discovery)");
+  once("-S,--select", discovery_.compound,
+       "Compound filter: region=eu and (role=web or role=db) and not class(x)");
   command.add_option("--nodes", discovery_.nodesFile,
                      "Address the nodes listed in FILE (one per line; - for stdin)");
   command.add_option("--limit", discovery_.limit, "Only N nodes, or N% of them, chosen at random");
@@ -80,10 +126,18 @@ void Context::finishConfig() {
 std::string Context::filterExpression() const {
   try {
     return filter::combine(discovery_.facts, discovery_.classes, discovery_.agents,
-                           discovery_.identities, discovery_.compound);
+                           discovery_.identities, discovery_.compound, factCheck_);
   } catch (const filter::FilterError& e) {
     throw UsageError(e.what());
   }
+}
+
+void Context::refuseInputsAsFacts(const std::string& agent, const ddl::Action& action) {
+  std::set<std::string, std::less<>> inputs;
+  for (const auto& input : action.inputs) inputs.insert(input.name);
+  factCheck_ = [call = agent + "#" + action.name, inputs](const filter::FactUse& use) {
+    return inputs.count(use.name) ? inputAsFact(call, use) : std::string();
+  };
 }
 
 std::optional<std::vector<std::string>> Context::knownNodes() const {
@@ -93,10 +147,10 @@ std::optional<std::vector<std::string>> Context::knownNodes() const {
     if (otherFilters || !discovery_.identities.empty()) {
       throw UsageError("--nodes cannot be combined with -F, -C, -A, -I or -S");
     }
-    if (discovery_.nodesFile == "-") return readNodeList(std::cin);
+    if (discovery_.nodesFile == "-") return readNodeList(std::cin, "-");
     std::ifstream in(discovery_.nodesFile);
     if (!in) throw UsageError("--nodes: cannot read " + discovery_.nodesFile);
-    return readNodeList(in);
+    return readNodeList(in, discovery_.nodesFile);
   }
   if (discovery_.identities.empty() || otherFilters) return std::nullopt;
   for (const auto& identity : discovery_.identities) {

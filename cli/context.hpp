@@ -11,6 +11,7 @@
 
 #include "core/config/client_config.hpp"
 #include "core/ddl/repository.hpp"
+#include "core/filter/filter.hpp"
 #include "core/rpc/client.hpp"
 
 namespace drover::cli {
@@ -28,6 +29,15 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// For arguments that name a node (inventory NODE, provision NODE, --provisioner):
+/// refuses a value holding '=', which no identity has, so a stray key=value is named.
+CLI::Validator identityCheck();
+
+/// Whether argv uses one of the filter flags, for a hint after a stray argument.
+bool usesFilterFlag(int argc, const char* const* argv);
+
+/// Each filter flag takes one value per use (repeat it for more), so a key=value after
+/// `-I web1` is an argument of the command, never a second identity.
 struct DiscoveryFlags {
   std::vector<std::string> facts;       // -F
   std::vector<std::string> classes;     // -C
@@ -62,6 +72,10 @@ class Context {
   /// The filter expression the flags describe; throws UsageError naming the flag.
   std::string filterExpression() const;
 
+  /// From now on filterExpression() refuses a -F or -S fact comparison on a bare name
+  /// that is an input of `action` (of `agent`): such a key=value was meant for the action.
+  void refuseInputsAsFacts(const std::string& agent, const ddl::Action& action);
+
   /// The nodes addressed directly, if the flags name them exactly (node list, or
   /// only exact -I values); std::nullopt means discovery is needed.
   std::optional<std::vector<std::string>> knownNodes() const;
@@ -86,6 +100,7 @@ class Context {
   config::ClientConfig config_;
   config::CliOverrides overrides_;
   DiscoveryFlags discovery_;
+  filter::FactCheck factCheck_;  // set by refuseInputsAsFacts()
   OutputFlags output_;
   zmq::context_t zmq_{1};
   std::unique_ptr<rpc::Client> client_;

@@ -107,12 +107,8 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
     }
   }
   if (action == nullptr || action->aggregates.empty()) return;
-  auto data = okData(result);
-  std::fprintf(out, "\nSummary of %s:\n", action->name.c_str());
-  for (const auto& aggregate : action->aggregates) {
-    Json computed = ddl::computeAggregate(aggregate, data);
-    printBlock(out, ddl::formatAggregate(aggregate, computed));
-  }
+  std::fprintf(out, "\n");
+  printBlock(out, ddl::renderSummaries(*action, okData(result)));
 }
 
 void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action) {
@@ -128,7 +124,9 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
   if (action != nullptr) {
     auto data = okData(result);
     for (const auto& aggregate : action->aggregates) {
-      aggregates.push_back(ddl::computeAggregate(aggregate, data));
+      Json computed = ddl::computeAggregate(aggregate, data);  // names its "output"
+      computed["display_as"] = ddl::outputLabel(*action, aggregate.output);
+      aggregates.push_back(std::move(computed));
     }
   }
   Json doc{{"request_id", result.requestId},

@@ -32,11 +32,13 @@ std::string summaryLine(const rpc::CallResult& result);
 void printSummary(std::FILE* out, const rpc::CallResult& result);
 
 /// Per-node results honouring the DDL display policy (all of them with verbose),
-/// then the action's aggregates. `action` may be null (no DDL): data shown as JSON.
+/// then the action's aggregates, one "Summary of <display_as>:" block per output
+/// (ddl::renderSummaries). `action` may be null (no DDL): data shown as JSON.
 void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action,
                   bool verbose);
 
-/// The whole result as one JSON document (replies, aggregates, summary).
+/// The whole result as one JSON document (replies, aggregates, summary). Each aggregate
+/// names the output it summarises: "output" and its "display_as".
 void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action);
 
 /// kExitOk when every expected node answered ok, else kExitFailed.

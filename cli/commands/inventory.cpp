@@ -66,7 +66,7 @@ int runInventory(Context& context, const std::string& node) {
 void addInventory(Context& context, Command& chosen) {
   auto node = std::make_shared<std::string>();
   CLI::App* command = context.app().add_subcommand("inventory", "Show one node's agents, facts and classes");
-  command->add_option("node", *node, "Identity of the node")->required();
+  command->add_option("node", *node, "Identity of the node")->required()->check(identityCheck());
   context.addOutputFlags(*command);
   command->callback([&context, &chosen, node] {
     chosen = [&context, node] { return runInventory(context, *node); };

@@ -140,7 +140,8 @@ void addProvision(Context& context, Command& chosen) {
       "provision", "Show and steer the provisioners: status, history NODE, retry NODE, hold NODE");
   command->require_subcommand(1);
   auto common = [&context](CLI::App* sub) {
-    sub->add_option("--provisioner", flags.provisioner, "Ask only this provisioner (its identity)");
+    sub->add_option("--provisioner", flags.provisioner, "Ask only this provisioner (its identity)")
+        ->check(identityCheck());
     context.addOutputFlags(*sub);
   };
   CLI::App* status = command->add_subcommand("status", "Counts, masters and every unfinished node");
@@ -151,7 +152,9 @@ void addProvision(Context& context, Command& chosen) {
   CLI::App* hold = command->add_subcommand("hold", "Stop a node at its next step and release its claim");
   for (CLI::App* sub : {status, history, retry, hold}) {
     common(sub);
-    if (sub != status) sub->add_option("NODE", flags.node, "Node identity")->required();
+    if (sub != status) {
+      sub->add_option("NODE", flags.node, "Node identity")->required()->check(identityCheck());
+    }
     std::string action = sub->get_name();
     sub->callback([&context, &chosen, action] {
       chosen = [&context, action] { return runProvision(context, flags, action); };

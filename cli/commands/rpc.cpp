@@ -29,12 +29,24 @@ const ddl::Action& findAction(Context& context, const RpcFlags& flags, const ddl
   return *action;
 }
 
+// A word without '=' among the arguments is most often a second value given to one
+// filter flag, which takes one per use.
+std::string notKeyValueHint(const std::vector<std::string>& arguments) {
+  for (const auto& argument : arguments) {
+    if (argument.find('=') == std::string::npos) {
+      return "\n  (-F, -C, -A, -I and -S take one value each: write -I web1 -I web2, not "
+             "-I web1 web2)";
+    }
+  }
+  return "";
+}
+
 Json validatedArguments(const ddl::Action& action, const RpcFlags& flags) {
   Json args;
   try {
     args = ddl::parseCliArguments(action, flags.arguments);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+    throw UsageError(e.what() + notKeyValueHint(flags.arguments));
   }
   auto violations = ddl::validate(action, args);
   if (!violations.empty()) {
@@ -51,8 +63,10 @@ int runRpc(Context& context, const RpcFlags& flags) {
   rpc::CallSpec spec;
   spec.agent = flags.agent;
   spec.action = flags.action;
-  spec.args = validatedArguments(action, flags);
+  // The filter first: `-F noop=true` is why the input noop would be missing.
+  context.refuseInputsAsFacts(flags.agent, action);
   spec.filter = context.filterExpression();
+  spec.args = validatedArguments(action, flags);
   spec.timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
   spec.ttl = rpc::ttlCovering(spec.timeout, context.config().ttl);
   spec.nodes = resolveTargets(context, flags.agent);

@@ -6,11 +6,11 @@
 namespace drover::cli {
 
 std::vector<std::string> resolveTargets(Context& context, const std::string& agent) {
+  // Checked before connecting, so a mistake in a flag is reported at once.
+  const std::string filter = context.filterExpression();
   auto known = context.knownNodes();
   std::vector<std::string> nodes =
-      known ? *known
-            : context.client().discover(context.filterExpression(), agent, context.quiet(),
-                                        context.timeout());
+      known ? *known : context.client().discover(filter, agent, context.quiet(), context.timeout());
   const std::string& limit = context.discovery().limit;
   if (!limit.empty()) {
     std::size_t keep = 0;

@@ -49,8 +49,13 @@ void CliOverrides::addFlag(CLI::App& app, const Flag& flag) {
   CLI::Option* option = nullptr;
   if (flag.spec.type == Type::StringList) {
     auto store = [this, key](const std::vector<std::string>& texts) { given_[key] = texts; };
+    // One value per use (a,b or the flag repeated): a greedy list would swallow the
+    // arguments that follow it, such as drover rpc's key=value inputs.
     option = app.add_option_function<std::vector<std::string>>(flag.spec.flag, store, help)
-                 ->delimiter(',');
+                 ->delimiter(',')
+                 ->expected(1)
+                 ->take_all()
+                 ->allow_extra_args(false);
   } else {
     auto store = [this, key](const std::string& text) { given_[key] = {text}; };
     option = app.add_option_function<std::string>(flag.spec.flag, store, help);

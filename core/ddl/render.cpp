@@ -75,13 +75,23 @@ bool shouldDisplay(const Action& action, bool ok) {
   return true;
 }
 
+std::string outputLabel(const Action& action, const std::string& output) {
+  const Output* declared = action.findOutput(output);
+  return declared ? labelOf(*declared) : output;
+}
+
 std::string renderSummaries(const Action& action, const std::vector<Json>& replyDatas) {
   std::string out;
-  for (const auto& aggregate : action.aggregates) {
-    const Output* output = action.findOutput(aggregate.output);
-    std::string title = output ? labelOf(*output) : aggregate.output;
-    std::string lines = formatAggregate(aggregate, computeAggregate(aggregate, replyDatas));
-    out += "Summary of " + title + ":\n\n" + indented(lines, 3) + "\n";
+  std::vector<std::string> shown;
+  for (const auto& first : action.aggregates) {
+    if (std::find(shown.begin(), shown.end(), first.output) != shown.end()) continue;
+    shown.push_back(first.output);
+    std::string lines;
+    for (const auto& aggregate : action.aggregates) {
+      if (aggregate.output != first.output) continue;
+      lines += formatAggregate(aggregate, computeAggregate(aggregate, replyDatas));
+    }
+    out += "Summary of " + outputLabel(action, first.output) + ":\n\n" + indented(lines, 3) + "\n";
   }
   return out;
 }

@@ -22,9 +22,14 @@ std::string renderReply(const Action& action, const Json& data, int indent);
 /// (failed, MCollective's default).
 bool shouldDisplay(const Action& action, bool ok);
 
-/// Every aggregate of the action over the replies' data, each as a block
-/// "Summary of <display_as>:" followed by its lines (formatAggregate) indented, and a
-/// blank line. Empty when the action has no aggregates. Never throws but std::bad_alloc.
+/// How people see an output: its display_as, or its name when that is empty or the
+/// action declares no such output.
+std::string outputLabel(const Action& action, const std::string& output);
+
+/// The action's aggregates over the replies' data, one block per output that has any
+/// (in the order of their first aggregate): "Summary of <outputLabel>:", a blank line,
+/// the lines of each aggregate on that output (formatAggregate) indented, a blank line.
+/// Empty when the action has no aggregates. Never throws but std::bad_alloc.
 std::string renderSummaries(const Action& action, const std::vector<Json>& replyDatas);
 
 }  // namespace drover::ddl

@@ -7,6 +7,8 @@
 #include <compare>
 #include <cstdint>
 
+#include "core/filter/notation.hpp"
+
 namespace drover::filter {
 namespace {
 
@@ -145,7 +147,19 @@ void FactComparison::print(std::string& out, Precedence /*parent*/) const {
   out += ' ';
   out += operatorText(op_);
   out += ' ';
-  out += regex_ ? regexLiteral(value_) : quoteValue(value_);
+  if (regex_) {
+    out += regexLiteral(value_);
+  } else if (orderedAsText()) {
+    out += doubleQuoted(value_);  // the client refuses it bare, so the text says text is meant
+  } else {
+    out += quoteValue(value_);
+  }
+}
+
+bool FactComparison::orderedAsText() const {
+  const bool ordering = op_ == Operator::Less || op_ == Operator::Greater ||
+                        op_ == Operator::LessEqual || op_ == Operator::GreaterEqual;
+  return ordering && plainDecimalFor(value_).has_value();
 }
 
 const Json* FactComparison::lookup(const Json& facts) const noexcept {

@@ -26,6 +26,8 @@ class FactComparison : public Expression {
   void print(std::string& out, Precedence parent) const override;
 
  private:
+  /// An ordering comparison with a number-like value that the language reads as text.
+  bool orderedAsText() const;
   const Json* lookup(const Json& facts) const noexcept;
   bool test(const Json& fact) const noexcept;
   bool equals(const Json& scalar) const noexcept;

@@ -42,21 +42,27 @@ std::string canonicalText(const Expression& root, std::string_view label) {
   return text;
 }
 
-ExpressionPtr parseFlag(std::string_view flag, const std::string& value,
+ExpressionPtr parseFlag(std::string_view flag, const std::string& value, const ClientRules& rules,
                         const std::function<ExpressionPtr(Parser&)>& parse) {
   try {
-    Parser parser(value);
+    Parser parser(value, rules);
     return parse(parser);
   } catch (const SyntaxError& error) {
     throw dress(flag, value, error);
   }
 }
 
-// -C, -A and -I values: "/regex/" or an exact name.
+// -C, -A and -I values: "/regex/" or an exact name. No such name holds '=', so one
+// that does is a key=value that went to the wrong place.
 ExpressionPtr parseName(std::string_view flag, NameMatch::Target target, const std::string& value) {
   const auto quoted = std::string(flag) + " '" + value + "'";
   if (value.empty()) throw FilterError(quoted + ": expected a name or /regex/", 0);
   if (value.size() < 2 || value.front() != '/' || value.back() != '/') {
+    if (const auto equals = value.find('='); equals != std::string::npos) {
+      throw FilterError(quoted + " at column " + std::to_string(equals + 1) + ": " +
+                            equalsInName(target, value),
+                        equals);
+    }
     return std::make_unique<NameMatch>(target, value);
   }
   std::string error;
@@ -99,10 +105,11 @@ bool Filter::matches(const NodeView& node) const noexcept {
 std::string combine(const std::vector<std::string>& facts, const std::vector<std::string>& classes,
                     const std::vector<std::string>& agents,
                     const std::vector<std::string>& identities,
-                    const std::vector<std::string>& compound) {
+                    const std::vector<std::string>& compound, const FactCheck& check) {
+  const ClientRules rules{check};
   std::vector<ExpressionPtr> parts;
   for (const auto& fact : facts) {
-    parts.push_back(parseFlag("-F", fact, [](Parser& p) { return p.parseComparison(); }));
+    parts.push_back(parseFlag("-F", fact, rules, [](Parser& p) { return p.parseComparison(); }));
   }
   addNames(parts, "-C", NameMatch::Target::Class, classes);
   addNames(parts, "-A", NameMatch::Target::Agent, agents);
@@ -114,7 +121,8 @@ std::string combine(const std::vector<std::string>& facts, const std::vector<std
     parts.push_back(Junction::make(Junction::Kind::Any, std::move(anyIdentity)));
   }
   for (const auto& expression : compound) {
-    auto part = parseFlag("-S", expression, [](Parser& p) { return p.parseExpression(); });
+    auto part =
+        parseFlag("-S", expression, rules, [](Parser& p) { return p.parseExpression(); });
     if (part) parts.push_back(std::move(part));  // a blank -S adds nothing
   }
   if (parts.empty()) return "";

@@ -48,6 +48,10 @@ std::string quoteValue(std::string_view text) {
   if (!text.empty() && std::all_of(text.begin(), text.end(), isBareSafe)) {
     return std::string(text);
   }
+  return doubleQuoted(text);
+}
+
+std::string doubleQuoted(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     if (c == '"' || c == '\\') out += '\\';

@@ -16,6 +16,8 @@ std::string toLower(std::string_view text);
 
 /// `text` as a bare word when it reads back unchanged, else double-quoted.
 std::string quoteValue(std::string_view text);
+/// `text` double-quoted, with `"` and `\` escaped.
+std::string doubleQuoted(std::string_view text);
 
 /// `pattern` between slashes, with each unescaped `/` written as `\/`.
 std::string regexLiteral(std::string_view pattern);

@@ -33,11 +33,43 @@ bool isRegexLiteral(std::string_view value) {
   return value.size() >= 2 && value.front() == '/' && value.back() == '/';
 }
 
+bool isFactWord(std::string_view word) { return toLower(word) == "fact"; }
+
+bool isOrdering(Operator op) {
+  return op == Operator::Less || op == Operator::Greater || op == Operator::LessEqual ||
+         op == Operator::GreaterEqual;
+}
+
+std::string regexNeedsMatch(std::string_view literal) {
+  return "the regex '" + std::string(literal) + "' needs the '=~' operator; quote it to compare text";
+}
+
 }  // namespace
 
 Parser::Parser(std::string_view text) : text_(text), scan_(text) {}
 
+Parser::Parser(std::string_view text, const ClientRules& rules)
+    : text_(text), scan_(text), client_(&rules) {}
+
 ExpressionPtr Parser::parseExpression() {
+  try {
+    return parseWholeExpression();
+  } catch (const SyntaxError&) {
+    hintRegexValue();
+    throw;
+  }
+}
+
+ExpressionPtr Parser::parseComparison() {
+  try {
+    return parseWholeComparison();
+  } catch (const SyntaxError&) {
+    hintRegexValue();
+    throw;
+  }
+}
+
+ExpressionPtr Parser::parseWholeExpression() {
   checkLength();
   scan_.skipSpace();
   if (scan_.atEnd()) return nullptr;
@@ -48,18 +80,20 @@ ExpressionPtr Parser::parseExpression() {
   return expression;
 }
 
-ExpressionPtr Parser::parseComparison() {
+ExpressionPtr Parser::parseWholeComparison() {
   checkLength();
   scan_.skipSpace();
   const auto start = scan_.position();
-  const auto name = std::string(scan_.readName());
-  if (name.empty()) {
+  const auto word = std::string(scan_.readName());
+  if (word.empty()) {
     fail(scan_.position(), "expected a fact name but found " + scan_.describeNext());
   }
   // The comparison must read back from the canonical text, where this word is a keyword.
-  if (isKeywordWord(name)) fail(start, "'" + name + "' is a keyword, not a fact name");
+  if (isKeywordWord(word)) fail(start, "'" + word + "' is a keyword, not a fact name");
   scan_.skipSpace();
-  auto comparison = parseFactComparison(name);
+  const bool call = isFactWord(word) && scan_.peek() == '(';
+  auto comparison =
+      parseFactComparison(call ? parseFactCall(word, start) : FactName{word, start, false});
   scan_.skipSpace();
   const auto keyword = peekKeyword().first;
   if (keyword == Keyword::And || keyword == Keyword::Or) {
@@ -130,9 +164,15 @@ ExpressionPtr Parser::parseWord() {
   scan_.skipSpace();
   const auto target = callTarget(word);
   if (target && scan_.peek() == '(') return parseCall(*target, word);
-  if (scan_.atOperator() && peekKeyword().first != Keyword::Not) return parseFactComparison(word);
+  if (isFactWord(word) && scan_.peek() == '(') {
+    return parseFactComparison(parseFactCall(word, start));
+  }
+  if (scan_.atOperator() && peekKeyword().first != Keyword::Not) {
+    return parseFactComparison({word, start, false});
+  }
   if (touchesParen) {
-    fail(start, "unknown function '" + word + "()'; expected class(), agent() or identity()");
+    fail(start,
+         "unknown function '" + word + "()'; expected class(), agent(), identity() or fact()");
   }
   return std::make_unique<NameMatch>(NameMatch::Target::Class, word);
 }
@@ -153,6 +193,7 @@ ExpressionPtr Parser::parseCall(NameMatch::Target target, const std::string& wor
     if (name.empty()) {
       fail(at, "expected a name or /regex/ in '" + word + "()'");
     }
+    if (client_ && name.find('=') != std::string::npos) refuse(at, equalsInName(target, name));
     match = std::make_unique<NameMatch>(target, std::move(name));
   }
   scan_.skipSpace();
@@ -163,30 +204,57 @@ ExpressionPtr Parser::parseCall(NameMatch::Target target, const std::string& wor
   fail(scan_.position(), "expected ')' to close '" + word + "(' but found " + scan_.describeNext());
 }
 
-ExpressionPtr Parser::parseFactComparison(const std::string& name) {
+// fact(NAME): the explicit spelling of a fact name, which the client's checks accept.
+Parser::FactName Parser::parseFactCall(const std::string& word, std::size_t start) {
+  const auto open = scan_.position();
+  scan_.take(1);
+  scan_.skipSpace();
+  const auto at = scan_.position();
+  const auto name = std::string(scan_.readName());
+  if (name.empty()) {
+    fail(at, "expected a fact name in '" + word + "()' but found " + scan_.describeNext());
+  }
+  if (isKeywordWord(name)) fail(at, "'" + name + "' is a keyword, not a fact name");
+  scan_.skipSpace();
+  if (scan_.atEnd()) {
+    fail(scan_.position(), "missing ')' to close '" + word + "(' at column " + column(open));
+  }
+  if (!scan_.consume(")")) {
+    fail(scan_.position(), "expected ')' to close '" + word + "(' but found " + scan_.describeNext());
+  }
+  scan_.skipSpace();
+  return {name, start, true};
+}
+
+ExpressionPtr Parser::parseFactComparison(const FactName& fact) {
   const auto at = scan_.position();
   const auto token = std::string(scan_.readOperator());
+  const auto shown = fact.shown();
   if (token.empty()) {
-    fail(at, "expected an operator (" + std::string(kOperatorList) + ") after '" + name + "'");
+    fail(at, "expected an operator (" + std::string(kOperatorList) + ") after '" + shown + "'");
   }
   const auto op = parseOperator(token);
   if (!op) fail(at, "unknown operator '" + token + "'; use " + std::string(kOperatorList));
   scan_.skipSpace();
-  if (scan_.atEnd() || scan_.peek() == ')' || scan_.startsWith("&&") || scan_.startsWith("||")) {
-    fail(scan_.position(), "expected a value after '" + token + "'");
+  if (scan_.atBareEnd()) fail(scan_.position(), "expected a value after '" + token + "'");
+  const auto valueAt = scan_.position();
+  const bool quoted = isQuote(scan_.peek());
+  RegexPtr regex = *op == Operator::Match ? parseRegex() : nullptr;
+  auto value = regex ? std::string() : parseValue(token);
+  if (client_) {
+    checkFactName(fact, token, valueAt);
+    if (isOrdering(*op) && !quoted) checkNotation(fact, token, value, valueAt);
   }
-  if (*op == Operator::Match) return std::make_unique<FactComparison>(name, parseRegex());
-  return std::make_unique<FactComparison>(name, *op, parseValue(token));
+  if (regex) return std::make_unique<FactComparison>(fact.name, std::move(regex));
+  return std::make_unique<FactComparison>(fact.name, *op, std::move(value));
 }
 
 std::string Parser::parseValue(std::string_view op) {
   const auto at = scan_.position();
   if (isQuote(scan_.peek())) return scan_.readQuoted();
   const auto value = scan_.readBare();
-  if (isRegexLiteral(value)) {
-    fail(at, "the regex '" + std::string(value) +
-                 "' needs the '=~' operator; quote it to compare text");
-  }
+  if (isRegexLiteral(value)) fail(at, regexNeedsMatch(value));
+  if (value.starts_with('/') && !slashValue_) slashValue_ = at;
   if (startsLikeOperator(value)) {
     fail(at, "unexpected '" + std::string(1, value.front()) +
                  "' at the start of the value after '" + std::string(op) +
@@ -208,6 +276,20 @@ RegexPtr Parser::parseRegex() {
   auto regex = compileRegex(pattern, error);
   if (!regex) fail(at, "invalid regex " + regexLiteral(pattern) + ": " + error);
   return regex;
+}
+
+// MCollective writes a regex fact filter fact=/re/. A bare value ends at a space, ')',
+// '&&' or '||', so such a pattern is cut short and the error lands on what follows; when
+// a whole /regex/ starts where the value did, say that instead.
+void Parser::hintRegexValue() const {
+  if (!slashValue_ || refused_) return;
+  Scanner probe(text_.substr(*slashValue_));
+  try {
+    probe.readRegex();
+  } catch (const SyntaxError&) {
+    return;
+  }
+  if (probe.atBareEnd()) fail(*slashValue_, regexNeedsMatch(text_.substr(*slashValue_, probe.position())));
 }
 
 std::pair<Parser::Keyword, std::size_t> Parser::peekKeyword() const {

@@ -60,10 +60,12 @@ std::string_view Scanner::readOperator() {
 
 std::string_view Scanner::readBare() {
   const auto start = pos_;
-  while (!atEnd() && !isSpace(peek()) && peek() != ')' && !startsWith("&&") && !startsWith("||")) {
-    ++pos_;
-  }
+  while (!atBareEnd()) ++pos_;
   return text_.substr(start, pos_ - start);
+}
+
+bool Scanner::atBareEnd() const {
+  return atEnd() || isSpace(peek()) || peek() == ')' || startsWith("&&") || startsWith("||");
 }
 
 std::string Scanner::readQuoted() {

@@ -48,6 +48,8 @@ class Scanner {
   std::string_view readOperator();
   /// A bare word: up to a space, `)`, `&&`, `||` or the end (possibly empty).
   std::string_view readBare();
+  /// Whether a bare word would end here.
+  bool atBareEnd() const;
   /// A string in ' or " quotes, escapes resolved. Throws SyntaxError if unterminated.
   std::string readQuoted();
   /// A `/regex/`, returning the pattern. Throws SyntaxError if unterminated.

@@ -4,7 +4,8 @@
 // Input: the whole text is one expression for Filter::parse. Read as lines, a line that
 // starts with F, C, A, I or S gives the rest of the line to that flag of combine().
 // Properties: rejection is a FilterError; canonical text parses back to itself and to a
-// filter that matches the same nodes; combine's result is canonical text that parses.
+// filter that matches the same nodes; combine's result is canonical text that parses,
+// that combine accepts again as one -S, and that a fact-name check only ever refuses.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -83,6 +84,27 @@ void fuzzParse(std::string_view text) {
   checkCanonical(parsed, "canonical text");
 }
 
+// Reserves one fact name, as drover rpc reserves its action's inputs.
+std::string reserveNoop(const filter::FactUse& use) {
+  return use.name == "noop" ? "reserved" : "";
+}
+
+// The client must accept the text it sends, and a check may refuse but never rewrite.
+void checkClientAccepts(const std::string& combined, const std::vector<std::string>* flags) {
+  std::string again;
+  try {
+    again = filter::combine({}, {}, {}, {}, {combined});
+  } catch (const filter::FilterError& e) {
+    fuzz::violated("combine accepts its own text as -S", combined + "\n" + e.what());
+  }
+  if (again != combined) fuzz::violated("combine keeps its own text", combined + "\n" + again);
+  try {
+    const auto checked = filter::combine(flags[0], flags[1], flags[2], flags[3], flags[4], reserveNoop);
+    if (checked != combined) fuzz::violated("a fact check never rewrites", combined + "\n" + checked);
+  } catch (const filter::FilterError&) {
+  }
+}
+
 void fuzzCombine(std::string_view text) {
   std::vector<std::string> flags[5];  // F C A I S
   static constexpr std::string_view kLetters = "FCAIS";
@@ -112,6 +134,7 @@ void fuzzCombine(std::string_view text) {
     fuzz::violated("combined text parses", combined + "\n" + e.what());
   }
   if (parsed.text() != combined) fuzz::violated("combined text is canonical", combined);
+  checkClientAccepts(combined, flags);
 }
 
 }  // namespace

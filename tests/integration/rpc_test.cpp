@@ -54,7 +54,7 @@ TEST_F(Rpc, EchoAnswersFromTheEchoNodesRenderedFromTheDdl) {
     EXPECT_THAT(result.out, ContainsRegex(node + " +ok\n +Message: hi\n +Length: 2\n")) << result;
   }
   for (const auto& node : kOtherNodes) EXPECT_THAT(result.out, Not(HasSubstr(node))) << result;
-  EXPECT_THAT(result.out, HasSubstr("Summary of echo:")) << result;
+  EXPECT_THAT(result.out, HasSubstr("Summary of Message:")) << result;
   EXPECT_THAT(result.out, ContainsRegex("hi: +3")) << result;
   EXPECT_THAT(result.out, HasSubstr("3 of 3 nodes answered, 3 ok, 0 failed, 0 no reply")) << result;
 

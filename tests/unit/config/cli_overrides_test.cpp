@@ -59,6 +59,19 @@ TEST_F(ConfigCli, EmptyListFlagClearsTheList) {
   EXPECT_TRUE(load({"--endpoints", ""}).endpoints.empty());
 }
 
+TEST_F(ConfigCli, ListFlagTakesOneValuePerUse) {
+  // What follows a list flag belongs to the command (drover rpc's key=value inputs).
+  CLI::App app;
+  CliOverrides cli(Sample::table());
+  cli.addFlags(app);
+  app.allow_extras();
+  parseArgs(app, {"--endpoints", "tcp://a:1,ipc:///b", "noop=true", "--endpoints", "inproc://c",
+                  "x"});
+  EXPECT_EQ(app.remaining(), (std::vector<std::string>{"noop=true", "x"}));
+  Sample s = config::load(Sample::table(), cli.configFile(), cli);
+  EXPECT_EQ(s.endpoints, (std::vector<std::string>{"tcp://a:1", "ipc:///b", "inproc://c"}));
+}
+
 TEST_F(ConfigCli, BadFlagValueNamesTheFlag) {
   EXPECT_EQ(errorLoading({"--count", "x"}),
             "--count: expected an integer between 1 and 256, got 'x'");

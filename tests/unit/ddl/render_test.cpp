@@ -79,5 +79,34 @@ TEST(DdlRenderReply, SummariesUseDisplayAs) {
   EXPECT_EQ(renderSummaries(none, replies), "");
 }
 
+TEST(DdlRenderReply, SummariesAreOneBlockPerOutput) {
+  const Ddl ddl = parseText(R"({
+    "metadata": {"name": "demo"},
+    "actions": [{
+      "action": "run",
+      "output": {"outcome": {"display_as": "Outcome"}, "total_time": {"display_as": "Run time"},
+                 "raw": {}},
+      "aggregate": [{"function": "average", "args": ["total_time"]},
+                    {"function": "summary", "args": ["outcome"]},
+                    {"function": "sum", "args": ["total_time"]},
+                    {"function": "summary", "args": ["raw"]}]
+    }]})",
+                            "demo.json");
+  const Action& run = ddl.actions[0];
+  std::vector<Json> replies = {{{"outcome", "ok"}, {"total_time", 2}, {"raw", "x"}},
+                               {{"outcome", "ok"}, {"total_time", 4}, {"raw", "x"}}};
+  EXPECT_EQ(renderSummaries(run, replies),
+            "Summary of Run time:\n\n"
+            "   Average: 3.000\n"
+            "   Sum: 6\n\n"
+            "Summary of Outcome:\n\n"
+            "   ok: 2\n\n"
+            "Summary of raw:\n\n"
+            "   x: 2\n\n");
+  EXPECT_EQ(outputLabel(run, "total_time"), "Run time");
+  EXPECT_EQ(outputLabel(run, "raw"), "raw");
+  EXPECT_EQ(outputLabel(run, "undeclared"), "undeclared");
+}
+
 }  // namespace
 }  // namespace drover::ddl

@@ -163,7 +163,7 @@ TEST(FilterErrors, UnterminatedStringsAndRegexesAreReported) {
 TEST(FilterErrors, LikelyTyposAreRejected) {
   expectError("os==/deb/", 5, "the regex '/deb/' needs the '=~' operator");
   expectError("a = = b", 5, "unexpected '=' at the start of the value after '='");
-  expectError("fact(x)", 1, "unknown function 'fact()'");
+  expectError("facts(x)", 1, "unknown function 'facts()'");
 }
 
 TEST(FilterErrors, NestingIsLimited) {
