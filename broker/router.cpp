@@ -297,13 +297,13 @@ void Router::countRefusal(const Watch& watch, const HandshakeVerdict& verdict) {
 // Asked before a refusal line is formatted, so a flood costs no formatting.
 bool Router::mayLogRefusal() {
   flushSuppressed();
-  if (refusalLog_.admit(LogThrottle::Clock::now())) return true;
+  if (refusalLog_.admit(log::LogThrottle::Clock::now())) return true;
   stats_.refusalLinesSuppressed = refusalLog_.suppressedTotal();
   return false;
 }
 
 void Router::flushSuppressed() {
-  reportSuppressed(refusalLog_.takeSuppressed(LogThrottle::Clock::now()));
+  reportSuppressed(refusalLog_.takeSuppressed(log::LogThrottle::Clock::now()));
 }
 
 void Router::reportSuppressed(std::uint64_t count) {

@@ -30,7 +30,7 @@
 #include <zmq.hpp>
 
 #include "broker/handshake_tracker.hpp"
-#include "broker/log_throttle.hpp"
+#include "core/log/throttle.hpp"
 #include "core/bus/curve.hpp"
 #include "core/bus/monitor.hpp"
 #include "core/util/json.hpp"
@@ -115,7 +115,7 @@ class Router {
   std::set<std::string> allowedClients_;
   std::set<std::string> adminClients_;
   std::vector<Watch> watches_;  // after the sockets: a monitor goes before its socket
-  LogThrottle refusalLog_{kRefusalLines, kRefusalWindow};
+  log::LogThrottle refusalLog_{kRefusalLines, kRefusalWindow};
   std::vector<std::string> ingressBound_;
   std::vector<std::string> egressBound_;
   std::string controlBound_;

@@ -86,8 +86,10 @@ void printSummary(std::FILE* out, const rpc::CallResult& result) {
     std::fprintf(out, "  no reply: %s\n", fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
   }
   if (result.rejected > 0) {
-    std::fprintf(out, "  %zu repl%s failed verification and did not count:\n", result.rejected,
-                 result.rejected == 1 ? "y" : "ies");
+    std::fprintf(out,
+                 "  %zu repl%s rejected (not verified, not asked, or not an answer to what was "
+                 "sent):\n",
+                 result.rejected, result.rejected == 1 ? "y" : "ies");
     for (const auto& why : result.rejections) std::fprintf(out, "    %s\n", why.c_str());
   }
 }

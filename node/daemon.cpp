@@ -172,6 +172,7 @@ int Daemon::run() {
       for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
     }
     if ((items[2].revents & ZMQ_POLLIN) && !handleSignals()) break;
+    reportSuppressed(false);
     auto now = util::SteadyClock::now();
     if (connection_->takeReconnected()) announce("reconnect");
     if (core_.securityMode() != announcedMode_) {
@@ -197,6 +198,7 @@ int Daemon::run() {
   if (std::size_t n = util::terminateRunningProcesses(kChildGrace)) {
     logger()->info("node={} stopping: terminated {} running program(s)", config_.identity, n);
   }
+  reportSuppressed(true);
   logger()->info("node={} stopping: letting {} queued request(s) finish", config_.identity,
                  pool_.queued());
   pool_.stop();
@@ -213,8 +215,10 @@ void Daemon::handleMessage(const bus::Message& message) {
     request = envelope::decode(message.body);
   } catch (const envelope::DecodeError& e) {
     // An unknown version included: nothing in it can be verified, so nothing answers it.
-    if (refusedLog_.allow()) logRefused("dropped a malformed message of " + std::to_string(message.body.size()) +
-               " bytes on " + log::clip(message.topic) + ": " + e.what());
+    if (mayLogRefused()) {
+      logger()->warn("node={} dropped a malformed message of {} bytes on {}: {}",
+                     config_.identity, message.body.size(), log::clip(message.topic), e.what());
+    }
     return;
   }
   Decision decision = core_.inspect(request, message.topic);
@@ -224,8 +228,11 @@ void Daemon::handleMessage(const bus::Message& message) {
                       decision.reason);
       return;
     case Decision::Kind::Drop:
-      if (refusedLog_.allow()) logRefused("request=" + request.id + " from=" + log::clip(request.sender) + " agent=" +
-                 request.agent + " action=" + request.action + " dropped: " + decision.reason);
+      if (mayLogRefused()) {
+        logger()->warn("node={} request={} from={} agent={} action={} dropped: {}",
+                       config_.identity, request.id, request.sender, request.agent,
+                       request.action, decision.reason);
+      }
       return;
     case Decision::Kind::Reply:
       logger()->info("node={} request={} from={} agent={} action={} refused: {}",
@@ -237,14 +244,19 @@ void Daemon::handleMessage(const bus::Message& message) {
   }
 }
 
-// Called when refusedLog_ allowed a line: it also tells how many were held back.
-void Daemon::logRefused(const std::string& what) {
-  std::uint64_t suppressed = refusedLog_.takeSuppressed();
-  if (suppressed == 0) {
-    logger()->warn("node={} {}", config_.identity, what);
-  } else {
-    logger()->warn("node={} {} ({} similar lines suppressed)", config_.identity, what, suppressed);
-  }
+// Refused traffic nobody verified is logged a bounded number of lines per window;
+// the rest is counted and the count reported when the window is over.
+bool Daemon::mayLogRefused() {
+  reportSuppressed(false);
+  return refusedLog_.admit(log::LogThrottle::Clock::now());
+}
+
+void Daemon::reportSuppressed(bool final) {
+  std::uint64_t n = final ? refusedLog_.takeAllSuppressed()
+                          : refusedLog_.takeSuppressed(log::LogThrottle::Clock::now());
+  if (n == 0) return;
+  logger()->warn("node={} {} more refused message(s) not logged in the last {} s", config_.identity,
+                 n, std::chrono::duration_cast<std::chrono::seconds>(refusedLog_.window()).count());
 }
 
 void Daemon::dispatch(Decision decision, Envelope request) {

@@ -45,7 +45,8 @@ class Daemon {
   void handleMessage(const bus::Message& message);
   void dispatch(Decision decision, envelope::Envelope request);
   void sendReply(const envelope::Envelope& request, envelope::Envelope reply);
-  void logRefused(const std::string& what);
+  bool mayLogRefused();
+  void reportSuppressed(bool final);
   void announce(const char* reason);
   void refreshFacts();
   void reloadSecurity();
@@ -64,7 +65,7 @@ class Daemon {
   SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said
   // Lines about traffic nobody verified (malformed, unsigned, forged, replayed): a flood
   // of it must not flood the log or slow the bus thread. Bus thread only.
-  log::Throttle refusedLog_{20, std::chrono::seconds(10)};
+  log::LogThrottle refusedLog_{50, std::chrono::seconds(10)};
 };
 
 }  // namespace drover::node

@@ -1,5 +1,6 @@
 #include "core/log/throttle.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace drover::log {
@@ -22,13 +23,14 @@ std::string clip(std::string_view text, std::size_t max) {
   return out;
 }
 
-bool Throttle::allow(Clock::time_point now) {
-  if (now - windowStart_ >= interval_) {
+bool LogThrottle::admit(Clock::time_point now) {
+  if (!windowOpen_ || now - windowStart_ >= window_) {
+    windowOpen_ = true;
     windowStart_ = now;
-    inWindow_ = 0;
+    written_ = 0;
   }
-  if (inWindow_ < burst_) {
-    ++inWindow_;
+  if (written_ < lines_) {
+    ++written_;
     return true;
   }
   ++suppressed_;
@@ -36,10 +38,17 @@ bool Throttle::allow(Clock::time_point now) {
   return false;
 }
 
-std::uint64_t Throttle::takeSuppressed() {
-  std::uint64_t n = suppressed_;
+std::uint64_t LogThrottle::takeSuppressed(Clock::time_point now) {
+  if (suppressed_ == 0 || now - windowStart_ < window_) return 0;
+  std::uint64_t count = suppressed_;
   suppressed_ = 0;
-  return n;
+  return count;
+}
+
+std::uint64_t LogThrottle::takeAllSuppressed() {
+  std::uint64_t count = suppressed_;
+  suppressed_ = 0;
+  return count;
 }
 
 }  // namespace drover::log

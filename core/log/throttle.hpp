@@ -1,13 +1,12 @@
 #pragma once
-// Log lines about traffic an attacker controls: cut to a fixed size, and rate-limited.
+// Log lines about traffic an attacker controls (refused handshakes, dropped messages):
+// each cut to a fixed size, and their number bounded.
 //
-// clip() makes any received string safe to put in a log line: at most `max` bytes of
-// it, control and non-ASCII bytes escaped, and the length of what was cut said. A
-// flood of hostile messages then costs the log a bounded line each, and a Throttle
-// bounds the number of lines: the first `burst` lines of each `interval` pass, the
-// rest are counted, and the next line that passes reports how many were suppressed.
-//
-// Throttle is not thread safe: one per thread (the node's bus thread owns its own).
+// clip() makes a received string safe to put in a log line: at most `max` bytes of it,
+// control and non-ASCII bytes escaped, and the length of what was cut said.
+// LogThrottle keeps a flood of similar lines from flooding the log: at most `lines`
+// lines per `window`; past that, lines are counted, and the count is reported once the
+// window is over. Time is passed in, so tests need no clock.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -15,30 +14,38 @@
 
 namespace drover::log {
 
-/// `text` made printable and cut to at most `max` bytes of it ("abc…(+4000000 bytes)").
+/// `text` made printable and cut to at most `max` bytes of it ("abc...(+4000000 bytes)").
 std::string clip(std::string_view text, std::size_t max = 64);
 
-class Throttle {
+/// Thread ownership: one thread (the loop that logs: the broker's, a node's bus thread).
+class LogThrottle {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Throttle(std::size_t burst, Clock::duration interval) : burst_(burst), interval_(interval) {}
+  LogThrottle(int lines, Clock::duration window) : lines_(lines), window_(window) {}
 
-  /// True when a line may be written now. False counts it as suppressed.
-  bool allow(Clock::time_point now = Clock::now());
+  /// True if a line may be written at `now`; false counts it as suppressed.
+  /// Call takeSuppressed() first, so a window's count is reported before a new window.
+  bool admit(Clock::time_point now);
 
-  /// Lines suppressed since the last call, which resets the count. Ask after allow()
-  /// returned true to say "(N similar lines suppressed)".
-  std::uint64_t takeSuppressed();
+  /// How many lines were suppressed in the window that is over at `now`; 0 while the
+  /// window runs or when nothing was suppressed. Resets the count it returns.
+  std::uint64_t takeSuppressed(Clock::time_point now);
 
-  /// Every line suppressed since construction.
+  /// Lines suppressed and not yet reported, window over or not (at shutdown). Resets.
+  std::uint64_t takeAllSuppressed();
+
+  /// Lines suppressed since the start.
   std::uint64_t suppressedTotal() const { return suppressedTotal_; }
 
+  Clock::duration window() const { return window_; }
+
  private:
-  const std::size_t burst_;
-  const Clock::duration interval_;
+  const int lines_;
+  const Clock::duration window_;
   Clock::time_point windowStart_{};
-  std::size_t inWindow_ = 0;
+  bool windowOpen_ = false;
+  int written_ = 0;
   std::uint64_t suppressed_ = 0;
   std::uint64_t suppressedTotal_ = 0;
 };

@@ -122,7 +122,10 @@ int freePort() {
 }
 
 std::filesystem::path binary(const std::string& name) {
-  std::filesystem::path dir = DROVER_BINARY_DIR;
+  // Another build's programs may be tested with this build's tests (an older release,
+  // to show what a test catches): DROVER_TEST_BINARY_DIR names its build directory.
+  const char* other = std::getenv("DROVER_TEST_BINARY_DIR");
+  std::filesystem::path dir = other != nullptr && *other != '\0' ? other : DROVER_BINARY_DIR;
   for (const char* sub : {"broker", "node", "cli"}) {
     if (std::filesystem::exists(dir / sub / name)) return dir / sub / name;
   }

@@ -68,7 +68,8 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
 int freePort();
 
-/// Path of a built executable ("drover-broker", "droverd", "drover").
+/// Path of a built executable ("drover-broker", "droverd", "drover") of this build, or
+/// of the build directory DROVER_TEST_BINARY_DIR names.
 std::filesystem::path binary(const std::string& name);
 
 }  // namespace drover::testing

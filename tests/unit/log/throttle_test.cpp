@@ -1,8 +1,8 @@
-#include "broker/log_throttle.hpp"
+#include "core/log/throttle.hpp"
 
 #include <gtest/gtest.h>
 
-namespace drover::broker {
+namespace drover::log {
 namespace {
 
 using namespace std::chrono_literals;
@@ -34,5 +34,13 @@ TEST(LogThrottle, ANewWindowWritesAgain) {
   EXPECT_EQ(throttle.suppressedTotal(), 2u);
 }
 
+// 4 MB of a hostile sender's bytes become one short, printable quote.
+TEST(LogClip, CutsAndEscapesWhatItQuotes) {
+  EXPECT_EQ(clip("web1"), "web1");
+  EXPECT_EQ(clip(std::string("a\nb\x01\\", 5)), "a\\x0ab\\x01\\x5c");
+  EXPECT_EQ(clip(std::string(4'000'000, 'x'), 8), "xxxxxxxx...(+3999992 bytes)");
+  EXPECT_EQ(clip("\xc3\xa9t\xc3\xa9"), "\\xc3\\xa9t\\xc3\\xa9");
+}
+
 }  // namespace
-}  // namespace drover::broker
+}  // namespace drover::log
