@@ -144,6 +144,12 @@ Result puppetServerAddress(std::string_view value) {
   return std::nullopt;
 }
 
+// The nettest agent's rule (choria-plugins/nettest-agent, validator/nettest_fqdn.rb): an
+// IPv4 address or a hostname of the labels isHostname() takes. It does not take IPv6.
+Result nettestFqdn(std::string_view value) {
+  return isIpv4(value) || isHostname(value) ? Result() : "is not an IPv4 address or a hostname";
+}
+
 Result serviceName(std::string_view value) {
   return isNameOf(value, "._-:@") ? Result() : "is not a valid service name";
 }
@@ -153,7 +159,7 @@ Result packageName(std::string_view value) {
 }
 
 // The one list of named validators.
-constexpr std::array<std::pair<std::string_view, NamedCheck>, 9> kValidators{{
+constexpr std::array<std::pair<std::string_view, NamedCheck>, 10> kValidators{{
     {"shellsafe", shellsafe},
     {"ipv4address", ipv4address},
     {"ipv6address", ipv6address},
@@ -163,6 +169,7 @@ constexpr std::array<std::pair<std::string_view, NamedCheck>, 9> kValidators{{
     {"puppet_server_address", puppetServerAddress},
     {"service_name", serviceName},
     {"package_name", packageName},
+    {"nettest_fqdn", nettestFqdn},
 }};
 
 }  // namespace

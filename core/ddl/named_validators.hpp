@@ -2,8 +2,9 @@
 // Named validators: what a DDL input may give as `validation` instead of a regex. These
 // are the ones MCollective ships (shellsafe, ipv4address, ipv6address, ipaddress) and the
 // ones the Choria plugins' DDLs name (puppet_variable, puppet_tags, puppet_server_address,
-// service_name, package_name), each with the rule its plugin documents. A name outside
-// this list fails the DDL at load time, so no input is silently left unchecked.
+// service_name, package_name, nettest_fqdn), each with the rule its plugin documents.
+// Another name loads with a warning, and every value sent for its input is refused
+// (validator.hpp), so no input is silently left unchecked.
 #include <memory>
 #include <optional>
 #include <string>

@@ -65,6 +65,10 @@ const std::map<std::string, std::string>& validStrings() {
       {"puppet_tags", "apache,ntp::config"},
       {"puppet_server_address", "puppet.example.net:8140"},
       {"service_name", "sshd"},
+      {"ipaddress", "192.0.2.10"},
+      {"nettest_fqdn", "node1.example.net"},
+      {"^[0-9a-z\\-]*$", "0f8fad5b-d9cb-469f-a165-70867728950e"},
+      {"\\A[a-zA-Z0-9_-]+\\z", "check_load"},
   };
   return table;
 }

@@ -82,6 +82,22 @@ TEST(DdlNamedValidators, PuppetServerAddress) {
   EXPECT_EQ(why("puppet_server_address", "puppet;id"), "contains ';'");
 }
 
+// choria-plugins/nettest-agent: spec/validator/nettest_fqdn_validator_spec.rb and the
+// hostname regex of validator/nettest_fqdn.rb.
+TEST(DdlNamedValidators, NettestFqdn) {
+  for (const char* good : {"1.2.3.4", "host1.example.com", "exmaple.com", "localhost", "a",
+                           "a-b.c9", "X.Y"}) {
+    EXPECT_TRUE(passes("nettest_fqdn", good)) << good;
+  }
+  for (const char* bad : {"not a hostname", "", "1host.example.com", "host-.example.com",
+                          "-host", "host..example.com", "host.example.com.", "1.2.3.256",
+                          "1.2.3", "::1", "host_1", "host\n", "host;id", "10.0.0.0/8"}) {
+    EXPECT_FALSE(passes("nettest_fqdn", bad)) << bad;
+  }
+  EXPECT_FALSE(passes("nettest_fqdn", std::string_view("host\0.example.com", 17)));
+  EXPECT_EQ(why("nettest_fqdn", "a b"), "is not an IPv4 address or a hostname");
+}
+
 TEST(DdlNamedValidators, ServiceAndPackageNames) {
   EXPECT_TRUE(passes("service_name", "nginx"));
   EXPECT_TRUE(passes("service_name", "getty@tty1.service"));

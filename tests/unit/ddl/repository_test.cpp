@@ -53,7 +53,8 @@ TEST(DdlRepository, LoadsRealChoriaDdlsAndBuiltins) {
   EXPECT_THAT(choria.errors(), IsEmpty());
   EXPECT_THAT(choria.agents(),
               ElementsAre("aaa_signer", "choria_provision", "choria_registry", "choria_util",
-                          "executor", "package", "puppet", "rpcutil", "scout", "service"));
+                          "executor", "filemgr", "iptables", "nettest", "nrpe", "package",
+                          "process", "puppet", "rpcutil", "scout", "service", "shell"));
   // Its "" defaults break their own validation: a warning, not a reason to skip it.
   EXPECT_THAT(choria.find("choria_provision")->warnings, ::testing::Not(IsEmpty()));
   ASSERT_NE(choria.find("puppet"), nullptr);
