@@ -93,6 +93,11 @@ class Reader {
     throw LoadError(source_ + ": " + path + ": " + what);
   }
 
+  // Loads but deserves a look: logged by droverd, listed by `drover plugin doc`.
+  void warn(const std::string& path, const std::string& what) {
+    warnings_.push_back(source_ + ": " + path + ": " + what);
+  }
+
   void expect(const OJson& value, bool ok, const char* what, const std::string& path) const {
     if (!ok) fail(path, std::string("must be ") + what + ", got " + value.type_name());
   }
@@ -239,13 +244,16 @@ class Reader {
     }
   }
 
-  void readValidation(const OJson& object, const std::string& path, Input& input) const {
+  // A validator name this Drover does not know loads, as in Choria (plugins bring their
+  // own validators), but validate() refuses every value sent for the input.
+  void readValidation(const OJson& object, const std::string& path, Input& input) {
     input.validation = text(object, "validation", path);
     if (input.validation.empty()) return;
     std::string where = child(path, "validation");
     if (isValidatorName(input.validation)) {
       if (!findNamedValidator(input.validation)) {
-        fail(where, "unknown validator '" + input.validation + "'");
+        warn(where, "validator '" + input.validation + "' is unknown to this Drover: every "
+                    "value sent for input '" + input.name + "' is refused");
       }
       return;
     }
@@ -268,9 +276,10 @@ class Reader {
       fail(where, "does not match type " + std::string(toString(input.type)));
     }
     for (const auto& violation : validateValue(input, *input.defaultValue)) {
-      warnings_.push_back(source_ + ": " + where + ": " + compactJson(*input.defaultValue) +
-                          " breaks the input's own rule (" + violation.message +
-                          "); the agent still gets it when a call leaves the input out");
+      if (violation.rule == "unknown_validator") continue;  // warned about once, above
+      warn(where, compactJson(*input.defaultValue) + " breaks the input's own rule (" +
+                      violation.message +
+                      "); the agent still gets it when a call leaves the input out");
     }
   }
 

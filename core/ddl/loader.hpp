@@ -3,7 +3,7 @@
 // (https://choria.io/schemas/mcorpc/ddl/v1/agent.json), so existing Choria DDLs load
 // unchanged. Unknown keys are ignored so later schema versions still load; a known key
 // with the wrong JSON type, a missing required key (metadata.name, actions[].action, an
-// input's type), an unknown input type or named validator, a regex RE2 cannot compile,
+// input's type), an unknown input type, a regex RE2 cannot compile,
 // a bad display policy, an aggregate over an undeclared output, or a default of the
 // wrong type is a LoadError of the form "SOURCE: JSON.PATH: what is wrong", e.g.
 //   ddl/puppet.json: actions[2].input.environment.type: unknown type 'strng'
@@ -13,6 +13,9 @@
 // choria_provision), up to 128 bytes, without whitespace, control characters or '='.
 // A default that breaks its input's validation, maxlength or list loads with a warning
 // in Ddl::warnings: Choria never checks defaults, and its own DDLs rely on that.
+// A named validator this Drover does not know (plugins bring their own, as nettest's
+// nettest_fqdn) loads with a warning too, as Choria loads it; validate() then refuses
+// every value sent for that input, so the check is never skipped silently.
 #include <filesystem>
 #include <string>
 #include <string_view>

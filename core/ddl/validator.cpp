@@ -39,13 +39,11 @@ std::size_t utf8Length(const std::string& s) {
       s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// An unknown validator is reported by refuseUnchecked(), for values of any type.
 void checkNamed(const Input& input, const std::string& value, Violations& out) {
   NamedCheck check = findNamedValidator(input.validation);
-  if (check == nullptr) {
-    out.push_back({input.name, input.validation,
-                   "input " + quoted(input.name) + " names unknown validator " +
-                       quoted(input.validation)});
-  } else if (auto why = check(value)) {
+  if (check == nullptr) return;
+  if (auto why = check(value)) {
     out.push_back({input.name, input.validation,
                    "input " + quoted(input.name) + " fails validation " +
                        quoted(input.validation) + ": " + *why});
@@ -95,6 +93,20 @@ void checkList(const Input& input, const std::string& value, Violations& out) {
                      joined(input.list)});
 }
 
+bool hasUnknownValidator(const Input& input) {
+  return isValidatorName(input.validation) && findNamedValidator(input.validation) == nullptr;
+}
+
+// The DDL asks for a check this Drover cannot make, and the agent may rely on it: passing
+// the value on unchecked is not safe, so it is refused after every check that can run.
+void refuseUnchecked(const Input& input, Violations& out) {
+  if (hasUnknownValidator(input)) {
+    out.push_back({input.name, "unknown_validator",
+                   "input " + quoted(input.name) + " uses validator " + quoted(input.validation) +
+                       ", which this Drover does not know: values for it are refused"});
+  }
+}
+
 void checkGiven(const Input& input, Json& value, Violations& out) {
   if (!hasType(input.type, value)) {
     out.push_back({input.name, "type",
@@ -105,10 +117,12 @@ void checkGiven(const Input& input, Json& value, Violations& out) {
   if (input.type == InputType::Integer && value.is_number_float()) {
     value = static_cast<std::int64_t>(value.get<double>());
   }
-  if (!value.is_string()) return;
-  const auto& text = value.get_ref<const std::string&>();
-  if (input.type == InputType::List) checkList(input, text, out);
-  checkString(input, text, out);
+  if (value.is_string()) {
+    const auto& text = value.get_ref<const std::string&>();
+    if (input.type == InputType::List) checkList(input, text, out);
+    checkString(input, text, out);
+  }
+  refuseUnchecked(input, out);
 }
 
 bool hasDefault(const Input& input) {
@@ -211,6 +225,8 @@ bool hasType(InputType type, const Json& value) {
   }
   return false;
 }
+
+bool refusesEveryValue(const Input& input) { return hasUnknownValidator(input); }
 
 std::vector<Violation> validate(const Action& action, Json& args) {
   Violations out;

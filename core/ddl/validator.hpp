@@ -12,7 +12,8 @@ namespace drover::ddl {
 
 struct Violation {
   std::string input;    // the argument concerned ("" when `args` is not an object)
-  std::string rule;     // unknown, required, type, maxlength, list, regex, or a validator's name
+  std::string rule;     // unknown, required, type, maxlength, list, regex, a validator's
+                        // name, or unknown_validator (see validate())
   std::string message;  // for people; names the input and the rule
 };
 
@@ -30,8 +31,18 @@ bool hasType(InputType type, const Json& value);
 /// given for an integer input is stored back as an integer. Strings are checked for
 /// maxlength (in UTF-8 characters; 0 is unlimited) and `validation`: a regex partially
 /// matched with RE2 (MCollective's semantics) or a named validator (named_validators.hpp).
-/// Safe to call from several threads on one Action. Throws nothing but std::bad_alloc.
+/// A value sent for an input whose named validator this Drover does not know is checked
+/// for what can be checked (type, list, maxlength) and then refused, whatever its type,
+/// with rule "unknown_validator": "input 'target' uses validator 'nettest_fqdn', which this
+/// Drover does not know: values for it are refused". (Choria only warns and passes such
+/// a value on; the agent may rely on the check.) Leaving such an input out is as valid as
+/// for any other input. Safe to call from several threads on one Action. Throws nothing
+/// but std::bad_alloc.
 std::vector<Violation> validate(const Action& action, Json& args);
+
+/// Whether validate() refuses every value sent for `input`: its DDL asks for a check this
+/// Drover does not know. Never throws.
+bool refusesEveryValue(const Input& input);
 
 /// Gives each input that `args` lacks (or holds null for) its DDL default, when it has
 /// one: what the agent sees of a call that sent nothing for it. Run once, on the node,

@@ -342,10 +342,16 @@ TEST(DdlLoadError, InvalidValidationRegex) {
               StartsWith("t.json: actions[2].input.x.validation: invalid regex '(a)\\1': "));
 }
 
-TEST(DdlLoadError, UnknownNamedValidator) {
-  EXPECT_EQ(loadError(withAction(
-                R"("input": {"env": {"type": "string", "validation": "puppet_varible"}})")),
-            "t.json: actions[2].input.env.validation: unknown validator 'puppet_varible'");
+TEST(DdlLoader, UnknownNamedValidatorLoadsWithAWarning) {
+  // As in Choria, which warns; values for the input are refused (unchecked_inputs_test).
+  Ddl ddl = parseText(withAction(
+                R"("input": {"env": {"type": "string", "validation": "puppet_varible"}})"),
+                      "t.json");
+  EXPECT_EQ(ddl.actions[2].findInput("env")->validation, "puppet_varible");
+  EXPECT_EQ(ddl.warnings, std::vector<std::string>{
+                              "t.json: actions[2].input.env.validation: validator "
+                              "'puppet_varible' is unknown to this Drover: every value sent for "
+                              "input 'env' is refused"});
 }
 
 TEST(DdlLoadError, AggregateOnUnknownOutput) {
