@@ -71,6 +71,12 @@ std::string shownName(std::string_view name) {
   return name.size() > 64 ? out + "..." : out;
 }
 
+// validate() refusing a value only because the input asks for a check this Drover does
+// not know: the loader has warned about that input already.
+bool isUncheckedRefusal(const Violation& violation) {
+  return violation.rule == "unknown_validator" || violation.rule == "unknown_type";
+}
+
 // Reads one document; every error names the source and the JSON path.
 class Reader {
  public:
@@ -212,7 +218,7 @@ class Reader {
     input.name = name;
     input.prompt = text(value, "prompt", path);
     input.description = text(value, "description", path);
-    input.type = readType(value, path, true).value_or(InputType::Any);
+    readInputType(value, path, input);
     input.optional = flag(value, "optional", path);
     input.maxlength = static_cast<std::size_t>(count(value, "maxlength", path).value_or(0));
     readList(value, path, input);
@@ -221,13 +227,27 @@ class Reader {
     return input;
   }
 
-  std::optional<InputType> readType(const OJson& object, const std::string& path,
-                                    bool required) const {
-    std::string name = text(object, "type", path, required);
-    if (name.empty() && !required) return std::nullopt;
-    auto type = inputTypeFromString(name);
-    if (!type) fail(child(path, "type"), "unknown type '" + name + "'");
-    return type;
+  // A type name this Drover does not know loads, as in Choria (which then refuses values
+  // of it): the input takes any JSON type, and validate() refuses every value sent for it.
+  void readInputType(const OJson& object, const std::string& path, Input& input) {
+    std::string name = text(object, "type", path, true);
+    if (auto type = inputTypeFromString(name)) {
+      input.type = *type;
+      return;
+    }
+    input.type = InputType::Any;
+    input.unknownType = shownName(name);
+    warn(child(path, "type"), "type '" + input.unknownType + "' is unknown to this Drover: " +
+                                  "every value sent for input '" + input.name + "' is refused");
+  }
+
+  // An output's type is a hint for people; one this Drover does not know is shown as given.
+  std::string readOutputType(const OJson& object, const std::string& path) {
+    std::string name = text(object, "type", path);
+    if (!name.empty() && !inputTypeFromString(name)) {
+      warn(child(path, "type"), "type '" + shownName(name) + "' is unknown to this Drover");
+    }
+    return name;
   }
 
   void readList(const OJson& object, const std::string& path, Input& input) const {
@@ -276,14 +296,14 @@ class Reader {
       fail(where, "does not match type " + std::string(toString(input.type)));
     }
     for (const auto& violation : validateValue(input, *input.defaultValue)) {
-      if (violation.rule == "unknown_validator") continue;  // warned about once, above
+      if (isUncheckedRefusal(violation)) continue;  // warned about once, above
       warn(where, compactJson(*input.defaultValue) + " breaks the input's own rule (" +
                       violation.message +
                       "); the agent still gets it when a call leaves the input out");
     }
   }
 
-  void readOutputs(const OJson& value, const std::string& path, Action& action) const {
+  void readOutputs(const OJson& value, const std::string& path, Action& action) {
     expect(value, value.is_object(), "an object", path);
     for (const auto& [name, output] : value.items()) {
       std::string outputPath = child(path, shownName(name));
@@ -293,7 +313,7 @@ class Reader {
       out.name = name;
       out.description = text(output, "description", outputPath);
       out.displayAs = text(output, "display_as", outputPath);
-      if (readType(output, outputPath, false)) out.type = text(output, "type", outputPath);
+      out.type = readOutputType(output, outputPath);
       if (const OJson* def = member(output, "default")) out.defaultValue = Json(*def);
       action.outputs.push_back(std::move(out));
     }

@@ -3,19 +3,20 @@
 // (https://choria.io/schemas/mcorpc/ddl/v1/agent.json), so existing Choria DDLs load
 // unchanged. Unknown keys are ignored so later schema versions still load; a known key
 // with the wrong JSON type, a missing required key (metadata.name, actions[].action, an
-// input's type), an unknown input type, a regex RE2 cannot compile,
-// a bad display policy, an aggregate over an undeclared output, or a default of the
-// wrong type is a LoadError of the form "SOURCE: JSON.PATH: what is wrong", e.g.
-//   ddl/puppet.json: actions[2].input.environment.type: unknown type 'strng'
+// input's type), a regex RE2 cannot compile, a bad display policy, an aggregate over an
+// undeclared output, or a default of the wrong type is a LoadError of the form
+// "SOURCE: JSON.PATH: what is wrong", e.g.
+//   ddl/puppet.json: actions[2].input.environment.validation: invalid regex '^([a-z]+$': ...
 // `null` stands for an absent key, as the Choria generator writes "default": null.
 // Agent and action names are the schema's short names (a-z, 0-9, _: they go into bus
 // topics). Input and output names take what Choria takes, any printable ASCII ("OU" in
 // choria_provision), up to 128 bytes, without whitespace, control characters or '='.
 // A default that breaks its input's validation, maxlength or list loads with a warning
 // in Ddl::warnings: Choria never checks defaults, and its own DDLs rely on that.
-// A named validator this Drover does not know (plugins bring their own, as nettest's
-// nettest_fqdn) loads with a warning too, as Choria loads it; validate() then refuses
-// every value sent for that input, so the check is never skipped silently.
+// A named validator or an input type this Drover does not know (plugins bring their own
+// validators) loads with a warning too, as Choria loads it; validate() then refuses every
+// value sent for that input, so the check is never skipped silently. An unknown output
+// type (a hint for people) only warns.
 #include <filesystem>
 #include <string>
 #include <string_view>

@@ -56,7 +56,7 @@ void inputDoc(std::string& out, const Input& input) {
   };
   f("Description", input.description);
   f("Prompt", input.prompt);
-  f("Type", std::string(toString(input.type)));
+  f("Type", input.unknownType.empty() ? std::string(toString(input.type)) : input.unknownType);
   f("Optional", input.optional ? "true" : "false");
   f("Default", input.defaultValue ? compactJson(*input.defaultValue) : "");
   f("Validation", input.validation);

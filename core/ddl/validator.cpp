@@ -100,6 +100,11 @@ bool hasUnknownValidator(const Input& input) {
 // The DDL asks for a check this Drover cannot make, and the agent may rely on it: passing
 // the value on unchecked is not safe, so it is refused after every check that can run.
 void refuseUnchecked(const Input& input, Violations& out) {
+  if (!input.unknownType.empty()) {
+    out.push_back({input.name, "unknown_type",
+                   "input " + quoted(input.name) + " has type " + quoted(input.unknownType) +
+                       ", which this Drover does not know: values for it are refused"});
+  }
   if (hasUnknownValidator(input)) {
     out.push_back({input.name, "unknown_validator",
                    "input " + quoted(input.name) + " uses validator " + quoted(input.validation) +
@@ -226,7 +231,9 @@ bool hasType(InputType type, const Json& value) {
   return false;
 }
 
-bool refusesEveryValue(const Input& input) { return hasUnknownValidator(input); }
+bool refusesEveryValue(const Input& input) {
+  return !input.unknownType.empty() || hasUnknownValidator(input);
+}
 
 std::vector<Violation> validate(const Action& action, Json& args) {
   Violations out;

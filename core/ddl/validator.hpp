@@ -13,7 +13,7 @@ namespace drover::ddl {
 struct Violation {
   std::string input;    // the argument concerned ("" when `args` is not an object)
   std::string rule;     // unknown, required, type, maxlength, list, regex, a validator's
-                        // name, or unknown_validator (see validate())
+                        // name, unknown_type or unknown_validator (see validate())
   std::string message;  // for people; names the input and the rule
 };
 
@@ -35,13 +35,14 @@ bool hasType(InputType type, const Json& value);
 /// for what can be checked (type, list, maxlength) and then refused, whatever its type,
 /// with rule "unknown_validator": "input 'target' uses validator 'nettest_fqdn', which this
 /// Drover does not know: values for it are refused". (Choria only warns and passes such
-/// a value on; the agent may rely on the check.) Leaving such an input out is as valid as
-/// for any other input. Safe to call from several threads on one Action. Throws nothing
+/// a value on; the agent may rely on the check.) Likewise an input of a type this Drover
+/// does not know (Input::unknownType) refuses every value, with rule "unknown_type", as
+/// Choria does. Leaving such an input out is as valid as for any other input. Safe to call from several threads on one Action. Throws nothing
 /// but std::bad_alloc.
 std::vector<Violation> validate(const Action& action, Json& args);
 
-/// Whether validate() refuses every value sent for `input`: its DDL asks for a check this
-/// Drover does not know. Never throws.
+/// Whether validate() refuses every value sent for `input`: its DDL asks for a type or
+/// validator this Drover does not know. Never throws.
 bool refusesEveryValue(const Input& input);
 
 /// Gives each input that `args` lacks (or holds null for) its DDL default, when it has

@@ -165,10 +165,21 @@ std::string withAction(const std::string& members) {
          (members.empty() ? "" : ", " + members) + "}]}";
 }
 
-TEST(DdlLoadError, UnknownInputTypeNamesFileAndPath) {
-  EXPECT_EQ(loadError(withAction(R"("input": {"environment": {"type": "strng"}})"),
-                      "ddl/puppet.json"),
-            "ddl/puppet.json: actions[2].input.environment.type: unknown type 'strng'");
+TEST(DdlLoader, UnknownTypesLoadWithAWarningNamingFileAndPath) {
+  // As in Choria; every value sent for the input is refused (unchecked_inputs_test).
+  Ddl ddl = parseText(withAction(R"("input": {"environment": {"type": "strng"}},
+                                    "output": {"v": {"type": "strng"}})"),
+                      "ddl/puppet.json");
+  const Input* input = ddl.actions[2].findInput("environment");
+  EXPECT_EQ(input->unknownType, "strng");
+  EXPECT_EQ(input->type, InputType::Any);
+  EXPECT_EQ(ddl.actions[2].findOutput("v")->type, "strng");
+  EXPECT_EQ(ddl.warnings,
+            (std::vector<std::string>{
+                "ddl/puppet.json: actions[2].input.environment.type: type 'strng' is unknown to "
+                "this Drover: every value sent for input 'environment' is refused",
+                "ddl/puppet.json: actions[2].output.v.type: type 'strng' is unknown to this "
+                "Drover"}));
 }
 
 TEST(DdlLoadError, MissingRequiredKeys) {
@@ -376,8 +387,6 @@ TEST(DdlLoadError, ListWithoutValuesAndBadDefaults) {
             "type list needs a non-empty list of allowed values");
   EXPECT_EQ(loadError(withAction(R"("input": {"count": {"type": "integer", "default": "3"}})")),
             "t.json: actions[2].input.count.default: does not match type integer");
-  EXPECT_EQ(loadError(withAction(R"("output": {"v": {"type": "strng"}})")),
-            "t.json: actions[2].output.v.type: unknown type 'strng'");
 }
 
 TEST(DdlLoadError, JsonSyntaxErrorNamesByteOffset) {

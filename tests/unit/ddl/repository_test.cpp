@@ -70,7 +70,7 @@ TEST(DdlRepository, RecordsBadFilesAndKeepsTheRest) {
   dir.write("good.json", minimal("good"));
   fs::path broken = dir.write("broken.json", "{not json");
   fs::path schema = dir.write("schema.json", R"({"metadata": {"name": "schema"},
-      "actions": [{"action": "run", "input": {"x": {"type": "strng"}}}]})");
+      "actions": [{"action": "run", "input": {"x": {"prompt": "X"}}}]})");
   dir.write("notes.txt", "not a DDL");
   fs::create_directory(dir.path() / "sub.json");
   Repository repo({dir.path()});
@@ -80,7 +80,7 @@ TEST(DdlRepository, RecordsBadFilesAndKeepsTheRest) {
   EXPECT_THAT(repo.errors()[0].message, HasSubstr(broken.string() + ": invalid JSON at byte"));
   EXPECT_EQ(repo.errors()[1].file, schema);
   EXPECT_EQ(repo.errors()[1].message,
-            schema.string() + ": actions[0].input.x.type: unknown type 'strng'");
+            schema.string() + ": actions[0].input.x.type: missing required key");
 }
 
 TEST(DdlRepository, FileNameMustBeTheAgentName) {

@@ -1,5 +1,5 @@
 // Inputs whose DDL asks for a check this Drover does not know (a validator a plugin
-// brings along): the DDL loads with a warning, as Choria loads it, and every value sent
+// brings along, a type): the DDL loads with a warning, as Choria loads it, and every value sent
 // for such an input is checked for what can be checked and then refused, since the agent
 // may rely on the check that cannot run.
 #include <gmock/gmock.h>
@@ -94,6 +94,29 @@ TEST(DdlUncheckedInput, LeavingTheInputOutIsValid) {
   EXPECT_THAT(validate(ddl.actions[0], optionalOnly), IsEmpty());
   applyDefaults(ddl.actions[0], optionalOnly);
   EXPECT_EQ(optionalOnly, Json({{"via", "gw"}}));  // the DDL author's word, as for any input
+}
+
+TEST(DdlUncheckedInput, AnUnknownTypeRefusesEveryValueToo) {
+  const Ddl ddl = parseText(R"({"metadata": {"name": "probe"}, "actions": [{"action": "ping",
+      "input": {"size": {"type": "bytes", "optional": true, "maxlength": 4},
+                "port": {"type": "integer", "optional": true}}}]})",
+                            "t.json");
+  const Action& ping = ddl.actions[0];
+  EXPECT_TRUE(refusesEveryValue(*ping.findInput("size")));
+  for (Json value : {Json("1k"), Json(1024), Json::object(), Json::array()}) {
+    Json args = {{"size", value}};
+    auto violations = validate(ping, args);
+    ASSERT_EQ(violations.size(), 1u) << value;
+    EXPECT_EQ(violations[0].rule, "unknown_type");
+    EXPECT_EQ(violations[0].message,
+              "input 'size' has type 'bytes', which this Drover does not know: values for it "
+              "are refused");
+  }
+  Json tooLong = {{"size", "10000k"}};
+  EXPECT_EQ(validate(ping, tooLong).at(0).rule, "maxlength");
+  Json without = {{"port", 80}};
+  EXPECT_THAT(validate(ping, without), IsEmpty());
+  EXPECT_THAT(pluginDoc(ddl), HasSubstr("                     Type: bytes\n"));
 }
 
 TEST(DdlUncheckedInput, PluginDocShowsTheValidatorAndListsTheWarning) {
