@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/ddl/named_validators.hpp"
+#include "core/ddl/names.hpp"
 #include "core/ddl/text.hpp"
 #include "core/ddl/validator.hpp"
 #include "core/util/files.hpp"
@@ -26,49 +27,6 @@ std::string child(const std::string& path, std::string_view key) {
 
 std::string element(const std::string& path, std::size_t index) {
   return path + "[" + std::to_string(index) + "]";
-}
-
-// The schema's "shortname" for agent and action names, which go into topics and argv.
-bool isShortName(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-// Input and output names are keys of request arguments and reply data, `key=value`
-// words on the command line, and labels printed to terminals. Choria reads any JSON key
-// as a name (its own choria_provision DDL has inputs C, L, O, OU and ST, outside its
-// schema's ^[a-z0-9_]*$), so any printable ASCII is accepted; what could not be typed or
-// printed unambiguously is refused.
-constexpr std::size_t kMaxKeyName = 128;
-
-std::optional<std::string> keyNameProblem(std::string_view name) {
-  if (name.empty()) return "is empty";
-  if (name.size() > kMaxKeyName) return "is longer than " + std::to_string(kMaxKeyName) + " bytes";
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    auto c = static_cast<unsigned char>(name[i]);
-    std::string at = " at byte " + std::to_string(i + 1);
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return "contains whitespace" + at;
-    if (c < 0x20 || c == 0x7F) return "contains a control character" + at;
-    if (c >= 0x80) return "contains a non-ASCII byte" + at;
-    if (c == '=') return "contains '='" + at + ", which `key=value` arguments cannot carry";
-  }
-  return std::nullopt;
-}
-
-// A name as it may appear in a message: bytes outside printable ASCII as \xNN, and cut.
-std::string shownName(std::string_view name) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : name.substr(0, 64)) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c < 0x7F) {
-      out += ch;
-    } else {
-      out += std::string("\\x") + kHex[c >> 4] + kHex[c & 0xF];
-    }
-  }
-  return name.size() > 64 ? out + "..." : out;
 }
 
 // validate() refusing a value only because the input asks for a check this Drover does
