@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
 
@@ -42,6 +43,7 @@ class Reader {
 
   Ddl document(const OJson& doc) {
     expect(doc, doc.is_object(), "a JSON object", "document");
+    warnUnknownKeys(doc, {"$schema", "metadata", "actions"}, "");
     const OJson* metadata = member(doc, "metadata");
     if (metadata == nullptr) fail("metadata", "missing required key");
     Ddl ddl;
@@ -60,6 +62,16 @@ class Reader {
   // Loads but deserves a look: logged by droverd, listed by `drover plugin doc`.
   void warn(const std::string& path, const std::string& what) {
     warnings_.push_back(source_ + ": " + path + ": " + what);
+  }
+
+  // Keys outside Choria's schema load, so later versions of it still do, but are named:
+  // one may be a rule (on an input) that this Drover would otherwise skip silently.
+  void warnUnknownKeys(const OJson& object, std::initializer_list<std::string_view> known,
+                       const std::string& path) {
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      warn(child(path, shownName(key)), "key unknown to this Drover, ignored");
+    }
   }
 
   void expect(const OJson& value, bool ok, const char* what, const std::string& path) const {
@@ -111,8 +123,10 @@ class Reader {
     return value->get<std::int64_t>();
   }
 
-  Metadata readMetadata(const OJson& value, const std::string& path) const {
+  Metadata readMetadata(const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
+    warnUnknownKeys(value, {"name", "description", "author", "license", "version", "url",
+                            "provider", "service", "timeout"}, path);
     Metadata m;
     m.name = shortName(value, "name", path);
     m.description = text(value, "description", path);
@@ -140,6 +154,8 @@ class Reader {
 
   Action readAction(const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
+    warnUnknownKeys(value, {"action", "description", "display", "input", "output", "aggregate"},
+                    path);
     Action action;
     action.name = shortName(value, "action", path);
     action.description = text(value, "description", path);
@@ -172,6 +188,8 @@ class Reader {
   Input readInput(const std::string& name, const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
     checkKeyName("input", name, path);
+    warnUnknownKeys(value, {"prompt", "description", "type", "optional", "default", "validation",
+                            "maxlength", "list"}, path);
     Input input;
     input.name = name;
     input.prompt = text(value, "prompt", path);
@@ -267,6 +285,7 @@ class Reader {
       std::string outputPath = child(path, shownName(name));
       expect(output, output.is_object(), "an object", outputPath);
       checkKeyName("output", name, outputPath);
+      warnUnknownKeys(output, {"description", "display_as", "type", "default"}, outputPath);
       Output out;
       out.name = name;
       out.description = text(output, "description", outputPath);
@@ -277,7 +296,7 @@ class Reader {
     }
   }
 
-  void readAggregates(const OJson& value, const std::string& path, Action& action) const {
+  void readAggregates(const OJson& value, const std::string& path, Action& action) {
     expect(value, value.is_array(), "an array", path);
     for (std::size_t i = 0; i < value.size(); ++i) {
       action.aggregates.push_back(readAggregate(value[i], element(path, i), action));
@@ -286,8 +305,9 @@ class Reader {
 
   // {"function": NAME, "args": [OUTPUT, {options}]}; unknown functions load (MCollective
   // plugins add their own) and report themselves when computed.
-  Aggregate readAggregate(const OJson& value, const std::string& path, const Action& action) const {
+  Aggregate readAggregate(const OJson& value, const std::string& path, const Action& action) {
     expect(value, value.is_object(), "an object", path);
+    warnUnknownKeys(value, {"function", "args"}, path);
     Aggregate aggregate;
     aggregate.function = text(value, "function", path, true);
     const OJson* args = member(value, "args");

@@ -1,7 +1,8 @@
 #pragma once
 // Reading agent DDLs in the JSON shape of Choria's schema
 // (https://choria.io/schemas/mcorpc/ddl/v1/agent.json), so existing Choria DDLs load
-// unchanged. Unknown keys are ignored so later schema versions still load; a known key
+// unchanged. Keys outside the schema load with a warning each (Ddl::warnings), so later
+// schema versions still load and nothing the file says is dropped silently; a known key
 // with the wrong JSON type, a missing required key (metadata.name, actions[].action, an
 // input's type), a regex RE2 cannot compile, a bad display policy, an aggregate over an
 // undeclared output, or a default of the wrong type is a LoadError of the form

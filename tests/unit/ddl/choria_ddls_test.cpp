@@ -23,7 +23,9 @@ namespace drover::ddl {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 const fs::path kChoriaDir = fs::path(DROVER_SOURCE_DIR) / "tests/unit/ddl/data/choria";
 
@@ -172,6 +174,8 @@ TEST_P(DdlChoriaPublishedFile, Loads) {
   }
   EXPECT_EQ(ddl.metadata.name, GetParam());
   EXPECT_FALSE(ddl.actions.empty());
+  // They follow Choria's schema, every key of which this Drover knows.
+  for (const auto& warning : ddl.warnings) EXPECT_THAT(warning, Not(HasSubstr("key unknown")));
 }
 
 TEST_P(DdlChoriaPublishedFile, EveryActionTakesAValidValueForEveryInput) {

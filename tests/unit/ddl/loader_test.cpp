@@ -144,6 +144,25 @@ TEST(DdlLoader, ToleratesUnknownKeys) {
                       "t.json");
   EXPECT_TRUE(ddl.metadata.service);
   EXPECT_EQ(ddl.actions[0].inputs[0].name, "a");
+  EXPECT_EQ(ddl.warnings, (std::vector<std::string>{
+                              "t.json: future: key unknown to this Drover, ignored",
+                              "t.json: metadata.icon: key unknown to this Drover, ignored",
+                              "t.json: actions[0].new_key: key unknown to this Drover, ignored",
+                              "t.json: actions[0].input.a.widget: key unknown to this Drover, "
+                              "ignored"}));
+}
+
+TEST(DdlLoader, UnknownKeysOfOutputsAndAggregatesWarnToo) {
+  Ddl ddl = parseText(R"({"metadata": {"name": "demo"}, "actions": [{"action": "run",
+      "output": {"v": {"display_as": "V", "unit": "ms"}},
+      "aggregate": [{"function": "summary", "args": ["v"], "\u0007bell": {}}]}]})",
+                      "t.json");
+  EXPECT_EQ(ddl.actions[0].aggregates.size(), 1u);
+  EXPECT_EQ(ddl.warnings, (std::vector<std::string>{
+                              "t.json: actions[0].output.v.unit: key unknown to this Drover, "
+                              "ignored",
+                              "t.json: actions[0].aggregate[0].\\x07bell: key unknown to this "
+                              "Drover, ignored"}));
 }
 
 // ---- schema errors --------------------------------------------------------------------
