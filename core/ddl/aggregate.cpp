@@ -13,8 +13,8 @@
 namespace drover::ddl {
 namespace {
 
-constexpr std::array<std::string_view, 4> kFunctions{"summary", "boolean_summary", "average",
-                                                     "sum"};
+constexpr std::array<std::string_view, 5> kFunctions{"summary", "boolean_summary", "average",
+                                                     "sum", "chart"};
 
 // The values the replies hold for `output`, skipping replies without one.
 std::vector<const Json*> valuesOf(const std::string& output, const std::vector<Json>& replies) {
@@ -31,8 +31,9 @@ std::vector<const Json*> valuesOf(const std::string& output, const std::vector<J
 std::string labelOf(const Aggregate& aggregate, const Json& value) {
   std::string key = toText(value);
   if (key == "format" || !aggregate.args.is_object()) return key;
-  auto it = aggregate.args.find(key);
-  return it == aggregate.args.end() || it->is_null() ? key : toText(*it);
+  const auto& labels = aggregate.args.get_ref<const Json::object_t&>();
+  auto it = labels.find(key);
+  return it == labels.end() || it->second.is_null() ? key : toText(it->second);
 }
 
 Json sortedItems(const std::map<std::string, std::int64_t>& counts) {
@@ -82,6 +83,23 @@ std::optional<Json> numberOf(const Json& value) {
   auto r = std::from_chars(s.data(), end, real);
   if (r.ec != std::errc() || r.ptr != end || !std::isfinite(real)) return std::nullopt;
   return Json(real);
+}
+
+// Choria plots the numbers as a line graph; here they are counted per value, in value
+// order, and shown as a summary. Values that are not numbers are skipped, as in Choria.
+Json chart(const std::vector<const Json*>& values) {
+  std::map<double, std::pair<std::string, std::int64_t>> counts;
+  for (const Json* value : values) {
+    auto number = numberOf(*value);
+    if (!number || !std::isfinite(number->get<double>())) continue;  // NaN cannot be a key
+    auto& entry = counts[number->get<double>()];
+    if (entry.second++ == 0) entry.first = toText(*number);
+  }
+  Json items = Json::array();
+  for (const auto& [number, entry] : counts) {
+    items.push_back({{"value", entry.first}, {"count", entry.second}});
+  }
+  return {{"items", items}};
 }
 
 // Adds `number` to `total`; false when it is not an int64 or the sum would overflow.
@@ -148,6 +166,7 @@ Json computeAggregate(const Aggregate& aggregate, const std::vector<Json>& reply
   else if (aggregate.function == "boolean_summary") result = booleanSummary(aggregate, values);
   else if (aggregate.function == "average") result = average(values);
   else if (aggregate.function == "sum") result = sum(values);
+  else if (aggregate.function == "chart") result = chart(values);
   else result = {{"error", "unsupported aggregate function '" + aggregate.function + "'"}};
   result["function"] = aggregate.function;
   result["output"] = aggregate.output;
@@ -157,7 +176,8 @@ Json computeAggregate(const Aggregate& aggregate, const std::vector<Json>& reply
 std::string formatAggregate(const Aggregate& aggregate, const Json& result) {
   if (!result.is_object()) return "";
   if (result.contains("error")) return toText(result["error"]) + "\n";
-  std::string format = optionFormat(aggregate);
+  // Choria's chart format wraps the whole graph, not a value and a count.
+  std::string format = aggregate.function == "chart" ? "" : optionFormat(aggregate);
   if (result.contains("items")) return summaryLines(format, result["items"]);
   if (!result.contains("value")) return "";
   return valueLine(format, aggregate.function == "sum" ? "Sum" : "Average", result["value"]);

@@ -1,6 +1,7 @@
 #pragma once
 // Aggregate summaries of one output over the replies of many nodes (the `aggregate`
-// list of a DDL action): summary, boolean_summary, average and sum, in Choria's style.
+// list of a DDL action): summary, boolean_summary, average, sum and chart, in Choria's
+// style.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,8 +11,9 @@
 
 namespace drover::ddl {
 
-/// Whether this build computes `function`. Other names still load, since MCollective
-/// plugins add their own functions; they compute to a result with an "error".
+/// Whether this build computes `function`. The loader skips an aggregate of another
+/// function (MCollective plugins bring their own) with a warning; computing one by hand
+/// gives a result with an "error".
 bool isKnownAggregateFunction(std::string_view function);
 
 /// Summarises `aggregate.output` over the `data` objects of the replies. Replies that
@@ -24,6 +26,9 @@ bool isKnownAggregateFunction(std::string_view function);
 ///                    each boolean (strings "true"/"false" count too)
 ///   average          "value": the mean or null, "count": replies holding a number
 ///   sum              "value": the sum (an integer when every addend is), "count"
+///   chart            "items" as summary, of the numeric values only, in ascending
+///                    value order (Choria draws them as a graph; here they read as a
+///                    summary, and its "format", which wraps the graph, is not used)
 ///   anything else    "error": why there is no result
 /// Numeric strings count as numbers for average and sum. Never throws but std::bad_alloc.
 Json computeAggregate(const Aggregate& aggregate, const std::vector<Json>& replyDatas);

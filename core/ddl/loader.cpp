@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 
+#include "core/ddl/aggregate.hpp"
 #include "core/ddl/named_validators.hpp"
 #include "core/ddl/names.hpp"
 #include "core/ddl/text.hpp"
@@ -299,17 +300,25 @@ class Reader {
   void readAggregates(const OJson& value, const std::string& path, Action& action) {
     expect(value, value.is_array(), "an array", path);
     for (std::size_t i = 0; i < value.size(); ++i) {
-      action.aggregates.push_back(readAggregate(value[i], element(path, i), action));
+      auto aggregate = readAggregate(value[i], element(path, i), action);
+      if (aggregate) action.aggregates.push_back(std::move(*aggregate));
     }
   }
 
-  // {"function": NAME, "args": [OUTPUT, {options}]}; unknown functions load (MCollective
-  // plugins add their own) and report themselves when computed.
-  Aggregate readAggregate(const OJson& value, const std::string& path, const Action& action) {
+  // {"function": NAME, "args": [OUTPUT, {options}]}. A function this Drover does not
+  // compute (MCollective plugins bring their own, as nettest_mma) is skipped with a
+  // warning, as Choria skips it, and its arguments, which it defines, are not read.
+  std::optional<Aggregate> readAggregate(const OJson& value, const std::string& path,
+                                         const Action& action) {
     expect(value, value.is_object(), "an object", path);
     warnUnknownKeys(value, {"function", "args"}, path);
     Aggregate aggregate;
     aggregate.function = text(value, "function", path, true);
+    if (!isKnownAggregateFunction(aggregate.function)) {
+      warn(child(path, "function"), "aggregate function '" + shownName(aggregate.function) +
+                                        "' is unknown to this Drover: no summary is shown for it");
+      return std::nullopt;
+    }
     const OJson* args = member(value, "args");
     std::string argsPath = child(path, "args");
     if (args == nullptr) fail(argsPath, "missing required key");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace drover::ddl {
 namespace {
 
@@ -102,12 +104,33 @@ TEST(DdlAggregate, SumFallsBackToFloatOnOverflow) {
 }
 
 TEST(DdlAggregate, UnknownFunctionReportsItself) {
-  Aggregate agg = make("chart", "time");
+  Aggregate agg = make("nettest_mma", "time");
   Json result = computeAggregate(agg, kReplies);
-  EXPECT_EQ(result["error"], "unsupported aggregate function 'chart'");
-  EXPECT_EQ(formatAggregate(agg, result), "unsupported aggregate function 'chart'\n");
-  EXPECT_FALSE(isKnownAggregateFunction("chart"));
+  EXPECT_EQ(result["error"], "unsupported aggregate function 'nettest_mma'");
+  EXPECT_EQ(formatAggregate(agg, result), "unsupported aggregate function 'nettest_mma'\n");
+  EXPECT_FALSE(isKnownAggregateFunction("nettest_mma"));
   EXPECT_TRUE(isKnownAggregateFunction("boolean_summary"));
+  EXPECT_TRUE(isKnownAggregateFunction("chart"));
+}
+
+TEST(DdlAggregate, ChartCountsTheNumbersInValueOrder) {
+  std::vector<Json> replies = kReplies;
+  replies.push_back({{"time", 10}});
+  replies.push_back({{"time", "2"}});  // a numeric string counts with the number
+  Aggregate agg = make("chart", "time", {{"format", "%s"}});
+  Json result = computeAggregate(agg, replies);
+  EXPECT_EQ(result["function"], "chart");
+  EXPECT_EQ(result["items"], Json::parse(R"([{"value": "1.5", "count": 1},
+      {"value": "2", "count": 2}, {"value": "4.5", "count": 1}, {"value": "10", "count": 1}])"));
+  // Shown as a summary; Choria's format wraps its graph, so it is not applied to lines.
+  EXPECT_EQ(formatAggregate(agg, result), "1.5: 1\n  2: 2\n4.5: 1\n 10: 1\n");
+}
+
+TEST(DdlAggregate, ChartSkipsWhatIsNotAFiniteNumber) {
+  std::vector<Json> replies = {{{"v", "slow"}}, {{"v", true}}, {{"v", Json::array({1})}},
+                               {{"v", std::nan("")}}, {{"v", 3}}};
+  Json result = computeAggregate(make("chart", "v"), replies);
+  EXPECT_EQ(result["items"], Json::parse(R"([{"value": "3", "count": 1}])"));
 }
 
 TEST(DdlAggregate, NoRepliesNoLines) {

@@ -202,6 +202,39 @@ TEST_P(DdlChoriaPublishedFile, AValueOfTheWrongTypeIsStillRefused) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, DdlChoriaPublishedFile, ::testing::ValuesIn(fixtureAgents()));
 
+// ---- plugin DDLs: their own aggregate functions, nettest's own validator ----------------
+
+TEST(DdlChoriaPlugins, TheirOwnAggregateFunctionsAreSkippedWithAWarning) {
+  const std::map<std::string, std::string> own{
+      {"nettest", "actions[1].aggregate[0].function: aggregate function 'nettest_mma'"},
+      {"nrpe", "actions[1].aggregate[0].function: aggregate function 'nagios_states'"},
+      {"process", "actions[0].aggregate[0].function: aggregate function 'process_summary'"}};
+  for (const auto& [agent, where] : own) {
+    Ddl ddl = loadFile(kChoriaDir / (agent + ".json"));
+    ASSERT_EQ(ddl.warnings.size(), 1u) << agent;
+    EXPECT_EQ(ddl.warnings[0], ddl.source + ": " + where +
+                                   " is unknown to this Drover: no summary is shown for it");
+  }
+  Ddl nettest = loadFile(kChoriaDir / "nettest.json");
+  EXPECT_TRUE(nettest.findAction("ping")->aggregates.empty());
+  ASSERT_EQ(nettest.findAction("connect")->aggregates.size(), 1u);
+  EXPECT_EQ(nettest.findAction("connect")->aggregates[0].output, "connect_status");
+}
+
+TEST(DdlChoriaPlugins, NettestChecksItsTargets) {
+  Ddl nettest = loadFile(kChoriaDir / "nettest.json");
+  const Action& connect = *nettest.findAction("connect");
+  Json good = {{"fqdn", "db1.example.net"}, {"port", 5432}};
+  EXPECT_THAT(validate(connect, good), IsEmpty());
+  Json address = {{"fqdn", "192.0.2.7"}, {"port", 22}};
+  EXPECT_THAT(validate(connect, address), IsEmpty());
+  Json injected = {{"fqdn", "example.net; reboot"}, {"port", 22}};
+  auto violations = validate(connect, injected);
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].message,
+            "input 'fqdn' fails validation 'nettest_fqdn': is not an IPv4 address or a hostname");
+}
+
 // ---- choria_provision: upper-case input names and defaults that break their rule --------
 
 class DdlChoriaProvision : public ::testing::Test {

@@ -41,7 +41,8 @@ TEST_P(DdlChoriaFiles, LoadsUnchangedAndIsConsistent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Published, DdlChoriaFiles,
-                         ::testing::Values("choria_util", "package", "puppet", "scout", "service"));
+                         ::testing::Values("choria_util", "iptables", "nrpe", "package", "process",
+                                           "puppet", "scout", "service"));
 
 TEST(DdlLoader, PuppetAgentDdlKeepsFileOrderTypesAndValidators) {
   Ddl ddl = loadFile(kChoriaDir / "puppet.json");
@@ -393,11 +394,30 @@ TEST(DdlLoadError, AggregateOnUnknownOutput) {
             "t.json: actions[2].aggregate[0].args[0]: must be an output name, got object");
 }
 
-TEST(DdlLoadError, UnknownAggregateFunctionLoads) {
-  // MCollective plugins bring their own functions; computing one reports it instead.
+TEST(DdlLoader, UnknownAggregateFunctionIsSkippedWithAWarning) {
+  // MCollective plugins bring their own functions (nettest_mma); their arguments are theirs.
+  Ddl ddl = parseText(withAction(R"("aggregate": [
+      {"function": "nettest_mma", "args": ["rtt", {"format": "Min: %.3fms"}]},
+      {"function": "summary", "args": ["version"]},
+      {"function": "process_summary", "args": {"odd": true}}])"),
+                      "t.json");
+  ASSERT_EQ(ddl.actions[2].aggregates.size(), 1u);
+  EXPECT_EQ(ddl.actions[2].aggregates[0].function, "summary");
+  EXPECT_EQ(ddl.warnings,
+            (std::vector<std::string>{
+                "t.json: actions[2].aggregate[0].function: aggregate function 'nettest_mma' is "
+                "unknown to this Drover: no summary is shown for it",
+                "t.json: actions[2].aggregate[2].function: aggregate function 'process_summary' "
+                "is unknown to this Drover: no summary is shown for it"}));
+}
+
+TEST(DdlLoader, ChartAggregateLoadsAndIsCheckedLikeTheOthers) {
   Ddl ddl = parseText(withAction(R"("aggregate": [{"function": "chart", "args": ["version"]}])"),
                       "t.json");
-  EXPECT_EQ(ddl.actions[2].aggregates[0].function, "chart");
+  EXPECT_EQ(ddl.actions[2].aggregates.at(0).function, "chart");
+  EXPECT_THAT(ddl.warnings, ::testing::IsEmpty());
+  EXPECT_EQ(loadError(withAction(R"("aggregate": [{"function": "chart", "args": ["vesion"]}])")),
+            "t.json: actions[2].aggregate[0].args[0]: unknown output 'vesion'");
 }
 
 TEST(DdlLoadError, ListWithoutValuesAndBadDefaults) {
