@@ -4,7 +4,8 @@
 // `plugin doc`, checked against arguments (types, validators) and its defaults given to
 // the agent, none of which may throw on a DDL the loader accepted. A call that sends
 // nothing may only be refused for required inputs without a default: defaults are never
-// held to their input's rule.
+// held to their input's rule. An input whose type or validator this Drover does not know
+// never lets a value through.
 #include <cstddef>
 #include <cstdint>
 
@@ -17,20 +18,34 @@ namespace {
 
 using namespace drover;
 
-// Arguments a client could send: every declared input with its first allowed value,
-// its default, or a string, so validation runs each rule at least once.
+// A value a client could send for `input`: its first allowed value, its default, or a
+// string, so validation runs each rule at least once.
+Json sampleValue(const ddl::Input& input) {
+  if (!input.list.empty()) return input.list.front();
+  if (input.defaultValue) return *input.defaultValue;
+  return input.name;
+}
+
 Json sampleArguments(const ddl::Action& action) {
   Json args = Json::object();
+  for (const auto& input : action.inputs) args[input.name] = sampleValue(input);
+  return args;
+}
+
+// A check the DDL asks for and this Drover cannot make must not let a value through.
+void checkUncheckedInputs(const ddl::Action& action) {
   for (const auto& input : action.inputs) {
-    if (!input.list.empty()) {
-      args[input.name] = input.list.front();
-    } else if (input.defaultValue) {
-      args[input.name] = *input.defaultValue;
-    } else {
-      args[input.name] = input.name;
+    if (!ddl::refusesEveryValue(input)) continue;
+    Json args = {{input.name, sampleValue(input)}};
+    bool refused = false;
+    for (const auto& violation : ddl::validate(action, args)) {
+      refused = refused || violation.input == input.name;
+    }
+    if (!refused) {
+      fuzz::violated("a value for an input with an unknown type or validator is refused",
+                     action.name + "." + input.name);
     }
   }
-  return args;
 }
 
 // The only complaint about an empty call is a required input that has no default.
@@ -53,6 +68,7 @@ void use(const ddl::Ddl& loaded) {
   ddl::pluginDoc(loaded);
   for (const auto& action : loaded.actions) {
     checkEmptyCall(action);
+    checkUncheckedInputs(action);
     Json sample = sampleArguments(action);
     ddl::validate(action, sample);
     if (loaded.findAction(action.name) == nullptr) {
