@@ -127,9 +127,9 @@ bool isRefusalOfUncheckedInput(const Action& action, const Violation& violation)
 }
 
 // A call of valid values: nothing is wrong with it but the refusal of each input given
-// that takes no value, once each.
+// that takes no value, for that reason.
 void expectOnlyRefusals(const Action& action, Json args) {
-  std::multiset<std::string> expected, refused;
+  std::set<std::string> expected, refused;
   for (const auto& input : action.inputs) {
     if (args.contains(input.name) && refusesEveryValue(input)) expected.insert(input.name);
   }
