@@ -137,35 +137,6 @@ TEST(DdlLoader, ParseTakesAnAlreadyParsedDocument) {
   EXPECT_EQ(ddl.actions[0].display, DisplayPolicy::Failed);  // MCollective's default
 }
 
-TEST(DdlLoader, ToleratesUnknownKeys) {
-  Ddl ddl = parseText(R"({"$schema": "x", "future": 1,
-      "metadata": {"name": "demo", "icon": "x.png", "service": true},
-      "actions": [{"action": "run", "new_key": [1],
-                   "input": {"a": {"type": "string", "widget": "text"}}}]})",
-                      "t.json");
-  EXPECT_TRUE(ddl.metadata.service);
-  EXPECT_EQ(ddl.actions[0].inputs[0].name, "a");
-  EXPECT_EQ(ddl.warnings, (std::vector<std::string>{
-                              "t.json: future: key unknown to this Drover, ignored",
-                              "t.json: metadata.icon: key unknown to this Drover, ignored",
-                              "t.json: actions[0].new_key: key unknown to this Drover, ignored",
-                              "t.json: actions[0].input.a.widget: key unknown to this Drover, "
-                              "ignored"}));
-}
-
-TEST(DdlLoader, UnknownKeysOfOutputsAndAggregatesWarnToo) {
-  Ddl ddl = parseText(R"({"metadata": {"name": "demo"}, "actions": [{"action": "run",
-      "output": {"v": {"display_as": "V", "unit": "ms"}},
-      "aggregate": [{"function": "summary", "args": ["v"], "\u0007bell": {}}]}]})",
-                      "t.json");
-  EXPECT_EQ(ddl.actions[0].aggregates.size(), 1u);
-  EXPECT_EQ(ddl.warnings, (std::vector<std::string>{
-                              "t.json: actions[0].output.v.unit: key unknown to this Drover, "
-                              "ignored",
-                              "t.json: actions[0].aggregate[0].\\x07bell: key unknown to this "
-                              "Drover, ignored"}));
-}
-
 // ---- schema errors --------------------------------------------------------------------
 
 std::string loadError(const std::string& text, const std::string& source = "t.json") {
@@ -183,23 +154,6 @@ std::string withAction(const std::string& members) {
       {"action": "one"}, {"action": "two"},
       {"action": "three", "output": {"version": {"display_as": "Version"}})" +
          (members.empty() ? "" : ", " + members) + "}]}";
-}
-
-TEST(DdlLoader, UnknownTypesLoadWithAWarningNamingFileAndPath) {
-  // As in Choria; every value sent for the input is refused (unchecked_inputs_test).
-  Ddl ddl = parseText(withAction(R"("input": {"environment": {"type": "strng"}},
-                                    "output": {"v": {"type": "strng"}})"),
-                      "ddl/puppet.json");
-  const Input* input = ddl.actions[2].findInput("environment");
-  EXPECT_EQ(input->unknownType, "strng");
-  EXPECT_EQ(input->type, InputType::Any);
-  EXPECT_EQ(ddl.actions[2].findOutput("v")->type, "strng");
-  EXPECT_EQ(ddl.warnings,
-            (std::vector<std::string>{
-                "ddl/puppet.json: actions[2].input.environment.type: type 'strng' is unknown to "
-                "this Drover: every value sent for input 'environment' is refused",
-                "ddl/puppet.json: actions[2].output.v.type: type 'strng' is unknown to this "
-                "Drover"}));
 }
 
 TEST(DdlLoadError, MissingRequiredKeys) {
@@ -334,28 +288,6 @@ TEST(DdlLoader, TypeNamesInAnyCaseAsChoriaReadsThem) {
   EXPECT_EQ(action.findInput("f")->type, InputType::Boolean);
 }
 
-TEST(DdlLoader, DefaultBreakingItsOwnRuleLoadsWithAWarning) {
-  Ddl ddl = parseText(withAction(R"("input": {
-      "token": {"type": "string", "default": "", "validation": ".", "maxlength": 128},
-      "code": {"type": "string", "default": "ABC", "maxlength": 2},
-      "mode": {"type": "list", "list": ["a", "b"], "default": "c"},
-      "fine": {"type": "string", "default": "x", "validation": "."}})"),
-                      "t.json");
-  EXPECT_EQ(ddl.actions[2].findInput("token")->defaultValue, Json(""));
-  EXPECT_EQ(ddl.warnings,
-            (std::vector<std::string>{
-                "t.json: actions[2].input.token.default: \"\" breaks the input's own rule (input "
-                "'token' fails validation 'regex': does not match /./); the agent still gets it "
-                "when a call leaves the input out",
-                "t.json: actions[2].input.code.default: \"ABC\" breaks the input's own rule (input "
-                "'code' fails validation 'maxlength': 3 characters, at most 2 allowed); the agent "
-                "still gets it when a call leaves the input out",
-                "t.json: actions[2].input.mode.default: \"c\" breaks the input's own rule (input "
-                "'mode' fails validation 'list': must be one of a, b); the agent still gets it "
-                "when a call leaves the input out"}));
-  EXPECT_THAT(parseText(withAction(""), "t.json").warnings, ::testing::IsEmpty());
-}
-
 TEST(DdlLoadError, BadDisplayPolicy) {
   EXPECT_EQ(loadError(withAction(R"("display": "sometimes")")),
             "t.json: actions[2].display: must be one of always, ok, failed; got 'sometimes'");
@@ -373,18 +305,6 @@ TEST(DdlLoadError, InvalidValidationRegex) {
               StartsWith("t.json: actions[2].input.x.validation: invalid regex '(a)\\1': "));
 }
 
-TEST(DdlLoader, UnknownNamedValidatorLoadsWithAWarning) {
-  // As in Choria, which warns; values for the input are refused (unchecked_inputs_test).
-  Ddl ddl = parseText(withAction(
-                R"("input": {"env": {"type": "string", "validation": "puppet_varible"}})"),
-                      "t.json");
-  EXPECT_EQ(ddl.actions[2].findInput("env")->validation, "puppet_varible");
-  EXPECT_EQ(ddl.warnings, std::vector<std::string>{
-                              "t.json: actions[2].input.env.validation: validator "
-                              "'puppet_varible' is unknown to this Drover: every value sent for "
-                              "input 'env' is refused"});
-}
-
 TEST(DdlLoadError, AggregateOnUnknownOutput) {
   EXPECT_EQ(loadError(withAction(R"("aggregate": [{"function": "summary", "args": ["vesion"]}])")),
             "t.json: actions[2].aggregate[0].args[0]: unknown output 'vesion'");
@@ -392,32 +312,6 @@ TEST(DdlLoadError, AggregateOnUnknownOutput) {
             "t.json: actions[2].aggregate[0].args: must be an array naming an output, got array");
   EXPECT_EQ(loadError(withAction(R"("aggregate": [{"function": "summary", "args": [{}]}])")),
             "t.json: actions[2].aggregate[0].args[0]: must be an output name, got object");
-}
-
-TEST(DdlLoader, UnknownAggregateFunctionIsSkippedWithAWarning) {
-  // MCollective plugins bring their own functions (nettest_mma); their arguments are theirs.
-  Ddl ddl = parseText(withAction(R"("aggregate": [
-      {"function": "nettest_mma", "args": ["rtt", {"format": "Min: %.3fms"}]},
-      {"function": "summary", "args": ["version"]},
-      {"function": "process_summary", "args": {"odd": true}}])"),
-                      "t.json");
-  ASSERT_EQ(ddl.actions[2].aggregates.size(), 1u);
-  EXPECT_EQ(ddl.actions[2].aggregates[0].function, "summary");
-  EXPECT_EQ(ddl.warnings,
-            (std::vector<std::string>{
-                "t.json: actions[2].aggregate[0].function: aggregate function 'nettest_mma' is "
-                "unknown to this Drover: no summary is shown for it",
-                "t.json: actions[2].aggregate[2].function: aggregate function 'process_summary' "
-                "is unknown to this Drover: no summary is shown for it"}));
-}
-
-TEST(DdlLoader, ChartAggregateLoadsAndIsCheckedLikeTheOthers) {
-  Ddl ddl = parseText(withAction(R"("aggregate": [{"function": "chart", "args": ["version"]}])"),
-                      "t.json");
-  EXPECT_EQ(ddl.actions[2].aggregates.at(0).function, "chart");
-  EXPECT_THAT(ddl.warnings, ::testing::IsEmpty());
-  EXPECT_EQ(loadError(withAction(R"("aggregate": [{"function": "chart", "args": ["vesion"]}])")),
-            "t.json: actions[2].aggregate[0].args[0]: unknown output 'vesion'");
 }
 
 TEST(DdlLoadError, ListWithoutValuesAndBadDefaults) {
