@@ -46,9 +46,10 @@ struct Input {
   std::string prompt;
   std::string description;
   InputType type = InputType::String;
-  // The DDL's type name when this Drover does not know it (type is then Any); every value
-  // sent for the input is refused (validator.hpp). Empty for a known type.
-  std::string unknownType;
+  // The DDL's type name (as shownName() prints it) when this Drover does not know it,
+  // "" included; type is then Any, and every value sent for the input is refused
+  // (validator.hpp). Absent for a known type.
+  std::optional<std::string> unknownType;
   bool optional = false;
   std::optional<Json> defaultValue;
   std::string validation;              // regex, "shellsafe", "ipv4address", "ipv6address", "ipaddress", ... or empty

@@ -214,7 +214,7 @@ class Reader {
     }
     input.type = InputType::Any;
     input.unknownType = shownName(name);
-    warn(child(path, "type"), "type '" + input.unknownType + "' is unknown to this Drover: " +
+    warn(child(path, "type"), "type '" + *input.unknownType + "' is unknown to this Drover: " +
                                   "every value sent for input '" + input.name + "' is refused");
   }
 

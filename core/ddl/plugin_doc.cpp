@@ -56,7 +56,8 @@ void inputDoc(std::string& out, const Input& input) {
   };
   f("Description", input.description);
   f("Prompt", input.prompt);
-  f("Type", input.unknownType.empty() ? std::string(toString(input.type)) : input.unknownType);
+  f("Type", input.unknownType ? "'" + *input.unknownType + "' (unknown)"
+                              : std::string(toString(input.type)));
   f("Optional", input.optional ? "true" : "false");
   f("Default", input.defaultValue ? compactJson(*input.defaultValue) : "");
   f("Validation", input.validation);

@@ -100,9 +100,9 @@ bool hasUnknownValidator(const Input& input) {
 // The DDL asks for a check this Drover cannot make, and the agent may rely on it: passing
 // the value on unchecked is not safe, so it is refused after every check that can run.
 void refuseUnchecked(const Input& input, Violations& out) {
-  if (!input.unknownType.empty()) {
+  if (input.unknownType) {
     out.push_back({input.name, "unknown_type",
-                   "input " + quoted(input.name) + " has type " + quoted(input.unknownType) +
+                   "input " + quoted(input.name) + " has type " + quoted(*input.unknownType) +
                        ", which this Drover does not know: values for it are refused"});
   }
   if (hasUnknownValidator(input)) {
@@ -232,7 +232,7 @@ bool hasType(InputType type, const Json& value) {
 }
 
 bool refusesEveryValue(const Input& input) {
-  return !input.unknownType.empty() || hasUnknownValidator(input);
+  return input.unknownType.has_value() || hasUnknownValidator(input);
 }
 
 std::vector<Violation> validate(const Action& action, Json& args) {

@@ -116,7 +116,22 @@ TEST(DdlUncheckedInput, AnUnknownTypeRefusesEveryValueToo) {
   EXPECT_EQ(validate(ping, tooLong).at(0).rule, "maxlength");
   Json without = {{"port", 80}};
   EXPECT_THAT(validate(ping, without), IsEmpty());
-  EXPECT_THAT(pluginDoc(ddl), HasSubstr("                     Type: bytes\n"));
+  EXPECT_THAT(pluginDoc(ddl), HasSubstr("                     Type: 'bytes' (unknown)\n"));
+}
+
+TEST(DdlUncheckedInput, AnEmptyTypeNameIsUnknownToo) {
+  // Choria refuses values of type "" as unsupported; it is not a way to say "any".
+  const Ddl ddl = parseText(R"({"metadata": {"name": "probe"}, "actions": [{"action": "ping",
+      "input": {"size": {"type": "", "optional": true}}}]})",
+                            "t.json");
+  const Input& size = *ddl.actions[0].findInput("size");
+  EXPECT_EQ(size.unknownType, "");
+  EXPECT_TRUE(refusesEveryValue(size));
+  Json args = {{"size", "1k"}};
+  EXPECT_EQ(validate(ddl.actions[0], args).at(0).message,
+            "input 'size' has type '', which this Drover does not know: values for it are "
+            "refused");
+  EXPECT_EQ(ddl.warnings.size(), 1u);
 }
 
 TEST(DdlUncheckedInput, PluginDocShowsTheValidatorAndListsTheWarning) {
