@@ -7,28 +7,15 @@
 #include <vector>
 
 #include "core/ddl/loader.hpp"
+#include "tests/unit/ddl/load_helpers.hpp"
 
 namespace drover::ddl {
 namespace {
 
 using ::testing::IsEmpty;
 
-std::string loadError(const std::string& text) {
-  try {
-    parseText(text, "t.json");
-  } catch (const LoadError& e) {
-    return e.what();
-  }
-  return "(loaded)";
-}
-
-// A document with three actions, the last one with an output `version` and `members`.
-std::string withAction(const std::string& members) {
-  return R"({"metadata": {"name": "puppet"}, "actions": [
-      {"action": "one"}, {"action": "two"},
-      {"action": "three", "output": {"version": {"display_as": "Version"}})" +
-         (members.empty() ? "" : ", " + members) + "}]}";
-}
+using testing::loadError;
+using testing::withAction;
 
 TEST(DdlLoadWarning, ToleratesUnknownKeys) {
   Ddl ddl = parseText(R"({"$schema": "x", "future": 1,

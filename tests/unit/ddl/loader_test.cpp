@@ -1,6 +1,7 @@
 // Loader: real Choria DDLs and ddl/rpcutil.json load unchanged; every schema error names
 // the source and the JSON path.
 #include "core/ddl/loader.hpp"
+#include "tests/unit/ddl/load_helpers.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -139,22 +140,8 @@ TEST(DdlLoader, ParseTakesAnAlreadyParsedDocument) {
 
 // ---- schema errors --------------------------------------------------------------------
 
-std::string loadError(const std::string& text, const std::string& source = "t.json") {
-  try {
-    parseText(text, source);
-  } catch (const LoadError& e) {
-    return e.what();
-  }
-  return "(loaded)";
-}
-
-// A document with three actions, the last one taking `input` and `extra` members.
-std::string withAction(const std::string& members) {
-  return R"({"metadata": {"name": "puppet"}, "actions": [
-      {"action": "one"}, {"action": "two"},
-      {"action": "three", "output": {"version": {"display_as": "Version"}})" +
-         (members.empty() ? "" : ", " + members) + "}]}";
-}
+using testing::loadError;
+using testing::withAction;
 
 TEST(DdlLoadError, MissingRequiredKeys) {
   EXPECT_EQ(loadError(R"({"actions": []})"), "t.json: metadata: missing required key");
