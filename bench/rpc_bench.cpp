@@ -17,17 +17,18 @@
 #include <unistd.h>
 
 #include "bench/fleet/sim_facts.hpp"
-#include "bench/rpc/harness.hpp"
 #include "bench/rpc/report.hpp"
+#include "bench/support/environment.hpp"
+#include "bench/support/harness.hpp"
+#include "bench/support/secure_setup.hpp"
 #include "core/log/log.hpp"
-#include "core/security/ca.hpp"
-#include "core/security/keys.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using drover::bench::BenchReport;
 using drover::bench::Executables;
+using drover::bench::SecureSetup;
 
 constexpr int kExitUsage = 2;   // bad flags
 constexpr int kExitFailed = 3;  // a process did not start or the broker was unreachable
@@ -47,24 +48,6 @@ struct Options {
   std::string security = "both";  // on, off or both
 };
 
-// The client's certificate: an admin, as an operator's CLI would have.
-constexpr const char* kAdminName = "bench.admin";
-
-// A CA directory as `drover cert ca create` leaves it, and the client's signer.
-struct SecureSetup {
-  std::filesystem::path caDir;
-  std::shared_ptr<const drover::security::Signer> admin;
-};
-
-SecureSetup makeSecureSetup(const std::filesystem::path& caDir) {
-  namespace sec = drover::security;
-  auto ca = sec::CertificateAuthority::create(caDir, "drover-bench-ca");
-  sec::PkeyPtr key = sec::generateKey();
-  std::string pem = ca.sign(sec::csrToPem(sec::makeCsr(key.get(), kAdminName).get()),
-                            sec::Role::Admin);
-  return {caDir, std::make_shared<const sec::Signer>(std::move(key), pem)};
-}
-
 // A store of its own per fleet, so every secure run starts with a cold certificate cache
 // (the warm-up repetitions fill it, as a CLI's first call would).
 std::shared_ptr<const drover::rpc::ClientSecurity> clientSecurity(const SecureSetup& setup) {
@@ -75,25 +58,15 @@ std::shared_ptr<const drover::rpc::ClientSecurity> clientSecurity(const SecureSe
   return out;
 }
 
-drover::Json loadAverage() {
-  double one = 0, five = 0, fifteen = 0;
-  std::ifstream in("/proc/loadavg");
-  in >> one >> five >> fifteen;
-  return drover::Json::array({one, five, fifteen});
-}
-
 drover::Json environment(const Options& options) {
-  utsname host{};
-  ::uname(&host);
-  return drover::Json{{"cpus", std::thread::hardware_concurrency()},
-                      {"kernel", std::string(host.release)},
-                      {"repeat", options.scenario.repeat},
-                      {"warmup", options.scenario.warmup},
-                      {"quiet_ms", options.scenario.quiet.count()},
-                      {"simulators", options.simulators},
-                      {"sim_io_threads", options.ioThreads},
-                      {"security", options.security},
-                      {"loadavg_start", loadAverage()}};
+  drover::Json env = drover::bench::hostEnvironment();
+  env.update({{"repeat", options.scenario.repeat},
+              {"warmup", options.scenario.warmup},
+              {"quiet_ms", options.scenario.quiet.count()},
+              {"simulators", options.simulators},
+              {"sim_io_threads", options.ioThreads},
+              {"security", options.security}});
+  return env;
 }
 
 std::string clientName() {
@@ -174,7 +147,8 @@ drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::fil
   std::filesystem::create_directories(dir);
   BrokerProcess broker(exe, dir);
   const std::string identity = "bench-droverd";
-  DaemonProcess daemon(exe, broker.endpoints(), dir, identity, 30s);
+  // Security off: the memory of the daemon itself, not of a certificate setup around it.
+  DaemonProcess daemon(exe, broker.endpoints(), dir, DaemonSpec{identity}, 30s);
   std::this_thread::sleep_for(std::chrono::milliseconds(options.settleMs));
   DaemonMemory memory;
   memory.settleMs = options.settleMs;
@@ -188,14 +162,6 @@ drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::fil
   memory.peakRssKb = procStatusKb(daemon.pid(), "VmHWM").value_or(-1);
   memory.threads = procStatusKb(daemon.pid(), "Threads").value_or(-1);
   return memory;
-}
-
-void writeJson(const std::string& path, const drover::Json& doc) {
-  std::filesystem::path file(path);
-  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
-  std::ofstream out(file);
-  out << doc.dump(2) << "\n";
-  if (!out) throw std::runtime_error("cannot write " + path);
 }
 
 void addFlags(CLI::App& app, Options& options, Executables& exe) {
@@ -246,7 +212,7 @@ int main(int argc, char** argv) {
     BenchReport report;
     report.environment = environment(options);
     std::optional<SecureSetup> secure;
-    if (options.security != "off") secure = makeSecureSetup(dir / "ca");
+    if (options.security != "off") secure = drover::bench::makeSecureSetup(dir / "ca");
     // Plain and secure of one size back to back, so both see the same machine load.
     for (std::size_t nodes : options.sizes) {
       auto base = dir / ("fleet-" + std::to_string(nodes));
@@ -259,9 +225,9 @@ int main(int argc, char** argv) {
       }
     }
     if (!options.skipDaemon) report.daemon = measureDaemon(exe, dir / "droverd", options);
-    report.environment["loadavg_end"] = loadAverage();
+    report.environment["loadavg_end"] = drover::bench::loadAverage();
     drover::bench::printTable(stdout, report);
-    writeJson(options.jsonOut, drover::bench::toJson(report));
+    drover::bench::writeJson(options.jsonOut, drover::bench::toJson(report));
     std::printf("\nJSON written to %s\n", options.jsonOut.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drover-rpc-bench: %s\n", e.what());

@@ -7,7 +7,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/security/keys.hpp"
 #include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
 
@@ -175,15 +174,7 @@ Fleet::Fleet() {
 
 Credentials Fleet::issue(const std::string& name, security::Role role,
                          const security::CertificateAuthority::IssueOptions& options) {
-  fs::create_directories(dir_ / "certs");
-  Credentials out{dir_ / "certs" / (name + ".key"), dir_ / "certs" / (name + ".pem")};
-  security::PkeyPtr key = security::generateKey();
-  std::string cert = ca_->sign(security::csrToPem(security::makeCsr(key.get(), name).get()), role,
-                               options);
-  fs::remove(out.key);
-  security::writePrivateKey(out.key, key.get());
-  util::writeFileAtomically(out.cert, cert);
-  return out;
+  return testing::issueCredentials(*ca_, dir_ / "certs", name, role, options);
 }
 
 std::shared_ptr<const rpc::ClientSecurity> Fleet::adminSecurity() const {
@@ -258,15 +249,13 @@ std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& n
   if (spec.security == NodeSecurity::Disabled) {
     argv.insert(argv.end(), {"--security-enabled", "false"});
   } else {
-    argv.insert(argv.end(),
-                {"--security-ca-file", ca_->certificateFile().string(),
-                 "--security-crl-file", ca_->crlFile().string(),
-                 "--security-cert-file", (nodeDir / "node.pem").string(),
-                 "--security-key-file", (nodeDir / "node.key").string(),
-                 "--security-provisioning-token-file", (nodeDir / "provisioning.token").string(),
-                 "--security-policy-dir",
-                 (spec.policies.empty() ? policyDir() : nodeDir / "policies").string(),
-                 "--security-audit-log", (nodeDir / "audit.log").string()});
+    testing::NodeSecurityFiles files{
+        ca_->certificateFile(), ca_->crlFile(), {nodeDir / "node.key", nodeDir / "node.pem"},
+        spec.policies.empty() ? policyDir() : nodeDir / "policies", nodeDir / "audit.log"};
+    auto flags = testing::droverdSecurityFlags(files);
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"--security-provisioning-token-file",
+                             (nodeDir / "provisioning.token").string()});
   }
   argv.insert(argv.end(), spec.extraArgs.begin(), spec.extraArgs.end());
   return argv;

@@ -23,6 +23,7 @@
 #include "core/bus/connection.hpp"
 #include "core/rpc/client.hpp"
 #include "core/security/ca.hpp"
+#include "tests/support/credentials.hpp"
 #include "tests/support/process.hpp"
 
 namespace drover::integration {
@@ -50,10 +51,7 @@ enum class NodeSecurity {
 };
 
 /// A principal's key and certificate files.
-struct Credentials {
-  std::filesystem::path key;
-  std::filesystem::path cert;
-};
+using Credentials = testing::Credentials;
 
 struct NodeSpec {
   std::string identity;

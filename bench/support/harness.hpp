@@ -1,6 +1,7 @@
 #pragma once
 // The real processes a benchmark runs against: a drover-broker on free loopback ports,
-// drover-fleet-sim processes sharing a fleet between them, and one droverd. Each is
+// drover-fleet-sim processes sharing a fleet between them, and droverd (security off, or
+// enforcing with certificate files from secure_setup.hpp). Each is
 // started with an argv (no shell), logs to a file in the work directory, waits until
 // it says it is ready, and is stopped by PID (SIGTERM, then SIGKILL) when its guard
 // goes away. A process that dies or stays silent is a std::runtime_error quoting the
@@ -16,6 +17,7 @@
 #include <sys/types.h>
 
 #include "core/bus/connection.hpp"
+#include "tests/support/credentials.hpp"
 #include "tests/support/process.hpp"
 
 namespace drover::bench {
@@ -26,16 +28,25 @@ struct Executables {
   std::filesystem::path fleetSim;
 };
 
+struct BrokerSpec {
+  bool control = false;  // also bind a control endpoint, to read the broker's counters
+};
+
 class BrokerProcess {
  public:
-  /// Binds ingress and egress on tcp://127.0.0.1:* and reads back the ports.
-  BrokerProcess(const Executables& exe, const std::filesystem::path& workDir);
+  /// Binds ingress and egress (and the control endpoint when asked) on
+  /// tcp://127.0.0.1:* and reads back the ports.
+  BrokerProcess(const Executables& exe, const std::filesystem::path& workDir,
+                const BrokerSpec& spec = {});
   const bus::Endpoints& endpoints() const { return endpoints_; }
+  /// The control endpoint (`drover-broker stats --control`); empty unless asked for.
+  const std::string& control() const { return control_; }
   pid_t pid() const { return process_.pid(); }
 
  private:
   testing::Process process_;
   bus::Endpoints endpoints_;
+  std::string control_;
 };
 
 struct FleetSpec {
@@ -69,14 +80,23 @@ class SimulatedFleet {
   std::chrono::milliseconds startup_{0};
 };
 
+struct DaemonSpec {
+  std::string identity;
+  /// Enforcing security with these files; none: security off (the daemon alone,
+  /// without a certificate setup around it).
+  std::optional<testing::NodeSecurityFiles> security;
+  std::string logLevel = "warn";
+};
+
 class DaemonProcess {
  public:
-  /// Starts droverd with default DDLs and security off, and waits (up to `timeout`)
-  /// for its pid file.
+  /// Starts droverd with default DDLs, logging to IDENTITY.log in `workDir`, and
+  /// waits (up to `timeout`) for its pid file.
   DaemonProcess(const Executables& exe, const bus::Endpoints& endpoints,
-                const std::filesystem::path& workDir, const std::string& identity,
+                const std::filesystem::path& workDir, const DaemonSpec& spec,
                 std::chrono::milliseconds timeout);
   pid_t pid() const { return process_.pid(); }
+  const std::filesystem::path& logPath() const { return process_.logPath(); }
 
  private:
   testing::Process process_;

@@ -1,4 +1,4 @@
-#include "bench/rpc/harness.hpp"
+#include "bench/support/harness.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -33,18 +33,26 @@ void awaitFile(testing::Process& process, const std::string& what,
                            "; log " + process.logPath().string() + ":\n" + logTail(process));
 }
 
+std::vector<std::string> brokerArgv(const Executables& exe, const std::filesystem::path& workDir,
+                                    const BrokerSpec& spec) {
+  std::vector<std::string> argv{exe.broker.string(), "--ingress", "tcp://127.0.0.1:*",
+                                "--egress", "tcp://127.0.0.1:*", "--log-level", "warn",
+                                "--endpoints-file", (workDir / "broker-endpoints.json").string()};
+  if (spec.control) argv.insert(argv.end(), {"--control", "tcp://127.0.0.1:*"});
+  return argv;
+}
+
 }  // namespace
 
-BrokerProcess::BrokerProcess(const Executables& exe, const std::filesystem::path& workDir)
-    : process_({exe.broker.string(), "--ingress", "tcp://127.0.0.1:*", "--egress",
-                "tcp://127.0.0.1:*", "--log-level", "warn", "--endpoints-file",
-                (workDir / "broker-endpoints.json").string()},
-               workDir / "broker.log") {
+BrokerProcess::BrokerProcess(const Executables& exe, const std::filesystem::path& workDir,
+                             const BrokerSpec& spec)
+    : process_(brokerArgv(exe, workDir, spec), workDir / "broker.log") {
   auto file = workDir / "broker-endpoints.json";
   awaitFile(process_, "drover-broker", file, std::chrono::seconds(10));
   Json doc = Json::parse(util::readFile(file));
   endpoints_.publish = doc.at("ingress").at(0).get<std::string>();
   endpoints_.subscribe = doc.at("egress").at(0).get<std::string>();
+  control_ = doc.value("control", "");
 }
 
 SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,
@@ -105,16 +113,31 @@ std::vector<pid_t> SimulatedFleet::pids() const {
   return pids;
 }
 
+namespace {
+
+std::vector<std::string> daemonArgv(const Executables& exe, const bus::Endpoints& endpoints,
+                                    const std::filesystem::path& workDir, const DaemonSpec& spec) {
+  std::vector<std::string> argv{exe.droverd.string(), "--identity", spec.identity,
+                                "--broker-publish", endpoints.publish, "--broker-subscribe",
+                                endpoints.subscribe, "--pid-file",
+                                (workDir / (spec.identity + ".pid")).string(), "--log-level",
+                                spec.logLevel};
+  if (!spec.security) {
+    argv.insert(argv.end(), {"--security-enabled", "false"});
+    return argv;
+  }
+  auto flags = testing::droverdSecurityFlags(*spec.security);
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return argv;
+}
+
+}  // namespace
+
 DaemonProcess::DaemonProcess(const Executables& exe, const bus::Endpoints& endpoints,
-                             const std::filesystem::path& workDir, const std::string& identity,
+                             const std::filesystem::path& workDir, const DaemonSpec& spec,
                              std::chrono::milliseconds timeout)
-    : process_({exe.droverd.string(), "--identity", identity, "--broker-publish",
-                endpoints.publish, "--broker-subscribe", endpoints.subscribe, "--pid-file",
-                (workDir / (identity + ".pid")).string(), "--log-level", "warn",
-                // Memory of the daemon itself, not of a certificate setup around it.
-                "--security-enabled", "false"},
-               workDir / (identity + ".log")) {
-  awaitFile(process_, "droverd " + identity, workDir / (identity + ".pid"), timeout);
+    : process_(daemonArgv(exe, endpoints, workDir, spec), workDir / (spec.identity + ".log")) {
+  awaitFile(process_, "droverd " + spec.identity, workDir / (spec.identity + ".pid"), timeout);
 }
 
 std::optional<double> processCpuMs(pid_t pid) {
