@@ -176,7 +176,7 @@ flood::RunResult failedRun(flood::Garbage kind, flood::Route route, std::string 
   flood::RunResult run;
   run.kind = kind;
   run.route = route;
-  run.error = std::move(why);
+  run.error = "FAILED, later runs skipped: " + why;
   return run;
 }
 

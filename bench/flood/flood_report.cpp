@@ -33,7 +33,7 @@ void printRow(std::FILE* out, const RunResult& r) {
              static_cast<double>(r.logBytes) / 1024.0, static_cast<double>(r.auditBytes) / 1024.0,
              r.garbageReplies, lostText(r), r.brokerCpuMs);
   if (r.othersPingMs) fmt::print(out, "{:>20}other nodes' slowest ping: {:.1f} ms\n", "", *r.othersPingMs);
-  if (!r.error.empty()) fmt::print(out, "{:>20}FAILED: {}\n", "", r.error);
+  if (!r.error.empty()) fmt::print(out, "{:>20}{}\n", "", r.error);
 }
 
 }  // namespace

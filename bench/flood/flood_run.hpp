@@ -7,14 +7,14 @@
 //   2. the burst, as fast as ZeroMQ queues it; then a signed rpcutil ping to every node
 //   3. the replies: ping time; CPU, log and audit log growth read at once
 //   4. counting: after the node's refused-line throttle window (10 s) one more
-//      undecodable message and a ping, so the node's next log line reports how many
-//      lines it held back; then daemon_stats and the broker's counters again
+//      undecodable message and a ping, so that the node has reported how many lines
+//      it held back; then daemon_stats and the broker's counters again
 //
 // What the node took off its socket is counted twice over: `decoded` from the stats
 // counter `total` (every message that decoded as an envelope), `logged` from its log
-// (one line per refused message, or the lines written plus the "(N similar lines
-// suppressed)" counts of a build that throttles them). A kind one build cannot decode
-// is seen through the log alone.
+// (one line per refused message, or the lines written plus the counts of lines held
+// back, for a build that throttles them). A kind one build cannot decode is seen
+// through the log alone.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -80,9 +80,9 @@ struct RunResult {
   Json toJson() const;
 };
 
-/// Runs one flood of `burst` on `route`. A node that does not answer the ping after
-/// the burst is reported in `error`; throws std::runtime_error when it does not
-/// answer daemon_stats or the counting ping, or the broker its counters.
+/// Runs one flood of `burst` on `route`. A ping after the burst that gets no reply is
+/// reported in `error`; throws std::runtime_error when the node does not answer
+/// daemon_stats or the counting ping, or the broker its counters.
 RunResult runFlood(const FloodSetup& setup, Garbage kind, Route route, const Burst& burst);
 
 }  // namespace drover::bench::flood
