@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "agents/puppet/key_fingerprint.hpp"
 #include "core/security/certificate.hpp"
 #include "core/security/openssl_handles.hpp"
 #include "core/util/files.hpp"
@@ -13,6 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace drover::security;
+using puppet::puppetFingerprint;
 
 bool fileExists(const fs::path& path) {
   std::error_code ec;
@@ -44,17 +46,27 @@ std::string derOf(X509_REQ* request) {
   return der;
 }
 
-void inspectCertificate(const fs::path& ssldir, const fs::path& keyFile, LocalCertificate& local) {
+PkeyPtr readPrivateKey(const fs::path& path) {
+  return parseFile(path, "private key", [](BIO* bio) {
+    return PkeyPtr(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
+  });
+}
+
+void inspectRequest(const fs::path& requestFile, LocalCertificate& local) {
+  auto request = parseFile(requestFile, "certificate request", [](BIO* bio) {
+    return X509ReqPtr(PEM_read_bio_X509_REQ(bio, nullptr, nullptr, nullptr));
+  });
+  local.hasRequest = true;
+  local.csrFingerprint = puppetFingerprint(derOf(request.get()));
+  local.requestKeyFingerprint = puppet::requestKeyFingerprint(request.get());
+}
+
+void inspectCertificate(const fs::path& ssldir, EVP_PKEY* key, LocalCertificate& local) {
   X509Ptr cert = readCertificate(ssldir / "certs" / (local.certname + ".pem"));
   local.hasCertificate = true;
   local.fingerprint = puppetFingerprint(certificateToDer(cert.get()));
   local.notAfter = notAfterMs(cert.get()) / 1000;
-  if (local.hasKey) {
-    PkeyPtr key = parseFile(keyFile, "private key", [](BIO* bio) {
-      return PkeyPtr(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr));
-    });
-    local.matchesKey = EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key.get()) == 1;
-  }
+  if (key != nullptr) local.matchesKey = EVP_PKEY_eq(X509_get0_pubkey(cert.get()), key) == 1;
   fs::path caFile = ssldir / "certs" / "ca.pem";
   if (fileExists(caFile)) {
     X509Ptr ca = readCertificate(caFile);
@@ -65,31 +77,19 @@ void inspectCertificate(const fs::path& ssldir, const fs::path& keyFile, LocalCe
 
 }  // namespace
 
-std::string puppetFingerprint(std::string_view der) {
-  std::string hex = fingerprintOf(der);
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i > 0) out += ':';
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i])));
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(hex[i + 1])));
-  }
-  return out;
-}
-
 LocalCertificate inspectLocalCertificate(const fs::path& ssldir, const std::string& certname) {
   LocalCertificate local;
   local.certname = certname;
   fs::path keyFile = ssldir / "private_keys" / (certname + ".pem");
-  local.hasKey = fileExists(keyFile);
-  fs::path requestFile = ssldir / "certificate_requests" / (certname + ".pem");
-  if (fileExists(requestFile)) {
-    local.hasRequest = true;
-    auto request = parseFile(requestFile, "certificate request", [](BIO* bio) {
-      return X509ReqPtr(PEM_read_bio_X509_REQ(bio, nullptr, nullptr, nullptr));
-    });
-    local.csrFingerprint = puppetFingerprint(derOf(request.get()));
+  PkeyPtr key;
+  if (fileExists(keyFile)) {
+    key = readPrivateKey(keyFile);
+    local.hasKey = true;
+    local.keyFingerprint = puppet::keyFingerprint(key.get());
   }
-  if (fileExists(ssldir / "certs" / (certname + ".pem"))) inspectCertificate(ssldir, keyFile, local);
+  fs::path requestFile = ssldir / "certificate_requests" / (certname + ".pem");
+  if (fileExists(requestFile)) inspectRequest(requestFile, local);
+  if (fileExists(ssldir / "certs" / (certname + ".pem"))) inspectCertificate(ssldir, key.get(), local);
   return local;
 }
 
@@ -102,6 +102,8 @@ Json toJson(const LocalCertificate& local) {
           {"has_request", local.hasRequest},
           {"fingerprint", local.fingerprint},
           {"csr_fingerprint", local.csrFingerprint},
+          {"key_fingerprint", local.keyFingerprint},
+          {"request_key_fingerprint", local.requestKeyFingerprint},
           {"not_after", local.notAfter}};
 }
 

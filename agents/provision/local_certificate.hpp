@@ -1,10 +1,11 @@
 #pragma once
 // What a node holds in Puppet's ssldir for one certname: its key, its signed
-// certificate, a pending request, the CA certificate; whether they belong together.
+// certificate, a pending request, the CA certificate; whether they belong together, and
+// the fingerprint of the key it holds now, which the master's request must carry before
+// it is signed (agents/puppet/key_fingerprint.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <string_view>
 
 #include "core/util/json.hpp"
 
@@ -19,11 +20,10 @@ struct LocalCertificate {
   bool hasRequest = false;     // ssldir/certificate_requests/<certname>.pem exists
   std::string fingerprint;     // SHA-256 of the certificate, as Puppet prints it
   std::string csrFingerprint;  // SHA-256 of the request's DER, as `puppetserver ca list` shows it
+  std::string keyFingerprint;         // of the private key's public half; empty without a key
+  std::string requestKeyFingerprint;  // of the public key in the request; empty without one
   std::int64_t notAfter = 0;   // Unix seconds; 0 without a certificate
 };
-
-/// SHA-256 of `der` as colon-separated upper-case hex ("AB:CD:..."), Puppet's format.
-std::string puppetFingerprint(std::string_view der);
 
 /// Inspects `ssldir` for `certname`. Files that are absent are reported as such;
 /// a file that exists but does not parse throws std::runtime_error naming it.

@@ -111,7 +111,11 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
 
   data["outcome"] = outcome.name;
   data["summary"] = outcome.summary;
-  data["csr_fingerprint"] = inspectLocalCertificate(ssldir, certname).csrFingerprint;
+  // What the node holds now, after this call: the key whose request may be signed.
+  LocalCertificate local = inspectLocalCertificate(ssldir, certname);
+  data["csr_fingerprint"] = local.csrFingerprint;
+  data["key_fingerprint"] = local.keyFingerprint;
+  data["request_key_fingerprint"] = local.requestKeyFingerprint;
   if (!outcome.ok) {
     return {{envelope::StatusCode::Aborted,
              "certificate request for " + certname + " " + outcome.name + ": " + outcome.summary},

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agents/puppet/key_fingerprint.hpp"
 #include "core/security/certificate.hpp"
 #include "core/security/issuing.hpp"
 #include "core/security/keys.hpp"
@@ -15,6 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace drover::security;
+using puppet::keyFingerprint;
+using puppet::puppetFingerprint;
 
 constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::int64_t kNotAfterMs = 1'900'000'000'000;
@@ -50,6 +53,8 @@ TEST_F(Ssldir, NothingYet) {
   EXPECT_FALSE(local.matchesKey);
   EXPECT_FALSE(local.hasRequest);
   EXPECT_EQ(local.fingerprint, "");
+  EXPECT_EQ(local.keyFingerprint, "");
+  EXPECT_EQ(local.requestKeyFingerprint, "");
 }
 
 TEST_F(Ssldir, PendingRequestHasTheFingerprintTheCaLists) {
@@ -68,6 +73,37 @@ TEST_F(Ssldir, PendingRequestHasTheFingerprintTheCaLists) {
   EXPECT_EQ(local.csrFingerprint, expected);
   EXPECT_EQ(expected.size(), 95u);
   EXPECT_EQ(expected.find_first_of("abcdef"), std::string::npos) << "upper case, as Puppet prints";
+  // The key the node holds and the key in its request: the same one, told apart from
+  // the digest of the whole request.
+  EXPECT_EQ(local.keyFingerprint, keyFingerprint(key.get()));
+  EXPECT_EQ(local.requestKeyFingerprint, local.keyFingerprint);
+  EXPECT_NE(local.keyFingerprint, local.csrFingerprint);
+  Json json = toJson(local);
+  EXPECT_EQ(json["key_fingerprint"], local.keyFingerprint);
+  EXPECT_EQ(json["request_key_fingerprint"], local.keyFingerprint);
+}
+
+// `openssl pkey -pubout -outform DER | openssl dgst -sha256`: the SubjectPublicKeyInfo.
+TEST_F(Ssldir, KeyFingerprintIsTheSha256OfTheSubjectPublicKeyInfo) {
+  PkeyPtr key = generateKey();
+  unsigned char* der = nullptr;
+  int size = i2d_PUBKEY(key.get(), &der);
+  ASSERT_GT(size, 0);
+  std::string spki(reinterpret_cast<char*>(der), std::size_t(size));
+  OPENSSL_free(der);
+  EXPECT_EQ(keyFingerprint(key.get()), puppetFingerprint(spki));
+  EXPECT_NE(keyFingerprint(key.get()), keyFingerprint(generateKey().get()));
+}
+
+// A request left by an earlier key: the node's key and its request's key differ.
+TEST_F(Ssldir, RequestForAnEarlierKey) {
+  PkeyPtr oldKey = generateKey();
+  write("certificate_requests/n1.example.pem", csrToPem(makeCsr(oldKey.get(), "n1.example").get()));
+  PkeyPtr newKey = generateKey();
+  write("private_keys/n1.example.pem", privateKeyToPem(newKey.get()));
+  auto local = inspectLocalCertificate(dir_.path(), "n1.example");
+  EXPECT_EQ(local.keyFingerprint, keyFingerprint(newKey.get()));
+  EXPECT_EQ(local.requestKeyFingerprint, keyFingerprint(oldKey.get()));
 }
 
 TEST_F(Ssldir, SignedCertificateMatchingItsKey) {
