@@ -27,14 +27,14 @@ std::string ProvisionContext::certname(const Request& request) {
   return settings_.identity;
 }
 
-std::unique_lock<std::timed_mutex> ProvisionContext::lockSsl(const Request& request) {
-  std::unique_lock lock(sslMutex_, std::defer_lock);
-  if (!lock.try_lock_until(request.deadline - std::chrono::seconds(2))) {
+TurnQueue::Turn ProvisionContext::lockSsl(const Request& request) {
+  auto turn = sslQueue_.wait(request.deadline - std::chrono::seconds(2));
+  if (!turn) {
     throw ActionError(envelope::StatusCode::Aborted,
                       "busy: another certificate request or Puppet run held the ssldir until "
                       "this request's deadline");
   }
-  return lock;
+  return std::move(*turn);
 }
 
 }  // namespace drover::agents::provision

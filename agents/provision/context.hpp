@@ -9,6 +9,7 @@
 #include "agents/agent.hpp"
 #include "agents/provision/claim.hpp"
 #include "agents/provision/state_store.hpp"
+#include "agents/provision/turn_queue.hpp"
 #include "agents/puppet/puppet_command.hpp"
 
 namespace drover::agents::provision {
@@ -42,10 +43,12 @@ class ProvisionContext {
   /// Serializes enrol and install_certificate, which share the key file.
   std::mutex& enrolmentMutex() { return enrolmentMutex_; }
   /// Takes Puppet's ssldir for one action (request_certificate, certificate_status,
-  /// run_puppet), waiting at most until the request's deadline. A call repeated after
-  /// a provisioner restart must not wipe the key an earlier, still running call is
-  /// submitting. Throws ActionError (Aborted) when the wait runs out.
-  std::unique_lock<std::timed_mutex> lockSsl(const Request& request);
+  /// run_puppet, apply), in the order the actions asked for it, waiting at most until
+  /// the request's deadline. A call repeated after a provisioner restart must not wipe
+  /// the key an earlier, still running call is submitting, and a certificate_status
+  /// asked after a request must report the key that request left. Throws ActionError
+  /// (Aborted) when the wait runs out.
+  TurnQueue::Turn lockSsl(const Request& request);
 
   /// The certname an action works on: its `certname` input, else the one recorded by
   /// request_certificate, else the node's identity.
@@ -58,7 +61,7 @@ class ProvisionContext {
   ClaimBook claims_;
   puppet::PuppetSettings puppet_;
   std::mutex enrolmentMutex_;
-  std::timed_mutex sslMutex_;
+  TurnQueue sslQueue_;
 };
 
 }  // namespace drover::agents::provision
