@@ -1,6 +1,7 @@
 #include "agents/puppetca/puppet_ca.hpp"
 
 #include "agents/puppet/puppet_command.hpp"
+#include "agents/puppetca/ca_files.hpp"
 
 namespace drover::agents::puppetca {
 namespace {
@@ -119,6 +120,25 @@ CleanOutcome PuppetCa::clean(const std::string& certname, std::chrono::milliseco
   CleanOutcome outcome = classifyClean(result);
   if (outcome == CleanOutcome::Failed) fail("clean", result);
   return outcome;
+}
+
+std::string PuppetCa::keyFingerprint(const CertEntry& entry) const {
+  const std::string what = "cannot tell the key of the " +
+                           std::string(entry.state == "requested" ? "request" : "certificate") +
+                           " the CA holds for " + entry.name + ": ";
+  std::filesystem::path cadir;
+  std::optional<std::string> key;
+  try {
+    cadir = caDirectory(config_);
+    key = storedKeyFingerprint(cadir, entry);
+  } catch (const std::exception& e) {
+    throw CaError(what + e.what());
+  }
+  if (!key) {
+    throw CaError(what + "no file for it under " + cadir.string() + " (the cadir of `puppetserver ca"
+                  " --config " + config_.string() + "`; set cadir there if the CA is elsewhere)");
+  }
+  return *key;
 }
 
 }  // namespace drover::agents::puppetca

@@ -60,6 +60,10 @@ class PuppetCa {
   std::string sign(const std::string& certname, std::chrono::milliseconds timeout) const;
   /// Never CleanOutcome::Failed: throws CaError instead.
   CleanOutcome clean(const std::string& certname, std::chrono::milliseconds timeout) const;
+  /// The fingerprint of the public key in what the CA holds for `entry` (a pending
+  /// request or a signed certificate), read from the CA's files (ca_files.hpp). Throws
+  /// CaError naming the file and the config when it cannot be told.
+  std::string keyFingerprint(const CertEntry& entry) const;
 
  private:
   util::SubprocessResult run(const std::string& action, std::vector<std::string> args,
