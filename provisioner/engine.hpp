@@ -146,6 +146,11 @@ class Engine {
     CallRequest request;
     AttemptRecord attempt;
     AttemptRecord issued;  // Enrol: the row keeping the certificate handed out
+    // A step's (or verify's) lookup, asked first; the request's args are rendered
+    // from `pendingArgs` against `context` plus its reply's data once it answers.
+    std::optional<CallRequest> lookup;
+    Json pendingArgs;
+    Json context;
   };
   // Enrol, check, sign, install: "enrolled", "already_enrolled", "retry" or "fail".
   struct EnrolmentResult {
@@ -185,6 +190,12 @@ class Engine {
   void notify(Event::Kind kind, const Runtime& node, const std::string& message, std::int64_t now,
               const std::string& step = "");
   EnrolmentResult runEnrolment(Plan& plan);
+  /// Asks the plan's lookup, if any, and renders the call's arguments with its reply.
+  /// Runs without the lock. Returns "" when the call can go, else why not.
+  std::string runLookup(Plan& plan);
+  /// A call that never went out (the intent not on disk, its lookup failed): a
+  /// failed attempt of its step.
+  void notSent(Runtime& node, Plan& plan, const std::string& error, std::int64_t now);
   void applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResult& result,
                       std::int64_t now);
   std::optional<std::string> issuedBefore(const std::string& identity);

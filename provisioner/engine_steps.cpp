@@ -144,31 +144,27 @@ void Engine::advance(const std::string& identity, Lock& lock) {
     lock.unlock();
     std::vector<CallReply> replies;
     EnrolmentResult enrolment;
-    std::string storeError;
+    std::string unsent;
     try {
       // The intent must be on disk before the call can have any effect.
       if (isStep) store_.sync();
     } catch (const StoreError& e) {
-      storeError = e.what();
+      unsent = std::string("not sent: ") + e.what();
     }
-    if (storeError.empty() && next.call == CallKind::Enrol) enrolment = runEnrolment(next);
-    else if (storeError.empty()) replies = executor_.call(next.request);
+    if (unsent.empty() && next.call == CallKind::Enrol) enrolment = runEnrolment(next);
+    else if (unsent.empty()) unsent = runLookup(next);
+    if (unsent.empty() && next.call != CallKind::Enrol) replies = executor_.call(next.request);
     lock.lock();
     --callsUnderway_;
     idle_.notify_all();
     now = util::nowMs();
     if (next.call == CallKind::Enrol) {
-      if (!storeError.empty()) enrolment = {"retry", "not sent: " + storeError, Json::object()};
+      if (!unsent.empty()) enrolment = {"retry", unsent, Json::object()};
       applyEnrolment(node, next, enrolment, now);
       continue;
     }
-    if (!storeError.empty()) {
-      node.rec.intent.reset();
-      next.attempt.finishedMs = now;
-      next.attempt.outcome = "retry";
-      next.attempt.error = "not sent: " + storeError;
-      store_.putAttempt(next.attempt);
-      stepFailed(node, next.attempt.error, now);
+    if (!unsent.empty()) {
+      notSent(node, next, unsent, now);
       continue;
     }
     applyReply(node, next, replies, next.attempt.startedMs, now);
@@ -267,12 +263,21 @@ Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
     }
   }
   const ActionCall& call = probe ? probe->call : flow_.steps[r.step].call;
+  const std::optional<ActionCall>& lookup = probe ? probe->lookup : flow_.steps[r.step].lookup;
   std::chrono::milliseconds timeout =
       next.call == CallKind::Probe ? flow_.claim.timeout : flow_.steps[r.step].timeout;
   next.request = {call.agent, call.action, Json::object(), targets(node, call.target, now), timeout};
   next.attempt.target = joined(next.request.nodes);
   try {
-    next.request.args = render(call.args, context(node));
+    Json ctx = context(node);
+    if (lookup) {
+      next.lookup = CallRequest{lookup->agent, lookup->action, render(lookup->args, ctx),
+                                targets(node, lookup->target, now), timeout};
+      next.pendingArgs = call.args;
+      next.context = std::move(ctx);
+    } else {
+      next.request.args = render(call.args, ctx);
+    }
   } catch (const TemplateError& e) {
     next.attempt.finishedMs = now;
     next.attempt.outcome = "retry";
@@ -404,6 +409,32 @@ Engine::EnrolmentResult Engine::runEnrolment(Plan& plan) {
   }
   summary["reply_signed"] = installed.verified;
   return {"enrolled", "", summary};
+}
+
+std::string Engine::runLookup(Plan& plan) {
+  if (!plan.lookup) return "";
+  const CallRequest& ask = *plan.lookup;
+  CallReply reply = executor_.call(ask).front();
+  const std::string what = "lookup " + ask.agent + "#" + ask.action + " ";
+  if (!reply.replied || !reply.status.ok()) return what + "failed, call not made: " + describe(reply);
+  plan.context["lookup"] = reply.data;
+  try {
+    plan.request.args = render(plan.pendingArgs, plan.context);
+  } catch (const TemplateError& e) {
+    return std::string("arguments: ") + e.what();
+  }
+  logger()->debug("node={} {}{} answered {}", plan.attempt.identity, what, reply.node,
+                  reply.data.dump());
+  return "";
+}
+
+void Engine::notSent(Runtime& node, Plan& plan, const std::string& error, std::int64_t now) {
+  node.rec.intent.reset();
+  plan.attempt.finishedMs = now;
+  plan.attempt.outcome = "retry";
+  plan.attempt.error = error;
+  store_.putAttempt(plan.attempt);
+  stepFailed(node, error, now, now - plan.attempt.startedMs);
 }
 
 void Engine::applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResult& result,

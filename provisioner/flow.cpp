@@ -164,7 +164,7 @@ class Reader {
 
 // What the templates of a call may refer to at that point of the flow.
 void checkArgs(const Reader& reader, const YAML::Node& argsNode, const Json& args,
-               const std::string& key, bool masterKnown) {
+               const std::string& key, bool masterKnown, bool lookupKnown) {
   std::vector<const Json*> stack{&args};
   while (!stack.empty()) {
     const Json* value = stack.back();
@@ -178,6 +178,9 @@ void checkArgs(const Reader& reader, const YAML::Node& argsNode, const Json& arg
       auto roots = checkTemplate(value->get<std::string>());
       if (!masterKnown && std::find(roots.begin(), roots.end(), "master") != roots.end()) {
         reader.fail(argsNode, key, "uses master.* before the pick_master step has chosen one");
+      }
+      if (!lookupKnown && std::find(roots.begin(), roots.end(), "lookup") != roots.end()) {
+        reader.fail(argsNode, key, "uses lookup.* where no lookup is asked first");
       }
     } catch (const TemplateError& e) {
       reader.fail(argsNode, key, e.what());
@@ -209,7 +212,7 @@ Backoff parseBackoff(const Reader& reader, const YAML::Node& map, const std::str
 }
 
 ActionCall parseCall(const Reader& reader, const YAML::Node& map, const std::string& prefix,
-                     bool masterKnown) {
+                     bool masterKnown, bool lookupKnown = false) {
   ActionCall call;
   call.agent = reader.name(map, prefix, "agent", "", true);
   call.action = reader.name(map, prefix, "action", "", true);
@@ -221,7 +224,7 @@ ActionCall parseCall(const Reader& reader, const YAML::Node& map, const std::str
   if (YAML::Node args = map["args"]) {
     if (!args.IsMap()) reader.fail(args, prefix + ".args", "expected a map of argument names");
     call.args = reader.json(args, prefix + ".args");
-    checkArgs(reader, args, call.args, prefix + ".args", masterKnown);
+    checkArgs(reader, args, call.args, prefix + ".args", masterKnown, lookupKnown);
   }
   return call;
 }
@@ -237,12 +240,30 @@ Json parseWhen(const Reader& reader, const YAML::Node& map, const std::string& p
   return reader.json(node, prefix + ".when");
 }
 
-Probe parseProbe(const Reader& reader, const YAML::Node& node, const std::string& key,
-                 bool masterKnown) {
+// One reply to read: a node or the master, never all masters.
+std::optional<ActionCall> parseLookup(const Reader& reader, const YAML::Node& owner,
+                                      const std::string& prefix, bool masterKnown) {
+  YAML::Node node = owner["lookup"];
+  if (!node) return std::nullopt;
+  const std::string key = prefix + ".lookup";
   reader.requireMap(node, key);
-  reader.onlyKeys(node, key, {"agent", "action", "target", "args", "when"});
+  reader.onlyKeys(node, key, {"agent", "action", "target", "args"});
+  ActionCall lookup = parseCall(reader, node, key, masterKnown);
+  if (lookup.target == Target::AllMasters) {
+    reader.fail(node["target"], key + ".target", "a lookup reads one reply: node or master");
+  }
+  return lookup;
+}
+
+Probe parseProbe(const Reader& reader, const YAML::Node& node, const std::string& key,
+                 bool masterKnown, bool lookupAllowed) {
+  reader.requireMap(node, key);
+  std::vector<std::string> known{"agent", "action", "target", "args", "when"};
+  if (lookupAllowed) known.push_back("lookup");
+  reader.onlyKeys(node, key, known);
   Probe probe;
-  probe.call = parseCall(reader, node, key, masterKnown);
+  probe.lookup = parseLookup(reader, node, key, masterKnown);
+  probe.call = parseCall(reader, node, key, masterKnown, probe.lookup.has_value());
   probe.when = parseWhen(reader, node, key, true);
   return probe;
 }
@@ -312,13 +333,16 @@ Step parseStep(const Reader& reader, const YAML::Node& node, const std::string& 
     return step;
   }
   reader.onlyKeys(node, at, {"name", "agent", "action", "target", "args", "timeout", "retries",
-                             "backoff", "outcomes", "verify"});
-  step.call = parseCall(reader, node, at, masterKnown);
+                             "backoff", "outcomes", "verify", "lookup"});
+  step.lookup = parseLookup(reader, node, at, masterKnown);
+  step.call = parseCall(reader, node, at, masterKnown, step.lookup.has_value());
   step.timeout = reader.duration(node, at, "timeout", step.timeout);
   step.retries = reader.integer(node, at, "retries", step.retries, 0, kMaxRetries);
   step.backoff = parseBackoff(reader, node, at);
   if (YAML::Node outcomes = node["outcomes"]) step.outcomes = parseOutcomes(reader, outcomes, at + ".outcomes");
-  if (YAML::Node verify = node["verify"]) step.verify = parseProbe(reader, verify, at + ".verify", masterKnown);
+  if (YAML::Node verify = node["verify"]) {
+    step.verify = parseProbe(reader, verify, at + ".verify", masterKnown, true);
+  }
   return step;
 }
 
@@ -349,7 +373,7 @@ Flow parseDocument(const Reader& reader, const YAML::Node& root, const std::stri
   flow.claim = parseClaim(reader, root["claim"]);
   flow.redoLimit = reader.integer(root, "", "redo_limit", flow.redoLimit, 0, kMaxRetries);
   if (YAML::Node probe = root["already_provisioned"]) {
-    flow.alreadyProvisioned = parseProbe(reader, probe, "already_provisioned", false);
+    flow.alreadyProvisioned = parseProbe(reader, probe, "already_provisioned", false, false);
   }
   YAML::Node steps = root["steps"];
   if (!steps) reader.fail(root, "steps", "is required");

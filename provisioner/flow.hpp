@@ -48,10 +48,11 @@ struct OutcomeRule {
 };
 
 /// An action whose OK reply matching `when` proves something (a step already done,
-/// a node already provisioned).
+/// a node already provisioned). A verify probe may have a lookup (as a step may).
 struct Probe {
   ActionCall call;
   Json when = Json::object();
+  std::optional<ActionCall> lookup;
 };
 
 struct Backoff {
@@ -66,6 +67,11 @@ struct Step {
   std::string name;
   StepKind kind = StepKind::Action;
   ActionCall call;                          // Action
+  // Asked right before every call of the step (each attempt): the data of its OK reply
+  // is {{lookup.FIELD}} in the call's arguments. What the call needs to know of this
+  // moment, not of the provisioner's memory: the key the node holds now, say. A lookup
+  // that fails or gives no reply is a failed attempt; the call is not made.
+  std::optional<ActionCall> lookup;
   std::string event = "provisioned";        // Notify: the event it sends
   std::chrono::milliseconds timeout{60000};
   int retries = 3;                          // attempts after the first

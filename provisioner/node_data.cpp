@@ -59,7 +59,9 @@ bool usesNodeData(const Flow& flow) {
   if (flow.alreadyProvisioned && mentions(flow.alreadyProvisioned->call.args)) return true;
   for (const Step& step : flow.steps) {
     if (mentions(step.call.args)) return true;
+    if (step.lookup && mentions(step.lookup->args)) return true;
     if (step.verify && mentions(step.verify->call.args)) return true;
+    if (step.verify && step.verify->lookup && mentions(step.verify->lookup->args)) return true;
   }
   return false;
 }

@@ -222,9 +222,9 @@ std::vector<std::string> checkTemplate(const std::string& text) {
        [&](const std::string& inner, const Expression& expr) {
          for (const auto& path : expr.paths) {
            std::string root = rootOf(path);
-           if (root != "node" && root != "master" && root != "provisioner") {
+           if (root != "node" && root != "master" && root != "provisioner" && root != "lookup") {
              throw TemplateError("{{" + inner + "}}: '" + path +
-                                 "' must start with node., master. or provisioner.");
+                                 "' must start with node., master., provisioner. or lookup.");
            }
            if (std::find(roots.begin(), roots.end(), root) == roots.end()) roots.push_back(root);
          }

@@ -12,7 +12,8 @@
 // '|' but not '}}'. A literal anywhere but last is an error (what follows it is never used).
 // A string that is exactly one expression takes the value's own type (a number, from a
 // fact or a literal, stays a number); text around an expression makes it a string.
-// Roots: node (identity, facts), master (identity, facts), provisioner (identity).
+// Roots: node (identity, facts, data), master (identity, facts), provisioner (identity),
+// lookup (the data of the reply to the step's lookup, asked just before its call).
 #include <stdexcept>
 #include <string>
 #include <vector>

@@ -31,7 +31,17 @@ TEST(Flow, ShippedClassicFlowLoads) {
   EXPECT_EQ(sign.call.agent, "puppetca");
   EXPECT_EQ(sign.call.target, Target::Master);
   ASSERT_TRUE(sign.verify.has_value());
-  EXPECT_EQ(sign.verify->when, (Json{{"state", "signed"}}));
+  EXPECT_EQ(sign.verify->when, (Json{{"state", "signed"}, {"key_matches", true}}));
+  // The node's key, asked right before signing and before each verify.
+  ASSERT_TRUE(sign.lookup.has_value());
+  EXPECT_EQ(sign.lookup->action, "certificate_status");
+  EXPECT_EQ(sign.lookup->target, Target::Node);
+  EXPECT_EQ(sign.call.args["key_fingerprint"], "{{lookup.key_fingerprint}}");
+  ASSERT_TRUE(sign.verify->lookup.has_value());
+  const Step& request = flow.steps[3];
+  ASSERT_TRUE(request.verify.has_value() && request.verify->lookup.has_value());
+  EXPECT_EQ(request.verify->when, (Json{{"state", "requested"}, {"key_matches", true}}));
+  EXPECT_FALSE(request.lookup.has_value());
   EXPECT_EQ(flow.steps[2].call.target, Target::AllMasters);
   EXPECT_EQ(flow.steps[5].timeout, std::chrono::minutes(10));
   ASSERT_TRUE(flow.alreadyProvisioned.has_value());
@@ -114,6 +124,49 @@ TEST(Flow, RefusesBadTemplatesDuplicatesAndRules) {
             "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry, fail or redo, got 'maybe'");
   EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: q\n    pick_master: true\n"),
             "f.yaml:6:18: steps[1](q).pick_master: a flow picks its master once");
+}
+
+TEST(Flow, ALookupFeedsItsCallOrVerify) {
+  Flow flow = parseFlow(R"(name: t
+steps:
+  - name: pick
+    pick_master: true
+  - name: s
+    agent: ca
+    action: sign
+    target: master
+    lookup: {agent: prov, action: key, args: {of: "{{node.identity}}"}}
+    args: {key: "{{lookup.key}}"}
+    verify:
+      lookup: {agent: ca, action: peek, target: master}
+      agent: ca
+      action: status
+      target: master
+      args: {key: "{{lookup.key || 'none'}}"}
+      when: {ok: true}
+)", "t.yaml");
+  const Step& s = flow.steps[1];
+  ASSERT_TRUE(s.lookup.has_value());
+  EXPECT_EQ(s.lookup->agent, "prov");
+  EXPECT_EQ(s.lookup->target, Target::Node);
+  EXPECT_EQ(s.lookup->args, (Json{{"of", "{{node.identity}}"}}));
+  ASSERT_TRUE(s.verify->lookup.has_value());
+  EXPECT_EQ(s.verify->lookup->target, Target::Master);
+}
+
+TEST(Flow, LookupTemplatesNeedALookupAndALookupReadsOneReply) {
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    args: {a: \"{{lookup.key}}\"}\n"),
+            "f.yaml:6:11: steps[0](a).args: uses lookup.* where no lookup is asked first");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    lookup: {agent: x, action: k, args: {a: \"{{lookup.k}}\"}}\n"),
+            "f.yaml:6:41: steps[0](a).lookup.args: uses lookup.* where no lookup is asked first");
+  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: a\n    agent: x\n"
+                    "    action: y\n    lookup: {agent: x, action: k, target: all_masters}\n"),
+            "f.yaml:8:43: steps[1](a).lookup.target: a lookup reads one reply: node or master");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "    lookup: {agent: x}\n"),
+            "f.yaml:6:13: steps[0](a).lookup.action: is required");
+  EXPECT_EQ(errorOf("name: t\nalready_provisioned: {agent: x, action: s, when: {a: 1}, lookup: {}}\n"
+                    "steps:\n  - name: a\n    agent: x\n    action: y\n"),
+            "f.yaml:2:58: already_provisioned.lookup: unknown key");
 }
 
 TEST(Flow, RedoGoesBackToThisOrAnEarlierStep) {
