@@ -1,5 +1,7 @@
 #include "core/util/subprocess.hpp"
 
+#include "core/util/guarded_spawn.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -15,7 +17,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,50 +150,6 @@ class SigpipeBlock {
   sigset_t set_;
   sigset_t old_;
   bool wasPending_ = false;
-};
-
-// posix_spawn settings, released on every path out.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  // Own process group (so a timeout can kill everything it started), no inherited
-  // signal mask or ignored signals from the daemon.
-  void isolate() {
-    posix_spawnattr_setflags(
-        &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attr_, 0);
-    sigset_t signals;
-    sigemptyset(&signals);
-    posix_spawnattr_setsigmask(&attr_, &signals);
-    sigfillset(&signals);
-    posix_spawnattr_setsigdefault(&attr_, &signals);
-  }
-
-  // Only the three pipes stay open in the child.
-  void wire(const Pipe& in, const Pipe& out, const Pipe& err, const std::filesystem::path& dir) {
-    posix_spawn_file_actions_adddup2(&actions_, in.read.get(), STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions_, out.write.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions_, err.write.get(), STDERR_FILENO);
-    posix_spawn_file_actions_addclosefrom_np(&actions_, STDERR_FILENO + 1);
-    if (!dir.empty()) posix_spawn_file_actions_addchdir_np(&actions_, dir.c_str());
-  }
-
-  const posix_spawnattr_t* attr() const { return &attr_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-
- private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
 };
 
 std::vector<char*> cArray(const std::vector<std::string>& strings) {
@@ -442,27 +399,34 @@ std::string resolveProgram(const std::string& name, const std::vector<std::strin
   return path;
 }
 
-// Starts the program on the child ends of the pipes, then closes those ends here.
+// The guard that failed to start the program has exited; its status says nothing more.
+void reap(pid_t pid) {
+  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// Starts the program (behind its guard, guarded_spawn.hpp) on the child ends of the
+// pipes, then closes those ends here. Returns the guard's pid, the group's id.
 // Throws CannotExecute for a program that cannot run, std::system_error otherwise.
 pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
                  const SubprocessOptions& opts, Pipe& in, Pipe& out, Pipe& err) {
-  SpawnSetup setup;
-  setup.isolate();
-  setup.wire(in, out, err, opts.workingDir);
   auto args = cArray(argv);
   auto env = cArray(opts.environment);
-  pid_t pid = -1;
-  int rc =
-      ::posix_spawn(&pid, path.c_str(), setup.actions(), setup.attr(), args.data(), env.data());
-  if (rc != 0 && isExecError(rc)) {
-    std::string where = opts.workingDir.empty() ? "" : " in " + opts.workingDir.string();
-    throw CannotExecute("cannot execute " + path + where + ": " + std::strerror(rc));
-  }
-  if (rc != 0) throwErrno(rc, "cannot start " + path);
+  const std::string dir = opts.workingDir.string();
+  GuardedSpawn spawn{path.c_str(), args.data(), env.data(), dir.empty() ? nullptr : dir.c_str(),
+                     in.read.get(), out.write.get(), err.write.get()};
+  SpawnFailure failure;
+  pid_t pid = spawnGuarded(spawn, failure);
   in.read.reset();
   out.write.reset();
   err.write.reset();
-  return pid;
+  if (failure.stage == SpawnFailure::Stage::None) return pid;
+  reap(pid);
+  if (failure.stage == SpawnFailure::Stage::Fork || !isExecError(failure.error)) {
+    throwErrno(failure.error, "cannot start " + path);
+  }
+  std::string where = dir.empty() ? "" : " in " + dir;
+  throw CannotExecute("cannot execute " + path + where + ": " + std::strerror(failure.error));
 }
 
 }  // namespace

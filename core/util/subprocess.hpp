@@ -42,8 +42,10 @@ struct SubprocessResult {
 /// of `opts.environment`. A program that cannot be found or executed is reported as
 /// exitCode 127 with the reason in `err` (as a shell would), not thrown.
 ///
-/// The program runs in its own process group with only fds 0-2 open, default signal
-/// dispositions and an empty signal mask. At the timeout the group gets SIGTERM, then
+/// The program runs in a process group of its own with only fds 0-2 open, default
+/// signal dispositions and an empty signal mask. The group is led by a guard process
+/// that ends it when the caller's process dies, even by SIGKILL (guarded_spawn.hpp);
+/// the result is the program's own status. At the timeout the group gets SIGTERM, then
 /// SIGKILL after opts.killGrace; the child is always reaped before this returns. A
 /// background process that keeps the outputs open keeps the run going until the
 /// timeout. A program closing stdin early is not an error: the rest of stdinData is

@@ -4,11 +4,13 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -244,12 +246,55 @@ TEST(SubprocessSpawn, StartsInTheWorkingDirectory) {
   EXPECT_NE(result.err.find("missing"), std::string::npos) << result.err;
 }
 
-TEST(SubprocessSpawn, RunsInItsOwnProcessGroup) {
-  auto result = runProcess({"sh", "-c", "echo $$; cut -d' ' -f5 /proc/$$/stat"}, "", kGenerous);
-  auto newline = result.out.find('\n');
-  ASSERT_NE(newline, std::string::npos);
-  EXPECT_EQ(result.out.substr(0, newline + 1), result.out.substr(newline + 1));
-  EXPECT_NE(std::stoi(result.out), ::getpgrp());
+// Not the caller's group: one led by the program's guard, a child of the caller.
+TEST(SubprocessSpawn, RunsInAProcessGroupOfItsOwnLedByItsGuard) {
+  auto result = runProcess({"sh", "-c", "cut -d' ' -f5 /proc/$$/stat; echo $PPID; "
+                                        "cut -d' ' -f4 /proc/$PPID/stat"}, "", kGenerous);
+  std::istringstream lines(result.out);
+  pid_t group = 0, guard = 0, guardParent = 0;
+  lines >> group >> guard >> guardParent;
+  EXPECT_NE(group, ::getpgrp()) << result.out;
+  EXPECT_EQ(group, guard) << result.out;
+  EXPECT_EQ(guardParent, ::getpid()) << result.out;
+}
+
+// Signals sent to the whole group (a timeout's SIGTERM, a program's `kill 0`) are the
+// program's to handle: the guard outlives them and reports how the program ended.
+TEST(SubprocessSpawn, TheGuardReportsTheProgramsOwnStatus) {
+  auto trapped = runProcess({"sh", "-c", "trap 'exit 7' TERM; kill -TERM 0; sleep 5 & wait"}, "",
+                            kGenerous);
+  EXPECT_EQ(trapped.exitCode, 7) << trapped.err;
+  EXPECT_EQ(trapped.signal, 0);
+  auto killed = runProcess({"sh", "-c", "kill -TERM $$"}, "", kGenerous);
+  EXPECT_EQ(killed.signal, SIGTERM);
+  EXPECT_EQ(killed.exitCode, -1);
+}
+
+// The caller killed with SIGKILL (no chance to stop anything): the program and the
+// program's own child go with it.
+TEST(SubprocessSpawn, ProgramsDieWithTheirCallerEvenOnSigkill) {
+  TempDir dir;
+  fs::path pids = dir.path() / "pids";
+  pid_t caller = ::fork();
+  ASSERT_GE(caller, 0);
+  if (caller == 0) {
+    runProcess({"sh", "-c", "sleep 300 & echo $$ $! > " + pids.string() + ".tmp; mv " +
+                                pids.string() + ".tmp " + pids.string() + "; wait"},
+               "", 600s);
+    ::_exit(0);
+  }
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (!fs::exists(pids) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  std::ifstream in(pids);
+  pid_t shell = 0, sleeper = 0;
+  in >> shell >> sleeper;
+  ::kill(caller, SIGKILL);
+  ::waitpid(caller, nullptr, 0);
+  ASSERT_GT(sleeper, 0) << "the program never started";
+  EXPECT_TRUE(stopsRunningWithin(shell, 10s)) << "the program outlived its caller";
+  EXPECT_TRUE(stopsRunningWithin(sleeper, 10s)) << "the program's child outlived its caller";
+  if (processRunning(sleeper)) ::kill(sleeper, SIGKILL);
+  if (processRunning(shell)) ::kill(shell, SIGKILL);
 }
 
 TEST(SubprocessSpawn, InheritsNoOtherDescriptors) {
