@@ -1,7 +1,15 @@
-// Things going away: a node killed in the middle of a call, and the broker restarted
-// under a running fleet. Each suite has a fleet of its own, so nothing it breaks can
-// affect another suite.
+// Things going away: a node killed in the middle of a call (and the programs its
+// agents were running), and the broker restarted under a running fleet. Each suite has
+// a fleet of its own, so nothing it breaks can affect another suite.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -10,6 +18,7 @@
 
 #include "core/util/json.hpp"
 #include "tests/integration/fleet_suite.hpp"
+#include "tests/support/puppet_master.hpp"
 
 namespace drover::integration {
 namespace {
@@ -96,6 +105,182 @@ TEST_F(BrokerRestart, EveryNodeComesBackWithoutBeingRestarted) {
   Result echo = fleet().drover({"rpc", "echo", "echo", "message=after-restart"});
   EXPECT_EQ(echo.exitCode, 0) << echo;
   EXPECT_THAT(echo.out, HasSubstr("4 of 4 nodes answered, 4 ok")) << echo;
+}
+
+// ---- programs started by a node's agents die with it --------------------------------
+
+namespace fs = std::filesystem;
+
+std::string readText(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Running: alive and not a zombie waiting for a reaper.
+bool processRunning(pid_t pid) {
+  std::string stat = readText("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+// Every process below `pid` now: children, their children, and so on.
+std::set<pid_t> descendants(pid_t pid) {
+  std::set<pid_t> found;
+  std::vector<pid_t> todo{pid};
+  while (!todo.empty()) {
+    fs::path tasks = "/proc/" + std::to_string(todo.back()) + "/task";
+    todo.pop_back();
+    std::error_code ec;
+    for (fs::directory_iterator it(tasks, ec), end; !ec && it != end; it.increment(ec)) {
+      std::istringstream children(readText(it->path() / "children"));
+      for (pid_t child; children >> child;) {
+        if (found.insert(child).second) todo.push_back(child);
+      }
+    }
+  }
+  return found;
+}
+
+std::string commandLine(pid_t pid) {
+  std::string text = readText("/proc/" + std::to_string(pid) + "/cmdline");
+  std::replace(text.begin(), text.end(), '\0', ' ');
+  return text;
+}
+
+// A TCP port that accepts connections and never says a word: a Puppet master that hangs.
+class SilentServer {
+ public:
+  SilentServer() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+        ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+      throw std::runtime_error("cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentServer() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+const char* kSleeperDdl = R"({
+  "$schema": "https://choria.io/schemas/mcorpc/ddl/v1/agent.json",
+  "metadata": {"name": "sleeper", "description": "Runs a real sleep in a child of its own",
+               "author": "Drover maintainers", "license": "Apache-2.0", "version": "1.0.0",
+               "url": "https://example.org/drover", "provider": "external", "timeout": 600},
+  "actions": [{"action": "nap", "description": "Sleep five minutes", "display": "always",
+               "input": {}, "output": {}}]
+})";
+
+// The sleep is a child of the agent's shell, not of droverd: its pid goes to sleep.pid.
+const char* kSleeper = R"(#!/bin/sh
+cat >/dev/null
+here=$(dirname "$0")
+sleep 300 &
+echo $! > "$here/sleep.pid.tmp" && mv "$here/sleep.pid.tmp" "$here/sleep.pid"
+wait
+)";
+
+const char* kAdminOnly = "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+                         "      roles: [admin]\n      actions: \"*\"\n";
+
+class KilledNode : public FleetSuite {
+ protected:
+  static void SetUpTestSuite() {
+    silent_ = std::make_unique<SilentServer>();
+    root_ = std::make_unique<testing::TempDir>();
+    testing::writeNodePuppetConfig(root_->path(), {},
+                                   {{"certname", "guarded"}, {"server", "127.0.0.1"},
+                                    {"serverport", std::to_string(silent_->port())}});
+    NodeSpec spec;
+    spec.identity = "guarded";
+    spec.facts = "region: eu-west-1\n";
+    spec.agentFiles = {{"sleeper.json", kSleeperDdl}, {"sleeper", kSleeper}};
+    spec.policies = {{"sleeper", kAdminOnly}, {"puppet", kAdminOnly}};
+    spec.extraArgs = {"--root", root_->path().string(), "--puppet-confdir", "/etc/puppet"};
+    startFleet({spec});
+  }
+  static void TearDownTestSuite() {
+    FleetSuite::TearDownTestSuite();
+    silent_.reset();
+    root_.reset();
+  }
+
+  // Starts `args` on the node (the CLI gives up after 5 s), waits until `started` says
+  // the program runs, SIGKILLs droverd: then every process it had started must go.
+  static std::string killWhileRunning(const std::vector<std::string>& args,
+                                      const std::function<bool(const std::set<pid_t>&)>& started) {
+    Node& node = fleet().node("guarded");
+    if (!node.running()) {
+      node.start();
+      node.waitReady(15s);
+    }
+    auto call = std::async(std::launch::async, [args] { return fleet().drover(args); });
+    std::set<pid_t> below;
+    bool running = testing::waitFor([&] { return started(below = descendants(node.pid())); }, 60s);
+    node.kill();
+    Result result = call.get();
+    if (!running) {
+      std::ostringstream why;
+      why << "the program never started\n" << result << node.log();
+      return why.str();
+    }
+    bool gone = testing::waitFor(
+        [&] {
+          for (pid_t pid : below) {
+            if (processRunning(pid)) return false;
+          }
+          return true;
+        },
+        20s);
+    std::string left;
+    for (pid_t pid : below) {
+      if (!processRunning(pid)) continue;
+      left += "  " + std::to_string(pid) + ": " + commandLine(pid) + "\n";
+      ::kill(pid, SIGKILL);
+    }
+    return gone ? "" : "still running 20 s after droverd was killed:\n" + left;
+  }
+
+  static inline std::unique_ptr<SilentServer> silent_;
+  static inline std::unique_ptr<testing::TempDir> root_;
+};
+
+TEST_F(KilledNode, AnExternalAgentsProgramAndItsChildrenDieWithDroverd) {
+  fs::path pidFile = fleet().node("guarded").agentsDir() / "sleep.pid";
+  fs::remove(pidFile);
+  // The CLI validates against the agent's DDL too: it is in the node's agents dir.
+  std::string ddlDirs = ddlDir().string() + "," + fleet().node("guarded").agentsDir().string();
+  std::string failure = killWhileRunning(
+      {"rpc", "sleeper", "nap", "-I", "guarded", "--timeout", "5", "--ddl-dirs", ddlDirs},
+      [&](const std::set<pid_t>&) { return fs::exists(pidFile); });
+  EXPECT_EQ(failure, "");
+  pid_t sleeper = 0;
+  std::istringstream(readText(pidFile)) >> sleeper;
+  ASSERT_GT(sleeper, 0);
+  EXPECT_FALSE(processRunning(sleeper)) << "sleep " << sleeper << " outlived droverd";
+}
+
+// A Puppet run stuck on a master that does not answer: the same spawn path.
+TEST_F(KilledNode, APuppetRunDiesWithDroverd) {
+  std::string failure = killWhileRunning(
+      {"rpc", "puppet", "runonce", "-I", "guarded", "--timeout", "5"},
+      [](const std::set<pid_t>& below) {
+        for (pid_t pid : below) {
+          if (commandLine(pid).find("puppet agent") != std::string::npos) return true;
+        }
+        return false;
+      });
+  EXPECT_EQ(failure, "");
 }
 
 }  // namespace
