@@ -416,7 +416,9 @@ std::string Engine::runLookup(Plan& plan) {
   const CallRequest& ask = *plan.lookup;
   CallReply reply = executor_.call(ask).front();
   const std::string what = "lookup " + ask.agent + "#" + ask.action + " ";
-  if (!reply.replied || !reply.status.ok()) return what + "failed, call not made: " + describe(reply);
+  if (!reply.replied || !reply.status.ok()) {
+    return what + "failed, call not made: " + describe(reply);
+  }
   plan.context["lookup"] = reply.data;
   try {
     plan.request.args = render(plan.pendingArgs, plan.context);

@@ -89,7 +89,8 @@ LocalCertificate inspectLocalCertificate(const fs::path& ssldir, const std::stri
   }
   fs::path requestFile = ssldir / "certificate_requests" / (certname + ".pem");
   if (fileExists(requestFile)) inspectRequest(requestFile, local);
-  if (fileExists(ssldir / "certs" / (certname + ".pem"))) inspectCertificate(ssldir, key.get(), local);
+  fs::path certFile = ssldir / "certs" / (certname + ".pem");
+  if (fileExists(certFile)) inspectCertificate(ssldir, key.get(), local);
   return local;
 }
 

@@ -37,8 +37,11 @@ std::map<std::string, std::map<std::string, Setting>> readSections(const std::st
   int number = 0;
   for (std::string line; std::getline(lines, line);) {
     ++number;
-    if (std::regex_match(line, match, section)) current = match[1];
-    else if (std::regex_match(line, match, setting)) sections[current][match[1]] = {match[2], number};
+    if (std::regex_match(line, match, section)) {
+      current = match[1];
+    } else if (std::regex_match(line, match, setting)) {
+      sections[current][match[1]] = {match[2], number};
+    }
   }
   return sections;
 }
@@ -113,7 +116,8 @@ std::pair<std::string, std::string> readStored(const fs::path& file, bool reques
 fs::path caDirectory(const fs::path& puppetConf) {
   auto sections = readSections(util::readFile(puppetConf));
   auto ssl = merged(sections, "ssldir");
-  std::string ssldir = ssl ? expand(puppetConf, *ssl, "/var/lib/puppet/ssl") : "/var/lib/puppet/ssl";
+  const std::string systemSsldir = "/var/lib/puppet/ssl";
+  std::string ssldir = ssl ? expand(puppetConf, *ssl, systemSsldir) : systemSsldir;
   if (auto cadir = merged(sections, "cadir")) return expand(puppetConf, *cadir, ssldir);
   if (realDirectory(fs::path(ssldir) / "ca")) return fs::path(ssldir) / "ca";
   return fs::path(confdir()) / "puppetserver" / "ca";
@@ -127,9 +131,9 @@ std::optional<std::string> storedKeyFingerprint(const fs::path& cadir, const Cer
   if (!fs::exists(file, ec)) return std::nullopt;
   auto [digest, key] = readStored(file, request);
   if (!entry.fingerprint.empty() && digest != entry.fingerprint) {
-    throw std::runtime_error(file.string() + " is not the " + entry.state + " entry the CA lists for " +
-                             entry.name + " (SHA-256 " + digest + ", listed " + entry.fingerprint +
-                             ")");
+    throw std::runtime_error(file.string() + " is not the " + entry.state +
+                             " entry the CA lists for " + entry.name + " (SHA-256 " + digest +
+                             ", listed " + entry.fingerprint + ")");
   }
   return key;
 }

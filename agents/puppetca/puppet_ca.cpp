@@ -135,8 +135,9 @@ std::string PuppetCa::keyFingerprint(const CertEntry& entry) const {
     throw CaError(what + e.what());
   }
   if (!key) {
-    throw CaError(what + "no file for it under " + cadir.string() + " (the cadir of `puppetserver ca"
-                  " --config " + config_.string() + "`; set cadir there if the CA is elsewhere)");
+    throw CaError(what + "no file for it under " + cadir.string() +
+                  " (the cadir of `puppetserver ca --config " + config_.string() +
+                  "`; set cadir there if the CA is elsewhere)");
   }
   return *key;
 }

@@ -114,7 +114,8 @@ Reply PuppetcaAgent::keyMismatch(const Request& request, const CertEntry& entry,
   const bool clean = request.args.value("clean_mismatch", false);
   if (clean) ca_.clean(certname, timeLeft(request));
   std::string held = entry.state == "requested" ? "a request" : "a certificate";
-  std::string theirs = expected.empty() ? "the node holds no key" : "not for the node's key " + expected;
+  std::string theirs =
+      expected.empty() ? "the node holds no key" : "not for the node's key " + expected;
   return {{envelope::StatusCode::Aborted,
            "key_mismatch: the CA of " + ca_.config().string() + " holds " + held + " for " +
                certname + " made for key " + actual + ", " + theirs +

@@ -23,7 +23,8 @@ class PuppetcaAgent : public Agent {
   Reply sign(const Request& request) const;
   Reply signChecked(const Request& request) const;
   Reply signedReply(const Request& request, const std::string& refusal) const;
-  Reply keyMismatch(const Request& request, const CertEntry& entry, const std::string& actual) const;
+  Reply keyMismatch(const Request& request, const CertEntry& entry,
+                    const std::string& actual) const;
   [[noreturn]] void refuseState(const std::string& certname, const std::string& state,
                                 const std::string& refusal) const;
   Reply clean(const Request& request) const;

@@ -46,7 +46,9 @@ void closeFrom(int first) {
   if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
   struct rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
-  for (rlim_t fd = static_cast<rlim_t>(first); fd < limit.rlim_cur; ++fd) ::close(static_cast<int>(fd));
+  for (rlim_t fd = static_cast<rlim_t>(first); fd < limit.rlim_cur; ++fd) {
+    ::close(static_cast<int>(fd));
+  }
 }
 
 // The program's descriptors on 0-2, the report pipe on 3 (closed by a successful
@@ -103,7 +105,9 @@ void defaultDispositions() {
   setDisposition(kDeathSignal, killGroupIfDaemonGone);
   // Signals the daemon sends the group on a timeout or at its own stop are for the
   // program, which decides; the guard follows it out.
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) setDisposition(sig, SIG_IGN);
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGPIPE, SIGUSR1, SIGUSR2}) {
+    setDisposition(sig, SIG_IGN);
+  }
   ::prctl(PR_SET_PDEATHSIG, kDeathSignal);
   if (::getppid() != daemon) ::kill(0, SIGKILL);  // it died before the prctl
   wireDescriptors(spawn, reportFd);

@@ -29,7 +29,8 @@ std::string csrDer(X509_REQ* csr) {
 }
 
 std::string whereRootKeepsIt(const std::string& sub) {
-  return ::geteuid() == 0 ? "/etc/puppet/" + sub : std::string(std::getenv("HOME")) + "/.puppet/" + sub;
+  return ::geteuid() == 0 ? "/etc/puppet/" + sub
+                          : std::string(std::getenv("HOME")) + "/.puppet/" + sub;
 }
 
 TEST(CaDirectory, TheCadirLineOfTheConfigTheLaterSectionWinning) {
@@ -43,7 +44,8 @@ TEST(CaDirectory, TheCadirLineOfTheConfigTheLaterSectionWinning) {
 
 TEST(CaDirectory, SsldirAndConfdirAreExpanded) {
   testing::TempDir dir;
-  fs::path conf = dir.write("puppet.conf", "[main]\nssldir = /srv/ssl\n[master]\ncadir = $ssldir/ca\n");
+  fs::path conf =
+      dir.write("puppet.conf", "[main]\nssldir = /srv/ssl\n[master]\ncadir = $ssldir/ca\n");
   EXPECT_EQ(caDirectory(conf), "/srv/ssl/ca");
   conf = dir.write("puppet.conf", "cadir = $confdir/puppetserver/ca\n");
   EXPECT_EQ(caDirectory(conf), whereRootKeepsIt("puppetserver/ca"));
@@ -102,7 +104,8 @@ TEST_F(CaFiles, TheSignedCertificatesKey) {
   X509Ptr cert = makeLeafCertificate(caKey.get(), ca.get(), key.get(), Role::Node,
                                      {"n1.example", "0a", 0, kNotAfterMs});
   dir_.write("signed/n1.example.pem", certificateToPem(cert.get()));
-  CertEntry entry{"n1.example", "signed", puppet::puppetFingerprint(certificateToDer(cert.get())), {}, ""};
+  CertEntry entry{
+      "n1.example", "signed", puppet::puppetFingerprint(certificateToDer(cert.get())), {}, ""};
   EXPECT_EQ(storedKeyFingerprint(dir_.path(), entry), puppet::keyFingerprint(key.get()));
 }
 

@@ -157,16 +157,19 @@ steps:
 TEST(Flow, LookupTemplatesNeedALookupAndALookupReadsOneReply) {
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    args: {a: \"{{lookup.key}}\"}\n"),
             "f.yaml:6:11: steps[0](a).args: uses lookup.* where no lookup is asked first");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    lookup: {agent: x, action: k, args: {a: \"{{lookup.k}}\"}}\n"),
+  EXPECT_EQ(errorOf(std::string(kMinimal) +
+                    "    lookup: {agent: x, action: k, args: {a: \"{{lookup.k}}\"}}\n"),
             "f.yaml:6:41: steps[0](a).lookup.args: uses lookup.* where no lookup is asked first");
-  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: a\n    agent: x\n"
-                    "    action: y\n    lookup: {agent: x, action: k, target: all_masters}\n"),
-            "f.yaml:8:43: steps[1](a).lookup.target: a lookup reads one reply: node or master");
+  EXPECT_EQ(
+      errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: a\n    agent: x\n"
+              "    action: y\n    lookup: {agent: x, action: k, target: all_masters}\n"),
+      "f.yaml:8:43: steps[1](a).lookup.target: a lookup reads one reply: node or master");
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    lookup: {agent: x}\n"),
             "f.yaml:6:13: steps[0](a).lookup.action: is required");
-  EXPECT_EQ(errorOf("name: t\nalready_provisioned: {agent: x, action: s, when: {a: 1}, lookup: {}}\n"
-                    "steps:\n  - name: a\n    agent: x\n    action: y\n"),
-            "f.yaml:2:58: already_provisioned.lookup: unknown key");
+  EXPECT_EQ(
+      errorOf("name: t\nalready_provisioned: {agent: x, action: s, when: {a: 1}, lookup: {}}\n"
+              "steps:\n  - name: a\n    agent: x\n    action: y\n"),
+      "f.yaml:2:58: already_provisioned.lookup: unknown key");
 }
 
 TEST(Flow, RedoGoesBackToThisOrAnEarlierStep) {

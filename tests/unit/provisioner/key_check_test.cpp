@@ -137,7 +137,9 @@ class KeyWorld : public StepExecutor {
       return refused(target, "key_mismatch",
                      {{"outcome", "key_mismatch"}, {"cleaned", clean}, {"already_signed", false}});
     }
-    if (ca.state == "signed") return ok(target, {{"already_signed", true}, {"outcome", "already_signed"}});
+    if (ca.state == "signed") {
+      return ok(target, {{"already_signed", true}, {"outcome", "already_signed"}});
+    }
     ca.state = "signed";
     signedKeys.push_back(ca.key);
     return ok(target, {{"signed", true}, {"already_signed", false}, {"outcome", "signed"}});
@@ -317,9 +319,13 @@ TEST_F(KeyCheck, NoSignatureWithoutTheNodesKeyOfTheMoment) {
   engine->start();
   engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
                    "enforcing", true});
-  ASSERT_TRUE(testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
+  ASSERT_TRUE(
+      testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
   EXPECT_EQ(world.count("puppetca#sign"), 1);
-  EXPECT_EQ(world.count("puppetca#sign {\"certname\":\"n\",\"clean_mismatch\":true,\"key_fingerprint\":\"K1\"}"), 1);
+  EXPECT_EQ(
+      world.count(
+          "puppetca#sign {\"certname\":\"n\",\"clean_mismatch\":true,\"key_fingerprint\":\"K1\"}"),
+      1);
   EXPECT_TRUE(happened("sign.verify:retry"));
   EXPECT_TRUE(happened("sign:retry"));
   expectSignedOnceForTheNodesKey();

@@ -284,7 +284,9 @@ TEST(SubprocessSpawn, ProgramsDieWithTheirCallerEvenOnSigkill) {
     ::_exit(0);
   }
   auto until = std::chrono::steady_clock::now() + 20s;
-  while (!fs::exists(pids) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  while (!fs::exists(pids) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
   std::ifstream in(pids);
   pid_t shell = 0, sleeper = 0;
   in >> shell >> sleeper;
