@@ -91,7 +91,7 @@ class PuppetAgents : public ::testing::Test {
       fleet_ = std::make_unique<Fleet>();
       allowAdmins();
       std::vector<NodeSpec> specs{masterSpec()};
-      for (const char* node : {"node1.e2e", "node2.e2e", "node3.e2e", "node4.e2e"}) {
+      for (const char* node : {"node1.e2e", "node2.e2e", "node3.e2e", "node4.e2e", "node5.e2e"}) {
         specs.push_back(nodeSpec(node));
       }
       fleet_->addNodes(specs);
@@ -439,6 +439,76 @@ TEST_F(PuppetAgents, ClaimIsExclusiveAndSurvivesARestart) {
   EXPECT_EQ(released.data["released"], true);
   Call now = rpc(node, "provision", "claim", {"owner=prov-b", "lease_seconds=300"});
   EXPECT_EQ(now.statuscode, 0) << now;
+}
+
+// The key check against the real CA: the node's key fingerprint (SHA-256 of its
+// SubjectPublicKeyInfo) is what puppetca reads from the request the CA holds, and sign
+// given another key refuses (key_mismatch), cleaning the request when asked.
+TEST_F(PuppetAgents, SignChecksTheNodesKeyAgainstTheRequestTheCaHolds) {
+  const std::string node = "node5.e2e";
+  const std::string otherKey = [] {
+    std::string fingerprint = "AB";
+    for (int i = 1; i < 32; ++i) fingerprint += ":AB";
+    return fingerprint;
+  }();
+  Call request = rpc(node, "provision", "request_certificate",
+                     {serverArg(), portArg(), "reset_ssl=true"});
+  ASSERT_EQ(request.statuscode, 0) << request;
+  const std::string key = request.data.value("key_fingerprint", "");
+  ASSERT_EQ(key.size(), 95u) << request;
+  EXPECT_EQ(request.data["request_key_fingerprint"], key);
+
+  Call list = rpc(kMasterNode, "puppetca", "list", {}, "puppetca#list (key fingerprints)");
+  Json pending;
+  for (const auto& entry : list.data["requests"]) {
+    if (entry["name"] == node) pending = entry;
+  }
+  ASSERT_TRUE(pending.is_object()) << list;
+  EXPECT_EQ(pending["key_fingerprint"], key) << "the master reads the same key from its request";
+  EXPECT_EQ(pending["fingerprint"], request.data["csr_fingerprint"]);
+  Call matching =
+      rpc(kMasterNode, "puppetca", "status", {"certname=" + node, "key_fingerprint=" + key});
+  EXPECT_EQ(matching.data["key_matches"], true) << matching;
+  Call other =
+      rpc(kMasterNode, "puppetca", "status", {"certname=" + node, "key_fingerprint=" + otherKey});
+  EXPECT_EQ(other.data["key_matches"], false) << other;
+
+  Call refused =
+      rpc(kMasterNode, "puppetca", "sign", {"certname=" + node, "key_fingerprint=" + otherKey},
+          "puppetca#sign (key_mismatch)");
+  EXPECT_EQ(refused.statuscode, 1) << refused;
+  EXPECT_EQ(refused.data["outcome"], "key_mismatch") << refused;
+  EXPECT_EQ(refused.data["key_fingerprint"], key);
+  EXPECT_EQ(ca("status", node).data["state"], "requested") << "refused, not signed";
+  Call cleaned = rpc(kMasterNode, "puppetca", "sign",
+                     {"certname=" + node, "key_fingerprint=" + otherKey, "clean_mismatch=true"});
+  EXPECT_EQ(cleaned.data["outcome"], "key_mismatch") << cleaned;
+  EXPECT_EQ(cleaned.data["cleaned"], true);
+  EXPECT_EQ(ca("status", node).data["state"], "missing");
+
+  Call again =
+      rpc(node, "provision", "request_certificate", {serverArg(), portArg(), "reset_ssl=true"});
+  ASSERT_EQ(again.statuscode, 0) << again;
+  const std::string newKey = again.data.value("key_fingerprint", "");
+  EXPECT_NE(newKey, key);
+  Call sign = rpc(kMasterNode, "puppetca", "sign",
+                  {"certname=" + node, "key_fingerprint=" + newKey}, "puppetca#sign (key checked)");
+  ASSERT_EQ(sign.statuscode, 0) << sign;
+  EXPECT_EQ(sign.data["signed"], true);
+  EXPECT_EQ(sign.data["key_fingerprint"], newKey);
+  Call twice =
+      rpc(kMasterNode, "puppetca", "sign", {"certname=" + node, "key_fingerprint=" + newKey});
+  EXPECT_EQ(twice.data["already_signed"], true) << twice;
+  Call signedStatus =
+      rpc(kMasterNode, "puppetca", "status", {"certname=" + node, "key_fingerprint=" + newKey});
+  EXPECT_EQ(signedStatus.data["state"], "signed");
+  EXPECT_EQ(signedStatus.data["key_matches"], true) << "the certificate's key, read from the CA";
+  Call run =
+      rpc(node, "provision", "run_puppet", {"environment=production", serverArg(), portArg()});
+  EXPECT_EQ(run.statuscode, 0) << run;
+  Call local = rpc(node, "provision", "certificate_status");
+  EXPECT_EQ(local.data["key_fingerprint"], newKey);
+  EXPECT_EQ(local.data["matches_key"], true);
 }
 
 // The master's CA unreachable: a clear error, not "nothing to clean".
