@@ -1,7 +1,8 @@
 #pragma once
 // The provision agent's actions, one handler per file (set_puppet_server.cpp, ...).
 // To add an action: declare its handler here, write it in its own file, list it in
-// provision_agent.cpp and describe it in ddl/provision.json.
+// provision_agent.cpp (saying whether it uses Puppet's ssldir: then it runs holding its
+// turn there) and describe it in ddl/provision.json.
 #include "agents/agent.hpp"
 #include "agents/provision/context.hpp"
 

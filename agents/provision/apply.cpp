@@ -32,7 +32,6 @@ Reply apply(const Request& request, ProvisionContext& context) {
   if (auto why = manifestProblem(manifest)) {
     throw ActionError(envelope::StatusCode::InvalidData, "input 'manifest' " + *why);
   }
-  auto ssl = context.lockSsl(request);
   const MasterlessPaths paths = masterlessPaths(context);
   writeIfChanged(paths.hieraConfig, hieraConfigText(paths), 0644);
 

@@ -7,7 +7,6 @@ namespace drover::agents::provision {
 
 Reply certificateStatus(const Request& request, ProvisionContext& context) {
   const std::string certname = context.certname(request);
-  auto ssl = context.lockSsl(request);
   auto local = inspectLocalCertificate(context.puppet().path("ssldir"), certname);
   return {{}, toJson(local)};
 }

@@ -43,12 +43,15 @@ class ProvisionContext {
   /// Serializes enrol and install_certificate, which share the key file.
   std::mutex& enrolmentMutex() { return enrolmentMutex_; }
   /// Takes Puppet's ssldir for one action (request_certificate, certificate_status,
-  /// run_puppet, apply), in the order the actions asked for it, waiting at most until
-  /// the request's deadline. A call repeated after a provisioner restart must not wipe
-  /// the key an earlier, still running call is submitting, and a certificate_status
-  /// asked after a request must report the key that request left. Throws ActionError
-  /// (Aborted) when the wait runs out.
+  /// run_puppet, apply: ProvisionAgent takes it before their handlers run), in the
+  /// order the actions asked for it, waiting at most until the request's deadline. A
+  /// call repeated after a provisioner restart must not wipe the key an earlier, still
+  /// running call is submitting, and a certificate_status asked after a request must
+  /// report the key that request left. Throws ActionError (Aborted) when the wait runs
+  /// out.
   TurnQueue::Turn lockSsl(const Request& request);
+  /// Actions holding or waiting for the ssldir now.
+  std::size_t ssldirLine() const { return sslQueue_.length(); }
 
   /// The certname an action works on: its `certname` input, else the one recorded by
   /// request_certificate, else the node's identity.

@@ -16,6 +16,8 @@ class ProvisionAgent : public Agent {
 
   static ClaimBook::Clock defaultClock();
 
+  const ProvisionContext& context() const { return context_; }
+
  protected:
   Reply run(const Request& request) override;
 

@@ -87,7 +87,6 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
   Json data{{"certname", certname}, {"removed_stale_certificate", false}};
   const bool reset = request.args.value("reset_ssl", false);
 
-  auto ssl = context.lockSsl(request);
   if (reset) {
     std::vector<std::string> args{"--localca"};
     args.insert(args.end(), target.begin(), target.end());

@@ -15,7 +15,6 @@ Reply runPuppet(const Request& request, ProvisionContext& context) {
   options.environment = environment;
   options.extraArgs = {"--certname", certname, "--server", server, "--serverport",
                        std::to_string(port)};
-  auto ssl = context.lockSsl(request);
   puppet::RunReport report = puppet::runOnce(context.puppet(), options, puppet::timeLeft(request));
   if (puppet::succeeded(report.outcome)) {
     context.state().recordStep("run_puppet:" + environment,

@@ -3,12 +3,16 @@
 #include "agents/provision/provision_agent.hpp"
 
 #include <filesystem>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "core/ddl/loader.hpp"
 #include "core/util/files.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/puppet_master.hpp"
 
 namespace drover::agents::provision {
 namespace {
@@ -116,6 +120,54 @@ TEST_F(ProvisionAgentTest, EveryDdlActionHasAHandler) {
   ddl.actions.back().name = "no_such_action";
   ProvisionSettings s = settings();
   EXPECT_THROW(ProvisionAgent(ddl, s), std::invalid_argument);
+}
+
+// Puppet's ssldir serves actions in the order they reached the agent, even when the
+// first one has slow work to do before it touches the ssldir (a node's first `puppet
+// config print` takes seconds): a certificate_status arriving while a certificate
+// request gets ready waits for that request, so it reports the key the request left.
+// The real puppet runs behind a wrapper that notes each call and holds it until `go`.
+TEST(ProvisionAgentSsldir, ActionsTakeTheSsldirInTheOrderTheyArrived) {
+  testing::TempDir root;
+  // No master answers: waitforcert 0 makes the request fail at once instead of waiting.
+  fs::path confdir = testing::writeNodePuppetConfig(
+      root.path(), {}, {{"certname", "n1.example"}, {"waitforcert", "0"}});
+  const fs::path calls = root / "puppet-calls.log";
+  const fs::path go = root / "go";
+  fs::path wrapper = root.write("puppet-wrapper", "#!/bin/sh\necho \"$*\" >> " + calls.string() +
+                                                  "\nwhile [ ! -e " + go.string() +
+                                                  " ]; do sleep 0.02; done\nexec puppet \"$@\"\n");
+  fs::permissions(wrapper, fs::perms::owner_all);
+  ProvisionSettings s;
+  s.root = root.path();
+  s.puppet.program = wrapper.string();
+  s.puppet.confdir = confdir;
+  s.identity = "n1.example";
+  ProvisionAgent agent(ddl::loadFile(fs::path(DROVER_SOURCE_DIR) / "ddl/provision.json"), s);
+  std::mutex mutex;
+  std::vector<std::string> finished;
+  auto run = [&](const std::string& action, const Json& args) {
+    Request request;
+    request.action = action;
+    request.args = args;
+    request.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    agent.handle(request);
+    std::lock_guard lock(mutex);
+    finished.push_back(action);
+  };
+  std::thread request(run, "request_certificate",
+                      Json{{"server", "127.0.0.1"}, {"port", testing::freePort()}, {"reset_ssl", true}});
+  // The request is reading Puppet's settings, held at the wrapper.
+  bool started = testing::waitFor([&] { return fs::exists(calls); }, std::chrono::seconds(30));
+  std::thread status(run, "certificate_status", Json::object());
+  bool waits = testing::waitFor([&] { return agent.context().ssldirLine() == 2; },
+                                std::chrono::seconds(10));
+  util::writeFileAtomically(go, "");
+  request.join();
+  status.join();
+  ASSERT_TRUE(started);
+  EXPECT_TRUE(waits) << "certificate_status did not wait for the ssldir behind the request";
+  EXPECT_EQ(finished, (std::vector<std::string>{"request_certificate", "certificate_status"}));
 }
 
 }  // namespace
