@@ -6,9 +6,11 @@
 //
 // The masters start once for the executable (25-55 s); the tests share one fleet and one
 // provisioner and run in the order they are defined.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -338,6 +340,36 @@ class ProvisionerE2E : public ::testing::Test {
     return count;
   }
 
+  /// provision#certificate_status on a node: the fingerprint of the key it holds now.
+  static std::string nodeKey(const std::string& node) {
+    Result res = fleet().drover({"rpc", "provision", "certificate_status", "-I", node, "--json"});
+    Json doc = Json::parse(res.out, nullptr, false);
+    if (!doc.is_object() || doc["replies"].size() != 1) return "no reply: " + res.out + res.err;
+    return doc["replies"][0]["data"].value("key_fingerprint", "");
+  }
+
+  /// puppetca#status with that key: whether the master's certificate carries it.
+  static bool caHoldsKey(const Region& r, const std::string& certname, const std::string& key) {
+    Result res = fleet().drover({"rpc", "puppetca", "status", "certname=" + certname,
+                                 "key_fingerprint=" + key, "-I", r.master, "--json"});
+    Json doc = Json::parse(res.out, nullptr, false);
+    if (!doc.is_object() || doc["replies"].size() != 1) return false;
+    return doc["replies"][0]["data"].value("key_matches", false);
+  }
+
+  /// The node's step attempts as its provisioner recorded them (oldest first).
+  static Json attempts(const std::string& node) {
+    Result r = fleet().drover({"provision", "history", node, "--limit", "1000", "--json"});
+    Json doc = Json::parse(r.out, nullptr, false);
+    if (!doc.is_object() || !doc.contains("replies")) return Json::array();
+    for (const auto& reply : doc["replies"]) {
+      if (reply.value("sender", "") == provisioner().name() && reply.contains("data")) {
+        return reply["data"].value("attempts", Json::array());
+      }
+    }
+    return Json::array();
+  }
+
   /// Everything that explains a failure: provisioner log and events, droverd logs, masters.
   static std::string logs() {
     return "==== drover-provisioner ====\n" + tail(provisioner().log(), 60) + "==== events ====\n" +
@@ -355,6 +387,9 @@ class ProvisionerE2E : public ::testing::Test {
     for (const std::string env : {"bootstrap", "production"}) {
       EXPECT_EQ(marker(node, env), expectedMarker(node, env, own)) << node;
     }
+    // The same key, read by the node from its private key and by puppetca from the CA.
+    EXPECT_TRUE(caHoldsKey(own, node, nodeKey(node)))
+        << node << ": the certificate on " << own.master << " is not for the node's key";
   }
 
  private:
@@ -469,6 +504,116 @@ TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
   EXPECT_THAT(provisioner().log(), HasSubstr("resumed")) << tail(provisioner().log(), 60);
 }
 
+
+// Steps of the classic flow in order, to tell whether a node is past one.
+const std::vector<std::string> kClassicSteps{"pick_master",   "set_puppet_server", "clean",
+                                             "request_certificate", "sign", "bootstrap_run",
+                                             "production_run", "notify"};
+
+std::size_t stepIndex(const std::string& step) {
+  return static_cast<std::size_t>(
+      std::find(kClassicSteps.begin(), kClassicSteps.end(), step) - kClassicSteps.begin());
+}
+
+// DROVER_E2E_KILLS: how many times the next test kills the provisioner (default 6).
+int killsWanted() {
+  const char* text = std::getenv("DROVER_E2E_KILLS");
+  return text != nullptr && *text != '\0' ? std::atoi(text) : 6;
+}
+
+std::int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The provisioner SIGKILLed again and again, each time at another step of the flow and
+// each time restarted on the same state database: DROVER_E2E_KILLS kills (0 gives the
+// same run without any, to compare). A kill comes once the running provisioner has
+// itself moved a node into the step. Every node ends provisioned, its certificate signed
+// exactly once (the CA's inventory) for the key the node holds, and no Puppet run of
+// the flow failed (a certificate for a key the node no longer holds fails its run).
+TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) {
+  const int kills = killsWanted();
+  std::map<std::string, std::string> want;
+  std::vector<NodeSpec> specs;
+  for (int i = 1; i <= 4; ++i) {
+    for (const Region* r : {&kEu, &kUs}) {
+      std::string node = std::string("chaos-") + (r == &kEu ? "eu" : "us") + "-" +
+                         std::to_string(i) + ".e2e";
+      want[node] = r->master;
+      specs.push_back(nodeSpec(node, *r));
+    }
+  }
+  const std::vector<std::string> plan{"clean", "request_certificate", "request_certificate",
+                                      "sign", "bootstrap_run", "production_run"};
+  auto started = Clock::now();
+  std::int64_t upSinceMs = nowMs();
+  fleet().addNodes(specs);
+  std::vector<std::string> killed;
+  for (int k = 0; k < kills; ++k) {
+    const std::string& step = plan[static_cast<std::size_t>(k) % plan.size()];
+    std::string victim;
+    bool atStep = testing::waitFor(
+        [&] {
+          bool allPast = true;
+          auto status = statusByNode();
+          for (const auto& [node, m] : want) {
+            const Json& rec = status[node];  // null while the provisioner has not seen it
+            if (rec.is_object() && rec.value("state", "") == "provisioned") continue;
+            std::string at = rec.is_object() ? rec.value("step", "") : "";
+            if (!rec.is_object() || stepIndex(at) <= stepIndex(step)) allPast = false;
+            if (at == step && rec.value("updated_ms", std::int64_t{0}) >= upSinceMs) victim = node;
+          }
+          return !victim.empty() || allPast;
+        },
+        kProvisionTimeout);
+    if (!atStep || victim.empty()) continue;  // every node is past this step already
+    provisioner().kill();
+    killed.push_back(step + " (" + victim + ", " +
+                     std::to_string(std::chrono::duration<double>(Clock::now() - started).count())
+                         .substr(0, 5) + " s)");
+    upSinceMs = nowMs();
+    provisioner().start();
+  }
+  std::string failure = waitProvisioned(want);
+  double total = std::chrono::duration<double>(Clock::now() - started).count();
+  ASSERT_EQ(failure, "") << logs();
+
+  std::printf("[ kills    ] %zu node(s), %zu of %d kill(s), all provisioned in %.1f s\n",
+              want.size(), killed.size(), kills, total);
+  for (const auto& at : killed) std::printf("[ kills    ]   SIGKILL at %s\n", at.c_str());
+  if (kills > 0) EXPECT_FALSE(killed.empty()) << "no kill landed on a step";
+  for (const auto& [node, m] : want) {
+    bool eu = m == kEu.master;
+    expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
+    int redos = 0, badRuns = 0;
+    for (const auto& row : attempts(node)) {
+      std::string step = row.value("step", ""), outcome = row.value("outcome", "");
+      redos += outcome == "redo" ? 1 : 0;
+      if (outcome == "retry" || outcome == "redo" || outcome == "not_done") {
+        std::printf("[ kills    ]   %s %s %s: %s\n", node.c_str(), step.c_str(), outcome.c_str(),
+                    row.value("error", "").substr(0, 300).c_str());
+      }
+      bool run = step == "bootstrap_run" || step == "production_run";
+      if (run && outcome != "done" && outcome != "interrupted") {
+        ++badRuns;
+        ADD_FAILURE() << node << ": a Puppet run of the flow failed: " << row.dump();
+      }
+    }
+    std::printf("[ kills    ] %-16s signed %d time(s) by %s, %d redo(s), %d failed run(s)\n",
+                node.c_str(), timesSigned(eu ? kEu : kUs, node) + timesSigned(eu ? kUs : kEu, node),
+                m.c_str(), redos, badRuns);
+  }
+  // Why a node went back, if one did (a request for an earlier key, cleaned).
+  std::istringstream log(provisioner().log());
+  for (std::string line; std::getline(log, line);) {
+    bool back = line.find("goes back to step") != std::string::npos;
+    if (back && line.find("chaos-") != std::string::npos) {
+      std::printf("[ kills    ]   %s\n", line.substr(0, 400).c_str());
+    }
+  }
+}
 
 // Lines of a provisioner's events file that say `node` was provisioned.
 int provisionedEvents(const std::string& events, const std::string& node) {
