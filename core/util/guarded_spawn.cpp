@@ -19,8 +19,8 @@ constexpr int kDeathSignal = SIGHUP;  // also what the kernel sends an orphaned 
 constexpr int kReportFd = 3;          // the guard and the program report failures here
 constexpr int kCannotRun = 127;
 
-// Everything below the fork runs in the guard or the program before exec: only
-// async-signal-safe calls, no allocation, no exceptions.
+// From here to guard(): what runs after the fork, in the guard or in the program
+// before exec. Only async-signal-safe calls, no allocation, no exceptions.
 
 volatile sig_atomic_t daemonPid = 0;
 
