@@ -69,7 +69,9 @@ void Engine::loadPersisted() {
       interrupted.error = "the provisioner stopped during this call";
       store_.putAttempt(interrupted);
       r.reconcile = r.intent->step == r.stepName;
-      r.intent.reset();
+      // Kept until the verify has settled the step: killed again before that, the next
+      // start must verify again, not repeat a call that may still be running.
+      if (!r.reconcile) r.intent.reset();
     }
     if (r.state == NodeState::Running) {
       // Claim again: our lease may have run out while we were down.
@@ -291,6 +293,7 @@ void Engine::resetForNewFlow(Runtime& node) {
   r.master.clear();
   r.checked = false;
   r.reconcile = false;
+  r.intent.reset();
   r.startedMs = 0;
   r.finishedMs = 0;
   r.lastError.clear();

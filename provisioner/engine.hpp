@@ -9,7 +9,8 @@
 // its length), probed once (already_provisioned), then taken through the steps. Each
 // step call is preceded by its intent, committed to the store; a restart finds the
 // intent, marks that attempt interrupted, and runs the step's verify probe before
-// calling again. A node leaving flight (provisioned, failed, held, back to waiting)
+// calling again. The intent stays on disk until the verify has settled the step, so a
+// restart during the verify verifies again. A node leaving flight (provisioned, failed, held, back to waiting)
 // releases its claim first; a refused claim means another provisioner has the node,
 // which is asked again after recheck_interval.
 //

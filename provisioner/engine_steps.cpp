@@ -431,7 +431,8 @@ std::string Engine::runLookup(Plan& plan) {
 }
 
 void Engine::notSent(Runtime& node, Plan& plan, const std::string& error, std::int64_t now) {
-  node.rec.intent.reset();
+  // A verify that could not be asked leaves the interrupted call's intent in place.
+  if (!node.rec.reconcile) node.rec.intent.reset();
   plan.attempt.finishedMs = now;
   plan.attempt.outcome = "retry";
   plan.attempt.error = error;
@@ -543,10 +544,13 @@ void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallR
         r.step += 1;
         r.attempt = 0;
         r.reconcile = false;
+        r.intent.reset();
         r.stepName = r.step < flow_.steps.size() ? flow_.steps[r.step].name : "";
       } else if (first.replied && first.status.ok()) {
+        // The interrupted call had no effect: make it again. Its intent stays until the
+        // new call's replaces it, so a crash in between verifies again.
         attempt.outcome = "not_done";
-        r.reconcile = false;  // the interrupted call had no effect: make it again
+        r.reconcile = false;
       } else if (first.replied) {
         // An error is no proof either way (the CA down, say): ask again later.
         attempt.outcome = "retry";
@@ -672,6 +676,7 @@ bool Engine::rewindIfMasterLost(Runtime& node, std::int64_t now) {
   r.stepName = flow_.steps[r.step].name;
   r.attempt = 0;
   r.reconcile = false;
+  r.intent.reset();
   record(node, now);
   return true;
 }
@@ -680,7 +685,7 @@ void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t no
                         std::int64_t attemptMs) {
   NodeRecord& r = node.rec;
   r.lastError = error;
-  r.intent.reset();
+  if (!r.reconcile) r.intent.reset();  // an unsettled interrupted call keeps its intent
   if (rewindIfMasterLost(node, now)) return;
   const Step& step = flow_.steps[r.step];
   r.attempt += 1;

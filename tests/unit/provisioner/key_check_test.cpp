@@ -5,6 +5,7 @@
 // certificate made for a key the node does not hold.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -329,6 +330,68 @@ TEST_F(KeyCheck, NoSignatureWithoutTheNodesKeyOfTheMoment) {
   EXPECT_TRUE(happened("sign.verify:retry"));
   EXPECT_TRUE(happened("sign:retry"));
   expectSignedOnceForTheNodesKey();
+}
+
+// Killed again while the verify waits for the node: the next start must verify too, not
+// repeat the request at once (with reset_ssl it would make another key while the first
+// request may still be running). So the intent stays on disk until the verify settles.
+TEST_F(KeyCheck, ARestartDuringTheVerifyVerifiesAgain) {
+  interruptedAt(kRequestStep, "request_certificate");
+  world.requestCertificate();  // K1 on the node and on the master
+  struct Held : StepExecutor {
+    explicit Held(KeyWorld& w) : world(w) {}
+    std::vector<CallReply> call(const CallRequest& request) override {
+      if (request.action == "certificate_status" && !released) {
+        std::unique_lock lock(mutex);
+        asked = true;
+        changed.notify_all();
+        changed.wait(lock, [&] { return released; });
+      }
+      return world.call(request);
+    }
+    KeyWorld& world;
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool asked = false, released = false;
+  } held(world);
+  engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
+                                    *store, held, notifier, metrics);
+  engine->start();
+  engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
+                   "enforcing", true});
+  {
+    std::unique_lock lock(held.mutex);
+    ASSERT_TRUE(held.changed.wait_for(lock, 20s, [&] { return held.asked; }));
+  }
+  // What a provisioner killed at this moment leaves on disk.
+  store->sync();
+  NodeRecord atCrash = store->loadNodes().front();
+  {
+    std::lock_guard lock(held.mutex);
+    held.released = true;
+  }
+  held.changed.notify_all();
+  ASSERT_TRUE(testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
+  engine.reset();
+  EXPECT_EQ(world.count("provision#request_certificate"), 0);
+  store->sync();
+  EXPECT_FALSE(store->loadNodes().front().intent.has_value()) << "settled, the intent goes";
+
+  // A start on the state of the crash verifies the request instead of making another.
+  KeyWorld again;
+  again.requestCertificate();
+  store = std::make_unique<Store>(dir / "at-crash.db");
+  store->putNode(atCrash, true);
+  store->sync();
+  engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
+                                    *store, again, notifier, metrics);
+  engine->start();
+  engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
+                   "enforcing", true});
+  ASSERT_TRUE(testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
+  EXPECT_EQ(again.count("provision#request_certificate"), 0) << "the request was made again";
+  EXPECT_TRUE(happened("request_certificate.verify:verified"));
+  EXPECT_EQ(again.signatures("K1"), 1);
 }
 
 }  // namespace
