@@ -592,8 +592,9 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
       std::string step = row.value("step", ""), outcome = row.value("outcome", "");
       redos += outcome == "redo" ? 1 : 0;
       if (outcome == "retry" || outcome == "redo" || outcome == "not_done") {
-        std::printf("[ kills    ]   %s %s %s: %s\n", node.c_str(), step.c_str(), outcome.c_str(),
-                    row.value("error", "").substr(0, 300).c_str());
+        std::printf("[ kills    ]   %s %s %s: %s %s\n", node.c_str(), step.c_str(),
+                    outcome.c_str(), row.value("error", "").substr(0, 300).c_str(),
+                    row.value("data", Json::object()).dump().substr(0, 400).c_str());
       }
       bool run = step == "bootstrap_run" || step == "production_run";
       if (run && outcome != "done" && outcome != "interrupted") {
