@@ -22,18 +22,6 @@ std::string compound(const Values& values, const FactCheck& check = {}) {
   return combine({}, {}, {}, {}, values, check);
 }
 
-// The FilterError that `call` throws; fails the test when it does not throw.
-template <typename Call>
-std::string errorOf(Call call) {
-  try {
-    call();
-  } catch (const FilterError& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "accepted";
-  return "";
-}
-
 void expectHas(const std::string& message, const std::string& part) {
   EXPECT_NE(message.find(part), std::string::npos) << "no \"" << part << "\" in: " << message;
 }

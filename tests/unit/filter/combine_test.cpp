@@ -18,17 +18,6 @@ std::string agents(const Values& values) { return combine({}, {}, values, {}, {}
 std::string identities(const Values& values) { return combine({}, {}, {}, values, {}); }
 std::string compound(const Values& values) { return combine({}, {}, {}, {}, values); }
 
-// The FilterError message that `call` throws, or "" when it does not throw.
-template <typename Call>
-std::string errorOf(Call call) {
-  try {
-    call();
-  } catch (const FilterError& error) {
-    return error.what();
-  }
-  return "";
-}
-
 TEST(FilterCombine, NoFlagsGiveTheEmptyFilter) {
   EXPECT_EQ(combine({}, {}, {}, {}, {}), "");
   EXPECT_EQ(compound({"  "}), "");

@@ -22,17 +22,6 @@ std::vector<TestNode> sampleNodes() {
   return nodes;
 }
 
-// The FilterError message that `call` throws, or "" when it does not throw.
-template <typename Call>
-std::string errorOf(Call call) {
-  try {
-    call();
-  } catch (const FilterError& error) {
-    return error.what();
-  }
-  return "";
-}
-
 // Fails the test unless parsing `expression` fails at `column` with `detail` in the message.
 void expectError(const std::string& expression, std::size_t column, const std::string& detail) {
   try {

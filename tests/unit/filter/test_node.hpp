@@ -23,4 +23,15 @@ inline bool matches(std::string_view expression, const TestNode& node) {
   return Filter::parse(expression).matches(node.view());
 }
 
+// The FilterError message that `call` throws, or "" when it does not throw.
+template <typename Call>
+std::string errorOf(Call call) {
+  try {
+    call();
+  } catch (const FilterError& error) {
+    return error.what();
+  }
+  return "";
+}
+
 }  // namespace drover::filter::test
