@@ -160,10 +160,10 @@ Daemon::Daemon(const config::ProvisionerConfig& config)
   store_ = std::make_unique<Store>(config_.stateDb);
   try {
     if (!config_.notifiersFile.empty()) {
-      notify::NotifyConfig notifiers = notify::loadFile(config_.notifiersFile);
+      notifiers::NotifyConfig notifiers = notifiers::loadFile(config_.notifiersFile);
       std::size_t count = notifiers.notifiers.size();
       dispatcher_ = std::make_unique<DispatchNotifier>(
-          std::make_unique<notify::Dispatcher>(notifiers));
+          std::make_unique<notifiers::Dispatcher>(notifiers));
       notifier_.add(*dispatcher_);
       metrics_.setExtraText([this] { return dispatcher_->prometheusText(); });
       logger()->info("notifiers: {} from {}", count, config_.notifiersFile.string());

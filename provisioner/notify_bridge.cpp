@@ -4,13 +4,13 @@
 
 namespace drover::provisioner {
 
-notify::Event toNotifyEvent(const Event& event) {
-  notify::Event out;
+notifiers::Event toNotifyEvent(const Event& event) {
+  notifiers::Event out;
   switch (event.kind) {
-    case Event::Kind::Provisioned: out.kind = notify::EventKind::Provisioned; break;
-    case Event::Kind::Failed: out.kind = notify::EventKind::Failed; break;
-    case Event::Kind::Retried: out.kind = notify::EventKind::Retried; break;
-    case Event::Kind::WaitingTooLong: out.kind = notify::EventKind::WaitingTooLong; break;
+    case Event::Kind::Provisioned: out.kind = notifiers::EventKind::Provisioned; break;
+    case Event::Kind::Failed: out.kind = notifiers::EventKind::Failed; break;
+    case Event::Kind::Retried: out.kind = notifiers::EventKind::Retried; break;
+    case Event::Kind::WaitingTooLong: out.kind = notifiers::EventKind::WaitingTooLong; break;
   }
   out.node = event.node;
   out.master = event.master;
@@ -39,7 +39,7 @@ void DispatchNotifier::deliver(const Event& event) noexcept {
 }
 
 std::string DispatchNotifier::prometheusText() const {
-  return notify::prometheusText(dispatcher_->stats());
+  return notifiers::prometheusText(dispatcher_->stats());
 }
 
 }  // namespace drover::provisioner

@@ -1,12 +1,12 @@
 #pragma once
-// The provisioner's events through notify::Dispatcher (XMPP, email, webhook, exec, log),
+// The provisioner's events through notifiers::Dispatcher (XMPP, email, webhook, exec, log),
 // when provisioner.yaml has a `notifiers:` section. publish() only queues, so delivery
 // never holds up a step; failures are retried, then counted (prometheusText()).
 #include <chrono>
 #include <memory>
 #include <string>
 
-#include "notify/dispatcher.hpp"
+#include "notifiers/dispatcher.hpp"
 #include "provisioner/notifier.hpp"
 
 namespace drover::provisioner {
@@ -14,11 +14,11 @@ namespace drover::provisioner {
 /// The notify library's event for one of ours: node, master, facts (each notifier keeps
 /// the ones its `facts:` names), finished steps with timings, and for failed and retried
 /// the failing step, its error and the attempt number.
-notify::Event toNotifyEvent(const Event& event);
+notifiers::Event toNotifyEvent(const Event& event);
 
 class DispatchNotifier : public Notifier {
  public:
-  explicit DispatchNotifier(std::unique_ptr<notify::Dispatcher> dispatcher)
+  explicit DispatchNotifier(std::unique_ptr<notifiers::Dispatcher> dispatcher)
       : dispatcher_(std::move(dispatcher)) {}
   void deliver(const Event& event) noexcept override;
 
@@ -28,7 +28,7 @@ class DispatchNotifier : public Notifier {
   void shutdown(std::chrono::milliseconds timeout) { dispatcher_->shutdown(timeout); }
 
  private:
-  std::unique_ptr<notify::Dispatcher> dispatcher_;
+  std::unique_ptr<notifiers::Dispatcher> dispatcher_;
 };
 
 /// Sends each event to every notifier it holds (the events file and the dispatcher).

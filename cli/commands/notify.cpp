@@ -9,9 +9,9 @@
 
 #include "cli/commands/commands.hpp"
 #include "core/util/clock.hpp"
-#include "notify/config.hpp"
-#include "notify/presenter.hpp"
-#include "notify/registry.hpp"
+#include "notifiers/config.hpp"
+#include "notifiers/presenter.hpp"
+#include "notifiers/registry.hpp"
 
 namespace drover::cli {
 namespace {
@@ -23,21 +23,21 @@ struct NotifyFlags {
   std::string notifier;
 };
 
-notify::Event testEvent() {
-  notify::Event event;
-  event.kind = notify::EventKind::Test;
+notifiers::Event testEvent() {
+  notifiers::Event event;
+  event.kind = notifiers::EventKind::Test;
   char host[256] = {};
   event.node = ::gethostname(host, sizeof(host) - 1) == 0 ? host : "drover";
   event.startedMs = event.finishedMs = util::nowMs();
   return event;
 }
 
-std::vector<const notify::NotifierConfig*> chosen(const notify::NotifyConfig& config,
+std::vector<const notifiers::NotifierConfig*> chosen(const notifiers::NotifyConfig& config,
                                                   const std::string& name) {
   if (config.notifiers.empty()) {
     throw UsageError(config.source + ": no notifiers configured (no 'notifiers:' section)");
   }
-  std::vector<const notify::NotifierConfig*> out;
+  std::vector<const notifiers::NotifierConfig*> out;
   if (name.empty()) {
     for (const auto& notifier : config.notifiers) out.push_back(&notifier);
     return out;
@@ -51,15 +51,15 @@ std::vector<const notify::NotifierConfig*> chosen(const notify::NotifyConfig& co
                    ")");
 }
 
-bool testOne(const notify::NotifierConfig& config, const notify::Event& event) {
+bool testOne(const notifiers::NotifierConfig& config, const notifiers::Event& event) {
   const auto& options = config.options;
   std::printf("%-20s %-8s ", options.name.c_str(), options.type.c_str());
   std::fflush(stdout);
-  notify::Outcome outcome;
+  notifiers::Outcome outcome;
   try {
-    auto notifier = notify::makeNotifier(config);
+    auto notifier = notifiers::makeNotifier(config);
     notifier->start();
-    outcome = notifier->deliver(notify::Presenter(options).single(event));
+    outcome = notifier->deliver(notifiers::Presenter(options).single(event));
     notifier->stop();
   } catch (const std::exception& e) {
     outcome.error = e.what();
@@ -73,13 +73,13 @@ bool testOne(const notify::NotifierConfig& config, const notify::Event& event) {
 }
 
 int runNotifyTest(const NotifyFlags& flags) {
-  notify::NotifyConfig config;
+  notifiers::NotifyConfig config;
   try {
-    config = notify::loadFile(flags.config);
-  } catch (const notify::ConfigError& e) {
+    config = notifiers::loadFile(flags.config);
+  } catch (const notifiers::ConfigError& e) {
     throw UsageError(e.what());
   }
-  const notify::Event event = testEvent();
+  const notifiers::Event event = testEvent();
   int failed = 0;
   for (const auto* notifier : chosen(config, flags.notifier)) {
     if (!testOne(*notifier, event)) ++failed;

@@ -136,7 +136,7 @@ Table<ProvisionerConfig> makeTable() {
   return t;
 }
 
-// The `notifiers:` section is read by notify::loadFile; the option table reads the rest.
+// The `notifiers:` section is read by notifiers::loadFile; the option table reads the rest.
 // Its lines are blanked rather than removed, so every other key keeps its line number in
 // messages. std::nullopt when the file has no such section (or cannot be read or parsed:
 // the ordinary reader then reports that).

@@ -54,7 +54,7 @@ struct ProvisionerConfig {
   std::vector<std::string> enrolmentTokenFiles;
   std::filesystem::path enrolmentCaDir;
   // The file holding the `notifiers:` section, when the config file has one (read by
-  // notify::loadFile; the option table skips that section).
+  // notifiers::loadFile; the option table skips that section).
   std::filesystem::path notifiersFile;
   std::string logLevel = "info";
   std::filesystem::path logFile;  // empty: stderr
@@ -64,7 +64,7 @@ struct ProvisionerConfig {
   static const Table<ProvisionerConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
-  /// A top-level `notifiers:` section is left to notify::loadFile (notifiersFile says
+  /// A top-level `notifiers:` section is left to notifiers::loadFile (notifiersFile says
   /// where it is). Throws Error listing every problem, each naming file:line:column or
   /// flag, and key.
   static ProvisionerConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});

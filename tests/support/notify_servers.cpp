@@ -24,7 +24,7 @@ constexpr const char* kPython = "/usr/bin/python3";
 constexpr milliseconds kStartTimeout{20'000};
 
 fs::path helper(const std::string& name) {
-  return fs::path(DROVER_SOURCE_DIR) / "tests" / "integration" / "notify" / name;
+  return fs::path(DROVER_SOURCE_DIR) / "tests" / "integration" / "notifiers" / name;
 }
 
 // Runs a setup command to completion; throws with its output when it fails.

@@ -3,7 +3,7 @@
 // private directory and stopped by PID: Prosody (XMPP) with accounts and a MUC service, an
 // aiosmtpd SMTP sink, a Python HTTP receiver for webhooks, and a slixmpp receiver that
 // records the XMPP messages that arrive. The Python helpers live in
-// tests/integration/notify/ and run with the system /usr/bin/python3, which sees the
+// tests/integration/notifiers/ and run with the system /usr/bin/python3, which sees the
 // Debian python3-* modules.
 #include <filesystem>
 #include <memory>

@@ -129,16 +129,16 @@ TEST_F(ProvisionerNotifyIT, ProvisionedAndFailedNodesReachEveryChannel) {
   // The dead webhook gave up on both events; provisioning went on regardless.
   ASSERT_TRUE(testing::waitFor([&] {
     std::string text = p.metrics();
-    return text.find("drover_notify_events_total{notifier=\"down\",type=\"webhook\","
+    return text.find("drover_notifiers_events_total{notifier=\"down\",type=\"webhook\","
                      "outcome=\"failed\"} 2\n") != std::string::npos &&
            text.find("drover_provisioner_nodes{state=\"failed\"} 1\n") != std::string::npos;
   }, 30s)) << p.metrics();
   std::string metrics = p.metrics();
   EXPECT_THAT(metrics, ::testing::HasSubstr(
-                           "drover_notify_events_total{notifier=\"hook\",type=\"webhook\","
+                           "drover_notifiers_events_total{notifier=\"hook\",type=\"webhook\","
                            "outcome=\"delivered\"} 2\n"));
   EXPECT_THAT(metrics, ::testing::HasSubstr(
-                           "drover_notify_events_total{notifier=\"mail\",type=\"email\","
+                           "drover_notifiers_events_total{notifier=\"mail\",type=\"email\","
                            "outcome=\"delivered\"} 2\n"));
   EXPECT_THAT(metrics, ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 1\n"));
   EXPECT_THAT(metrics, ::testing::HasSubstr("drover_provisioner_nodes{state=\"failed\"} 1\n"));

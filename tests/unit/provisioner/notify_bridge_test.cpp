@@ -18,8 +18,8 @@ TEST(NotifyBridge, AFailedEventCarriesItsStepErrorAttemptAndTimings) {
   event.durationMs = 4'000;
   event.facts = {{"region", "eu"}, {"role", "web"}};
   event.steps = {{"pick_master", 0, true, ""}, {"sign", 1'500, false, "sign: pm-eu: refused"}};
-  notify::Event out = toNotifyEvent(event);
-  EXPECT_EQ(out.kind, notify::EventKind::Failed);
+  notifiers::Event out = toNotifyEvent(event);
+  EXPECT_EQ(out.kind, notifiers::EventKind::Failed);
   EXPECT_EQ(out.node, "web1");
   EXPECT_EQ(out.master, "pm-eu");
   EXPECT_EQ(out.failedStep, "sign");
@@ -40,8 +40,8 @@ TEST(NotifyBridge, AProvisionedEventHasNoFailedStep) {
   event.node = "web2";
   event.step = "notify";
   event.message = "provisioned against pm-us";
-  notify::Event out = toNotifyEvent(event);
-  EXPECT_EQ(out.kind, notify::EventKind::Provisioned);
+  notifiers::Event out = toNotifyEvent(event);
+  EXPECT_EQ(out.kind, notifiers::EventKind::Provisioned);
   EXPECT_EQ(out.failedStep, "");
   EXPECT_EQ(out.error, "");
   EXPECT_EQ(out.attempt, 1);
