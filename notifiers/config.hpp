@@ -64,7 +64,7 @@ struct ChannelOptions {
 };
 
 struct LogSettings {
-  std::filesystem::path path;  // appended to, one JSON document per line
+  std::filesystem::path path;  // appended to, one JSON document per line; empty: stdout
 };
 
 struct ExecSettings {

@@ -45,7 +45,7 @@ std::string prometheusText(const std::vector<ChannelStats>& stats);
 /// retry together.
 std::chrono::milliseconds backoffFor(const RetryPolicy& policy, int retry, double random01);
 
-class Dispatcher {
+class Dispatcher : public EventSink {
  public:
   /// One notifier plus the options that route, render and retry for it.
   struct Channel {
@@ -61,14 +61,14 @@ class Dispatcher {
   explicit Dispatcher(std::vector<Channel> channels);
 
   /// shutdown(5 s) unless already shut down.
-  ~Dispatcher();
+  ~Dispatcher() override;
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
   /// Queues `event` for every notifier whose `events` include its kind (every notifier for
   /// a Test event). Never blocks on delivery and never throws: a full queue drops the
   /// event for that notifier and counts it. Thread safe.
-  void publish(const Event& event) noexcept;
+  void publish(const Event& event) noexcept override;
 
   /// Closes open digest windows at once and waits until every queue is empty and nothing
   /// is being delivered, or `timeout` passes. Returns whether everything was handled

@@ -66,6 +66,14 @@ struct Event {
 /// `facts:` list); empty keeps every fact the event carries.
 Json toJson(const Event& event, const std::vector<std::string>& factNames = {});
 
+/// Where events go: the Dispatcher (every notifier) in the provisioner, a recorder in
+/// tests. publish() never blocks on delivery and never throws.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void publish(const Event& event) noexcept = 0;
+};
+
 /// An Event from the JSON toJson() writes (times read back from *_ms fields when present).
 /// Throws std::invalid_argument naming the field that is missing or wrong.
 Event eventFromJson(const Json& json);

@@ -15,6 +15,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
+#include "notifiers/config.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -71,6 +72,35 @@ std::pair<std::string, int> splitListen(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   return {host, std::stoi(listen.substr(colon + 1))};
+}
+
+// The events file is the provisioner's own journal: every event, as the log notifier
+// writes it, with the facts that choose a master (the state database has the rest).
+// Stdout stands in for it only when nobody else hears about events.
+notifiers::NotifierConfig eventsFileChannel(const config::ProvisionerConfig& config) {
+  notifiers::NotifierConfig channel;
+  channel.options.name = "events_file";
+  channel.options.type = "log";
+  channel.options.where = "events_file";
+  channel.options.events = {notifiers::EventKind::Provisioned, notifiers::EventKind::Failed,
+                            notifiers::EventKind::Retried, notifiers::EventKind::WaitingTooLong};
+  channel.options.facts = config.masterFacts;
+  channel.options.queueLimit = 100'000;
+  channel.settings = notifiers::LogSettings{config.eventsFile};
+  return channel;
+}
+
+notifiers::NotifyConfig notifierChannels(const config::ProvisionerConfig& config) {
+  notifiers::NotifyConfig channels;
+  if (!config.notifiersFile.empty()) {
+    channels = notifiers::loadFile(config.notifiersFile);
+    logger()->info("notifiers: {} from {}", channels.notifiers.size(),
+                   config.notifiersFile.string());
+  }
+  if (!config.eventsFile.empty() || channels.notifiers.empty()) {
+    channels.notifiers.push_back(eventsFileChannel(config));
+  }
+  return channels;
 }
 
 }  // namespace
@@ -159,21 +189,8 @@ Daemon::Daemon(const config::ProvisionerConfig& config)
   }
   store_ = std::make_unique<Store>(config_.stateDb);
   try {
-    if (!config_.notifiersFile.empty()) {
-      notifiers::NotifyConfig notifiers = notifiers::loadFile(config_.notifiersFile);
-      std::size_t count = notifiers.notifiers.size();
-      dispatcher_ = std::make_unique<DispatchNotifier>(
-          std::make_unique<notifiers::Dispatcher>(notifiers));
-      notifier_.add(*dispatcher_);
-      metrics_.setExtraText([this] { return dispatcher_->prometheusText(); });
-      logger()->info("notifiers: {} from {}", count, config_.notifiersFile.string());
-    }
-    // The events file is the provisioner's own journal; stdout only stands in for it
-    // when nobody else hears about events.
-    if (!config_.eventsFile.empty() || !dispatcher_) {
-      logNotifier_ = std::make_unique<LogNotifier>(config_.eventsFile);
-      notifier_.add(*logNotifier_);
-    }
+    notifiers_ = std::make_unique<notifiers::Dispatcher>(notifierChannels(config_));
+    metrics_.setExtraText([this] { return notifiers::prometheusText(notifiers_->stats()); });
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
@@ -268,7 +285,7 @@ int Daemon::run() {
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
   engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
-                                     notifier_, metrics_, enroller_.get());
+                                     *notifiers_, metrics_, enroller_.get());
   control_ = std::make_unique<Control>(*engine_, *store_, metrics_, config_.identity);
   startHttp();
   engine_->start(false);
@@ -295,7 +312,7 @@ int Daemon::run() {
   logger()->info("provisioner={} stopping", config_.identity);
   if (sweepThread_.joinable()) sweepThread_.join();
   bool drained = engine_->stop(kStopGrace);
-  if (dispatcher_) dispatcher_->shutdown(kStopGrace);  // what is queued still goes out
+  notifiers_->shutdown(kStopGrace);  // what is queued still goes out
   if (http_) http_->stop();
   if (httpThread_.joinable()) httpThread_.join();
   connection_.reset();

@@ -18,11 +18,10 @@
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
 #include "provisioner/enroller.hpp"
+#include "notifiers/dispatcher.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/metrics.hpp"
-#include "provisioner/notifier.hpp"
-#include "provisioner/notify_bridge.hpp"
 #include "provisioner/store.hpp"
 
 namespace httplib {
@@ -77,9 +76,8 @@ class Daemon {
   mutable zmq::context_t context_;  // clients are made from const helpers
   std::unique_ptr<Store> store_;
   std::unique_ptr<Enroller> enroller_;  // null: enrolling nodes wait
-  std::unique_ptr<LogNotifier> logNotifier_;     // events_file (stdout without notifiers)
-  std::unique_ptr<DispatchNotifier> dispatcher_;  // the `notifiers:` section, if any
-  FanOutNotifier notifier_;
+  // The `notifiers:` section's channels and the events file (stdout when neither is set).
+  std::unique_ptr<notifiers::Dispatcher> notifiers_;
   Metrics metrics_;
   std::unique_ptr<BusExecutor> executor_;
   std::unique_ptr<Engine> engine_;

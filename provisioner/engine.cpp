@@ -20,13 +20,13 @@ constexpr std::int64_t kSchedulerTickMs = 1000;  // waiting alerts are checked t
 }  // namespace
 
 Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-               Notifier& notifier, Metrics& metrics, Enroller* enroller)
+               notifiers::EventSink& events, Metrics& metrics, Enroller* enroller)
     : flow_(std::move(flow)),
       options_(std::move(options)),
       pickIndex_(flow_.pickMasterIndex()),
       store_(store),
       executor_(executor),
-      notifier_(notifier),
+      events_(events),
       metrics_(metrics),
       enroller_(enroller),
       masters_(options_.masterHeartbeatAge.count(), options_.masterFailures) {
@@ -464,7 +464,7 @@ void Engine::schedulerLoop() {
       Runtime& node = nodes_.at(identity);
       if (!node.alerted && now - node.waitingSinceMs >= options_.waitingAlert.count()) {
         node.alerted = true;
-        notify(Event::Kind::WaitingTooLong, node,
+        notify(notifiers::EventKind::WaitingTooLong, node,
                node.waitReason.empty() ? "waiting for a free slot" : node.waitReason, now);
       }
     }

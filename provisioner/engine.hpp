@@ -31,13 +31,13 @@
 #include <thread>
 #include <vector>
 
+#include "notifiers/event.hpp"
 #include "provisioner/enroller.hpp"
 #include "provisioner/executor.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/masters.hpp"
 #include "provisioner/metrics.hpp"
 #include "provisioner/node_record.hpp"
-#include "provisioner/notifier.hpp"
 #include "provisioner/store.hpp"
 
 namespace drover::provisioner {
@@ -83,7 +83,7 @@ class Engine {
   /// `enroller`, nodes that register as enrolling wait (status says why).
   /// Throws StoreError when the state cannot be read.
   Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-         Notifier& notifier, Metrics& metrics, Enroller* enroller = nullptr);
+         notifiers::EventSink& events, Metrics& metrics, Enroller* enroller = nullptr);
   ~Engine();  // stop(0)
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -135,7 +135,7 @@ class Engine {
     std::int64_t waitingSinceMs = 0;
     bool alerted = false;
     std::string waitReason;
-    std::vector<StepTiming> steps;              // this run's finished steps, for notifiers
+    std::vector<notifiers::StepResult> steps;  // this run's finished steps, for notifiers
     std::map<std::string, std::int64_t> retriedMs;  // time spent in failed attempts, by step
     int redos = 0;                // redo verdicts taken in this run (flow redo_limit)
   };
@@ -188,7 +188,9 @@ class Engine {
   void moveSlot(Runtime& node, const std::string& master);
   void dispatch(Runtime& node);
   void schedule(Runtime& node, std::int64_t at);
-  void notify(Event::Kind kind, const Runtime& node, const std::string& message, std::int64_t now,
+  /// Raises one event to the notifiers. `message`: the error (failed, retried) or what
+  /// the node waits for (waiting_too_long); `step`: the failed step when not the current.
+  void notify(notifiers::EventKind kind, const Runtime& node, const std::string& message, std::int64_t now,
               const std::string& step = "");
   EnrolmentResult runEnrolment(Plan& plan);
   /// Asks the plan's lookup, if any, and renders the call's arguments with its reply.
@@ -220,7 +222,7 @@ class Engine {
   const std::optional<std::size_t> pickIndex_;
   Store& store_;
   StepExecutor& executor_;
-  Notifier& notifier_;
+  notifiers::EventSink& events_;
   Metrics& metrics_;
   Enroller* const enroller_;
 

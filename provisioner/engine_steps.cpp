@@ -106,23 +106,24 @@ void Engine::record(Runtime& node, std::int64_t now, bool withFacts) {
   store_.putNode(node.rec, withFacts);
 }
 
-void Engine::notify(Event::Kind kind, const Runtime& node, const std::string& message,
+void Engine::notify(notifiers::EventKind kind, const Runtime& node, const std::string& message,
                     std::int64_t now, const std::string& step) {
-  Event event;
+  notifiers::Event event;
   event.kind = kind;
   event.node = node.rec.identity;
   event.master = node.rec.master;
-  event.step = step.empty() ? node.rec.stepName : step;
-  event.attempt = node.rec.attempt;
-  event.message = message;
-  event.timeMs = now;
-  std::int64_t since = kind == Event::Kind::WaitingTooLong ? node.waitingSinceMs
-                       : node.rec.startedMs ? node.rec.startedMs : node.rec.firstSeenMs;
-  event.durationMs = now - since;
-  event.facts = node.rec.facts;
+  if (kind == notifiers::EventKind::Failed || kind == notifiers::EventKind::Retried) {
+    event.failedStep = step.empty() ? node.rec.stepName : step;
+  }
+  event.error = message;
+  event.attempt = std::max(1, node.rec.attempt);
+  event.startedMs = kind == notifiers::EventKind::WaitingTooLong ? node.waitingSinceMs
+                    : node.rec.startedMs ? node.rec.startedMs : node.rec.firstSeenMs;
+  event.finishedMs = now;
+  event.facts = node.rec.facts.is_object() ? node.rec.facts : Json::object();
   event.steps = node.steps;
-  metrics_.countEvent(toString(kind));
-  notifier_.deliver(event);
+  metrics_.countEvent(std::string(notifiers::kindName(kind)));
+  events_.publish(event);
 }
 
 void Engine::advance(const std::string& identity, Lock& lock) {
@@ -331,7 +332,7 @@ void Engine::inlineStep(Runtime& node, std::int64_t now) {
     finishStep(node, step.name, 0, true, "");
     logger()->info("node={} master={} chosen ({})", r.identity, r.master, why);
   } else {
-    notify(Event::Kind::Provisioned, node, "provisioned against " + r.master, now);
+    notify(notifiers::EventKind::Provisioned, node, "", now);
     note(node, step.name, "done", "", now);
   }
   r.step += 1;
@@ -474,7 +475,7 @@ void Engine::applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResu
   r.lastError = "enrol: " + result.error;
   finishStep(node, "enrol", ms, false, result.error);
   logger()->warn("node={} enrolment failed: {}", r.identity, result.error);
-  notify(Event::Kind::Failed, node, r.lastError, now, "enrol");
+  notify(notifiers::EventKind::Failed, node, r.lastError, now, "enrol");
   node.leaving = NodeState::Failed;
   record(node, now);
 }
@@ -575,7 +576,7 @@ void Engine::applyReply(Runtime& node, const Plan& plan, const std::vector<CallR
   if (node.claimAttempts > flow_.claim.retries) {
     r.lastError = plan.call == CallKind::Claim ? "node did not answer its claim: " + attempt.error
                                                : "node did not answer the already_provisioned probe: " + attempt.error;
-    notify(Event::Kind::Failed, node, r.lastError, now);
+    notify(notifiers::EventKind::Failed, node, r.lastError, now);
     node.leaving = NodeState::Failed;
     return;
   }
@@ -639,7 +640,7 @@ void Engine::applyStep(Runtime& node, const Plan& plan, const std::vector<CallRe
     r.attempt += 1;  // the attempt that failed, for the notification
     r.lastError = step.name + ": " + errors;
     logger()->warn("node={} step={} failed: {}", r.identity, step.name, errors);
-    notify(Event::Kind::Failed, node, r.lastError, now);
+    notify(notifiers::EventKind::Failed, node, r.lastError, now);
     node.leaving = NodeState::Failed;
     record(node, now);
     return;
@@ -655,7 +656,7 @@ void Engine::redo(Runtime& node, const std::string& from, const std::string& err
   logger()->warn("node={} step={} goes back to step {} ({} of {}): {}", r.identity, r.stepName,
                  from, node.redos, flow_.redoLimit, error);
   r.lastError = error;
-  notify(Event::Kind::Retried, node, "back to step " + from + ": " + error, now);
+  notify(notifiers::EventKind::Retried, node, "back to step " + from + ": " + error, now);
   r.step = *flow_.indexOf(from);  // the flow parser checked it names a step
   r.stepName = from;
   r.attempt = 0;
@@ -693,7 +694,7 @@ void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t no
     finishStep(node, step.name, attemptMs, false, error);
     logger()->warn("node={} step={} failed after {} attempt(s): {}", r.identity, step.name,
                    r.attempt, error);
-    notify(Event::Kind::Failed, node, error, now);
+    notify(notifiers::EventKind::Failed, node, error, now);
     node.leaving = NodeState::Failed;
     record(node, now);
     return;
@@ -702,7 +703,7 @@ void Engine::stepFailed(Runtime& node, const std::string& error, std::int64_t no
   auto delay = step.backoff.delay(r.attempt);
   logger()->info("node={} step={} attempt {} failed, retrying in {} ms: {}", r.identity, step.name,
                  r.attempt, delay.count(), error);
-  notify(Event::Kind::Retried, node, error, now);
+  notify(notifiers::EventKind::Retried, node, error, now);
   record(node, now);
   schedule(node, now + delay.count());
 }

@@ -57,6 +57,19 @@ std::string readOrEmpty(const fs::path& path) {
   return text.str();
 }
 
+/// How many events say `node` was provisioned (via `master`, when given).
+int provisionedEvents(const std::string& events, const std::string& node,
+                      const std::string& master = "") {
+  std::istringstream lines(events);
+  int count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    Json event = Json::parse(line, nullptr, false);
+    count += event.is_object() && event.value("event", "") == "provisioned" &&
+             event.value("node", "") == node && (master.empty() || event.value("master", "") == master);
+  }
+  return count;
+}
+
 std::string tail(const std::string& text, std::size_t lines) {
   std::size_t pos = text.size();
   while (lines-- > 0 && pos > 0) {
@@ -422,10 +435,13 @@ TEST_F(ProvisionerE2E, NodesInTwoRegionsAreSignedByTheirRegionalMasterAndRunPupp
   for (const auto& [node, m] : want) {
     EXPECT_THAT(status.out, ::testing::ContainsRegex(node + " +provisioned .*" + m)) << status;
   }
-  std::string events = readOrEmpty(provisioner().events());
+  // The notifiers write from a queue: the last line may follow the status by a moment.
+  auto provisionedVia = [&](const std::string& node, const std::string& m) {
+    return provisionedEvents(readOrEmpty(provisioner().events()), node, m) == 1;
+  };
   for (const auto& [node, m] : want) {
-    EXPECT_THAT(events, HasSubstr("\"event\":\"provisioned\",\"master\":\"" + m + "\"")) << events;
-    EXPECT_THAT(events, HasSubstr("\"node\":\"" + node + "\"")) << events;
+    EXPECT_TRUE(testing::waitFor([&] { return provisionedVia(node, m); }, 20s))
+        << node << " via " << m << "\n" << readOrEmpty(provisioner().events());
   }
 }
 
@@ -583,7 +599,9 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
   std::printf("[ kills    ] %zu node(s), %zu of %d kill(s), all provisioned in %.1f s\n",
               want.size(), killed.size(), kills, total);
   for (const auto& at : killed) std::printf("[ kills    ]   SIGKILL at %s\n", at.c_str());
-  if (kills > 0) EXPECT_FALSE(killed.empty()) << "no kill landed on a step";
+  if (kills > 0) {
+    EXPECT_FALSE(killed.empty()) << "no kill landed on a step";
+  }
   for (const auto& [node, m] : want) {
     bool eu = m == kEu.master;
     expectProvisionedBy(node, eu ? kEu : kUs, eu ? kUs : kEu);
@@ -616,19 +634,6 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
   }
 }
 
-// Lines of a provisioner's events file that say `node` was provisioned.
-int provisionedEvents(const std::string& events, const std::string& node) {
-  std::istringstream lines(events);
-  std::string line;
-  int count = 0;
-  while (std::getline(lines, line)) {
-    if (line.find("\"event\":\"provisioned\"") != std::string::npos &&
-        line.find("\"node\":\"" + node + "\"") != std::string::npos) {
-      ++count;
-    }
-  }
-  return count;
-}
 
 // Two provisioners see the same new nodes at the same moment. Each node is claimed by
 // one of them and provisioned once: one signature, one "provisioned" event across both;

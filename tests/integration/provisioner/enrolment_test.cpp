@@ -84,7 +84,7 @@ TEST_F(EnrolmentIT, AWrongTokenFailsTheNodeAndIsNeverSigned) {
     return p.events().find("\"event\":\"failed\"") != std::string::npos;
   }, 60s)) << p.log();
   EXPECT_THAT(p.events(), ::testing::HasSubstr("wrong provisioning token"));
-  EXPECT_THAT(p.events(), ::testing::HasSubstr("\"step\":\"enrol\""));
+  EXPECT_THAT(p.events(), ::testing::HasSubstr("\"failed_step\":\"enrol\""));
   EXPECT_EQ(issuedFor(fleet, "node-eu-2"), 0u);
   EXPECT_FALSE(fs::exists(fleet.node("node-eu-2").credentials().cert));
   EXPECT_TRUE(invocations(fleet.node("node-eu-2")).empty());

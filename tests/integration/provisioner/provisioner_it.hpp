@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the provisioner integration tests: node specs with the stand-in agents
 // (fprov, fca), their invocation logs, and a drover-provisioner process.
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -96,6 +97,15 @@ class Provisioner {
   int stop() { return process_->stop(); }
   std::string log() const { return readFile(dir_ / "provisioner.log"); }
   std::string events() const { return readFile(dir_ / "events.jsonl"); }
+  /// The events file's lines, once there are `count` of them or `timeout` passed: the
+  /// notifiers deliver from a queue, so a line is written just after its event.
+  std::string events(std::size_t count, std::chrono::milliseconds timeout = 20s) const {
+    testing::waitFor([&] { return lines(events()) >= count; }, timeout);
+    return events();
+  }
+  static std::size_t lines(const std::string& text) {
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  }
   std::string metrics() const {
     httplib::Client client("127.0.0.1", metricsPort_);
     auto res = client.Get("/metrics");

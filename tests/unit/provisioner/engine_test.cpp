@@ -131,11 +131,12 @@ class FakeExecutor : public StepExecutor {
   int maxRunning_ = 0;
 };
 
-class RecordingNotifier : public Notifier {
+class RecordingNotifier : public notifiers::EventSink {
  public:
-  void deliver(const Event& event) noexcept override {
+  void publish(const notifiers::Event& event) noexcept override {
     std::lock_guard lock(mutex_);
-    events.push_back(toString(event.kind) + " " + event.node + " " + event.master);
+    events.push_back(std::string(notifiers::kindName(event.kind)) + " " + event.node + " " +
+                     event.master);
   }
   int count(const std::string& prefix) {
     std::lock_guard lock(mutex_);

@@ -108,11 +108,12 @@ class FakeNode : public StepExecutor {
   std::map<std::string, bool> unsignedOk_;
 };
 
-class Events : public Notifier {
+class Events : public notifiers::EventSink {
  public:
-  void deliver(const Event& event) noexcept override {
+  void publish(const notifiers::Event& event) noexcept override {
     std::lock_guard lock(mutex_);
-    lines.push_back(toString(event.kind) + " " + event.node + " " + event.step + ": " + event.message);
+    lines.push_back(std::string(notifiers::kindName(event.kind)) + " " + event.node + " " +
+                    event.failedStep + ": " + event.error);
   }
   std::vector<std::string> all() {
     std::lock_guard lock(mutex_);

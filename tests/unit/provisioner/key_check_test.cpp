@@ -149,9 +149,9 @@ class KeyWorld : public StepExecutor {
   std::mutex mutex_;
 };
 
-class NoNotifier : public Notifier {
+class NoNotifier : public notifiers::EventSink {
  public:
-  void deliver(const Event&) noexcept override {}
+  void publish(const notifiers::Event&) noexcept override {}
 };
 
 class KeyCheck : public ::testing::Test {

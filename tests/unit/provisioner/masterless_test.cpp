@@ -140,9 +140,9 @@ class RecordingExecutor : public StepExecutor {
   std::vector<std::string> calls;
 };
 
-class CountingNotifier : public Notifier {
+class CountingNotifier : public notifiers::EventSink {
  public:
-  void deliver(const Event&) noexcept override {}
+  void publish(const notifiers::Event&) noexcept override {}
 };
 
 class MasterlessEngineTest : public ::testing::Test {
