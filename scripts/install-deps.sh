@@ -9,7 +9,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libssl-dev libre2-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev openssl
+  clang libclang-rt-14-dev clang-format clang-tidy openssl
   libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp
   libsqlite3-dev libcpp-httplib-dev
   puppetserver puppet-agent curl
