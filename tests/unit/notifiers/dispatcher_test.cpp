@@ -1,5 +1,8 @@
 // The Dispatcher: routing, digests, retries with backoff, the queue bound, failures that
 // are logged and counted, and shutdown.
+#include <future>
+#include <regex>
+
 #include <gtest/gtest.h>
 
 #include "notifiers/dispatcher.hpp"
@@ -24,6 +27,36 @@ Dispatcher::Channel channel(ChannelOptions options, std::shared_ptr<Shared> shar
 std::vector<Dispatcher::Channel> channels(Dispatcher::Channel a) {
   std::vector<Dispatcher::Channel> out;
   out.push_back(std::move(a));
+  return out;
+}
+
+// Runs `publishing` on its own thread and says whether it returned while the channel of
+// `held` still hangs in send(). publish() only queues, so it must; the bound, far above
+// what queueing takes, only keeps a publish() that waits from hanging the test.
+bool returnsWhileHeld(Shared& held, const std::function<void()>& publishing) {
+  auto done = std::async(std::launch::async, publishing);
+  if (done.wait_for(30s) == std::future_status::ready) return true;
+  RecordingNotifier::release(held);  // lets the waiting publish() and the test end
+  return false;
+}
+
+bool waitForMessages(Shared& shared, std::size_t count) {
+  std::unique_lock lock(shared.mutex);
+  return shared.changed.wait_for(lock, 30s, [&] { return shared.messages.size() >= count; });
+}
+
+bool noMessages(Shared& shared) {
+  std::lock_guard lock(shared.mutex);
+  return shared.messages.empty();
+}
+
+// The waits announced in "retrying in N ms" lines, in order.
+std::vector<long> announcedWaits(const std::string& log) {
+  static const std::regex retrying("retrying in ([0-9]+) ms");
+  std::vector<long> out;
+  for (std::sregex_iterator it(log.begin(), log.end(), retrying), end; it != end; ++it) {
+    out.push_back(std::stol((*it)[1].str()));
+  }
   return out;
 }
 
@@ -68,19 +101,23 @@ TEST(Dispatcher, DigestCollapsesABurstOfHundredIntoOneMessagePerChannel) {
   list.push_back(channel(chatOptions, chat));
   list.push_back(channel(mailOptions, mail));
   list.push_back(channel(testing::options("hook"), hook));  // per event
+  hook->hold = true;  // hangs in its first send(), as a dead server would
   Dispatcher dispatcher(std::move(list));
 
-  auto started = std::chrono::steady_clock::now();
-  for (int i = 0; i < 98; ++i) {
-    dispatcher.publish(makeEvent(EventKind::Provisioned, "web" + std::to_string(i)));
-  }
-  dispatcher.publish(makeEvent(EventKind::Failed, "db1"));
-  dispatcher.publish(makeEvent(EventKind::Failed, "db2"));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "publish() must not wait";
+  ASSERT_TRUE(returnsWhileHeld(*hook, [&] {
+    for (int i = 0; i < 98; ++i) {
+      dispatcher.publish(makeEvent(EventKind::Provisioned, "web" + std::to_string(i)));
+    }
+    dispatcher.publish(makeEvent(EventKind::Failed, "db1"));
+    dispatcher.publish(makeEvent(EventKind::Failed, "db2"));
+  })) << "publish() waited for a delivery";
+  RecordingNotifier::release(*hook);
 
-  // The window is still open: nothing has gone to the people channels yet.
-  std::this_thread::sleep_for(200ms);
-  EXPECT_TRUE(chat->messages.empty());
+  // The per-event channel has every event: the windows are still open, so nothing has
+  // gone to the people channels yet.
+  ASSERT_TRUE(waitForMessages(*hook, 100));
+  EXPECT_TRUE(noMessages(*chat));
+  EXPECT_TRUE(noMessages(*mail));
   ASSERT_TRUE(dispatcher.flush(5s));  // closes the windows now
 
   for (auto* shared : {chat.get(), mail.get()}) {
@@ -128,12 +165,15 @@ TEST(Dispatcher, RetriesWithBackoffThenDelivers) {
   options.retry = RetryPolicy{3, 100ms, 1s};
   LogCapture logs;
   Dispatcher dispatcher(channels(channel(options, shared)));
-  auto started = std::chrono::steady_clock::now();
   dispatcher.publish(makeEvent(EventKind::Provisioned, "web1"));
   ASSERT_TRUE(dispatcher.flush(10s));
-  auto took = std::chrono::steady_clock::now() - started;
-  // Waits of 100 ms and 200 ms, each cut by up to half: at least 150 ms in all.
-  EXPECT_GE(took, 150ms);
+  // Waits of 100 ms and 200 ms, each cut by up to half.
+  auto waits = announcedWaits(logs.text());
+  ASSERT_EQ(waits.size(), 2u) << logs.text();
+  EXPECT_GE(waits[0], 50);
+  EXPECT_LE(waits[0], 100);
+  EXPECT_GE(waits[1], 100);
+  EXPECT_LE(waits[1], 200);
   EXPECT_EQ(shared->attempts, 3);
   ASSERT_EQ(shared->messages.size(), 1u);
   auto stats = dispatcher.stats();
@@ -202,9 +242,9 @@ TEST(Dispatcher, FullQueueDropsAndCountsWithoutBlocking) {
     // The worker holds "first" in send(); it has left the queue.
     ASSERT_TRUE(shared->changed.wait_for(lock, 5s, [&] { return shared->entered == 1; }));
   }
-  auto started = std::chrono::steady_clock::now();
-  for (int i = 0; i < 20; ++i) dispatcher.publish(makeEvent(EventKind::Provisioned, "n"));
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms);
+  ASSERT_TRUE(returnsWhileHeld(*shared, [&] {
+    for (int i = 0; i < 20; ++i) dispatcher.publish(makeEvent(EventKind::Provisioned, "n"));
+  })) << "publish() waited for room in the queue";
   auto stats = dispatcher.stats();
   EXPECT_EQ(stats[0].dropped, 15u);
   EXPECT_EQ(stats[0].queued, 6u);  // 5 waiting + 1 in flight
@@ -223,10 +263,12 @@ TEST(Dispatcher, ShutdownGivesUpAtItsDeadlineAndCountsTheRest) {
   options.retry = RetryPolicy{100, 1s, 1s};
   Dispatcher dispatcher(channels(channel(options, shared)));
   for (int i = 0; i < 3; ++i) dispatcher.publish(makeEvent(EventKind::Provisioned, "n"));
-  auto started = std::chrono::steady_clock::now();
-  dispatcher.shutdown(300ms);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  // Retrying as told takes minutes (99 waits of 0.5 to 1 s for each event); the bound is
+  // far below that and far above the 300 ms deadline.
+  auto stopping = std::async(std::launch::async, [&] { dispatcher.shutdown(300ms); });
+  ASSERT_EQ(stopping.wait_for(60s), std::future_status::ready) << "shutdown() kept retrying";
   auto stats = dispatcher.stats();
+  EXPECT_LT(stats[0].retries, 10u) << "gave up at the deadline, not when the retries ran out";
   EXPECT_EQ(stats[0].failed, 3u);
   EXPECT_EQ(stats[0].delivered, 0u);
   dispatcher.publish(makeEvent(EventKind::Provisioned, "late"));  // dropped, not crashed

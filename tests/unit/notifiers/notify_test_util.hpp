@@ -3,15 +3,15 @@
 // and a capture of the drover.notify log lines.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 
 #include "core/log/log.hpp"
 #include "notifiers/config.hpp"
@@ -99,11 +99,11 @@ inline ChannelOptions options(const std::string& name) {
   return o;
 }
 
-/// Copies every line the drover.notify loggers write while it lives.
+/// Copies every line the drover.notify loggers write while it lives. waitFor() waits for
+/// a line while the code under test still logs.
 class LogCapture {
  public:
-  LogCapture() {
-    sink_ = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+  LogCapture() : sink_(std::make_shared<Sink>()) {
     sink_->set_pattern("%l %n: %v");
     for (const char* name : {"drover.notify", "drover.notify.xmpp"}) {
       auto logger = log::get(name);
@@ -117,15 +117,44 @@ class LogCapture {
       sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
     }
   }
-  /// Read it once the code under test has stopped logging (after flush or shutdown).
-  std::string text() {
-    sink_->flush();
-    return stream_.str();
+  std::string text() { return sink_->text(); }
+  /// Whether `needle` was logged within `timeout`.
+  bool waitFor(const std::string& needle, std::chrono::milliseconds timeout) {
+    return sink_->waitFor(needle, timeout);
   }
 
  private:
-  std::ostringstream stream_;
-  std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
+  class Sink : public spdlog::sinks::base_sink<std::mutex> {
+   public:
+    std::string text() {
+      std::lock_guard lock(textMutex_);
+      return text_;
+    }
+    bool waitFor(const std::string& needle, std::chrono::milliseconds timeout) {
+      std::unique_lock lock(textMutex_);
+      return grew_.wait_for(lock, timeout,
+                            [&] { return text_.find(needle) != std::string::npos; });
+    }
+
+   protected:
+    void sink_it_(const spdlog::details::log_msg& message) override {
+      spdlog::memory_buf_t formatted;
+      formatter_->format(message, formatted);
+      {
+        std::lock_guard lock(textMutex_);
+        text_.append(formatted.data(), formatted.size());
+      }
+      grew_.notify_all();
+    }
+    void flush_() override {}
+
+   private:
+    std::mutex textMutex_;  // text_ is read by the test while the loggers write
+    std::condition_variable grew_;
+    std::string text_;
+  };
+
+  std::shared_ptr<Sink> sink_;
   std::vector<std::shared_ptr<spdlog::logger>> loggers_;
 };
 
