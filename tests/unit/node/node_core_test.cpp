@@ -20,38 +20,51 @@ class NodeCoreDeadline : public ::testing::Test {
     for (auto& agent : agents::makeBuiltinAgents(ddls_, *core_)) core_->addAgent(std::move(agent));
   }
 
-  // rpcutil#ping sent `ageMs` ago with `ttl` seconds: the time its action is given.
-  std::chrono::milliseconds budget(std::uint32_t ttl, std::int64_t ageMs) {
+  // What inspect() gave rpcutil#ping, sent `ageMs` ago with `ttl` seconds: its deadline
+  // seen from just before and just after the call, and the wall time the call took.
+  struct Given {
+    std::chrono::nanoseconds fromBefore, fromAfter;
+    std::chrono::milliseconds wallSpent;
+  };
+
+  Given budget(std::uint32_t ttl, std::int64_t ageMs) {
     envelope::Envelope request;
     request.id = "0123456789abcdef0123456789abcdef";
     request.sender = "admin";
     request.collective = "drover";
     request.agent = "rpcutil";
     request.action = "ping";
-    request.time = util::nowMs() - ageMs;
+    std::int64_t wallBefore = util::nowMs();
+    request.time = wallBefore - ageMs;
     request.ttl = ttl;
     request.replyTo = "drover.reply.x";
     auto before = util::SteadyClock::now();
     Decision decision = core_->inspect(request, "drover.node.web1");
+    auto after = util::SteadyClock::now();
+    std::int64_t wallAfter = util::nowMs();
     EXPECT_EQ(decision.kind, Decision::Kind::Run) << decision.reason;
-    return std::chrono::duration_cast<std::chrono::milliseconds>(decision.request.deadline - before);
+    return {decision.request.deadline - before, decision.request.deadline - after,
+            std::chrono::milliseconds(wallAfter - wallBefore)};
   }
 
   ddl::Repository ddls_;
   std::unique_ptr<NodeCore> core_;
 };
 
+// The budget is taken at a moment inside inspect(), so deadline - budget lies between
+// `before` and `after`: exact bounds, whatever the machine's load.
 TEST_F(NodeCoreDeadline, ALongTtlLeavesTheDdlTimeout) {
-  auto given = budget(3600, 0);
-  EXPECT_LE(given, 5s);  // ddl/rpcutil.json: timeout 5
-  EXPECT_GT(given, 4500ms);
+  Given given = budget(3600, 0);
+  EXPECT_GE(given.fromBefore, 5s);  // ddl/rpcutil.json: timeout 5
+  EXPECT_LE(given.fromAfter, 5s);
 }
 
 // Past the TTL the caller no longer listens: an action must not hold the node beyond it.
+// What is left of it is 3 s - 1 s, less the wall time inspect() took before it looked.
 TEST_F(NodeCoreDeadline, WhatIsLeftOfTheTtlCutsTheDdlTimeout) {
-  auto given = budget(3, 1000);
-  EXPECT_LE(given, 2000ms);
-  EXPECT_GT(given, 1500ms);
+  Given given = budget(3, 1000);
+  EXPECT_GE(given.fromBefore, 2000ms - given.wallSpent);
+  EXPECT_LE(given.fromAfter, 2000ms);
 }
 
 }  // namespace
