@@ -217,8 +217,7 @@ TEST_F(EnrolmentTest, AWrongTokenFailsTheNodeAndSignsNothing) {
 TEST_F(EnrolmentTest, WithoutEnrolmentSettingsAnEnrollingNodeWaitsAndIsCounted) {
   FakeNode& node = makeNode(kGoodToken);
   start(node, false);
-  registerEnrolling("web3.example.com");
-  std::this_thread::sleep_for(200ms);
+  registerEnrolling("web3.example.com");  // observe() decides at once
   EXPECT_EQ(engine->stateOf("web3.example.com"), NodeState::Waiting);
   EXPECT_EQ(node.count("provision#claim"), 0);
   EXPECT_NE(engine->node("web3.example.com")->at("waiting_for").get<std::string>().find(
