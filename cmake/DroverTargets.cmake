@@ -15,9 +15,16 @@ function(drover_add_executable name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} drover_warnings)
 endfunction()
 
+# drover_test_target(target LABEL) : lists `target` among what ctest -L LABEL runs, so
+# the drover-tests and drover-e2e-tests targets build it (see the top CMakeLists.txt).
+function(drover_test_target target label)
+  set_property(GLOBAL APPEND PROPERTY DROVER_TEST_TARGETS_${label} ${target})
+endfunction()
+
 # drover_add_test(name LABEL unit|integration|e2e SOURCES... DEPS...) : one GoogleTest binary.
 function(drover_add_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;DEPS" ${ARGN})
+  drover_test_target(${name} ${ARG_LABEL})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main drover_warnings)
   target_compile_definitions(${name} PRIVATE
