@@ -7,13 +7,14 @@
 #     (etc/flows/classic.yaml) and six bare nodes; progress per node as the provisioner
 #     takes each from bare image to production Puppet, then a summary, the Puppet marker
 #     files each run left on its node, and the log notifications.
-# Installs what is missing and builds first (DROVER_SKIP_BUILD=1 skips the build).
+# Installs what is missing and builds first what it runs, the four programs and
+# drover-lab (target drover-demo; DROVER_SKIP_BUILD=1 skips the build).
 # Everything it started is stopped by PID when it ends.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
-[ "${DROVER_SKIP_BUILD:-0}" = 1 ] || "$root/scripts/build.sh"
+[ "${DROVER_SKIP_BUILD:-0}" = 1 ] || "$root/scripts/build.sh" drover-demo
 
 work="$(mktemp -d /tmp/drover-demo.XXXXXX)"
 pids=()
