@@ -103,7 +103,8 @@ class Table {
   /// spec, for chaining .between() and .checkedBy(), stays valid while the table lives.
   template <typename Field>
   OptionSpec& add(std::string key, Field Config::*field, std::string description) {
-    Entry& entry = entries_.emplace_back(Entry{OptionSpec{}, field});
+    Entry& entry = entries_.emplace_back(
+        Entry{OptionSpec{}, [field](Config& config) { return FieldRef(&(config.*field)); }});
     entry.spec.flag = flagFor(key);
     entry.spec.key = std::move(key);
     entry.spec.description = std::move(description);
@@ -111,15 +112,31 @@ class Table {
     return entry.spec;
   }
 
+  /// Adds every option of `table`, which fills the member `part`, here in its order:
+  /// a settings struct declared beside the code it configures (a built-in agent's)
+  /// joins the file of the program that hosts it. Keys, flags, checks and finishers
+  /// come along unchanged, so the part's keys are written in full ("puppet.command").
+  template <typename Part>
+  void include(Part Config::*part, const Table<Part>& table) {
+    for (const auto& entry : table.entries_) {
+      auto bindPart = entry.bind;
+      entries_.push_back(Entry{entry.spec, [part, bindPart](Config& config) {
+                                 return bindPart(config.*part);
+                               }});
+    }
+    for (const auto& finisher : table.finishers_) {
+      finishWith([part, finisher](Config& config, Diagnostics& diag) {
+        finisher(config.*part, diag);
+      });
+    }
+  }
+
   void finishWith(Finisher finisher) { finishers_.push_back(std::move(finisher)); }
 
   /// The options tied to the fields of `config`, which must outlive the result.
   std::vector<Binding> bind(Config& config) const {
     std::vector<Binding> out;
-    for (const auto& entry : entries_) {
-      auto ref = std::visit([&](auto member) { return FieldRef(&(config.*member)); }, entry.field);
-      out.push_back(Binding{&entry.spec, ref});
-    }
+    for (const auto& entry : entries_) out.push_back(Binding{&entry.spec, entry.bind(config)});
     return out;
   }
 
@@ -134,13 +151,12 @@ class Table {
   }
 
  private:
-  using Member =
-      std::variant<std::string Config::*, int Config::*, bool Config::*, double Config::*,
-                   std::chrono::milliseconds Config::*, std::chrono::seconds Config::*,
-                   std::vector<std::string> Config::*, std::filesystem::path Config::*>;
+  template <typename>
+  friend class Table;  // include() reads the part's entries
+
   struct Entry {
     OptionSpec spec;
-    Member field;
+    std::function<FieldRef(Config&)> bind;  // the option's field in a given config
   };
 
   std::deque<Entry> entries_;  // a deque keeps the specs handed out by add() in place
