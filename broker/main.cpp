@@ -9,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/ranges.h>
 
+#include "broker/broker_config.hpp"
 #include "broker/router.hpp"
 #include "broker/stats_client.hpp"
 #include "core/bus/curve.hpp"
-#include "core/config/broker_config.hpp"
 #include "core/log/log.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
@@ -107,7 +107,7 @@ void writeEndpoints(const std::string& file, const drover::broker::Router& route
   drover::util::writeFileAtomically(file, doc.dump() + "\n");
 }
 
-int serve(const drover::config::BrokerConfig& config, const std::string& endpointsFile) {
+int serve(const drover::broker::BrokerConfig& config, const std::string& endpointsFile) {
   auto logger = drover::log::get("drover.broker");
   drover::broker::RouterOptions options{config.ingress, config.egress, config.control, config.hwm,
                                         {}, {}, {}};
@@ -152,8 +152,8 @@ int serve(const drover::config::BrokerConfig& config, const std::string& endpoin
 int main(int argc, char** argv) {
   CLI::App app("drover-broker: the Drover message router (ZeroMQ XSUB/XPUB forwarder)");
   app.footer("Exit status: 0 stopped cleanly; 2 bad flags or config; 3 cannot bind; 4 stats failed.");
-  drover::config::CliOverrides overrides(drover::config::BrokerConfig::table(),
-                                         drover::config::BrokerConfig::kDefaultFile);
+  drover::config::CliOverrides overrides(drover::broker::BrokerConfig::table(),
+                                         drover::broker::BrokerConfig::kDefaultFile);
   overrides.addFlags(app);
   std::string endpointsFile;
   app.add_option("--endpoints-file", endpointsFile,
@@ -171,9 +171,9 @@ int main(int argc, char** argv) {
   }
   if (stats->parsed()) return queryStats(statsFlags);
   if (keygen->parsed()) return writeKeys(keyFile);
-  drover::config::BrokerConfig config;
+  drover::broker::BrokerConfig config;
   try {
-    config = drover::config::BrokerConfig::load(overrides.configFile(), overrides);
+    config = drover::broker::BrokerConfig::load(overrides.configFile(), overrides);
     drover::log::setLevel(config.logLevel);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "drover-broker: %s\n", e.what());

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/config/broker_config.hpp"
+#include "broker/broker_config.hpp"
 #include "core/config/client_config.hpp"
 #include "core/config/example.hpp"
 #include "core/config/loader.hpp"
@@ -60,6 +60,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string text(fuzz::asText(data, size));
   fuzzOne(config::NodeConfig::table(), text);
   fuzzOne(config::ClientConfig::table(), text);
-  fuzzOne(config::BrokerConfig::table(), text);
+  fuzzOne(broker::BrokerConfig::table(), text);
   return 0;
 }

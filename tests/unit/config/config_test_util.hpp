@@ -1,9 +1,11 @@
 #pragma once
 // Scratch files, command lines and a sample config with one option of every type, for
-// the config tests.
+// the config tests; loading and example checks shared by each program's config tests.
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -13,9 +15,14 @@
 #include <stdlib.h>
 
 #include <CLI/CLI.hpp>
+#include <gtest/gtest.h>
 
 #include "core/config/checks.hpp"
+#include "core/config/cli_overrides.hpp"
+#include "core/config/example.hpp"
+#include "core/config/loader.hpp"
 #include "core/config/option_table.hpp"
+#include "core/config/values.hpp"
 
 namespace drover::config::testing {
 
@@ -39,6 +46,50 @@ std::string errorOf(Load&& load) {
     return e.what();
   }
   return "";
+}
+
+// Loads `yaml`, written as `name` in `dir`, with the flags in `args`, through Config::load.
+template <typename Config>
+Config loadWith(const ScratchDir& dir, const std::string& name, const std::string& yaml,
+                std::vector<std::string> args) {
+  auto path = dir.write(name, yaml).string();
+  CLI::App app;
+  CliOverrides cli(Config::table());
+  cli.addFlags(app);
+  parseArgs(app, std::move(args));
+  return Config::load(path, cli);
+}
+
+// Every option's value, as text, for comparing whole configs.
+template <typename Config>
+std::vector<std::string> values(Config& config) {
+  std::vector<std::string> out;
+  for (const auto& binding : Config::table().bind(config)) {
+    out.push_back(binding.spec->key + "=" + formatValue(binding.field));
+  }
+  return out;
+}
+
+// The example generated from Config's table loads back to Config's defaults.
+template <typename Config>
+void expectExampleLoadsAsDefaults() {
+  Config defaults{};
+  Config loaded = loadText(Config::table(), exampleYaml(Config::table()), "example");
+  EXPECT_EQ(values(loaded), values(defaults));
+}
+
+// etc/`name` is the example generated from Config's table. With DROVER_UPDATE_EXAMPLES
+// set, `test` (the ctest name pattern of the caller) rewrites it.
+template <typename Config>
+void expectCommittedExample(const std::string& name, const std::string& test) {
+  std::string expected = exampleYaml(Config::table(), Config::kExampleHeading);
+  auto file = std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / name;
+  if (std::getenv("DROVER_UPDATE_EXAMPLES") != nullptr) std::ofstream(file) << expected;
+  std::ifstream in(file);
+  std::ostringstream committed;
+  committed << in.rdbuf();
+  EXPECT_EQ(committed.str(), expected)
+      << file << " is out of date: run DROVER_UPDATE_EXAMPLES=1 ctest -R " << test;
 }
 
 struct Sample {

@@ -1,7 +1,6 @@
-// The three shipped configs: defaults, cross-key rules and endpoint checks.
+// The node and client configs: defaults, cross-key rules and endpoint checks.
 #include <gtest/gtest.h>
 
-#include "core/config/broker_config.hpp"
 #include "core/config/client_config.hpp"
 #include "core/config/node_config.hpp"
 #include "tests/unit/config/config_test_util.hpp"
@@ -10,20 +9,8 @@ namespace drover::config {
 namespace {
 
 using testing::errorOf;
-using testing::parseArgs;
+using testing::loadWith;
 using testing::ScratchDir;
-
-// Loads `yaml` as NAME in `dir` with the flags in `args`.
-template <typename Config>
-Config loadWith(const ScratchDir& dir, const std::string& name, const std::string& yaml,
-                std::vector<std::string> args) {
-  auto path = dir.write(name, yaml).string();
-  CLI::App app;
-  CliOverrides cli(Config::table());
-  cli.addFlags(app);
-  parseArgs(app, std::move(args));
-  return Config::load(path, cli);
-}
 
 TEST(ConfigNode, Defaults) {
   NodeConfig c = NodeConfig::load("");
@@ -162,52 +149,6 @@ TEST(ConfigClient, FileAndFlags) {
       file +
           ":1:18: key 'discovery_quiet': expected a whole number of milliseconds between "
           "1 and 60000, got '0'");
-}
-
-TEST(ConfigBroker, Defaults) {
-  BrokerConfig c = BrokerConfig::load("");
-  EXPECT_EQ(c.ingress, std::vector<std::string>{"tcp://127.0.0.1:7301"});
-  EXPECT_EQ(c.egress, std::vector<std::string>{"tcp://127.0.0.1:7302"});
-  EXPECT_EQ(c.control, "");
-  EXPECT_EQ(c.hwm, 100000);
-  EXPECT_EQ(c.logLevel, "info");
-}
-
-TEST(ConfigBroker, BindEndpoints) {
-  ScratchDir dir;
-  const std::string file = (dir.path() / "broker.yaml").string();
-  auto c = loadWith<BrokerConfig>(
-      dir, "broker.yaml",
-      "ingress: [tcp://127.0.0.1:*, ipc:///run/in]\negress: [tcp://127.0.0.1:*]\n"
-      "control: ipc:///run/ctl\n",
-      {});
-  EXPECT_EQ(c.ingress.size(), 2u);
-  EXPECT_EQ(c.control, "ipc:///run/ctl");
-  EXPECT_EQ(
-      errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "ingress: [inproc://bus]\n", {}); }),
-      file +
-          ":1:11: key 'ingress': expected a bind endpoint such as tcp://HOST:PORT (PORT "
-          "may be *) or ipc://PATH, got 'inproc://bus'");
-  EXPECT_EQ(errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "control: nowhere\n", {}); }),
-            file +
-                ":1:10: key 'control': expected empty, or a bind endpoint such as "
-                "tcp://HOST:PORT or ipc://PATH, got 'nowhere'");
-}
-
-TEST(ConfigBroker, EachEndpointIsBoundOnce) {
-  ScratchDir dir;
-  const std::string file = (dir.path() / "broker.yaml").string();
-  EXPECT_EQ(errorOf([&] {
-              loadWith<BrokerConfig>(dir, "broker.yaml",
-                                     "hwm: 10\negress: [tcp://127.0.0.1:7301]\n", {});
-            }),
-            file + ":2:1: key 'egress': 'tcp://127.0.0.1:7301' is already bound by ingress");
-  EXPECT_EQ(errorOf([&] { loadWith<BrokerConfig>(dir, "broker.yaml", "ingress: []\n", {}); }),
-            file + ":1:1: key 'ingress': needs at least one endpoint");
-  EXPECT_EQ(errorOf([&] {
-              loadWith<BrokerConfig>(dir, "broker.yaml", "", {"--control", "tcp://127.0.0.1:7302"});
-            }),
-            "--control: 'tcp://127.0.0.1:7302' is already bound by egress");
 }
 
 }  // namespace

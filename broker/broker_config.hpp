@@ -7,7 +7,7 @@
 #include "core/config/cli_overrides.hpp"
 #include "core/config/option_table.hpp"
 
-namespace drover::config {
+namespace drover::broker {
 
 struct BrokerConfig {
   static constexpr const char* kDefaultFile = "/etc/drover/broker.yaml";
@@ -29,11 +29,11 @@ struct BrokerConfig {
   std::string logLevel = "info";
 
   /// The option table of broker.yaml.
-  static const Table<BrokerConfig>& table();
+  static const config::Table<BrokerConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
-  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
-  static BrokerConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+  /// Throws config::Error listing every problem, each naming file:line:column or flag, and key.
+  static BrokerConfig load(const std::filesystem::path& file, const config::CliOverrides& cli = {});
 };
 
-}  // namespace drover::config
+}  // namespace drover::broker

@@ -1,4 +1,4 @@
-#include "core/config/broker_config.hpp"
+#include "broker/broker_config.hpp"
 
 #include <map>
 
@@ -6,8 +6,11 @@
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
 
-namespace drover::config {
+namespace drover::broker {
 namespace {
+
+using config::Diagnostics;
+namespace checks = config::checks;
 
 // Each endpoint can be bound once: an empty side or a shared endpoint fails at startup.
 // A wildcard port (tcp://127.0.0.1:*) picks a fresh port per bind, so it may repeat.
@@ -25,8 +28,8 @@ void finishEndpoints(BrokerConfig& config, Diagnostics& diag) {
   if (!config.control.empty()) claim("control", config.control);
 }
 
-Table<BrokerConfig> makeTable() {
-  Table<BrokerConfig> t;
+config::Table<BrokerConfig> makeTable() {
+  config::Table<BrokerConfig> t;
   t.add("ingress", &BrokerConfig::ingress,
         "Endpoints bound for publishers (requests, replies, registrations)")
       .checkedBy(checks::bindEndpoint());
@@ -52,13 +55,14 @@ Table<BrokerConfig> makeTable() {
 
 }  // namespace
 
-const Table<BrokerConfig>& BrokerConfig::table() {
-  static const Table<BrokerConfig> kTable = makeTable();
+const config::Table<BrokerConfig>& BrokerConfig::table() {
+  static const config::Table<BrokerConfig> kTable = makeTable();
   return kTable;
 }
 
-BrokerConfig BrokerConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+BrokerConfig BrokerConfig::load(const std::filesystem::path& file,
+                                const config::CliOverrides& cli) {
   return config::load(table(), file, cli);
 }
 
-}  // namespace drover::config
+}  // namespace drover::broker
