@@ -1,7 +1,7 @@
 #include "broker/stats_client.hpp"
 
 #include "core/bus/monitor.hpp"
-#include "core/config/client_config.hpp"
+#include "core/rpc/client_config.hpp"
 #include "core/util/clock.hpp"
 
 namespace drover::broker {
@@ -96,7 +96,7 @@ StatsAnswer parseReply(const StatsRequest& request, const zmq::message_t& reply)
 std::optional<bus::CurveClient> statsCurveFrom(std::string serverKey, std::string keyFile,
                                                const std::filesystem::path& clientConfig) {
   if (!clientConfig.empty()) {
-    auto file = config::ClientConfig::load(clientConfig);
+    auto file = rpc::ClientConfig::load(clientConfig);
     if (serverKey.empty()) serverKey = file.curveServerKey;
     if (keyFile.empty()) keyFile = file.curveKeyFile.string();
   }

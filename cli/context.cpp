@@ -73,7 +73,7 @@ bool usesFilterFlag(int argc, const char* const* argv) {
 
 Context::Context()
     : app_("drover: ask the nodes of a Drover collective, with discovery filters"),
-      overrides_(config::ClientConfig::table(), config::ClientConfig::kDefaultFile) {
+      overrides_(rpc::ClientConfig::table(), rpc::ClientConfig::kDefaultFile) {
   app_.require_subcommand(1);
   app_.fallthrough();  // global flags such as --timeout may follow the subcommand
   app_.footer(
@@ -116,7 +116,7 @@ void Context::addOutputFlags(CLI::App& command) {
 
 void Context::finishConfig() {
   try {
-    config_ = config::ClientConfig::load(overrides_.configFile(), overrides_);
+    config_ = rpc::ClientConfig::load(overrides_.configFile(), overrides_);
     log::setLevel(config_.logLevel);
   } catch (const std::exception& e) {
     throw UsageError(e.what());

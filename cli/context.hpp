@@ -9,10 +9,10 @@
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
-#include "core/config/client_config.hpp"
 #include "core/ddl/repository.hpp"
 #include "core/filter/filter.hpp"
 #include "core/rpc/client.hpp"
+#include "core/rpc/client_config.hpp"
 
 namespace drover::cli {
 
@@ -84,7 +84,7 @@ class Context {
   rpc::Client& client();
   const ddl::Repository& ddls();
 
-  config::ClientConfig& config() { return config_; }
+  rpc::ClientConfig& config() { return config_; }
   DiscoveryFlags& discovery() { return discovery_; }
   OutputFlags& output() { return output_; }
   CLI::App& app() { return app_; }
@@ -97,7 +97,7 @@ class Context {
 
  private:
   CLI::App app_;
-  config::ClientConfig config_;
+  rpc::ClientConfig config_;
   config::CliOverrides overrides_;
   DiscoveryFlags discovery_;
   filter::FactCheck factCheck_;  // set by refuseInputsAsFacts()

@@ -2,7 +2,6 @@
 // etc/*.yaml are current. Regenerate those with DROVER_UPDATE_EXAMPLES=1 and this test.
 #include <gtest/gtest.h>
 
-#include "core/config/client_config.hpp"
 #include "core/config/example.hpp"
 #include "core/config/node_config.hpp"
 #include "tests/unit/config/config_test_util.hpp"
@@ -38,13 +37,11 @@ TEST(ConfigExample, ListsEveryKeyWithDescriptionAcceptsAndFlag) {
 
 TEST(ConfigExample, ExamplesLoadBackToTheDefaults) {
   expectExampleLoadsAsDefaults<NodeConfig>();
-  expectExampleLoadsAsDefaults<ClientConfig>();
   expectExampleLoadsAsDefaults<testing::Sample>();
 }
 
 TEST(ConfigExample, CommittedFilesAreCurrent) {
   expectCommittedExample<NodeConfig>("server.yaml", "ConfigExample");
-  expectCommittedExample<ClientConfig>("client.yaml", "ConfigExample");
 }
 
 }  // namespace

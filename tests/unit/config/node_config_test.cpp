@@ -1,7 +1,6 @@
-// The node and client configs: defaults, cross-key rules and endpoint checks.
+// The node config: defaults, cross-key rules and endpoint checks.
 #include <gtest/gtest.h>
 
-#include "core/config/client_config.hpp"
 #include "core/config/node_config.hpp"
 #include "tests/unit/config/config_test_util.hpp"
 
@@ -119,36 +118,6 @@ TEST(ConfigNode, EndpointsAreValidatedByKey) {
             }),
             "--broker-subscribe: expected an endpoint such as tcp://HOST:PORT, ipc://PATH or "
             "inproc://NAME, got 'tcp://x'");
-}
-
-TEST(ConfigClient, Defaults) {
-  ClientConfig c = ClientConfig::load("");
-  EXPECT_EQ(c.identity, userAtHost());
-  EXPECT_NE(c.identity.find('@'), std::string::npos);
-  EXPECT_EQ(c.mainCollective, "drover");
-  EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
-  EXPECT_EQ(c.brokerSubscribe, "tcp://127.0.0.1:7302");
-  EXPECT_EQ(c.ddlDirs, defaultDdlDirs());
-  EXPECT_EQ(c.timeout, std::chrono::seconds(10));
-  EXPECT_EQ(c.discoveryQuiet, std::chrono::milliseconds(150));
-  EXPECT_EQ(c.ttl, std::chrono::seconds(60));
-  EXPECT_EQ(c.logLevel, "warn");
-}
-
-TEST(ConfigClient, FileAndFlags) {
-  ScratchDir dir;
-  const std::string file = (dir.path() / "client.yaml").string();
-  auto c = loadWith<ClientConfig>(dir, "client.yaml", "timeout: 30\ndiscovery_quiet: 500\n",
-                                  {"--ttl", "120", "--identity", "ops@admin1"});
-  EXPECT_EQ(c.timeout, std::chrono::seconds(30));
-  EXPECT_EQ(c.discoveryQuiet, std::chrono::milliseconds(500));
-  EXPECT_EQ(c.ttl, std::chrono::seconds(120));
-  EXPECT_EQ(c.identity, "ops@admin1");
-  EXPECT_EQ(
-      errorOf([&] { loadWith<ClientConfig>(dir, "client.yaml", "discovery_quiet: 0\n", {}); }),
-      file +
-          ":1:18: key 'discovery_quiet': expected a whole number of milliseconds between "
-          "1 and 60000, got '0'");
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #pragma once
-// Settings of the `drover` admin CLI (/etc/drover/client.yaml).
+// Settings of a client of the collective (/etc/drover/client.yaml): the `drover` admin
+// CLI's, whose curve.* keys `drover-broker stats --client-config` reads too, so they
+// live in core beside the request/reply client.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -9,7 +11,7 @@
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
 
-namespace drover::config {
+namespace drover::rpc {
 
 struct ClientConfig {
   static constexpr const char* kDefaultFile = "/etc/drover/client.yaml";
@@ -19,7 +21,7 @@ struct ClientConfig {
       "Every key is optional; the values shown are the defaults. Each key can also be\n"
       "set with the flag named beside it, which wins over this file.";
 
-  std::string identity = userAtHost();                   // who is asking, as callers see it
+  std::string identity = config::userAtHost();           // who is asking, as callers see it
   std::string mainCollective = "drover";                 // collective addressed by default
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
   std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
@@ -29,20 +31,21 @@ struct ClientConfig {
   bool securityEnabled = true;
   std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";
   std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";
-  std::filesystem::path certFile = homePath(".drover/ssl/cert.pem");
-  std::filesystem::path keyFile = homePath(".drover/ssl/key.pem");
-  std::vector<std::string> ddlDirs = defaultDdlDirs();
+  std::filesystem::path certFile = config::homePath(".drover/ssl/cert.pem");
+  std::filesystem::path keyFile = config::homePath(".drover/ssl/key.pem");
+  std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::chrono::seconds timeout{10};               // most a call waits for expected nodes
   std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery
   std::chrono::seconds ttl{60};                   // validity of the requests we send
   std::string logLevel = "warn";
 
   /// The option table of client.yaml.
-  static const Table<ClientConfig>& table();
+  static const config::Table<ClientConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`.
-  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
-  static ClientConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+  /// Throws config::Error listing every problem, each naming file:line:column or flag, and key.
+  static ClientConfig load(const std::filesystem::path& file,
+                           const config::CliOverrides& cli = {});
 };
 
-}  // namespace drover::config
+}  // namespace drover::rpc

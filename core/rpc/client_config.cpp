@@ -1,13 +1,15 @@
-#include "core/config/client_config.hpp"
+#include "core/rpc/client_config.hpp"
 
 #include "core/config/checks.hpp"
 #include "core/config/loader.hpp"
 
-namespace drover::config {
+namespace drover::rpc {
 namespace {
 
-Table<ClientConfig> makeTable() {
-  Table<ClientConfig> t;
+namespace checks = config::checks;
+
+config::Table<ClientConfig> makeTable() {
+  config::Table<ClientConfig> t;
   t.add("identity", &ClientConfig::identity, "Name this client gives as the sender of its requests")
       .checkedBy(checks::identity())
       .defaultShownAs("USER@HOSTNAME of the caller");
@@ -49,13 +51,14 @@ Table<ClientConfig> makeTable() {
 
 }  // namespace
 
-const Table<ClientConfig>& ClientConfig::table() {
-  static const Table<ClientConfig> kTable = makeTable();
+const config::Table<ClientConfig>& ClientConfig::table() {
+  static const config::Table<ClientConfig> kTable = makeTable();
   return kTable;
 }
 
-ClientConfig ClientConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+ClientConfig ClientConfig::load(const std::filesystem::path& file,
+                                const config::CliOverrides& cli) {
   return config::load(table(), file, cli);
 }
 
-}  // namespace drover::config
+}  // namespace drover::rpc
