@@ -21,45 +21,60 @@ const ddl::Ddl& requireDdl(const ddl::Repository& ddls, const std::string& agent
 
 // Puppet's confdir lies under the node root like every file the agents write; a node
 // with its own root and no confdir gets <root>/etc/puppet, never the machine's.
-puppet::PuppetInvocation puppetInvocation(const config::NodeConfig& config) {
-  puppet::PuppetInvocation invocation{config.puppetCommand, {}};
-  if (!config.puppetConfdir.empty()) {
-    invocation.confdir = provision::underRoot(config.root, config.puppetConfdir);
-  } else if (config.root != "/" && !config.root.empty()) {
-    invocation.confdir = provision::underRoot(config.root, "/etc/puppet");
+puppet::PuppetInvocation puppetInvocation(const puppet::PuppetConfig& puppet,
+                                          const std::filesystem::path& root) {
+  puppet::PuppetInvocation invocation{puppet.command, {}};
+  if (!puppet.confdir.empty()) {
+    invocation.confdir = provision::underRoot(root, puppet.confdir);
+  } else if (root != "/" && !root.empty()) {
+    invocation.confdir = provision::underRoot(root, "/etc/puppet");
   }
   return invocation;
 }
 
-provision::ProvisionSettings provisionSettings(const config::NodeConfig& config,
-                                               const NodeInfo& node) {
+provision::ProvisionSettings provisionSettings(const BuiltinConfig& config,
+                                               const NodeFiles& files, const NodeInfo& node) {
   provision::ProvisionSettings settings;
-  settings.root = config.root.empty() ? std::filesystem::path("/") : config.root;
-  settings.hostsFile = config.hostsFile;
-  settings.puppet = puppetInvocation(config);
+  settings.root = files.root.empty() ? std::filesystem::path("/") : files.root;
+  settings.hostsFile = config.provision.hostsFile;
+  settings.puppet = puppetInvocation(config.puppet, files.root);
   settings.identity = node.identity();
-  settings.keyFile = config.keyFile;
-  settings.certFile = config.certFile;
-  settings.tokenFile = config.provisioningTokenFile;
+  settings.keyFile = files.keyFile;
+  settings.certFile = files.certFile;
+  settings.tokenFile = files.tokenFile;
   settings.enrolment = node.enrolmentHost();
   return settings;
 }
 
+config::Table<BuiltinConfig> makeTable() {
+  config::Table<BuiltinConfig> t;
+  t.include(&BuiltinConfig::puppet, puppet::PuppetConfig::table());
+  t.include(&BuiltinConfig::puppetca, puppetca::PuppetcaConfig::table());
+  t.include(&BuiltinConfig::provision, provision::ProvisionConfig::table());
+  return t;
+}
+
 }  // namespace
+
+const config::Table<BuiltinConfig>& BuiltinConfig::table() {
+  static const config::Table<BuiltinConfig> kTable = makeTable();
+  return kTable;
+}
 
 std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls,
                                                       const NodeInfo& node,
-                                                      const config::NodeConfig& config) {
+                                                      const BuiltinConfig& config,
+                                                      const NodeFiles& files) {
   std::vector<std::unique_ptr<Agent>> agents;
   agents.push_back(std::make_unique<rpcutil::RpcutilAgent>(requireDdl(ddls, "rpcutil"), node));
-  agents.push_back(std::make_unique<puppet::PuppetAgent>(requireDdl(ddls, "puppet"),
-                                                         puppetInvocation(config)));
-  agents.push_back(std::make_unique<provision::ProvisionAgent>(requireDdl(ddls, "provision"),
-                                                               provisionSettings(config, node)));
-  if (!config.puppetserverConfig.empty()) {
+  agents.push_back(std::make_unique<puppet::PuppetAgent>(
+      requireDdl(ddls, "puppet"), puppetInvocation(config.puppet, files.root)));
+  agents.push_back(std::make_unique<provision::ProvisionAgent>(
+      requireDdl(ddls, "provision"), provisionSettings(config, files, node)));
+  if (!config.puppetca.puppetConf.empty()) {
     agents.push_back(std::make_unique<puppetca::PuppetcaAgent>(
         requireDdl(ddls, "puppetca"),
-        puppetca::PuppetCa(config.puppetserverCommand, config.puppetserverConfig)));
+        puppetca::PuppetCa(config.puppetca.command, config.puppetca.puppetConf)));
   }
   return agents;
 }

@@ -43,7 +43,7 @@ int makeSignalFd() {
   }
 }
 
-NodeIdentity identityFrom(const config::NodeConfig& config) {
+NodeIdentity identityFrom(const NodeConfig& config) {
   NodeIdentity id;
   id.identity = config.identity;
   id.mainCollective = config.mainCollective;
@@ -53,7 +53,7 @@ NodeIdentity identityFrom(const config::NodeConfig& config) {
   return id;
 }
 
-std::shared_ptr<NodeSecurity> makeSecurity(const config::NodeConfig& config) {
+std::shared_ptr<NodeSecurity> makeSecurity(const NodeConfig& config) {
   try {
     return NodeSecurity::fromConfig(config);
   } catch (const std::exception& e) {
@@ -61,7 +61,7 @@ std::shared_ptr<NodeSecurity> makeSecurity(const config::NodeConfig& config) {
   }
 }
 
-facts::FactSet makeFacts(const config::NodeConfig& config) {
+facts::FactSet makeFacts(const NodeConfig& config) {
   try {
     return facts::FactSet(config.factsFile, config.classesFile);
   } catch (const std::exception& e) {
@@ -71,7 +71,7 @@ facts::FactSet makeFacts(const config::NodeConfig& config) {
 
 }  // namespace
 
-Daemon::Daemon(const config::NodeConfig& config)
+Daemon::Daemon(const NodeConfig& config)
     : config_(config),
       signalFd_(makeSignalFd()),
       facts_(makeFacts(config)),
@@ -109,7 +109,10 @@ void Daemon::loadAgents() {
     logger()->error("skipping DDL: {}", error.message);
   }
   try {
-    for (auto& agent : agents::makeBuiltinAgents(ddls, core_, config_)) core_.addAgent(std::move(agent));
+    for (auto& agent :
+         agents::makeBuiltinAgents(ddls, core_, config_.builtinAgents, config_.agentFiles())) {
+      core_.addAgent(std::move(agent));
+    }
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }

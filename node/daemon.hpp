@@ -15,9 +15,9 @@
 #include <zmq.hpp>
 
 #include "core/bus/connection.hpp"
-#include "core/config/node_config.hpp"
 #include "core/facts/fact_set.hpp"
 #include "core/log/throttle.hpp"
+#include "node/node_config.hpp"
 #include "node/node_core.hpp"
 #include "node/outbox.hpp"
 #include "node/worker_pool.hpp"
@@ -33,7 +33,7 @@ class Daemon {
   };
 
   /// Loads facts, classes and agents. Throws StartupError.
-  explicit Daemon(const config::NodeConfig& config);
+  explicit Daemon(const NodeConfig& config);
   ~Daemon();
 
   /// Serves until SIGTERM or SIGINT. Returns the process exit code.
@@ -54,7 +54,7 @@ class Daemon {
   bool handleSignals();  // false when the daemon must stop
   void writePidFile() const;
 
-  config::NodeConfig config_;
+  NodeConfig config_;
   int signalFd_ = -1;               // created first: signals are blocked before any thread starts
   facts::FactSet facts_;
   NodeCore core_;

@@ -4,9 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/config/node_config.hpp"
 #include "core/log/log.hpp"
 #include "node/daemon.hpp"
+#include "node/node_config.hpp"
 
 namespace {
 constexpr int kExitConfig = 2;   // bad flags or server.yaml
@@ -16,17 +16,17 @@ constexpr int kExitStartup = 3;  // facts, DDLs or built-in agents could not loa
 int main(int argc, char** argv) {
   CLI::App app("droverd: the Drover node daemon");
   app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags or config; 3 startup failed.");
-  drover::config::CliOverrides overrides(drover::config::NodeConfig::table(),
-                                         drover::config::NodeConfig::kDefaultFile);
+  drover::config::CliOverrides overrides(drover::node::NodeConfig::table(),
+                                         drover::node::NodeConfig::kDefaultFile);
   overrides.addFlags(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitConfig;
   }
-  drover::config::NodeConfig config;
+  drover::node::NodeConfig config;
   try {
-    config = drover::config::NodeConfig::load(overrides.configFile(), overrides);
+    config = drover::node::NodeConfig::load(overrides.configFile(), overrides);
     drover::log::setLevel(config.logLevel);
     if (!config.logFile.empty()) drover::log::setFile(config.logFile.string());
   } catch (const std::exception& e) {

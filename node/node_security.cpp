@@ -19,7 +19,7 @@ std::runtime_error startupError(const std::string& key, const fs::path& file,
   return std::runtime_error("security." + key + " (" + file.string() + "): " + why);
 }
 
-std::shared_ptr<security::CertificateStore> openStore(const config::NodeConfig& config) {
+std::shared_ptr<security::CertificateStore> openStore(const NodeConfig& config) {
   if (!fs::exists(config.caFile)) {
     throw startupError("ca_file", config.caFile,
                        "no CA certificate; copy the collective's ca.pem there "
@@ -37,7 +37,7 @@ std::shared_ptr<security::CertificateStore> openStore(const config::NodeConfig& 
 }
 
 // The node's own certificate must be one its peers will accept as this node.
-std::shared_ptr<const security::Signer> loadSigner(const config::NodeConfig& config,
+std::shared_ptr<const security::Signer> loadSigner(const NodeConfig& config,
                                                     security::CertificateStore& store) {
   std::shared_ptr<const security::Signer> signer;
   try {
@@ -66,7 +66,7 @@ std::shared_ptr<const security::Signer> loadSigner(const config::NodeConfig& con
   return signer;
 }
 
-std::unique_ptr<policy::Authorizer> openPolicies(const config::NodeConfig& config) {
+std::unique_ptr<policy::Authorizer> openPolicies(const NodeConfig& config) {
   // No directory: only the built-in default (rpcutil reads) applies, which is safe.
   if (!fs::exists(config.policyDir)) return std::make_unique<policy::Authorizer>();
   try {
@@ -78,7 +78,7 @@ std::unique_ptr<policy::Authorizer> openPolicies(const config::NodeConfig& confi
   }
 }
 
-std::unique_ptr<policy::AuditLog> openAudit(const config::NodeConfig& config) {
+std::unique_ptr<policy::AuditLog> openAudit(const NodeConfig& config) {
   try {
     if (config.auditLog.has_parent_path()) fs::create_directories(config.auditLog.parent_path());
     return std::make_unique<policy::AuditLog>(config.auditLog);
@@ -114,7 +114,7 @@ NodeSecurity::NodeSecurity(Parts parts)
   }
 }
 
-std::unique_ptr<NodeSecurity> NodeSecurity::fromConfig(const config::NodeConfig& config) {
+std::unique_ptr<NodeSecurity> NodeSecurity::fromConfig(const NodeConfig& config) {
   Parts parts;
   if (!config.securityEnabled) return std::make_unique<NodeSecurity>(std::move(parts));
   parts.store = openStore(config);

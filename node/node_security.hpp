@@ -26,7 +26,6 @@
 #include <string_view>
 
 #include "agents/agent.hpp"
-#include "core/config/node_config.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
 #include "core/policy/audit_log.hpp"
@@ -34,6 +33,7 @@
 #include "core/security/certificate_store.hpp"
 #include "core/security/replay_cache.hpp"
 #include "core/security/signing.hpp"
+#include "node/node_config.hpp"
 
 namespace drover::node {
 
@@ -62,7 +62,7 @@ class NodeSecurity : public agents::EnrolmentHost {
   /// Builds what server.yaml asks for (see NodeConfig's security.* keys). Throws
   /// std::runtime_error naming the file or key that is missing or broken, including a
   /// certificate that does not name `config.identity` or is not a node certificate.
-  static std::unique_ptr<NodeSecurity> fromConfig(const config::NodeConfig& config);
+  static std::unique_ptr<NodeSecurity> fromConfig(const NodeConfig& config);
 
   SecurityMode mode() const { return mode_.load(); }
 

@@ -11,9 +11,9 @@
 #include "broker/broker_config.hpp"
 #include "core/config/example.hpp"
 #include "core/config/loader.hpp"
-#include "core/config/node_config.hpp"
 #include "core/config/values.hpp"
 #include "core/rpc/client_config.hpp"
+#include "node/node_config.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
@@ -58,7 +58,7 @@ void fuzzOne(const config::Table<Config>& table, const std::string& text) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(fuzz::asText(data, size));
-  fuzzOne(config::NodeConfig::table(), text);
+  fuzzOne(node::NodeConfig::table(), text);
   fuzzOne(rpc::ClientConfig::table(), text);
   fuzzOne(broker::BrokerConfig::table(), text);
   return 0;

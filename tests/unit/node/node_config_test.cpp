@@ -1,19 +1,20 @@
-// The node config: defaults, cross-key rules and endpoint checks.
+// server.yaml: defaults, cross-key rules, endpoint checks, the built-in agents'
+// settings it holds, and the shipped example.
 #include <gtest/gtest.h>
 
-#include "core/config/node_config.hpp"
+#include "node/node_config.hpp"
 #include "tests/unit/config/config_test_util.hpp"
 
-namespace drover::config {
+namespace drover::node {
 namespace {
 
-using testing::errorOf;
-using testing::loadWith;
-using testing::ScratchDir;
+using config::testing::errorOf;
+using config::testing::loadWith;
+using config::testing::ScratchDir;
 
-TEST(ConfigNode, Defaults) {
+TEST(NodeConfig, Defaults) {
   NodeConfig c = NodeConfig::load("");
-  EXPECT_EQ(c.identity, hostName());
+  EXPECT_EQ(c.identity, config::hostName());
   EXPECT_EQ(c.mainCollective, "drover");
   EXPECT_EQ(c.collectives, std::vector<std::string>{"drover"});
   EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
@@ -22,7 +23,7 @@ TEST(ConfigNode, Defaults) {
   EXPECT_EQ(c.classesFile, "");
   EXPECT_TRUE(c.agentsDir.empty());
   ASSERT_EQ(c.ddlDirs.size(), 2u);
-  EXPECT_EQ(c.ddlDirs, defaultDdlDirs());
+  EXPECT_EQ(c.ddlDirs, config::defaultDdlDirs());
   EXPECT_TRUE(c.ddlDirs[0].ends_with("share/drover/ddl")) << c.ddlDirs[0];
   EXPECT_EQ(c.ddlDirs[1], std::string(DROVER_SOURCE_DIR) + "/ddl");
   EXPECT_EQ(c.root, "/");
@@ -35,7 +36,7 @@ TEST(ConfigNode, Defaults) {
   EXPECT_EQ(c.pidFile, "");
 }
 
-TEST(ConfigNode, ReadsTheFileAndFlagsWin) {
+TEST(NodeConfig, ReadsTheFileAndFlagsWin) {
   ScratchDir dir;
   auto c = loadWith<NodeConfig>(
       dir, "server.yaml",
@@ -51,7 +52,7 @@ TEST(ConfigNode, ReadsTheFileAndFlagsWin) {
   EXPECT_EQ(c.root, "/srv/node1");
 }
 
-TEST(ConfigNode, CollectivesFollowMainCollectiveUnlessSet) {
+TEST(NodeConfig, CollectivesFollowMainCollectiveUnlessSet) {
   ScratchDir dir;
   auto c = loadWith<NodeConfig>(dir, "server.yaml", "main_collective: prod\n", {});
   EXPECT_EQ(c.collectives, std::vector<std::string>{"prod"});
@@ -60,7 +61,7 @@ TEST(ConfigNode, CollectivesFollowMainCollectiveUnlessSet) {
   EXPECT_EQ(c.collectives, (std::vector<std::string>{"prod", "eu"}));
 }
 
-TEST(ConfigNode, MainCollectiveMustBeJoined) {
+TEST(NodeConfig, MainCollectiveMustBeJoined) {
   ScratchDir dir;
   const std::string file = (dir.path() / "server.yaml").string();
   EXPECT_EQ(errorOf([&] {
@@ -78,7 +79,7 @@ TEST(ConfigNode, MainCollectiveMustBeJoined) {
           "and '-', got 'eu.west'");
 }
 
-TEST(ConfigNode, DocumentedErrorMessages) {
+TEST(NodeConfig, DocumentedErrorMessages) {
   ScratchDir dir;
   const std::string file = (dir.path() / "server.yaml").string();
   auto error = [&](const std::string& yaml) {
@@ -104,7 +105,7 @@ TEST(ConfigNode, DocumentedErrorMessages) {
             file + ":1:11: key 'identity': expected a non-empty name without spaces, got nothing");
 }
 
-TEST(ConfigNode, EndpointsAreValidatedByKey) {
+TEST(NodeConfig, EndpointsAreValidatedByKey) {
   ScratchDir dir;
   const std::string file = (dir.path() / "server.yaml").string();
   EXPECT_EQ(errorOf([&] {
@@ -120,5 +121,70 @@ TEST(ConfigNode, EndpointsAreValidatedByKey) {
             "inproc://NAME, got 'tcp://x'");
 }
 
+TEST(NodeConfig, BuiltinAgentsSettingsKeepTheirKeys) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "server.yaml").string();
+  NodeConfig defaults = NodeConfig::load("");
+  EXPECT_EQ(defaults.builtinAgents.puppet.command, "puppet");
+  EXPECT_EQ(defaults.builtinAgents.puppetca.command, "puppetserver");
+  EXPECT_EQ(defaults.builtinAgents.provision.hostsFile, "/etc/hosts");
+  auto c = loadWith<NodeConfig>(
+      dir, "server.yaml",
+      "puppet:\n  command: /opt/puppet\n  confdir: /etc/pp\npuppetserver.config: /etc/p.conf\n"
+      "hosts_file: /etc/hosts.d\n",
+      {"--puppetserver-command", "/opt/ps"});
+  EXPECT_EQ(c.builtinAgents.puppet.command, "/opt/puppet");
+  EXPECT_EQ(c.builtinAgents.puppet.confdir, "/etc/pp");
+  EXPECT_EQ(c.builtinAgents.puppetca.command, "/opt/ps");
+  EXPECT_EQ(c.builtinAgents.puppetca.puppetConf, "/etc/p.conf");
+  EXPECT_EQ(c.builtinAgents.provision.hostsFile, "/etc/hosts.d");
+  EXPECT_EQ(errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", "puppet:\n  comand: x\n", {}); }),
+            file + ":2:3: unknown key 'puppet.comand' (did you mean 'puppet.command'?)");
+}
+
+TEST(NodeConfig, AgentFilesAreTheNodesRootAndSecurityFiles) {
+  ScratchDir dir;
+  auto c = loadWith<NodeConfig>(dir, "server.yaml",
+                                "root: /srv/n1\nsecurity:\n  key_file: /k\n  cert_file: /c\n"
+                                "  provisioning_token_file: /t\n",
+                                {});
+  agents::NodeFiles files = c.agentFiles();
+  EXPECT_EQ(files.root, "/srv/n1");
+  EXPECT_EQ(files.keyFile, "/k");
+  EXPECT_EQ(files.certFile, "/c");
+  EXPECT_EQ(files.tokenFile, "/t");
+}
+
+TEST(NodeConfig, ExampleListsEveryKeyWithDescriptionAcceptsAndFlag) {
+  std::string text = config::exampleYaml(NodeConfig::table(), "heading line");
+  EXPECT_EQ(text.rfind("# heading line\n", 0), 0u) << text;
+  EXPECT_NE(text.find("# Threads that run agent actions.\n"
+                      "# Accepts an integer between 1 and 256.\n"
+                      "# Flag: --workers.\n"
+                      "workers: 4\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nbroker:\n  # Broker ingress, where this node publishes.\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  publish: tcp://127.0.0.1:7301\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# Default: the host name. Flag: --identity.\n# identity:\n"),
+            std::string::npos)
+      << text;
+  for (const auto* spec : NodeConfig::table().specs()) {
+    auto leaf = spec->key.substr(spec->key.rfind('.') + 1);
+    EXPECT_NE(text.find(leaf + ":"), std::string::npos) << spec->key;
+    EXPECT_NE(text.find(spec->description), std::string::npos) << spec->key;
+  }
+}
+
+TEST(NodeConfig, ExampleLoadsBackToTheDefaults) {
+  config::testing::expectExampleLoadsAsDefaults<NodeConfig>();
+}
+
+TEST(NodeConfig, CommittedExampleIsCurrent) {
+  config::testing::expectCommittedExample<NodeConfig>("server.yaml", "NodeConfig");
+}
+
 }  // namespace
-}  // namespace drover::config
+}  // namespace drover::node

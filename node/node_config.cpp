@@ -1,4 +1,4 @@
-#include "core/config/node_config.hpp"
+#include "node/node_config.hpp"
 
 #include <algorithm>
 
@@ -6,8 +6,12 @@
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
 
-namespace drover::config {
+namespace drover::node {
 namespace {
+
+using config::Diagnostics;
+using config::Table;
+namespace checks = config::checks;
 
 void addBusOptions(Table<NodeConfig>& t) {
   t.add("identity", &NodeConfig::identity, "Name of this node on the bus")
@@ -68,18 +72,6 @@ void addSecurityOptions(Table<NodeConfig>& t) {
       .between(1000, 10000000);
 }
 
-void addPuppetOptions(Table<NodeConfig>& t) {
-  t.add("puppet.command", &NodeConfig::puppetCommand, "The puppet executable (name or path)");
-  t.add("puppet.confdir", &NodeConfig::puppetConfdir,
-        "Puppet's --confdir for this node; empty for Puppet's default");
-  t.add("puppetserver.command", &NodeConfig::puppetserverCommand,
-        "The puppetserver executable, for `puppetserver ca` on masters");
-  t.add("puppetserver.config", &NodeConfig::puppetserverConfig,
-        "puppet.conf passed as `puppetserver ca --config` on masters; empty for none");
-  t.add("hosts_file", &NodeConfig::hostsFile,
-        "Hosts file where provisioning sets the Puppet server entry (under root)");
-}
-
 void addDaemonOptions(Table<NodeConfig>& t) {
   t.add("workers", &NodeConfig::workers, "Threads that run agent actions").between(1, 256);
   t.add("queue_limit", &NodeConfig::queueLimit,
@@ -112,7 +104,7 @@ Table<NodeConfig> makeTable() {
   addBusOptions(t);
   addNodeOptions(t);
   addSecurityOptions(t);
-  addPuppetOptions(t);
+  t.include(&NodeConfig::builtinAgents, agents::BuiltinConfig::table());
   addDaemonOptions(t);
   t.finishWith(finishCollectives);
   return t;
@@ -125,8 +117,13 @@ const Table<NodeConfig>& NodeConfig::table() {
   return kTable;
 }
 
-NodeConfig NodeConfig::load(const std::filesystem::path& file, const CliOverrides& cli) {
+NodeConfig NodeConfig::load(const std::filesystem::path& file,
+                            const config::CliOverrides& cli) {
   return config::load(table(), file, cli);
 }
 
-}  // namespace drover::config
+agents::NodeFiles NodeConfig::agentFiles() const {
+  return agents::NodeFiles{root, keyFile, certFile, provisioningTokenFile};
+}
+
+}  // namespace drover::node

@@ -6,11 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "agents/builtin.hpp"
 #include "core/config/cli_overrides.hpp"
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
 
-namespace drover::config {
+namespace drover::node {
 
 struct NodeConfig {
   static constexpr const char* kDefaultFile = "/etc/drover/server.yaml";
@@ -20,8 +21,8 @@ struct NodeConfig {
       "Every key is optional; the values shown are the defaults. Each key can also be\n"
       "set with the flag named beside it, which wins over this file.";
 
-  std::string identity = hostName();      // this node's name on the bus
-  std::string mainCollective = "drover";  // where registrations go
+  std::string identity = config::hostName();  // this node's name on the bus
+  std::string mainCollective = "drover";      // where registrations go
   // Collectives the node joins. Unless set, just mainCollective; must include it.
   std::vector<std::string> collectives{"drover"};
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
@@ -40,16 +41,13 @@ struct NodeConfig {
   std::filesystem::path auditLog = "/var/log/drover/audit.log";
   std::chrono::seconds maxClockSkew{30};          // callers' clocks may run this far ahead
   int replayCacheEntries = 100000;                // ids remembered against replays
-  // Puppet agents (agents/puppet, agents/puppetca, agents/provision).
-  std::string puppetCommand = "puppet";                 // the puppet agent executable
-  std::filesystem::path puppetConfdir;                  // --confdir; empty: puppet's default
-  std::string puppetserverCommand = "puppetserver";     // `puppetserver ca` on masters
-  std::filesystem::path puppetserverConfig;             // puppet.conf given to `puppetserver ca`
-  std::filesystem::path hostsFile = "/etc/hosts";       // resolved under root
+  // The built-in agents' own settings (puppet.*, puppetserver.*, hosts_file), declared
+  // by each agent in agents/ and handed to them by makeBuiltinAgents().
+  agents::BuiltinConfig builtinAgents;
   std::filesystem::path factsFile;                       // YAML facts; empty: built-in facts only
   std::filesystem::path classesFile;                     // one class per line; empty: no classes
   std::vector<std::string> agentsDir;                    // directories of external agents
-  std::vector<std::string> ddlDirs = defaultDdlDirs();
+  std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::filesystem::path root = "/";                // agents that write files resolve paths here
   int workers = 4;                                 // threads running agent actions
   int queueLimit = 256;                            // requests waiting beyond that get Busy
@@ -59,12 +57,17 @@ struct NodeConfig {
   std::filesystem::path logFile;  // empty: stderr
   std::filesystem::path pidFile;  // empty: none written
 
-  /// The option table of server.yaml.
-  static const Table<NodeConfig>& table();
+  /// The option table of server.yaml; it includes agents::BuiltinConfig::table().
+  static const config::Table<NodeConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
-  /// Throws Error listing every problem, each naming file:line:column or flag, and key.
-  static NodeConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+  /// Throws config::Error listing every problem, each naming file:line:column or flag,
+  /// and key.
+  static NodeConfig load(const std::filesystem::path& file,
+                         const config::CliOverrides& cli = {});
+
+  /// The node's root and security files, which the built-in agents work on.
+  agents::NodeFiles agentFiles() const;
 };
 
-}  // namespace drover::config
+}  // namespace drover::node
