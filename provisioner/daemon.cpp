@@ -43,7 +43,7 @@ int makeSignalFd() {
   }
 }
 
-EngineOptions engineOptions(const config::ProvisionerConfig& c) {
+EngineOptions engineOptions(const ProvisionerConfig& c) {
   EngineOptions o;
   o.owner = c.identity;
   o.masterFacts = c.masterFacts;
@@ -77,7 +77,7 @@ std::pair<std::string, int> splitListen(const std::string& listen) {
 // The events file is the provisioner's own journal: every event, as the log notifier
 // writes it, with the facts that choose a master (the state database has the rest).
 // Stdout stands in for it only when nobody else hears about events.
-notifiers::NotifierConfig eventsFileChannel(const config::ProvisionerConfig& config) {
+notifiers::NotifierConfig eventsFileChannel(const ProvisionerConfig& config) {
   notifiers::NotifierConfig channel;
   channel.options.name = "events_file";
   channel.options.type = "log";
@@ -90,7 +90,7 @@ notifiers::NotifierConfig eventsFileChannel(const config::ProvisionerConfig& con
   return channel;
 }
 
-notifiers::NotifyConfig notifierChannels(const config::ProvisionerConfig& config) {
+notifiers::NotifyConfig notifierChannels(const ProvisionerConfig& config) {
   notifiers::NotifyConfig channels;
   if (!config.notifiersFile.empty()) {
     channels = notifiers::loadFile(config.notifiersFile);
@@ -159,7 +159,7 @@ std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
   return r;
 }
 
-Daemon::Daemon(const config::ProvisionerConfig& config)
+Daemon::Daemon(const ProvisionerConfig& config)
     : config_(config), signalFd_(makeSignalFd()), flow_(loadFlowFile(config.flowFile)), context_(1) {
   sizeContext(context_, config_.concurrency);
   if (config_.securityEnabled) {

@@ -14,7 +14,6 @@
 #include <zmq.hpp>
 
 #include "core/bus/connection.hpp"
-#include "core/config/provisioner_config.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
 #include "provisioner/enroller.hpp"
@@ -22,6 +21,7 @@
 #include "provisioner/engine.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/metrics.hpp"
+#include "provisioner/provisioner_config.hpp"
 #include "provisioner/store.hpp"
 
 namespace httplib {
@@ -52,7 +52,7 @@ class Daemon {
 
   /// Loads the flow, opens the store and the events file. Throws StartupError, FlowError
   /// or StoreError naming the file at fault.
-  explicit Daemon(const config::ProvisionerConfig& config);
+  explicit Daemon(const ProvisionerConfig& config);
   ~Daemon();
 
   /// Runs until SIGTERM/SIGINT; returns the exit status. Throws StartupError when the
@@ -69,7 +69,7 @@ class Daemon {
   /// Checks the caller of a control request; returns "" or why it is refused.
   std::string authorize(const envelope::Envelope& request) const;
 
-  config::ProvisionerConfig config_;
+  ProvisionerConfig config_;
   std::shared_ptr<const rpc::ClientSecurity> security_;  // null when security is off
   int signalFd_ = -1;
   Flow flow_;

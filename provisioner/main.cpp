@@ -4,9 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/config/provisioner_config.hpp"
 #include "core/log/log.hpp"
 #include "provisioner/daemon.hpp"
+#include "provisioner/provisioner_config.hpp"
 
 namespace {
 constexpr int kExitConfig = 2;   // bad flags, provisioner.yaml or flow file
@@ -14,7 +14,7 @@ constexpr int kExitStartup = 3;  // state database, events file or metrics addre
 }  // namespace
 
 int main(int argc, char** argv) {
-  using drover::config::ProvisionerConfig;
+  using drover::provisioner::ProvisionerConfig;
   CLI::App app("drover-provisioner: provisions the nodes that join the Drover bus");
   app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags, config or flow file; "
              "3 startup failed.");

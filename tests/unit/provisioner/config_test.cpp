@@ -1,30 +1,28 @@
 // provisioner.yaml: loads, checks, and the committed etc/provisioner.yaml is current
 // (regenerate with DROVER_UPDATE_EXAMPLES=1 and this test).
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include <gtest/gtest.h>
 
-#include "core/config/example.hpp"
 #include "core/config/loader.hpp"
-#include "core/config/provisioner_config.hpp"
+#include "provisioner/provisioner_config.hpp"
 #include "tests/support/process.hpp"
+#include "tests/unit/config/config_test_util.hpp"
 
-namespace drover::config {
+namespace drover::provisioner {
 namespace {
 
 std::string errorOf(const std::string& yaml) {
   try {
-    loadText(ProvisionerConfig::table(), yaml, "p.yaml");
-  } catch (const Error& e) {
+    config::loadText(ProvisionerConfig::table(), yaml, "p.yaml");
+  } catch (const config::Error& e) {
     return e.what();
   }
   return "";
 }
 
 TEST(ProvisionerConfig, LoadsEveryKind) {
-  auto c = loadText(ProvisionerConfig::table(),
+  auto c = config::loadText(ProvisionerConfig::table(),
                     "identity: a.provisioner\nconcurrency: 20\nper_master_concurrency: 5\n"
                     "master_facts: [zone, region]\nlease: 60\nmetrics:\n  listen: 127.0.0.1:9999\n"
                     "state_db: /tmp/x.db\n",
@@ -63,7 +61,7 @@ TEST(ProvisionerConfig, ANotifiersSectionIsLeftToTheNotifiers) {
   try {
     ProvisionerConfig::load(file);
     ADD_FAILURE() << "loaded a misspelled key";
-  } catch (const Error& e) {
+  } catch (const config::Error& e) {
     EXPECT_NE(std::string(e.what()).find(file.string() + ":3:1: unknown key 'concurency'"),
               std::string::npos) << e.what();
   }
@@ -80,19 +78,13 @@ TEST(ProvisionerConfig, EnrolmentNeedsBothKeysAndSecurity) {
 }
 
 TEST(ProvisionerConfig, CommittedExampleIsCurrent) {
-  std::string expected = exampleYaml(ProvisionerConfig::table(), ProvisionerConfig::kExampleHeading);
-  auto file = std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "provisioner.yaml";
-  if (std::getenv("DROVER_UPDATE_EXAMPLES") != nullptr) std::ofstream(file) << expected;
-  std::ifstream in(file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  EXPECT_EQ(text.str(), expected)
-      << file << " is out of date: run DROVER_UPDATE_EXAMPLES=1 ctest -R ProvisionerConfig";
-  ProvisionerConfig defaults;
-  auto loaded = loadText(ProvisionerConfig::table(), exampleYaml(ProvisionerConfig::table()), "example");
-  EXPECT_EQ(loaded.concurrency, defaults.concurrency);
-  EXPECT_EQ(loaded.stateDb, defaults.stateDb);
+  config::testing::expectCommittedExample<ProvisionerConfig>("provisioner.yaml",
+                                                             "ProvisionerConfig");
+}
+
+TEST(ProvisionerConfig, ExampleLoadsBackToTheDefaults) {
+  config::testing::expectExampleLoadsAsDefaults<ProvisionerConfig>();
 }
 
 }  // namespace
-}  // namespace drover::config
+}  // namespace drover::provisioner

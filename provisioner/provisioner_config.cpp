@@ -1,4 +1,4 @@
-#include "core/config/provisioner_config.hpp"
+#include "provisioner/provisioner_config.hpp"
 
 #include <cctype>
 #include <fstream>
@@ -13,8 +13,12 @@
 #include "core/config/loader.hpp"
 #include "core/config/yaml_reader.hpp"
 
-namespace drover::config {
-namespace checks {
+namespace drover::provisioner {
+
+using config::Check;
+using config::Diagnostics;
+using config::Table;
+namespace checks = config::checks;
 
 Check loopbackListen() {
   return Check{"empty, or HOST:PORT on loopback such as 127.0.0.1:9310 or [::1]:9310",
@@ -31,8 +35,6 @@ Check loopbackListen() {
                  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
                }};
 }
-
-}  // namespace checks
 
 namespace {
 
@@ -120,7 +122,7 @@ Table<ProvisionerConfig> makeTable() {
       .between(1, 604800);
   t.add("metrics.listen", &C::metricsListen,
         "Loopback HOST:PORT serving Prometheus metrics over HTTP; empty: none")
-      .checkedBy(checks::loopbackListen());
+      .checkedBy(loopbackListen());
   t.add("events_file", &C::eventsFile,
         "File receiving one JSON line per provisioning event; empty: standard output");
   t.add("enrolment.token_files", &C::enrolmentTokenFiles,
@@ -179,18 +181,18 @@ const Table<ProvisionerConfig>& ProvisionerConfig::table() {
 }
 
 ProvisionerConfig ProvisionerConfig::load(const std::filesystem::path& file,
-                                          const CliOverrides& cli) {
+                                          const config::CliOverrides& cli) {
   std::optional<std::string> text = file.empty() ? std::nullopt : withoutNotifiers(file);
   if (!text) return config::load(table(), file, cli);
-  ProvisionerConfig config;
+  ProvisionerConfig loaded;
   Diagnostics diag;
-  auto fields = table().bind(config);
-  readYamlText(*text, file.string(), fields, diag);
+  auto fields = table().bind(loaded);
+  config::readYamlText(*text, file.string(), fields, diag);
   cli.apply(fields, diag);
-  if (diag.empty()) table().finish(config, diag);
+  if (diag.empty()) table().finish(loaded, diag);
   diag.throwIfAny();
-  config.notifiersFile = file;
-  return config;
+  loaded.notifiersFile = file;
+  return loaded;
 }
 
-}  // namespace drover::config
+}  // namespace drover::provisioner

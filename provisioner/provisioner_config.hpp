@@ -10,7 +10,7 @@
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
 
-namespace drover::config {
+namespace drover::provisioner {
 
 struct ProvisionerConfig {
   static constexpr const char* kDefaultFile = "/etc/drover/provisioner.yaml";
@@ -22,7 +22,7 @@ struct ProvisionerConfig {
 
   // Name on the bus and owner of the claims it takes; its certificate name must end
   // in .provisioner once messages are signed.
-  std::string identity = hostName() + ".provisioner";
+  std::string identity = config::hostName() + ".provisioner";
   std::string mainCollective = "drover";
   std::string brokerPublish = "tcp://127.0.0.1:7301";
   std::string brokerSubscribe = "tcp://127.0.0.1:7302";
@@ -61,19 +61,18 @@ struct ProvisionerConfig {
   std::filesystem::path pidFile;  // empty: none written
 
   /// The option table of provisioner.yaml.
-  static const Table<ProvisionerConfig>& table();
+  static const config::Table<ProvisionerConfig>& table();
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
   /// A top-level `notifiers:` section is left to notifiers::loadFile (notifiersFile says
-  /// where it is). Throws Error listing every problem, each naming file:line:column or
-  /// flag, and key.
-  static ProvisionerConfig load(const std::filesystem::path& file, const CliOverrides& cli = {});
+  /// where it is). Throws config::Error listing every problem, each naming
+  /// file:line:column or flag, and key.
+  static ProvisionerConfig load(const std::filesystem::path& file,
+                                const config::CliOverrides& cli = {});
 };
 
-namespace checks {
 /// Empty, or HOST:PORT where HOST is a loopback address (127.x.x.x, ::1 or localhost):
 /// the metrics endpoint has no authentication, so it never listens beyond the host.
-Check loopbackListen();
-}  // namespace checks
+config::Check loopbackListen();
 
-}  // namespace drover::config
+}  // namespace drover::provisioner
