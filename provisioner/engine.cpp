@@ -180,7 +180,7 @@ void Engine::observe(const Registration& registration) {
   bool factsChanged = registration.facts != node.rec.facts;
   node.rec.facts = registration.facts;
   node.rec.nodeStartedMs = std::max(node.rec.nodeStartedMs, registration.startedMs);
-  std::string enrolmentBefore = node.rec.enrolment;
+  Enrolment enrolmentBefore = node.rec.enrolment;
   observeSecurity(node, registration, restarted, now);
   if (node.rec.enrolment != enrolmentBefore && !restarted) {
     record(node, now);
@@ -211,12 +211,12 @@ void Engine::observe(const Registration& registration) {
 
 void Engine::observeSecurity(Runtime& node, const Registration& registration, bool restarted,
                              std::int64_t now) {
-  std::string& enrolment = node.rec.enrolment;
+  Enrolment& enrolment = node.rec.enrolment;
   if (registration.security == "enrolling") {
     // A heartbeat sent before our install_certificate may still arrive: only a new
     // daemon (a rebuilt host) makes an enrolled node enrol again.
-    if (enrolment == "required" || (enrolment == "enrolled" && !restarted)) return;
-    enrolment = "required";
+    if (enrolment == Enrolment::Required || (enrolment == Enrolment::Enrolled && !restarted)) return;
+    enrolment = Enrolment::Required;
     std::string blocked = enrolmentBlocked();
     if (blocked.empty()) {
       logger()->info("node={} is enrolling: it gets a certificate before its first step", node.rec.identity);
@@ -225,8 +225,8 @@ void Engine::observeSecurity(Runtime& node, const Registration& registration, bo
       note(node, "enrol", "waiting", blocked, now);
     }
   } else if (registration.security == "enforcing" && registration.verified &&
-             enrolment == "required" && !node.busy) {
-    enrolment = "enrolled";  // by another provisioner, or the operator
+             enrolment == Enrolment::Required && !node.busy) {
+    enrolment = Enrolment::Enrolled;  // by another provisioner, or the operator
     note(node, "enrol", "enrolled_elsewhere", "the node registered with its own certificate", now);
   }
 }
@@ -325,7 +325,7 @@ void Engine::admit(std::int64_t now) {
   if (stopping_ || !started_ || !admitting_) return;
   for (auto it = waiting_.begin(); it != waiting_.end() && inFlight_ < options_.concurrency;) {
     Runtime& node = nodes_.at(it->second);
-    if (node.rec.enrolment == "required") {
+    if (node.rec.enrolment == Enrolment::Required) {
       if (std::string blocked = enrolmentBlocked(); !blocked.empty()) {
         node.waitReason = blocked;
         ++it;
@@ -487,7 +487,7 @@ void Engine::renewerLoop() {
                         Json{{"owner", options_.owner},
                              {"lease_seconds", options_.lease.count() / 1000}},
                         {identity}, flow_.claim.timeout};
-    request.acceptUnsigned = node.rec.enrolment == "required";
+    request.acceptUnsigned = node.rec.enrolment == Enrolment::Required;
     ++callsUnderway_;
     lock.unlock();
     auto replies = executor_.call(request);
@@ -605,7 +605,7 @@ void Engine::refreshMetrics() const {
   std::int64_t blocked = 0;
   if (!enrolmentBlocked().empty()) {
     for (const auto& [name, node] : nodes_) {
-      blocked += node.rec.enrolment == "required" && node.rec.state == NodeState::Waiting;
+      blocked += node.rec.enrolment == Enrolment::Required && node.rec.state == NodeState::Waiting;
     }
   }
   metrics_.setEnrolmentBlocked(blocked);

@@ -194,7 +194,7 @@ Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
     next.call = CallKind::Release;
     next.request = {flow_.claim.agent, flow_.claim.releaseAction, Json{{"owner", options_.owner}},
                     {r.identity}, flow_.claim.timeout};
-    next.request.acceptUnsigned = r.enrolment == "required";
+    next.request.acceptUnsigned = r.enrolment == Enrolment::Required;
     next.attempt = newAttempt(node, "release", now);
     next.attempt.attempt = 1;
     next.attempt.target = r.identity;
@@ -205,13 +205,13 @@ Engine::Plan Engine::plan(Runtime& node, std::int64_t now) {
     next.request = {flow_.claim.agent, flow_.claim.claimAction,
                     Json{{"owner", options_.owner}, {"lease_seconds", options_.lease.count() / 1000}},
                     {r.identity}, flow_.claim.timeout};
-    next.request.acceptUnsigned = r.enrolment == "required";
+    next.request.acceptUnsigned = r.enrolment == Enrolment::Required;
     next.attempt = newAttempt(node, "claim", now);
     next.attempt.attempt = node.claimAttempts + 1;
     next.attempt.target = r.identity;
     return next;
   }
-  if (r.enrolment == "required") {
+  if (r.enrolment == Enrolment::Required) {
     if (std::string blocked = enrolmentBlocked(); !blocked.empty()) {
       note(node, "enrol", "waiting", blocked, now);
       node.waitReason = blocked;
@@ -459,7 +459,7 @@ void Engine::applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResu
     logger()->info("node={} {}", r.identity,
                    result.outcome == "enrolled" ? "enrolled: it signs with its own certificate now"
                                                 : "is enrolled already");
-    r.enrolment = "enrolled";
+    r.enrolment = Enrolment::Enrolled;
     node.claimAttempts = 0;
     record(node, now);
     return;

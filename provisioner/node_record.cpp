@@ -24,6 +24,22 @@ NodeState nodeStateFrom(const std::string& name) {
   throw std::invalid_argument("unknown node state '" + name + "'");
 }
 
+std::string toString(Enrolment enrolment) {
+  switch (enrolment) {
+    case Enrolment::NotNeeded: return "";
+    case Enrolment::Required: return "required";
+    case Enrolment::Enrolled: return "enrolled";
+  }
+  return "?";
+}
+
+Enrolment enrolmentFrom(const std::string& name) {
+  for (auto e : {Enrolment::NotNeeded, Enrolment::Required, Enrolment::Enrolled}) {
+    if (toString(e) == name) return e;
+  }
+  throw std::invalid_argument("unknown enrolment state '" + name + "'");
+}
+
 Json toJson(const NodeRecord& node) {
   Json out{{"identity", node.identity},     {"state", toString(node.state)},
            {"step", node.stepName},         {"attempt", node.attempt},
@@ -32,7 +48,7 @@ Json toJson(const NodeRecord& node) {
            {"updated_ms", node.updatedMs},  {"finished_ms", node.finishedMs},
            {"last_error", node.lastError}};
   if (node.intent) out["in_call"] = node.intent->step;
-  if (!node.enrolment.empty()) out["enrolment"] = node.enrolment;
+  if (node.enrolment != Enrolment::NotNeeded) out["enrolment"] = toString(node.enrolment);
   return out;
 }
 

@@ -18,10 +18,17 @@
 namespace drover::provisioner {
 
 enum class NodeState { Waiting, Running, ClaimedElsewhere, Held, Provisioned, Failed };
+/// First-boot enrolment: not needed (the node has its own certificate, or security is
+/// off), required (it registered as enrolling), enrolled (done here). Stored as "",
+/// "required", "enrolled".
+enum class Enrolment { NotNeeded, Required, Enrolled };
 
 std::string toString(NodeState state);
 /// Throws std::invalid_argument for an unknown name.
 NodeState nodeStateFrom(const std::string& name);
+std::string toString(Enrolment enrolment);
+/// Throws std::invalid_argument for an unknown name.
+Enrolment enrolmentFrom(const std::string& name);
 
 /// A call the store was told about before it went out: on restart, a node with an
 /// intent was interrupted mid-call and its step is reconciled (verified) before rerun.
@@ -50,9 +57,7 @@ struct NodeRecord {
   std::int64_t finishedMs = 0;
   std::int64_t nodeStartedMs = 0;  // the node daemon's start time in its last registration
   std::string lastError;
-  // First-boot enrolment: "" (not needed: the node has its own certificate, or
-  // security is off), "required" (it registered as enrolling), "enrolled" (done here).
-  std::string enrolment;
+  Enrolment enrolment = Enrolment::NotNeeded;
 };
 
 /// One row of a node's history: a step attempt, a claim, a master choice, an operator

@@ -278,7 +278,7 @@ void Store::apply(const Op& op) {
     sqlite3_bind_int64(stmt, 16, n.finishedMs);
     sqlite3_bind_int64(stmt, 17, n.nodeStartedMs);
     bindText(stmt, 18, n.lastError);
-    bindText(stmt, 19, n.enrolment);
+    bindText(stmt, 19, toString(n.enrolment));
     if (op.kind == Op::Kind::NodeWithFacts) bindText(stmt, 20, dumpJson(n.facts));
   }
   int rc = sqlite3_step(stmt);
@@ -298,6 +298,7 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.identity = text(s, 0);
     try {
       n.state = nodeStateFrom(text(s, 1));
+      n.enrolment = enrolmentFrom(text(s, 18));
     } catch (const std::invalid_argument& e) {
       throw StoreError("state database " + file_.string() + ": node " + n.identity + ": " + e.what());
     }
@@ -317,7 +318,6 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.finishedMs = sqlite3_column_int64(s, 15);
     n.nodeStartedMs = sqlite3_column_int64(s, 16);
     n.lastError = text(s, 17);
-    n.enrolment = text(s, 18);
     n.facts = jsonColumn(s, 19);
     nodes.push_back(std::move(n));
   }

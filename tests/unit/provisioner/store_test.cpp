@@ -122,13 +122,13 @@ INSERT INTO nodes VALUES('old1', 'failed', 2, 'clean', 1, 'pm-eu', 0, 1, NULL, N
     EXPECT_EQ(nodes[0].state, NodeState::Failed);
     EXPECT_EQ(nodes[0].lastError, "clean: boom");
     EXPECT_EQ(nodes[0].facts, Json({{"region", "eu"}}));
-    EXPECT_EQ(nodes[0].enrolment, "");
-    nodes[0].enrolment = "required";
+    EXPECT_EQ(nodes[0].enrolment, Enrolment::NotNeeded);
+    nodes[0].enrolment = Enrolment::Required;
     store.putNode(nodes[0], false);
     store.sync();
   }
   Store reopened(file);
-  EXPECT_EQ(reopened.loadNodes().at(0).enrolment, "required");
+  EXPECT_EQ(reopened.loadNodes().at(0).enrolment, Enrolment::Required);
 }
 
 }  // namespace
