@@ -1,23 +1,29 @@
 #pragma once
-// The provisioning engine: one state machine per node (node_record.hpp lists the
-// states), driven by registrations, the flow's steps and operator commands.
+// The provisioning engine: the driver of one NodeMachine (node_machine.hpp) per node.
+// The machine decides what a node does next; the engine owns everything that is not a
+// decision: the store, the bus executor, the threads, the timers, the lease renewals,
+// the slots and the waiting queue. It feeds each node's events (registrations, call
+// replies, timers, lease renewals, operator commands) to the machine and carries out
+// the commands that come back, in order.
 //
 // A node is admitted when a slot is free (concurrency), its master is chosen and that
 // master has a slot (per_master_concurrency); otherwise it waits in arrival order, so a
 // burst of registrations queues instead of flattening a master. Admitted, it is
 // claimed on the node itself (flow claim action, with a lease renewed at a third of
 // its length), probed once (already_provisioned), then taken through the steps. Each
-// step call is preceded by its intent, committed to the store; a restart finds the
-// intent, marks that attempt interrupted, and runs the step's verify probe before
-// calling again. The intent stays on disk until the verify has settled the step, so a
-// restart during the verify verifies again. A node leaving flight (provisioned, failed, held, back to waiting)
-// releases its claim first; a refused claim means another provisioner has the node,
-// which is asked again after recheck_interval.
+// step call is preceded by its intent, committed to the store (synced before the call
+// goes out); a restart finds the intent, marks that attempt interrupted, and runs the
+// step's verify probe before calling again. The intent stays on disk until the verify
+// has settled the step, so a restart during the verify verifies again. A node leaving
+// flight (provisioned, failed, held, back to waiting) releases its claim first; a
+// refused claim means another provisioner has the node, which is asked again after
+// recheck_interval.
 //
-// Threads: `concurrency` workers run one node each at a time (calls block them), one
-// scheduler thread runs timers (backoff, rechecks, lease renewals, waiting alerts),
-// one renewer thread renews leases so a long Puppet run never starves renewals.
-// Every public method is thread safe.
+// Threads: `concurrency` workers make the calls (one node each at a time: calls block
+// them), one scheduler thread fires timers (backoff, rechecks, lease renewals, waiting
+// alerts), one renewer thread renews leases so a long Puppet run never starves
+// renewals. The machine and every node are touched under `mutex_` only; calls run
+// without it. Every public method is thread safe.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -37,6 +43,7 @@
 #include "provisioner/flow.hpp"
 #include "provisioner/masters.hpp"
 #include "provisioner/metrics.hpp"
+#include "provisioner/node_machine.hpp"
 #include "provisioner/node_record.hpp"
 #include "provisioner/store.hpp"
 
@@ -119,107 +126,69 @@ class Engine {
   const Flow& flow() const { return flow_; }
 
  private:
+  // What the driver keeps of a node beside the machine's view of it (NodeFlow).
   struct Runtime {
-    NodeRecord rec;
-    std::uint64_t seq = 0;        // arrival order in the waiting queue
-    bool inFlight = false;        // holds a slot
-    std::string slotMaster;       // master whose slot it holds, if any
-    bool busy = false;            // a worker has it or it is queued for one
+    NodeFlow flow;
+    std::uint64_t seq = 0;         // arrival order in the waiting queue
+    bool inSlot = false;           // holds one of the `concurrency` slots
+    std::string slotMaster;        // master whose slot it holds, if any
+    std::optional<SendCall> call;  // the call to make next
+    bool onWorker = false;         // a worker has it or it is queued for one
     bool renewing = false;
-    bool holdRequested = false;
-    bool claimLost = false;
-    std::optional<NodeState> leaving;  // state to enter once the claim is released
-    int claimAttempts = 0;
-    std::int64_t nextAtMs = 0;    // backoff end (running) or recheck (claimed elsewhere)
     std::int64_t renewAtMs = 0;
-    std::int64_t waitingSinceMs = 0;
-    bool alerted = false;
-    std::string waitReason;
-    std::vector<notifiers::StepResult> steps;  // this run's finished steps, for notifiers
-    std::map<std::string, std::int64_t> retriedMs;  // time spent in failed attempts, by step
-    int redos = 0;                // redo verdicts taken in this run (flow redo_limit)
-  };
-
-  enum class CallKind { Claim, Probe, Verify, Step, Release, Enrol };
-  struct Plan {
-    enum class Kind { Stop, Inline, Call } kind = Kind::Stop;
-    CallKind call = CallKind::Step;
-    CallRequest request;
-    AttemptRecord attempt;
-    AttemptRecord issued;  // Enrol: the row keeping the certificate handed out
-    // A step's (or verify's) lookup, asked first; the request's args are rendered
-    // from `pendingArgs` against `context` plus its reply's data once it answers.
-    std::optional<CallRequest> lookup;
-    Json pendingArgs;
-    Json context;
-  };
-  // Enrol, check, sign, install: "enrolled", "already_enrolled", "retry" or "fail".
-  struct EnrolmentResult {
-    std::string outcome;
-    std::string error;
-    Json data = Json::object();
   };
 
   using Lock = std::unique_lock<std::mutex>;
 
+  // engine.cpp: threads, admission, registrations, operator commands
   void loadPersisted();
+  std::vector<Attempt> historyOf(const NodeRecord& record);
+  bool observeMaster(const Registration& registration, std::int64_t now);
+  std::string operatorCommand(const std::string& identity, const NodeEvent& event);
   void workerLoop();
+  void runCall(Runtime& node, Lock& lock);
   void schedulerLoop();
+  void fireTimers(std::int64_t now);
+  void dueRenewals(std::int64_t now);
   void renewerLoop();
-  void advance(const std::string& identity, Lock& lock);
-  Plan plan(Runtime& node, std::int64_t now);
-  void inlineStep(Runtime& node, std::int64_t now);
-  void applyReply(Runtime& node, const Plan& plan, const std::vector<CallReply>& replies,
-                  std::int64_t started, std::int64_t now);
-  void applyStep(Runtime& node, const Plan& plan, const std::vector<CallReply>& replies,
-                 AttemptRecord& attempt, std::int64_t now);
-  void stepFailed(Runtime& node, const std::string& error, std::int64_t now,
-                  std::int64_t attemptMs = 0);
-  bool rewindIfMasterLost(Runtime& node, std::int64_t now);
-  /// A redo verdict: back to step `from`, attempts reset, the master forgotten when
-  /// `from` is pick_master or earlier.
-  void redo(Runtime& node, const std::string& from, const std::string& error, std::int64_t now,
-            std::int64_t attemptMs);
-  void leaveFlight(Runtime& node, NodeState state, std::int64_t now);
-  void enqueueWaiting(Runtime& node, std::int64_t now);
+  void renew(Runtime& node, Lock& lock);
   void admit(std::int64_t now);
-  std::optional<std::string> chooseMaster(Runtime& node, std::int64_t now);
-  void takeSlot(Runtime& node, const std::string& master);
-  void moveSlot(Runtime& node, const std::string& master);
-  void dispatch(Runtime& node);
-  void schedule(Runtime& node, std::int64_t at);
-  /// Raises one event to the notifiers. `message`: the error (failed, retried) or what
-  /// the node waits for (waiting_too_long); `step`: the failed step when not the current.
-  void notify(notifiers::EventKind kind, const Runtime& node, const std::string& message, std::int64_t now,
-              const std::string& step = "");
-  EnrolmentResult runEnrolment(Plan& plan);
-  /// Asks the plan's lookup, if any, and renders the call's arguments with its reply.
-  /// Runs without the lock. Returns "" when the call can go, else why not.
-  std::string runLookup(Plan& plan);
-  /// A call that never went out (the intent not on disk, its lookup failed): a
-  /// failed attempt of its step.
-  void notSent(Runtime& node, Plan& plan, const std::string& error, std::int64_t now);
-  void applyEnrolment(Runtime& node, const Plan& plan, const EnrolmentResult& result,
-                      std::int64_t now);
-  std::optional<std::string> issuedBefore(const std::string& identity);
-  std::string enrolmentBlocked() const;
-  void observeSecurity(Runtime& node, const Registration& registration, bool restarted,
-                       std::int64_t now);
-  void record(Runtime& node, std::int64_t now, bool withFacts = false);
-  AttemptRecord newAttempt(const Runtime& node, const std::string& step, std::int64_t now);
-  void note(Runtime& node, const std::string& step, const std::string& outcome,
-            const std::string& error, std::int64_t now);
-  Json context(const Runtime& node) const;
-  std::vector<std::string> targets(const Runtime& node, Target target, std::int64_t now) const;
-  void resetForNewFlow(Runtime& node);
-  void finishStep(Runtime& node, const std::string& step, std::int64_t ms, bool ok,
-                  const std::string& error);
-  void rebuildSteps(Runtime& node);
+  void admitIfWanted(std::int64_t now);
   bool hostsAgent(const Registration& r, const std::string& agent) const;
+
+  // engine_commands.cpp: feeding the machine and carrying out its commands
+  std::string feed(Runtime& node, const NodeEvent& event, std::int64_t now);
+  void carry(Runtime& node, const SaveNode& c, std::int64_t now);
+  void carry(Runtime& node, const SaveAttempt& c, std::int64_t now);
+  void carry(Runtime& node, const SendCall& c, std::int64_t now);
+  void carry(Runtime& node, const Schedule& c, std::int64_t now);
+  void carry(Runtime& node, const RenewLeaseAt& c, std::int64_t now);
+  void carry(Runtime& node, const EnterQueue& c, std::int64_t now);
+  void carry(Runtime& node, const LeaveQueue& c, std::int64_t now);
+  void carry(Runtime& node, const TakeSlot& c, std::int64_t now);
+  void carry(Runtime& node, const MoveSlot& c, std::int64_t now);
+  void carry(Runtime& node, const FreeSlot& c, std::int64_t now);
+  void carry(Runtime& node, const StopAdmission& c, std::int64_t now);
+  void carry(Runtime& node, const TryAdmission& c, std::int64_t now);
+  void carry(Runtime& node, const Notify& c, std::int64_t now);
+  void carry(Runtime& node, const Measure& c, std::int64_t now);
+  void carry(Runtime& node, const Log& c, std::int64_t now);
+  void carry(Runtime& node, const Refuse& c, std::int64_t now);
+  /// The one place notifications leave the engine: one event to the notifiers.
+  void notify(const Notify& notice, const Runtime& node, std::int64_t now);
+
+  // engine_calls.cpp: a call made without the lock; its result as the machine's event
+  NodeEvent perform(SendCall& call);
+  /// Renders the plan's arguments (asking its lookup first). "" when the call can go.
+  std::string prepare(CallPlan& plan);
+  std::string askLookup(CallPlan& plan);
+  EnrolmentEnded enrol(SendCall& call);
+  EnrolmentEnded certifyAndInstall(SendCall& call, const CallReply& enrolled);
+  std::optional<std::string> issuedBefore(const std::string& identity);
+  void recordMasterHealth(const std::vector<CallReply>& replies, std::int64_t now);
 
   const Flow flow_;
   const EngineOptions options_;
-  const std::optional<std::size_t> pickIndex_;
   Store& store_;
   StepExecutor& executor_;
   notifiers::EventSink& events_;
@@ -238,14 +207,16 @@ class Engine {
   std::deque<std::string> jobs_;
   std::deque<std::string> renewJobs_;
   MasterDirectory masters_;
+  NodeMachine machine_;  // reads masters_
   std::uint64_t nextSeq_ = 0;
-  std::int64_t nextAttemptId_ = 0;
   int inFlight_ = 0;
   int callsUnderway_ = 0;
   std::int64_t startedMs_ = 0;
   bool stopping_ = false;
   bool started_ = false;
   bool admitting_ = false;
+  bool wantAdmission_ = false;     // a command asked for admission: run it when done
+  bool admissionStopped_ = false;  // no later node can be admitted in this round
   std::vector<std::thread> threads_;
 };
 

@@ -172,11 +172,11 @@ struct TryAdmission { bool operator==(const TryAdmission&) const = default; };
 /// turn do not show.
 struct Notify {
   Notice notice = Notice::Provisioned;
-  std::string message;
-  std::string step;  // the step concerned
+  std::string message;  // failed, retried: the error; waiting_too_long: what it waits for
+  std::string step;     // the step concerned
   int attempt = 0;
   std::string master;
-  std::int64_t durationMs = 0;  // since the flow started; waiting_too_long: waiting so far
+  std::int64_t sinceMs = 0;  // when the flow started; waiting_too_long: when the wait began
   Json facts = Json::object();
   std::vector<FinishedStep> steps;
   bool operator==(const Notify&) const = default;
@@ -194,6 +194,13 @@ struct Refuse { std::string reason; bool operator==(const Refuse&) const = defau
 using Command = std::variant<SaveNode, SaveAttempt, SendCall, Schedule, RenewLeaseAt, EnterQueue,
                              LeaveQueue, TakeSlot, MoveSlot, FreeSlot, StopAdmission, TryAdmission, Notify,
                              Measure, Log, Refuse>;
+
+/// The store's row for a machine's row, and back (std::nullopt for an outcome the
+/// machine does not know).
+AttemptRecord toRecord(const Attempt& attempt, const std::string& identity);
+std::optional<Attempt> attemptFrom(const AttemptRecord& row);
+/// "node: message" (or "node: no reply (why)"), as history rows show a reply.
+std::string describe(const CallReply& reply);
 
 /// A short line per command ("SaveAttempt claim granted", "SendCall Step puppetca#sign -> m1"),
 /// for logs and tests.

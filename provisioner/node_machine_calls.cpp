@@ -10,15 +10,6 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string describe(const CallReply& reply) {
-  if (!reply.replied) {
-    return reply.node + ": no reply" + (reply.status.message.empty() ? "" : " (" + reply.status.message + ")");
-  }
-  return reply.node + ": " + (reply.status.message.empty()
-                                  ? "status " + std::to_string(static_cast<int>(reply.status.code))
-                                  : reply.status.message);
-}
-
 bool okReply(const CallReply& reply) { return reply.replied && reply.status.ok(); }
 
 // provision#claim answers OK with granted: true; a claim held by another is status 1.
@@ -64,6 +55,15 @@ Outcome outcomeOf(Verdict verdict) {
 }
 
 }  // namespace
+
+std::string describe(const CallReply& reply) {
+  if (!reply.replied) {
+    return reply.node + ": no reply" + (reply.status.message.empty() ? "" : " (" + reply.status.message + ")");
+  }
+  return reply.node + ": " + (reply.status.message.empty()
+                                  ? "status " + std::to_string(static_cast<int>(reply.status.code))
+                                  : reply.status.message);
+}
 
 const std::vector<NodeMachine::CallKindRow>& NodeMachine::callKinds() {
   // durable: the intent is on disk before the call goes out (a restart verifies it).

@@ -81,6 +81,18 @@ Security securityFrom(const std::string& name) {
   return Security::Unknown;
 }
 
+AttemptRecord toRecord(const Attempt& a, const std::string& identity) {
+  return AttemptRecord{a.id,          identity,   a.step,  a.attempt, a.target, a.startedMs,
+                       a.finishedMs,  toString(a.outcome), a.error,   a.data};
+}
+
+std::optional<Attempt> attemptFrom(const AttemptRecord& row) {
+  auto outcome = outcomeFrom(row.outcome);
+  if (!outcome) return std::nullopt;
+  return Attempt{row.id,         row.step, row.attempt, row.target, row.startedMs,
+                 row.finishedMs, *outcome, row.error,   row.data};
+}
+
 std::string describe(const Command& command) {
   struct Describe {
     std::string operator()(const SaveNode& c) const { return c.withFacts ? "SaveNode facts" : "SaveNode"; }

@@ -192,8 +192,8 @@ void NodeMachine::notify(Turn& t, Notice notice, const std::string& message, con
   std::int64_t since = notice == Notice::WaitingTooLong ? n.waitingSinceMs
                        : r.startedMs                   ? r.startedMs
                                                        : r.firstSeenMs;
-  t.emit(Notify{notice, message, step.empty() ? r.stepName : step, r.attempt, r.master,
-                t.now - since, r.facts, n.steps});
+  t.emit(Notify{notice, message, step.empty() ? r.stepName : step, r.attempt, r.master, since,
+                r.facts, n.steps});
 }
 
 void NodeMachine::log(Turn& t, LogLevel level, const std::string& message) const {
