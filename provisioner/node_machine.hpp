@@ -155,7 +155,6 @@ struct SendCall {
   CallPlan plan;
   bool durable = false;
   std::optional<Attempt> issued;
-  bool operator==(const SendCall& o) const { return kind == o.kind && plan.request.nodes == o.plan.request.nodes; }
 };
 struct Schedule { std::int64_t at = 0; bool operator==(const Schedule&) const = default; };
 struct RenewLeaseAt { std::int64_t at = 0; bool operator==(const RenewLeaseAt&) const = default; };
