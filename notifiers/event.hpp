@@ -37,6 +37,7 @@ struct StepResult {
   std::int64_t durationMs = 0;
   bool ok = true;
   std::string error;  // empty when ok
+  bool operator==(const StepResult&) const = default;
 };
 
 struct Event {

@@ -13,16 +13,6 @@ std::shared_ptr<spdlog::logger> flowLogger() {
   return instance;
 }
 
-notifiers::EventKind kindOf(Notice notice) {
-  switch (notice) {
-    case Notice::Provisioned: return notifiers::EventKind::Provisioned;
-    case Notice::Failed: return notifiers::EventKind::Failed;
-    case Notice::Retried: return notifiers::EventKind::Retried;
-    case Notice::WaitingTooLong: return notifiers::EventKind::WaitingTooLong;
-  }
-  return notifiers::EventKind::Failed;
-}
-
 }  // namespace
 
 // Returns why an operator command was refused, "" otherwise.
@@ -121,10 +111,10 @@ void Engine::carry(Runtime&, const Refuse&, std::int64_t) {}  // feed() hands it
 
 void Engine::notify(const Notify& notice, const Runtime& node, std::int64_t now) {
   notifiers::Event event;
-  event.kind = kindOf(notice.notice);
+  event.kind = notice.notice;
   event.node = node.flow.record.identity;
   event.master = notice.master;
-  if (notice.notice == Notice::Failed || notice.notice == Notice::Retried) {
+  if (notice.notice == notifiers::EventKind::Failed || notice.notice == notifiers::EventKind::Retried) {
     event.failedStep = notice.step;
   }
   event.error = notice.message;
@@ -132,7 +122,7 @@ void Engine::notify(const Notify& notice, const Runtime& node, std::int64_t now)
   event.startedMs = notice.sinceMs;
   event.finishedMs = now;
   event.facts = notice.facts.is_object() ? notice.facts : Json::object();
-  for (const auto& s : notice.steps) event.steps.push_back({s.name, s.durationMs, s.ok, s.error});
+  event.steps = notice.steps;
   metrics_.countEvent(std::string(notifiers::kindName(event.kind)));
   events_.publish(event);
 }

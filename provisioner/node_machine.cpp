@@ -182,7 +182,7 @@ bool NodeMachine::pickMaster(Turn& t, const Step& step) {
 
 bool NodeMachine::notifyStep(Turn& t, const Step& step) {
   NodeRecord& r = t.node.record;
-  notify(t, Notice::Provisioned, "");
+  notify(t, notifiers::EventKind::Provisioned, "");
   note(t, step.name, Outcome::Done, "");
   moveToStep(r, r.step + 1);
   save(t);

@@ -25,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "notifiers/event.hpp"
 #include "provisioner/executor.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/masters.hpp"
@@ -43,14 +44,11 @@ enum class Outcome {
   MasterLost, RetryNow, Hold, Lost, Granted, Refused, Provisioned, NotProvisioned,
   Verified, NotDone, Enrolled, AlreadyEnrolled, Issued, Reused
 };
-/// What the admins are told (the driver turns it into a notifier event).
-enum class Notice { Provisioned, Failed, Retried, WaitingTooLong };
 enum class LogLevel { Debug, Info, Warn };
 
 std::string toString(CallKind kind);
 std::string toString(Phase phase);
 std::string toString(Outcome outcome);
-std::string toString(Notice notice);
 /// std::nullopt for a name no Outcome has.
 std::optional<Outcome> outcomeFrom(const std::string& name);
 Security securityFrom(const std::string& name);
@@ -86,15 +84,6 @@ struct PendingCall {
   Attempt attempt;
 };
 
-/// One step of this run as it went: every attempt of it, summed (for notifications).
-struct FinishedStep {
-  std::string name;
-  std::int64_t durationMs = 0;
-  bool ok = true;
-  std::string error;  // the last attempt's, when not ok
-  bool operator==(const FinishedStep&) const = default;
-};
-
 /// One node as the machine keeps it: the stored record plus this run's counters.
 struct NodeFlow {
   NodeRecord record;
@@ -110,7 +99,7 @@ struct NodeFlow {
   std::int64_t waitingSinceMs = 0;
   bool alerted = false;              // waiting_too_long sent for this wait
   std::string waitReason;
-  std::vector<FinishedStep> steps;   // this run's finished steps, for notifications
+  std::vector<notifiers::StepResult> steps;  // this run's finished steps (every attempt summed)
   std::map<std::string, std::int64_t> retriedMs;  // time in failed attempts, by step
 };
 
@@ -167,17 +156,17 @@ struct FreeSlot { bool operator==(const FreeSlot&) const = default; };
 struct StopAdmission { bool operator==(const StopAdmission&) const = default; };
 /// Something changed that may let a waiting node go: offer the free slots again.
 struct TryAdmission { bool operator==(const TryAdmission&) const = default; };
-/// Tell the admins; what the node was at that moment, so later changes in the same
-/// turn do not show.
+/// Tell the admins (the driver makes the notifiers::Event); what the node was at that
+/// moment, so later changes in the same turn do not show.
 struct Notify {
-  Notice notice = Notice::Provisioned;
+  notifiers::EventKind notice = notifiers::EventKind::Provisioned;
   std::string message;  // failed, retried: the error; waiting_too_long: what it waits for
   std::string step;     // the step concerned
   int attempt = 0;
   std::string master;
   std::int64_t sinceMs = 0;  // when the flow started; waiting_too_long: when the wait began
   Json facts = Json::object();
-  std::vector<FinishedStep> steps;
+  std::vector<notifiers::StepResult> steps;
   bool operator==(const Notify&) const = default;
 };
 struct Measure {
@@ -315,7 +304,7 @@ class NodeMachine {
   void moveToStep(NodeRecord& record, std::size_t step) const;
   Attempt newAttempt(const Turn& t, const std::string& step);
   void note(Turn& t, const std::string& step, Outcome outcome, const std::string& error);
-  void notify(Turn& t, Notice notice, const std::string& message, const std::string& step = "");
+  void notify(Turn& t, notifiers::EventKind notice, const std::string& message, const std::string& step = "");
   void log(Turn& t, LogLevel level, const std::string& message) const;
   void save(Turn& t, bool withFacts = false) const;
   Json context(const NodeFlow& node) const;

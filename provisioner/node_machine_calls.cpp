@@ -240,7 +240,7 @@ void NodeMachine::claimNotAnswered(Turn& t, CallKind kind, const std::string& er
   n.record.lastError = kind == CallKind::Claim
                            ? "node did not answer its claim: " + error
                            : "node did not answer the already_provisioned probe: " + error;
-  notify(t, Notice::Failed, n.record.lastError);
+  notify(t, notifiers::EventKind::Failed, n.record.lastError);
   n.leaving = NodeState::Failed;
 }
 
@@ -340,7 +340,7 @@ void NodeMachine::enrolmentEnded(Turn& t, Attempt a, const EnrolmentEnded& e) {
   n.record.lastError = "enrol: " + e.error;
   finishStep(n, "enrol", ms, false, e.error);
   log(t, LogLevel::Warn, "enrolment failed: " + e.error);
-  notify(t, Notice::Failed, n.record.lastError, "enrol");
+  notify(t, notifiers::EventKind::Failed, n.record.lastError, "enrol");
   n.leaving = NodeState::Failed;
   save(t);
 }

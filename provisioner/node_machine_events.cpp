@@ -209,7 +209,7 @@ void NodeMachine::on(Turn& t, const WaitingCheck&) {
   if (n.record.state != NodeState::Waiting || n.alerted) return;
   if (t.now - n.waitingSinceMs < settings_.waitingAlert.count()) return;
   n.alerted = true;
-  notify(t, Notice::WaitingTooLong, n.waitReason.empty() ? "waiting for a free slot" : n.waitReason);
+  notify(t, notifiers::EventKind::WaitingTooLong, n.waitReason.empty() ? "waiting for a free slot" : n.waitReason);
 }
 
 }  // namespace drover::provisioner

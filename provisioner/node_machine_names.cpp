@@ -64,16 +64,6 @@ std::string toString(Phase phase) {
   return "?";
 }
 
-std::string toString(Notice notice) {
-  switch (notice) {
-    case Notice::Provisioned: return "provisioned";
-    case Notice::Failed: return "failed";
-    case Notice::Retried: return "retried";
-    case Notice::WaitingTooLong: return "waiting_too_long";
-  }
-  return "?";
-}
-
 Security securityFrom(const std::string& name) {
   if (name == "enforcing") return Security::Enforcing;
   if (name == "enrolling") return Security::Enrolling;
@@ -113,7 +103,7 @@ std::string describe(const Command& command) {
     std::string operator()(const StopAdmission&) const { return "StopAdmission"; }
     std::string operator()(const TryAdmission&) const { return "TryAdmission"; }
     std::string operator()(const Notify& c) const {
-      return "Notify " + toString(c.notice) + " " + c.step + ": " + c.message;
+      return "Notify " + std::string(notifiers::kindName(c.notice)) + " " + c.step + ": " + c.message;
     }
     std::string operator()(const Measure& c) const { return "Measure " + c.step + " " + toString(c.outcome); }
     std::string operator()(const Log& c) const { return "Log " + c.message; }

@@ -29,7 +29,7 @@ void NodeMachine::stepFailed(Turn& t, const std::string& error, std::int64_t att
     finishStep(n, step.name, attemptMs, false, error);
     log(t, LogLevel::Warn, "step=" + step.name + " failed after " + std::to_string(r.attempt) +
                                " attempt(s): " + error);
-    notify(t, Notice::Failed, error);
+    notify(t, notifiers::EventKind::Failed, error);
     n.leaving = NodeState::Failed;
     return save(t);
   }
@@ -37,7 +37,7 @@ void NodeMachine::stepFailed(Turn& t, const std::string& error, std::int64_t att
   auto delay = step.backoff.delay(r.attempt);
   log(t, LogLevel::Info, "step=" + step.name + " attempt " + std::to_string(r.attempt) +
                              " failed, retrying in " + std::to_string(delay.count()) + " ms: " + error);
-  notify(t, Notice::Retried, error);
+  notify(t, notifiers::EventKind::Retried, error);
   save(t);
   backOff(t, t.now + delay.count());
 }
@@ -50,7 +50,7 @@ void NodeMachine::stepFailsNow(Turn& t, const std::string& errors, std::int64_t 
   r.attempt += 1;  // the attempt that failed, for the notification
   r.lastError = r.stepName + ": " + errors;
   log(t, LogLevel::Warn, "step=" + r.stepName + " failed: " + errors);
-  notify(t, Notice::Failed, r.lastError);
+  notify(t, notifiers::EventKind::Failed, r.lastError);
   n.leaving = NodeState::Failed;
   save(t);
 }
@@ -67,7 +67,7 @@ void NodeMachine::redo(Turn& t, const std::string& from, const std::string& erro
                              std::to_string(n.redos) + " of " + std::to_string(flow_.redoLimit) +
                              "): " + error);
   r.lastError = error;
-  notify(t, Notice::Retried, "back to step " + from + ": " + error);
+  notify(t, notifiers::EventKind::Retried, "back to step " + from + ": " + error);
   moveToStep(r, *flow_.indexOf(from));  // the flow parser checked it names a step
   r.reconcile = false;
   if (pickIndex_ && r.step <= *pickIndex_) r.master.clear();
@@ -186,10 +186,10 @@ void NodeMachine::note(Turn& t, const std::string& step, Outcome outcome, const 
   t.emit(SaveAttempt{row});
 }
 
-void NodeMachine::notify(Turn& t, Notice notice, const std::string& message, const std::string& step) {
+void NodeMachine::notify(Turn& t, notifiers::EventKind notice, const std::string& message, const std::string& step) {
   const NodeFlow& n = t.node;
   const NodeRecord& r = n.record;
-  std::int64_t since = notice == Notice::WaitingTooLong ? n.waitingSinceMs
+  std::int64_t since = notice == notifiers::EventKind::WaitingTooLong ? n.waitingSinceMs
                        : r.startedMs                   ? r.startedMs
                                                        : r.firstSeenMs;
   t.emit(Notify{notice, message, step.empty() ? r.stepName : step, r.attempt, r.master, since,

@@ -106,9 +106,9 @@ TEST(NodeMachineRestore, HistoryRebuildsThisRunsStepsAndRedos) {
   history.front().startedMs = 1;
   w.machine.handle(node, Restored{history}, T);
   ASSERT_EQ(node.steps.size(), 3u);
-  EXPECT_EQ(node.steps[0], (FinishedStep{"pick_master", 10, true, ""}));
-  EXPECT_EQ(node.steps[1], (FinishedStep{"clean", 20, true, ""}));
-  EXPECT_EQ(node.steps[2], (FinishedStep{"sign", 20, true, ""}));
+  EXPECT_EQ(node.steps[0], (notifiers::StepResult{"pick_master", 10, true, ""}));
+  EXPECT_EQ(node.steps[1], (notifiers::StepResult{"clean", 20, true, ""}));
+  EXPECT_EQ(node.steps[2], (notifiers::StepResult{"sign", 20, true, ""}));
   EXPECT_EQ(node.redos, 1);
 }
 
