@@ -9,6 +9,7 @@
 #include "core/config/checks.hpp"
 #include "core/util/yaml_stream.hpp"
 #include "notifiers/duration.hpp"
+#include "notifiers/placeholders.hpp"
 
 namespace drover::notifiers {
 namespace {
@@ -330,14 +331,15 @@ class Reader {
     return out;
   }
 
-  std::optional<Template> parsedTemplate(const YAML::Node& node, const std::string& key) {
+  std::optional<templating::Template> parsedTemplate(const YAML::Node& node,
+                                                     const std::string& key) {
     if (!node.IsScalar()) {
       problem(node.Mark(), key, "expected a text, got " + kindOf(node));
       return std::nullopt;
     }
     try {
-      return Template::parse(node.Scalar());
-    } catch (const Template::Error& e) {
+      return parseTemplate(node.Scalar());
+    } catch (const templating::Error& e) {
       problem(node.Mark(), key,
               std::string(e.what()) + " at character " + std::to_string(e.offset() + 1));
       return std::nullopt;

@@ -27,7 +27,7 @@
 #include "core/config/option_table.hpp"
 #include "notifiers/event.hpp"
 #include "notifiers/secret.hpp"
-#include "notifiers/template.hpp"
+#include "core/templating/template.hpp"
 
 namespace drover::notifiers {
 
@@ -54,8 +54,8 @@ struct ChannelOptions {
   std::set<EventKind> events{EventKind::Provisioned, EventKind::Failed,
                              EventKind::WaitingTooLong};  // Test always passes
   std::vector<std::string> facts;        // facts in JSON documents; empty: all the event has
-  std::map<EventKind, Template> templates;  // per kind; missing kinds use defaultTemplate()
-  std::optional<Template> subject;       // email subject; default per kind
+  std::map<EventKind, templating::Template> templates;  // per kind; else defaultTemplate()
+  std::optional<templating::Template> subject;  // email subject; default per kind
   std::chrono::milliseconds digestWindow{0};  // 0: one message per event
   std::string digestGroupBy = "region";  // the fact a digest names ("in eu-west-1")
   std::size_t queueLimit = 1000;         // events waiting; more are dropped and counted

@@ -4,6 +4,7 @@
 #include <array>
 #include <map>
 
+#include "notifiers/placeholders.hpp"
 #include "notifiers/text.hpp"
 
 namespace drover::notifiers {
@@ -71,9 +72,9 @@ EventKind mostSevere(const std::vector<Event>& events) {
 
 std::string Presenter::line(const Event& event) const {
   if (auto it = options_.templates.find(event.kind); it != options_.templates.end()) {
-    return it->second.render(event);
+    return renderFor(it->second, event);
   }
-  return Template::parse(defaultTemplate(event.kind)).render(event);
+  return renderFor(parseTemplate(defaultTemplate(event.kind)), event);
 }
 
 Message Presenter::single(const Event& event) const {
@@ -81,8 +82,8 @@ Message Presenter::single(const Event& event) const {
   message.id = newMessageId();
   message.kind = event.kind;
   message.text = line(event);
-  message.subject = options_.subject ? options_.subject->render(event)
-                                     : Template::parse(defaultSubject(event.kind)).render(event);
+  message.subject = renderFor(
+      options_.subject ? *options_.subject : parseTemplate(defaultSubject(event.kind)), event);
   message.document = toJson(event, options_.facts);
   message.document["text"] = message.text;
   return message;

@@ -2,10 +2,10 @@
 // results as the machine's events. Enrolment is one exchange here (enrol, certify,
 // keep the certificate, install) that ends in one EnrolmentEnded.
 #include "core/log/log.hpp"
+#include "core/templating/template.hpp"
 #include "core/util/clock.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/node_data.hpp"
-#include "provisioner/template.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -55,13 +55,13 @@ std::string Engine::prepare(CallPlan& plan) {
               : loadNodeData(options_.nodeDataDir, plan.context["node"]["identity"].get<std::string>());
     }
     if (plan.lookup) {
-      plan.lookup->args = render(plan.lookup->args, plan.context);
+      plan.lookup->args = templating::renderValue(plan.lookup->args, plan.context);
       if (std::string unsent = askLookup(plan); !unsent.empty()) return unsent;
     }
-    plan.request.args = render(plan.request.args, plan.context);
+    plan.request.args = templating::renderValue(plan.request.args, plan.context);
   } catch (const NodeDataError& e) {
     return std::string("arguments: {{node.data}}: ") + e.what();
-  } catch (const TemplateError& e) {
+  } catch (const templating::Error& e) {
     return std::string("arguments: ") + e.what();
   }
   return "";

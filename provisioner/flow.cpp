@@ -10,8 +10,8 @@
 
 #include "core/config/checks.hpp"
 #include "core/facts/facts_file.hpp"
+#include "core/templating/template.hpp"
 #include "core/util/yaml_stream.hpp"
-#include "provisioner/template.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -20,6 +20,11 @@ using std::chrono::milliseconds;
 constexpr int kMaxDepth = 32;
 constexpr int kMaxRetries = 1000;
 constexpr auto kMaxDuration = milliseconds(7LL * 24 * 3600 * 1000);
+
+// What step arguments may name: the node, its master, the provisioner and a lookup's
+// reply, each alone or with a path below it (the context the engine renders them in).
+const templating::Names kNames{{"node", "master", "provisioner", "lookup"},
+                               {"node", "master", "provisioner", "lookup"}};
 
 // Reads one flow document, remembering the file name for every message.
 class Reader {
@@ -175,14 +180,14 @@ void checkArgs(const Reader& reader, const YAML::Node& argsNode, const Json& arg
     }
     if (!value->is_string()) continue;
     try {
-      auto roots = checkTemplate(value->get<std::string>());
+      auto roots = templating::Template::parse(value->get<std::string>(), kNames).roots();
       if (!masterKnown && std::find(roots.begin(), roots.end(), "master") != roots.end()) {
         reader.fail(argsNode, key, "uses master.* before the pick_master step has chosen one");
       }
       if (!lookupKnown && std::find(roots.begin(), roots.end(), "lookup") != roots.end()) {
         reader.fail(argsNode, key, "uses lookup.* where no lookup is asked first");
       }
-    } catch (const TemplateError& e) {
+    } catch (const templating::Error& e) {
       reader.fail(argsNode, key, e.what());
     }
   }

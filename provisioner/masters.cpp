@@ -2,16 +2,16 @@
 
 #include <tuple>
 
-#include "provisioner/template.hpp"
+#include "core/templating/template.hpp"
 
 namespace drover::provisioner {
 
 std::size_t matchRank(const Json& nodeFacts, const Json& masterFacts,
                       const std::vector<std::string>& factOrder) {
   for (std::size_t i = 0; i < factOrder.size(); ++i) {
-    const Json* mine = lookupPath(nodeFacts, factOrder[i]);
+    const Json* mine = templating::lookupPath(nodeFacts, factOrder[i]);
     if (mine == nullptr || mine->is_null()) continue;
-    const Json* theirs = lookupPath(masterFacts, factOrder[i]);
+    const Json* theirs = templating::lookupPath(masterFacts, factOrder[i]);
     if (theirs != nullptr && *theirs == *mine) return i;
   }
   return factOrder.size();

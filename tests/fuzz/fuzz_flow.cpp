@@ -1,14 +1,14 @@
 // Fuzz target for the provisioning flow parser, provisioner::parseFlow
 // (etc/flows/classic.yaml). A rejected file must be a FlowError naming the file first;
 // a flow that loads has at least one step, unique step names, and templates that render
-// or fail with TemplateError against a sample node and master.
+// or fail with templating::Error against a sample node and master.
 #include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
 
+#include "core/templating/template.hpp"
 #include "provisioner/flow.hpp"
-#include "provisioner/template.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
@@ -28,8 +28,8 @@ const Json& sampleContext() {
 
 void renderSample(const Json& args) {
   try {
-    render(args, sampleContext());
-  } catch (const TemplateError&) {
+    templating::renderValue(args, sampleContext());
+  } catch (const templating::Error&) {
     // An unset fact is a step failure at run time, not a crash.
   }
 }

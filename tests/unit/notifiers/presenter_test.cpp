@@ -1,6 +1,7 @@
 // Messages for one event and digests for a burst.
 #include <gtest/gtest.h>
 
+#include "notifiers/placeholders.hpp"
 #include "notifiers/presenter.hpp"
 #include "notify_test_util.hpp"
 
@@ -29,8 +30,8 @@ TEST(Presenter, SingleEventHasTextSubjectAndDocument) {
 
 TEST(Presenter, ConfiguredTemplatesWin) {
   ChannelOptions options = testing::options("chat");
-  options.templates[EventKind::Provisioned] = Template::parse("ok {{node}} {{facts.role}}");
-  options.subject = Template::parse("S {{node}}");
+  options.templates[EventKind::Provisioned] = parseTemplate("ok {{node}} {{facts.role}}");
+  options.subject = parseTemplate("S {{node}}");
   Message message = Presenter(options).single(makeEvent(EventKind::Provisioned, "n1"));
   EXPECT_EQ(message.text, "ok n1 web");
   EXPECT_EQ(message.subject, "S n1");

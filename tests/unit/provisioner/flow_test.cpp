@@ -1,8 +1,8 @@
 // Flow files: the shipped classic flow, every field, and errors naming file:line and key.
 #include <gtest/gtest.h>
 
+#include "core/templating/template.hpp"
 #include "provisioner/flow.hpp"
-#include "provisioner/template.hpp"
 
 namespace drover::provisioner {
 namespace {
@@ -48,7 +48,7 @@ TEST(Flow, ShippedClassicFlowLoads) {
   // A master that says nothing but its identity is reached on Puppet's port 8140.
   Json context{{"node", {{"identity", "web1"}, {"facts", Json::object()}}},
                {"master", {{"identity", "pm1"}, {"facts", Json::object()}}}};
-  Json args = render(flow.steps[3].call.args, context);
+  Json args = templating::renderValue(flow.steps[3].call.args, context);
   EXPECT_EQ(args, (Json{{"certname", "web1"}, {"server", "pm1"}, {"port", 8140}, {"reset_ssl", true}}));
 }
 
