@@ -30,10 +30,7 @@ constexpr auto kReadyTimeout = 2s;         // per attempt to reach the broker at
 constexpr auto kChildGrace = 3s;           // SIGTERM to SIGKILL for programs at shutdown
 constexpr std::chrono::seconds kEnrollingRegistration{10};  // heartbeat while enrolling
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.node.daemon");
-  return instance;
-}
+const log::Logger logger{"drover.node.daemon"};
 
 int makeSignalFd() {
   try {

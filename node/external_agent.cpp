@@ -31,10 +31,7 @@ constexpr std::size_t kOutputCap = std::size_t{1} << 20;
 constexpr milliseconds kKillGrace{1000};
 constexpr int kDefaultTimeoutSeconds = 10;  // for a DDL that sets no positive timeout
 
-std::shared_ptr<spdlog::logger> logger() {
-  static const auto instance = log::get("drover.node.external");
-  return instance;
-}
+const log::Logger logger{"drover.node.external"};
 
 // ---- running one request ---------------------------------------------------------
 

@@ -23,7 +23,7 @@ using std::chrono::milliseconds;
 constexpr std::uint64_t kDropLogEvery = 100;  // a full queue logs its 1st, 101st, ... drop
 constexpr milliseconds kDefaultShutdown{5000};
 
-std::shared_ptr<spdlog::logger> logger() { return log::get("drover.notify"); }
+const log::Logger logger{"drover.notify"};
 
 std::string aboutMessage(const Message& message) {
   if (message.digest) return "digest of " + std::to_string(message.eventCount) + " events";

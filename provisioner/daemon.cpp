@@ -30,10 +30,7 @@ constexpr auto kSweepTimeout = 60s;
 // forged names) the rest are logged at debug level only.
 constexpr std::size_t kMaxIgnoredSenders = 10000;
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.provisioner.daemon");
-  return instance;
-}
+const log::Logger logger{"drover.provisioner.daemon"};
 
 int makeSignalFd() {
   try {

@@ -10,10 +10,7 @@
 namespace drover::provisioner {
 namespace {
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.provisioner.engine");
-  return instance;
-}
+const log::Logger logger{"drover.provisioner.engine"};
 
 constexpr std::int64_t kSchedulerTickMs = 1000;  // waiting alerts are checked this often
 

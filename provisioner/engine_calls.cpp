@@ -10,10 +10,7 @@
 namespace drover::provisioner {
 namespace {
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.provisioner.flow");
-  return instance;
-}
+const log::Logger logger{"drover.provisioner.flow"};
 
 // A master whose droverd answers for a puppetserver that does not (puppetca's
 // ca_reachable: false) is as down as one that does not answer at all.

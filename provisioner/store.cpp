@@ -9,10 +9,7 @@ namespace {
 
 constexpr int kSchemaVersion = 2;  // 2: nodes.enrolment
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.provisioner.store");
-  return instance;
-}
+const log::Logger logger{"drover.provisioner.store"};
 
 const char* kSchema = R"SQL(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -19,10 +19,7 @@ namespace {
 constexpr int kSocketsPerNode = 2;   // PUB + SUB
 constexpr int kSpareSockets = 64;    // monitors, probes, headroom
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.bench.fleet");
-  return instance;
-}
+const log::Logger logger{"drover.bench.fleet"};
 
 // ZMQ_MAX_SOCKETS must be set before the context makes its first socket.
 void sizeContext(zmq::context_t& context, std::size_t nodes) {

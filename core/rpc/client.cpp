@@ -36,10 +36,7 @@ constexpr std::size_t kMaxBatch = 2048;
 constexpr std::size_t kParallelFrom = 16;
 constexpr std::size_t kMaxRejectionsKept = 10;
 
-std::shared_ptr<spdlog::logger> logger() {
-  static auto instance = log::get("drover.rpc");
-  return instance;
-}
+const log::Logger logger{"drover.rpc"};
 
 std::runtime_error fileError(const char* what, const std::filesystem::path& file,
                              const std::string& why) {

@@ -23,7 +23,7 @@ constexpr const char* kCaSerial = "01";  // leaves start at 02: serials are uniq
 // Certificates start a little in the past so a node whose clock lags accepts them.
 constexpr std::int64_t kBackdateMs = 5 * 60 * 1000;
 
-auto logger() { return log::get("drover.security"); }
+const log::Logger logger{"drover.security"};
 
 // Parses and checks a CSR from the network: well formed, self-signed, Ed25519.
 X509ReqPtr checkedCsr(std::string_view csrPem) {

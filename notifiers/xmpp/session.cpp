@@ -19,7 +19,7 @@ constexpr int kRecvSliceUs = 100'000;  // gloox cannot be woken, so it polls thi
 constexpr milliseconds kMinBackoff{1000};
 constexpr milliseconds kMaxBackoff{60'000};
 
-std::shared_ptr<spdlog::logger> logger() { return log::get("drover.notify.xmpp"); }
+const log::Logger logger{"drover.notify.xmpp"};
 
 gloox::TLSPolicy policyFor(TlsMode mode) {
   switch (mode) {
