@@ -68,7 +68,7 @@ struct RouterStats {
 class Router {
  public:
   /// Binds every endpoint. Throws zmq::error_t naming nothing: the caller reports
-  /// which endpoint failed (bindOrDie in main).
+  /// which endpoint failed (Server, in broker/server.hpp).
   Router(zmq::context_t& context, const RouterOptions& options);
   ~Router();
 
