@@ -27,7 +27,7 @@
 #include "core/ddl/loader.hpp"
 #include "core/util/clock.hpp"
 #include "node/node_core.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace {
 

@@ -17,8 +17,8 @@
 #include <sys/types.h>
 
 #include "core/bus/connection.hpp"
-#include "tests/support/credentials.hpp"
-#include "tests/support/process.hpp"
+#include "testing/credentials.hpp"
+#include "testing/process.hpp"
 
 namespace drover::bench {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/security/signing.hpp"
-#include "tests/support/credentials.hpp"
+#include "testing/credentials.hpp"
 
 namespace drover::bench {
 

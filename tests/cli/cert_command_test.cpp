@@ -12,7 +12,7 @@
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
 #include "core/util/subprocess.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover {
 namespace {

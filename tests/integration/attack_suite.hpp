@@ -19,7 +19,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
 #include "tests/integration/fleet_suite.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::integration::attack {
 

@@ -23,8 +23,8 @@
 #include "core/bus/connection.hpp"
 #include "core/rpc/client.hpp"
 #include "core/security/ca.hpp"
-#include "tests/support/credentials.hpp"
-#include "tests/support/process.hpp"
+#include "testing/credentials.hpp"
+#include "testing/process.hpp"
 
 namespace drover::integration {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/util/json.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::testing {
 

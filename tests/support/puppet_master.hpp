@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::testing {
 

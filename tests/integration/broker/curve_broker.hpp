@@ -11,7 +11,7 @@
 #include "core/bus/connection.hpp"
 #include "core/bus/curve.hpp"
 #include "core/util/json.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::integration {
 

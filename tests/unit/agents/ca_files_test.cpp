@@ -10,7 +10,7 @@
 #include "core/security/certificate.hpp"
 #include "core/security/issuing.hpp"
 #include "core/security/keys.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::agents::puppetca {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::agents::provision {
 namespace {

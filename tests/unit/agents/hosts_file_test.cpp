@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/util/files.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::agents::provision {
 namespace {

@@ -16,7 +16,7 @@
 #include "core/ddl/loader.hpp"
 #include "core/ddl/validator.hpp"
 #include "core/util/files.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::agents::provision {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "core/ddl/loader.hpp"
 #include "core/util/files.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include "tests/support/puppet_master.hpp"
 
 namespace drover::agents::provision {

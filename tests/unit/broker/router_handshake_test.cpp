@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "broker/stats_client.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include "tests/unit/bus/router_fixture.hpp"
 
 namespace drover::broker {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::broker {
 namespace {

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bus/topics.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include "tests/unit/bus/router_fixture.hpp"
 
 namespace drover::bus {

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include <vector>
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 #pragma once
 // Facts tests use the shared temporary directory of tests/support.
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::facts::testing {
 using ScratchDir = ::drover::testing::TempDir;

@@ -12,7 +12,7 @@
 #include "notifiers/presenter.hpp"
 #include "notifiers/webhook_notifier.hpp"
 #include "notify_test_util.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::notifiers {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "core/util/files.hpp"
 #include "notifiers/config.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::notifiers {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "notifiers/secret.hpp"
 #include "notify_test_util.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::notifiers {
 namespace {

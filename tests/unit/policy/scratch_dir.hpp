@@ -1,6 +1,6 @@
 #pragma once
 // Policy tests use the shared temporary directory of tests/support.
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::policy::test {
 using ScratchDir = ::drover::testing::TempDir;

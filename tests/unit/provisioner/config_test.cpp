@@ -6,7 +6,7 @@
 
 #include "core/config/loader.hpp"
 #include "provisioner/provisioner_config.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include "tests/unit/config/config_test_util.hpp"
 
 namespace drover::provisioner {

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "provisioner/engine.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::provisioner {
 namespace {

@@ -10,7 +10,7 @@
 #include "core/security/keys.hpp"
 #include "core/util/files.hpp"
 #include "provisioner/engine.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::provisioner {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "core/util/files.hpp"
 #include "provisioner/engine.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::provisioner {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "provisioner/engine.hpp"
 #include "provisioner/node_data.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::provisioner {
 namespace {

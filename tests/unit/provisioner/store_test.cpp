@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "provisioner/store.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::provisioner {
 namespace {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "core/security/keys.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::security {
 namespace {

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 #include "core/security/ca.hpp"
 #include "core/security/certificate_store.hpp"

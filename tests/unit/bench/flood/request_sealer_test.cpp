@@ -8,7 +8,7 @@
 #include "core/security/certificate.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::bench::flood {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
-// Real processes for integration tests: started with an argv (no shell), output to
-// a log file, stopped by PID (SIGTERM, then SIGKILL) when the guard goes away.
+// Real processes for integration tests and benchmarks: started with an argv (no shell),
+// output to a log file, stopped by PID (SIGTERM, then SIGKILL) when the guard goes away.
 #include <chrono>
 #include <filesystem>
 #include <string>

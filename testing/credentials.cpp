@@ -1,4 +1,4 @@
-#include "tests/support/credentials.hpp"
+#include "testing/credentials.hpp"
 
 #include "core/security/keys.hpp"
 #include "core/util/files.hpp"

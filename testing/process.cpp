@@ -1,4 +1,4 @@
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 #include <cerrno>
 #include <csignal>
