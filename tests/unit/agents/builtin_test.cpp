@@ -7,7 +7,7 @@
 #include "agents/provision/provision_agent.hpp"
 #include "core/ddl/repository.hpp"
 #include "node/node_core.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 
 namespace drover::agents {
 namespace {
