@@ -19,14 +19,9 @@ const ddl::Action& findAction(Context& context, const RpcFlags& flags, const ddl
     throw UsageError("no DDL for agent '" + flags.agent +
                      "' in the configured ddl_dirs; install " + flags.agent + ".json there");
   }
-  const ddl::Action* action = ddl->findAction(flags.action);
-  if (action == nullptr) {
-    std::string known;
-    for (const auto& a : ddl->actions) known += (known.empty() ? "" : ", ") + a.name;
-    throw UsageError("agent '" + flags.agent + "' has no action '" + flags.action +
-                     "' (actions: " + known + ")");
-  }
-  return *action;
+  ddl::ActionLookup found = ddl::lookupAction(*ddl, flags.action);
+  if (found.action == nullptr) throw UsageError(found.error);
+  return *found.action;
 }
 
 // A word without '=' among the arguments is most often a second value given to one

@@ -74,4 +74,13 @@ const Action* Ddl::findAction(const std::string& actionName) const {
   return findByName(actions, actionName);
 }
 
+ActionLookup lookupAction(const Ddl& ddl, const std::string& name) {
+  ActionLookup found{ddl.findAction(name), {}};
+  if (found.action != nullptr) return found;
+  std::string known;
+  for (const auto& action : ddl.actions) known += (known.empty() ? "" : ", ") + action.name;
+  found.error = "agent '" + ddl.metadata.name + "' has no action '" + name + "' (actions: " + known + ")";
+  return found;
+}
+
 }  // namespace drover::ddl

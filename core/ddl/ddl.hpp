@@ -103,6 +103,16 @@ struct Ddl {
   const Action* findAction(const std::string& name) const;
 };
 
+/// An action looked up by name in a DDL: the action, or why there is none.
+struct ActionLookup {
+  const Action* action = nullptr;
+  std::string error;  // when action is null: "agent 'A' has no action 'X' (actions: a, b)"
+};
+
+/// The one lookup of a requested action, for the CLI (before sending) and the node (on
+/// arrival), so both name a wrong action the same way. Never throws but std::bad_alloc.
+ActionLookup lookupAction(const Ddl& ddl, const std::string& name);
+
 /// Thrown when a DDL document does not parse or breaks the schema; the message names
 /// the file (when known) and the JSON path of the offending element.
 class LoadError : public std::runtime_error {

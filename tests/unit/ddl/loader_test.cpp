@@ -126,6 +126,20 @@ TEST(DdlLoader, BuiltinRpcutilDdl) {
   EXPECT_EQ(ddl.findAction("get_fact")->aggregates[0].output, "value");
 }
 
+// The lookup the CLI and the node share: the action, or an error naming agent, action
+// and the actions there are.
+TEST(DdlLookupAction, FindsTheActionOrSaysWhichThereAre) {
+  Ddl ddl = loadFile(kSourceDir / "ddl/puppet.json");
+  ActionLookup found = lookupAction(ddl, "disable");
+  ASSERT_NE(found.action, nullptr);
+  EXPECT_EQ(found.action->name, "disable");
+  EXPECT_EQ(found.error, "");
+  ActionLookup missing = lookupAction(ddl, "Disable");
+  EXPECT_EQ(missing.action, nullptr);
+  EXPECT_EQ(missing.error, "agent 'puppet' has no action 'Disable' (actions: runonce, status, "
+                           "last_run_summary, disable, enable)");
+}
+
 TEST(DdlLoader, ParseTakesAnAlreadyParsedDocument) {
   Json doc = {{"metadata", {{"name", "demo"}, {"timeout", 7}}},
               {"actions", {{{"action", "run"},
