@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/rpc/call_builder.hpp"
 namespace drover::provisioner {
 
 rpc::Client& BusExecutor::client() {
@@ -20,15 +21,12 @@ std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
   std::vector<CallReply> out;
   for (const auto& node : request.nodes) out.push_back(CallReply{node, false, {}, Json::object(), "", false});
   try {
-    rpc::CallSpec spec;
-    spec.agent = request.agent;
-    spec.action = request.action;
-    spec.args = request.args;
-    spec.nodes = request.nodes;
-    spec.timeout = request.timeout;
-    spec.ttl = rpc::ttlCovering(request.timeout);
-    spec.acceptUnsigned = request.acceptUnsigned;
-    rpc::CallResult result = client().call(spec);
+    rpc::CallResult result = client().call(rpc::request(request.agent, request.action)
+                                               .args(request.args)
+                                               .nodes(request.nodes)
+                                               .timeout(request.timeout)
+                                               .acceptUnsigned(request.acceptUnsigned)
+                                               .build());
     for (auto& reply : out) reply.requestId = result.requestId;
     for (auto& reply : result.replies) {
       auto it = std::find_if(out.begin(), out.end(),

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/bus/topics.hpp"
+#include "core/rpc/call_builder.hpp"
 #include "core/security/roles.hpp"
 #include "core/security/signing.hpp"
 #include "core/log/log.hpp"
@@ -248,11 +249,8 @@ void Daemon::startHttp() {
 void Daemon::sweep() {
   try {
     auto client = makeClient();
-    rpc::CallSpec spec;
-    spec.agent = "rpcutil";
-    spec.action = "inventory";
-    spec.quiet = kSweepQuiet;
-    spec.timeout = kSweepTimeout;
+    rpc::CallSpec spec =
+        rpc::request("rpcutil", "inventory").quiet(kSweepQuiet).timeout(kSweepTimeout).build();
     std::size_t seen = 0;
     client->call(spec, [&](const rpc::NodeReply& reply, std::size_t, std::size_t) {
       if (!reply.status.ok()) return;

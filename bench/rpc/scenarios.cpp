@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "bench/fleet/request_trace.hpp"
+#include "core/rpc/call_builder.hpp"
 #include "core/util/clock.hpp"
 
 namespace drover::bench {
@@ -56,14 +57,11 @@ ScenarioResult measure(ScenarioResult result, const ScenarioOptions& options,
   return result;
 }
 
-rpc::CallSpec spec(std::string action, std::string filter, const ScenarioOptions& options) {
-  rpc::CallSpec call;
-  call.agent = "rpcutil";
-  call.action = std::move(action);
-  call.filter = std::move(filter);
-  call.quiet = options.quiet;
-  call.timeout = options.timeout;
-  return call;
+rpc::CallBuilder request(std::string action, std::string filter, const ScenarioOptions& options) {
+  return rpc::request("rpcutil", std::move(action))
+      .filter(std::move(filter))
+      .quiet(options.quiet)
+      .timeout(options.timeout);
 }
 
 // The call as the simulators' traces see it: wall-clock start, reply arrival offsets.
@@ -117,23 +115,22 @@ Outcome timedCall(rpc::Client& client, const rpc::CallSpec& call, std::size_t nt
 
 ScenarioResult pingDirect(rpc::Client& client, const std::vector<std::string>& nodes,
                           const ScenarioOptions& options) {
-  rpc::CallSpec call = spec("ping", "", options);
-  call.nodes = nodes;
+  rpc::CallSpec call = request("ping", "", options).nodes(nodes).build();
   return measure(named("ping_direct", "ping, known set (direct), to last reply", nodes.size()), options,
                  [&] { return timedCall(client, call, call.nodes->size(), options); });
 }
 
 ScenarioResult pingBroadcast(rpc::Client& client, std::size_t nodes,
                              const ScenarioOptions& options) {
-  rpc::CallSpec call = spec("ping", "index>=0", options);  // matches every simulated node
+  rpc::CallSpec call = request("ping", "index>=0", options).build();  // matches every simulated node
   return measure(named("ping_broadcast", "ping, filtered broadcast, to N-th reply", nodes), options,
                  [&] { return timedCall(client, call, nodes, options); });
 }
 
 ScenarioResult factFilteredRpc(rpc::Client& client, std::size_t expected,
                                const ScenarioOptions& options) {
-  rpc::CallSpec call = spec("get_fact", "shard=3", options);
-  call.args = Json{{"fact", "region"}};
+  rpc::CallSpec call =
+      request("get_fact", "shard=3", options).args(Json{{"fact", "region"}}).build();
   return measure(named("get_fact_shard3", "get_fact region, shard=3, to last expected", expected),
                  options, [&] { return timedCall(client, call, expected, options); });
 }
@@ -153,8 +150,8 @@ ScenarioResult discovery(rpc::Client& client, std::size_t nodes, const ScenarioO
 
 ScenarioResult pingOne(rpc::Client& client, const std::string& node, std::size_t count,
                        const ScenarioOptions& options) {
-  rpc::CallSpec call = spec("ping", "", options);
-  call.nodes = std::vector<std::string>{node};
+  rpc::CallSpec call =
+      request("ping", "", options).nodes(std::vector<std::string>{node}).build();
   ScenarioOptions repeated = options;
   repeated.repeat = count;
   repeated.warmup = 0;

@@ -5,6 +5,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 namespace {
@@ -15,18 +16,17 @@ std::string valueText(const Json& value) {
 }
 
 int runFacts(Context& context, const std::string& fact) {
-  rpc::CallSpec spec;
-  spec.agent = "rpcutil";
-  spec.action = "get_fact";
-  spec.args = Json{{"fact", fact}};
-  spec.filter = context.filterExpression();
-  // --limit samples the matching nodes, so they must be discovered first.
-  spec.nodes = context.discovery().limit.empty()
-                   ? context.knownNodes()
-                   : std::optional<std::vector<std::string>>(resolveTargets(context, ""));
-  spec.quiet = context.quiet();
-  spec.timeout = context.timeout();
-  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  rpc::CallSpec spec = rpc::request("rpcutil", "get_fact")
+                           .args(Json{{"fact", fact}})
+                           .filter(context.filterExpression())
+                           // --limit samples the matching nodes, so they must be discovered first.
+                           .nodes(context.discovery().limit.empty()
+                                      ? context.knownNodes()
+                                      : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+                           .quiet(context.quiet())
+                           .timeout(context.timeout())
+                           .ttlFloor(context.config().ttl)
+                           .build();
   ProgressLine progress(!context.output().noProgress && !context.output().json);
   rpc::CallResult result = context.client().call(spec, progress.callback());
   progress.clear();

@@ -1,6 +1,7 @@
 // drover inventory NODE: everything one node says about itself.
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 namespace {
@@ -36,12 +37,11 @@ void printInventory(const std::string& node, const Json& data) {
 }
 
 int runInventory(Context& context, const std::string& node) {
-  rpc::CallSpec spec;
-  spec.agent = "rpcutil";
-  spec.action = "inventory";
-  spec.nodes = std::vector<std::string>{node};
-  spec.timeout = context.timeout();
-  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  rpc::CallSpec spec = rpc::request("rpcutil", "inventory")
+                           .nodes(std::vector<std::string>{node})
+                           .timeout(context.timeout())
+                           .ttlFloor(context.config().ttl)
+                           .build();
   rpc::CallResult result = context.client().call(spec);
   if (context.output().json) {
     printJson(stdout, result, nullptr);

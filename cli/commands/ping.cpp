@@ -4,22 +4,22 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 namespace {
 
 int runPing(Context& context) {
-  rpc::CallSpec spec;
-  spec.agent = "rpcutil";
-  spec.action = "ping";
-  spec.filter = context.filterExpression();
-  // --limit samples the matching nodes, so they must be discovered first.
-  spec.nodes = context.discovery().limit.empty()
-                   ? context.knownNodes()
-                   : std::optional<std::vector<std::string>>(resolveTargets(context, ""));
-  spec.quiet = context.quiet();
-  spec.timeout = context.timeout();
-  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
+  rpc::CallSpec spec = rpc::request("rpcutil", "ping")
+                           .filter(context.filterExpression())
+                           // --limit samples the matching nodes, so they must be discovered first.
+                           .nodes(context.discovery().limit.empty()
+                                      ? context.knownNodes()
+                                      : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+                           .quiet(context.quiet())
+                           .timeout(context.timeout())
+                           .ttlFloor(context.config().ttl)
+                           .build();
   bool json = context.output().json;
   auto printer = [json](const rpc::NodeReply& reply, std::size_t, std::size_t) {
     if (json) return;

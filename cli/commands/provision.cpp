@@ -6,6 +6,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 namespace {
@@ -36,16 +37,16 @@ std::string text(const Json& value, const char* key) {
 }
 
 rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action, Json args) {
-  rpc::CallSpec spec;
-  spec.agent = "provisioner";
-  spec.replier = security::Role::Provisioner;
-  spec.action = action;
-  spec.args = std::move(args);
-  if (!flags.provisioner.empty()) spec.nodes = std::vector<std::string>{flags.provisioner};
-  spec.quiet = context.quiet();
-  spec.timeout = context.timeout();
-  spec.ttl = static_cast<std::uint32_t>(context.config().ttl.count());
-  return context.client().call(spec);
+  std::optional<std::vector<std::string>> nodes;
+  if (!flags.provisioner.empty()) nodes = std::vector<std::string>{flags.provisioner};
+  return context.client().call(rpc::request("provisioner", action)
+                                   .replier(security::Role::Provisioner)
+                                   .args(std::move(args))
+                                   .nodes(std::move(nodes))
+                                   .quiet(context.quiet())
+                                   .timeout(context.timeout())
+                                   .ttlFloor(context.config().ttl)
+                                   .build());
 }
 
 int noProvisioner(const rpc::CallResult& result) {

@@ -2,6 +2,7 @@
 // call them (in batches if asked), render results and aggregates from the DDL.
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
+#include "core/rpc/call_builder.hpp"
 #include "core/ddl/validator.hpp"
 
 namespace drover::cli {
@@ -55,20 +56,23 @@ Json validatedArguments(const ddl::Action& action, const RpcFlags& flags) {
 int runRpc(Context& context, const RpcFlags& flags) {
   const ddl::Ddl* ddl = nullptr;
   const ddl::Action& action = findAction(context, flags, ddl);
-  rpc::CallSpec spec;
-  spec.agent = flags.agent;
-  spec.action = flags.action;
   // The filter first: `-F noop=true` is why the input noop would be missing.
   context.refuseInputsAsFacts(flags.agent, action);
-  spec.filter = context.filterExpression();
-  spec.args = validatedArguments(action, flags);
-  spec.timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
-  spec.ttl = rpc::ttlCovering(spec.timeout, context.config().ttl);
-  spec.nodes = resolveTargets(context, flags.agent);
-  if (spec.nodes->empty()) {
+  std::string filter = context.filterExpression();
+  Json args = validatedArguments(action, flags);
+  auto timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
+  std::vector<std::string> nodes = resolveTargets(context, flags.agent);
+  if (nodes.empty()) {
     std::fprintf(stderr, "no nodes matched the filter\n");
     return kExitNoNodes;
   }
+  rpc::CallSpec spec = rpc::request(flags.agent, flags.action)
+                           .filter(std::move(filter))
+                           .args(std::move(args))
+                           .nodes(std::move(nodes))
+                           .timeout(timeout)
+                           .ttlFloor(context.config().ttl)
+                           .build();
   ProgressLine progress(!context.output().noProgress && !context.output().json);
   auto sleep = std::chrono::milliseconds(
       static_cast<long>(context.discovery().batchSleep * 1000.0));

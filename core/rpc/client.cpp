@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "core/bus/topics.hpp"
+#include "core/rpc/call_builder.hpp"
 #include "core/log/log.hpp"
 #include "core/log/throttle.hpp"
 #include "core/security/roles.hpp"
@@ -345,17 +346,7 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
 
 std::vector<std::string> Client::discover(const std::string& filter, const std::string& agent,
                                           milliseconds quiet, milliseconds timeout) {
-  CallSpec spec;
-  spec.agent = "rpcutil";
-  spec.action = "ping";
-  spec.filter = filter;
-  if (!agent.empty() && agent != "rpcutil") {
-    std::string hosts = "agent(\"" + agent + "\")";
-    spec.filter = filter.empty() ? hosts : "(" + filter + ") and " + hosts;
-  }
-  spec.quiet = quiet;
-  spec.timeout = timeout;
-  CallResult result = call(spec);
+  CallResult result = call(rpc::discovery(filter, agent).quiet(quiet).timeout(timeout).build());
   std::vector<std::string> nodes;
   for (const auto& reply : result.replies) nodes.push_back(reply.sender);
   std::sort(nodes.begin(), nodes.end());
