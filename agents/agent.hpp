@@ -1,9 +1,17 @@
 #pragma once
-// An agent is a small class behind a non-throwing wrapper: handle() fills DDL input
-// defaults, runs the protected run(), fills DDL output defaults, and turns any exception
-// into a failed reply that names the agent and action. Built-in agents and the
-// external-agent runner share it.
+// An agent is a small class behind a non-throwing wrapper. It declares its actions once,
+// as a table of name -> handler given to the Agent constructor, which checks the table
+// against the agent's DDL: an action the DDL lists without a handler, or a handler for
+// an action the DDL does not list, is a RegistrationError naming agent and action, so a
+// node never advertises what it cannot do nor runs what it does not describe.
+//
+// A request's action is looked up once, by the node (findAction: the DDL entry and the
+// handler together); handle() then fills DDL input defaults, runs the handler, fills
+// DDL output defaults, and turns any exception into a failed reply that names the agent
+// and action. Built-in agents and the external-agent runner share it.
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,7 +41,7 @@ struct Reply {
   Json data = Json::object();
 };
 
-/// Thrown by run() for an expected failure; its code goes into the reply status.
+/// Thrown by a handler for an expected failure; its code goes into the reply status.
 class ActionError : public std::runtime_error {
  public:
   ActionError(envelope::StatusCode code, const std::string& what)
@@ -44,9 +52,33 @@ class ActionError : public std::runtime_error {
   envelope::StatusCode code_;
 };
 
+/// Thrown by the Agent constructor when an agent's actions and its DDL disagree.
+class RegistrationError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// Does the work of one action. May throw ActionError or any std::exception.
+using Handler = std::function<Reply(const Request&)>;
+
+/// An agent's actions, declared once: action name -> handler.
+using ActionTable = std::map<std::string, Handler>;
+
+/// A table serving every action `ddl` lists with one `handler`, for agents whose one
+/// entry point reads the action from the request (external programs, stand-ins).
+ActionTable everyAction(const ddl::Ddl& ddl, const Handler& handler);
+
+/// One action of a registered agent: its DDL entry and its handler.
+struct BoundAction {
+  const ddl::Action* ddl = nullptr;
+  Handler handler;
+};
+
 class Agent {
  public:
-  explicit Agent(ddl::Ddl ddl) : ddl_(std::move(ddl)) {}
+  /// Registers `actions` against `ddl`. Throws RegistrationError naming the agent and
+  /// every action the DDL lists without a handler or the table has outside the DDL.
+  Agent(ddl::Ddl ddl, ActionTable actions);
   virtual ~Agent() = default;
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
@@ -58,17 +90,22 @@ class Agent {
   /// them on its bus thread, so discovery still works while workers are busy.
   virtual bool runsInline() const { return false; }
 
-  /// Runs one action with the DDL's input defaults added to `request.args` (ddl::
-  /// applyDefaults). Never throws: errors become a reply status (ActionError keeps its
-  /// code, anything else is UnknownError) naming agent and action.
-  Reply handle(const Request& request) noexcept;
+  /// The action `name`: its DDL entry and handler, or null with `why` set (when given)
+  /// to ddl::lookupAction's message. The pointer lives as long as the agent.
+  const BoundAction* findAction(const std::string& name, std::string* why = nullptr) const;
 
- protected:
-  /// Does the work. May throw ActionError or any std::exception.
-  virtual Reply run(const Request& request) = 0;
+  /// Runs `action` (found by findAction) with the DDL's input defaults added to
+  /// `request.args` (ddl::applyDefaults). Never throws: errors become a reply status
+  /// (ActionError keeps its code, anything else is UnknownError) naming agent and action.
+  Reply handle(const BoundAction& action, const Request& request) noexcept;
+
+  /// Looks `request.action` up, then runs it as above; an unknown action is an
+  /// UnknownAction reply. For callers that hold no BoundAction (tests, tools).
+  Reply handle(const Request& request) noexcept;
 
  private:
   ddl::Ddl ddl_;
+  std::vector<BoundAction> actions_;  // in the order of ddl_.actions
 };
 
 /// What first-boot enrolment (provision#enrol) needs of the node's message security.

@@ -36,8 +36,9 @@ struct NodeFiles {
 /// Makes every built-in agent whose DDL is in `ddls`: the one list of built-ins.
 /// rpcutil, puppet and provision run on every node; puppetca only on a Puppet master
 /// (puppetserver.config set). Throws std::runtime_error naming the agent when its
-/// DDL is missing or lists an action the class lacks (a node must not advertise what
-/// it cannot do).
+/// DDL is missing, and RegistrationError naming agent and action when the DDL and the
+/// agent's action table differ (a node must not advertise what it cannot do, nor run
+/// what its DDL does not describe).
 std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls,
                                                       const NodeInfo& node,
                                                       const BuiltinConfig& config = {},

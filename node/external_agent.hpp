@@ -46,16 +46,15 @@ namespace drover::node {
 class ExternalAgent : public agents::Agent {
  public:
   /// Throws std::filesystem::filesystem_error if `program` cannot be made absolute.
-  ExternalAgent(ddl::Ddl ddl, const std::filesystem::path& program);
+  ExternalAgent(const ddl::Ddl& ddl, const std::filesystem::path& program);
 
   const std::filesystem::path& program() const { return program_; }
 
- protected:
-  /// Throws agents::ActionError (UnknownError) for timeouts, oversized or malformed
-  /// output and crashes; std::system_error when no process can be started.
-  agents::Reply run(const agents::Request& request) override;
-
  private:
+  /// Runs the program for one request. Throws agents::ActionError (UnknownError) for
+  /// timeouts, oversized or malformed output and crashes; std::system_error when no
+  /// process can be started.
+  agents::Reply run(const agents::Request& request);
   void logFailure(const agents::Request& request, const std::string& message) const;
 
   std::filesystem::path program_;  // absolute: it runs from its own directory

@@ -235,11 +235,9 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
     return refuse(request, StatusCode::UnknownAction, "unknown_agent",
                   "agent '" + request.agent + "' is not installed on " + id_.identity);
   }
-  const ddl::Action* action = agent->ddl().findAction(request.action);
-  if (action == nullptr) {
-    return refuse(request, StatusCode::UnknownAction, "unknown_action",
-                  "agent '" + request.agent + "' has no action '" + request.action + "'");
-  }
+  std::string unknown;
+  const agents::BoundAction* action = agent->findAction(request.action, &unknown);
+  if (action == nullptr) return refuse(request, StatusCode::UnknownAction, "unknown_action", unknown);
   policy::Decision verdict{true, ""};
   if (security_) {
     std::shared_lock lock(stateMutex_);
@@ -251,7 +249,7 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   StatusCode code = StatusCode::Refused;
   std::string_view refusal = "not_authorized";
   if (verdict.allowed) {
-    auto violations = ddl::validate(*action, args);
+    auto violations = ddl::validate(*action->ddl, args);
     if (!violations.empty()) {
       code = codeFor(violations);
       refusal = "invalid_arguments";
@@ -265,6 +263,7 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   if (!verdict.allowed) return refuse(request, code, refusal, verdict.reason);
   decision.kind = Decision::Kind::Run;
   decision.agent = agent;
+  decision.action = action;
   decision.request.requestId = request.id;
   decision.request.caller = std::move(caller.name);
   decision.request.callerRole = std::move(caller.role);
@@ -282,7 +281,7 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
 
 Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
   auto started = util::SteadyClock::now();
-  agents::Reply reply = decision.agent->handle(decision.request);
+  agents::Reply reply = decision.agent->handle(*decision.action, decision.request);
   if (security_) {
     security_->recordResult(request, id_.identity, reply.status,
                             std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -42,11 +42,12 @@ struct NodeIdentity {
 ///           and a copy of a request never answers in the original's place.
 ///   Reply   refused with an answer to a verified caller (the signed refusal in
 ///           `reply`, its data naming the refusal: {"refused": "not_authorized"})
-///   Run     accepted: `agent` runs `request`
+///   Run     accepted: `agent` runs `action` (its DDL entry and handler) for `request`
 struct Decision {
   enum class Kind { Ignore, Drop, Reply, Run } kind = Kind::Ignore;
   envelope::Envelope reply;             // Kind::Reply: the refusal to send
   agents::Agent* agent = nullptr;       // Kind::Run
+  const agents::BoundAction* action = nullptr;  // Kind::Run: of `agent`, looked up once
   agents::Request request;              // Kind::Run: validated arguments
   std::string reason;                   // Kind::Ignore/Drop/Reply: why, for the log
 };

@@ -1,8 +1,9 @@
 #pragma once
 // The provision agent's actions, one handler per file (set_puppet_server.cpp, ...).
 // To add an action: declare its handler here, write it in its own file, list it in
-// provision_agent.cpp (saying whether it uses Puppet's ssldir: then it runs holding its
-// turn there) and describe it in ddl/provision.json.
+// entries() in provision_agent.cpp (saying whether it uses Puppet's ssldir: then it runs
+// holding its turn there) and describe it in ddl/provision.json; an action in one but not
+// the other stops the agent at registration.
 #include "agents/agent.hpp"
 #include "agents/provision/context.hpp"
 

@@ -9,14 +9,14 @@
 namespace drover::agents::provision {
 namespace {
 
-struct Action {
+struct Entry {
   ActionHandler handler;
   bool ssldir = false;  // reads or changes Puppet's ssldir
 };
 
 // The one list of actions.
-const std::map<std::string, Action>& actions() {
-  static const std::map<std::string, Action> kActions{
+const std::map<std::string, Entry>& entries() {
+  static const std::map<std::string, Entry> kEntries{
       {"set_puppet_server", {setPuppetServer}},
       {"request_certificate", {requestCertificate, true}},
       {"certificate_status", {certificateStatus, true}},
@@ -29,20 +29,13 @@ const std::map<std::string, Action>& actions() {
       {"set_node_data", {setNodeData}},
       {"apply", {apply, true}},
   };
-  return kActions;
+  return kEntries;
 }
 
 }  // namespace
 
 ProvisionAgent::ProvisionAgent(ddl::Ddl ddl, ProvisionSettings settings, ClaimBook::Clock clock)
-    : Agent(std::move(ddl)), context_(std::move(settings), std::move(clock)) {
-  for (const auto& action : this->ddl().actions) {
-    if (!actions().count(action.name)) {
-      throw std::invalid_argument("DDL of provision lists action '" + action.name +
-                                  "' that the built-in agent does not implement");
-    }
-  }
-}
+    : Agent(std::move(ddl), actions(this)), context_(std::move(settings), std::move(clock)) {}
 
 ClaimBook::Clock ProvisionAgent::defaultClock() {
   return [] { return util::nowMs(); };
@@ -50,14 +43,17 @@ ClaimBook::Clock ProvisionAgent::defaultClock() {
 
 // An ssldir action takes its turn on arrival, before anything that may block (the
 // first `puppet config print` takes seconds), so none overtakes one that came earlier.
-Reply ProvisionAgent::run(const Request& request) {
-  auto it = actions().find(request.action);
-  if (it == actions().end()) {
-    throw ActionError(envelope::StatusCode::UnknownAction, "not implemented");
+// The handlers use `self` only when called, once it is fully built.
+ActionTable ProvisionAgent::actions(ProvisionAgent* self) {
+  ActionTable table;
+  for (const auto& [name, entry] : entries()) {
+    table.emplace(name, [self, entry](const Request& request) {
+      std::optional<TurnQueue::Turn> ssldir;
+      if (entry.ssldir) ssldir.emplace(self->context_.lockSsl(request));
+      return entry.handler(request, self->context_);
+    });
   }
-  std::optional<TurnQueue::Turn> ssldir;
-  if (it->second.ssldir) ssldir.emplace(context_.lockSsl(request));
-  return it->second.handler(request, context_);
+  return table;
 }
 
 }  // namespace drover::agents::provision

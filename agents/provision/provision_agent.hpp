@@ -10,7 +10,7 @@ namespace drover::agents::provision {
 
 class ProvisionAgent : public Agent {
  public:
-  /// Throws std::invalid_argument if `ddl` names an action this class lacks.
+  /// Throws RegistrationError if `ddl` and the actions of this class differ.
   ProvisionAgent(ddl::Ddl ddl, ProvisionSettings settings,
                  ClaimBook::Clock clock = defaultClock());
 
@@ -18,10 +18,10 @@ class ProvisionAgent : public Agent {
 
   const ProvisionContext& context() const { return context_; }
 
- protected:
-  Reply run(const Request& request) override;
-
  private:
+  // Static: the table is made before the base class exists, so it gets `self`.
+  static ActionTable actions(ProvisionAgent* self);
+
   ProvisionContext context_;
 };
 

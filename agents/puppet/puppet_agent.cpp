@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "agents/puppet/puppet_runner.hpp"
@@ -12,9 +11,6 @@ namespace drover::agents::puppet {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::set<std::string> kActions{"runonce", "status", "last_run_summary", "disable",
-                                     "enable"};
 
 std::int64_t nowSeconds() { return util::nowMs() / 1000; }
 
@@ -33,25 +29,21 @@ void splay(const Request& request) {
 }  // namespace
 
 PuppetAgent::PuppetAgent(ddl::Ddl ddl, PuppetInvocation puppet)
-    : Agent(std::move(ddl)), settings_(std::move(puppet)) {
-  for (const auto& action : this->ddl().actions) {
-    if (!kActions.count(action.name)) {
-      throw std::invalid_argument("DDL of puppet lists action '" + action.name +
-                                  "' that the built-in agent does not implement");
-    }
-  }
-}
+    : Agent(std::move(ddl), actions(this)), settings_(std::move(puppet)) {}
 
-Reply PuppetAgent::run(const Request& request) {
-  const std::string& action = request.action;
-  if (action == "runonce") return runonce(request);
-  if (action == "status") return status();
-  if (action == "last_run_summary") return lastRunSummary();
-  if (action == "disable") {
-    return setEnabled(false, request.args.value("message", "disabled through drover"), request);
-  }
-  if (action == "enable") return setEnabled(true, "", request);
-  throw ActionError(envelope::StatusCode::UnknownAction, "not implemented");
+// The handlers use `self` only when called, once it is fully built.
+ActionTable PuppetAgent::actions(PuppetAgent* self) {
+  return {
+      {"runonce", [self](const Request& request) { return self->runonce(request); }},
+      {"status", [self](const Request&) { return self->status(); }},
+      {"last_run_summary", [self](const Request&) { return self->lastRunSummary(); }},
+      {"disable",
+       [self](const Request& request) {
+         return self->setEnabled(false, request.args.value("message", "disabled through drover"),
+                                 request);
+       }},
+      {"enable", [self](const Request& request) { return self->setEnabled(true, "", request); }},
+  };
 }
 
 Reply PuppetAgent::runonce(const Request& request) {

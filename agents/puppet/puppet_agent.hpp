@@ -9,13 +9,12 @@ namespace drover::agents::puppet {
 
 class PuppetAgent : public Agent {
  public:
-  /// Throws std::invalid_argument if `ddl` names an action this class lacks.
+  /// Throws RegistrationError if `ddl` and the actions of this class differ.
   PuppetAgent(ddl::Ddl ddl, PuppetInvocation puppet);
 
- protected:
-  Reply run(const Request& request) override;
-
  private:
+  // Static: the table is made before the base class exists, so it gets `self`.
+  static ActionTable actions(PuppetAgent* self);
   Reply runonce(const Request& request);
   Reply status();
   Reply lastRunSummary();

@@ -1,15 +1,11 @@
 #include "agents/puppetca/puppetca_agent.hpp"
 
-#include <set>
-
 #include "agents/puppet/puppet_runner.hpp"
 
 namespace drover::agents::puppetca {
 namespace {
 
 using puppet::timeLeft;
-
-const std::set<std::string> kActions{"list", "sign", "clean", "status"};
 
 [[noreturn]] void abort(const std::string& message) {
   throw ActionError(envelope::StatusCode::Aborted, message);
@@ -19,21 +15,23 @@ std::string certnameOf(const Request& request) { return request.args.value("cert
 
 }  // namespace
 
-PuppetcaAgent::PuppetcaAgent(ddl::Ddl ddl, PuppetCa ca) : Agent(std::move(ddl)), ca_(std::move(ca)) {
-  for (const auto& action : this->ddl().actions) {
-    if (!kActions.count(action.name)) {
-      throw std::invalid_argument("DDL of puppetca lists action '" + action.name +
-                                  "' that the built-in agent does not implement");
-    }
-  }
+PuppetcaAgent::PuppetcaAgent(ddl::Ddl ddl, PuppetCa ca)
+    : Agent(std::move(ddl), actions(this)), ca_(std::move(ca)) {}
+
+// The handlers use `self` only when called, once it is fully built.
+ActionTable PuppetcaAgent::actions(const PuppetcaAgent* self) {
+  auto bind = [self](Method method) {
+    return [self, method](const Request& request) { return self->guarded(method, request); };
+  };
+  return {{"list", bind(&PuppetcaAgent::list)},
+          {"sign", bind(&PuppetcaAgent::sign)},
+          {"clean", bind(&PuppetcaAgent::clean)},
+          {"status", bind(&PuppetcaAgent::status)}};
 }
 
-Reply PuppetcaAgent::run(const Request& request) {
+Reply PuppetcaAgent::guarded(Method method, const Request& request) const {
   try {
-    if (request.action == "list") return list(request);
-    if (request.action == "sign") return sign(request);
-    if (request.action == "clean") return clean(request);
-    if (request.action == "status") return status(request);
+    return (this->*method)(request);
   } catch (const CaError& e) {
     // ca_reachable false tells the provisioner this master is down even though its
     // droverd answered, so it stops choosing it.
@@ -42,7 +40,6 @@ Reply PuppetcaAgent::run(const Request& request) {
     }
     abort(e.what());
   }
-  throw ActionError(envelope::StatusCode::UnknownAction, "not implemented");
 }
 
 Reply PuppetcaAgent::list(const Request& request) const {

@@ -12,13 +12,15 @@ namespace drover::agents::puppetca {
 
 class PuppetcaAgent : public Agent {
  public:
-  /// Throws std::invalid_argument if `ddl` names an action this class lacks.
+  /// Throws RegistrationError if `ddl` and the actions of this class differ.
   PuppetcaAgent(ddl::Ddl ddl, PuppetCa ca);
 
- protected:
-  Reply run(const Request& request) override;
-
  private:
+  using Method = Reply (PuppetcaAgent::*)(const Request&) const;
+  // Static: the table is made before the base class exists, so it gets `self`.
+  static ActionTable actions(const PuppetcaAgent* self);
+  /// Runs `method`, turning a CaError into a failed reply.
+  Reply guarded(Method method, const Request& request) const;
   Reply list(const Request& request) const;
   Reply sign(const Request& request) const;
   Reply signChecked(const Request& request) const;

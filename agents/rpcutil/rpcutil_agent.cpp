@@ -1,6 +1,5 @@
 #include "agents/rpcutil/rpcutil_agent.hpp"
 
-#include <set>
 #include <sstream>
 
 #include "core/facts/fact_set.hpp"
@@ -9,34 +8,29 @@
 namespace drover::agents::rpcutil {
 namespace {
 
-const std::set<std::string> kActions{"ping",           "inventory",       "get_fact", "get_facts",
-                                     "agent_inventory", "collective_info", "daemon_stats"};
-
 Reply ok(Json data) { return Reply{{}, std::move(data)}; }
 
 }  // namespace
 
-RpcutilAgent::RpcutilAgent(ddl::Ddl ddl, const NodeInfo& node) : Agent(std::move(ddl)), node_(node) {
-  for (const auto& action : this->ddl().actions) {
-    if (!kActions.count(action.name)) {
-      throw std::invalid_argument("DDL of rpcutil lists action '" + action.name +
-                                  "' that the built-in agent does not implement");
-    }
-  }
+RpcutilAgent::RpcutilAgent(ddl::Ddl ddl, const NodeInfo& node)
+    : Agent(std::move(ddl), actions(this)), node_(node) {}
+
+// The handlers use `self` only when called, once it is fully built.
+ActionTable RpcutilAgent::actions(RpcutilAgent* self) {
+  return {
+      {"ping", [](const Request&) { return ok({{"pong", util::nowMs() / 1000}}); }},
+      {"inventory", [self](const Request&) { return self->inventory(); }},
+      {"get_fact", [self](const Request& request) { return self->getFact(request); }},
+      {"get_facts", [self](const Request& request) { return self->getFacts(request); }},
+      {"agent_inventory",
+       [self](const Request&) { return ok({{"agents", self->node_.agentInventory()}}); }},
+      {"collective_info", [self](const Request&) { return self->collectiveInfo(); }},
+      {"daemon_stats", [self](const Request&) { return ok(self->node_.stats()); }},
+  };
 }
 
-Reply RpcutilAgent::run(const Request& request) {
-  const std::string& action = request.action;
-  if (action == "ping") return ok({{"pong", util::nowMs() / 1000}});
-  if (action == "inventory") return inventory();
-  if (action == "get_fact") return getFact(request);
-  if (action == "get_facts") return getFacts(request);
-  if (action == "agent_inventory") return ok({{"agents", node_.agentInventory()}});
-  if (action == "collective_info") {
-    return ok({{"main_collective", node_.mainCollective()}, {"collectives", node_.collectives()}});
-  }
-  if (action == "daemon_stats") return ok(node_.stats());
-  throw ActionError(envelope::StatusCode::UnknownAction, "not implemented");
+Reply RpcutilAgent::collectiveInfo() const {
+  return ok({{"main_collective", node_.mainCollective()}, {"collectives", node_.collectives()}});
 }
 
 Reply RpcutilAgent::getFact(const Request& request) const {

@@ -8,17 +8,17 @@ namespace drover::agents::rpcutil {
 
 class RpcutilAgent : public Agent {
  public:
-  /// Throws std::invalid_argument if `ddl` names an action this class lacks.
+  /// Throws RegistrationError if `ddl` and the actions of this class differ.
   RpcutilAgent(ddl::Ddl ddl, const NodeInfo& node);
   bool runsInline() const override { return true; }
 
- protected:
-  Reply run(const Request& request) override;
-
  private:
+  // Static: the table is made before the base class exists, so it gets `self`.
+  static ActionTable actions(RpcutilAgent* self);
   Reply getFact(const Request& request) const;
   Reply getFacts(const Request& request) const;
   Reply inventory() const;
+  Reply collectiveInfo() const;
 
   const NodeInfo& node_;
 };

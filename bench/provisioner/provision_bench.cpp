@@ -42,10 +42,11 @@ std::atomic<int> productionRuns{0};
 // The provision stand-in: claims, completed steps, nothing else.
 class FastProv : public agents::Agent {
  public:
-  using Agent::Agent;
+  explicit FastProv(const ddl::Ddl& ddl)
+      : Agent(ddl, agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
 
- protected:
-  agents::Reply run(const agents::Request& request) override {
+ private:
+  agents::Reply serve(const agents::Request& request) {
     std::lock_guard lock(mutex_);
     const std::string& action = request.action;
     if (action == "claim") {
@@ -67,7 +68,6 @@ class FastProv : public agents::Agent {
     return {{}, {{"step", step}}};
   }
 
- private:
   std::mutex mutex_;
   std::string owner_;
   std::set<std::string> steps_;
@@ -75,10 +75,11 @@ class FastProv : public agents::Agent {
 
 class FastCa : public agents::Agent {
  public:
-  using Agent::Agent;
+  explicit FastCa(const ddl::Ddl& ddl)
+      : Agent(ddl, agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
 
- protected:
-  agents::Reply run(const agents::Request& request) override {
+ private:
+  agents::Reply serve(const agents::Request& request) {
     std::lock_guard lock(mutex_);
     std::string name = request.args["certname"];
     if (request.action == "sign") {
@@ -89,7 +90,6 @@ class FastCa : public agents::Agent {
     return {{}, {{"state", signed_.count(name) ? "signed" : "missing"}}};
   }
 
- private:
   std::mutex mutex_;
   std::set<std::string> signed_;
 };
