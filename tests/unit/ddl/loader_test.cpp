@@ -121,7 +121,8 @@ TEST(DdlLoader, BuiltinRpcutilDdl) {
   EXPECT_EQ(names(ddl.findAction("daemon_stats")->outputs),
             (std::vector<std::string>{"uptime", "starttime", "total", "validated", "unvalidated",
                                       "passed", "filtered", "replies", "ttlexpired", "refused",
-                                      "busy", "pid", "version", "agents", "threads"}));
+                                      "busy", "pid", "version", "agents", "threads",
+                                      "security"}));
   EXPECT_EQ(ddl.findAction("daemon_stats")->aggregates[0].output, "version");
   EXPECT_EQ(ddl.findAction("get_fact")->aggregates[0].output, "value");
 }
