@@ -20,6 +20,19 @@ class NodeCoreDeadline : public ::testing::Test {
     for (auto& agent : agents::makeBuiltinAgents(ddls_, *core_)) core_->addAgent(std::move(agent));
   }
 
+  static envelope::Envelope rpcutilRequest(const std::string& action) {
+    envelope::Envelope sent;
+    sent.id = "0123456789abcdef0123456789abcdef";
+    sent.sender = "admin";
+    sent.collective = "drover";
+    sent.agent = "rpcutil";
+    sent.action = action;
+    sent.time = util::nowMs();
+    sent.ttl = 60;
+    sent.replyTo = "drover.reply.x";
+    return sent;
+  }
+
   // What inspect() gave rpcutil#ping, sent `ageMs` ago with `ttl` seconds: its deadline
   // seen from just before and just after the call, and the wall time the call took.
   struct Given {
@@ -65,6 +78,23 @@ TEST_F(NodeCoreDeadline, WhatIsLeftOfTheTtlCutsTheDdlTimeout) {
   Given given = budget(3, 1000);
   EXPECT_GE(given.fromBefore, 2000ms - given.wallSpent);
   EXPECT_LE(given.fromAfter, 2000ms);
+}
+
+// The node finds the action once and hands it on: the agent runs what the node checked.
+TEST_F(NodeCoreDeadline, AnAcceptedRequestCarriesTheActionTheNodeLookedUp) {
+  Decision decision = core_->inspect(rpcutilRequest("collective_info"), "drover.node.web1");
+  ASSERT_EQ(decision.kind, Decision::Kind::Run) << decision.reason;
+  EXPECT_EQ(decision.action, core_->findAgent("rpcutil")->findAction("collective_info"));
+  EXPECT_EQ(decision.action->ddl->name, "collective_info");
+}
+
+TEST_F(NodeCoreDeadline, AnUnknownActionIsRefusedNamingTheActionsThereAre) {
+  Decision decision = core_->inspect(rpcutilRequest("reboot"), "drover.node.web1");
+  ASSERT_EQ(decision.kind, Decision::Kind::Reply);
+  EXPECT_EQ(decision.reply.status.code, envelope::StatusCode::UnknownAction);
+  EXPECT_NE(decision.reply.status.message.find("agent 'rpcutil' has no action 'reboot' (actions: ping,"),
+            std::string::npos)
+      << decision.reply.status.message;
 }
 
 }  // namespace
