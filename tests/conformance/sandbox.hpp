@@ -18,7 +18,7 @@
 #include "core/envelope/envelope.hpp"
 #include "node/node_core.hpp"
 #include "node/node_security.hpp"
-#include "tests/support/process.hpp"
+#include "testing/process.hpp"
 #include "tests/unit/security/test_collective.hpp"
 
 namespace drover::conformance {
