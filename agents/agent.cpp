@@ -10,7 +10,8 @@ namespace {
 void fillOutputDefaults(const ddl::Action& action, Json& data) {
   if (!data.is_object()) return;
   for (const auto& output : action.outputs) {
-    if (!data.contains(output.name) && output.defaultValue) data[output.name] = *output.defaultValue;
+    if (!data.contains(output.name) && output.defaultValue)
+      data[output.name] = *output.defaultValue;
   }
 }
 
@@ -46,8 +47,8 @@ ActionTable everyAction(const ddl::Ddl& ddl, const Handler& handler) {
 Agent::Agent(ddl::Ddl ddl, ActionTable actions) : ddl_(std::move(ddl)) {
   auto problems = mismatches(ddl_, actions);
   if (!problems.empty()) {
-    std::string message = "agent '" + name() + "'" +
-                          (ddl_.source.empty() ? "" : " (" + ddl_.source + ")") + ": ";
+    std::string message =
+        "agent '" + name() + "'" + (ddl_.source.empty() ? "" : " (" + ddl_.source + ")") + ": ";
     for (std::size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
     throw RegistrationError(message);
   }
@@ -89,8 +90,9 @@ Reply Agent::handle(const BoundAction& action, const Request& request) noexcept 
 Reply Agent::handle(const Request& request) noexcept {
   const BoundAction* action = findAction(request.action);
   if (action == nullptr) {
-    return {{envelope::StatusCode::UnknownAction, where(name(), request.action) + ": no such action"},
-            Json::object()};
+    return {
+        {envelope::StatusCode::UnknownAction, where(name(), request.action) + ": no such action"},
+        Json::object()};
   }
   return handle(*action, request);
 }

@@ -29,8 +29,8 @@ namespace drover::agents {
 /// Agent::handle() adds the DDL's default of every input the caller left out.
 struct Request {
   std::string requestId;
-  std::string caller;       // envelope sender, verified unless security is disabled
-  std::string callerRole;   // "admin", "node", "provisioner"; "unverified" without security
+  std::string caller;      // envelope sender, verified unless security is disabled
+  std::string callerRole;  // "admin", "node", "provisioner"; "unverified" without security
   std::string action;
   Json args = Json::object();
   std::chrono::steady_clock::time_point deadline;  // DDL timeout from arrival

@@ -32,8 +32,8 @@ puppet::PuppetInvocation puppetInvocation(const puppet::PuppetConfig& puppet,
   return invocation;
 }
 
-provision::ProvisionSettings provisionSettings(const BuiltinConfig& config,
-                                               const NodeFiles& files, const NodeInfo& node) {
+provision::ProvisionSettings provisionSettings(const BuiltinConfig& config, const NodeFiles& files,
+                                               const NodeInfo& node) {
   provision::ProvisionSettings settings;
   settings.root = files.root.empty() ? std::filesystem::path("/") : files.root;
   settings.hostsFile = config.provision.hostsFile;

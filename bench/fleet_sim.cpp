@@ -8,9 +8,9 @@
 #include <cstring>
 #include <filesystem>
 
-#include <CLI/CLI.hpp>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include "bench/fleet/fleet.hpp"
 #include "core/log/log.hpp"
@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
   app.add_option("--count", options.count, "Virtual nodes to run")->check(CLI::Range(1, 100000));
   app.add_option("--first-index", options.firstIndex,
                  "Index of the first node, when several simulators split one fleet");
-  app.add_option("--index-stride", options.indexStride,
-                 "Distance between this simulator's indices (K simulators: --first-index k, stride K)")
+  app.add_option(
+         "--index-stride", options.indexStride,
+         "Distance between this simulator's indices (K simulators: --first-index k, stride K)")
       ->check(CLI::PositiveNumber);
   app.add_option("--prefix", options.prefix, "Identity prefix: nodes are PREFIX-NNNN");
   app.add_option("--collective", options.collective, "Collective the nodes join");
@@ -67,15 +68,17 @@ int main(int argc, char** argv) {
   app.add_option("--broker-subscribe", options.endpoints.subscribe, "Broker egress endpoint");
   app.add_option("--ddl-dirs", options.ddlDirs, "Directories holding rpcutil.json")->delimiter(',');
   app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads")->check(CLI::Range(1, 16));
-  app.add_option("--trace-file", options.traceFile, "At exit, write per-request timings here (JSON lines)");
+  app.add_option("--trace-file", options.traceFile,
+                 "At exit, write per-request timings here (JSON lines)");
   app.add_option("--ready-file", readyFile, "Written (JSON) once every node reached the broker");
   app.add_option("--security-dir", options.securityDir,
                  "CA directory (drover cert ca create --dir): nodes get certificates from it and "
                  "enforce security")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--audit-log", options.auditLog,
-                 "With --security-dir: the nodes' audit file [TMPDIR/drover-fleet-sim-PID.audit.jsonl, "
-                 "removed at exit]");
+  app.add_option(
+      "--audit-log", options.auditLog,
+      "With --security-dir: the nodes' audit file [TMPDIR/drover-fleet-sim-PID.audit.jsonl, "
+      "removed at exit]");
   app.add_option("--log-level", logLevel, "Log level");
   try {
     app.parse(argc, argv);
@@ -108,7 +111,8 @@ int main(int argc, char** argv) {
     }
     fleet.announceAll();
     auto readyMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       drover::util::SteadyClock::now() - started).count();
+                       drover::util::SteadyClock::now() - started)
+                       .count();
     if (!readyFile.empty()) writeReadyFile(readyFile, options, readyMs);
     logger->info("{} nodes ({}-{} onwards, every {}) ready in {} ms, security {}", fleet.size(),
                  options.prefix, options.firstIndex, options.indexStride, readyMs,
@@ -116,7 +120,8 @@ int main(int argc, char** argv) {
     fleet.run(stopFd);
     auto totals = fleet.totals();
     logger->info(
-        "stopping: received={} answered={} ignored={} refused={} malformed={} dropped={} wakeups={}",
+        "stopping: received={} answered={} ignored={} refused={} malformed={} dropped={} "
+        "wakeups={}",
         totals.counters.received, totals.counters.answered, totals.counters.ignored,
         totals.counters.refused, totals.counters.malformed, totals.counters.dropped,
         totals.wakeups);

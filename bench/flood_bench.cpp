@@ -33,8 +33,8 @@ constexpr int kExitFailed = 3;  // a process did not start, or a node stopped an
 
 struct Options {
   std::size_t count = 20000;
-  std::size_t largeCount = 100;  // 4 MB each
-  std::vector<std::string> kinds;   // empty: all
+  std::size_t largeCount = 100;    // 4 MB each
+  std::vector<std::string> kinds;  // empty: all
   std::vector<std::string> routes{"node", "broadcast"};
   std::size_t daemons = 1;
   std::size_t repeat = 1;
@@ -58,15 +58,20 @@ fs::path findBinary(const fs::path& dir, const std::string& subdir, const std::s
 
 void addFlags(CLI::App& app, Options& options, drover::bench::Executables& exe) {
   app.add_option("--count", options.count, "Messages per burst [20000]");
-  app.add_option("--large-count", options.largeCount, "Messages per burst of kind large (4 MB each) [100]");
-  app.add_option("--kinds", options.kinds, "Only these: random, msgpack, unsigned, forged, targets, large, v99")
+  app.add_option("--large-count", options.largeCount,
+                 "Messages per burst of kind large (4 MB each) [100]");
+  app.add_option("--kinds", options.kinds,
+                 "Only these: random, msgpack, unsigned, forged, targets, large, v99")
       ->delimiter(',');
-  app.add_option("--routes", options.routes, "Topics flooded: node (its own), broadcast (rpcutil's)")
+  app.add_option("--routes", options.routes,
+                 "Topics flooded: node (its own), broadcast (rpcutil's)")
       ->delimiter(',');
-  app.add_option("--daemons", options.daemons, "Real droverd processes; the first is flooded and measured")
+  app.add_option("--daemons", options.daemons,
+                 "Real droverd processes; the first is flooded and measured")
       ->check(CLI::Range(1, 16));
   app.add_option("--repeat", options.repeat, "Runs of every kind and route");
-  app.add_option("--ping-timeout-ms", options.pingTimeoutMs, "Longest wait for the ping after a burst");
+  app.add_option("--ping-timeout-ms", options.pingTimeoutMs,
+                 "Longest wait for the ping after a burst");
   app.add_option("--log-window-ms", options.logWindowMs,
                  "Wait after each burst before the counting message (droverd's refused-line "
                  "throttle window is 10 s); 0: no counting pass");
@@ -97,7 +102,8 @@ std::vector<flood::Route> routesOf(const Options& options) {
   std::vector<flood::Route> routes;
   for (const auto& name : options.routes) {
     auto route = flood::parseRoute(name);
-    if (!route) throw CLI::ValidationError("--routes", "unknown route '" + name + "' (node, broadcast)");
+    if (!route)
+      throw CLI::ValidationError("--routes", "unknown route '" + name + "' (node, broadcast)");
     routes.push_back(*route);
   }
   return routes;
@@ -141,12 +147,12 @@ class Bench {
                    const Options& options, std::size_t k) {
     std::string identity = "flood-node-" + std::to_string(k);
     fs::path nodeDir = dir / identity;
-    drover::bench::DaemonSpec spec{identity, drover::bench::issueNodeFiles(secure_, nodeDir, identity),
-                                   options.logLevel};
-    daemons_.push_back(std::make_unique<drover::bench::DaemonProcess>(
-        exe, broker_.endpoints(), nodeDir, spec, 30s));
-    setup_.nodes.push_back({identity, daemons_.back()->pid(), daemons_.back()->logPath(),
-                            spec.security->auditLog});
+    drover::bench::DaemonSpec spec{
+        identity, drover::bench::issueNodeFiles(secure_, nodeDir, identity), options.logLevel};
+    daemons_.push_back(std::make_unique<drover::bench::DaemonProcess>(exe, broker_.endpoints(),
+                                                                      nodeDir, spec, 30s));
+    setup_.nodes.push_back(
+        {identity, daemons_.back()->pid(), daemons_.back()->logPath(), spec.security->auditLog});
   }
 
   drover::bench::SecureSetup secure_;
@@ -209,7 +215,8 @@ flood::FloodReport runAll(const drover::bench::Executables& exe, const fs::path&
 
 int main(int argc, char** argv) {
   CLI::App app("drover-flood-bench: what a flood of garbage costs a real droverd");
-  app.footer("Exit status: 0 measured; 2 bad flags; 3 a process failed or a node stopped answering.");
+  app.footer(
+      "Exit status: 0 measured; 2 bad flags; 3 a process failed or a node stopped answering.");
   Options options;
   drover::bench::Executables exe{DROVER_BENCH_BROKER, DROVER_BENCH_DROVERD, {}};
   addFlags(app, options, exe);

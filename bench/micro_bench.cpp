@@ -5,12 +5,12 @@
 
 #include "agents/builtin.hpp"
 #include "bench/fleet/sim_facts.hpp"
+#include "core/bus/topics.hpp"
 #include "core/ddl/loader.hpp"
 #include "core/ddl/repository.hpp"
 #include "core/ddl/validator.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
-#include "core/bus/topics.hpp"
 #include "core/util/clock.hpp"
 #include "node/node_core.hpp"
 
@@ -19,7 +19,8 @@ namespace {
 using drover::Json;
 namespace envelope = drover::envelope;
 
-constexpr const char* kCompoundFilter = "region=eu-west-1 and (role=web or role=db) and not maintenance=true";
+constexpr const char* kCompoundFilter =
+    "region=eu-west-1 and (role=web or role=db) and not maintenance=true";
 
 // A typical RPC: a fact-filtered rpcutil get_fact, as the CLI sends it.
 envelope::Envelope typicalRequest() {
@@ -44,7 +45,8 @@ envelope::Envelope typicalReply() {
 // Facts of a realistic node: the simulator's plus a few nested built-in ones.
 Json nodeFacts() {
   Json facts = drover::bench::simFacts("web-0042", 42);
-  facts["os"] = {{"family", "Debian"}, {"name", "Debian"}, {"release", "12"}, {"codename", "bookworm"}};
+  facts["os"] = {
+      {"family", "Debian"}, {"name", "Debian"}, {"release", "12"}, {"codename", "bookworm"}};
   facts["processorcount"] = 2;
   facts["memorysize_mb"] = 3936;
   facts["interfaces"] = {{"eth0", {{"ipv4", {"10.0.3.42"}}, {"mac", "02:42:ac:11:00:02"}}}};
@@ -144,7 +146,8 @@ void nodeAnswersPing(benchmark::State& state) {
   id.identity = "sim-0042";
   drover::node::NodeCore core(id);
   core.setFacts(drover::bench::simFacts(id.identity, 42));
-  for (auto& agent : drover::agents::makeBuiltinAgents(ddls(), core)) core.addAgent(std::move(agent));
+  for (auto& agent : drover::agents::makeBuiltinAgents(ddls(), core))
+    core.addAgent(std::move(agent));
   auto request = typicalRequest();
   request.action = "ping";
   request.args = Json::object();
@@ -152,7 +155,8 @@ void nodeAnswersPing(benchmark::State& state) {
   std::string bytes = envelope::encode(request);
   for (auto _ : state) {
     auto decoded = envelope::decode(bytes);
-    auto decision = core.inspect(decoded, drover::bus::broadcastTopic(decoded.collective, decoded.agent));
+    auto decision =
+        core.inspect(decoded, drover::bus::broadcastTopic(decoded.collective, decoded.agent));
     benchmark::DoNotOptimize(envelope::encode(core.execute(decision, decoded)));
   }
 }

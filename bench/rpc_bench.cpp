@@ -12,9 +12,9 @@
 #include <functional>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include "bench/fleet/sim_facts.hpp"
 #include "bench/rpc/report.hpp"
@@ -53,8 +53,8 @@ struct Options {
 std::shared_ptr<const drover::rpc::ClientSecurity> clientSecurity(const SecureSetup& setup) {
   auto out = std::make_shared<drover::rpc::ClientSecurity>();
   out->signer = setup.admin;
-  out->store = drover::security::CertificateStore::open(setup.caDir / "ca.crt",
-                                                        setup.caDir / "crl.pem");
+  out->store =
+      drover::security::CertificateStore::open(setup.caDir / "ca.crt", setup.caDir / "crl.pem");
   return out;
 }
 
@@ -171,8 +171,9 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--simulators", options.simulators, "drover-fleet-sim processes per fleet")
       ->check(CLI::Range(1, 64));
   app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads per simulator");
-  app.add_option_function<long>("--quiet-ms", [&](long ms) { options.scenario.quiet = std::chrono::milliseconds(ms); },
-                                "Broadcast quiet window, as the CLI's discovery_quiet [150]");
+  app.add_option_function<long>(
+      "--quiet-ms", [&](long ms) { options.scenario.quiet = std::chrono::milliseconds(ms); },
+      "Broadcast quiet window, as the CLI's discovery_quiet [150]");
   app.add_option("--security", options.security,
                  "off: plain; on: signed and verified; both: plain then secure, and their ratio")
       ->check(CLI::IsMember({"on", "off", "both"}));
@@ -184,7 +185,8 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_flag("--skip-daemon", options.skipDaemon, "Do not measure a real droverd");
   app.add_flag("--trace", options.trace,
                "Write per-request traces (client and simulators) into the work directory");
-  app.add_option("--work-dir", options.workDir, "Keep logs and ready files here (default: temporary)");
+  app.add_option("--work-dir", options.workDir,
+                 "Keep logs and ready files here (default: temporary)");
   app.add_option("--json-out", options.jsonOut, "Where to write the JSON results");
   app.add_option("--broker", exe.broker, "drover-broker executable");
   app.add_option("--droverd", exe.droverd, "droverd executable");
@@ -220,8 +222,7 @@ int main(int argc, char** argv) {
         report.sizes.push_back(runSize(exe, base, nodes, options, nullptr));
       }
       if (secure) {
-        report.sizes.push_back(
-            runSize(exe, base.string() + "-secure", nodes, options, &*secure));
+        report.sizes.push_back(runSize(exe, base.string() + "-secure", nodes, options, &*secure));
       }
     }
     if (!options.skipDaemon) report.daemon = measureDaemon(exe, dir / "droverd", options);

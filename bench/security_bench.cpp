@@ -18,6 +18,7 @@
 
 #include "agents/builtin.hpp"
 #include "bench/fleet/sim_facts.hpp"
+#include "core/bus/topics.hpp"
 #include "core/ddl/repository.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/log/log.hpp"
@@ -28,7 +29,6 @@
 #include "core/security/replay_cache.hpp"
 #include "core/security/signing.hpp"
 #include "core/util/clock.hpp"
-#include "core/bus/topics.hpp"
 #include "core/util/ids.hpp"
 #include "node/node_core.hpp"
 
@@ -46,7 +46,8 @@ class Collective {
   Collective() : caKey_(security::generateKey()) {
     drover::log::setLevel("warn");  // every store logs its CRL at info
     std::int64_t now = drover::util::nowMs();
-    caCert_ = security::makeCaCertificate(caKey_.get(), {"bench-ca", "01", now - kDayMs, now + kDayMs});
+    caCert_ =
+        security::makeCaCertificate(caKey_.get(), {"bench-ca", "01", now - kDayMs, now + kDayMs});
     caPem_ = security::certificateToPem(caCert_.get());
     crlPem_ = security::crlToPem(
         security::makeCrl(caKey_.get(), caCert_.get(), {}, now, now + kDayMs).get());
@@ -203,7 +204,8 @@ class BenchNode {
       parts.mode = drover::node::SecurityMode::Enforcing;
       parts.store = collective().store();
       parts.signer = nodeSigner();
-      if (mode == Security::On) parts.audit = std::make_unique<drover::policy::AuditLog>(auditFile_);
+      if (mode == Security::On)
+        parts.audit = std::make_unique<drover::policy::AuditLog>(auditFile_);
       nodeSecurity = std::make_shared<drover::node::NodeSecurity>(std::move(parts));
     }
     core_ = std::make_unique<drover::node::NodeCore>(id, std::move(nodeSecurity));
@@ -270,12 +272,13 @@ void overPool(benchmark::State& state, Security mode, Body body) {
 
 // NodeCore::inspect alone on a decoded, signed broadcast ping that passes every check.
 void inspectSignedPing(benchmark::State& state, Security mode) {
-  overPool(state, mode, [](drover::node::NodeCore& core, const std::string&,
-                           const envelope::Envelope& request) {
-    auto decision = core.inspect(request, drover::bus::broadcastTopic(request.collective, request.agent));
-    benchmark::DoNotOptimize(decision);
-    return decision.kind == drover::node::Decision::Kind::Run;
-  });
+  overPool(state, mode,
+           [](drover::node::NodeCore& core, const std::string&, const envelope::Envelope& request) {
+             auto decision = core.inspect(
+                 request, drover::bus::broadcastTopic(request.collective, request.agent));
+             benchmark::DoNotOptimize(decision);
+             return decision.kind == drover::node::Decision::Kind::Run;
+           });
 }
 BENCHMARK_CAPTURE(inspectSignedPing, security_off, Security::Off);
 BENCHMARK_CAPTURE(inspectSignedPing, security_on, Security::On);
@@ -283,14 +286,15 @@ BENCHMARK_CAPTURE(inspectSignedPing, security_on_no_audit, Security::OnNoAudit);
 
 // What one node of the fleet benchmark spends per ping: decode, inspect, run, seal, encode.
 void answerSignedPing(benchmark::State& state, Security mode) {
-  overPool(state, mode, [](drover::node::NodeCore& core, const std::string& bytes,
-                           const envelope::Envelope&) {
-    auto request = envelope::decode(bytes);
-    auto decision = core.inspect(request, drover::bus::broadcastTopic(request.collective, request.agent));
-    if (decision.kind != drover::node::Decision::Kind::Run) return false;
-    benchmark::DoNotOptimize(envelope::encode(core.execute(decision, request)));
-    return true;
-  });
+  overPool(state, mode,
+           [](drover::node::NodeCore& core, const std::string& bytes, const envelope::Envelope&) {
+             auto request = envelope::decode(bytes);
+             auto decision = core.inspect(
+                 request, drover::bus::broadcastTopic(request.collective, request.agent));
+             if (decision.kind != drover::node::Decision::Kind::Run) return false;
+             benchmark::DoNotOptimize(envelope::encode(core.execute(decision, request)));
+             return true;
+           });
 }
 BENCHMARK_CAPTURE(answerSignedPing, security_off, Security::Off);
 BENCHMARK_CAPTURE(answerSignedPing, security_on, Security::On);

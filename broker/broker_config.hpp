@@ -21,11 +21,11 @@ struct BrokerConfig {
   std::vector<std::string> ingress{"tcp://127.0.0.1:7301"};
   // Bind endpoints where processes subscribe (XPUB side).
   std::vector<std::string> egress{"tcp://127.0.0.1:7302"};
-  std::string control;  // bind endpoint answering stats requests; empty: none
+  std::string control;                   // bind endpoint answering stats requests; empty: none
   std::filesystem::path curveKeyFile;    // broker CURVE keypair; empty: plain TCP
   std::filesystem::path allowedClients;  // public keys allowed to connect; empty: any
   std::filesystem::path adminClients;    // public keys allowed on the control socket
-  int hwm = 100000;     // messages queued per peer before ZeroMQ must drop; 0: no limit
+  int hwm = 100000;  // messages queued per peer before ZeroMQ must drop; 0: no limit
   std::string logLevel = "info";
 
   /// The option table of broker.yaml.

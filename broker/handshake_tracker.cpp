@@ -4,17 +4,13 @@ namespace drover::broker {
 
 std::optional<HandshakeVerdict> HandshakeTracker::onEvent(const bus::SocketEvent& event) {
   switch (event.event) {
-    case ZMQ_EVENT_ACCEPTED:
-      handshaking_.insert(event.value);
-      return std::nullopt;
-    case ZMQ_EVENT_DISCONNECTED:
-      return onDisconnected(event.value);
+    case ZMQ_EVENT_ACCEPTED: handshaking_.insert(event.value); return std::nullopt;
+    case ZMQ_EVENT_DISCONNECTED: return onDisconnected(event.value);
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
       ++successes_;
       settle();
       return HandshakeVerdict{};
-    default:
-      break;
+    default: break;
   }
   auto failure = bus::handshakeFailureOf(event);
   if (!failure) return std::nullopt;

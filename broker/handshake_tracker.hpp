@@ -29,11 +29,10 @@ struct HandshakeVerdict {
 class HandshakeTracker {
  public:
   /// The ZMQ_EVENT_* bits a monitor must deliver to this tracker.
-  static constexpr int kEvents = ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
-                                 ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+  static constexpr int kEvents =
+      ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+      ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
   /// The verdict `event` completes, if any.
   std::optional<HandshakeVerdict> onEvent(const bus::SocketEvent& event);
@@ -46,8 +45,8 @@ class HandshakeTracker {
   void settle();
 
   std::set<std::uint32_t> handshaking_;  // fds accepted, outcome not known
-  std::size_t successes_ = 0;  // completed handshakes not yet pinned on an fd
-  std::size_t failures_ = 0;   // failed handshakes whose DISCONNECTED is still to come
+  std::size_t successes_ = 0;            // completed handshakes not yet pinned on an fd
+  std::size_t failures_ = 0;             // failed handshakes whose DISCONNECTED is still to come
 };
 
 }  // namespace drover::broker

@@ -31,14 +31,16 @@ int main(int argc, char** argv) {
   using drover::broker::BrokerConfig;
   namespace broker = drover::broker;
   CLI::App app("drover-broker: the Drover message router (ZeroMQ XSUB/XPUB forwarder)");
-  app.footer("Exit status: 0 stopped cleanly; 2 bad flags or config; 3 cannot bind; 4 stats failed.");
+  app.footer(
+      "Exit status: 0 stopped cleanly; 2 bad flags or config; 3 cannot bind; 4 stats failed.");
   drover::config::CliOverrides overrides(BrokerConfig::table(), BrokerConfig::kDefaultFile);
   overrides.addFlags(app);
   std::string endpointsFile;
   app.add_option("--endpoints-file", endpointsFile,
                  "Write the bound endpoints here as JSON once listening (for tcp://...:* binds)");
   std::string keyFile;
-  CLI::App* keygen = app.add_subcommand("keygen", "Write a new CURVE keypair file and print its public key");
+  CLI::App* keygen =
+      app.add_subcommand("keygen", "Write a new CURVE keypair file and print its public key");
   keygen->add_option("file", keyFile, "Key file to create (mode 0600)")->required();
   broker::StatsFlags statsFlags;
   CLI::App* stats = app.add_subcommand("stats", "Print a running broker's counters");

@@ -41,19 +41,17 @@ Json refusalsJson(const RouterStats& stats) {
 std::string explain(bus::HandshakeFailure failure, bool curve) {
   switch (failure) {
     case bus::HandshakeFailure::WrongMechanism:
-      return curve ? "the peer speaks no CURVE" : "the peer wants CURVE; this broker serves plain TCP";
+      return curve ? "the peer speaks no CURVE"
+                   : "the peer wants CURVE; this broker serves plain TCP";
     case bus::HandshakeFailure::Cryptographic:
       return "the peer's curve.server_key is not this broker's public key";
-    case bus::HandshakeFailure::NotAuthorized:
-      return "its key is not allowed";
-    case bus::HandshakeFailure::Malformed:
-      return "malformed handshake";
+    case bus::HandshakeFailure::NotAuthorized: return "its key is not allowed";
+    case bus::HandshakeFailure::Malformed: return "malformed handshake";
     case bus::HandshakeFailure::Aborted:
       return curve ? "the peer closed or stalled during the handshake (a peer without CURVE or "
                      "with a wrong curve.server_key often gives up first)"
                    : "the peer closed or stalled during the handshake";
-    case bus::HandshakeFailure::AuthHandler:
-      return "the broker's ZAP handler answered badly";
+    case bus::HandshakeFailure::AuthHandler: return "the broker's ZAP handler answered badly";
   }
   return "unknown";
 }
@@ -67,12 +65,18 @@ void serveCurve(zmq::socket_t& socket, const bus::CurveKeys& keys, const char* d
 }  // namespace
 
 Json RouterStats::toJson() const {
-  return Json{{"messages_in", messagesIn}, {"bytes_in", bytesIn},   {"malformed", malformed},
-              {"subscribes", subscribes},  {"unsubscribes", unsubscribes}, {"topics", topics},
-              {"peers_accepted", peersAccepted}, {"peers_refused", peersRefused},
+  return Json{{"messages_in", messagesIn},
+              {"bytes_in", bytesIn},
+              {"malformed", malformed},
+              {"subscribes", subscribes},
+              {"unsubscribes", unsubscribes},
+              {"topics", topics},
+              {"peers_accepted", peersAccepted},
+              {"peers_refused", peersRefused},
               {"peers_refused_by_reason", refusalsJson(*this)},
               {"refusal_log_lines_suppressed", refusalLinesSuppressed},
-              {"started_ms", startedMs},   {"uptime_ms", util::nowMs() - startedMs}};
+              {"started_ms", startedMs},
+              {"uptime_ms", util::nowMs() - startedMs}};
 }
 
 Router::Router(zmq::context_t& context, const RouterOptions& options)
@@ -133,7 +137,8 @@ void Router::run(const std::atomic<bool>& stop) {
   auto monitorsAfter = util::SteadyClock::now();
   while (!stop.load()) {
     const bool monitorsDue = util::SteadyClock::now() >= monitorsAfter;
-    for (std::size_t i = monitorsAt; i < items.size(); ++i) items[i].events = monitorsDue ? ZMQ_POLLIN : 0;
+    for (std::size_t i = monitorsAt; i < items.size(); ++i)
+      items[i].events = monitorsDue ? ZMQ_POLLIN : 0;
     if (!pollOnce(items, monitorsDue ? std::chrono::milliseconds(200) : kMonitorPause)) continue;
     if (items[0].revents & ZMQ_POLLIN) forwardIngress();
     if (items[1].revents & ZMQ_POLLIN) readSubscriptions();
@@ -206,10 +211,9 @@ void Router::answerControl() {
   if (!control_->recv(request, zmq::recv_flags::dontwait)) return;
   std::string command = request.to_string();
   while (request.more()) (void)control_->recv(request, zmq::recv_flags::none);
-  Json reply = command == "stats"
-                   ? stats_.toJson()
-                   : Json{{"error", "unknown command '" + command.substr(0, 64) +
-                                        "': the control socket answers 'stats'"}};
+  Json reply = command == "stats" ? stats_.toJson()
+                                  : Json{{"error", "unknown command '" + command.substr(0, 64) +
+                                                       "': the control socket answers 'stats'"}};
   std::string text = reply.dump();
   control_->send(zmq::buffer(text), zmq::send_flags::none);
 }
@@ -250,7 +254,8 @@ void Router::answerZap() {
   if (refusal && mayLogRefusal()) {
     log::get("drover.broker")
         ->warn("refused peer address={} on {} {} (reason=not_authorized): {}",
-               frames.size() > 3 ? frames[3].to_string() : "?", domain, endpointOf(domain), *refusal);
+               frames.size() > 3 ? frames[3].to_string() : "?", domain, endpointOf(domain),
+               *refusal);
   }
   std::string requestId = frames.size() > 1 ? frames[1].to_string() : "";
   zap_->send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -309,9 +314,10 @@ void Router::flushSuppressed() {
 void Router::reportSuppressed(std::uint64_t count) {
   if (count == 0) return;
   log::get("drover.broker")
-      ->warn("suppressed {} more refused-peer lines (at most {} are logged per {} s); "
-             "peers_refused={} in all",
-             count, kRefusalLines, kRefusalWindow.count(), stats_.peersRefused);
+      ->warn(
+          "suppressed {} more refused-peer lines (at most {} are logged per {} s); "
+          "peers_refused={} in all",
+          count, kRefusalLines, kRefusalWindow.count(), stats_.peersRefused);
 }
 
 }  // namespace drover::broker

@@ -19,9 +19,9 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <memory>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -30,9 +30,9 @@
 #include <zmq.hpp>
 
 #include "broker/handshake_tracker.hpp"
-#include "core/log/throttle.hpp"
 #include "core/bus/curve.hpp"
 #include "core/bus/monitor.hpp"
+#include "core/log/throttle.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::broker {
@@ -40,9 +40,9 @@ namespace drover::broker {
 struct RouterOptions {
   std::vector<std::string> ingress{"tcp://127.0.0.1:7301"};
   std::vector<std::string> egress{"tcp://127.0.0.1:7302"};
-  std::string control;          // REP endpoint answering stats requests; empty: none
-  int highWaterMark = 100000;   // per peer; sized for a reply storm from 10,000 nodes
-  std::optional<bus::CurveKeys> curve;  // serve CURVE on every endpoint
+  std::string control;                   // REP endpoint answering stats requests; empty: none
+  int highWaterMark = 100000;            // per peer; sized for a reply storm from 10,000 nodes
+  std::optional<bus::CurveKeys> curve;   // serve CURVE on every endpoint
   std::set<std::string> allowedClients;  // Z85 public keys; empty: any CURVE client
   std::set<std::string> adminClients;    // Z85 keys also allowed on the control socket
 };
@@ -53,12 +53,12 @@ constexpr std::chrono::seconds kRefusalWindow{10};
 struct RouterStats {
   std::uint64_t messagesIn = 0;
   std::uint64_t bytesIn = 0;
-  std::uint64_t malformed = 0;       // not [topic][body]: dropped
+  std::uint64_t malformed = 0;  // not [topic][body]: dropped
   std::uint64_t subscribes = 0;
   std::uint64_t unsubscribes = 0;
-  std::uint64_t topics = 0;          // distinct topics subscribed now
-  std::uint64_t peersAccepted = 0;   // handshakes completed
-  std::uint64_t peersRefused = 0;    // handshakes refused, whatever the reason
+  std::uint64_t topics = 0;         // distinct topics subscribed now
+  std::uint64_t peersAccepted = 0;  // handshakes completed
+  std::uint64_t peersRefused = 0;   // handshakes refused, whatever the reason
   std::array<std::uint64_t, bus::kHandshakeFailureKinds> refusedBy{};  // by reason
   std::uint64_t refusalLinesSuppressed = 0;  // refusal log lines the throttle held back
   std::int64_t startedMs = 0;
@@ -98,7 +98,8 @@ class Router {
     HandshakeTracker tracker;
   };
   std::vector<std::string> watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
-                                        std::string role, const std::vector<std::string>& endpoints);
+                                        std::string role,
+                                        const std::vector<std::string>& endpoints);
   void readMonitor(Watch& watch);
   const std::string& endpointOf(const std::string& role) const;
   void countRefusal(const Watch& watch, const HandshakeVerdict& verdict);
@@ -109,7 +110,7 @@ class Router {
   zmq::socket_t ingress_;
   zmq::socket_t egress_;
   std::optional<zmq::socket_t> control_;
-  std::optional<zmq::socket_t> zap_;   // ZeroMQ's authentication handler (CURVE only)
+  std::optional<zmq::socket_t> zap_;  // ZeroMQ's authentication handler (CURVE only)
   bool curve_ = false;
   std::string ownKey_;  // the broker's public key, allowed on the control socket
   std::set<std::string> allowedClients_;

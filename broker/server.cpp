@@ -18,9 +18,10 @@ void warnOpenControl(const std::string& control, bool curve) {
   for (const char* local : {"ipc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]:"}) {
     if (control.starts_with(local)) return;
   }
-  logger()->warn("control endpoint {} admits any peer that reaches it (no CURVE): anyone there "
-                 "can read the counters; bind it to loopback or set curve.key_file",
-                 control);
+  logger()->warn(
+      "control endpoint {} admits any peer that reaches it (no CURVE): anyone there "
+      "can read the counters; bind it to loopback or set curve.key_file",
+      control);
 }
 
 }  // namespace

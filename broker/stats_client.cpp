@@ -48,8 +48,7 @@ std::string failureText(const StatsRequest& request, const bus::SocketEvent& eve
       return at + " closed the CURVE handshake (" + detail +
              "): is --curve-server-key the broker's public key (as drover-broker keygen printed "
              "it)?";
-    default:
-      return "the handshake with " + at + " failed: " + detail;
+    default: return "the handshake with " + at + " failed: " + detail;
   }
 }
 
@@ -61,7 +60,8 @@ std::string silenceText(const StatsRequest& request, const Progress& progress) {
            ": is drover-broker running with control: " + request.endpoint + "?";
   }
   std::string text = "broker at " + request.endpoint + " did not answer" + within;
-  if (!progress.handshook && !request.curve) text += ": it may require CURVE; " + std::string(kCurveHint);
+  if (!progress.handshook && !request.curve)
+    text += ": it may require CURVE; " + std::string(kCurveHint);
   return text;
 }
 
@@ -101,9 +101,10 @@ std::optional<bus::CurveClient> statsCurveFrom(std::string serverKey, std::strin
     if (keyFile.empty()) keyFile = file.curveKeyFile.string();
   }
   if (serverKey.empty() != keyFile.empty()) {
-    throw bus::CurveError(std::string(serverKey.empty() ? "--curve-server-key" : "--curve-key-file") +
-                          " is missing: CURVE needs both --curve-server-key and --curve-key-file "
-                          "(or curve.server_key and curve.key_file)");
+    throw bus::CurveError(
+        std::string(serverKey.empty() ? "--curve-server-key" : "--curve-key-file") +
+        " is missing: CURVE needs both --curve-server-key and --curve-key-file "
+        "(or curve.server_key and curve.key_file)");
   }
   if (!serverKey.empty() && !bus::validZ85Key(serverKey)) {
     throw bus::CurveError("--curve-server-key: '" + serverKey +
@@ -122,15 +123,16 @@ StatsAnswer fetchStats(zmq::context_t& context, const StatsRequest& request) {
   Progress progress;
   const auto deadline = util::SteadyClock::now() + request.timeout;
   for (auto left = request.timeout; left.count() > 0;) {
-    std::array<zmq::pollitem_t, 2> items{{{socket.handle(), 0, ZMQ_POLLIN, 0},
-                                          {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
+    std::array<zmq::pollitem_t, 2> items{
+        {{socket.handle(), 0, ZMQ_POLLIN, 0}, {monitor.socket().handle(), 0, ZMQ_POLLIN, 0}}};
     zmq::poll(items.data(), items.size(), left);
     while (auto event = monitor.tryRead()) {
       if (observe(progress, *event)) return StatsAnswer{std::nullopt, failureText(request, *event)};
     }
     zmq::message_t reply;
     if (socket.recv(reply, zmq::recv_flags::dontwait)) return parseReply(request, reply);
-    left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
+    left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
   }
   return StatsAnswer{std::nullopt, silenceText(request, progress)};
 }

@@ -15,8 +15,8 @@
 namespace drover::broker {
 
 struct StatsRequest {
-  std::string endpoint;                  // the broker's control endpoint
-  std::optional<bus::CurveClient> curve; // needed when the broker serves CURVE
+  std::string endpoint;                   // the broker's control endpoint
+  std::optional<bus::CurveClient> curve;  // needed when the broker serves CURVE
   std::chrono::milliseconds timeout{3000};
 };
 

@@ -26,8 +26,8 @@ std::string inputAsFact(const std::string& call, const filter::FactUse& use) {
   const bool assignment = use.op == "=" || use.op == "==";
   const std::string asInput = name + "=" + (assignment ? std::string(use.value) : "VALUE");
   return "'" + name + "' is an input of " + call + ", not a fact: to pass it, write " + asInput +
-         " after the action, without a flag; to filter on a fact named '" + name + "', write fact(" +
-         name + ")" + std::string(use.op) + std::string(use.value);
+         " after the action, without a flag; to filter on a fact named '" + name +
+         "', write fact(" + name + ")" + std::string(use.op) + std::string(use.value);
 }
 
 // "'noop=true' is no identity ...", or "" for a name that may be one.
@@ -59,7 +59,7 @@ CLI::Validator identityCheck() {
 
 bool usesFilterFlag(int argc, const char* const* argv) {
   static const std::set<std::string, std::less<>> kLong{
-      "--wf", "--with-fact", "--wc", "--with-class", "--wa", "--with-agent",
+      "--wf", "--with-fact",     "--wc",    "--with-class", "--wa", "--with-agent",
       "--wi", "--with-identity", "--select"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
@@ -167,8 +167,8 @@ rpc::Client& Context::client() {
     std::shared_ptr<const rpc::ClientSecurity> security;
     if (config_.securityEnabled) {
       try {
-        security = rpc::ClientSecurity::fromFiles(config_.caFile, config_.crlFile,
-                                                  config_.certFile, config_.keyFile);
+        security = rpc::ClientSecurity::fromFiles(config_.caFile, config_.crlFile, config_.certFile,
+                                                  config_.keyFile);
       } catch (const std::exception& e) {
         throw UsageError(std::string(e.what()) +
                          "\n  (security.* in client.yaml; `drover cert issue NAME.admin` "

@@ -18,10 +18,10 @@ namespace drover::cli {
 
 /// Exit codes, documented in `drover --help`.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;   // some node failed or did not reply
-inline constexpr int kExitUsage = 2;    // bad flags, filter, arguments or config
-inline constexpr int kExitNoBroker = 3; // the broker could not be reached
-inline constexpr int kExitNoNodes = 4;  // discovery found no node
+inline constexpr int kExitFailed = 1;    // some node failed or did not reply
+inline constexpr int kExitUsage = 2;     // bad flags, filter, arguments or config
+inline constexpr int kExitNoBroker = 3;  // the broker could not be reached
+inline constexpr int kExitNoNodes = 4;   // discovery found no node
 
 /// Thrown for mistakes of the caller; main prints the message and exits kExitUsage.
 class UsageError : public std::runtime_error {

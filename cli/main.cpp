@@ -22,8 +22,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (context.app().exit(e) == 0) return kExitOk;
     if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && usesFilterFlag(argc, argv)) {
-      std::fprintf(stderr, "(-F, -C, -A, -I and -S take one value each: repeat the flag for "
-                           "more, as in -I web1 -I web2)\n");
+      std::fprintf(stderr,
+                   "(-F, -C, -A, -I and -S take one value each: repeat the flag for "
+                   "more, as in -I web1 -I web2)\n");
     }
     return kExitUsage;
   }

@@ -20,7 +20,8 @@ std::string millis(std::chrono::microseconds us) {
 
 std::int64_t nowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
-             util::SteadyClock::now().time_since_epoch()).count();
+             util::SteadyClock::now().time_since_epoch())
+      .count();
 }
 
 std::vector<Json> okData(const rpc::CallResult& result) {
@@ -83,7 +84,8 @@ void printSummary(std::FILE* out, const rpc::CallResult& result) {
     }
   }
   if (!result.noReply.empty()) {
-    std::fprintf(out, "  no reply: %s\n", fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
+    std::fprintf(out, "  no reply: %s\n",
+                 fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
   }
   if (result.rejected > 0) {
     std::fprintf(out,
@@ -105,7 +107,8 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
     if (action != nullptr) {
       printBlock(out, ddl::renderReply(*action, reply.data, 4));
     } else {
-      std::fprintf(out, "    %s\n", reply.data.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
+      std::fprintf(out, "    %s\n",
+                   reply.data.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
     }
   }
   if (action == nullptr || action->aggregates.empty()) return;

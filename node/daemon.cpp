@@ -6,8 +6,8 @@
 
 #include <fmt/ranges.h>
 #include <sys/signalfd.h>
-#include <system_error>
 #include <unistd.h>
+#include <system_error>
 
 #include "agents/builtin.hpp"
 #include "core/bus/topics.hpp"
@@ -25,9 +25,9 @@ namespace {
 using envelope::Envelope;
 using namespace std::chrono_literals;
 
-constexpr auto kFactsCheckInterval = 5s;   // how often fact and class files are re-read
-constexpr auto kReadyTimeout = 2s;         // per attempt to reach the broker at start
-constexpr auto kChildGrace = 3s;           // SIGTERM to SIGKILL for programs at shutdown
+constexpr auto kFactsCheckInterval = 5s;  // how often fact and class files are re-read
+constexpr auto kReadyTimeout = 2s;        // per attempt to reach the broker at start
+constexpr auto kChildGrace = 3s;          // SIGTERM to SIGKILL for programs at shutdown
 constexpr std::chrono::seconds kEnrollingRegistration{10};  // heartbeat while enrolling
 
 const log::Logger logger{"drover.node.daemon"};
@@ -80,15 +80,17 @@ Daemon::Daemon(const NodeConfig& config)
   loadAgents();
   switch (core_.securityMode()) {
     case SecurityMode::Disabled:
-      logger()->warn("node={} SECURITY IS DISABLED (security.enabled: false): requests are "
-                     "neither verified nor authorized, anyone who can reach the broker can run "
-                     "any action on this node",
-                     config_.identity);
+      logger()->warn(
+          "node={} SECURITY IS DISABLED (security.enabled: false): requests are "
+          "neither verified nor authorized, anyone who can reach the broker can run "
+          "any action on this node",
+          config_.identity);
       break;
     case SecurityMode::Enrolling:
-      logger()->warn("node={} has no certificate at {}: enrolling with the provisioning token; "
-                     "serving only the provision agent to provisioners",
-                     config_.identity, config_.certFile.string());
+      logger()->warn(
+          "node={} has no certificate at {}: enrolling with the provisioning token; "
+          "serving only the provision agent to provisioners",
+          config_.identity, config_.certFile.string());
       break;
     case SecurityMode::Enforcing: break;
   }
@@ -100,8 +102,8 @@ Daemon::~Daemon() {
 }
 
 void Daemon::loadAgents() {
-  ddl::Repository ddls(std::vector<std::filesystem::path>(config_.ddlDirs.begin(),
-                                                          config_.ddlDirs.end()));
+  ddl::Repository ddls(
+      std::vector<std::filesystem::path>(config_.ddlDirs.begin(), config_.ddlDirs.end()));
   for (const auto& error : ddls.errors()) {
     logger()->error("skipping DDL: {}", error.message);
   }
@@ -147,10 +149,11 @@ int Daemon::run() {
   }
   announce("start");
   writePidFile();
-  logger()->info("node={} ready in {} ms: collectives={} agents={}", config_.identity,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() -
-                                                                       started).count(),
-                 fmt::join(config_.collectives, ","), fmt::join(core_.agentNames(), ","));
+  logger()->info(
+      "node={} ready in {} ms: collectives={} agents={}", config_.identity,
+      std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() - started)
+          .count(),
+      fmt::join(config_.collectives, ","), fmt::join(core_.agentNames(), ","));
 
   auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
   auto registrationEvery = config_.registrationInterval;
@@ -216,8 +219,8 @@ void Daemon::handleMessage(const bus::Message& message) {
   } catch (const envelope::DecodeError& e) {
     // An unknown version included: nothing in it can be verified, so nothing answers it.
     if (mayLogRefused()) {
-      logger()->warn("node={} dropped a malformed message of {} bytes on {}: {}",
-                     config_.identity, message.body.size(), log::clip(message.topic), e.what());
+      logger()->warn("node={} dropped a malformed message of {} bytes on {}: {}", config_.identity,
+                     message.body.size(), log::clip(message.topic), e.what());
     }
     return;
   }
@@ -230,14 +233,13 @@ void Daemon::handleMessage(const bus::Message& message) {
     case Decision::Kind::Drop:
       if (mayLogRefused()) {
         logger()->warn("node={} request={} from={} agent={} action={} dropped: {}",
-                       config_.identity, request.id, request.sender, request.agent,
-                       request.action, decision.reason);
+                       config_.identity, request.id, request.sender, request.agent, request.action,
+                       decision.reason);
       }
       return;
     case Decision::Kind::Reply:
-      logger()->info("node={} request={} from={} agent={} action={} refused: {}",
-                     config_.identity, request.id, request.sender, request.agent, request.action,
-                     decision.reason);
+      logger()->info("node={} request={} from={} agent={} action={} refused: {}", config_.identity,
+                     request.id, request.sender, request.agent, request.action, decision.reason);
       sendReply(request, std::move(decision.reply));
       return;
     case Decision::Kind::Run: dispatch(std::move(decision), std::move(request)); return;
@@ -274,8 +276,9 @@ void Daemon::dispatch(Decision decision, Envelope request) {
     core_.countBusy();
     logger()->warn("node={} request={} agent={}: work queue full ({} queued)", config_.identity,
                    request.id, request.agent, pool_.queued());
-    sendReply(request, core_.replyTo(request, {envelope::StatusCode::Busy,
-                                               "node " + config_.identity + " is busy: queue full"}));
+    sendReply(request,
+              core_.replyTo(request, {envelope::StatusCode::Busy,
+                                      "node " + config_.identity + " is busy: queue full"}));
   }
 }
 
@@ -333,12 +336,15 @@ bool Daemon::handleSignals() {
   bool keepRunning = true;
   while (::read(signalFd_, &info, sizeof(info)) == sizeof(info)) {
     if (info.ssi_signo == SIGHUP) {
-      logger()->info("node={} SIGHUP: re-reading facts, classes, CRL and policies; reopening "
-                     "the audit log", config_.identity);
+      logger()->info(
+          "node={} SIGHUP: re-reading facts, classes, CRL and policies; reopening "
+          "the audit log",
+          config_.identity);
       refreshFacts();
       reloadSecurity();
     } else {
-      logger()->info("node={} received {}", config_.identity, strsignal(static_cast<int>(info.ssi_signo)));
+      logger()->info("node={} received {}", config_.identity,
+                     strsignal(static_cast<int>(info.ssi_signo)));
       keepRunning = false;
     }
   }

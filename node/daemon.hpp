@@ -55,7 +55,7 @@ class Daemon {
   void writePidFile() const;
 
   NodeConfig config_;
-  int signalFd_ = -1;               // created first: signals are blocked before any thread starts
+  int signalFd_ = -1;  // created first: signals are blocked before any thread starts
   facts::FactSet facts_;
   NodeCore core_;
   zmq::context_t context_;

@@ -278,9 +278,8 @@ void loadDirectory(const fs::path& dir, ExternalAgentLoad& load, Seen& seen) {
 // One program serves every action its DDL lists; the handler uses `this` only when
 // called, once the agent is fully built.
 ExternalAgent::ExternalAgent(const ddl::Ddl& ddl, const std::filesystem::path& program)
-    : agents::Agent(ddl, agents::everyAction(ddl, [this](const agents::Request& request) {
-                      return run(request);
-                    })),
+    : agents::Agent(ddl, agents::everyAction(
+                             ddl, [this](const agents::Request& request) { return run(request); })),
       program_(std::filesystem::absolute(program)) {}
 
 void ExternalAgent::logFailure(const agents::Request& request, const std::string& message) const {

@@ -66,7 +66,8 @@ void addSecurityOptions(Table<NodeConfig>& t) {
   t.add("security.audit_log", &NodeConfig::auditLog,
         "JSON-lines audit log of every authorization decision and result; reopened on SIGHUP");
   t.add("security.max_clock_skew", &NodeConfig::maxClockSkew,
-        "Seconds a request's time may lie in the future").between(0, 3600);
+        "Seconds a request's time may lie in the future")
+      .between(0, 3600);
   t.add("security.replay_cache_entries", &NodeConfig::replayCacheEntries,
         "Request ids remembered to refuse replays (about 160 bytes each)")
       .between(1000, 10000000);
@@ -117,8 +118,7 @@ const Table<NodeConfig>& NodeConfig::table() {
   return kTable;
 }
 
-NodeConfig NodeConfig::load(const std::filesystem::path& file,
-                            const config::CliOverrides& cli) {
+NodeConfig NodeConfig::load(const std::filesystem::path& file, const config::CliOverrides& cli) {
   return config::load(table(), file, cli);
 }
 

@@ -27,26 +27,26 @@ struct NodeConfig {
   std::vector<std::string> collectives{"drover"};
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
   std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: we subscribe here
-  std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)
+  std::string curveServerKey;          // broker's CURVE public key; empty: plain TCP
+  std::filesystem::path curveKeyFile;  // our CURVE keypair (YAML, mode 0600)
   // Message security (DESIGN.md, "Security"). Off only when the operator says so.
   bool securityEnabled = true;
-  std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";    // the collective's CA
-  std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";  // its revocation list
+  std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";      // the collective's CA
+  std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";    // its revocation list
   std::filesystem::path certFile = "/etc/drover/ssl/node.pem";  // this node's certificate
   std::filesystem::path keyFile = "/etc/drover/ssl/node.key";   // and its private key
   // First boot: without certFile, a node holding this token serves only `provision`.
   std::filesystem::path provisioningTokenFile = "/etc/drover/provisioning.token";
-  std::filesystem::path policyDir = "/etc/drover/policies";   // per-agent policies
+  std::filesystem::path policyDir = "/etc/drover/policies";  // per-agent policies
   std::filesystem::path auditLog = "/var/log/drover/audit.log";
-  std::chrono::seconds maxClockSkew{30};          // callers' clocks may run this far ahead
-  int replayCacheEntries = 100000;                // ids remembered against replays
+  std::chrono::seconds maxClockSkew{30};  // callers' clocks may run this far ahead
+  int replayCacheEntries = 100000;        // ids remembered against replays
   // The built-in agents' own settings (puppet.*, puppetserver.*, hosts_file), declared
   // by each agent in agents/ and handed to them by makeBuiltinAgents().
   agents::BuiltinConfig builtinAgents;
-  std::filesystem::path factsFile;                       // YAML facts; empty: built-in facts only
-  std::filesystem::path classesFile;                     // one class per line; empty: no classes
-  std::vector<std::string> agentsDir;                    // directories of external agents
+  std::filesystem::path factsFile;     // YAML facts; empty: built-in facts only
+  std::filesystem::path classesFile;   // one class per line; empty: no classes
+  std::vector<std::string> agentsDir;  // directories of external agents
   std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::filesystem::path root = "/";                // agents that write files resolve paths here
   int workers = 4;                                 // threads running agent actions
@@ -63,8 +63,7 @@ struct NodeConfig {
   /// Defaults, then `file` (none when empty), then the flags in `cli`, then the checks.
   /// Throws config::Error listing every problem, each naming file:line:column or flag,
   /// and key.
-  static NodeConfig load(const std::filesystem::path& file,
-                         const config::CliOverrides& cli = {});
+  static NodeConfig load(const std::filesystem::path& file, const config::CliOverrides& cli = {});
 
   /// The node's root and security files, which the built-in agents work on.
   agents::NodeFiles agentFiles() const;

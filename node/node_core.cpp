@@ -1,8 +1,8 @@
 #include "node/node_core.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "core/bus/topics.hpp"
 #include "core/ddl/validator.hpp"
@@ -128,9 +128,8 @@ std::optional<std::string> NodeCore::misaddressed(const Envelope& request,
     return "arrived on topic '" + log::clip(topic) + "', which is neither this node's nor agent " +
            request.agent + "'s broadcast";
   }
-  if (!request.targets.empty() &&
-      std::find(request.targets.begin(), request.targets.end(), id_.identity) ==
-          request.targets.end()) {
+  if (!request.targets.empty() && std::find(request.targets.begin(), request.targets.end(),
+                                            id_.identity) == request.targets.end()) {
     return "addressed to " + std::to_string(request.targets.size()) +
            " other node(s), not this one";
   }
@@ -149,9 +148,9 @@ bool NodeCore::validReplyTopic(const Envelope& request) const {
 std::optional<std::pair<std::string_view, std::string>> NodeCore::badTime(
     const Envelope& request) const {
   if (request.ttl > id_.maxTtl) {
-    return std::pair{std::string_view("ttl_too_long"),
-                     "ttl " + std::to_string(request.ttl) + " s exceeds this node's maximum of " +
-                         std::to_string(id_.maxTtl) + " s"};
+    return std::pair{std::string_view("ttl_too_long"), "ttl " + std::to_string(request.ttl) +
+                                                           " s exceeds this node's maximum of " +
+                                                           std::to_string(id_.maxTtl) + " s"};
   }
   try {
     security::checkFreshness(request.time, request.ttl, util::nowMs(), id_.maxSkewMs,
@@ -195,7 +194,8 @@ Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
   if (auto bad = badTime(request)) {
     ++ttlExpired_;
     if (security_) {
-      security_->recordDecision(request, id_.identity, caller, Json::object(), {false, bad->second});
+      security_->recordDecision(request, id_.identity, caller, Json::object(),
+                                {false, bad->second});
     }
     return refuse(request, StatusCode::Refused, bad->first, bad->second);
   }
@@ -237,7 +237,8 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   }
   std::string unknown;
   const agents::BoundAction* action = agent->findAction(request.action, &unknown);
-  if (action == nullptr) return refuse(request, StatusCode::UnknownAction, "unknown_action", unknown);
+  if (action == nullptr)
+    return refuse(request, StatusCode::UnknownAction, "unknown_action", unknown);
   policy::Decision verdict{true, ""};
   if (security_) {
     std::shared_lock lock(stateMutex_);
@@ -253,8 +254,8 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
     if (!violations.empty()) {
       code = codeFor(violations);
       refusal = "invalid_arguments";
-      verdict = {false, request.agent + "#" + request.action + ": " +
-                            describeViolations(violations)};
+      verdict = {false,
+                 request.agent + "#" + request.action + ": " + describeViolations(violations)};
     }
   } else {
     verdict.reason = "not authorized: " + verdict.reason;
@@ -272,9 +273,10 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   // The DDL's timeout, cut to what is left of the request's TTL: past it the caller has
   // given up, and an action still running (a Puppet call to a master that went away)
   // would only hold the node up for the caller's next request.
-  std::int64_t ttlLeftMs = request.time + static_cast<std::int64_t>(request.ttl) * 1000 - util::nowMs();
-  std::int64_t budgetMs = std::min<std::int64_t>(
-      std::int64_t{agent->ddl().metadata.timeout} * 1000, std::max<std::int64_t>(ttlLeftMs, 0));
+  std::int64_t ttlLeftMs =
+      request.time + static_cast<std::int64_t>(request.ttl) * 1000 - util::nowMs();
+  std::int64_t budgetMs = std::min<std::int64_t>(std::int64_t{agent->ddl().metadata.timeout} * 1000,
+                                                 std::max<std::int64_t>(ttlLeftMs, 0));
   decision.request.deadline = util::SteadyClock::now() + std::chrono::milliseconds(budgetMs);
   return decision;
 }
@@ -283,9 +285,9 @@ Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
   auto started = util::SteadyClock::now();
   agents::Reply reply = decision.agent->handle(*decision.action, decision.request);
   if (security_) {
-    security_->recordResult(request, id_.identity, reply.status,
-                            std::chrono::duration_cast<std::chrono::milliseconds>(
-                                util::SteadyClock::now() - started));
+    security_->recordResult(
+        request, id_.identity, reply.status,
+        std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() - started));
   }
   Envelope out =
       envelope::makeReply(request, id_.identity, std::move(reply.status), std::move(reply.data));
@@ -316,7 +318,8 @@ std::vector<std::string> NodeCore::topics() const {
   std::vector<std::string> topics;
   for (const auto& collective : id_.collectives) {
     topics.push_back(bus::nodeTopic(collective, id_.identity));
-    for (const auto& [name, agent] : agents_) topics.push_back(bus::broadcastTopic(collective, name));
+    for (const auto& [name, agent] : agents_)
+      topics.push_back(bus::broadcastTopic(collective, name));
   }
   return topics;
 }
@@ -325,22 +328,34 @@ Json NodeCore::agentInventory() const {
   Json out = Json::array();
   for (const auto& [name, agent] : agents_) {
     const auto& m = agent->ddl().metadata;
-    out.push_back({{"agent", name}, {"name", m.name}, {"description", m.description},
-                   {"author", m.author}, {"license", m.license}, {"version", m.version},
-                   {"url", m.url}, {"timeout", m.timeout}});
+    out.push_back({{"agent", name},
+                   {"name", m.name},
+                   {"description", m.description},
+                   {"author", m.author},
+                   {"license", m.license},
+                   {"version", m.version},
+                   {"url", m.url},
+                   {"timeout", m.timeout}});
   }
   return out;
 }
 
 Json NodeCore::stats() const {
   std::int64_t now = util::nowMs();
-  return Json{{"uptime", (now - startedMs_) / 1000}, {"starttime", startedMs_ / 1000},
-              {"total", total_.load()},   {"validated", passed_.load()},
-              {"unvalidated", refused_.load()}, {"passed", passed_.load()},
-              {"filtered", filtered_.load()},   {"replies", replies_.load()},
-              {"ttlexpired", ttlExpired_.load()}, {"refused", refused_.load()},
-              {"busy", busy_.load()},      {"pid", static_cast<long>(::getpid())},
-              {"version", version()},      {"agents", agentNames()},
+  return Json{{"uptime", (now - startedMs_) / 1000},
+              {"starttime", startedMs_ / 1000},
+              {"total", total_.load()},
+              {"validated", passed_.load()},
+              {"unvalidated", refused_.load()},
+              {"passed", passed_.load()},
+              {"filtered", filtered_.load()},
+              {"replies", replies_.load()},
+              {"ttlexpired", ttlExpired_.load()},
+              {"refused", refused_.load()},
+              {"busy", busy_.load()},
+              {"pid", static_cast<long>(::getpid())},
+              {"version", version()},
+              {"agents", agentNames()},
               {"security", toString(securityMode())}};
 }
 

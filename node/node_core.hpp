@@ -28,7 +28,7 @@ struct NodeIdentity {
   std::string identity;
   std::string mainCollective = "drover";
   std::vector<std::string> collectives{"drover"};  // includes mainCollective
-  std::uint32_t maxTtl = 3600;                      // seconds; longer TTLs are refused
+  std::uint32_t maxTtl = 3600;                     // seconds; longer TTLs are refused
   std::int64_t maxSkewMs = 30000;  // security.max_clock_skew: how far ahead a caller may be
 };
 
@@ -45,11 +45,11 @@ struct NodeIdentity {
 ///   Run     accepted: `agent` runs `action` (its DDL entry and handler) for `request`
 struct Decision {
   enum class Kind { Ignore, Drop, Reply, Run } kind = Kind::Ignore;
-  envelope::Envelope reply;             // Kind::Reply: the refusal to send
-  agents::Agent* agent = nullptr;       // Kind::Run
+  envelope::Envelope reply;                     // Kind::Reply: the refusal to send
+  agents::Agent* agent = nullptr;               // Kind::Run
   const agents::BoundAction* action = nullptr;  // Kind::Run: of `agent`, looked up once
-  agents::Request request;              // Kind::Run: validated arguments
-  std::string reason;                   // Kind::Ignore/Drop/Reply: why, for the log
+  agents::Request request;                      // Kind::Run: validated arguments
+  std::string reason;                           // Kind::Ignore/Drop/Reply: why, for the log
 };
 
 class NodeCore : public agents::NodeInfo {
@@ -129,10 +129,10 @@ class NodeCore : public agents::NodeInfo {
 
   NodeIdentity id_;
   std::map<std::string, std::unique_ptr<agents::Agent>> agents_;
-  std::vector<std::string> agentNames_;   // sorted; fixed once serving starts
+  std::vector<std::string> agentNames_;  // sorted; fixed once serving starts
   mutable std::shared_mutex stateMutex_;
-  Json facts_ = Json::object();            // guarded by stateMutex_
-  std::vector<std::string> classes_;       // guarded by stateMutex_
+  Json facts_ = Json::object();       // guarded by stateMutex_
+  std::vector<std::string> classes_;  // guarded by stateMutex_
   std::map<std::string, filter::Filter> filterCache_;
   std::int64_t startedMs_;
   std::atomic<std::uint64_t> total_{0}, passed_{0}, filtered_{0}, refused_{0}, ttlExpired_{0},

@@ -38,7 +38,7 @@ std::shared_ptr<security::CertificateStore> openStore(const NodeConfig& config) 
 
 // The node's own certificate must be one its peers will accept as this node.
 std::shared_ptr<const security::Signer> loadSigner(const NodeConfig& config,
-                                                    security::CertificateStore& store) {
+                                                   security::CertificateStore& store) {
   std::shared_ptr<const security::Signer> signer;
   try {
     signer = std::make_shared<const security::Signer>(
@@ -181,8 +181,7 @@ void NodeSecurity::recordDecision(const envelope::Envelope& request, const std::
                                   const policy::Decision& decision) noexcept {
   if (!decision.allowed) ++refusals_;
   if (!audit_) return;
-  audit_->recordDecision({request.id, node, caller, request.agent, request.action, args},
-                         decision);
+  audit_->recordDecision({request.id, node, caller, request.agent, request.action, args}, decision);
 }
 
 void NodeSecurity::recordResult(const envelope::Envelope& request, const std::string& node,

@@ -49,10 +49,10 @@ class NodeSecurity : public agents::EnrolmentHost {
  public:
   struct Parts {
     SecurityMode mode = SecurityMode::Disabled;
-    std::shared_ptr<security::CertificateStore> store;     // not null unless Disabled
-    std::shared_ptr<const security::Signer> signer;         // set when Enforcing
-    std::unique_ptr<policy::Authorizer> authorizer;         // null: built-in defaults
-    std::unique_ptr<policy::AuditLog> audit;                // null: no audit trail
+    std::shared_ptr<security::CertificateStore> store;  // not null unless Disabled
+    std::shared_ptr<const security::Signer> signer;     // set when Enforcing
+    std::unique_ptr<policy::Authorizer> authorizer;     // null: built-in defaults
+    std::unique_ptr<policy::AuditLog> audit;            // null: no audit trail
     std::size_t replayEntries = security::ReplayCache::kDefaultMaxEntries;
   };
 

@@ -10,7 +10,7 @@ namespace drover::node {
 
 class Outbox {
  public:
-  Outbox();   // throws std::system_error if no eventfd can be made
+  Outbox();  // throws std::system_error if no eventfd can be made
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;

@@ -35,7 +35,7 @@ class WorkerPool {
   std::condition_variable ready_;
   std::deque<std::function<void()>> jobs_;  // guarded by mutex_
   std::size_t queueLimit_;
-  bool stopping_ = false;                   // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
   std::vector<std::thread> threads_;
 };
 

@@ -24,10 +24,18 @@ struct Entry {
 
 const std::vector<std::string> kTypes{"log", "exec", "webhook", "email", "xmpp"};
 
-const std::vector<std::string> kCommonKeys{
-    "type",          "events",        "facts",         "templates",         "subject",
-    "digest_window", "digest_group_by", "queue_limit", "retry_attempts",    "retry_backoff",
-    "retry_max_backoff", "timeout"};
+const std::vector<std::string> kCommonKeys{"type",
+                                           "events",
+                                           "facts",
+                                           "templates",
+                                           "subject",
+                                           "digest_window",
+                                           "digest_group_by",
+                                           "queue_limit",
+                                           "retry_attempts",
+                                           "retry_backoff",
+                                           "retry_max_backoff",
+                                           "timeout"};
 
 std::vector<std::string> keysOf(const std::string& type) {
   if (type == "log") return {"path"};
@@ -36,12 +44,11 @@ std::vector<std::string> keysOf(const std::string& type) {
     return {"url", "hmac_key_file", "hmac_key_env", "token_file", "token_env", "ca_file"};
   }
   if (type == "email") {
-    return {"url", "from", "to", "tls", "username", "password_file", "password_env",
-            "ca_file", "helo"};
+    return {"url",           "from",         "to",      "tls", "username",
+            "password_file", "password_env", "ca_file", "helo"};
   }
-  return {"jid",   "password_file", "password_env", "server", "port",
-          "tls",   "ca_file",       "to",           "rooms",  "nick",
-          "connect_timeout", "keepalive"};
+  return {"jid", "password_file", "password_env", "server",          "port",     "tls", "ca_file",
+          "to",  "rooms",         "nick",         "connect_timeout", "keepalive"};
 }
 
 // Keys that would put a secret in the main config, and what to use instead.
@@ -247,8 +254,8 @@ class Reader {
     std::istringstream in(*text);
     if (!(in >> value) || !in.eof() || value < min || value > max) {
       problem(valueMark(*find(key)), key,
-              "expected an integer between " + std::to_string(min) + " and " +
-                  std::to_string(max) + ", got '" + *text + "'");
+              "expected an integer between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", got '" + *text + "'");
       return std::nullopt;
     }
     return value;
@@ -270,7 +277,8 @@ class Reader {
     const Entry* file = find(base + "_file");
     const Entry* env = find(base + "_env");
     if (file != nullptr && env != nullptr) {
-      problem(env->key.Mark(), base + "_env", "give " + base + "_file or " + base + "_env, not both");
+      problem(env->key.Mark(), base + "_env",
+              "give " + base + "_file or " + base + "_env, not both");
       return std::nullopt;
     }
     const Entry* entry = file != nullptr ? file : env;
@@ -308,7 +316,8 @@ class Reader {
     if (auto backoff = duration("retry_backoff", milliseconds(1))) {
       options.retry.initialBackoff = *backoff;
     }
-    if (auto most = duration("retry_max_backoff", milliseconds(1))) options.retry.maxBackoff = *most;
+    if (auto most = duration("retry_max_backoff", milliseconds(1)))
+      options.retry.maxBackoff = *most;
     if (auto timeout = duration("timeout", milliseconds(100))) options.timeout = *timeout;
     if (options.retry.maxBackoff < options.retry.initialBackoff) {
       problem(nameKey.Mark(), "retry_max_backoff", "is shorter than retry_backoff");
@@ -414,7 +423,8 @@ class Reader {
     }
     out.from = required("from", nameKey);
     if (!out.from.empty() && !plausibleAddress(out.from)) {
-      problem(valueMark(*find("from")), "from", "expected a bare address such as drover@example.com");
+      problem(valueMark(*find("from")), "from",
+              "expected a bare address such as drover@example.com");
     }
     if (find("to") == nullptr) problem(nameKey.Mark(), "", "key 'to' is required");
     for (const auto& address : list("to").value_or(std::vector<std::string>{})) {
@@ -432,12 +442,14 @@ class Reader {
       problem(nameKey.Mark(), "username", "a password is set but no username");
     }
     if (!out.username.empty() && !out.password) {
-      problem(nameKey.Mark(), "password_file", "username is set: give password_file or password_env");
+      problem(nameKey.Mark(), "password_file",
+              "username is set: give password_file or password_env");
     }
     if (!out.username.empty() && out.tls != TlsMode::Required && !implicitTls) {
       // libcurl sends mail without logging in when the server offers no AUTH (as before
       // STARTTLS), and a password over plain text is no better.
-      problem(valueMark(*find("tls")), "tls", "credentials need tls: required (or an smtps:// url)");
+      problem(valueMark(*find("tls")), "tls",
+              "credentials need tls: required (or an smtps:// url)");
     }
     return out;
   }
@@ -464,7 +476,8 @@ class Reader {
       problem(nameKey.Mark(), "", "give 'to' (JIDs), 'rooms' (room@service), or both");
     }
     if (auto nick = string("nick")) out.nick = *nick;
-    if (auto timeout = duration("connect_timeout", milliseconds(100))) out.connectTimeout = *timeout;
+    if (auto timeout = duration("connect_timeout", milliseconds(100)))
+      out.connectTimeout = *timeout;
     if (auto keepalive = duration("keepalive", milliseconds(1000))) out.keepalive = *keepalive;
     std::string host = out.server.empty() ? out.jid.substr(out.jid.find('@') + 1) : out.server;
     if (out.tls == TlsMode::Disabled && !isLoopback(host)) {

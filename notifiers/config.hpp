@@ -11,8 +11,8 @@
 //       to: [ops@example.com]
 //       rooms: [alerts@conference.example.com]
 //
-// Every key, its default and its meaning: notifiers/notifiers.example.yaml. Problems are collected and reported together, each as
-// "file:line:column: notifier 'ops-room': key 'jid': message".
+// Every key, its default and its meaning: notifiers/notifiers.example.yaml. Problems are collected
+// and reported together, each as "file:line:column: notifier 'ops-room': key 'jid': message".
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -25,9 +25,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/option_table.hpp"
+#include "core/templating/template.hpp"
 #include "notifiers/event.hpp"
 #include "notifiers/secret.hpp"
-#include "core/templating/template.hpp"
 
 namespace drover::notifiers {
 
@@ -41,24 +41,24 @@ enum class TlsMode {
 };
 
 struct RetryPolicy {
-  int attempts = 5;                                     // tries in all, the first included
-  std::chrono::milliseconds initialBackoff{1000};       // wait before the second try
-  std::chrono::milliseconds maxBackoff{60'000};         // the wait doubles up to this
+  int attempts = 5;                                // tries in all, the first included
+  std::chrono::milliseconds initialBackoff{1000};  // wait before the second try
+  std::chrono::milliseconds maxBackoff{60'000};    // the wait doubles up to this
 };
 
 /// What every notifier has, whatever its channel.
 struct ChannelOptions {
   std::string name;
   std::string type;
-  std::string where;                     // "provisioner.yaml:12:3", for messages
+  std::string where;  // "provisioner.yaml:12:3", for messages
   std::set<EventKind> events{EventKind::Provisioned, EventKind::Failed,
                              EventKind::WaitingTooLong};  // Test always passes
-  std::vector<std::string> facts;        // facts in JSON documents; empty: all the event has
+  std::vector<std::string> facts;  // facts in JSON documents; empty: all the event has
   std::map<EventKind, templating::Template> templates;  // per kind; else defaultTemplate()
-  std::optional<templating::Template> subject;  // email subject; default per kind
-  std::chrono::milliseconds digestWindow{0};  // 0: one message per event
-  std::string digestGroupBy = "region";  // the fact a digest names ("in eu-west-1")
-  std::size_t queueLimit = 1000;         // events waiting; more are dropped and counted
+  std::optional<templating::Template> subject;          // email subject; default per kind
+  std::chrono::milliseconds digestWindow{0};            // 0: one message per event
+  std::string digestGroupBy = "region";                 // the fact a digest names ("in eu-west-1")
+  std::size_t queueLimit = 1000;  // events waiting; more are dropped and counted
   RetryPolicy retry;
   std::chrono::milliseconds timeout{30'000};  // one delivery attempt
 };
@@ -74,32 +74,32 @@ struct ExecSettings {
 
 struct WebhookSettings {
   std::string url;
-  std::optional<Secret> hmacKey;  // X-Drover-Signature: sha256=<hex of HMAC over the body>
+  std::optional<Secret> hmacKey;      // X-Drover-Signature: sha256=<hex of HMAC over the body>
   std::optional<Secret> bearerToken;  // Authorization: Bearer
-  std::filesystem::path caFile;   // empty: the system store
+  std::filesystem::path caFile;       // empty: the system store
 };
 
 struct EmailSettings {
-  std::string url;                // smtp://host:587 (STARTTLS) or smtps://host:465
-  std::string from;               // bare address: drover@example.com
-  std::vector<std::string> to;    // bare addresses
+  std::string url;              // smtp://host:587 (STARTTLS) or smtps://host:465
+  std::string from;             // bare address: drover@example.com
+  std::vector<std::string> to;  // bare addresses
   TlsMode tls = TlsMode::Required;
   std::string username;
   std::optional<Secret> password;
-  std::filesystem::path caFile;   // empty: the system store
-  std::string helo;               // EHLO name; empty: this host's name
+  std::filesystem::path caFile;  // empty: the system store
+  std::string helo;              // EHLO name; empty: this host's name
 };
 
 struct XmppSettings {
-  std::string jid;                // user@domain[/resource]
+  std::string jid;  // user@domain[/resource]
   std::optional<Secret> password;
-  std::string server;             // host to connect to; empty: the JID's domain
+  std::string server;  // host to connect to; empty: the JID's domain
   int port = 5222;
   TlsMode tls = TlsMode::Required;
   std::filesystem::path caFile = "/etc/ssl/certs/ca-certificates.crt";
-  std::vector<std::string> to;    // JIDs that get direct messages
-  std::vector<std::string> rooms; // MUC rooms (room@service) that get posts
-  std::string nick = "drover";    // nickname in the rooms
+  std::vector<std::string> to;     // JIDs that get direct messages
+  std::vector<std::string> rooms;  // MUC rooms (room@service) that get posts
+  std::string nick = "drover";     // nickname in the rooms
   std::chrono::milliseconds connectTimeout{10'000};
   std::chrono::milliseconds keepalive{60'000};  // ping the server when idle this long
 };

@@ -57,9 +57,9 @@ struct Dispatcher::Worker {
   std::deque<Event> queue;
   std::optional<Clock::time_point> windowEnds;  // digest: when the open window closes
   std::size_t inFlight = 0;
-  int flushers = 0;   // flush() calls under way: digest windows close at once
+  int flushers = 0;  // flush() calls under way: digest windows close at once
   bool stopping = false;
-  std::optional<Clock::time_point> deadline;    // shutdown: give up after this
+  std::optional<Clock::time_point> deadline;  // shutdown: give up after this
   std::thread thread;
 
   std::atomic<std::uint64_t> delivered{0}, failed{0}, dropped{0}, retries{0}, messages{0};
@@ -77,9 +77,10 @@ struct Dispatcher::Worker {
       std::uint64_t count = ++dropped;
       lock.unlock();
       if (count % kDropLogEvery == 1) {
-        logger()->warn("notifier={} queue full ({} events): dropped event={} node={} ({} dropped "
-                       "so far)",
-                       options.name, options.queueLimit, kindName(event.kind), event.node, count);
+        logger()->warn(
+            "notifier={} queue full ({} events): dropped event={} node={} ({} dropped "
+            "so far)",
+            options.name, options.queueLimit, kindName(event.kind), event.node, count);
       }
       return;
     }
@@ -175,9 +176,8 @@ struct Dispatcher::Worker {
                      aboutMessage(*message), attempt, attempts, outcome.error, wait.count());
       if (!sleep(wait)) {
         failed += batch.size();
-        logger()->error("notifier={} {}: gave up at shutdown after {} attempt{}: {}",
-                        options.name, aboutMessage(*message), attempt, attempt == 1 ? "" : "s",
-                        outcome.error);
+        logger()->error("notifier={} {}: gave up at shutdown after {} attempt{}: {}", options.name,
+                        aboutMessage(*message), attempt, attempt == 1 ? "" : "s", outcome.error);
         return;
       }
     }
@@ -196,8 +196,8 @@ struct Dispatcher::Worker {
   }
 
   ChannelStats stats() {
-    ChannelStats out{options.name, options.type, delivered.load(), failed.load(), dropped.load(),
-                     retries.load(), messages.load(), 0};
+    ChannelStats out{options.name,   options.type,   delivered.load(), failed.load(),
+                     dropped.load(), retries.load(), messages.load(),  0};
     std::lock_guard lock(mutex);
     out.queued = queue.size() + inFlight;
     return out;
@@ -297,7 +297,8 @@ std::string prometheusText(const std::vector<ChannelStats>& stats) {
       "# HELP drover_notifiers_events_total Events per notifier by outcome.\n"
       "# TYPE drover_notifiers_events_total counter\n";
   for (const auto& s : stats) {
-    std::string labels = "notifier=\"" + prometheusLabel(s.name) + "\",type=\"" + prometheusLabel(s.type) + "\"";
+    std::string labels =
+        "notifier=\"" + prometheusLabel(s.name) + "\",type=\"" + prometheusLabel(s.type) + "\"";
     out += "drover_notifiers_events_total{" + labels + ",outcome=\"delivered\"} " +
            std::to_string(s.delivered) + "\n";
     out += "drover_notifiers_events_total{" + labels + ",outcome=\"failed\"} " +
@@ -308,8 +309,8 @@ std::string prometheusText(const std::vector<ChannelStats>& stats) {
   auto metric = [&](const char* name, const char* type, const char* help, auto field) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     for (const auto& s : stats) {
-      out += std::string(name) + "{notifier=\"" + prometheusLabel(s.name) + "\",type=\"" + prometheusLabel(s.type) +
-             "\"} " + std::to_string(field(s)) + "\n";
+      out += std::string(name) + "{notifier=\"" + prometheusLabel(s.name) + "\",type=\"" +
+             prometheusLabel(s.type) + "\"} " + std::to_string(field(s)) + "\n";
     }
   };
   metric("drover_notifiers_retries_total", "counter", "Delivery attempts after a failed one.",

@@ -78,12 +78,9 @@ std::optional<std::string> Event::fact(const std::string& path) const {
 Json toJson(const Event& event, const std::vector<std::string>& factNames) {
   Json steps = Json::array();
   for (const auto& step : event.steps) steps.push_back(stepJson(step));
-  Json out = {{"event", kindName(event.kind)},
-              {"node", event.node},
-              {"master", event.master},
-              {"facts", chosenFacts(event.facts, factNames)},
-              {"steps", std::move(steps)},
-              {"attempt", event.attempt},
+  Json out = {{"event", kindName(event.kind)},    {"node", event.node},
+              {"master", event.master},           {"facts", chosenFacts(event.facts, factNames)},
+              {"steps", std::move(steps)},        {"attempt", event.attempt},
               {"duration_ms", event.durationMs()}};
   if (!event.failedStep.empty()) out["failed_step"] = event.failedStep;
   if (!event.error.empty()) out["error"] = event.error;
@@ -108,10 +105,9 @@ Event eventFromJson(const Json& json) {
   event.master = field<std::string>(json, "master", "");
   event.facts = field<Json>(json, "facts", Json::object());
   for (const auto& step : field<Json>(json, "steps", Json::array())) {
-    event.steps.push_back(StepResult{field<std::string>(step, "name", ""),
-                                     field<std::int64_t>(step, "duration_ms", 0),
-                                     field<bool>(step, "ok", true),
-                                     field<std::string>(step, "error", "")});
+    event.steps.push_back(StepResult{
+        field<std::string>(step, "name", ""), field<std::int64_t>(step, "duration_ms", 0),
+        field<bool>(step, "ok", true), field<std::string>(step, "error", "")});
   }
   event.failedStep = field<std::string>(json, "failed_step", "");
   event.error = field<std::string>(json, "error", "");

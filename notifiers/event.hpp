@@ -21,8 +21,8 @@ enum class EventKind {
 };
 
 inline constexpr std::array<EventKind, 5> kAllKinds{EventKind::Provisioned, EventKind::Failed,
-                                                   EventKind::Retried, EventKind::WaitingTooLong,
-                                                   EventKind::Test};
+                                                    EventKind::Retried, EventKind::WaitingTooLong,
+                                                    EventKind::Test};
 
 /// "provisioned", "failed", "retried", "waiting_too_long", "test": the names used in
 /// config files and in the JSON documents.
@@ -42,15 +42,15 @@ struct StepResult {
 
 struct Event {
   EventKind kind = EventKind::Test;
-  std::string node;                 // the node's identity
-  std::string master;               // the Puppet master chosen for it; empty before the choice
-  Json facts = Json::object();      // the node facts the provisioner chose to pass on
-  std::vector<StepResult> steps;    // in the order they ran
-  std::string failedStep;           // Failed and Retried: the step that failed
-  std::string error;                // Failed and Retried: what went wrong
-  int attempt = 1;                  // 1 for the first try of the flow (or of the failed step)
-  std::int64_t startedMs = 0;       // ms since the epoch: the flow started (or waiting began)
-  std::int64_t finishedMs = 0;      // ms since the epoch: the outcome was known
+  std::string node;               // the node's identity
+  std::string master;             // the Puppet master chosen for it; empty before the choice
+  Json facts = Json::object();    // the node facts the provisioner chose to pass on
+  std::vector<StepResult> steps;  // in the order they ran
+  std::string failedStep;         // Failed and Retried: the step that failed
+  std::string error;              // Failed and Retried: what went wrong
+  int attempt = 1;                // 1 for the first try of the flow (or of the failed step)
+  std::int64_t startedMs = 0;     // ms since the epoch: the flow started (or waiting began)
+  std::int64_t finishedMs = 0;    // ms since the epoch: the outcome was known
 
   /// finishedMs - startedMs, or 0 when either is unset.
   std::int64_t durationMs() const;

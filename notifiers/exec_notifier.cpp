@@ -10,8 +10,8 @@ namespace {
 constexpr std::size_t kQuotedStderr = 400;
 
 std::string tailOf(const std::string& text) {
-  std::string out = text.size() > kQuotedStderr ? "..." + text.substr(text.size() - kQuotedStderr)
-                                                : text;
+  std::string out =
+      text.size() > kQuotedStderr ? "..." + text.substr(text.size() - kQuotedStderr) : text;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }

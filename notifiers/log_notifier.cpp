@@ -25,8 +25,9 @@ void LogNotifier::send(const Message& message) {
   // An empty path is stdout (the provisioner's events when no file is configured).
   bool toStdout = settings_.path.empty();
   std::string where = toStdout ? "stdout" : settings_.path.string();
-  int fd = toStdout ? STDOUT_FILENO
-                    : ::open(settings_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  int fd = toStdout
+               ? STDOUT_FILENO
+               : ::open(settings_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) throw std::runtime_error("cannot open " + where + ": " + std::strerror(errno));
   ssize_t written = ::write(fd, line.data(), line.size());
   int writeErrno = errno;

@@ -17,9 +17,12 @@ std::string renderFor(const templating::Template& tmpl, const Event& event) {
 }
 
 Json placeholderValues(const Event& event) {
-  Json values{{"node", event.node},          {"master", event.master},
-              {"event", std::string(kindName(event.kind))}, {"step", event.failedStep},
-              {"error", event.error},        {"attempt", event.attempt},
+  Json values{{"node", event.node},
+              {"master", event.master},
+              {"event", std::string(kindName(event.kind))},
+              {"step", event.failedStep},
+              {"error", event.error},
+              {"attempt", event.attempt},
               {"facts", event.facts}};
   if (event.durationMs() > 0) values["duration"] = formatDuration(event.durationMs());
   return values;
@@ -38,10 +41,8 @@ const std::string& defaultTemplate(EventKind kind) {
 
 const std::string& defaultSubject(EventKind kind) {
   static const std::array<std::string, 5> kSubjects{
-      "[drover] {{node}} provisioned",
-      "[drover] {{node}} failed at {{step}}",
-      "[drover] {{node}} retrying {{step}}",
-      "[drover] {{node}} waiting for {{duration}}",
+      "[drover] {{node}} provisioned",       "[drover] {{node}} failed at {{step}}",
+      "[drover] {{node}} retrying {{step}}", "[drover] {{node}} waiting for {{duration}}",
       "[drover] notification test",
   };
   return kSubjects[static_cast<std::size_t>(kind)];

@@ -62,7 +62,8 @@ EventKind mostSevere(const std::vector<Event>& events) {
                                                EventKind::Retried, EventKind::Provisioned,
                                                EventKind::Test};
   for (auto kind : kSeverity) {
-    if (std::any_of(events.begin(), events.end(), [kind](const Event& e) { return e.kind == kind; }))
+    if (std::any_of(events.begin(), events.end(),
+                    [kind](const Event& e) { return e.kind == kind; }))
       return kind;
   }
   return EventKind::Test;
@@ -101,8 +102,7 @@ Message Presenter::digest(const std::vector<Event>& events,
     if (it == byKind.end()) continue;
     if (counts.empty()) {
       counts = countOf(it->second.size(), "node", "nodes") + " " + words.verb +
-               placeOf(events, options_.digestGroupBy) + " in the last " +
-               windowText(window);
+               placeOf(events, options_.digestGroupBy) + " in the last " + windowText(window);
     } else {
       counts += ", " + std::to_string(it->second.size()) + " " + words.verb;
     }
@@ -133,12 +133,9 @@ Message Presenter::digest(const std::vector<Event>& events,
   if (events.size() > kDigestListed) {
     message.text += "\n... and " + std::to_string(events.size() - kDigestListed) + " more";
   }
-  message.document = {{"event", "digest"},
-                      {"summary", summary},
-                      {"window_ms", window.count()},
-                      {"count", events.size()},
-                      {"events", std::move(list)},
-                      {"text", message.text}};
+  message.document = {{"event", "digest"},           {"summary", summary},
+                      {"window_ms", window.count()}, {"count", events.size()},
+                      {"events", std::move(list)},   {"text", message.text}};
   return message;
 }
 

@@ -14,10 +14,10 @@
 namespace drover::notifiers {
 
 struct Message {
-  std::string id;        // unique; the same on every retry of this message
-  std::string subject;   // one line
-  std::string text;      // plain text, '\n' line ends
-  Json document;         // the event (toJson), or {"event":"digest","summary",...,"events":[...]}
+  std::string id;       // unique; the same on every retry of this message
+  std::string subject;  // one line
+  std::string text;     // plain text, '\n' line ends
+  Json document;        // the event (toJson), or {"event":"digest","summary",...,"events":[...]}
   std::size_t eventCount = 1;
   EventKind kind = EventKind::Test;  // of a single event; the most severe one of a digest
   bool digest = false;

@@ -20,25 +20,24 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::unique_ptr<Notifier> makeNotifier(const NotifierConfig& config) {
   const ChannelOptions& options = config.options;
-  return std::visit(
-      Overloaded{
-          [&](const LogSettings& s) -> std::unique_ptr<Notifier> {
-            return std::make_unique<LogNotifier>(options, s);
-          },
-          [&](const ExecSettings& s) -> std::unique_ptr<Notifier> {
-            return std::make_unique<ExecNotifier>(options, s);
-          },
-          [&](const WebhookSettings& s) -> std::unique_ptr<Notifier> {
-            return std::make_unique<WebhookNotifier>(options, s);
-          },
-          [&](const EmailSettings& s) -> std::unique_ptr<Notifier> {
-            return std::make_unique<EmailNotifier>(options, s);
-          },
-          [&](const XmppSettings& s) -> std::unique_ptr<Notifier> {
-            return std::make_unique<XmppNotifier>(options, s);
-          },
-      },
-      config.settings);
+  return std::visit(Overloaded{
+                        [&](const LogSettings& s) -> std::unique_ptr<Notifier> {
+                          return std::make_unique<LogNotifier>(options, s);
+                        },
+                        [&](const ExecSettings& s) -> std::unique_ptr<Notifier> {
+                          return std::make_unique<ExecNotifier>(options, s);
+                        },
+                        [&](const WebhookSettings& s) -> std::unique_ptr<Notifier> {
+                          return std::make_unique<WebhookNotifier>(options, s);
+                        },
+                        [&](const EmailSettings& s) -> std::unique_ptr<Notifier> {
+                          return std::make_unique<EmailNotifier>(options, s);
+                        },
+                        [&](const XmppSettings& s) -> std::unique_ptr<Notifier> {
+                          return std::make_unique<XmppNotifier>(options, s);
+                        },
+                    },
+                    config.settings);
 }
 
 }  // namespace drover::notifiers

@@ -35,8 +35,7 @@ Secret Secret::fromValue(std::string value, std::string source) {
 std::string redact(std::string text, const std::vector<std::string>& secrets) {
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;
-    for (auto pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 3)) {
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3)) {
       text.replace(pos, secret.size(), "***");
     }
   }

@@ -39,8 +39,7 @@ void WebhookNotifier::send(const Message& message) {
   curl_easy_reset(h);
   curl::setDefaults(h, timeoutMs_, error_.data());
 
-  const std::string body =
-      message.document.dump(-1, ' ', false, Json::error_handler_t::replace);
+  const std::string body = message.document.dump(-1, ' ', false, Json::error_handler_t::replace);
   std::vector<std::string> headers{"Content-Type: application/json",
                                    "User-Agent: drover-notify/" DROVER_VERSION,
                                    "X-Drover-Event: " + message.document.value("event", ""),

@@ -19,7 +19,8 @@ rpc::Client& BusExecutor::client() {
 
 std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
   std::vector<CallReply> out;
-  for (const auto& node : request.nodes) out.push_back(CallReply{node, false, {}, Json::object(), "", false});
+  for (const auto& node : request.nodes)
+    out.push_back(CallReply{node, false, {}, Json::object(), "", false});
   try {
     rpc::CallResult result = client().call(rpc::request(request.agent, request.action)
                                                .args(request.args)

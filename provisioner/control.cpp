@@ -19,8 +19,8 @@ struct Refusal : std::runtime_error {
 std::string nodeArg(const envelope::Envelope& request) {
   auto it = request.args.find("node");
   if (it == request.args.end() || !it->is_string() || it->get<std::string>().empty()) {
-    throw Refusal(StatusCode::MissingData,
-                  "provisioner#" + request.action + ": argument 'node' (a node identity) is required");
+    throw Refusal(StatusCode::MissingData, "provisioner#" + request.action +
+                                               ": argument 'node' (a node identity) is required");
   }
   return it->get<std::string>();
 }
@@ -28,9 +28,11 @@ std::string nodeArg(const envelope::Envelope& request) {
 std::size_t limitArg(const envelope::Envelope& request) {
   auto it = request.args.find("limit");
   if (it == request.args.end()) return kDefaultHistory;
-  if (!it->is_number_unsigned() || it->get<std::size_t>() == 0 || it->get<std::size_t>() > kMaxHistory) {
-    throw Refusal(StatusCode::InvalidData, "provisioner#history: argument 'limit' must be from 1 to " +
-                                               std::to_string(kMaxHistory));
+  if (!it->is_number_unsigned() || it->get<std::size_t>() == 0 ||
+      it->get<std::size_t>() > kMaxHistory) {
+    throw Refusal(
+        StatusCode::InvalidData,
+        "provisioner#history: argument 'limit' must be from 1 to " + std::to_string(kMaxHistory));
   }
   return it->get<std::size_t>();
 }
@@ -43,8 +45,9 @@ envelope::Envelope Control::handle(const envelope::Envelope& request) noexcept {
   } catch (const Refusal& e) {
     return envelope::makeReply(request, identity_, {e.code, e.what()});
   } catch (const std::exception& e) {
-    return envelope::makeReply(request, identity_,
-                               {StatusCode::UnknownError, "provisioner#" + request.action + ": " + e.what()});
+    return envelope::makeReply(
+        request, identity_,
+        {StatusCode::UnknownError, "provisioner#" + request.action + ": " + e.what()});
   }
 }
 
@@ -64,7 +67,8 @@ envelope::Envelope Control::run(const envelope::Envelope& request) {
   } else if (action == "history") {
     std::string node = nodeArg(request);
     auto record = engine_.node(node);
-    if (!record) throw Refusal(StatusCode::Aborted, "node " + node + " is not known to " + identity_);
+    if (!record)
+      throw Refusal(StatusCode::Aborted, "node " + node + " is not known to " + identity_);
     Json attempts = Json::array();
     for (const auto& row : store_.history(node, limitArg(request))) attempts.push_back(toJson(row));
     data = {{"node", *record}, {"attempts", attempts}};
@@ -77,9 +81,8 @@ envelope::Envelope Control::run(const envelope::Envelope& request) {
     engine_.refreshMetrics();
     data = metrics_.toJson();
   } else {
-    throw Refusal(StatusCode::UnknownAction,
-                  "agent 'provisioner' has no action '" + action +
-                      "' (status, history, retry, hold, metrics)");
+    throw Refusal(StatusCode::UnknownAction, "agent 'provisioner' has no action '" + action +
+                                                 "' (status, history, retry, hold, metrics)");
   }
   return envelope::makeReply(request, identity_, {}, std::move(data));
 }

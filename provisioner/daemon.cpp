@@ -5,14 +5,14 @@
 
 #include <httplib.h>
 #include <sys/signalfd.h>
-#include <system_error>
 #include <unistd.h>
+#include <system_error>
 
 #include "core/bus/topics.hpp"
+#include "core/log/log.hpp"
 #include "core/rpc/call_builder.hpp"
 #include "core/security/roles.hpp"
 #include "core/security/signing.hpp"
-#include "core/log/log.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
@@ -23,9 +23,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kReadyTimeout = 2s;           // per attempt to reach the broker at start
-constexpr auto kStopGrace = 10s;             // calls under way may finish this long
-constexpr auto kSweepQuiet = 1000ms;         // inventory sweep: silence that ends it
+constexpr auto kReadyTimeout = 2s;    // per attempt to reach the broker at start
+constexpr auto kStopGrace = 10s;      // calls under way may finish this long
+constexpr auto kSweepQuiet = 1000ms;  // inventory sweep: silence that ends it
 constexpr auto kSweepTimeout = 60s;
 // Senders of ignored registrations warned about once each; beyond this many (a flood of
 // forged names) the rest are logged at debug level only.
@@ -61,7 +61,8 @@ EngineOptions engineOptions(const ProvisionerConfig& c) {
 void sizeContext(zmq::context_t& context, int concurrency) {
   int wanted = std::max(1024, concurrency * 2 + 64);
   if (zmq_ctx_set(context.handle(), ZMQ_MAX_SOCKETS, wanted) != 0) {
-    throw Daemon::StartupError("zmq_ctx_set(ZMQ_MAX_SOCKETS, " + std::to_string(wanted) + ") failed");
+    throw Daemon::StartupError("zmq_ctx_set(ZMQ_MAX_SOCKETS, " + std::to_string(wanted) +
+                               ") failed");
   }
 }
 
@@ -110,7 +111,8 @@ Registration registrationFrom(const Json& data, const std::string& sender) {
   if (auto it = data.find("identity"); it != data.end() && it->is_string()) r.identity = *it;
   if (auto it = data.find("agents"); it != data.end() && it->is_array()) {
     for (const auto& agent : *it) {
-      if (agent.is_string()) r.agents.push_back(agent);
+      if (agent.is_string())
+        r.agents.push_back(agent);
       else if (agent.is_object() && agent.contains("name") && agent["name"].is_string()) {
         r.agents.push_back(agent["name"]);
       }
@@ -158,7 +160,10 @@ std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
 }
 
 Daemon::Daemon(const ProvisionerConfig& config)
-    : config_(config), signalFd_(makeSignalFd()), flow_(loadFlowFile(config.flowFile)), context_(1) {
+    : config_(config),
+      signalFd_(makeSignalFd()),
+      flow_(loadFlowFile(config.flowFile)),
+      context_(1) {
   sizeContext(context_, config_.concurrency);
   if (config_.securityEnabled) {
     try {
@@ -170,7 +175,8 @@ Daemon::Daemon(const ProvisionerConfig& config)
     // Requests carry our identity as sender, and it must be the certificate's name.
     if (security_->signer->name() != config_.identity) {
       throw StartupError("security.cert_file " + config_.certFile.string() + " names '" +
-                         security_->signer->name() + "' but identity is '" + config_.identity + "'");
+                         security_->signer->name() + "' but identity is '" + config_.identity +
+                         "'");
     }
     if (security::roleForName(config_.identity) != security::Role::Provisioner) {
       throw StartupError("identity '" + config_.identity + "' must end in .provisioner");
@@ -209,10 +215,9 @@ bus::ConnectionOptions Daemon::connectionOptions() const {
 }
 
 std::unique_ptr<rpc::Client> Daemon::makeClient() const {
-  return std::make_unique<rpc::Client>(context_,
-                                       bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe},
-                                       config_.identity, config_.mainCollective, 5000ms,
-                                       connectionOptions(), security_);
+  return std::make_unique<rpc::Client>(
+      context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
+      config_.mainCollective, 5000ms, connectionOptions(), security_);
 }
 
 std::string Daemon::authorize(const envelope::Envelope& request) const {
@@ -294,9 +299,10 @@ int Daemon::run() {
   logger()->info("provisioner={} ready: flow={} ({} steps) state={} metrics={} enrolment={}",
                  config_.identity, flow_.name, flow_.steps.size(), config_.stateDb.string(),
                  config_.metricsListen.empty() ? "off" : config_.metricsListen,
-                 enroller_ ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
-                                 std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
-                           : "off (enrolling nodes wait)");
+                 enroller_
+                     ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
+                           std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
+                     : "off (enrolling nodes wait)");
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0}};
   for (;;) {
@@ -331,8 +337,8 @@ void Daemon::handleMessage(const bus::Message& message) {
   if (message.topic == bus::registrationTopic(config_.mainCollective)) {
     if (env.type != envelope::MessageType::Registration) return;
     std::string why;
-    auto registration = acceptRegistration(env, security_ ? security_->store.get() : nullptr,
-                                           util::nowMs(), why);
+    auto registration =
+        acceptRegistration(env, security_ ? security_->store.get() : nullptr, util::nowMs(), why);
     if (registration) {
       engine_->observe(*registration);
     } else if (ignoredRegistrations_.size() < kMaxIgnoredSenders &&
@@ -351,15 +357,19 @@ void Daemon::handleMessage(const bus::Message& message) {
   std::string prefix = bus::replyTopic(env.collective, "");
   if (env.replyTo.size() <= prefix.size() || env.replyTo.compare(0, prefix.size(), prefix) != 0 ||
       !bus::validTopicPart(env.replyTo)) {
-    logger()->warn("request={} from={}: refusing to reply on topic '{}'", env.id, env.sender, env.replyTo);
+    logger()->warn("request={} from={}: refusing to reply on topic '{}'", env.id, env.sender,
+                   env.replyTo);
     return;
   }
-  logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action, env.args.dump());
+  logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action,
+                 env.args.dump());
   std::string refused = authorize(env);
   envelope::Envelope reply =
-      refused.empty() ? control_->handle(env)
-                      : envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused});
-  if (!refused.empty()) logger()->warn("request={} from={} refused: {}", env.id, env.sender, refused);
+      refused.empty()
+          ? control_->handle(env)
+          : envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused});
+  if (!refused.empty())
+    logger()->warn("request={} from={} refused: {}", env.id, env.sender, refused);
   try {
     if (security_) security::signEnvelope(reply, *security_->signer);
   } catch (const std::exception& e) {

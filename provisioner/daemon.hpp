@@ -14,11 +14,11 @@
 #include <zmq.hpp>
 
 #include "core/bus/connection.hpp"
+#include "notifiers/dispatcher.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
-#include "provisioner/enroller.hpp"
-#include "notifiers/dispatcher.hpp"
 #include "provisioner/engine.hpp"
+#include "provisioner/enroller.hpp"
 #include "provisioner/flow.hpp"
 #include "provisioner/metrics.hpp"
 #include "provisioner/provisioner_config.hpp"

@@ -27,9 +27,15 @@ std::string enrolmentBlocked(const Flow& flow, const Enroller* enroller) {
   return "";
 }
 
-MachineSettings machineSettings(const EngineOptions& o, const Flow& flow, const Enroller* enroller) {
-  return MachineSettings{o.owner, o.lease, o.masterFacts, o.perMasterConcurrency,
-                         o.masterHeartbeatAge, o.recheckInterval, o.waitingAlert,
+MachineSettings machineSettings(const EngineOptions& o, const Flow& flow,
+                                const Enroller* enroller) {
+  return MachineSettings{o.owner,
+                         o.lease,
+                         o.masterFacts,
+                         o.perMasterConcurrency,
+                         o.masterHeartbeatAge,
+                         o.recheckInterval,
+                         o.waitingAlert,
                          enrolmentBlocked(flow, enroller)};
 }
 
@@ -146,8 +152,10 @@ bool Engine::observeMaster(const Registration& registration, std::int64_t now) {
   if (!hostsAgent(registration, flow_.masterAgent)) return false;
   if (!registration.verified) {
     // A master is chosen to sign certificates: only a node proven by its own certificate.
-    logger()->warn("node={}: unsigned registration hosting {} ignored: a master must be "
-                   "an enrolled node", id, flow_.masterAgent);
+    logger()->warn(
+        "node={}: unsigned registration hosting {} ignored: a master must be "
+        "an enrolled node",
+        id, flow_.masterAgent);
     return true;
   }
   bool fresh = !masters_.known(id) || !masters_.healthy(id, now);
@@ -232,7 +240,8 @@ void Engine::dueRenewals(std::int64_t now) {
     auto [at, identity] = *renewals_.begin();
     renewals_.erase(renewals_.begin());
     Runtime& node = nodes_.at(identity);
-    if (node.renewAtMs != at || !node.inSlot || !node.flow.record.claimed || node.renewing) continue;
+    if (node.renewAtMs != at || !node.inSlot || !node.flow.record.claimed || node.renewing)
+      continue;
     node.renewing = true;
     renewJobs_.push_back(identity);
     renewAvailable_.notify_one();
@@ -336,9 +345,12 @@ Json Engine::status() const {
   }
   return Json{{"flow", flow_.name},
               {"counts",
-               {{"waiting", c.waiting}, {"in_flight", c.inFlight},
-                {"claimed_elsewhere", c.claimedElsewhere}, {"held", c.held},
-                {"provisioned", c.provisioned}, {"failed", c.failed}}},
+               {{"waiting", c.waiting},
+                {"in_flight", c.inFlight},
+                {"claimed_elsewhere", c.claimedElsewhere},
+                {"held", c.held},
+                {"provisioned", c.provisioned},
+                {"failed", c.failed}}},
               {"nodes", nodes}};
 }
 

@@ -20,7 +20,9 @@ bool masterUp(const CallReply& reply) {
   return it == reply.data.end() || *it != false;
 }
 
-EnrolmentEnded retryLater(std::string error) { return {Outcome::Retry, std::move(error), Json::object()}; }
+EnrolmentEnded retryLater(std::string error) {
+  return {Outcome::Retry, std::move(error), Json::object()};
+}
 EnrolmentEnded failed(std::string error, Json data = Json::object()) {
   return {Outcome::Fail, std::move(error), std::move(data)};
 }
@@ -49,7 +51,8 @@ std::string Engine::prepare(CallPlan& plan) {
       plan.context["node"]["data"] =
           options_.nodeDataDir.empty()
               ? Json::object()
-              : loadNodeData(options_.nodeDataDir, plan.context["node"]["identity"].get<std::string>());
+              : loadNodeData(options_.nodeDataDir,
+                             plan.context["node"]["identity"].get<std::string>());
     }
     if (plan.lookup) {
       plan.lookup->args = templating::renderValue(plan.lookup->args, plan.context);
@@ -81,8 +84,10 @@ std::string Engine::askLookup(CallPlan& plan) {
 
 void Engine::recordMasterHealth(const std::vector<CallReply>& replies, std::int64_t now) {
   for (const auto& reply : replies) {
-    if (masterUp(reply)) masters_.answered(reply.node);
-    else masters_.failed(reply.node, now);
+    if (masterUp(reply))
+      masters_.answered(reply.node);
+    else
+      masters_.failed(reply.node, now);
   }
 }
 
@@ -109,7 +114,7 @@ EnrolmentEnded Engine::enrol(SendCall& call) {
   if (enrolled.data.value("enrolled", false)) {
     if (!enrolled.verified) {
       return failed("provision#enrol: " + identity +
-                  " says it is enrolled but its reply is not signed by its certificate");
+                    " says it is enrolled but its reply is not signed by its certificate");
     }
     return {Outcome::AlreadyEnrolled, "", Json::object()};
   }
@@ -124,14 +129,17 @@ EnrolmentEnded Engine::certifyAndInstall(SendCall& call, const CallReply& enroll
   const std::string identity = call.plan.request.nodes.front();
   IssuedIdentity issued;
   try {
-    issued = enroller_->certify(identity, enrolled.requestId, enrolled.data.value("csr", ""),
-                                enrolled.data.value("proof", ""), issuedBefore(identity), util::nowMs());
+    issued =
+        enroller_->certify(identity, enrolled.requestId, enrolled.data.value("csr", ""),
+                           enrolled.data.value("proof", ""), issuedBefore(identity), util::nowMs());
   } catch (const Enroller::Refused& e) {
     return failed(e.what(), Json{{"refused", true}});
   } catch (const std::exception& e) {
     return failed(std::string("no certificate issued: ") + e.what());
   }
-  Json summary{{"fingerprint", issued.fingerprint}, {"token", issued.tokenSource}, {"reused", issued.reused}};
+  Json summary{{"fingerprint", issued.fingerprint},
+               {"token", issued.tokenSource},
+               {"reused", issued.reused}};
   // On disk before it leaves: a restart re-uses it instead of asking the CA twice.
   Attempt row = *call.issued;
   row.finishedMs = util::nowMs();
@@ -142,15 +150,21 @@ EnrolmentEnded Engine::certifyAndInstall(SendCall& call, const CallReply& enroll
   try {
     store_.sync();
   } catch (const StoreError& e) {
-    return {Outcome::Retry, std::string("certificate not kept, so not installed: ") + e.what(), summary};
+    return {Outcome::Retry, std::string("certificate not kept, so not installed: ") + e.what(),
+            summary};
   }
-  CallRequest install{kEnrolmentAgent, "install_certificate", Json{{"certificate", issued.certificatePem}},
-                      {identity}, call.plan.request.timeout};
+  CallRequest install{kEnrolmentAgent,
+                      "install_certificate",
+                      Json{{"certificate", issued.certificatePem}},
+                      {identity},
+                      call.plan.request.timeout};
   install.acceptUnsigned = true;
   CallReply installed = executor_.call(install).front();
-  if (!installed.replied) return {Outcome::Retry, "provision#install_certificate: " + describe(installed), summary};
+  if (!installed.replied)
+    return {Outcome::Retry, "provision#install_certificate: " + describe(installed), summary};
   if (!installed.status.ok()) {
-    return {Outcome::Fail, "provision#install_certificate refused: " + describe(installed), summary};
+    return {Outcome::Fail, "provision#install_certificate refused: " + describe(installed),
+            summary};
   }
   summary["reply_signed"] = installed.verified;
   return {Outcome::Enrolled, "", summary};

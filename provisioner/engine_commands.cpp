@@ -114,7 +114,8 @@ void Engine::notify(const Notify& notice, const Runtime& node, std::int64_t now)
   event.kind = notice.notice;
   event.node = node.flow.record.identity;
   event.master = notice.master;
-  if (notice.notice == notifiers::EventKind::Failed || notice.notice == notifiers::EventKind::Retried) {
+  if (notice.notice == notifiers::EventKind::Failed ||
+      notice.notice == notifiers::EventKind::Retried) {
     event.failedStep = notice.step;
   }
   event.error = notice.message;

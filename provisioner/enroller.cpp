@@ -10,7 +10,8 @@
 namespace drover::provisioner {
 namespace {
 
-std::vector<security::ProvisioningToken> loadTokens(const std::vector<std::filesystem::path>& files) {
+std::vector<security::ProvisioningToken> loadTokens(
+    const std::vector<std::filesystem::path>& files) {
   if (files.empty()) throw std::runtime_error("enrolment.token_files: no token file given");
   std::vector<security::ProvisioningToken> tokens;
   for (const auto& file : files) {
@@ -79,9 +80,10 @@ IssuedIdentity CaEnroller::certify(const std::string& identity, const std::strin
   } catch (const security::CertificateAuthority::Error& e) {
     std::string why = e.what();
     if (why.find("already has a live certificate") != std::string::npos) {
-      why += " (this provisioner did not issue it for the node's current key; after "
-             "`drover cert revoke --name " + identity + "`, `drover provision retry " + identity +
-             "` enrols the node)";
+      why +=
+          " (this provisioner did not issue it for the node's current key; after "
+          "`drover cert revoke --name " +
+          identity + "`, `drover provision retry " + identity + "` enrols the node)";
     }
     throw CannotIssue("CA " + ca_.directory().string() + ": " + why);
   } catch (const std::exception& e) {

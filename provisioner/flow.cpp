@@ -75,8 +75,9 @@ class Reader {
     bool ok = !value.empty() && std::all_of(value.begin(), value.end(), [](unsigned char c) {
       return std::islower(c) != 0 || std::isdigit(c) != 0 || c == '_';
     });
-    if (!ok) fail(map[key] ? map[key] : map, join(prefix, key),
-                  "'" + value + "' is not a name of a-z, 0-9 and '_'");
+    if (!ok)
+      fail(map[key] ? map[key] : map, join(prefix, key),
+           "'" + value + "' is not a name of a-z, 0-9 and '_'");
     return value;
   }
 
@@ -85,7 +86,8 @@ class Reader {
     YAML::Node node = map[key];
     if (!node) return fallback;
     Json value = node.IsScalar() ? facts::typedScalar(node.Scalar()) : Json();
-    if (!value.is_number_integer() || value.get<long long>() < min || value.get<long long>() > max) {
+    if (!value.is_number_integer() || value.get<long long>() < min ||
+        value.get<long long>() > max) {
       fail(node, join(prefix, key),
            "expected an integer from " + std::to_string(min) + " to " + std::to_string(max));
     }
@@ -292,11 +294,17 @@ std::vector<OutcomeRule> parseOutcomes(const Reader& reader, const YAML::Node& n
     }
     rule.when = parseWhen(reader, item, at, false);
     std::string result = reader.string(item, at, "result", "", true);
-    if (result == "done") rule.verdict = Verdict::Done;
-    else if (result == "retry") rule.verdict = Verdict::Retry;
-    else if (result == "fail") rule.verdict = Verdict::Fail;
-    else if (result == "redo") rule.verdict = Verdict::Redo;
-    else reader.fail(item["result"], at + ".result", "expected done, retry, fail or redo, got '" + result + "'");
+    if (result == "done")
+      rule.verdict = Verdict::Done;
+    else if (result == "retry")
+      rule.verdict = Verdict::Retry;
+    else if (result == "fail")
+      rule.verdict = Verdict::Fail;
+    else if (result == "redo")
+      rule.verdict = Verdict::Redo;
+    else
+      reader.fail(item["result"], at + ".result",
+                  "expected done, retry, fail or redo, got '" + result + "'");
     if (rule.verdict == Verdict::Redo) {
       rule.from = reader.name(item, at, "from", "", true);  // checked against the steps later
     } else if (item["from"]) {
@@ -337,14 +345,16 @@ Step parseStep(const Reader& reader, const YAML::Node& node, const std::string& 
     }
     return step;
   }
-  reader.onlyKeys(node, at, {"name", "agent", "action", "target", "args", "timeout", "retries",
-                             "backoff", "outcomes", "verify", "lookup"});
+  reader.onlyKeys(node, at,
+                  {"name", "agent", "action", "target", "args", "timeout", "retries", "backoff",
+                   "outcomes", "verify", "lookup"});
   step.lookup = parseLookup(reader, node, at, masterKnown);
   step.call = parseCall(reader, node, at, masterKnown, step.lookup.has_value());
   step.timeout = reader.duration(node, at, "timeout", step.timeout);
   step.retries = reader.integer(node, at, "retries", step.retries, 0, kMaxRetries);
   step.backoff = parseBackoff(reader, node, at);
-  if (YAML::Node outcomes = node["outcomes"]) step.outcomes = parseOutcomes(reader, outcomes, at + ".outcomes");
+  if (YAML::Node outcomes = node["outcomes"])
+    step.outcomes = parseOutcomes(reader, outcomes, at + ".outcomes");
   if (YAML::Node verify = node["verify"]) {
     step.verify = parseProbe(reader, verify, at + ".verify", masterKnown, true);
   }
@@ -355,7 +365,8 @@ ClaimSpec parseClaim(const Reader& reader, const YAML::Node& node) {
   ClaimSpec claim;
   if (!node) return claim;
   reader.requireMap(node, "claim");
-  reader.onlyKeys(node, "claim", {"agent", "claim_action", "release_action", "timeout", "retries", "backoff"});
+  reader.onlyKeys(node, "claim",
+                  {"agent", "claim_action", "release_action", "timeout", "retries", "backoff"});
   claim.agent = reader.name(node, "claim", "agent", claim.agent);
   claim.claimAction = reader.name(node, "claim", "claim_action", claim.claimAction);
   claim.releaseAction = reader.name(node, "claim", "release_action", claim.releaseAction);
@@ -368,8 +379,9 @@ ClaimSpec parseClaim(const Reader& reader, const YAML::Node& node) {
 Flow parseDocument(const Reader& reader, const YAML::Node& root, const std::string& file) {
   if (!root || root.IsNull()) throw FlowError(file + ": the flow is empty");
   reader.requireMap(root, "");
-  reader.onlyKeys(root, "", {"name", "node_agent", "master_agent", "claim", "already_provisioned",
-                            "redo_limit", "steps"});
+  reader.onlyKeys(root, "",
+                  {"name", "node_agent", "master_agent", "claim", "already_provisioned",
+                   "redo_limit", "steps"});
   Flow flow;
   flow.source = file;
   flow.name = reader.name(root, "", "name", "", true);
@@ -382,7 +394,8 @@ Flow parseDocument(const Reader& reader, const YAML::Node& root, const std::stri
   }
   YAML::Node steps = root["steps"];
   if (!steps) reader.fail(root, "steps", "is required");
-  if (!steps.IsSequence() || steps.size() == 0) reader.fail(steps, "steps", "expected a list of steps");
+  if (!steps.IsSequence() || steps.size() == 0)
+    reader.fail(steps, "steps", "expected a list of steps");
   bool masterKnown = false;
   std::set<std::string> names;
   for (std::size_t i = 0; i < steps.size(); ++i) {

@@ -66,18 +66,18 @@ struct Backoff {
 struct Step {
   std::string name;
   StepKind kind = StepKind::Action;
-  ActionCall call;                          // Action
+  ActionCall call;  // Action
   // Asked right before every call of the step (each attempt): the data of its OK reply
   // is {{lookup.FIELD}} in the call's arguments. What the call needs to know of this
   // moment, not of the provisioner's memory: the key the node holds now, say. A lookup
   // that fails or gives no reply is a failed attempt; the call is not made.
   std::optional<ActionCall> lookup;
-  std::string event = "provisioned";        // Notify: the event it sends
+  std::string event = "provisioned";  // Notify: the event it sends
   std::chrono::milliseconds timeout{60000};
-  int retries = 3;                          // attempts after the first
+  int retries = 3;  // attempts after the first
   Backoff backoff;
-  std::vector<OutcomeRule> outcomes;        // checked in order before the defaults
-  std::optional<Probe> verify;              // run before repeating an interrupted call
+  std::vector<OutcomeRule> outcomes;  // checked in order before the defaults
+  std::optional<Probe> verify;        // run before repeating an interrupted call
   int line = 0;
 };
 
@@ -92,9 +92,9 @@ struct ClaimSpec {
 
 struct Flow {
   std::string name;
-  std::string source;                 // file name, for messages
-  std::string nodeAgent = "provision";  // nodes hosting it are provisioned
-  std::string masterAgent = "puppetca"; // nodes hosting it are masters (never provisioned)
+  std::string source;                    // file name, for messages
+  std::string nodeAgent = "provision";   // nodes hosting it are provisioned
+  std::string masterAgent = "puppetca";  // nodes hosting it are masters (never provisioned)
   ClaimSpec claim;
   std::optional<Probe> alreadyProvisioned;
   std::vector<Step> steps;

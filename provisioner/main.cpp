@@ -16,9 +16,11 @@ constexpr int kExitStartup = 3;  // state database, events file or metrics addre
 int main(int argc, char** argv) {
   using drover::provisioner::ProvisionerConfig;
   CLI::App app("drover-provisioner: provisions the nodes that join the Drover bus");
-  app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags, config or flow file; "
-             "3 startup failed.");
-  drover::config::CliOverrides overrides(ProvisionerConfig::table(), ProvisionerConfig::kDefaultFile);
+  app.footer(
+      "Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags, config or flow file; "
+      "3 startup failed.");
+  drover::config::CliOverrides overrides(ProvisionerConfig::table(),
+                                         ProvisionerConfig::kDefaultFile);
   overrides.addFlags(app);
   try {
     app.parse(argc, argv);

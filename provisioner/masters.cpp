@@ -24,9 +24,8 @@ std::optional<std::string> selectMaster(const Json& nodeFacts,
   std::size_t bestRank = 0;
   for (const auto& candidate : candidates) {
     std::size_t rank = matchRank(nodeFacts, candidate.facts, factOrder);
-    if (best == nullptr ||
-        std::tie(rank, candidate.inFlight, candidate.identity) <
-            std::tie(bestRank, best->inFlight, best->identity)) {
+    if (best == nullptr || std::tie(rank, candidate.inFlight, candidate.identity) <
+                               std::tie(bestRank, best->inFlight, best->identity)) {
       best = &candidate;
       bestRank = rank;
     }

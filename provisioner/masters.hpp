@@ -47,9 +47,9 @@ struct MasterState {
   std::string identity;
   Json facts = Json::object();
   std::int64_t lastSeenMs = 0;
-  int failures = 0;             // calls in a row without a usable reply
+  int failures = 0;  // calls in a row without a usable reply
   std::int64_t lastFailureMs = 0;
-  int inFlight = 0;             // nodes in flight that chose this master
+  int inFlight = 0;  // nodes in flight that chose this master
 };
 
 class MasterDirectory {

@@ -59,50 +59,62 @@ std::string Metrics::prometheus() const {
 std::string Metrics::text() const {
   std::lock_guard lock(mutex_);
   std::string out;
-  out += "# HELP drover_provisioner_nodes Nodes known to this provisioner, by state.\n"
-         "# TYPE drover_provisioner_nodes gauge\n";
+  out +=
+      "# HELP drover_provisioner_nodes Nodes known to this provisioner, by state.\n"
+      "# TYPE drover_provisioner_nodes gauge\n";
   for (const auto& [state, count] : nodes_) {
-    out += fmt::format("drover_provisioner_nodes{{state=\"{}\"}} {}\n", prometheusLabel(state),
-                       count);
+    out +=
+        fmt::format("drover_provisioner_nodes{{state=\"{}\"}} {}\n", prometheusLabel(state), count);
   }
-  out += "# HELP drover_provisioner_masters Puppet masters seen on the bus.\n"
-         "# TYPE drover_provisioner_masters gauge\n";
+  out +=
+      "# HELP drover_provisioner_masters Puppet masters seen on the bus.\n"
+      "# TYPE drover_provisioner_masters gauge\n";
   out += fmt::format("drover_provisioner_masters{{health=\"healthy\"}} {}\n", mastersHealthy_);
   out += fmt::format("drover_provisioner_masters{{health=\"all\"}} {}\n", mastersKnown_);
-  out += "# HELP drover_provisioner_enrolment_blocked_nodes Enrolling nodes waiting because "
-         "this provisioner cannot enrol them (no enrolment.token_files/ca_dir).\n"
-         "# TYPE drover_provisioner_enrolment_blocked_nodes gauge\n";
+  out +=
+      "# HELP drover_provisioner_enrolment_blocked_nodes Enrolling nodes waiting because "
+      "this provisioner cannot enrol them (no enrolment.token_files/ca_dir).\n"
+      "# TYPE drover_provisioner_enrolment_blocked_nodes gauge\n";
   out += fmt::format("drover_provisioner_enrolment_blocked_nodes {}\n", enrolmentBlocked_);
-  out += "# HELP drover_provisioner_step_attempts_total Step attempts, by step and verdict.\n"
-         "# TYPE drover_provisioner_step_attempts_total counter\n";
+  out +=
+      "# HELP drover_provisioner_step_attempts_total Step attempts, by step and verdict.\n"
+      "# TYPE drover_provisioner_step_attempts_total counter\n";
   for (const auto& [key, count] : attempts_) {
     out += fmt::format("drover_provisioner_step_attempts_total{{step=\"{}\",verdict=\"{}\"}} {}\n",
                        prometheusLabel(key.first), prometheusLabel(key.second), count);
   }
-  out += "# HELP drover_provisioner_events_total Notifications raised, by event.\n"
-         "# TYPE drover_provisioner_events_total counter\n";
+  out +=
+      "# HELP drover_provisioner_events_total Notifications raised, by event.\n"
+      "# TYPE drover_provisioner_events_total counter\n";
   for (const auto& [event, count] : events_) {
-    out += fmt::format("drover_provisioner_events_total{{event=\"{}\"}} {}\n", prometheusLabel(event), count);
+    out += fmt::format("drover_provisioner_events_total{{event=\"{}\"}} {}\n",
+                       prometheusLabel(event), count);
   }
-  out += "# HELP drover_provisioner_step_duration_seconds Time of one step attempt.\n"
-         "# TYPE drover_provisioner_step_duration_seconds histogram\n";
+  out +=
+      "# HELP drover_provisioner_step_duration_seconds Time of one step attempt.\n"
+      "# TYPE drover_provisioner_step_duration_seconds histogram\n";
   for (const auto& [step, h] : durations_) {
     std::string name = prometheusLabel(step);
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-      out += fmt::format("drover_provisioner_step_duration_seconds_bucket{{step=\"{}\",le=\"{}\"}} {}\n",
-                         name, kBuckets[i], h.buckets[i]);
+      out += fmt::format(
+          "drover_provisioner_step_duration_seconds_bucket{{step=\"{}\",le=\"{}\"}} {}\n", name,
+          kBuckets[i], h.buckets[i]);
     }
-    out += fmt::format("drover_provisioner_step_duration_seconds_bucket{{step=\"{}\",le=\"+Inf\"}} {}\n",
-                       name, h.count);
-    out += fmt::format("drover_provisioner_step_duration_seconds_sum{{step=\"{}\"}} {}\n", name, h.sum);
-    out += fmt::format("drover_provisioner_step_duration_seconds_count{{step=\"{}\"}} {}\n", name, h.count);
+    out += fmt::format(
+        "drover_provisioner_step_duration_seconds_bucket{{step=\"{}\",le=\"+Inf\"}} {}\n", name,
+        h.count);
+    out += fmt::format("drover_provisioner_step_duration_seconds_sum{{step=\"{}\"}} {}\n", name,
+                       h.sum);
+    out += fmt::format("drover_provisioner_step_duration_seconds_count{{step=\"{}\"}} {}\n", name,
+                       h.count);
   }
   return out;
 }
 
 Json Metrics::toJson() const {
   std::lock_guard lock(mutex_);
-  Json out{{"nodes", nodes_}, {"events", events_},
+  Json out{{"nodes", nodes_},
+           {"events", events_},
            {"masters", {{"healthy", mastersHealthy_}, {"known", mastersKnown_}}},
            {"enrolment_blocked", enrolmentBlocked_}};
   Json steps = Json::object();

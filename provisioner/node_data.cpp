@@ -44,7 +44,8 @@ std::optional<Json> readDataFile(const fs::path& file) {
 }
 
 bool mentions(const Json& value) {
-  if (value.is_string()) return value.get_ref<const std::string&>().find("node.data") != std::string::npos;
+  if (value.is_string())
+    return value.get_ref<const std::string&>().find("node.data") != std::string::npos;
   if (value.is_object() || value.is_array()) {
     for (const auto& item : value) {
       if (mentions(item)) return true;
@@ -82,9 +83,10 @@ Json loadNodeData(const fs::path& dir, const std::string& identity) {
   }
   std::size_t bytes = data.dump().size();
   if (bytes > kMaxNodeDataBytes) {
-    throw NodeDataError("node data of " + identity + " (" + nodeFile.string() + " over common.yaml) is " +
-                        std::to_string(bytes) + " bytes as JSON, more than the " +
-                        std::to_string(kMaxNodeDataBytes) + " provision#set_node_data accepts");
+    throw NodeDataError("node data of " + identity + " (" + nodeFile.string() +
+                        " over common.yaml) is " + std::to_string(bytes) +
+                        " bytes as JSON, more than the " + std::to_string(kMaxNodeDataBytes) +
+                        " provision#set_node_data accepts");
   }
   return data;
 }

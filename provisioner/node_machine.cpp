@@ -15,8 +15,8 @@ CallPlan plainCall(CallRequest request) {
 
 }  // namespace
 
-NodeMachine::NodeMachine(const Flow& flow, MachineSettings settings,
-                         const MasterDirectory& masters, std::int64_t lastAttemptId)
+NodeMachine::NodeMachine(const Flow& flow, MachineSettings settings, const MasterDirectory& masters,
+                         std::int64_t lastAttemptId)
     : flow_(flow),
       settings_(std::move(settings)),
       masters_(masters),
@@ -100,8 +100,11 @@ bool NodeMachine::leave(Turn& t) {
   Attempt a = newAttempt(t, "release");
   a.attempt = 1;
   a.target = r.identity;
-  CallPlan plan = plainCall({flow_.claim.agent, flow_.claim.releaseAction,
-                             Json{{"owner", settings_.owner}}, {r.identity}, flow_.claim.timeout});
+  CallPlan plan = plainCall({flow_.claim.agent,
+                             flow_.claim.releaseAction,
+                             Json{{"owner", settings_.owner}},
+                             {r.identity},
+                             flow_.claim.timeout});
   plan.request.acceptUnsigned = r.enrolment == Enrolment::Required;
   send(t, CallKind::Release, std::move(plan), a);
   return false;
@@ -165,7 +168,8 @@ bool NodeMachine::pickMaster(Turn& t, const Step& step) {
   }
   t.emit(MoveSlot{r.master});
   const MasterState* master = masters_.find(r.master);
-  std::size_t rank = matchRank(r.facts, master ? master->facts : Json::object(), settings_.masterFacts);
+  std::size_t rank =
+      matchRank(r.facts, master ? master->facts : Json::object(), settings_.masterFacts);
   std::string why = rank < settings_.masterFacts.size() ? "same " + settings_.masterFacts[rank]
                                                         : "no fact in common: least busy master";
   Attempt row = newAttempt(t, step.name);

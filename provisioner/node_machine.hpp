@@ -40,9 +40,29 @@ enum class Phase { Idle, Calling, BackingOff };
 enum class Security { Unknown, Enforcing, Enrolling, Disabled };
 /// The outcome of one row of a node's history (the store keeps its name).
 enum class Outcome {
-  Done, Retry, Fail, Redo, Failed, Interrupted, Restarted, Waiting, EnrolledElsewhere,
-  MasterLost, RetryNow, Hold, Lost, Granted, Refused, Provisioned, NotProvisioned,
-  Verified, NotDone, Enrolled, AlreadyEnrolled, Issued, Reused
+  Done,
+  Retry,
+  Fail,
+  Redo,
+  Failed,
+  Interrupted,
+  Restarted,
+  Waiting,
+  EnrolledElsewhere,
+  MasterLost,
+  RetryNow,
+  Hold,
+  Lost,
+  Granted,
+  Refused,
+  Provisioned,
+  NotProvisioned,
+  Verified,
+  NotDone,
+  Enrolled,
+  AlreadyEnrolled,
+  Issued,
+  Reused
 };
 enum class LogLevel { Debug, Info, Warn };
 
@@ -87,17 +107,17 @@ struct PendingCall {
 /// One node as the machine keeps it: the stored record plus this run's counters.
 struct NodeFlow {
   NodeRecord record;
-  bool known = false;                // registered or restored: Registered is not its first
+  bool known = false;  // registered or restored: Registered is not its first
   Phase phase = Phase::Idle;
   std::optional<PendingCall> call;
   std::optional<NodeState> leaving;  // state to enter once the claim is released
   bool holdRequested = false;
   bool claimLost = false;
-  int claimAttempts = 0;             // claim, probe and enrol attempts in a row
-  int redos = 0;                     // redo verdicts taken in this run (flow redo_limit)
-  std::int64_t timerAtMs = 0;        // backoff end (running) or recheck (claimed elsewhere)
+  int claimAttempts = 0;       // claim, probe and enrol attempts in a row
+  int redos = 0;               // redo verdicts taken in this run (flow redo_limit)
+  std::int64_t timerAtMs = 0;  // backoff end (running) or recheck (claimed elsewhere)
   std::int64_t waitingSinceMs = 0;
-  bool alerted = false;              // waiting_too_long sent for this wait
+  bool alerted = false;  // waiting_too_long sent for this wait
   std::string waitReason;
   std::vector<notifiers::StepResult> steps;  // this run's finished steps (every attempt summed)
   std::map<std::string, std::int64_t> retriedMs;  // time in failed attempts, by step
@@ -106,7 +126,9 @@ struct NodeFlow {
 // ---- events -------------------------------------------------------------------------
 /// Loaded from the store at start; `history` is the node's, oldest first (empty when
 /// wantsHistory() said no).
-struct Restored { std::vector<Attempt> history; };
+struct Restored {
+  std::vector<Attempt> history;
+};
 /// A registration heartbeat (or inventory reply) of the node.
 struct Registered {
   Json facts = Json::object();
@@ -115,28 +137,52 @@ struct Registered {
   bool verified = true;
 };
 /// A slot is free for this waiting node (the driver offers them in arrival order).
-struct Admit { std::int64_t engineStartedMs = 0; };
+struct Admit {
+  std::int64_t engineStartedMs = 0;
+};
 /// The replies of the pending call, one per node called.
-struct CallReplied { std::vector<CallReply> replies; };
+struct CallReplied {
+  std::vector<CallReply> replies;
+};
 /// The enrolment exchange (enrol, certify, install) ended: Enrolled, AlreadyEnrolled,
 /// Retry or Fail.
-struct EnrolmentEnded { Outcome outcome = Outcome::Retry; std::string error; Json data = Json::object(); };
+struct EnrolmentEnded {
+  Outcome outcome = Outcome::Retry;
+  std::string error;
+  Json data = Json::object();
+};
 /// The pending call never went out (intent not on disk, lookup failed, bad arguments).
-struct CallNotSent { std::string error; };
-struct TimerFired { std::int64_t at = 0; };
-struct LeaseRenewed { CallReply reply; };
-struct OperatorRetry { std::string by; };
-struct OperatorHold { std::string by; };
+struct CallNotSent {
+  std::string error;
+};
+struct TimerFired {
+  std::int64_t at = 0;
+};
+struct LeaseRenewed {
+  CallReply reply;
+};
+struct OperatorRetry {
+  std::string by;
+};
+struct OperatorHold {
+  std::string by;
+};
 /// The driver's periodic look at waiting nodes.
 struct WaitingCheck {};
 
-using NodeEvent = std::variant<Restored, Registered, Admit, CallReplied, EnrolmentEnded,
-                               CallNotSent, TimerFired, LeaseRenewed, OperatorRetry,
-                               OperatorHold, WaitingCheck>;
+using NodeEvent =
+    std::variant<Restored, Registered, Admit, CallReplied, EnrolmentEnded, CallNotSent, TimerFired,
+                 LeaseRenewed, OperatorRetry, OperatorHold, WaitingCheck>;
 
 // ---- commands -----------------------------------------------------------------------
-struct SaveNode { bool withFacts = false; bool operator==(const SaveNode&) const = default; };
-struct SaveAttempt { Attempt attempt; bool operator==(const SaveAttempt&) const = default; };
+struct SaveNode {
+  bool withFacts = false;
+  bool operator==(const SaveNode&) const = default;
+};
+struct SaveAttempt {
+  Attempt attempt;
+  bool operator==(const SaveAttempt&) const = default;
+};
 /// Send the call and hand its replies back. `durable`: the node's intent must be on
 /// disk (synced) first. `issued`: the row keeping an enrolment's certificate.
 struct SendCall {
@@ -145,17 +191,39 @@ struct SendCall {
   bool durable = false;
   std::optional<Attempt> issued;
 };
-struct Schedule { std::int64_t at = 0; bool operator==(const Schedule&) const = default; };
-struct RenewLeaseAt { std::int64_t at = 0; bool operator==(const RenewLeaseAt&) const = default; };
-struct EnterQueue { bool operator==(const EnterQueue&) const = default; };
-struct LeaveQueue { bool operator==(const LeaveQueue&) const = default; };
-struct TakeSlot { std::string master; bool operator==(const TakeSlot&) const = default; };
-struct MoveSlot { std::string master; bool operator==(const MoveSlot&) const = default; };
-struct FreeSlot { bool operator==(const FreeSlot&) const = default; };
+struct Schedule {
+  std::int64_t at = 0;
+  bool operator==(const Schedule&) const = default;
+};
+struct RenewLeaseAt {
+  std::int64_t at = 0;
+  bool operator==(const RenewLeaseAt&) const = default;
+};
+struct EnterQueue {
+  bool operator==(const EnterQueue&) const = default;
+};
+struct LeaveQueue {
+  bool operator==(const LeaveQueue&) const = default;
+};
+struct TakeSlot {
+  std::string master;
+  bool operator==(const TakeSlot&) const = default;
+};
+struct MoveSlot {
+  std::string master;
+  bool operator==(const MoveSlot&) const = default;
+};
+struct FreeSlot {
+  bool operator==(const FreeSlot&) const = default;
+};
 /// No node after this one in the queue can be admitted now either.
-struct StopAdmission { bool operator==(const StopAdmission&) const = default; };
+struct StopAdmission {
+  bool operator==(const StopAdmission&) const = default;
+};
 /// Something changed that may let a waiting node go: offer the free slots again.
-struct TryAdmission { bool operator==(const TryAdmission&) const = default; };
+struct TryAdmission {
+  bool operator==(const TryAdmission&) const = default;
+};
 /// Tell the admins (the driver makes the notifiers::Event); what the node was at that
 /// moment, so later changes in the same turn do not show.
 struct Notify {
@@ -175,13 +243,20 @@ struct Measure {
   double seconds = 0;
   bool operator==(const Measure&) const = default;
 };
-struct Log { LogLevel level = LogLevel::Info; std::string message; bool operator==(const Log&) const = default; };
+struct Log {
+  LogLevel level = LogLevel::Info;
+  std::string message;
+  bool operator==(const Log&) const = default;
+};
 /// An operator command is refused, for this reason.
-struct Refuse { std::string reason; bool operator==(const Refuse&) const = default; };
+struct Refuse {
+  std::string reason;
+  bool operator==(const Refuse&) const = default;
+};
 
 using Command = std::variant<SaveNode, SaveAttempt, SendCall, Schedule, RenewLeaseAt, EnterQueue,
-                             LeaveQueue, TakeSlot, MoveSlot, FreeSlot, StopAdmission, TryAdmission, Notify,
-                             Measure, Log, Refuse>;
+                             LeaveQueue, TakeSlot, MoveSlot, FreeSlot, StopAdmission, TryAdmission,
+                             Notify, Measure, Log, Refuse>;
 
 /// The store's row for a machine's row, and back (std::nullopt for an outcome the
 /// machine does not know).
@@ -233,8 +308,15 @@ class NodeMachine {
   };
   using StepHandler = bool (NodeMachine::*)(Turn&, const Step&);
   using ReplyHandler = void (NodeMachine::*)(Turn&, Attempt&, const std::vector<CallReply>&);
-  struct StepKindRow { StepKind kind; StepHandler run; };
-  struct CallKindRow { CallKind kind; bool durable; ReplyHandler onReply; };
+  struct StepKindRow {
+    StepKind kind;
+    StepHandler run;
+  };
+  struct CallKindRow {
+    CallKind kind;
+    bool durable;
+    ReplyHandler onReply;
+  };
   static const std::vector<StepKindRow>& stepKinds();
   static const std::vector<CallKindRow>& callKinds();
   static const CallKindRow& rowOf(CallKind kind);
@@ -304,7 +386,8 @@ class NodeMachine {
   void moveToStep(NodeRecord& record, std::size_t step) const;
   Attempt newAttempt(const Turn& t, const std::string& step);
   void note(Turn& t, const std::string& step, Outcome outcome, const std::string& error);
-  void notify(Turn& t, notifiers::EventKind notice, const std::string& message, const std::string& step = "");
+  void notify(Turn& t, notifiers::EventKind notice, const std::string& message,
+              const std::string& step = "");
   void log(Turn& t, LogLevel level, const std::string& message) const;
   void save(Turn& t, bool withFacts = false) const;
   Json context(const NodeFlow& node) const;

@@ -58,11 +58,13 @@ Outcome outcomeOf(Verdict verdict) {
 
 std::string describe(const CallReply& reply) {
   if (!reply.replied) {
-    return reply.node + ": no reply" + (reply.status.message.empty() ? "" : " (" + reply.status.message + ")");
+    return reply.node + ": no reply" +
+           (reply.status.message.empty() ? "" : " (" + reply.status.message + ")");
   }
-  return reply.node + ": " + (reply.status.message.empty()
-                                  ? "status " + std::to_string(static_cast<int>(reply.status.code))
-                                  : reply.status.message);
+  return reply.node + ": " +
+         (reply.status.message.empty()
+              ? "status " + std::to_string(static_cast<int>(reply.status.code))
+              : reply.status.message);
 }
 
 const std::vector<NodeMachine::CallKindRow>& NodeMachine::callKinds() {
@@ -83,10 +85,12 @@ const NodeMachine::CallKindRow& NodeMachine::rowOf(CallKind kind) {
 }
 
 CallRequest NodeMachine::claimRequest(const NodeRecord& record) const {
-  CallRequest request{flow_.claim.agent, flow_.claim.claimAction,
-                      Json{{"owner", settings_.owner},
-                           {"lease_seconds", settings_.lease.count() / 1000}},
-                      {record.identity}, flow_.claim.timeout};
+  CallRequest request{
+      flow_.claim.agent,
+      flow_.claim.claimAction,
+      Json{{"owner", settings_.owner}, {"lease_seconds", settings_.lease.count() / 1000}},
+      {record.identity},
+      flow_.claim.timeout};
   request.acceptUnsigned = record.enrolment == Enrolment::Required;
   return request;
 }
@@ -294,7 +298,8 @@ void NodeMachine::onStepReply(Turn& t, Attempt& a, const std::vector<CallReply>&
 
 void NodeMachine::onReleaseReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies) {
   bool ok = okReply(replies.front());
-  if (!ok) log(t, LogLevel::Warn, "release failed (" + a.error + "); its lease runs out on its own");
+  if (!ok)
+    log(t, LogLevel::Warn, "release failed (" + a.error + "); its lease runs out on its own");
   t.node.record.claimed = false;
   closeAttempt(t, a, ok ? Outcome::Done : Outcome::Failed);
   save(t);
@@ -323,17 +328,17 @@ void NodeMachine::enrolmentEnded(Turn& t, Attempt a, const EnrolmentEnded& e) {
   std::int64_t ms = t.now - a.startedMs;
   if (e.outcome == Outcome::Enrolled || e.outcome == Outcome::AlreadyEnrolled) {
     finishStep(n, "enrol", ms, true, "");
-    log(t, LogLevel::Info, e.outcome == Outcome::Enrolled
-                               ? "enrolled: it signs with its own certificate now"
-                               : "is enrolled already");
+    log(t, LogLevel::Info,
+        e.outcome == Outcome::Enrolled ? "enrolled: it signs with its own certificate now"
+                                       : "is enrolled already");
     n.record.enrolment = Enrolment::Enrolled;
     n.claimAttempts = 0;
     return save(t);
   }
   if (e.outcome == Outcome::Retry && ++n.claimAttempts <= flow_.claim.retries) {
     n.retriedMs["enrol"] += ms;
-    log(t, LogLevel::Info, "enrolment attempt " + std::to_string(n.claimAttempts) +
-                               " failed, retrying: " + e.error);
+    log(t, LogLevel::Info,
+        "enrolment attempt " + std::to_string(n.claimAttempts) + " failed, retrying: " + e.error);
     save(t);
     return backOff(t, t.now + flow_.claim.backoff.delay(n.claimAttempts).count());
   }

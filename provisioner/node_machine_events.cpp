@@ -44,8 +44,10 @@ void NodeMachine::restoreStep(Turn& t) {
 void NodeMachine::restoreIntent(Turn& t) {
   NodeRecord& r = t.node.record;
   if (!r.intent) return;
-  Attempt row{r.intent->attemptId, r.intent->step, r.intent->attempt, "", r.intent->startedMs,
-              t.now, Outcome::Interrupted, "the provisioner stopped during this call"};
+  Attempt row{r.intent->attemptId,  r.intent->step,
+              r.intent->attempt,    "",
+              r.intent->startedMs,  t.now,
+              Outcome::Interrupted, "the provisioner stopped during this call"};
   t.emit(SaveAttempt{row});
   r.reconcile = r.intent->step == r.stepName;
   // Kept until the verify has settled the step: killed again before that, the next
@@ -61,7 +63,8 @@ void NodeMachine::rebuildSteps(Turn& t, const std::vector<Attempt>& history) {
     bool flowStep = flow_.indexOf(row.step).has_value() || row.step == "enrol";
     std::int64_t ms = row.finishedMs - row.startedMs;
     Outcome o = row.outcome;
-    if (flowStep && (o == Outcome::Done || o == Outcome::Enrolled || o == Outcome::AlreadyEnrolled)) {
+    if (flowStep &&
+        (o == Outcome::Done || o == Outcome::Enrolled || o == Outcome::AlreadyEnrolled)) {
       finishStep(n, row.step, ms, true, "");
     } else if (flowStep && o == Outcome::Fail) {
       finishStep(n, row.step, ms, false, row.error);
@@ -124,7 +127,8 @@ void NodeMachine::observeSecurity(Turn& t, const Registered& e, bool restarted) 
   if (e.security == Security::Enrolling) {
     // A heartbeat sent before our install_certificate may still arrive: only a new
     // daemon (a rebuilt host) makes an enrolled node enrol again.
-    if (enrolment == Enrolment::Required || (enrolment == Enrolment::Enrolled && !restarted)) return;
+    if (enrolment == Enrolment::Required || (enrolment == Enrolment::Enrolled && !restarted))
+      return;
     enrolment = Enrolment::Required;
     const std::string& blocked = settings_.enrolmentBlocked;
     if (blocked.empty()) {
@@ -160,8 +164,8 @@ void NodeMachine::on(Turn& t, const OperatorRetry& e) {
   switch (r.state) {
     case NodeState::Provisioned: return t.emit(Refuse{name + " is provisioned already"});
     case NodeState::Waiting:
-      return t.emit(Refuse{name + " is waiting already: " +
-                           (n.waitReason.empty() ? "for a slot" : n.waitReason)});
+      return t.emit(Refuse{
+          name + " is waiting already: " + (n.waitReason.empty() ? "for a slot" : n.waitReason)});
     case NodeState::Running:
       if (n.phase == Phase::Calling) return t.emit(Refuse{name + " is running step " + r.stepName});
       note(t, r.stepName, Outcome::RetryNow, "retry requested by " + e.by);
@@ -185,12 +189,13 @@ void NodeMachine::on(Turn& t, const OperatorHold& e) {
   NodeFlow& n = t.node;
   NodeRecord& r = n.record;
   switch (r.state) {
-    case NodeState::Provisioned: return t.emit(Refuse{"node " + r.identity + " is provisioned already"});
+    case NodeState::Provisioned:
+      return t.emit(Refuse{"node " + r.identity + " is provisioned already"});
     case NodeState::Held: return t.emit(Refuse{"node " + r.identity + " is held already"});
     case NodeState::Running:
       note(t, r.stepName, Outcome::Hold, "hold requested by " + e.by);
       n.holdRequested = true;
-      n.timerAtMs = 0;  // a backoff under way ends now
+      n.timerAtMs = 0;                        // a backoff under way ends now
       if (n.phase == Phase::Calling) return;  // stops at its next step boundary
       n.phase = Phase::Idle;
       return goOn(t);  // releases its claim at once
@@ -209,7 +214,8 @@ void NodeMachine::on(Turn& t, const WaitingCheck&) {
   if (n.record.state != NodeState::Waiting || n.alerted) return;
   if (t.now - n.waitingSinceMs < settings_.waitingAlert.count()) return;
   n.alerted = true;
-  notify(t, notifiers::EventKind::WaitingTooLong, n.waitReason.empty() ? "waiting for a free slot" : n.waitReason);
+  notify(t, notifiers::EventKind::WaitingTooLong,
+         n.waitReason.empty() ? "waiting for a free slot" : n.waitReason);
 }
 
 }  // namespace drover::provisioner

@@ -9,16 +9,29 @@ namespace drover::provisioner {
 namespace {
 
 constexpr std::array<std::pair<Outcome, const char*>, 23> kOutcomes{{
-    {Outcome::Done, "done"}, {Outcome::Retry, "retry"}, {Outcome::Fail, "fail"},
-    {Outcome::Redo, "redo"}, {Outcome::Failed, "failed"}, {Outcome::Interrupted, "interrupted"},
-    {Outcome::Restarted, "restarted"}, {Outcome::Waiting, "waiting"},
-    {Outcome::EnrolledElsewhere, "enrolled_elsewhere"}, {Outcome::MasterLost, "master_lost"},
-    {Outcome::RetryNow, "retry_now"}, {Outcome::Hold, "hold"}, {Outcome::Lost, "lost"},
-    {Outcome::Granted, "granted"}, {Outcome::Refused, "refused"},
-    {Outcome::Provisioned, "provisioned"}, {Outcome::NotProvisioned, "not_provisioned"},
-    {Outcome::Verified, "verified"}, {Outcome::NotDone, "not_done"},
-    {Outcome::Enrolled, "enrolled"}, {Outcome::AlreadyEnrolled, "already_enrolled"},
-    {Outcome::Issued, "issued"}, {Outcome::Reused, "reused"},
+    {Outcome::Done, "done"},
+    {Outcome::Retry, "retry"},
+    {Outcome::Fail, "fail"},
+    {Outcome::Redo, "redo"},
+    {Outcome::Failed, "failed"},
+    {Outcome::Interrupted, "interrupted"},
+    {Outcome::Restarted, "restarted"},
+    {Outcome::Waiting, "waiting"},
+    {Outcome::EnrolledElsewhere, "enrolled_elsewhere"},
+    {Outcome::MasterLost, "master_lost"},
+    {Outcome::RetryNow, "retry_now"},
+    {Outcome::Hold, "hold"},
+    {Outcome::Lost, "lost"},
+    {Outcome::Granted, "granted"},
+    {Outcome::Refused, "refused"},
+    {Outcome::Provisioned, "provisioned"},
+    {Outcome::NotProvisioned, "not_provisioned"},
+    {Outcome::Verified, "verified"},
+    {Outcome::NotDone, "not_done"},
+    {Outcome::Enrolled, "enrolled"},
+    {Outcome::AlreadyEnrolled, "already_enrolled"},
+    {Outcome::Issued, "issued"},
+    {Outcome::Reused, "reused"},
 }};
 
 std::string call(const CallRequest& request) {
@@ -72,8 +85,9 @@ Security securityFrom(const std::string& name) {
 }
 
 AttemptRecord toRecord(const Attempt& a, const std::string& identity) {
-  return AttemptRecord{a.id,          identity,   a.step,  a.attempt, a.target, a.startedMs,
-                       a.finishedMs,  toString(a.outcome), a.error,   a.data};
+  return AttemptRecord{a.id,     identity,    a.step,       a.attempt,
+                       a.target, a.startedMs, a.finishedMs, toString(a.outcome),
+                       a.error,  a.data};
 }
 
 std::optional<Attempt> attemptFrom(const AttemptRecord& row) {
@@ -85,7 +99,9 @@ std::optional<Attempt> attemptFrom(const AttemptRecord& row) {
 
 std::string describe(const Command& command) {
   struct Describe {
-    std::string operator()(const SaveNode& c) const { return c.withFacts ? "SaveNode facts" : "SaveNode"; }
+    std::string operator()(const SaveNode& c) const {
+      return c.withFacts ? "SaveNode facts" : "SaveNode";
+    }
     std::string operator()(const SaveAttempt& c) const {
       return "SaveAttempt " + c.attempt.step + " " +
              (c.attempt.finishedMs == 0 ? std::string("open") : toString(c.attempt.outcome));
@@ -94,7 +110,9 @@ std::string describe(const Command& command) {
       return "SendCall " + toString(c.kind) + " " + call(c.plan.request);
     }
     std::string operator()(const Schedule& c) const { return "Schedule " + std::to_string(c.at); }
-    std::string operator()(const RenewLeaseAt& c) const { return "RenewLeaseAt " + std::to_string(c.at); }
+    std::string operator()(const RenewLeaseAt& c) const {
+      return "RenewLeaseAt " + std::to_string(c.at);
+    }
     std::string operator()(const EnterQueue&) const { return "EnterQueue"; }
     std::string operator()(const LeaveQueue&) const { return "LeaveQueue"; }
     std::string operator()(const TakeSlot& c) const { return "TakeSlot " + c.master; }
@@ -103,9 +121,12 @@ std::string describe(const Command& command) {
     std::string operator()(const StopAdmission&) const { return "StopAdmission"; }
     std::string operator()(const TryAdmission&) const { return "TryAdmission"; }
     std::string operator()(const Notify& c) const {
-      return "Notify " + std::string(notifiers::kindName(c.notice)) + " " + c.step + ": " + c.message;
+      return "Notify " + std::string(notifiers::kindName(c.notice)) + " " + c.step + ": " +
+             c.message;
     }
-    std::string operator()(const Measure& c) const { return "Measure " + c.step + " " + toString(c.outcome); }
+    std::string operator()(const Measure& c) const {
+      return "Measure " + c.step + " " + toString(c.outcome);
+    }
     std::string operator()(const Log& c) const { return "Log " + c.message; }
     std::string operator()(const Refuse& c) const { return "Refuse " + c.reason; }
   };

@@ -27,16 +27,18 @@ void NodeMachine::stepFailed(Turn& t, const std::string& error, std::int64_t att
   r.attempt += 1;
   if (r.attempt > step.retries) {
     finishStep(n, step.name, attemptMs, false, error);
-    log(t, LogLevel::Warn, "step=" + step.name + " failed after " + std::to_string(r.attempt) +
-                               " attempt(s): " + error);
+    log(t, LogLevel::Warn,
+        "step=" + step.name + " failed after " + std::to_string(r.attempt) +
+            " attempt(s): " + error);
     notify(t, notifiers::EventKind::Failed, error);
     n.leaving = NodeState::Failed;
     return save(t);
   }
   n.retriedMs[step.name] += attemptMs;
   auto delay = step.backoff.delay(r.attempt);
-  log(t, LogLevel::Info, "step=" + step.name + " attempt " + std::to_string(r.attempt) +
-                             " failed, retrying in " + std::to_string(delay.count()) + " ms: " + error);
+  log(t, LogLevel::Info,
+      "step=" + step.name + " attempt " + std::to_string(r.attempt) + " failed, retrying in " +
+          std::to_string(delay.count()) + " ms: " + error);
   notify(t, notifiers::EventKind::Retried, error);
   save(t);
   backOff(t, t.now + delay.count());
@@ -63,9 +65,9 @@ void NodeMachine::redo(Turn& t, const std::string& from, const std::string& erro
   NodeRecord& r = n.record;
   ++n.redos;
   n.retriedMs[r.stepName] += attemptMs;
-  log(t, LogLevel::Warn, "step=" + r.stepName + " goes back to step " + from + " (" +
-                             std::to_string(n.redos) + " of " + std::to_string(flow_.redoLimit) +
-                             "): " + error);
+  log(t, LogLevel::Warn,
+      "step=" + r.stepName + " goes back to step " + from + " (" + std::to_string(n.redos) +
+          " of " + std::to_string(flow_.redoLimit) + "): " + error);
   r.lastError = error;
   notify(t, notifiers::EventKind::Retried, "back to step " + from + ": " + error);
   moveToStep(r, *flow_.indexOf(from));  // the flow parser checked it names a step
@@ -77,13 +79,15 @@ void NodeMachine::redo(Turn& t, const std::string& from, const std::string& erro
 // The master-lost rule: past pick_master, with a master that is no longer healthy.
 bool NodeMachine::masterLost(const NodeFlow& node, std::int64_t now) const {
   const NodeRecord& r = node.record;
-  return pickIndex_ && !r.master.empty() && r.step > *pickIndex_ && !masters_.healthy(r.master, now);
+  return pickIndex_ && !r.master.empty() && r.step > *pickIndex_ &&
+         !masters_.healthy(r.master, now);
 }
 
 void NodeMachine::chooseMasterAgain(Turn& t, const std::string& why) {
   NodeRecord& r = t.node.record;
   note(t, r.stepName, Outcome::MasterLost, why);
-  log(t, LogLevel::Warn, "master=" + r.master + " lost at step " + r.stepName + "; choosing another");
+  log(t, LogLevel::Warn,
+      "master=" + r.master + " lost at step " + r.stepName + "; choosing another");
   r.master.clear();
   moveToStep(r, *pickIndex_);
   r.reconcile = false;
@@ -177,7 +181,8 @@ Attempt NodeMachine::newAttempt(const Turn& t, const std::string& step) {
 }
 
 // A history row that is no call: an operator action, a wait, a master lost.
-void NodeMachine::note(Turn& t, const std::string& step, Outcome outcome, const std::string& error) {
+void NodeMachine::note(Turn& t, const std::string& step, Outcome outcome,
+                       const std::string& error) {
   Attempt row = newAttempt(t, step);
   row.attempt = 0;
   row.finishedMs = t.now;
@@ -186,12 +191,13 @@ void NodeMachine::note(Turn& t, const std::string& step, Outcome outcome, const 
   t.emit(SaveAttempt{row});
 }
 
-void NodeMachine::notify(Turn& t, notifiers::EventKind notice, const std::string& message, const std::string& step) {
+void NodeMachine::notify(Turn& t, notifiers::EventKind notice, const std::string& message,
+                         const std::string& step) {
   const NodeFlow& n = t.node;
   const NodeRecord& r = n.record;
   std::int64_t since = notice == notifiers::EventKind::WaitingTooLong ? n.waitingSinceMs
-                       : r.startedMs                   ? r.startedMs
-                                                       : r.firstSeenMs;
+                       : r.startedMs                                  ? r.startedMs
+                                                                      : r.firstSeenMs;
   t.emit(Notify{notice, message, step.empty() ? r.stepName : step, r.attempt, r.master, since,
                 r.facts, n.steps});
 }

@@ -41,11 +41,16 @@ Enrolment enrolmentFrom(const std::string& name) {
 }
 
 Json toJson(const NodeRecord& node) {
-  Json out{{"identity", node.identity},     {"state", toString(node.state)},
-           {"step", node.stepName},         {"attempt", node.attempt},
-           {"master", node.master},         {"claimed", node.claimed},
-           {"first_seen_ms", node.firstSeenMs}, {"started_ms", node.startedMs},
-           {"updated_ms", node.updatedMs},  {"finished_ms", node.finishedMs},
+  Json out{{"identity", node.identity},
+           {"state", toString(node.state)},
+           {"step", node.stepName},
+           {"attempt", node.attempt},
+           {"master", node.master},
+           {"claimed", node.claimed},
+           {"first_seen_ms", node.firstSeenMs},
+           {"started_ms", node.startedMs},
+           {"updated_ms", node.updatedMs},
+           {"finished_ms", node.finishedMs},
            {"last_error", node.lastError}};
   if (node.intent) out["in_call"] = node.intent->step;
   if (node.enrolment != Enrolment::NotNeeded) out["enrolment"] = toString(node.enrolment);
@@ -53,10 +58,14 @@ Json toJson(const NodeRecord& node) {
 }
 
 Json toJson(const AttemptRecord& attempt) {
-  return Json{{"step", attempt.step},         {"attempt", attempt.attempt},
-              {"target", attempt.target},     {"started_ms", attempt.startedMs},
-              {"finished_ms", attempt.finishedMs}, {"outcome", attempt.outcome},
-              {"error", attempt.error},       {"data", attempt.data}};
+  return Json{{"step", attempt.step},
+              {"attempt", attempt.attempt},
+              {"target", attempt.target},
+              {"started_ms", attempt.startedMs},
+              {"finished_ms", attempt.finishedMs},
+              {"outcome", attempt.outcome},
+              {"error", attempt.error},
+              {"data", attempt.data}};
 }
 
 }  // namespace drover::provisioner

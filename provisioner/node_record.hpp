@@ -33,7 +33,7 @@ Enrolment enrolmentFrom(const std::string& name);
 /// A call the store was told about before it went out: on restart, a node with an
 /// intent was interrupted mid-call and its step is reconciled (verified) before rerun.
 struct Intent {
-  std::string step;     // step name, or "claim"/"release"/"already_provisioned"
+  std::string step;  // step name, or "claim"/"release"/"already_provisioned"
   int attempt = 0;
   std::int64_t attemptId = 0;  // row in the attempts table
   std::int64_t startedMs = 0;
@@ -42,17 +42,17 @@ struct Intent {
 struct NodeRecord {
   std::string identity;
   NodeState state = NodeState::Waiting;
-  std::size_t step = 0;     // index into the flow's steps
-  std::string stepName;     // name of that step (indexes may shift when the flow changes)
-  int attempt = 0;          // failed attempts of the current step so far
-  std::string master;       // chosen master, empty before pick_master
-  bool claimed = false;     // we hold the node's claim
-  bool checked = false;     // already_provisioned probe done (or not needed)
-  bool reconcile = false;   // the current step was interrupted: verify before rerunning
+  std::size_t step = 0;    // index into the flow's steps
+  std::string stepName;    // name of that step (indexes may shift when the flow changes)
+  int attempt = 0;         // failed attempts of the current step so far
+  std::string master;      // chosen master, empty before pick_master
+  bool claimed = false;    // we hold the node's claim
+  bool checked = false;    // already_provisioned probe done (or not needed)
+  bool reconcile = false;  // the current step was interrupted: verify before rerunning
   std::optional<Intent> intent;
   Json facts = Json::object();
   std::int64_t firstSeenMs = 0;
-  std::int64_t startedMs = 0;   // flow started (first claim), 0 before
+  std::int64_t startedMs = 0;  // flow started (first claim), 0 before
   std::int64_t updatedMs = 0;
   std::int64_t finishedMs = 0;
   std::int64_t nodeStartedMs = 0;  // the node daemon's start time in its last registration
@@ -67,7 +67,7 @@ struct AttemptRecord {
   std::string identity;
   std::string step;
   int attempt = 0;
-  std::string target;   // node, a master, or the masters called
+  std::string target;  // node, a master, or the masters called
   std::int64_t startedMs = 0;
   std::int64_t finishedMs = 0;
   std::string outcome;  // done, retry, fail, interrupted, skipped, chosen, ...

@@ -31,7 +31,8 @@ Check loopbackListen() {
                  for (char c : port) {
                    if (std::isdigit(static_cast<unsigned char>(c)) == 0) return false;
                  }
-                 if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535) return false;
+                 if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)
+                   return false;
                  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
                }};
 }
@@ -58,13 +59,14 @@ void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
                   "is missing: enrolment needs both enrolment.token_files and enrolment.ca_dir");
   }
   if (!config.enrolmentCaDir.empty() && !config.securityEnabled) {
-    diag.badValue("enrolment.ca_dir", "is set but security.enabled is false: enrolment hands "
-                                      "out certificates, so it needs message security on");
+    diag.badValue("enrolment.ca_dir",
+                  "is set but security.enabled is false: enrolment hands "
+                  "out certificates, so it needs message security on");
   }
   if (config.perMasterConcurrency > config.concurrency) {
-    diag.badValue("per_master_concurrency",
-                  "is " + std::to_string(config.perMasterConcurrency) +
-                      ", more than concurrency (" + std::to_string(config.concurrency) + ")");
+    diag.badValue("per_master_concurrency", "is " + std::to_string(config.perMasterConcurrency) +
+                                                ", more than concurrency (" +
+                                                std::to_string(config.concurrency) + ")");
   }
 }
 
@@ -106,8 +108,7 @@ Table<ProvisionerConfig> makeTable() {
   t.add("per_master_concurrency", &C::perMasterConcurrency,
         "Nodes provisioned at once against one master")
       .between(1, 10000);
-  t.add("lease", &C::lease, "Seconds a claim on a node lasts unless renewed")
-      .between(10, 86400);
+  t.add("lease", &C::lease, "Seconds a claim on a node lasts unless renewed").between(10, 86400);
   t.add("master_heartbeat_age", &C::masterHeartbeatAge,
         "Seconds after its last registration that a master is no longer chosen")
       .between(1, 86400);
@@ -167,7 +168,8 @@ std::optional<std::string> withoutNotifiers(const std::filesystem::path& file) {
     std::string out;
     std::istringstream lines(text);
     std::string line;
-    for (int n = 0; std::getline(lines, line); ++n) out += (n >= first && n < end ? "" : line) + "\n";
+    for (int n = 0; std::getline(lines, line); ++n)
+      out += (n >= first && n < end ? "" : line) + "\n";
     return out;
   }
   return std::nullopt;

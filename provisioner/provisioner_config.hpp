@@ -44,7 +44,7 @@ struct ProvisionerConfig {
   int perMasterConcurrency = 10;    // nodes in flight per master
   std::chrono::seconds lease{300};  // claim lease taken on each node; renewed at a third
   std::chrono::seconds masterHeartbeatAge{900};  // master silent longer: not chosen
-  int masterFailures = 3;           // consecutive failed calls that take a master out
+  int masterFailures = 3;                        // consecutive failed calls that take a master out
   std::chrono::seconds recheckInterval{60};      // node claimed elsewhere: ask again after
   std::chrono::seconds waitingAlert{600};        // notify when a node waits this long
   std::string metricsListen = "127.0.0.1:9310";  // HOST:PORT on loopback; empty: no HTTP

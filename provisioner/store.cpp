@@ -54,19 +54,20 @@ const char* kNodeColumns =
     "updated_ms, finished_ms, node_started_ms, last_error, enrolment";
 
 std::string upsertNode(bool withFacts) {
-  std::string sql = std::string("INSERT INTO nodes(") + kNodeColumns + (withFacts ? ", facts" : "") +
-                    ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19" +
-                    (withFacts ? ",?20" : "") +
-                    ") ON CONFLICT(identity) DO UPDATE SET state=excluded.state, step=excluded.step, "
-                    "step_name=excluded.step_name, attempt=excluded.attempt, master=excluded.master, "
-                    "claimed=excluded.claimed, checked=excluded.checked, "
-                    "intent_step=excluded.intent_step, intent_attempt=excluded.intent_attempt, "
-                    "intent_attempt_id=excluded.intent_attempt_id, "
-                    "intent_started_ms=excluded.intent_started_ms, "
-                    "first_seen_ms=excluded.first_seen_ms, started_ms=excluded.started_ms, "
-                    "updated_ms=excluded.updated_ms, finished_ms=excluded.finished_ms, "
-                    "node_started_ms=excluded.node_started_ms, "
-                    "last_error=excluded.last_error, enrolment=excluded.enrolment";
+  std::string sql =
+      std::string("INSERT INTO nodes(") + kNodeColumns + (withFacts ? ", facts" : "") +
+      ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19" +
+      (withFacts ? ",?20" : "") +
+      ") ON CONFLICT(identity) DO UPDATE SET state=excluded.state, step=excluded.step, "
+      "step_name=excluded.step_name, attempt=excluded.attempt, master=excluded.master, "
+      "claimed=excluded.claimed, checked=excluded.checked, "
+      "intent_step=excluded.intent_step, intent_attempt=excluded.intent_attempt, "
+      "intent_attempt_id=excluded.intent_attempt_id, "
+      "intent_started_ms=excluded.intent_started_ms, "
+      "first_seen_ms=excluded.first_seen_ms, started_ms=excluded.started_ms, "
+      "updated_ms=excluded.updated_ms, finished_ms=excluded.finished_ms, "
+      "node_started_ms=excluded.node_started_ms, "
+      "last_error=excluded.last_error, enrolment=excluded.enrolment";
   if (withFacts) sql += ", facts=excluded.facts";
   return sql;
 }
@@ -154,11 +155,12 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
       exec(writeDb_, "UPDATE meta SET value='2' WHERE key='schema_version'");
     }
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
-                    std::to_string(kSchemaVersion) + "')").c_str());
+                    std::to_string(kSchemaVersion) + "')")
+                       .c_str());
     exec(writeDb_, "COMMIT");
-    for (auto [stmt, sql] : {std::pair{&putNode_, upsertNode(false)},
-                             std::pair{&putNodeFacts_, upsertNode(true)},
-                             std::pair{&putAttempt_, std::string(kPutAttempt)}}) {
+    for (auto [stmt, sql] :
+         {std::pair{&putNode_, upsertNode(false)}, std::pair{&putNodeFacts_, upsertNode(true)},
+          std::pair{&putAttempt_, std::string(kPutAttempt)}}) {
       if (sqlite3_prepare_v2(writeDb_, sql.c_str(), -1, stmt, nullptr) != SQLITE_OK) {
         throw StoreError("state database " + file.string() + ": " + sqlite3_errmsg(writeDb_));
       }
@@ -226,7 +228,8 @@ void Store::writerLoop() {
     } catch (const std::exception& e) {
       error = e.what();
       sqlite3_exec(writeDb_, "ROLLBACK", nullptr, nullptr, nullptr);
-      logger()->error("state database {}: {} write(s) lost: {}", file_.string(), batch.size(), error);
+      logger()->error("state database {}: {} write(s) lost: {}", file_.string(), batch.size(),
+                      error);
     }
     lock.lock();
     done_ += batch.size();
@@ -286,7 +289,8 @@ void Store::apply(const Op& op) {
 
 std::vector<NodeRecord> Store::loadNodes() {
   std::lock_guard lock(readMutex_);
-  Statement query(readDb_, std::string("SELECT ") + kNodeColumns + ", facts FROM nodes ORDER BY first_seen_ms, identity");
+  Statement query(readDb_, std::string("SELECT ") + kNodeColumns +
+                               ", facts FROM nodes ORDER BY first_seen_ms, identity");
   std::vector<NodeRecord> nodes;
   int rc;
   while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
@@ -297,7 +301,8 @@ std::vector<NodeRecord> Store::loadNodes() {
       n.state = nodeStateFrom(text(s, 1));
       n.enrolment = enrolmentFrom(text(s, 18));
     } catch (const std::invalid_argument& e) {
-      throw StoreError("state database " + file_.string() + ": node " + n.identity + ": " + e.what());
+      throw StoreError("state database " + file_.string() + ": node " + n.identity + ": " +
+                       e.what());
     }
     n.step = static_cast<std::size_t>(sqlite3_column_int64(s, 2));
     n.stepName = text(s, 3);
@@ -318,7 +323,8 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.facts = jsonColumn(s, 19);
     nodes.push_back(std::move(n));
   }
-  if (rc != SQLITE_DONE) throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));
+  if (rc != SQLITE_DONE)
+    throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));
   return nodes;
 }
 
@@ -347,7 +353,8 @@ std::vector<AttemptRecord> Store::history(const std::string& identity, std::size
                                  sqlite3_column_int64(s, 6), text(s, 7), text(s, 8),
                                  jsonColumn(s, 9)});
   }
-  if (rc != SQLITE_DONE) throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));
+  if (rc != SQLITE_DONE)
+    throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));
   return {rows.rbegin(), rows.rend()};
 }
 

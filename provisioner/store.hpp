@@ -86,9 +86,9 @@ class Store {
   std::condition_variable wake_;       // writer: work queued or stopping
   std::condition_variable committed_;  // sync(): a batch is on disk
   std::deque<Op> queue_;
-  std::uint64_t queued_ = 0;     // ops ever queued
-  std::uint64_t done_ = 0;       // ops ever committed (or failed)
-  std::string failure_;          // set once a commit failed
+  std::uint64_t queued_ = 0;  // ops ever queued
+  std::uint64_t done_ = 0;    // ops ever committed (or failed)
+  std::string failure_;       // set once a commit failed
   bool stopping_ = false;
   std::mutex readMutex_;
   std::thread writer_;

@@ -42,7 +42,10 @@ Process::Process(std::vector<std::string> argv, std::filesystem::path log) : log
 }
 
 Process::Process(Process&& other) noexcept
-    : pid_(other.pid_), status_(other.status_), reaped_(other.reaped_), log_(std::move(other.log_)) {
+    : pid_(other.pid_),
+      status_(other.status_),
+      reaped_(other.reaped_),
+      log_(std::move(other.log_)) {
   other.pid_ = -1;
 }
 

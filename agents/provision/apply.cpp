@@ -42,7 +42,8 @@ Reply apply(const Request& request, ProvisionContext& context) {
   puppet::RunReport report;
   if (!environmentDir) {
     report = notRun(environment, "no environment '" + environment +
-                                     "' on the node (Puppet's environmentpath: " + environmentpath + ")");
+                                     "' on the node (Puppet's environmentpath: " + environmentpath +
+                                     ")");
   } else if (!fs::exists(manifestPath, ec)) {
     report = notRun(environment, "manifest " + manifestPath.string() + " does not exist");
   } else {

@@ -25,7 +25,8 @@ std::optional<Claim> claimFromJson(const Json& json) {
 
 ClaimDecision decideClaim(const std::optional<Claim>& current, const std::string& owner,
                           std::chrono::seconds lease, std::int64_t nowMs) {
-  std::int64_t expires = nowMs + std::chrono::duration_cast<std::chrono::milliseconds>(lease).count();
+  std::int64_t expires =
+      nowMs + std::chrono::duration_cast<std::chrono::milliseconds>(lease).count();
   bool live = current && !current->expired(nowMs);
   if (live && current->owner != owner) return {false, false, *current};
   bool renewed = live && current->owner == owner;

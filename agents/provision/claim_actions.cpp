@@ -11,9 +11,10 @@ namespace {
 constexpr std::int64_t kMaxLeaseSeconds = 7 * 24 * 3600;
 
 Json claimData(const Claim& holder, std::int64_t nowMs) {
-  return {{"owner", holder.owner},
-          {"expires_at", (holder.expiresAtMs + 999) / 1000},
-          {"lease_remaining", std::max<std::int64_t>(0, (holder.expiresAtMs - nowMs + 999) / 1000)}};
+  return {
+      {"owner", holder.owner},
+      {"expires_at", (holder.expiresAtMs + 999) / 1000},
+      {"lease_remaining", std::max<std::int64_t>(0, (holder.expiresAtMs - nowMs + 999) / 1000)}};
 }
 
 }  // namespace
@@ -22,9 +23,9 @@ Reply claim(const Request& request, ProvisionContext& context) {
   const std::string owner = request.args.value("owner", "");
   const std::int64_t lease = request.args.value("lease_seconds", std::int64_t{0});
   if (lease < 1 || lease > kMaxLeaseSeconds) {
-    throw ActionError(envelope::StatusCode::InvalidData,
-                      fmt::format("lease_seconds must be between 1 and {}, got {}",
-                                  kMaxLeaseSeconds, lease));
+    throw ActionError(
+        envelope::StatusCode::InvalidData,
+        fmt::format("lease_seconds must be between 1 and {}, got {}", kMaxLeaseSeconds, lease));
   }
   ClaimDecision decision = context.claims().claim(owner, std::chrono::seconds(lease));
   const std::int64_t now = context.nowMs();
@@ -33,8 +34,8 @@ Reply claim(const Request& request, ProvisionContext& context) {
   data["renewed"] = decision.renewed;
   if (decision.granted) return {{}, std::move(data)};
   return {{envelope::StatusCode::Aborted,
-           fmt::format("provisioning of this node is claimed by {} for {} more s", decision.holder.owner,
-                       data["lease_remaining"].get<std::int64_t>())},
+           fmt::format("provisioning of this node is claimed by {} for {} more s",
+                       decision.holder.owner, data["lease_remaining"].get<std::int64_t>())},
           std::move(data)};
 }
 
@@ -42,9 +43,9 @@ Reply release(const Request& request, ProvisionContext& context) {
   const std::string owner = request.args.value("owner", "");
   auto [decision, before] = context.claims().release(owner);
   if (decision == ReleaseDecision::HeldByOther) {
-    return {{envelope::StatusCode::Aborted,
-             "the claim is held by " + before->owner + ", not " + owner},
-            {{"released", false}, {"owner", before->owner}}};
+    return {
+        {envelope::StatusCode::Aborted, "the claim is held by " + before->owner + ", not " + owner},
+        {{"released", false}, {"owner", before->owner}}};
   }
   return {{}, {{"released", decision == ReleaseDecision::Released}, {"owner", owner}}};
 }

@@ -16,8 +16,8 @@ ProvisionContext::ProvisionContext(ProvisionSettings settings, ClaimBook::Clock 
       puppet_(settings_.puppet) {}
 
 std::string ProvisionContext::certname(const Request& request) {
-  if (auto it = request.args.find("certname"); it != request.args.end() && it->is_string() &&
-                                               !it->get<std::string>().empty()) {
+  if (auto it = request.args.find("certname");
+      it != request.args.end() && it->is_string() && !it->get<std::string>().empty()) {
     return it->get<std::string>();
   }
   Json state = state_.read();

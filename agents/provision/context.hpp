@@ -17,13 +17,13 @@ namespace drover::agents::provision {
 struct ProvisionSettings {
   std::filesystem::path root = "/";
   std::filesystem::path hostsFile = "/etc/hosts";  // as configured; resolved under root
-  puppet::PuppetInvocation puppet;                  // confdir already resolved under root
-  std::string identity;                             // the certname unless told otherwise
+  puppet::PuppetInvocation puppet;                 // confdir already resolved under root
+  std::string identity;                            // the certname unless told otherwise
   // First-boot enrolment (enrol.cpp): absolute paths, as security.* in server.yaml.
-  std::filesystem::path keyFile;                    // the node's message-signing key
-  std::filesystem::path certFile;                   // and its certificate
-  std::filesystem::path tokenFile;                  // the image's provisioning token
-  EnrolmentHost* enrolment = nullptr;               // null when security is off
+  std::filesystem::path keyFile;       // the node's message-signing key
+  std::filesystem::path certFile;      // and its certificate
+  std::filesystem::path tokenFile;     // the image's provisioning token
+  EnrolmentHost* enrolment = nullptr;  // null when security is off
 };
 
 /// `path` inside `root`: /etc/hosts under /srv/node1 is /srv/node1/etc/hosts.

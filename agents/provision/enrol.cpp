@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "agents/provision/actions.hpp"
-#include "core/security/certificate.hpp"
 #include "core/security/asn1_time.hpp"
+#include "core/security/certificate.hpp"
 #include "core/security/enrolment.hpp"
 #include "core/security/keys.hpp"
 #include "core/util/files.hpp"
@@ -47,14 +47,13 @@ Reply enrol(const Request& request, ProvisionContext& context) {
     throw ActionError(StatusCode::Refused, e.what());
   }
   if (token.expired(context.nowMs())) {
-    throw ActionError(StatusCode::Refused,
-                      "the provisioning token of this node expired at " +
-                          security::formatUtc(*token.expiresMs) + " (" + settings.tokenFile.string() +
-                          "): give it a new token");
+    throw ActionError(StatusCode::Refused, "the provisioning token of this node expired at " +
+                                               security::formatUtc(*token.expiresMs) + " (" +
+                                               settings.tokenFile.string() +
+                                               "): give it a new token");
   }
   security::PkeyPtr key = keyForEnrolment(settings.keyFile);
-  std::string csr =
-      security::csrToPem(security::makeCsr(key.get(), settings.identity).get());
+  std::string csr = security::csrToPem(security::makeCsr(key.get(), settings.identity).get());
   return {{},
           {{"enrolled", false},
            {"csr", csr},
@@ -72,8 +71,8 @@ Reply installCertificate(const Request& request, ProvisionContext& context) {
   }
   std::shared_ptr<const security::Signer> signer;
   try {
-    signer = std::make_shared<const security::Signer>(
-        security::readPrivateKey(settings.keyFile), pem);
+    signer =
+        std::make_shared<const security::Signer>(security::readPrivateKey(settings.keyFile), pem);
   } catch (const std::exception& e) {
     throw ActionError(StatusCode::InvalidData,
                       std::string("certificate does not fit this node's key: ") + e.what());

@@ -56,8 +56,8 @@ bool mapsName(std::string_view line, std::string_view name) {
 
 HostsEdit withManagedEntry(std::string_view content, std::string_view name,
                            std::string_view address) {
-  std::string entry = std::string(address) + " " + std::string(name) + " " +
-                      std::string(kHostsMarker) + "\n";
+  std::string entry =
+      std::string(address) + " " + std::string(name) + " " + std::string(kHostsMarker) + "\n";
   std::vector<std::string> kept;
   std::optional<std::size_t> managedAt;
   std::optional<std::size_t> foreignAt;

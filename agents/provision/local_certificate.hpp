@@ -20,9 +20,9 @@ struct LocalCertificate {
   bool hasRequest = false;     // ssldir/certificate_requests/<certname>.pem exists
   std::string fingerprint;     // SHA-256 of the certificate, as Puppet prints it
   std::string csrFingerprint;  // SHA-256 of the request's DER, as `puppetserver ca list` shows it
-  std::string keyFingerprint;         // of the private key's public half; empty without a key
+  std::string keyFingerprint;  // of the private key's public half; empty without a key
   std::string requestKeyFingerprint;  // of the public key in the request; empty without one
-  std::int64_t notAfter = 0;   // Unix seconds; 0 without a certificate
+  std::int64_t notAfter = 0;          // Unix seconds; 0 without a certificate
 };
 
 /// Inspects `ssldir` for `certname`. Files that are absent are reported as such;

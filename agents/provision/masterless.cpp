@@ -38,12 +38,20 @@ std::string hieraConfigText(const MasterlessPaths& paths) {
          "version: 5\n"
          "hierarchy:\n"
          "  - name: \"Drover node data (provision#set_node_data)\"\n"
-         "    datadir: " + quoted(paths.nodeData.parent_path()) + "\n"
-         "    path: " + quoted(paths.nodeData.filename()) + "\n"
+         "    datadir: " +
+         quoted(paths.nodeData.parent_path()) +
+         "\n"
+         "    path: " +
+         quoted(paths.nodeData.filename()) +
+         "\n"
          "    data_hash: json_data\n"
          "  - name: \"Image defaults\"\n"
-         "    datadir: " + quoted(paths.imageDefaults.parent_path()) + "\n"
-         "    path: " + quoted(paths.imageDefaults.filename()) + "\n"
+         "    datadir: " +
+         quoted(paths.imageDefaults.parent_path()) +
+         "\n"
+         "    path: " +
+         quoted(paths.imageDefaults.filename()) +
+         "\n"
          "    data_hash: yaml_data\n";
 }
 
@@ -53,7 +61,8 @@ bool writeIfChanged(const fs::path& path, const std::string& text, unsigned mode
   std::error_code ec;
   if (fs::exists(path, ec) && util::readFile(path) == text) return false;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create " + path.parent_path().string() + ": " + ec.message());
   util::writeFileAtomically(path, text, mode);
   return true;
 }
@@ -72,15 +81,20 @@ std::optional<std::string> manifestProblem(const std::string& manifest) {
   if (manifest.size() > kMaxManifestLength) {
     return "is longer than " + std::to_string(kMaxManifestLength) + " characters";
   }
-  if (manifest.front() == '/') return "'" + manifest + "' is absolute; give a path inside the environment";
+  if (manifest.front() == '/')
+    return "'" + manifest + "' is absolute; give a path inside the environment";
   std::size_t start = 0;
   while (start <= manifest.size()) {
     std::size_t slash = manifest.find('/', start);
-    std::string part = manifest.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string part =
+        manifest.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (part.empty()) return "'" + manifest + "' has an empty path part";
-    if (part.front() == '.') return "'" + manifest + "' has a part starting with '.' (" + part + ")";
+    if (part.front() == '.')
+      return "'" + manifest + "' has a part starting with '.' (" + part + ")";
     for (char c : part) {
-      if (!isNameChar(c)) return "'" + manifest + "' has a character other than letters, digits, '_', '-', '.' and '/'";
+      if (!isNameChar(c))
+        return "'" + manifest +
+               "' has a character other than letters, digits, '_', '-', '.' and '/'";
     }
     if (slash == std::string::npos) break;
     start = slash + 1;
@@ -93,7 +107,8 @@ std::optional<fs::path> findEnvironment(const std::string& environmentpath,
   std::size_t start = 0;
   while (start <= environmentpath.size()) {
     std::size_t colon = environmentpath.find(':', start);
-    fs::path dir = environmentpath.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    fs::path dir = environmentpath.substr(
+        start, colon == std::string::npos ? std::string::npos : colon - start);
     std::error_code ec;
     if (!dir.empty() && fs::is_directory(dir / environment, ec)) return dir / environment;
     if (colon == std::string::npos) break;

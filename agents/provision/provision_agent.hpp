@@ -11,8 +11,7 @@ namespace drover::agents::provision {
 class ProvisionAgent : public Agent {
  public:
   /// Throws RegistrationError if `ddl` and the actions of this class differ.
-  ProvisionAgent(ddl::Ddl ddl, ProvisionSettings settings,
-                 ClaimBook::Clock clock = defaultClock());
+  ProvisionAgent(ddl::Ddl ddl, ProvisionSettings settings, ClaimBook::Clock clock = defaultClock());
 
   static ClaimBook::Clock defaultClock();
 

@@ -46,8 +46,8 @@ Outcome submitFailure(const util::SubprocessResult& result) {
 Outcome classifyConflict(const puppet::PuppetInvocation& puppet,
                          const std::vector<std::string>& target, const Request& request,
                          bool freshKey) {
-  auto download = puppet::runPuppet(puppet, {"ssl", "download_cert"}, target,
-                                    puppet::timeLeft(request));
+  auto download =
+      puppet::runPuppet(puppet, {"ssl", "download_cert"}, target, puppet::timeLeft(request));
   if (download.exitCode == 0) {
     return {"already_signed", true, "the master had already signed a certificate for this key"};
   }
@@ -81,8 +81,9 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
   const std::string server = request.args.value("server", "");
   const int port = request.args.value("port", 8140);
   const auto& puppet = context.settings().puppet;
-  std::vector<std::string> target{"--certname", certname, "--server", server,
-                                  "--serverport", std::to_string(port), "--color=false"};
+  std::vector<std::string> target{"--certname",   certname,       "--server",
+                                  server,         "--serverport", std::to_string(port),
+                                  "--color=false"};
   fs::path ssldir = context.puppet().path("ssldir");
   Json data{{"certname", certname}, {"removed_stale_certificate", false}};
   const bool reset = request.args.value("reset_ssl", false);
@@ -96,8 +97,8 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
                         "puppet ssl clean --localca failed: " + puppet::tellingLine(wiped));
     }
   }
-  auto submit = puppet::runPuppet(puppet, {"ssl", "submit_request"}, target,
-                                  puppet::timeLeft(request));
+  auto submit =
+      puppet::runPuppet(puppet, {"ssl", "submit_request"}, target, puppet::timeLeft(request));
   Outcome outcome;
   if (submit.exitCode == 0) {
     outcome = {"submitted", true, "request sent to " + server + ":" + std::to_string(port)};
@@ -125,12 +126,10 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
     state["server"] = server;
     state["port"] = port;
   });
-  context.state().recordStep("request_certificate",
-                             {{"certname", certname},
-                              {"server", server},
-                              {"port", port},
-                              {"outcome", outcome.name}},
-                             context.nowMs());
+  context.state().recordStep(
+      "request_certificate",
+      {{"certname", certname}, {"server", server}, {"port", port}, {"outcome", outcome.name}},
+      context.nowMs());
   return {{}, std::move(data)};
 }
 

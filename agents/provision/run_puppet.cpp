@@ -13,8 +13,8 @@ Reply runPuppet(const Request& request, ProvisionContext& context) {
   const int port = request.args.value("port", 8140);
   puppet::RunOptions options;
   options.environment = environment;
-  options.extraArgs = {"--certname", certname, "--server", server, "--serverport",
-                       std::to_string(port)};
+  options.extraArgs = {"--certname", certname,       "--server",
+                       server,       "--serverport", std::to_string(port)};
   puppet::RunReport report = puppet::runOnce(context.puppet(), options, puppet::timeLeft(request));
   if (puppet::succeeded(report.outcome)) {
     context.state().recordStep("run_puppet:" + environment,

@@ -10,8 +10,9 @@ namespace drover::agents::provision {
 Reply setNodeData(const Request& request, ProvisionContext& context) {
   const Json data = request.args.value("data", Json::object());
   if (!data.is_object()) {
-    throw ActionError(envelope::StatusCode::InvalidData,
-                      std::string("input 'data' must be a hash of Hiera keys, got ") + data.type_name());
+    throw ActionError(
+        envelope::StatusCode::InvalidData,
+        std::string("input 'data' must be a hash of Hiera keys, got ") + data.type_name());
   }
   const std::size_t compact = data.dump().size();
   if (compact > kMaxNodeDataBytes) {
@@ -22,9 +23,8 @@ Reply setNodeData(const Request& request, ProvisionContext& context) {
   const std::string text = nodeDataText(data);
   const MasterlessPaths paths = masterlessPaths(context);
   const bool changed = writeIfChanged(paths.nodeData, text, 0640);
-  context.state().recordStep("set_node_data",
-                             {{"file", paths.nodeData.string()}, {"keys", data.size()}},
-                             context.nowMs());
+  context.state().recordStep(
+      "set_node_data", {{"file", paths.nodeData.string()}, {"keys", data.size()}}, context.nowMs());
   return {{},
           {{"file", paths.nodeData.string()},
            {"changed", changed},

@@ -12,11 +12,9 @@ Reply setPuppetServer(const Request& request, ProvisionContext& context) {
   bool changed = setManagedEntry(file, name, address);
   context.state().recordStep("set_puppet_server", {{"name", name}, {"address", address}},
                              context.nowMs());
-  return {{},
-          {{"name", name},
-           {"address", address},
-           {"hosts_file", file.string()},
-           {"changed", changed}}};
+  return {
+      {},
+      {{"name", name}, {"address", address}, {"hosts_file", file.string()}, {"changed", changed}}};
 }
 
 }  // namespace drover::agents::provision

@@ -13,12 +13,12 @@
 namespace drover::agents::puppet {
 
 struct LastRunSummary {
-  std::int64_t lastRun = 0;          // Unix seconds (time.last_run)
+  std::int64_t lastRun = 0;  // Unix seconds (time.last_run)
   int changedResources = 0;
   int failedResources = 0;
   int outOfSyncResources = 0;
   int totalResources = 0;
-  double totalTime = 0;              // seconds (time.total)
+  double totalTime = 0;  // seconds (time.total)
   double configRetrievalTime = 0;
   std::string configVersion;
   std::string puppetVersion;

@@ -17,7 +17,8 @@ std::int64_t nowSeconds() { return util::nowMs() / 1000; }
 // Splay happens inside the action's own deadline, keeping most of it for the run.
 void splay(const Request& request) {
   if (!request.args.value("splay", false)) return;
-  auto limit = std::chrono::seconds(std::max<std::int64_t>(0, request.args.value("splaylimit", 30)));
+  auto limit =
+      std::chrono::seconds(std::max<std::int64_t>(0, request.args.value("splaylimit", 30)));
   auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(timeLeft(request) / 2);
   auto upper = std::min<std::chrono::milliseconds>(limit, budget);
   if (upper <= 0ms) return;
@@ -96,13 +97,12 @@ Reply PuppetAgent::setEnabled(bool enable, const std::string& message, const Req
   if (state.enabled != enable) {
     throw ActionError(envelope::StatusCode::Aborted,
                       std::string("puppet agent ") + (enable ? "--enable" : "--disable") +
-                          " exited 0 but the agent is still " +
-                          (enable ? "disabled" : "enabled"));
+                          " exited 0 but the agent is still " + (enable ? "disabled" : "enabled"));
   }
   return {{},
           {{"enabled", enable},
-           {"status", enable ? "Puppet agent enabled"
-                             : "Puppet agent disabled: " + state.disableMessage}}};
+           {"status",
+            enable ? "Puppet agent enabled" : "Puppet agent disabled: " + state.disableMessage}}};
 }
 
 }  // namespace drover::agents::puppet

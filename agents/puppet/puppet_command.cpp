@@ -12,9 +12,14 @@ using namespace std::chrono_literals;
 
 constexpr auto kConfigPrintTimeout = 60s;
 constexpr std::size_t kTellingMax = 400;
-const std::vector<std::string> kSettings{"lastrunfile", "lastrunreport", "agent_disabled_lockfile",
-                                         "agent_catalog_run_lockfile", "ssldir", "certname",
-                                         "confdir", "environmentpath"};
+const std::vector<std::string> kSettings{"lastrunfile",
+                                         "lastrunreport",
+                                         "agent_disabled_lockfile",
+                                         "agent_catalog_run_lockfile",
+                                         "ssldir",
+                                         "certname",
+                                         "confdir",
+                                         "environmentpath"};
 
 std::string homeDirectory() {
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);

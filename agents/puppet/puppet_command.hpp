@@ -15,8 +15,8 @@
 namespace drover::agents::puppet {
 
 struct PuppetInvocation {
-  std::string program = "puppet";   // name (searched in PATH) or path
-  std::filesystem::path confdir;    // --confdir; empty for Puppet's default
+  std::string program = "puppet";  // name (searched in PATH) or path
+  std::filesystem::path confdir;   // --confdir; empty for Puppet's default
 };
 
 /// The environment Puppet runs with: a PATH that includes the sbin directories facter

@@ -24,7 +24,8 @@ bool fileExists(const fs::path& path) {
 std::string disableMessageIn(const fs::path& lockfile) {
   try {
     Json doc = Json::parse(util::readFile(lockfile));
-    if (doc.is_object() && doc.contains("disabled_message") && doc["disabled_message"].is_string()) {
+    if (doc.is_object() && doc.contains("disabled_message") &&
+        doc["disabled_message"].is_string()) {
       return doc["disabled_message"].get<std::string>();
     }
   } catch (const std::exception&) {
@@ -54,10 +55,11 @@ std::vector<std::string> runArgs(const RunOptions& options) {
 std::string describeSuccess(const RunReport& report) {
   if (!report.summary) return "puppet exited " + std::to_string(report.exitCode);
   const LastRunSummary& s = *report.summary;
-  return fmt::format("applied configuration version {} in environment {}: {} of {} resources "
-                     "changed, {} failed, in {:.2f} s",
-                     s.configVersion, report.environment, s.changedResources, s.totalResources,
-                     s.failedResources, s.totalTime);
+  return fmt::format(
+      "applied configuration version {} in environment {}: {} of {} resources "
+      "changed, {} failed, in {:.2f} s",
+      s.configVersion, report.environment, s.changedResources, s.totalResources, s.failedResources,
+      s.totalTime);
 }
 
 }  // namespace
@@ -124,8 +126,7 @@ RunReport runJudged(PuppetSettings& settings, const std::vector<std::string>& wo
   }
   if (report.outcome == RunOutcome::WrongEnvironment) {
     report.summaryLine = "asked for environment " + environment.value_or("") +
-                         " but the run used " + report.environment +
-                         " (missing on the master?)";
+                         " but the run used " + report.environment + " (missing on the master?)";
   } else if (succeeded(report.outcome)) {
     report.summaryLine = describeSuccess(report);
   } else {
@@ -144,7 +145,8 @@ RunReport runOnce(PuppetSettings& settings, const RunOptions& options,
 std::vector<std::string> applyArgs(const ApplyOptions& options) {
   std::vector<std::string> args{"--detailed-exitcodes", "--color=false", "--environment",
                                 options.environment};
-  if (!options.hieraConfig.empty()) args.insert(args.end(), {"--hiera_config", options.hieraConfig.string()});
+  if (!options.hieraConfig.empty())
+    args.insert(args.end(), {"--hiera_config", options.hieraConfig.string()});
   if (options.noop) args.push_back("--noop");
   args.push_back(options.manifest.string());
   return args;
@@ -171,9 +173,9 @@ Json toJson(const RunReport& report) {
 Reply toReply(const RunReport& report) {
   Reply reply{{}, toJson(report)};
   if (!succeeded(report.outcome)) {
-    reply.status = {envelope::StatusCode::Aborted,
-                    "puppet run " + std::string(toString(report.outcome)) + ": " +
-                        report.summaryLine};
+    reply.status = {
+        envelope::StatusCode::Aborted,
+        "puppet run " + std::string(toString(report.outcome)) + ": " + report.summaryLine};
   }
   return reply;
 }

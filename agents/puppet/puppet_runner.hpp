@@ -20,23 +20,23 @@ namespace drover::agents::puppet {
 struct RunOptions {
   std::optional<std::string> environment;  // --environment; none: the agent's own
   bool noop = false;
-  std::vector<std::string> extraArgs;      // e.g. --certname/--server/--serverport
+  std::vector<std::string> extraArgs;  // e.g. --certname/--server/--serverport
 };
 
 /// One masterless `puppet apply` of an environment's own code on the node.
 struct ApplyOptions {
-  std::string environment;              // --environment (required)
-  std::filesystem::path manifest;       // file or directory applied (absolute)
-  std::filesystem::path hieraConfig;    // --hiera_config; empty: Puppet's own
+  std::string environment;            // --environment (required)
+  std::filesystem::path manifest;     // file or directory applied (absolute)
+  std::filesystem::path hieraConfig;  // --hiera_config; empty: Puppet's own
   bool noop = false;
 };
 
 struct RunReport {
   RunOutcome outcome = RunOutcome::Failed;
   int exitCode = -1;
-  std::string environment;                 // the environment the catalog came from
-  std::optional<LastRunSummary> summary;   // written by this run; none if it stopped early
-  std::string summaryLine;                 // what to tell the operator
+  std::string environment;                // the environment the catalog came from
+  std::optional<LastRunSummary> summary;  // written by this run; none if it stopped early
+  std::string summaryLine;                // what to tell the operator
 };
 
 /// The administrative state of the agent (puppet agent --disable/--enable).

@@ -22,16 +22,11 @@ constexpr std::array<std::pair<RunOutcome, std::string_view>, 9> kNames{{
 
 RunOutcome outcomeForExitCode(int exitCode) {
   switch (exitCode) {
-    case 0:
-      return RunOutcome::NoChanges;
-    case 2:
-      return RunOutcome::Changes;
-    case 4:
-      return RunOutcome::Failures;
-    case 6:
-      return RunOutcome::ChangesAndFailures;
-    default:
-      return RunOutcome::Failed;
+    case 0: return RunOutcome::NoChanges;
+    case 2: return RunOutcome::Changes;
+    case 4: return RunOutcome::Failures;
+    case 6: return RunOutcome::ChangesAndFailures;
+    default: return RunOutcome::Failed;
   }
 }
 

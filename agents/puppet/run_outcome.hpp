@@ -13,9 +13,9 @@ enum class RunOutcome {
   Failures,
   ChangesAndFailures,
   Failed,
-  TimedOut,          // killed at the action's deadline
-  WrongEnvironment,  // the master switched the run to another environment than asked
-  Disabled,          // the agent is administratively disabled; nothing ran
+  TimedOut,             // killed at the action's deadline
+  WrongEnvironment,     // the master switched the run to another environment than asked
+  Disabled,             // the agent is administratively disabled; nothing ran
   CertificateMismatch,  // the node's certificate is not for its private key: no run
 };
 

@@ -11,10 +11,10 @@ namespace drover::agents::puppetca {
 
 struct CertEntry {
   std::string name;
-  std::string state;          // requested, signed or revoked
-  std::string fingerprint;    // SHA-256, colon-separated upper-case hex
+  std::string state;        // requested, signed or revoked
+  std::string fingerprint;  // SHA-256, colon-separated upper-case hex
   std::vector<std::string> dnsAltNames;
-  std::string notAfter;       // as puppetserver prints it; empty for requests
+  std::string notAfter;  // as puppetserver prints it; empty for requests
 };
 
 struct CaListing {

@@ -79,8 +79,11 @@ Reply PuppetcaAgent::signChecked(const Request& request) const {
   if (actual != expected || expected.empty()) return keyMismatch(request, *entry, actual);
   if (entry->state == "signed") {
     return {{},
-            {{"certname", certname}, {"signed", false}, {"already_signed", true},
-             {"outcome", "already_signed"}, {"fingerprint", entry->fingerprint},
+            {{"certname", certname},
+             {"signed", false},
+             {"already_signed", true},
+             {"outcome", "already_signed"},
+             {"fingerprint", entry->fingerprint},
              {"key_fingerprint", actual}}};
   }
   Reply reply = signedReply(request, ca_.sign(certname, timeLeft(request)));

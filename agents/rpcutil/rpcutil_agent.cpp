@@ -18,12 +18,17 @@ RpcutilAgent::RpcutilAgent(ddl::Ddl ddl, const NodeInfo& node)
 // The handlers use `self` only when called, once it is fully built.
 ActionTable RpcutilAgent::actions(RpcutilAgent* self) {
   return {
-      {"ping", [](const Request&) { return ok({{"pong", util::nowMs() / 1000}}); }},
+      {"ping",
+       [](const Request&) {
+         return ok({{"pong", util::nowMs() / 1000}});
+       }},
       {"inventory", [self](const Request&) { return self->inventory(); }},
       {"get_fact", [self](const Request& request) { return self->getFact(request); }},
       {"get_facts", [self](const Request& request) { return self->getFacts(request); }},
       {"agent_inventory",
-       [self](const Request&) { return ok({{"agents", self->node_.agentInventory()}}); }},
+       [self](const Request&) {
+         return ok({{"agents", self->node_.agentInventory()}});
+       }},
       {"collective_info", [self](const Request&) { return self->collectiveInfo(); }},
       {"daemon_stats", [self](const Request&) { return ok(self->node_.stats()); }},
   };

@@ -16,8 +16,8 @@
 namespace drover::bench {
 namespace {
 
-constexpr int kSocketsPerNode = 2;   // PUB + SUB
-constexpr int kSpareSockets = 64;    // monitors, probes, headroom
+constexpr int kSocketsPerNode = 2;  // PUB + SUB
+constexpr int kSpareSockets = 64;   // monitors, probes, headroom
 
 const log::Logger logger{"drover.bench.fleet"};
 
@@ -103,8 +103,8 @@ Fleet::Fleet(const FleetOptions& options) : options_(options), context_(options.
     std::string identity = simIdentity(options_.prefix, index);
     auto nodeSecurity = security ? security->forNode(identity) : nullptr;
     nodes_.push_back(std::make_unique<VirtualNode>(context_, options_.endpoints, connection, ddls,
-                                                   std::move(identity), index,
-                                                   options_.collective, std::move(nodeSecurity)));
+                                                   std::move(identity), index, options_.collective,
+                                                   std::move(nodeSecurity)));
   }
   if (!options_.traceFile.empty()) {
     trace_ = std::make_unique<RequestTrace>();

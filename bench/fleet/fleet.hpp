@@ -20,14 +20,14 @@
 namespace drover::bench {
 
 struct FleetOptions {
-  std::size_t count = 100;        // virtual nodes in this process
-  std::size_t firstIndex = 0;     // index of the first node (several processes split a fleet)
-  std::size_t indexStride = 1;    // node i has index firstIndex + i * indexStride
-  std::string prefix = "sim";     // identities are PREFIX-NNNN
+  std::size_t count = 100;      // virtual nodes in this process
+  std::size_t firstIndex = 0;   // index of the first node (several processes split a fleet)
+  std::size_t indexStride = 1;  // node i has index firstIndex + i * indexStride
+  std::string prefix = "sim";   // identities are PREFIX-NNNN
   std::string collective = "drover";
   bus::Endpoints endpoints;
-  std::vector<std::string> ddlDirs;  // where rpcutil.json is found
-  int ioThreads = 2;              // ZeroMQ I/O threads of the shared context
+  std::vector<std::string> ddlDirs;               // where rpcutil.json is found
+  int ioThreads = 2;                              // ZeroMQ I/O threads of the shared context
   std::chrono::milliseconds readyTimeout{60000};  // per node, for its broker probe
   std::filesystem::path traceFile;  // per-request timings written here at exit; empty: none
   // A CA directory (ca.key, ca.crt, crl.pem): every node gets its own certificate and

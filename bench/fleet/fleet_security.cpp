@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kSkewMs = 5 * 60 * 1000;             // as the CA's default notBefore
+constexpr std::int64_t kSkewMs = 5 * 60 * 1000;            // as the CA's default notBefore
 constexpr std::int64_t kValidityMs = 24 * 60 * 60 * 1000;  // outlives any benchmark
 
 fs::path existing(const fs::path& dir, const char* name) {

@@ -14,8 +14,8 @@
 
 #include <zmq.hpp>
 
-#include "core/bus/connection.hpp"
 #include "bench/fleet/request_trace.hpp"
+#include "core/bus/connection.hpp"
 #include "core/ddl/repository.hpp"
 #include "node/node_core.hpp"
 

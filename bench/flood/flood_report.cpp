@@ -15,8 +15,9 @@ std::string lostText(const RunResult& r) {
 }
 
 double perSecond(const RunResult& r) {
-  return r.sinceBurstMs && *r.sinceBurstMs > 0 ? static_cast<double>(r.seen) * 1000.0 / *r.sinceBurstMs
-                                              : 0;
+  return r.sinceBurstMs && *r.sinceBurstMs > 0
+             ? static_cast<double>(r.seen) * 1000.0 / *r.sinceBurstMs
+             : 0;
 }
 
 double microsPerMessage(const RunResult& r) {
@@ -32,7 +33,8 @@ void printRow(std::FILE* out, const RunResult& r) {
              r.nodeCpuMs, microsPerMessage(r), perSecond(r),
              static_cast<double>(r.logBytes) / 1024.0, static_cast<double>(r.auditBytes) / 1024.0,
              r.garbageReplies, lostText(r), r.brokerCpuMs);
-  if (r.othersPingMs) fmt::print(out, "{:>20}other nodes' slowest ping: {:.1f} ms\n", "", *r.othersPingMs);
+  if (r.othersPingMs)
+    fmt::print(out, "{:>20}other nodes' slowest ping: {:.1f} ms\n", "", *r.othersPingMs);
   if (!r.error.empty()) fmt::print(out, "{:>20}{}\n", "", r.error);
 }
 

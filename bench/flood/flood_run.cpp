@@ -125,7 +125,8 @@ void account(const FloodSetup& setup, const Json& before, const Json& after, std
   result.brokerIn = brokerIn;
   const auto sent = static_cast<std::int64_t>(result.sent - result.refusedByZmq);
   result.lost = sent - result.seen;
-  if (result.route == Route::Broadcast && setup.nodes.size() > 1) return;  // others' replies unknown
+  if (result.route == Route::Broadcast && setup.nodes.size() > 1)
+    return;  // others' replies unknown
   const auto nodes = static_cast<std::int64_t>(setup.nodes.size());
   std::int64_t ours = sent + nodes + 1 + 2 * counting;
   std::int64_t theirs = nodes + 1 + counting + result.garbageReplies;

@@ -49,7 +49,7 @@ struct FloodSetup {
   zmq::context_t* context = nullptr;  // for the broker's control socket
   std::vector<FloodTarget> nodes;     // nodes[0] is flooded on its own topic and measured
   pid_t brokerPid = -1;
-  std::string brokerControl;          // control endpoint, for its counters
+  std::string brokerControl;  // control endpoint, for its counters
   std::string collective = "drover";
   std::chrono::milliseconds pingTimeout{60000};
   std::chrono::milliseconds logWindow{10100};  // 0: no counting pass
@@ -62,21 +62,21 @@ struct RunResult {
   std::size_t refusedByZmq = 0;
   std::size_t bytes = 0;
   double publishMs = 0;
-  std::optional<double> pingMs;            // ping published -> its reply (nodes[0])
-  std::optional<double> sinceBurstMs;      // burst start -> that reply
-  std::optional<double> othersPingMs;      // slowest reply of the other nodes
+  std::optional<double> pingMs;        // ping published -> its reply (nodes[0])
+  std::optional<double> sinceBurstMs;  // burst start -> that reply
+  std::optional<double> othersPingMs;  // slowest reply of the other nodes
   double nodeCpuMs = 0;
   double brokerCpuMs = 0;
   std::uintmax_t logBytes = 0;
   std::uintmax_t auditBytes = 0;
-  std::int64_t decoded = 0;                // stats `total` delta, less the probes
-  std::optional<std::int64_t> logged;      // from the log; empty without counting pass
-  std::int64_t seen = 0;                   // decoded, or logged when nothing decoded
-  std::int64_t garbageReplies = 0;         // stats `replies` delta, less the probes'
-  std::int64_t brokerIn = 0;               // broker `messages_in` delta
+  std::int64_t decoded = 0;                      // stats `total` delta, less the probes
+  std::optional<std::int64_t> logged;            // from the log; empty without counting pass
+  std::int64_t seen = 0;                         // decoded, or logged when nothing decoded
+  std::int64_t garbageReplies = 0;               // stats `replies` delta, less the probes'
+  std::int64_t brokerIn = 0;                     // broker `messages_in` delta
   std::optional<std::int64_t> lostBeforeBroker;  // what we sent that the broker never got
-  std::int64_t lost = 0;                   // sent (and queued) - seen: lost anywhere
-  std::string error;                       // the run could not finish: why
+  std::int64_t lost = 0;                         // sent (and queued) - seen: lost anywhere
+  std::string error;                             // the run could not finish: why
   Json toJson() const;
 };
 

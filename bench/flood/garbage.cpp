@@ -102,8 +102,8 @@ std::string oneBody(Garbage kind, const GarbageContext& context, std::mt19937_64
 }  // namespace
 
 const std::vector<Garbage>& allGarbage() {
-  static const std::vector<Garbage> kinds{Garbage::Random,  Garbage::Msgpack, Garbage::Unsigned,
-                                          Garbage::Forged,  Garbage::Targets, Garbage::Large,
+  static const std::vector<Garbage> kinds{Garbage::Random, Garbage::Msgpack, Garbage::Unsigned,
+                                          Garbage::Forged, Garbage::Targets, Garbage::Large,
                                           Garbage::V99};
   return kinds;
 }

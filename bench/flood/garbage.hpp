@@ -36,8 +36,8 @@ std::optional<Garbage> parseGarbage(std::string_view name);
 
 struct GarbageContext {
   std::string collective = "drover";
-  std::string replyTopic;               // where garbage requests ask their replies to go
-  std::string otherNode;                // what `targets` requests name
+  std::string replyTopic;                // where garbage requests ask their replies to go
+  std::string otherNode;                 // what `targets` requests name
   const RequestSealer* admin = nullptr;  // signs `targets` requests
 };
 

@@ -43,7 +43,8 @@ std::atomic<int> productionRuns{0};
 class FastProv : public agents::Agent {
  public:
   explicit FastProv(const ddl::Ddl& ddl)
-      : Agent(ddl, agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
+      : Agent(ddl,
+              agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
 
  private:
   agents::Reply serve(const agents::Request& request) {
@@ -52,7 +53,8 @@ class FastProv : public agents::Agent {
     if (action == "claim") {
       std::string owner = request.args["owner"];
       if (!owner_.empty() && owner_ != owner) {
-        return {{envelope::StatusCode::Aborted, "claimed by " + owner_}, {{"granted", false}, {"owner", owner_}}};
+        return {{envelope::StatusCode::Aborted, "claimed by " + owner_},
+                {{"granted", false}, {"owner", owner_}}};
       }
       owner_ = owner;
       return {{}, {{"granted", true}, {"owner", owner}}};
@@ -76,7 +78,8 @@ class FastProv : public agents::Agent {
 class FastCa : public agents::Agent {
  public:
   explicit FastCa(const ddl::Ddl& ddl)
-      : Agent(ddl, agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
+      : Agent(ddl,
+              agents::everyAction(ddl, [this](const agents::Request& r) { return serve(r); })) {}
 
  private:
   agents::Reply serve(const agents::Request& request) {
@@ -112,14 +115,17 @@ class Sim {
     for (int i = 0; i < masters + nodes; ++i) {
       bool master = i < masters;
       char name[32];
-      std::snprintf(name, sizeof name, master ? "master-%02d" : "node-%04d", master ? i : i - masters);
+      std::snprintf(name, sizeof name, master ? "master-%02d" : "node-%04d",
+                    master ? i : i - masters);
       node::NodeIdentity id;
       id.identity = name;
       SimNode sim;
       sim.core = std::make_unique<node::NodeCore>(id);
       sim.core->setFacts({{"region", regions[i % 4]}, {"puppet_address", "127.0.0.1"}});
-      if (master) sim.core->addAgent(std::make_unique<FastCa>(ca));
-      else sim.core->addAgent(std::make_unique<FastProv>(prov));
+      if (master)
+        sim.core->addAgent(std::make_unique<FastCa>(ca));
+      else
+        sim.core->addAgent(std::make_unique<FastProv>(prov));
       sim.connection = std::make_unique<bus::Connection>(context_, endpoints, options);
       for (const auto& topic : sim.core->topics()) sim.connection->subscribe(topic);
       sim.nodeTopic = bus::nodeTopic("drover", name);
@@ -134,7 +140,8 @@ class Sim {
     for (auto& sim : nodes_) {
       bool isMaster = sim.core->findAgent("fca") != nullptr;
       if (isMaster != masters) continue;
-      sim.connection->publish(bus::registrationTopic("drover"), envelope::encode(sim.core->registration("drover")));
+      sim.connection->publish(bus::registrationTopic("drover"),
+                              envelope::encode(sim.core->registration("drover")));
     }
   }
 
@@ -144,7 +151,8 @@ class Sim {
       epoll_event event{};
       event.events = EPOLLIN;
       event.data.u64 = i;
-      ::epoll_ctl(ep, EPOLL_CTL_ADD, nodes_[i].connection->subscriber().get(zmq::sockopt::fd), &event);
+      ::epoll_ctl(ep, EPOLL_CTL_ADD, nodes_[i].connection->subscriber().get(zmq::sockopt::fd),
+                  &event);
     }
     auto nextSweep = util::SteadyClock::now();
     while (!stop) {
@@ -201,7 +209,8 @@ ProcStats procStats(pid_t pid) {
       break;
     }
   }
-  stats.cpuSeconds = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  stats.cpuSeconds =
+      static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
@@ -218,8 +227,10 @@ int main(int argc, char** argv) {
   std::string workDir, jsonOut = std::string(DROVER_BENCH_RESULTS_DIR) + "/provision_bench.json";
   app.add_option("--nodes", nodes, "Virtual nodes arriving at once")->check(CLI::Range(1, 5000));
   app.add_option("--masters", masters, "Virtual Puppet masters")->check(CLI::Range(1, 64));
-  app.add_option("--concurrency", concurrency, "Provisioner concurrency")->check(CLI::Range(1, 2000));
-  app.add_option("--per-master", perMaster, "Provisioner per-master concurrency")->check(CLI::Range(1, 2000));
+  app.add_option("--concurrency", concurrency, "Provisioner concurrency")
+      ->check(CLI::Range(1, 2000));
+  app.add_option("--per-master", perMaster, "Provisioner per-master concurrency")
+      ->check(CLI::Range(1, 2000));
   app.add_option("--json-out", jsonOut, "Where the JSON results go");
   CLI11_PARSE(app, argc, argv);
   perMaster = std::min(perMaster, concurrency);
@@ -227,9 +238,10 @@ int main(int argc, char** argv) {
   testing::TempDir dir;
   bus::Endpoints endpoints{"tcp://127.0.0.1:" + std::to_string(testing::freePort()),
                            "tcp://127.0.0.1:" + std::to_string(testing::freePort())};
-  testing::Process broker({DROVER_BENCH_BROKER, "--ingress", endpoints.publish, "--egress",
-                           endpoints.subscribe, "--endpoints-file", (dir / "endpoints.json").string()},
-                          dir / "broker.log");
+  testing::Process broker(
+      {DROVER_BENCH_BROKER, "--ingress", endpoints.publish, "--egress", endpoints.subscribe,
+       "--endpoints-file", (dir / "endpoints.json").string()},
+      dir / "broker.log");
   if (!testing::waitFor([&] { return fs::exists(dir / "endpoints.json"); }, 15s)) {
     std::fprintf(stderr, "broker did not start:\n%s\n", broker.log().c_str());
     return 1;
@@ -239,15 +251,34 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::thread simThread([&] { sim.run(stop); });
 
-  testing::Process provisioner(
-      {DROVER_BENCH_PROVISIONER, "--identity", "bench.provisioner", "--broker-publish", endpoints.publish,
-       "--broker-subscribe", endpoints.subscribe, "--security-enabled", "false",
-       "--state-db", (dir / "state.db").string(), "--flow-file", (kFixtures / "test_flow.yaml").string(),
-       "--master-facts", "region", "--concurrency", std::to_string(concurrency),
-       "--per-master-concurrency", std::to_string(perMaster), "--metrics-listen", "",
-       "--events-file", (dir / "events.jsonl").string(), "--pid-file", (dir / "prov.pid").string(),
-       "--log-level", "warn"},
-      dir / "provisioner.log");
+  testing::Process provisioner({DROVER_BENCH_PROVISIONER,
+                                "--identity",
+                                "bench.provisioner",
+                                "--broker-publish",
+                                endpoints.publish,
+                                "--broker-subscribe",
+                                endpoints.subscribe,
+                                "--security-enabled",
+                                "false",
+                                "--state-db",
+                                (dir / "state.db").string(),
+                                "--flow-file",
+                                (kFixtures / "test_flow.yaml").string(),
+                                "--master-facts",
+                                "region",
+                                "--concurrency",
+                                std::to_string(concurrency),
+                                "--per-master-concurrency",
+                                std::to_string(perMaster),
+                                "--metrics-listen",
+                                "",
+                                "--events-file",
+                                (dir / "events.jsonl").string(),
+                                "--pid-file",
+                                (dir / "prov.pid").string(),
+                                "--log-level",
+                                "warn"},
+                               dir / "provisioner.log");
   if (!testing::waitFor([&] { return fs::exists(dir / "prov.pid"); }, 15s)) {
     std::fprintf(stderr, "provisioner did not start:\n%s\n", provisioner.log().c_str());
     return 1;
@@ -260,7 +291,8 @@ int main(int argc, char** argv) {
   ProcStats idle = procStats(provisioner.pid());
   auto start = util::SteadyClock::now();
   sim.announce(false);
-  bool done = testing::waitFor([&] { return productionRuns.load() >= nodes || !provisioner.running(); }, 600s) &&
+  bool done = testing::waitFor(
+                  [&] { return productionRuns.load() >= nodes || !provisioner.running(); }, 600s) &&
               productionRuns.load() >= nodes;
   double seconds = std::chrono::duration<double>(util::SteadyClock::now() - start).count();
   ProcStats busy = procStats(provisioner.pid());
@@ -268,22 +300,27 @@ int main(int argc, char** argv) {
   stop = true;
   simThread.join();
   if (!done) {
-    std::fprintf(stderr, "only %d of %d nodes provisioned; provisioner log:\n%s\n", productionRuns.load(),
-                 nodes, provisioner.log().c_str());
+    std::fprintf(stderr, "only %d of %d nodes provisioned; provisioner log:\n%s\n",
+                 productionRuns.load(), nodes, provisioner.log().c_str());
     return 1;
   }
   double cpu = busy.cpuSeconds - idle.cpuSeconds;
   double cpuMsPerNode = cpu * 1000.0 / nodes;
-  std::printf("%-8s %-8s %-12s %-10s %-12s %-16s %-12s\n", "nodes", "masters", "concurrency", "wall s",
-              "nodes/s", "prov CPU ms/node", "peak RSS MiB");
-  std::printf("%-8d %-8d %-12d %-10.2f %-12.1f %-16.2f %-12.1f\n", nodes, masters, concurrency, seconds,
-              nodes / seconds, cpuMsPerNode, static_cast<double>(busy.peakRssKb) / 1024.0);
+  std::printf("%-8s %-8s %-12s %-10s %-12s %-16s %-12s\n", "nodes", "masters", "concurrency",
+              "wall s", "nodes/s", "prov CPU ms/node", "peak RSS MiB");
+  std::printf("%-8d %-8d %-12d %-10.2f %-12.1f %-16.2f %-12.1f\n", nodes, masters, concurrency,
+              seconds, nodes / seconds, cpuMsPerNode, static_cast<double>(busy.peakRssKb) / 1024.0);
   fs::create_directories(fs::path(jsonOut).parent_path());
-  std::ofstream(jsonOut) << Json{{"nodes", nodes}, {"masters", masters}, {"concurrency", concurrency},
-                                 {"per_master_concurrency", perMaster}, {"wall_seconds", seconds},
+  std::ofstream(jsonOut) << Json{{"nodes", nodes},
+                                 {"masters", masters},
+                                 {"concurrency", concurrency},
+                                 {"per_master_concurrency", perMaster},
+                                 {"wall_seconds", seconds},
                                  {"nodes_per_second", nodes / seconds},
-                                 {"provisioner_cpu_seconds", cpu}, {"cpu_ms_per_node", cpuMsPerNode},
-                                 {"peak_rss_kb", busy.peakRssKb}}.dump(2)
+                                 {"provisioner_cpu_seconds", cpu},
+                                 {"cpu_ms_per_node", cpuMsPerNode},
+                                 {"peak_rss_kb", busy.peakRssKb}}
+                                .dump(2)
                          << "\n";
   return 0;
 }

@@ -27,8 +27,8 @@ void printRow(std::FILE* out, std::size_t nodes, const ScenarioResult& s, const 
     return summary.samples ? fmt::format("{:.2f}", summary.median) : std::string("-");
   };
   fmt::print(out, "{:>6}  {:<44} {:>6} {:>9.2f} {:>9.2f} {:>8.2f} {:>8.2f} {:>8} {:>8} {:>12} {}\n",
-             nodes, s.title, s.expected, s.timing.median, s.timing.p99, s.timing.min,
-             s.timing.max, median(s.firstReply), median(s.publish), incompleteText(s), note);
+             nodes, s.title, s.expected, s.timing.median, s.timing.p99, s.timing.min, s.timing.max,
+             median(s.firstReply), median(s.publish), incompleteText(s), note);
 }
 
 void printDaemon(std::FILE* out, const DaemonMemory& d) {
@@ -41,23 +41,26 @@ void printDaemon(std::FILE* out, const DaemonMemory& d) {
              d.idleAnonKb, d.idleFileKb);
   fmt::print(out, "  RSS after {} pings:         {:>7} KiB = {:.2f} MB\n", d.pings.repeat,
              d.afterPingsRssKb, static_cast<double>(d.afterPingsRssKb) * 1024.0 / 1e6);
-  fmt::print(out, "  peak RSS (VmHWM):             {:>7} KiB;  threads: {}\n", d.peakRssKb, d.threads);
-  fmt::print(out, "  ping round trip, one node:    median {:.3f} ms, p99 {:.3f} ms, incomplete {}\n",
+  fmt::print(out, "  peak RSS (VmHWM):             {:>7} KiB;  threads: {}\n", d.peakRssKb,
+             d.threads);
+  fmt::print(out,
+             "  ping round trip, one node:    median {:.3f} ms, p99 {:.3f} ms, incomplete {}\n",
              d.pings.timing.median, d.pings.timing.p99, d.pings.incomplete);
 }
 
 // The security target concerns the same two 1,000-node pings.
 std::string securityNote(const SecurityCost& cost) {
-  bool concerned = cost.nodes >= 1000 &&
-                   (cost.scenario == "ping_direct" || cost.scenario == "ping_broadcast");
+  bool concerned =
+      cost.nodes >= 1000 && (cost.scenario == "ping_direct" || cost.scenario == "ping_broadcast");
   if (!concerned) return "";
   return fmt::format("< {:.0f}x: {}", kTargetSecurityRatio,
                      cost.medianRatio() < kTargetSecurityRatio ? "met" : "MISSED");
 }
 
 void printCpu(std::FILE* out, const BenchReport& report) {
-  fmt::print(out, "\nCPU per call in ms (user + system, warm-up included; 10 ms ticks over all "
-                  "calls): where the work is\n");
+  fmt::print(out,
+             "\nCPU per call in ms (user + system, warm-up included; 10 ms ticks over all "
+             "calls): where the work is\n");
   fmt::print(out, "{:>6}  {:<8} {:<16} {:>8} {:>11} {:>8}\n", "nodes", "security", "scenario",
              "client", "simulators", "broker");
   for (const auto& run : report.sizes) {
@@ -75,7 +78,8 @@ void printSecurityCosts(std::FILE* out, const std::vector<SecurityCost>& costs) 
              "scenario", "plain med", "secure med", "ratio", "plain p99", "secure p99", "ratio",
              "target");
   for (const auto& c : costs) {
-    fmt::print(out, "{:>6}  {:<16} {:>10.2f} {:>10.2f} {:>6.2f}x {:>10.2f} {:>10.2f} {:>6.2f}x  {}\n",
+    fmt::print(out,
+               "{:>6}  {:<16} {:>10.2f} {:>10.2f} {:>6.2f}x {:>10.2f} {:>10.2f} {:>6.2f}x  {}\n",
                c.nodes, c.scenario, c.plain.median, c.secure.median, c.medianRatio(), c.plain.p99,
                c.secure.p99, c.p99Ratio(), securityNote(c));
   }
@@ -118,8 +122,9 @@ std::vector<SecurityCost> securityCosts(const BenchReport& report) {
 
 void printTable(std::FILE* out, const BenchReport& report) {
   fmt::print(out, "\nDrover RPC benchmark: {}\n", report.environment.dump());
-  fmt::print(out, "median/p99/min/max: the scenario's measure; 1st: median to the first reply; "
-                  "publish: median time to encode and queue a known set's requests\n\n");
+  fmt::print(out,
+             "median/p99/min/max: the scenario's measure; 1st: median to the first reply; "
+             "publish: median time to encode and queue a known set's requests\n\n");
   fmt::print(out, "{:>6}  {:<44} {:>6} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>12} {}\n", "nodes",
              "scenario", "expect", "median ms", "p99 ms", "min ms", "max ms", "1st ms", "publish",
              "incomplete", "target");
@@ -139,37 +144,43 @@ void printTable(std::FILE* out, const BenchReport& report) {
 
 Json toJson(const BenchReport& report) {
   Json doc{{"environment", report.environment},
-           {"targets", {{"thousand_replies_median_ms", kTargetThousandRepliesMs},
-                        {"idle_droverd_rss_bytes", kTargetIdleRssBytes},
-                        {"security_ratio_1000_ping_median", kTargetSecurityRatio}}},
+           {"targets",
+            {{"thousand_replies_median_ms", kTargetThousandRepliesMs},
+             {"idle_droverd_rss_bytes", kTargetIdleRssBytes},
+             {"security_ratio_1000_ping_median", kTargetSecurityRatio}}},
            {"sizes", Json::array()}};
   for (const auto& run : report.sizes) {
-    Json size{{"nodes", run.nodes}, {"security", run.secure ? "on" : "off"},
+    Json size{{"nodes", run.nodes},
+              {"security", run.secure ? "on" : "off"},
               {"simulators", run.simulators},
               {"fleet_ready_ms", run.startupMs},
-              {"simulators_rss_kib", run.simulatorRssKb}, {"scenarios", Json::object()}};
+              {"simulators_rss_kib", run.simulatorRssKb},
+              {"scenarios", Json::object()}};
     for (const auto& s : run.scenarios) size["scenarios"][s.name] = scenarioJson(s);
     doc["sizes"].push_back(std::move(size));
   }
   doc["security_cost"] = Json::array();
   for (const auto& c : securityCosts(report)) {
     auto round3 = [](double v) { return std::round(v * 1000.0) / 1000.0; };
-    doc["security_cost"].push_back(
-        Json{{"nodes", c.nodes},
-             {"scenario", c.scenario},
-             {"plain_median_ms", round3(c.plain.median)},
-             {"secure_median_ms", round3(c.secure.median)},
-             {"median_ratio", round3(c.medianRatio())},
-             {"plain_p99_ms", round3(c.plain.p99)},
-             {"secure_p99_ms", round3(c.secure.p99)},
-             {"p99_ratio", round3(c.p99Ratio())}});
+    doc["security_cost"].push_back(Json{{"nodes", c.nodes},
+                                        {"scenario", c.scenario},
+                                        {"plain_median_ms", round3(c.plain.median)},
+                                        {"secure_median_ms", round3(c.secure.median)},
+                                        {"median_ratio", round3(c.medianRatio())},
+                                        {"plain_p99_ms", round3(c.plain.p99)},
+                                        {"secure_p99_ms", round3(c.secure.p99)},
+                                        {"p99_ratio", round3(c.p99Ratio())}});
   }
   if (report.daemon) {
     const DaemonMemory& d = *report.daemon;
-    doc["droverd"] = Json{{"idle_rss_kib", d.idleRssKb}, {"settle_ms", d.settleMs},
-                          {"idle_rss_anon_kib", d.idleAnonKb}, {"idle_rss_file_kib", d.idleFileKb},
-                          {"rss_after_pings_kib", d.afterPingsRssKb}, {"peak_rss_kib", d.peakRssKb},
-                          {"threads", d.threads}, {"pings", scenarioJson(d.pings)}};
+    doc["droverd"] = Json{{"idle_rss_kib", d.idleRssKb},
+                          {"settle_ms", d.settleMs},
+                          {"idle_rss_anon_kib", d.idleAnonKb},
+                          {"idle_rss_file_kib", d.idleFileKb},
+                          {"rss_after_pings_kib", d.afterPingsRssKb},
+                          {"peak_rss_kib", d.peakRssKb},
+                          {"threads", d.threads},
+                          {"pings", scenarioJson(d.pings)}};
   }
   return doc;
 }

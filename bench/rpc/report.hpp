@@ -20,7 +20,7 @@ inline constexpr double kTargetSecurityRatio = 2.0;
 
 struct SizeRun {
   std::size_t nodes = 0;
-  bool secure = false;      // requests signed, nodes verify, authorize, audit and sign
+  bool secure = false;  // requests signed, nodes verify, authorize, audit and sign
   std::size_t simulators = 0;
   long long startupMs = 0;  // simulators started until every node passed its probe
   long simulatorRssKb = 0;  // VmRSS of every simulator, summed, after the scenarios

@@ -99,8 +99,8 @@ Outcome timedCall(rpc::Client& client, const rpc::CallSpec& call, std::size_t nt
   double wall = msSince(start);
   traceCall(options, call, result, startUs, arrivals, wall);
   outcome.replies = result.replies.size();
-  bool complete = result.replies.size() == nth && result.noReply.empty() &&
-                  result.failedCount() == 0;
+  bool complete =
+      result.replies.size() == nth && result.noReply.empty() && result.failedCount() == 0;
   if (call.nodes) {
     // Client::call times collection only; what precedes it is encoding and publishing.
     outcome.publishMs = wall - std::chrono::duration<double, std::milli>(result.elapsed).count();
@@ -116,13 +116,14 @@ Outcome timedCall(rpc::Client& client, const rpc::CallSpec& call, std::size_t nt
 ScenarioResult pingDirect(rpc::Client& client, const std::vector<std::string>& nodes,
                           const ScenarioOptions& options) {
   rpc::CallSpec call = request("ping", "", options).nodes(nodes).build();
-  return measure(named("ping_direct", "ping, known set (direct), to last reply", nodes.size()), options,
-                 [&] { return timedCall(client, call, call.nodes->size(), options); });
+  return measure(named("ping_direct", "ping, known set (direct), to last reply", nodes.size()),
+                 options, [&] { return timedCall(client, call, call.nodes->size(), options); });
 }
 
 ScenarioResult pingBroadcast(rpc::Client& client, std::size_t nodes,
                              const ScenarioOptions& options) {
-  rpc::CallSpec call = request("ping", "index>=0", options).build();  // matches every simulated node
+  rpc::CallSpec call =
+      request("ping", "index>=0", options).build();  // matches every simulated node
   return measure(named("ping_broadcast", "ping, filtered broadcast, to N-th reply", nodes), options,
                  [&] { return timedCall(client, call, nodes, options); });
 }
@@ -143,15 +144,15 @@ ScenarioResult discovery(rpc::Client& client, std::size_t nodes, const ScenarioO
     if (outcome.replies == nodes) outcome.ms = msSince(start);
     return outcome;
   };
-  return measure(named("discovery", "discovery (quiet " + std::to_string(options.quiet.count()) +
-                                   " ms), wall time", nodes),
-                 options, attempt);
+  return measure(
+      named("discovery",
+            "discovery (quiet " + std::to_string(options.quiet.count()) + " ms), wall time", nodes),
+      options, attempt);
 }
 
 ScenarioResult pingOne(rpc::Client& client, const std::string& node, std::size_t count,
                        const ScenarioOptions& options) {
-  rpc::CallSpec call =
-      request("ping", "", options).nodes(std::vector<std::string>{node}).build();
+  rpc::CallSpec call = request("ping", "", options).nodes(std::vector<std::string>{node}).build();
   ScenarioOptions repeated = options;
   repeated.repeat = count;
   repeated.warmup = 0;

@@ -20,8 +20,8 @@
 namespace drover::bench {
 
 struct ScenarioResult {
-  std::string name;        // machine name ("ping_direct")
-  std::string title;       // for the table
+  std::string name;          // machine name ("ping_direct")
+  std::string title;         // for the table
   std::size_t expected = 0;  // replies a complete repetition has
   std::size_t repeat = 0;
   std::size_t incomplete = 0;
@@ -40,10 +40,10 @@ struct ScenarioResult {
 
 struct ScenarioOptions {
   std::size_t repeat = 50;
-  std::size_t warmup = 3;                     // untimed repetitions first
-  std::chrono::milliseconds quiet{150};       // broadcast quiet window (the CLI's default)
-  std::chrono::milliseconds timeout{10000};   // longest wait per call
-  std::vector<Json>* trace = nullptr;         // when set: one object per timed call
+  std::size_t warmup = 3;                    // untimed repetitions first
+  std::chrono::milliseconds quiet{150};      // broadcast quiet window (the CLI's default)
+  std::chrono::milliseconds timeout{10000};  // longest wait per call
+  std::vector<Json>* trace = nullptr;        // when set: one object per timed call
 };
 
 ScenarioResult pingDirect(rpc::Client& client, const std::vector<std::string>& nodes,

@@ -22,16 +22,16 @@ Summary summarize(const std::vector<double>& values) {
   auto [low, high] = std::minmax_element(values.begin(), values.end());
   summary.min = *low;
   summary.max = *high;
-  summary.mean = std::accumulate(values.begin(), values.end(), 0.0) /
-                 static_cast<double>(values.size());
+  summary.mean =
+      std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
   return summary;
 }
 
 Json toJson(const Summary& summary) {
   auto round3 = [](double ms) { return std::round(ms * 1000.0) / 1000.0; };
-  return Json{{"samples", summary.samples},        {"median_ms", round3(summary.median)},
-              {"p99_ms", round3(summary.p99)},      {"min_ms", round3(summary.min)},
-              {"max_ms", round3(summary.max)},      {"mean_ms", round3(summary.mean)}};
+  return Json{{"samples", summary.samples},    {"median_ms", round3(summary.median)},
+              {"p99_ms", round3(summary.p99)}, {"min_ms", round3(summary.min)},
+              {"max_ms", round3(summary.max)}, {"mean_ms", round3(summary.mean)}};
 }
 
 }  // namespace drover::bench

@@ -35,9 +35,15 @@ void awaitFile(testing::Process& process, const std::string& what,
 
 std::vector<std::string> brokerArgv(const Executables& exe, const std::filesystem::path& workDir,
                                     const BrokerSpec& spec) {
-  std::vector<std::string> argv{exe.broker.string(), "--ingress", "tcp://127.0.0.1:*",
-                                "--egress", "tcp://127.0.0.1:*", "--log-level", "warn",
-                                "--endpoints-file", (workDir / "broker-endpoints.json").string()};
+  std::vector<std::string> argv{exe.broker.string(),
+                                "--ingress",
+                                "tcp://127.0.0.1:*",
+                                "--egress",
+                                "tcp://127.0.0.1:*",
+                                "--log-level",
+                                "warn",
+                                "--endpoints-file",
+                                (workDir / "broker-endpoints.json").string()};
   if (spec.control) argv.insert(argv.end(), {"--control", "tcp://127.0.0.1:*"});
   return argv;
 }
@@ -66,14 +72,22 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
   for (std::size_t k = 0; k < processes; ++k) {
     std::size_t count = (spec.nodes - k + processes - 1) / processes;
     auto ready = workDir / ("fleet-" + std::to_string(k) + ".ready");
-    std::vector<std::string> argv{exe.fleetSim.string(),   "--count",
-                                  std::to_string(count),   "--first-index",
-                                  std::to_string(k),       "--index-stride",
-                                  std::to_string(processes), "--prefix",
-                                  spec.prefix,             "--broker-publish",
-                                  endpoints.publish,       "--broker-subscribe",
-                                  endpoints.subscribe,     "--io-threads",
-                                  std::to_string(spec.ioThreads), "--ready-file",
+    std::vector<std::string> argv{exe.fleetSim.string(),
+                                  "--count",
+                                  std::to_string(count),
+                                  "--first-index",
+                                  std::to_string(k),
+                                  "--index-stride",
+                                  std::to_string(processes),
+                                  "--prefix",
+                                  spec.prefix,
+                                  "--broker-publish",
+                                  endpoints.publish,
+                                  "--broker-subscribe",
+                                  endpoints.subscribe,
+                                  "--io-threads",
+                                  std::to_string(spec.ioThreads),
+                                  "--ready-file",
                                   ready.string()};
     if (spec.trace) {
       auto trace = workDir / ("fleet-" + std::to_string(k) + ".trace.jsonl");
@@ -81,8 +95,8 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
     }
     if (!spec.securityDir.empty()) {
       auto audit = workDir / ("fleet-" + std::to_string(k) + ".audit.jsonl");
-      argv.insert(argv.end(), {"--security-dir", spec.securityDir.string(), "--audit-log",
-                               audit.string()});
+      argv.insert(argv.end(),
+                  {"--security-dir", spec.securityDir.string(), "--audit-log", audit.string()});
     }
     if (!spec.ddlDirs.empty()) {
       for (const auto& dir : spec.ddlDirs) argv.insert(argv.end(), {"--ddl-dirs", dir});
@@ -94,8 +108,8 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
   for (std::size_t k = 0; k < processes_.size(); ++k) {
     awaitFile(*processes_[k], "drover-fleet-sim #" + std::to_string(k), readyFiles[k], timeout);
   }
-  startup_ = std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() -
-                                                                   started);
+  startup_ =
+      std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() - started);
   for (std::size_t i = 0; i < spec.nodes; ++i) identities_.push_back(simIdentity(spec.prefix, i));
 }
 
@@ -117,11 +131,11 @@ namespace {
 
 std::vector<std::string> daemonArgv(const Executables& exe, const bus::Endpoints& endpoints,
                                     const std::filesystem::path& workDir, const DaemonSpec& spec) {
-  std::vector<std::string> argv{exe.droverd.string(), "--identity", spec.identity,
-                                "--broker-publish", endpoints.publish, "--broker-subscribe",
-                                endpoints.subscribe, "--pid-file",
-                                (workDir / (spec.identity + ".pid")).string(), "--log-level",
-                                spec.logLevel};
+  std::vector<std::string> argv{
+      exe.droverd.string(), "--identity",      spec.identity,
+      "--broker-publish",   endpoints.publish, "--broker-subscribe",
+      endpoints.subscribe,  "--pid-file",      (workDir / (spec.identity + ".pid")).string(),
+      "--log-level",        spec.logLevel};
   if (!spec.security) {
     argv.insert(argv.end(), {"--security-enabled", "false"});
     return argv;

@@ -51,11 +51,11 @@ class BrokerProcess {
 
 struct FleetSpec {
   std::size_t nodes = 100;
-  std::size_t processes = 2;        // simulators splitting the nodes
+  std::size_t processes = 2;  // simulators splitting the nodes
   std::string prefix = "sim";
-  int ioThreads = 2;                // per simulator
-  std::vector<std::string> ddlDirs; // empty: the simulator's default
-  bool trace = false;               // simulators write fleet-K.trace.jsonl at exit
+  int ioThreads = 2;                 // per simulator
+  std::vector<std::string> ddlDirs;  // empty: the simulator's default
+  bool trace = false;                // simulators write fleet-K.trace.jsonl at exit
   // A CA directory: simulators run with --security-dir and audit into fleet-K.audit.jsonl.
   std::filesystem::path securityDir;
 };

@@ -13,7 +13,8 @@ SecureSetup makeSecureSetup(const std::filesystem::path& caDir) {
   return {caDir, std::make_shared<const security::Signer>(std::move(key), pem)};
 }
 
-testing::NodeSecurityFiles issueNodeFiles(const SecureSetup& setup, const std::filesystem::path& dir,
+testing::NodeSecurityFiles issueNodeFiles(const SecureSetup& setup,
+                                          const std::filesystem::path& dir,
                                           const std::string& identity) {
   auto ca = security::CertificateAuthority::load(setup.caDir);
   testing::NodeSecurityFiles files;

@@ -27,7 +27,8 @@ SecureSetup makeSecureSetup(const std::filesystem::path& caDir);
 /// Issues `identity` a node certificate into `dir` and returns what its droverd
 /// reads: the CA's files, its key and certificate, `dir`/policies (absent, so the
 /// built-in policy) and `dir`/IDENTITY.audit.jsonl. Throws as CertificateAuthority.
-testing::NodeSecurityFiles issueNodeFiles(const SecureSetup& setup, const std::filesystem::path& dir,
+testing::NodeSecurityFiles issueNodeFiles(const SecureSetup& setup,
+                                          const std::filesystem::path& dir,
                                           const std::string& identity);
 
 }  // namespace drover::bench

@@ -282,9 +282,9 @@ void addIssuingCommands(CLI::App& cert, Command& chosen, const std::shared_ptr<C
   issue->add_option("--out-cert", flags->outCert, "Certificate file to write")->required();
   addDaysOption(*issue, *flags);
 
-  CLI::App* token = leaf(cert, "token",
-                         "Make a provisioning token for node images (first-boot enrolment)",
-                         chosen, flags, runToken);
+  CLI::App* token =
+      leaf(cert, "token", "Make a provisioning token for node images (first-boot enrolment)",
+           chosen, flags, runToken);
   token->add_option("--out", flags->outKey, "Token file to write (0600)")->required();
   token->add_option("--days", flags->days, "Days the token is accepted; 0 for no expiry")
       ->check(CLI::NonNegativeNumber);

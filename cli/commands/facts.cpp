@@ -12,33 +12,37 @@ namespace {
 
 std::string valueText(const Json& value) {
   if (value.is_null()) return "(missing)";
-  return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return value.is_string() ? value.get<std::string>()
+                           : value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 int runFacts(Context& context, const std::string& fact) {
-  rpc::CallSpec spec = rpc::request("rpcutil", "get_fact")
-                           .args(Json{{"fact", fact}})
-                           .filter(context.filterExpression())
-                           // --limit samples the matching nodes, so they must be discovered first.
-                           .nodes(context.discovery().limit.empty()
-                                      ? context.knownNodes()
-                                      : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
-                           .quiet(context.quiet())
-                           .timeout(context.timeout())
-                           .ttlFloor(context.config().ttl)
-                           .build();
+  rpc::CallSpec spec =
+      rpc::request("rpcutil", "get_fact")
+          .args(Json{{"fact", fact}})
+          .filter(context.filterExpression())
+          // --limit samples the matching nodes, so they must be discovered first.
+          .nodes(context.discovery().limit.empty()
+                     ? context.knownNodes()
+                     : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+          .quiet(context.quiet())
+          .timeout(context.timeout())
+          .ttlFloor(context.config().ttl)
+          .build();
   ProgressLine progress(!context.output().noProgress && !context.output().json);
   rpc::CallResult result = context.client().call(spec, progress.callback());
   progress.clear();
   std::map<std::string, std::vector<std::string>> byValue;
   for (const auto& reply : result.replies) {
-    if (reply.status.ok()) byValue[valueText(reply.data.value("value", Json()))].push_back(reply.sender);
+    if (reply.status.ok())
+      byValue[valueText(reply.data.value("value", Json()))].push_back(reply.sender);
   }
   if (context.output().json) {
     std::printf("%s\n", Json(byValue).dump(2, ' ', false, Json::error_handler_t::replace).c_str());
     return exitCodeFor(result);
   }
-  std::vector<std::pair<std::string, std::vector<std::string>>> rows(byValue.begin(), byValue.end());
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows(byValue.begin(),
+                                                                     byValue.end());
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
   std::printf("Report for fact: %s\n\n", fact.c_str());

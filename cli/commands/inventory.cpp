@@ -7,7 +7,8 @@ namespace drover::cli {
 namespace {
 
 std::string scalar(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return value.is_string() ? value.get<std::string>()
+                           : value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void printInventory(const std::string& node, const Json& data) {
@@ -65,7 +66,8 @@ int runInventory(Context& context, const std::string& node) {
 
 void addInventory(Context& context, Command& chosen) {
   auto node = std::make_shared<std::string>();
-  CLI::App* command = context.app().add_subcommand("inventory", "Show one node's agents, facts and classes");
+  CLI::App* command =
+      context.app().add_subcommand("inventory", "Show one node's agents, facts and classes");
   command->add_option("node", *node, "Identity of the node")->required()->check(identityCheck());
   context.addOutputFlags(*command);
   command->callback([&context, &chosen, node] {

@@ -33,7 +33,7 @@ notifiers::Event testEvent() {
 }
 
 std::vector<const notifiers::NotifierConfig*> chosen(const notifiers::NotifyConfig& config,
-                                                  const std::string& name) {
+                                                     const std::string& name) {
   if (config.notifiers.empty()) {
     throw UsageError(config.source + ": no notifiers configured (no 'notifiers:' section)");
   }
@@ -99,9 +99,8 @@ void addNotify(Context& context, Command& chosenCommand) {
   test->add_option("--config", flags->config, "Config file with a 'notifiers:' section")
       ->capture_default_str();
   test->add_option("--notifier", flags->notifier, "Only the notifier with this name");
-  test->callback([&chosenCommand, flags] {
-    chosenCommand = [flags] { return runNotifyTest(*flags); };
-  });
+  test->callback(
+      [&chosenCommand, flags] { chosenCommand = [flags] { return runNotifyTest(*flags); }; });
 }
 
 }  // namespace drover::cli

@@ -10,16 +10,17 @@ namespace drover::cli {
 namespace {
 
 int runPing(Context& context) {
-  rpc::CallSpec spec = rpc::request("rpcutil", "ping")
-                           .filter(context.filterExpression())
-                           // --limit samples the matching nodes, so they must be discovered first.
-                           .nodes(context.discovery().limit.empty()
-                                      ? context.knownNodes()
-                                      : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
-                           .quiet(context.quiet())
-                           .timeout(context.timeout())
-                           .ttlFloor(context.config().ttl)
-                           .build();
+  rpc::CallSpec spec =
+      rpc::request("rpcutil", "ping")
+          .filter(context.filterExpression())
+          // --limit samples the matching nodes, so they must be discovered first.
+          .nodes(context.discovery().limit.empty()
+                     ? context.knownNodes()
+                     : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+          .quiet(context.quiet())
+          .timeout(context.timeout())
+          .ttlFloor(context.config().ttl)
+          .build();
   bool json = context.output().json;
   auto printer = [json](const rpc::NodeReply& reply, std::size_t, std::size_t) {
     if (json) return;
@@ -33,8 +34,9 @@ int runPing(Context& context) {
     return exitCodeFor(result);
   }
   if (!result.replies.empty()) {
-    auto [lo, hi] = std::minmax_element(result.replies.begin(), result.replies.end(),
-        [](const auto& a, const auto& b) { return a.latency < b.latency; });
+    auto [lo, hi] =
+        std::minmax_element(result.replies.begin(), result.replies.end(),
+                            [](const auto& a, const auto& b) { return a.latency < b.latency; });
     double sum = 0;
     for (const auto& reply : result.replies) sum += static_cast<double>(reply.latency.count());
     std::printf("\n---- ping statistics ----\n%zu replies max: %.1f ms min: %.1f ms avg: %.1f ms\n",
@@ -50,7 +52,8 @@ int runPing(Context& context) {
 }  // namespace
 
 void addPing(Context& context, Command& chosen) {
-  CLI::App* command = context.app().add_subcommand("ping", "Ping matching nodes and show their latency");
+  CLI::App* command =
+      context.app().add_subcommand("ping", "Ping matching nodes and show their latency");
   context.addDiscoveryFlags(*command);
   context.addOutputFlags(*command);
   command->callback([&context, &chosen] { chosen = [&context] { return runPing(context); }; });

@@ -36,7 +36,8 @@ std::string text(const Json& value, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action, Json args) {
+rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action,
+                    Json args) {
   std::optional<std::vector<std::string>> nodes;
   if (!flags.provisioner.empty()) nodes = std::vector<std::string>{flags.provisioner};
   return context.client().call(rpc::request("provisioner", action)
@@ -59,19 +60,21 @@ int noProvisioner(const rpc::CallResult& result) {
 void printStatus(const rpc::NodeReply& reply, bool all) {
   const Json& d = reply.data;
   const Json& c = d["counts"];
-  std::printf("provisioner %s (flow %s): %s waiting, %s in flight, %s provisioned, %s failed, "
-              "%s held, %s claimed elsewhere\n",
-              reply.sender.c_str(), text(d, "flow").c_str(), text(c, "waiting").c_str(),
-              text(c, "in_flight").c_str(), text(c, "provisioned").c_str(), text(c, "failed").c_str(),
-              text(c, "held").c_str(), text(c, "claimed_elsewhere").c_str());
+  std::printf(
+      "provisioner %s (flow %s): %s waiting, %s in flight, %s provisioned, %s failed, "
+      "%s held, %s claimed elsewhere\n",
+      reply.sender.c_str(), text(d, "flow").c_str(), text(c, "waiting").c_str(),
+      text(c, "in_flight").c_str(), text(c, "provisioned").c_str(), text(c, "failed").c_str(),
+      text(c, "held").c_str(), text(c, "claimed_elsewhere").c_str());
   std::string masters;
   for (const auto& m : d.value("masters", Json::array())) {
     masters += (masters.empty() ? "" : ", ") + text(m, "identity") + " (" +
-               (m.value("healthy", false) ? "healthy" : "not chosen") + ", " + text(m, "in_flight") +
-               " in flight)";
+               (m.value("healthy", false) ? "healthy" : "not chosen") + ", " +
+               text(m, "in_flight") + " in flight)";
   }
   std::printf("masters: %s\n", masters.empty() ? "none seen" : masters.c_str());
-  std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", "NODE", "STATE", "STEP", "TRY", "MASTER", "DETAIL");
+  std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", "NODE", "STATE", "STEP", "TRY", "MASTER",
+              "DETAIL");
   std::size_t hidden = 0;
   for (const auto& n : d.value("nodes", Json::array())) {
     if (!all && text(n, "state") == "provisioned") {
@@ -80,9 +83,9 @@ void printStatus(const rpc::NodeReply& reply, bool all) {
     }
     std::string detail = text(n, "waiting_for");
     if (detail.empty()) detail = text(n, "last_error");
-    std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", text(n, "identity").c_str(), text(n, "state").c_str(),
-                text(n, "step").c_str(), text(n, "attempt").c_str(), text(n, "master").c_str(),
-                detail.c_str());
+    std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", text(n, "identity").c_str(),
+                text(n, "state").c_str(), text(n, "step").c_str(), text(n, "attempt").c_str(),
+                text(n, "master").c_str(), detail.c_str());
   }
   if (hidden > 0) std::printf("(%zu provisioned node(s) not shown; --all shows them)\n", hidden);
   if (d.value("truncated", false)) std::printf("(list truncated by the provisioner)\n");
@@ -90,10 +93,11 @@ void printStatus(const rpc::NodeReply& reply, bool all) {
 
 void printHistory(const rpc::NodeReply& reply) {
   const Json& n = reply.data["node"];
-  std::printf("node %s on %s: %s at step %s, master %s%s\n", text(n, "identity").c_str(),
-              reply.sender.c_str(), text(n, "state").c_str(), text(n, "step").c_str(),
-              text(n, "master").empty() ? "(none)" : text(n, "master").c_str(),
-              text(n, "last_error").empty() ? "" : ("; last error: " + text(n, "last_error")).c_str());
+  std::printf(
+      "node %s on %s: %s at step %s, master %s%s\n", text(n, "identity").c_str(),
+      reply.sender.c_str(), text(n, "state").c_str(), text(n, "step").c_str(),
+      text(n, "master").empty() ? "(none)" : text(n, "master").c_str(),
+      text(n, "last_error").empty() ? "" : ("; last error: " + text(n, "last_error")).c_str());
   std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", "STARTED", "STEP", "TRY", "OUTCOME", "MS",
               "TARGET", "ERROR");
   for (const auto& a : reply.data.value("attempts", Json::array())) {
@@ -125,10 +129,13 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
       continue;
     }
     ++accepted;
-    if (action == "status") printStatus(reply, flags.all);
-    else if (action == "history") printHistory(reply);
-    else std::printf("%s: %s of %s accepted (now %s)\n", reply.sender.c_str(), action.c_str(),
-                     flags.node.c_str(), text(reply.data, "state").c_str());
+    if (action == "status")
+      printStatus(reply, flags.all);
+    else if (action == "history")
+      printHistory(reply);
+    else
+      std::printf("%s: %s of %s accepted (now %s)\n", reply.sender.c_str(), action.c_str(),
+                  flags.node.c_str(), text(reply.data, "state").c_str());
   }
   return accepted > 0 ? kExitOk : kExitFailed;
 }
@@ -147,10 +154,14 @@ void addProvision(Context& context, Command& chosen) {
   };
   CLI::App* status = command->add_subcommand("status", "Counts, masters and every unfinished node");
   status->add_flag("--all", flags.all, "List provisioned nodes too");
-  CLI::App* history = command->add_subcommand("history", "Every step attempt of one node, oldest first");
-  history->add_option("--limit", flags.limit, "Show at most the newest N attempts")->check(CLI::Range(1, 10000));
-  CLI::App* retry = command->add_subcommand("retry", "Resume a failed, held or claimed-elsewhere node");
-  CLI::App* hold = command->add_subcommand("hold", "Stop a node at its next step and release its claim");
+  CLI::App* history =
+      command->add_subcommand("history", "Every step attempt of one node, oldest first");
+  history->add_option("--limit", flags.limit, "Show at most the newest N attempts")
+      ->check(CLI::Range(1, 10000));
+  CLI::App* retry =
+      command->add_subcommand("retry", "Resume a failed, held or claimed-elsewhere node");
+  CLI::App* hold =
+      command->add_subcommand("hold", "Stop a node at its next step and release its claim");
   for (CLI::App* sub : {status, history, retry, hold}) {
     common(sub);
     if (sub != status) {

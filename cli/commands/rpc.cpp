@@ -2,8 +2,8 @@
 // call them (in batches if asked), render results and aggregates from the DDL.
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
-#include "core/rpc/call_builder.hpp"
 #include "core/ddl/validator.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 namespace {
@@ -17,8 +17,8 @@ struct RpcFlags {
 const ddl::Action& findAction(Context& context, const RpcFlags& flags, const ddl::Ddl*& ddl) {
   ddl = context.ddls().find(flags.agent);
   if (ddl == nullptr) {
-    throw UsageError("no DDL for agent '" + flags.agent +
-                     "' in the configured ddl_dirs; install " + flags.agent + ".json there");
+    throw UsageError("no DDL for agent '" + flags.agent + "' in the configured ddl_dirs; install " +
+                     flags.agent + ".json there");
   }
   ddl::ActionLookup found = ddl::lookupAction(*ddl, flags.action);
   if (found.action == nullptr) throw UsageError(found.error);
@@ -74,8 +74,8 @@ int runRpc(Context& context, const RpcFlags& flags) {
                            .ttlFloor(context.config().ttl)
                            .build();
   ProgressLine progress(!context.output().noProgress && !context.output().json);
-  auto sleep = std::chrono::milliseconds(
-      static_cast<long>(context.discovery().batchSleep * 1000.0));
+  auto sleep =
+      std::chrono::milliseconds(static_cast<long>(context.discovery().batchSleep * 1000.0));
   rpc::CallResult result =
       context.client().callInBatches(spec, context.discovery().batch, sleep, progress.callback());
   progress.clear();
@@ -96,7 +96,8 @@ void addRpc(Context& context, Command& chosen) {
       "rpc", "Call AGENT ACTION on matching nodes with key=value arguments");
   command->add_option("agent", flags->agent, "Agent to call")->required();
   command->add_option("action", flags->action, "Action of the agent")->required();
-  command->add_option("arguments", flags->arguments, "Inputs as key=value, checked against the DDL");
+  command->add_option("arguments", flags->arguments,
+                      "Inputs as key=value, checked against the DDL");
   context.addDiscoveryFlags(*command);
   context.addBatchFlags(*command);
   context.addOutputFlags(*command);

@@ -95,8 +95,8 @@ std::optional<Message> Connection::receive(std::chrono::milliseconds timeout) {
   auto deadline = util::SteadyClock::now() + timeout;
   for (;;) {
     if (auto message = tryReceive()) return message;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      util::SteadyClock::now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
     if (left.count() <= 0) return std::nullopt;
     zmq::pollitem_t item{sub_.handle(), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, left);

@@ -24,11 +24,11 @@ struct Endpoints {
 };
 
 struct ConnectionOptions {
-  int highWaterMark = 100000;     // messages queued per socket before ZeroMQ drops
-  int reconnectMs = 100;          // first reconnect delay after the broker goes away
-  int reconnectMaxMs = 2000;      // backoff ceiling
-  int lingerMs = 1000;            // how long close() waits to flush outgoing messages
-  bool monitorReconnects = false; // report reconnections through takeReconnected()
+  int highWaterMark = 100000;        // messages queued per socket before ZeroMQ drops
+  int reconnectMs = 100;             // first reconnect delay after the broker goes away
+  int reconnectMaxMs = 2000;         // backoff ceiling
+  int lingerMs = 1000;               // how long close() waits to flush outgoing messages
+  bool monitorReconnects = false;    // report reconnections through takeReconnected()
   std::optional<CurveClient> curve;  // encrypt and authenticate to the broker
 };
 

@@ -14,7 +14,8 @@ namespace {
 constexpr std::string_view kZ85 =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-std::string requireKey(const YAML::Node& root, const char* name, const std::filesystem::path& file) {
+std::string requireKey(const YAML::Node& root, const char* name,
+                       const std::filesystem::path& file) {
   const YAML::Node node = root[name];
   if (!node || !node.IsScalar()) {
     throw CurveError(file.string() + ": missing key '" + std::string(name) + "'");
@@ -55,7 +56,8 @@ CurveKeys loadCurveKeyFile(const std::filesystem::path& file) {
   } catch (const YAML::Exception& e) {
     throw CurveError(file.string() + ": " + e.what());
   }
-  if (!root.IsMap()) throw CurveError(file.string() + ": expected a map with 'public' and 'secret'");
+  if (!root.IsMap())
+    throw CurveError(file.string() + ": expected a map with 'public' and 'secret'");
   return {requireKey(root, "public", file), requireKey(root, "secret", file)};
 }
 

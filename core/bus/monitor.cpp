@@ -10,33 +10,24 @@ namespace {
 
 std::optional<HandshakeFailure> protocolFailure(std::uint32_t code) {
   switch (code) {
-    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
-      return HandshakeFailure::WrongMechanism;
-    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
-      return HandshakeFailure::Cryptographic;
-    default:
-      break;
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: return HandshakeFailure::WrongMechanism;
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: return HandshakeFailure::Cryptographic;
+    default: break;
   }
-  if ((code & 0xF0000000u) == ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED) return HandshakeFailure::AuthHandler;
+  if ((code & 0xF0000000u) == ZMQ_PROTOCOL_ERROR_ZAP_UNSPECIFIED)
+    return HandshakeFailure::AuthHandler;
   return HandshakeFailure::Malformed;  // ZMTP_* and WS_* codes
 }
 
 std::string protocolDetail(std::uint32_t code) {
   switch (code) {
-    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
-      return "ZMTP security mechanism mismatch";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
-      return "CURVE message did not decrypt";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND:
-      return "unexpected ZMTP command";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE:
-      return "ZMTP commands out of sequence";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE:
-      return "CURVE key exchange failed";
-    case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA:
-      return "invalid ZMTP metadata";
-    default:
-      break;
+    case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH: return "ZMTP security mechanism mismatch";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC: return "CURVE message did not decrypt";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND: return "unexpected ZMTP command";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE: return "ZMTP commands out of sequence";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE: return "CURVE key exchange failed";
+    case ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA: return "invalid ZMTP metadata";
+    default: break;
   }
   char hex[16];
   std::snprintf(hex, sizeof hex, "0x%08x", code);
@@ -50,14 +41,10 @@ std::string protocolDetail(std::uint32_t code) {
 
 std::optional<HandshakeFailure> handshakeFailureOf(const SocketEvent& event) {
   switch (event.event) {
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      return protocolFailure(event.value);
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-      return HandshakeFailure::NotAuthorized;
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-      return HandshakeFailure::Aborted;
-    default:
-      return std::nullopt;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: return protocolFailure(event.value);
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return HandshakeFailure::NotAuthorized;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: return HandshakeFailure::Aborted;
+    default: return std::nullopt;
   }
 }
 
@@ -75,10 +62,8 @@ std::string_view labelOf(HandshakeFailure failure) {
 
 std::string detailOf(const SocketEvent& event) {
   switch (event.event) {
-    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
-      return protocolDetail(event.value);
-    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
-      return "ZAP status " + std::to_string(event.value);
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: return protocolDetail(event.value);
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return "ZAP status " + std::to_string(event.value);
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
       return event.value == 0 ? std::string("closed")
                               : "errno " + std::to_string(event.value) + " (" +

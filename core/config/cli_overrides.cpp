@@ -9,22 +9,14 @@ namespace {
 
 const char* typeName(Type type) {
   switch (type) {
-    case Type::Int:
-      return "INT";
-    case Type::Double:
-      return "NUMBER";
-    case Type::Bool:
-      return "BOOL";
-    case Type::Milliseconds:
-      return "MS";
-    case Type::Seconds:
-      return "SECONDS";
-    case Type::StringList:
-      return "LIST";
-    case Type::Path:
-      return "PATH";
-    case Type::String:
-      break;
+    case Type::Int: return "INT";
+    case Type::Double: return "NUMBER";
+    case Type::Bool: return "BOOL";
+    case Type::Milliseconds: return "MS";
+    case Type::Seconds: return "SECONDS";
+    case Type::StringList: return "LIST";
+    case Type::Path: return "PATH";
+    case Type::String: break;
   }
   return "TEXT";
 }

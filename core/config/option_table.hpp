@@ -120,14 +120,12 @@ class Table {
   void include(Part Config::*part, const Table<Part>& table) {
     for (const auto& entry : table.entries_) {
       auto bindPart = entry.bind;
-      entries_.push_back(Entry{entry.spec, [part, bindPart](Config& config) {
-                                 return bindPart(config.*part);
-                               }});
+      entries_.push_back(
+          Entry{entry.spec, [part, bindPart](Config& config) { return bindPart(config.*part); }});
     }
     for (const auto& finisher : table.finishers_) {
-      finishWith([part, finisher](Config& config, Diagnostics& diag) {
-        finisher(config.*part, diag);
-      });
+      finishWith(
+          [part, finisher](Config& config, Diagnostics& diag) { finisher(config.*part, diag); });
     }
   }
 

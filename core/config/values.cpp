@@ -113,22 +113,15 @@ std::string yamlScalar(const std::string& text) {
 
 std::string expectation(const OptionSpec& spec) {
   switch (spec.type) {
-    case Type::Int:
-      return "an integer" + rangeText(spec);
-    case Type::Double:
-      return "a number" + rangeText(spec);
-    case Type::Bool:
-      return "true or false";
-    case Type::Milliseconds:
-      return "a whole number of milliseconds" + rangeText(spec);
-    case Type::Seconds:
-      return "a whole number of seconds" + rangeText(spec);
+    case Type::Int: return "an integer" + rangeText(spec);
+    case Type::Double: return "a number" + rangeText(spec);
+    case Type::Bool: return "true or false";
+    case Type::Milliseconds: return "a whole number of milliseconds" + rangeText(spec);
+    case Type::Seconds: return "a whole number of seconds" + rangeText(spec);
     case Type::StringList:
       return spec.check ? "a list of items, each " + spec.check->expects : "a list of strings";
-    case Type::Path:
-      return spec.check ? spec.check->expects : "a path";
-    case Type::String:
-      break;
+    case Type::Path: return spec.check ? spec.check->expects : "a path";
+    case Type::String: break;
   }
   return spec.check ? spec.check->expects : "a string";
 }

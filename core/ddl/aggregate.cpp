@@ -13,8 +13,8 @@
 namespace drover::ddl {
 namespace {
 
-constexpr std::array<std::string_view, 5> kFunctions{"summary", "boolean_summary", "average",
-                                                     "sum", "chart"};
+constexpr std::array<std::string_view, 5> kFunctions{"summary", "boolean_summary", "average", "sum",
+                                                     "chart"};
 
 // The values the replies hold for `output`, skipping replies without one.
 std::vector<const Json*> valuesOf(const std::string& output, const std::vector<Json>& replies) {
@@ -48,7 +48,10 @@ Json sortedItems(const std::map<std::string, std::int64_t>& counts) {
 Json summary(const Aggregate& aggregate, const std::vector<const Json*>& values) {
   std::map<std::string, std::int64_t> counts;
   for (const Json* value : values) {
-    if (!value->is_array()) { ++counts[labelOf(aggregate, *value)]; continue; }
+    if (!value->is_array()) {
+      ++counts[labelOf(aggregate, *value)];
+      continue;
+    }
     for (const auto& element : *value) {
       if (!element.is_null()) ++counts[labelOf(aggregate, element)];
     }
@@ -162,12 +165,18 @@ bool isKnownAggregateFunction(std::string_view function) {
 Json computeAggregate(const Aggregate& aggregate, const std::vector<Json>& replyDatas) {
   auto values = valuesOf(aggregate.output, replyDatas);
   Json result;
-  if (aggregate.function == "summary") result = summary(aggregate, values);
-  else if (aggregate.function == "boolean_summary") result = booleanSummary(aggregate, values);
-  else if (aggregate.function == "average") result = average(values);
-  else if (aggregate.function == "sum") result = sum(values);
-  else if (aggregate.function == "chart") result = chart(values);
-  else result = {{"error", "unsupported aggregate function '" + aggregate.function + "'"}};
+  if (aggregate.function == "summary")
+    result = summary(aggregate, values);
+  else if (aggregate.function == "boolean_summary")
+    result = booleanSummary(aggregate, values);
+  else if (aggregate.function == "average")
+    result = average(values);
+  else if (aggregate.function == "sum")
+    result = sum(values);
+  else if (aggregate.function == "chart")
+    result = chart(values);
+  else
+    result = {{"error", "unsupported aggregate function '" + aggregate.function + "'"}};
   result["function"] = aggregate.function;
   result["output"] = aggregate.output;
   return result;

@@ -32,8 +32,8 @@ bool sameIgnoringCase(std::string_view a, std::string_view b) {
 
 template <typename T>
 const T* findByName(const std::vector<T>& items, const std::string& name) {
-  auto it = std::find_if(items.begin(), items.end(),
-                         [&](const T& item) { return item.name == name; });
+  auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
 
@@ -79,7 +79,8 @@ ActionLookup lookupAction(const Ddl& ddl, const std::string& name) {
   if (found.action != nullptr) return found;
   std::string known;
   for (const auto& action : ddl.actions) known += (known.empty() ? "" : ", ") + action.name;
-  found.error = "agent '" + ddl.metadata.name + "' has no action '" + name + "' (actions: " + known + ")";
+  found.error =
+      "agent '" + ddl.metadata.name + "' has no action '" + name + "' (actions: " + known + ")";
   return found;
 }
 

@@ -27,9 +27,9 @@ struct Metadata {
   std::string license;
   std::string version;
   std::string url;
-  std::string provider;   // informational ("ruby", "golang", "external", ...)
-  bool service = false;   // Choria: the agent runs as a long-lived service
-  int timeout = 10;       // seconds an action may run before it is killed
+  std::string provider;  // informational ("ruby", "golang", "external", ...)
+  bool service = false;  // Choria: the agent runs as a long-lived service
+  int timeout = 10;      // seconds an action may run before it is killed
 };
 
 /// Input types of the Choria schema.
@@ -52,9 +52,10 @@ struct Input {
   std::optional<std::string> unknownType;
   bool optional = false;
   std::optional<Json> defaultValue;
-  std::string validation;              // regex, "shellsafe", "ipv4address", "ipv6address", "ipaddress", ... or empty
-  std::size_t maxlength = 0;           // 0: unlimited
-  std::vector<std::string> list;       // allowed values when type is List (enum)
+  std::string
+      validation;  // regex, "shellsafe", "ipv4address", "ipv6address", "ipaddress", ... or empty
+  std::size_t maxlength = 0;      // 0: unlimited
+  std::vector<std::string> list;  // allowed values when type is List (enum)
   // `validation` compiled once when it is a regex (set by the loader; validate() compiles
   // it on demand when absent). Shared so that copies of a Ddl stay cheap.
   std::shared_ptr<const re2::RE2> regex;
@@ -64,7 +65,7 @@ struct Output {
   std::string name;
   std::string description;
   std::string displayAs;
-  std::string type;                    // optional hint ("string", "integer", ...)
+  std::string type;  // optional hint ("string", "integer", ...)
   std::optional<Json> defaultValue;
 };
 
@@ -74,17 +75,17 @@ std::string_view toString(DisplayPolicy policy);
 
 /// One aggregate summary of an action: a function over one output, with optional format.
 struct Aggregate {
-  std::string function;                // summary, average, sum, boolean_summary
-  std::string output;                  // the output it reads
-  Json args = Json::object();          // extra arguments (format, true/false labels, ...)
+  std::string function;        // summary, average, sum, boolean_summary
+  std::string output;          // the output it reads
+  Json args = Json::object();  // extra arguments (format, true/false labels, ...)
 };
 
 struct Action {
   std::string name;
   std::string description;
   DisplayPolicy display = DisplayPolicy::Failed;
-  std::vector<Input> inputs;           // in DDL order
-  std::vector<Output> outputs;         // in DDL order
+  std::vector<Input> inputs;    // in DDL order
+  std::vector<Output> outputs;  // in DDL order
   std::vector<Aggregate> aggregates;
 
   /// nullptr when the action declares no such input (same for the finders below).
@@ -94,8 +95,8 @@ struct Action {
 
 struct Ddl {
   Metadata metadata;
-  std::vector<Action> actions;         // in DDL order
-  std::string source;                  // file or name it was loaded from, for messages
+  std::vector<Action> actions;  // in DDL order
+  std::string source;           // file or name it was loaded from, for messages
   // What loads but deserves a look, each "SOURCE: JSON.PATH: what": defaults that break
   // their own input's rule (Choria accepts such DDLs, so they are not errors).
   std::vector<std::string> warnings;

@@ -126,8 +126,10 @@ class Reader {
 
   Metadata readMetadata(const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
-    warnUnknownKeys(value, {"name", "description", "author", "license", "version", "url",
-                            "provider", "service", "timeout"}, path);
+    warnUnknownKeys(value,
+                    {"name", "description", "author", "license", "version", "url", "provider",
+                     "service", "timeout"},
+                    path);
     Metadata m;
     m.name = shortName(value, "name", path);
     m.description = text(value, "description", path);
@@ -189,8 +191,10 @@ class Reader {
   Input readInput(const std::string& name, const OJson& value, const std::string& path) {
     expect(value, value.is_object(), "an object", path);
     checkKeyName("input", name, path);
-    warnUnknownKeys(value, {"prompt", "description", "type", "optional", "default", "validation",
-                            "maxlength", "list"}, path);
+    warnUnknownKeys(
+        value,
+        {"prompt", "description", "type", "optional", "default", "validation", "maxlength", "list"},
+        path);
     Input input;
     input.name = name;
     input.prompt = text(value, "prompt", path);
@@ -249,8 +253,10 @@ class Reader {
     std::string where = child(path, "validation");
     if (isValidatorName(input.validation)) {
       if (!findNamedValidator(input.validation)) {
-        warn(where, "validator '" + input.validation + "' is unknown to this Drover: every "
-                    "value sent for input '" + input.name + "' is refused");
+        warn(where, "validator '" + input.validation +
+                        "' is unknown to this Drover: every "
+                        "value sent for input '" +
+                        input.name + "' is refused");
       }
       return;
     }

@@ -48,8 +48,13 @@ bool isIpv6(std::string_view value) { return parsesAs(AF_INET6, value); }
 Result shellsafe(std::string_view value) {
   for (char c : value) {
     switch (c) {
-      case '`': case '$': case ';': case '|': case '&': case '>': case '<':
-        return "contains '" + std::string(1, c) + "'";
+      case '`':
+      case '$':
+      case ';':
+      case '|':
+      case '&':
+      case '>':
+      case '<': return "contains '" + std::string(1, c) + "'";
       case '\n': return "contains a newline";
       case '\r': return "contains a carriage return";
       case '\0': return "contains a NUL byte";
@@ -97,9 +102,9 @@ Result puppetTags(std::string_view value) {
 // digits and '-', never ending in '-'.
 bool isHostname(std::string_view value) {
   for (std::string_view label : split(value, ".")) {
-    bool ok = !label.empty() && isAsciiLetter(label.front()) && isAsciiAlnum(label.back()) &&
-              std::all_of(label.begin(), label.end(),
-                          [](char c) { return isAsciiAlnum(c) || c == '-'; });
+    bool ok =
+        !label.empty() && isAsciiLetter(label.front()) && isAsciiAlnum(label.back()) &&
+        std::all_of(label.begin(), label.end(), [](char c) { return isAsciiAlnum(c) || c == '-'; });
     if (!ok) return false;
   }
   return true;
@@ -189,9 +194,8 @@ std::vector<std::string_view> namedValidatorNames() {
 
 bool isValidatorName(std::string_view validation) {
   return !validation.empty() && validation.front() >= 'a' && validation.front() <= 'z' &&
-         std::all_of(validation.begin(), validation.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || isAsciiDigit(c) || c == '_';
-         });
+         std::all_of(validation.begin(), validation.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || isAsciiDigit(c) || c == '_'; });
 }
 
 std::shared_ptr<const re2::RE2> compileValidationRegex(const std::string& pattern) {

@@ -83,8 +83,9 @@ void aggregatesDoc(std::string& out, const Action& action) {
   line(out, kBody, "AGGREGATES:");
   for (const auto& aggregate : action.aggregates) {
     bool options = aggregate.args.is_object() && !aggregate.args.empty();
-    line(out, kItem, aggregate.function + "(" + aggregate.output +
-                         (options ? ", " + compactJson(aggregate.args) : "") + ")");
+    line(out, kItem,
+         aggregate.function + "(" + aggregate.output +
+             (options ? ", " + compactJson(aggregate.args) : "") + ")");
   }
   out += "\n";
 }

@@ -71,8 +71,8 @@ std::string fixedText(const Json& value, int precision) {
   auto number = asDouble(value);
   if (!number) return toText(value);
   char buffer[400];  // fits any double in fixed notation with up to 64 decimals
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *number,
-                                 std::chars_format::fixed, precision < 0 ? 6 : precision);
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *number, std::chars_format::fixed,
+                                 precision < 0 ? 6 : precision);
   return ec == std::errc() ? std::string(buffer, end) : toText(value);
 }
 
@@ -87,7 +87,8 @@ std::string pad(std::string text, const Directive& d, bool numeric) {
 
 std::string convert(const Directive& d, const Json& value) {
   switch (d.conversion) {
-    case 'd': case 'i': return pad(integerText(value), d, true);
+    case 'd':
+    case 'i': return pad(integerText(value), d, true);
     case 'f': return pad(fixedText(value, d.precision), d, true);
     default: {  // s, v: the precision of %.Ns truncates, as in printf
       std::string text = toText(value);
@@ -115,10 +116,20 @@ std::string formatPrintf(std::string_view format, const std::vector<Json>& args)
   std::string out;
   std::size_t next = 0;
   for (std::size_t pos = 0; pos < format.size();) {
-    if (format[pos] != '%') { out += format[pos++]; continue; }
-    if (pos + 1 < format.size() && format[pos + 1] == '%') { out += '%'; pos += 2; continue; }
+    if (format[pos] != '%') {
+      out += format[pos++];
+      continue;
+    }
+    if (pos + 1 < format.size() && format[pos + 1] == '%') {
+      out += '%';
+      pos += 2;
+      continue;
+    }
     auto directive = parseDirective(format, pos);
-    if (!directive || next >= args.size()) { out += format[pos++]; continue; }
+    if (!directive || next >= args.size()) {
+      out += format[pos++];
+      continue;
+    }
     out += convert(*directive, args[next++]);
     pos += directive->length;
   }

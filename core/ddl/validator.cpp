@@ -45,8 +45,8 @@ void checkNamed(const Input& input, const std::string& value, Violations& out) {
   if (check == nullptr) return;
   if (auto why = check(value)) {
     out.push_back({input.name, input.validation,
-                   "input " + quoted(input.name) + " fails validation " +
-                       quoted(input.validation) + ": " + *why});
+                   "input " + quoted(input.name) + " fails validation " + quoted(input.validation) +
+                       ": " + *why});
   }
 }
 
@@ -68,9 +68,9 @@ void checkString(const Input& input, const std::string& value, Violations& out) 
   std::size_t length = utf8Length(value);
   if (input.maxlength > 0 && length > input.maxlength) {
     out.push_back({input.name, "maxlength",
-                   "input " + quoted(input.name) + " fails validation 'maxlength': " +
-                       std::to_string(length) + " characters, at most " +
-                       std::to_string(input.maxlength) + " allowed"});
+                   "input " + quoted(input.name) +
+                       " fails validation 'maxlength': " + std::to_string(length) +
+                       " characters, at most " + std::to_string(input.maxlength) + " allowed"});
   }
   if (input.validation.empty()) return;
   if (isValidatorName(input.validation)) {
@@ -130,9 +130,7 @@ void checkGiven(const Input& input, Json& value, Violations& out) {
   refuseUnchecked(input, out);
 }
 
-bool hasDefault(const Input& input) {
-  return input.defaultValue && !input.defaultValue->is_null();
-}
+bool hasDefault(const Input& input) { return input.defaultValue && !input.defaultValue->is_null(); }
 
 // Only what the caller sent is checked. An input left out is missing only when it is
 // required and has no default: otherwise the agent gets its default (applyDefaults),
@@ -154,8 +152,9 @@ void checkInput(const Input& input, Json& args, Violations& out) {
 void checkUnknown(const Action& action, const Json& args, Violations& out) {
   for (const auto& [key, value] : args.items()) {
     if (action.findInput(key) != nullptr) continue;
-    out.push_back({key, "unknown", "input " + quoted(key) + " fails validation 'unknown': action " +
-                                       quoted(action.name) + " declares no such input"});
+    out.push_back({key, "unknown",
+                   "input " + quoted(key) + " fails validation 'unknown': action " +
+                       quoted(action.name) + " declares no such input"});
   }
 }
 

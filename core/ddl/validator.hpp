@@ -37,8 +37,8 @@ bool hasType(InputType type, const Json& value);
 /// Drover does not know: values for it are refused". (Choria only warns and passes such
 /// a value on; the agent may rely on the check.) Likewise an input of a type this Drover
 /// does not know (Input::unknownType) refuses every value, with rule "unknown_type", as
-/// Choria does. Leaving such an input out is as valid as for any other input. Safe to call from several threads on one Action. Throws nothing
-/// but std::bad_alloc.
+/// Choria does. Leaving such an input out is as valid as for any other input. Safe to call from
+/// several threads on one Action. Throws nothing but std::bad_alloc.
 std::vector<Violation> validate(const Action& action, Json& args);
 
 /// Whether validate() refuses every value sent for `input`: its DDL asks for a type or

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <limits>
 
-#include <msgpack.hpp>
 #include <sodium.h>
+#include <msgpack.hpp>
 
 #include "core/log/throttle.hpp"
 #include "core/util/clock.hpp"
@@ -41,8 +41,9 @@ void packJson(Packer& pk, const Json& value) {
         packJson(pk, item);
       }
       break;
-    default: throw std::invalid_argument("value of JSON type '" + std::string(value.type_name()) +
-                                         "' cannot be sent on the bus");
+    default:
+      throw std::invalid_argument("value of JSON type '" + std::string(value.type_name()) +
+                                  "' cannot be sent on the bus");
   }
 }
 
@@ -138,13 +139,23 @@ Status parseStatus(const msgpack::object& obj) {
 }
 
 // Field presence bits, to name the first required field that is missing.
-enum Seen : unsigned { kV = 1, kId = 2, kType = 4, kSender = 8, kCollective = 16, kTime = 32,
-                       kAgent = 64, kAction = 128 };
+enum Seen : unsigned {
+  kV = 1,
+  kId = 2,
+  kType = 4,
+  kSender = 8,
+  kCollective = 16,
+  kTime = 32,
+  kAgent = 64,
+  kAction = 128
+};
 
 void requireFields(unsigned seen, const Envelope& env) {
-  static const std::pair<unsigned, const char*> kAlways[] = {
-      {kId, "id"}, {kType, "type"}, {kSender, "sender"}, {kCollective, "collective"},
-      {kTime, "time"}};
+  static const std::pair<unsigned, const char*> kAlways[] = {{kId, "id"},
+                                                             {kType, "type"},
+                                                             {kSender, "sender"},
+                                                             {kCollective, "collective"},
+                                                             {kTime, "time"}};
   for (const auto& [bit, name] : kAlways) {
     if (!(seen & bit)) throw DecodeError(std::string("missing field '") + name + "'");
   }
@@ -158,32 +169,54 @@ void requireFields(unsigned seen, const Envelope& env) {
 }
 
 void applyField(Envelope& env, unsigned& seen, const std::string& key, const msgpack::object& val) {
-  if (key == "v") seen |= kV;  // read first, by readVersion()
-  else if (key == "id") { env.id = asString(val, "id"); seen |= kId; }
-  else if (key == "type") { env.type = parseType(asString(val, "type")); seen |= kType; }
-  else if (key == "sender") { env.sender = asString(val, "sender"); seen |= kSender; }
-  else if (key == "collective") { env.collective = asString(val, "collective"); seen |= kCollective; }
-  else if (key == "agent") { env.agent = asString(val, "agent"); seen |= kAgent; }
-  else if (key == "action") { env.action = asString(val, "action"); seen |= kAction; }
-  else if (key == "args") {
+  if (key == "v")
+    seen |= kV;  // read first, by readVersion()
+  else if (key == "id") {
+    env.id = asString(val, "id");
+    seen |= kId;
+  } else if (key == "type") {
+    env.type = parseType(asString(val, "type"));
+    seen |= kType;
+  } else if (key == "sender") {
+    env.sender = asString(val, "sender");
+    seen |= kSender;
+  } else if (key == "collective") {
+    env.collective = asString(val, "collective");
+    seen |= kCollective;
+  } else if (key == "agent") {
+    env.agent = asString(val, "agent");
+    seen |= kAgent;
+  } else if (key == "action") {
+    env.action = asString(val, "action");
+    seen |= kAction;
+  } else if (key == "args") {
     env.args = toJson(val, "args");
     if (!env.args.is_object()) throw DecodeError("field 'args' must be a map");
-  }
-  else if (key == "filter") env.filter = asString(val, "filter");
-  else if (key == "targets") env.targets = asStringList(val, "targets");
+  } else if (key == "filter")
+    env.filter = asString(val, "filter");
+  else if (key == "targets")
+    env.targets = asStringList(val, "targets");
   else if (key == "ttl") {
     auto ttl = asInt(val, "ttl");
     if (ttl < 0 || ttl > 86400 * 7) throw DecodeError("field 'ttl' is out of range");
     env.ttl = static_cast<std::uint32_t>(ttl);
-  }
-  else if (key == "time") { env.time = asInt(val, "time"); seen |= kTime; }
-  else if (key == "reply_to") env.replyTo = asString(val, "reply_to");
-  else if (key == "request_id") env.requestId = asString(val, "request_id");
-  else if (key == "request_digest") env.requestDigest = asString(val, "request_digest");
-  else if (key == "status") env.status = parseStatus(val);
-  else if (key == "data") env.data = toJson(val, "data");
-  else if (key == "cert") env.cert = asString(val, "cert");
-  else if (key == "sig") env.sig = asString(val, "sig");
+  } else if (key == "time") {
+    env.time = asInt(val, "time");
+    seen |= kTime;
+  } else if (key == "reply_to")
+    env.replyTo = asString(val, "reply_to");
+  else if (key == "request_id")
+    env.requestId = asString(val, "request_id");
+  else if (key == "request_digest")
+    env.requestDigest = asString(val, "request_digest");
+  else if (key == "status")
+    env.status = parseStatus(val);
+  else if (key == "data")
+    env.data = toJson(val, "data");
+  else if (key == "cert")
+    env.cert = asString(val, "cert");
+  else if (key == "sig")
+    env.sig = asString(val, "sig");
   // Anything else belongs to a later minor revision: ignored on purpose.
 }
 
@@ -191,9 +224,8 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
 // no space and no NATS wildcard.
 bool isName(std::string_view text, std::size_t max) {
   if (text.empty() || text.size() > max) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return c > 0x20 && c < 0x7f && c != '*' && c != '>';
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return c > 0x20 && c < 0x7f && c != '*' && c != '>'; });
 }
 
 void requireName(std::string_view text, std::size_t max, const char* field) {
@@ -232,8 +264,7 @@ void checkShape(const Envelope& env) {
   requireAtMost(env.cert.size(), kMaxCertificateSize, "cert");
   requireAtMost(env.sig.size(), kMaxSignatureSize, "sig");
   if (!env.requestDigest.empty() && env.requestDigest.size() != kDigestSize) {
-    throw DecodeError("field 'request_digest' must be " + std::to_string(kDigestSize) +
-                      " bytes");
+    throw DecodeError("field 'request_digest' must be " + std::to_string(kDigestSize) + " bytes");
   }
 }
 
@@ -241,8 +272,8 @@ void checkShape(const Envelope& env) {
 int readVersion(const msgpack::object& root) {
   for (std::uint32_t i = 0; i < root.via.map.size; ++i) {
     const auto& kv = root.via.map.ptr[i];
-    if (kv.key.type != msgpack::type::STR || std::string_view(kv.key.via.str.ptr,
-                                                              kv.key.via.str.size) != "v") {
+    if (kv.key.type != msgpack::type::STR ||
+        std::string_view(kv.key.via.str.ptr, kv.key.via.str.size) != "v") {
       continue;
     }
     // Checked before narrowing: 2^32 + 1 must not read as version 1.
@@ -271,28 +302,34 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   Packer pk(buffer);
   std::uint32_t count = 18 + (withSig ? 1 : 0);
   pk.pack_map(count);
-  pk.pack("v"); pk.pack(env.v);
+  pk.pack("v");
+  pk.pack(env.v);
   packString(pk, "id", env.id);
   packString(pk, "type", std::string(toString(env.type)));
   packString(pk, "sender", env.sender);
   packString(pk, "collective", env.collective);
   packString(pk, "agent", env.agent);
   packString(pk, "action", env.action);
-  pk.pack("args"); packJson(pk, env.args);
+  pk.pack("args");
+  packJson(pk, env.args);
   packString(pk, "filter", env.filter);
   pk.pack("targets");
   pk.pack_array(static_cast<std::uint32_t>(env.targets.size()));
   for (const auto& target : env.targets) pk.pack(target);
-  pk.pack("ttl"); pk.pack(env.ttl);
-  pk.pack("time"); pk.pack(env.time);
+  pk.pack("ttl");
+  pk.pack(env.ttl);
+  pk.pack("time");
+  pk.pack(env.time);
   packString(pk, "reply_to", env.replyTo);
   packString(pk, "request_id", env.requestId);
   packBin(pk, "request_digest", env.requestDigest);
   pk.pack("status");
   pk.pack_map(2);
-  pk.pack("code"); pk.pack(static_cast<int>(env.status.code));
+  pk.pack("code");
+  pk.pack(static_cast<int>(env.status.code));
   packString(pk, "message", env.status.message);
-  pk.pack("data"); packJson(pk, env.data);
+  pk.pack("data");
+  packJson(pk, env.data);
   packBin(pk, "cert", env.cert);
   if (withSig) packBin(pk, "sig", env.sig);
   return std::string(buffer.data(), buffer.size());
@@ -316,8 +353,8 @@ std::string signingBytes(const Envelope& env) { return encodeFields(env, false);
 Envelope decode(std::string_view bytes) {
   if (bytes.empty()) throw DecodeError("empty message");
   if (bytes.size() > kMaxEncodedSize) {
-    throw DecodeError("message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                      std::to_string(kMaxEncodedSize));
+    throw DecodeError("message of " + std::to_string(bytes.size()) +
+                      " bytes exceeds the limit of " + std::to_string(kMaxEncodedSize));
   }
   msgpack::object_handle handle;
   std::size_t offset = 0;
@@ -331,8 +368,8 @@ Envelope decode(std::string_view bytes) {
     throw DecodeError(std::string("message exceeds decoder limits: ") + e.what());
   }
   if (offset != bytes.size()) {
-    throw DecodeError("trailing bytes after the envelope (" + std::to_string(bytes.size() - offset) +
-                      " extra)");
+    throw DecodeError("trailing bytes after the envelope (" +
+                      std::to_string(bytes.size() - offset) + " extra)");
   }
   const msgpack::object& root = handle.get();
   if (root.type != msgpack::type::MAP) throw DecodeError("envelope is not a msgpack map");

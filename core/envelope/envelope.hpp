@@ -19,14 +19,14 @@ inline constexpr std::size_t kMaxEncodedSize = 4 * 1024 * 1024;
 /// Bounds on the fields an attacker writes and a node logs or keeps; decode() refuses
 /// a message past any of them. Ids are exactly kIdLength lowercase hex characters.
 inline constexpr std::size_t kIdLength = 32;
-inline constexpr std::size_t kMaxNameLength = 255;     // sender, each target
-inline constexpr std::size_t kMaxWordLength = 64;      // collective, agent, action
-inline constexpr std::size_t kMaxTopicLength = 512;    // reply_to
+inline constexpr std::size_t kMaxNameLength = 255;   // sender, each target
+inline constexpr std::size_t kMaxWordLength = 64;    // collective, agent, action
+inline constexpr std::size_t kMaxTopicLength = 512;  // reply_to
 inline constexpr std::size_t kMaxFilterLength = 65536;
-inline constexpr std::size_t kMaxTargets = 1024;       // identities in one request
+inline constexpr std::size_t kMaxTargets = 1024;  // identities in one request
 inline constexpr std::size_t kMaxCertificateSize = 16384;
 inline constexpr std::size_t kMaxSignatureSize = 128;
-inline constexpr std::size_t kDigestSize = 32;         // SHA-256
+inline constexpr std::size_t kDigestSize = 32;  // SHA-256
 
 enum class MessageType { Request, Reply, Registration };
 
@@ -35,13 +35,13 @@ std::string_view toString(MessageType type);
 /// Reply status codes, in the spirit of MCollective's RPC statuses.
 enum class StatusCode : int {
   Ok = 0,
-  Aborted = 1,         // the agent ran and reported failure
-  UnknownAction = 2,   // agent or action not on this node
-  MissingData = 3,     // a required input is absent
-  InvalidData = 4,     // an input broke a DDL rule
-  UnknownError = 5,    // the agent crashed, timed out or produced bad output
-  Refused = 6,         // expired, replayed, unauthorized or unsupported version
-  Busy = 7,            // the node's work queue is full
+  Aborted = 1,        // the agent ran and reported failure
+  UnknownAction = 2,  // agent or action not on this node
+  MissingData = 3,    // a required input is absent
+  InvalidData = 4,    // an input broke a DDL rule
+  UnknownError = 5,   // the agent crashed, timed out or produced bad output
+  Refused = 6,        // expired, replayed, unauthorized or unsupported version
+  Busy = 7,           // the node's work queue is full
 };
 
 struct Status {
@@ -52,27 +52,27 @@ struct Status {
 
 struct Envelope {
   int v = kVersion;
-  std::string id;          // 128-bit random, hex
+  std::string id;  // 128-bit random, hex
   MessageType type = MessageType::Request;
-  std::string sender;      // certificate name of the caller (request) or node (reply)
+  std::string sender;  // certificate name of the caller (request) or node (reply)
   std::string collective;
   std::string agent;
   std::string action;
   Json args = Json::object();
-  std::string filter;      // filter expression (core/filter), empty matches every node
+  std::string filter;  // filter expression (core/filter), empty matches every node
   // Direct form: the identities this request may run on, and only there; a copy
   // published anywhere else is ignored by every other node. Empty: a broadcast, which
   // runs where `filter` matches.
   std::vector<std::string> targets;
-  std::uint32_t ttl = 60;  // seconds the request stays valid after `time`
-  std::int64_t time = 0;   // ms since the Unix epoch, set by the sender
-  std::string replyTo;     // reply topic of the caller
-  std::string requestId;   // on replies: id of the request answered
+  std::uint32_t ttl = 60;     // seconds the request stays valid after `time`
+  std::int64_t time = 0;      // ms since the Unix epoch, set by the sender
+  std::string replyTo;        // reply topic of the caller
+  std::string requestId;      // on replies: id of the request answered
   std::string requestDigest;  // on replies: requestDigest() of the exact request answered
-  Status status;           // on replies
+  Status status;              // on replies
   Json data = Json::object();
-  std::string cert;        // DER certificate of `sender`, covered by the signature
-  std::string sig;         // signature bytes over signingBytes(); empty when unsigned
+  std::string cert;  // DER certificate of `sender`, covered by the signature
+  std::string sig;   // signature bytes over signingBytes(); empty when unsigned
 };
 
 /// Thrown by decode(); the message says what was wrong and where.

@@ -77,14 +77,10 @@ class Converter {
     if (++nodes_ > kMaxNodes)
       fail(node.Mark(), "more than " + std::to_string(kMaxNodes) + " values");
     switch (node.Type()) {
-      case YAML::NodeType::Map:
-        return convertMap(node, depth);
-      case YAML::NodeType::Sequence:
-        return convertList(node, depth);
-      case YAML::NodeType::Scalar:
-        return convertScalar(node);
-      default:
-        return nullptr;
+      case YAML::NodeType::Map: return convertMap(node, depth);
+      case YAML::NodeType::Sequence: return convertList(node, depth);
+      case YAML::NodeType::Scalar: return convertScalar(node);
+      default: return nullptr;
     }
   }
 

@@ -59,9 +59,9 @@ ExpressionPtr parseName(std::string_view flag, NameMatch::Target target, const s
   if (value.empty()) throw FilterError(quoted + ": expected a name or /regex/", 0);
   if (value.size() < 2 || value.front() != '/' || value.back() != '/') {
     if (const auto equals = value.find('='); equals != std::string::npos) {
-      throw FilterError(quoted + " at column " + std::to_string(equals + 1) + ": " +
-                            equalsInName(target, value),
-                        equals);
+      throw FilterError(
+          quoted + " at column " + std::to_string(equals + 1) + ": " + equalsInName(target, value),
+          equals);
     }
     return std::make_unique<NameMatch>(target, value);
   }
@@ -121,8 +121,7 @@ std::string combine(const std::vector<std::string>& facts, const std::vector<std
     parts.push_back(Junction::make(Junction::Kind::Any, std::move(anyIdentity)));
   }
   for (const auto& expression : compound) {
-    auto part =
-        parseFlag("-S", expression, rules, [](Parser& p) { return p.parseExpression(); });
+    auto part = parseFlag("-S", expression, rules, [](Parser& p) { return p.parseExpression(); });
     if (part) parts.push_back(std::move(part));  // a blank -S adds nothing
   }
   if (parts.empty()) return "";

@@ -41,7 +41,8 @@ bool isOrdering(Operator op) {
 }
 
 std::string regexNeedsMatch(std::string_view literal) {
-  return "the regex '" + std::string(literal) + "' needs the '=~' operator; quote it to compare text";
+  return "the regex '" + std::string(literal) +
+         "' needs the '=~' operator; quote it to compare text";
 }
 
 }  // namespace
@@ -220,7 +221,8 @@ Parser::FactName Parser::parseFactCall(const std::string& word, std::size_t star
     fail(scan_.position(), "missing ')' to close '" + word + "(' at column " + column(open));
   }
   if (!scan_.consume(")")) {
-    fail(scan_.position(), "expected ')' to close '" + word + "(' but found " + scan_.describeNext());
+    fail(scan_.position(),
+         "expected ')' to close '" + word + "(' but found " + scan_.describeNext());
   }
   scan_.skipSpace();
   return {name, start, true};
@@ -289,7 +291,8 @@ void Parser::hintRegexValue() const {
   } catch (const SyntaxError&) {
     return;
   }
-  if (probe.atBareEnd()) fail(*slashValue_, regexNeedsMatch(text_.substr(*slashValue_, probe.position())));
+  if (probe.atBareEnd())
+    fail(*slashValue_, regexNeedsMatch(text_.substr(*slashValue_, probe.position())));
 }
 
 std::pair<Parser::Keyword, std::size_t> Parser::peekKeyword() const {

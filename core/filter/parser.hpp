@@ -87,9 +87,9 @@ class Parser {
   Scanner scan_;
   std::string after_;  // the operator or '(' just read, for "expected ... after 'and'"
   int depth_ = 0;
-  const ClientRules* client_ = nullptr;     // null: a node's parse
+  const ClientRules* client_ = nullptr;    // null: a node's parse
   std::optional<std::size_t> slashValue_;  // first bare value cut short inside a /regex/
-  bool refused_ = false;                    // a client rule, not the grammar, failed
+  bool refused_ = false;                   // a client rule, not the grammar, failed
 };
 
 }  // namespace drover::filter

@@ -16,8 +16,8 @@ spdlog::sink_ptr gFileSink;  // guarded by gMutex; null: stderr
 std::shared_ptr<spdlog::logger> get(const std::string& name) {
   std::lock_guard lock(gMutex);
   if (auto existing = spdlog::get(name)) return existing;
-  auto logger = gFileSink ? std::make_shared<spdlog::logger>(name, gFileSink)
-                         : spdlog::stderr_color_mt(name);
+  auto logger =
+      gFileSink ? std::make_shared<spdlog::logger>(name, gFileSink) : spdlog::stderr_color_mt(name);
   if (gFileSink) spdlog::register_logger(logger);
   logger->set_level(gLevel);
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");

@@ -97,8 +97,8 @@ bool AuditLog::writeAll(std::string_view bytes) noexcept {
 
 void AuditLog::noteSuccess() noexcept {
   if (streak_ == 0) return;
-  logSafely(spdlog::level::warn, "audit log {}: writing again after {} lost lines",
-            path_.c_str(), streak_);
+  logSafely(spdlog::level::warn, "audit log {}: writing again after {} lost lines", path_.c_str(),
+            streak_);
   streak_ = 0;
 }
 

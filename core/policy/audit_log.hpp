@@ -69,12 +69,12 @@ class AuditLog {
   void append(std::string_view line) noexcept;
   bool writeAll(std::string_view bytes) noexcept;  // requires mutex_
   void noteFailure(const char* what, const char* detail) noexcept;
-  void noteSuccess() noexcept;                     // requires mutex_
+  void noteSuccess() noexcept;  // requires mutex_
 
   const std::filesystem::path path_;
   std::mutex mutex_;
-  int fd_ = -1;                // guarded by mutex_
-  std::uint64_t streak_ = 0;   // guarded by mutex_: failed lines since the last good one
+  int fd_ = -1;               // guarded by mutex_
+  std::uint64_t streak_ = 0;  // guarded by mutex_: failed lines since the last good one
   std::atomic<std::uint64_t> failures_{0};
 };
 

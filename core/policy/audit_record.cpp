@@ -64,9 +64,8 @@ bool looksSecret(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::any_of(kSecretWords.begin(), kSecretWords.end(), [&](std::string_view word) {
-    return lower.find(word) != std::string::npos;
-  });
+  return std::any_of(kSecretWords.begin(), kSecretWords.end(),
+                     [&](std::string_view word) { return lower.find(word) != std::string::npos; });
 }
 
 Json sanitizeArgs(const Json& args) {
@@ -90,10 +89,14 @@ std::string isoTime(std::int64_t unixMs) {
 
 std::string decisionLine(std::int64_t unixMs, const AuditRequest& request,
                          const Decision& decision) {
-  OrderedJson line = {{"time", isoTime(unixMs)},         {"event", "decision"},
-                      {"request_id", text(request.requestId)}, {"node", text(request.node)},
-                      {"caller", request.caller.name},   {"role", request.caller.role},
-                      {"agent", text(request.agent)},    {"action", text(request.action)}};
+  OrderedJson line = {{"time", isoTime(unixMs)},
+                      {"event", "decision"},
+                      {"request_id", text(request.requestId)},
+                      {"node", text(request.node)},
+                      {"caller", request.caller.name},
+                      {"role", request.caller.role},
+                      {"agent", text(request.agent)},
+                      {"action", text(request.action)}};
   line["args"] = OrderedJson(sanitizeArgs(request.args));
   line["allowed"] = decision.allowed;
   line["reason"] = decision.reason;
@@ -104,9 +107,9 @@ std::string resultLine(std::int64_t unixMs, std::string_view requestId, std::str
                        envelope::StatusCode code, std::string_view message,
                        std::chrono::milliseconds duration) {
   OrderedJson result = {{"code", static_cast<int>(code)}, {"message", truncated(message)}};
-  OrderedJson line = {{"time", isoTime(unixMs)}, {"event", "result"},
-                      {"request_id", text(requestId)}, {"node", text(node)},
-                      {"result", result}, {"duration_ms", duration.count()}};
+  OrderedJson line = {
+      {"time", isoTime(unixMs)}, {"event", "result"}, {"request_id", text(requestId)},
+      {"node", text(node)},      {"result", result},  {"duration_ms", duration.count()}};
   return dump(line);
 }
 

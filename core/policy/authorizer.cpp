@@ -8,9 +8,9 @@ namespace {
 constexpr std::string_view kRpcutil = "rpcutil";
 
 bool isRpcutilRead(const std::string& agent, const std::string& action) {
-  return agent == kRpcutil && std::find(kRpcutilReadOnlyActions.begin(),
-                                        kRpcutilReadOnlyActions.end(),
-                                        action) != kRpcutilReadOnlyActions.end();
+  return agent == kRpcutil &&
+         std::find(kRpcutilReadOnlyActions.begin(), kRpcutilReadOnlyActions.end(), action) !=
+             kRpcutilReadOnlyActions.end();
 }
 
 Decision builtinDefault(const std::string& agent, const std::string& action) {

@@ -29,7 +29,7 @@ namespace drover::policy {
 
 /// rpcutil actions allowed to every caller when there is no rpcutil policy file.
 inline constexpr std::array<std::string_view, 7> kRpcutilReadOnlyActions = {
-    "ping", "inventory", "get_fact", "get_facts", "agent_inventory", "collective_info",
+    "ping",        "inventory", "get_fact", "get_facts", "agent_inventory", "collective_info",
     "daemon_stats"};
 
 /// Thread safe: decide() may run on any number of threads while another reloads.

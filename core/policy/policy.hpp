@@ -103,7 +103,7 @@ struct Rule {
 /// The policy of one agent, as loaded from one file.
 struct Policy {
   std::string agent;
-  std::string file;  // path as it was loaded, for reasons and messages
+  std::string file;                // path as it was loaded, for reasons and messages
   Effect fallback = Effect::Deny;  // the file's `default`
   std::vector<Rule> rules;
 

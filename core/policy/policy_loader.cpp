@@ -88,8 +88,8 @@ class Reader {
       if (!it->first.IsScalar()) {
         fail(it->first.Mark(), "expected a key name, got " + kindOf(it->first));
       } else if (std::find(known.begin(), known.end(), it->first.Scalar()) == known.end()) {
-        keyProblem(it->first.Mark(), it->first.Scalar(), rule, "unknown key (expected " +
-                                                                   listOf(known) + ")");
+        keyProblem(it->first.Mark(), it->first.Scalar(), rule,
+                   "unknown key (expected " + listOf(known) + ")");
       } else {
         addEntry(found, Entry{it->first, it->second}, rule);
       }
@@ -301,8 +301,8 @@ std::vector<std::filesystem::path> policyFiles(const std::filesystem::path& dire
       if (isPolicyCandidate(entry)) files.push_back(entry.path());
     }
   } catch (const std::filesystem::filesystem_error& e) {
-    throw PolicyError({directory.string() + ": cannot read the policy directory: " +
-                       e.code().message()});
+    throw PolicyError(
+        {directory.string() + ": cannot read the policy directory: " + e.code().message()});
   }
   std::sort(files.begin(), files.end());
   return files;
@@ -315,8 +315,8 @@ Policy parsePolicy(const std::string& text, const std::string& file, const std::
   util::YamlStream documents = loadDocuments(text, reader);
   if (!reader.problems().empty()) throw PolicyError(reader.problems());
   if (documents.documents > 1) {
-    reader.fail(documents.second, "expected one YAML document, found " +
-                                      std::to_string(documents.documents));
+    reader.fail(documents.second,
+                "expected one YAML document, found " + std::to_string(documents.documents));
   }
   Policy policy = reader.read(documents.first);
   if (!reader.problems().empty()) throw PolicyError(reader.problems());

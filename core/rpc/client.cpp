@@ -9,9 +9,9 @@
 #include <unordered_set>
 
 #include "core/bus/topics.hpp"
-#include "core/rpc/call_builder.hpp"
 #include "core/log/log.hpp"
 #include "core/log/throttle.hpp"
+#include "core/rpc/call_builder.hpp"
 #include "core/security/roles.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
@@ -56,8 +56,8 @@ std::shared_ptr<const ClientSecurity> ClientSecurity::fromFiles(
     throw fileError("CA certificate / CRL", caFile.string() + ", " + crlFile.string(), e.what());
   }
   try {
-    out->signer = std::make_shared<const security::Signer>(
-        security::Signer::fromFiles(keyFile, certFile));
+    out->signer =
+        std::make_shared<const security::Signer>(security::Signer::fromFiles(keyFile, certFile));
   } catch (const std::exception& e) {
     throw fileError("certificate", certFile,
                     std::string(e.what()) + " (key " + keyFile.string() + ")");
@@ -127,16 +127,15 @@ void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
 std::uint32_t ttlCovering(milliseconds wait, std::chrono::seconds floor) {
   constexpr std::int64_t kSkewMargin = 30, kNodeMaxTtl = 3600;
   std::int64_t covering = std::chrono::ceil<std::chrono::seconds>(wait).count() + kSkewMargin;
-  return static_cast<std::uint32_t>(std::max<std::int64_t>(floor.count(), std::min(covering, kNodeMaxTtl)));
+  return static_cast<std::uint32_t>(
+      std::max<std::int64_t>(floor.count(), std::min(covering, kNodeMaxTtl)));
 }
 
-milliseconds firstReplyWait(milliseconds quiet) {
-  return std::max(quiet * 4, milliseconds(500));
-}
+milliseconds firstReplyWait(milliseconds quiet) { return std::max(quiet * 4, milliseconds(500)); }
 
 std::size_t CallResult::okCount() const {
-  return static_cast<std::size_t>(std::count_if(
-      replies.begin(), replies.end(), [](const NodeReply& r) { return r.status.ok(); }));
+  return static_cast<std::size_t>(std::count_if(replies.begin(), replies.end(),
+                                                [](const NodeReply& r) { return r.status.ok(); }));
 }
 
 std::size_t CallResult::failedCount() const { return replies.size() - okCount(); }
@@ -197,7 +196,8 @@ Client::Sent Client::publish(const CallSpec& spec, envelope::Envelope request) {
   if (!spec.nodes) {
     seal(request);
     sent.broadcastDigest = envelope::requestDigest(request);
-    if (!connection_.publish(bus::broadcastTopic(collective_, spec.agent), envelope::encode(request))) {
+    if (!connection_.publish(bus::broadcastTopic(collective_, spec.agent),
+                             envelope::encode(request))) {
       throw std::runtime_error("request could not be queued for the broker");
     }
     return sent;
@@ -205,7 +205,8 @@ Client::Sent Client::publish(const CallSpec& spec, envelope::Envelope request) {
   sent.known = true;
   const auto& nodes = *spec.nodes;
   for (std::size_t first = 0; first < nodes.size(); first += kTargetsPerRequest) {
-    auto last = nodes.begin() + static_cast<long>(std::min(nodes.size(), first + kTargetsPerRequest));
+    auto last =
+        nodes.begin() + static_cast<long>(std::min(nodes.size(), first + kTargetsPerRequest));
     request.targets.assign(nodes.begin() + static_cast<long>(first), last);
     seal(request);
     std::string digest = envelope::requestDigest(request);
@@ -312,7 +313,8 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
     for (auto& arrival : batch) {
       auto& reply = arrival.reply;
       if (arrival.error.empty()) {
-        arrival.error = unacceptable(reply, arrival.role, spec.replier, sent.digestFor(reply.sender));
+        arrival.error =
+            unacceptable(reply, arrival.role, spec.replier, sent.digestFor(reply.sender));
       }
       // Only a verified reply to what was sent may claim a node: a forgery, or an
       // answer to a copy, must not hide the real one.
@@ -374,9 +376,12 @@ CallResult Client::callInBatches(const CallSpec& spec, std::size_t batchSize, mi
 std::size_t parseLimit(const std::string& text, std::size_t available) {
   bool percent = !text.empty() && text.back() == '%';
   std::string digits = percent ? text.substr(0, text.size() - 1) : text;
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) ||
+  if (digits.empty() ||
+      !std::all_of(digits.begin(), digits.end(),
+                   [](unsigned char c) { return std::isdigit(c) != 0; }) ||
       digits.size() > 9) {
-    throw std::invalid_argument("--limit '" + text + "': expected a count like 10 or a share like 20%");
+    throw std::invalid_argument("--limit '" + text +
+                                "': expected a count like 10 or a share like 20%");
   }
   std::size_t value = std::stoul(digits);
   if (value == 0 || (percent && value > 100)) {

@@ -78,11 +78,11 @@ struct CallSpec {
   std::string agent;
   std::string action;
   Json args = Json::object();
-  std::string filter;                                  // filter expression; empty: all
-  std::optional<std::vector<std::string>> nodes;       // known set: addressed directly
-  std::uint32_t ttl = 60;                              // seconds
-  std::chrono::milliseconds timeout{10000};            // longest wait for a known set
-  std::chrono::milliseconds quiet{150};                // broadcast: silence that ends it
+  std::string filter;                             // filter expression; empty: all
+  std::optional<std::vector<std::string>> nodes;  // known set: addressed directly
+  std::uint32_t ttl = 60;                         // seconds
+  std::chrono::milliseconds timeout{10000};       // longest wait for a known set
+  std::chrono::milliseconds quiet{150};           // broadcast: silence that ends it
   // Accept replies that carry neither signature nor certificate (verified = false):
   // only for nodes still enrolling, which have no key yet. Forged signatures and
   // untrusted certificates are refused all the same.
@@ -94,13 +94,13 @@ struct CallSpec {
 
 struct CallResult {
   std::string requestId;
-  std::vector<NodeReply> replies;       // in arrival order, one per node
-  std::vector<std::string> expected;    // the known set; empty for a broadcast
-  std::vector<std::string> noReply;     // expected nodes that stayed silent, sorted
-  std::size_t duplicates = 0;           // repeated replies from one node, dropped
-  std::size_t rejected = 0;             // replies that failed a check (see above), dropped
-  std::vector<std::string> rejections;  // why, for the first few of them
-  std::chrono::microseconds elapsed{0}; // from publishing to the end of collection
+  std::vector<NodeReply> replies;        // in arrival order, one per node
+  std::vector<std::string> expected;     // the known set; empty for a broadcast
+  std::vector<std::string> noReply;      // expected nodes that stayed silent, sorted
+  std::size_t duplicates = 0;            // repeated replies from one node, dropped
+  std::size_t rejected = 0;              // replies that failed a check (see above), dropped
+  std::vector<std::string> rejections;   // why, for the first few of them
+  std::chrono::microseconds elapsed{0};  // from publishing to the end of collection
   std::chrono::microseconds lastReply{0};
 
   std::size_t okCount() const;

@@ -25,8 +25,8 @@ struct ClientConfig {
   std::string mainCollective = "drover";                 // collective addressed by default
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
   std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
-  std::string curveServerKey;                     // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;             // our CURVE keypair (YAML, mode 0600)
+  std::string curveServerKey;          // broker's CURVE public key; empty: plain TCP
+  std::filesystem::path curveKeyFile;  // our CURVE keypair (YAML, mode 0600)
   // Message security: requests are signed with certFile/keyFile, replies verified.
   bool securityEnabled = true;
   std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";
@@ -44,8 +44,7 @@ struct ClientConfig {
 
   /// Defaults, then `file` (none when empty), then the flags in `cli`.
   /// Throws config::Error listing every problem, each naming file:line:column or flag, and key.
-  static ClientConfig load(const std::filesystem::path& file,
-                           const config::CliOverrides& cli = {});
+  static ClientConfig load(const std::filesystem::path& file, const config::CliOverrides& cli = {});
 };
 
 }  // namespace drover::rpc

@@ -35,9 +35,9 @@ class EnrolmentError : public std::runtime_error {
 };
 
 struct ProvisioningToken {
-  std::string secret;                    // at least 16 bytes of text
-  std::optional<std::int64_t> expiresMs; // none: does not expire
-  std::string source;                    // file it came from, for messages
+  std::string secret;                     // at least 16 bytes of text
+  std::optional<std::int64_t> expiresMs;  // none: does not expire
+  std::string source;                     // file it came from, for messages
 
   /// Reads a token file. Throws EnrolmentError naming the file and what is wrong.
   static ProvisioningToken load(const std::filesystem::path& file);

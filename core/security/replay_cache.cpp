@@ -4,8 +4,8 @@
 
 #include <sodium.h>
 
-#include "core/security/verify_error.hpp"
 #include "core/log/throttle.hpp"
+#include "core/security/verify_error.hpp"
 
 namespace drover::security {
 namespace {
@@ -102,10 +102,9 @@ void checkUnseen(const envelope::Envelope& env, ReplayCache& cache, std::int64_t
   std::int64_t expiresAt = env.time + static_cast<std::int64_t>(env.ttl) * 1000;
   // expiresAt == nowMs passed the freshness check but has nothing left to protect.
   if (expiresAt > nowMs && !cache.checkAndInsert(env.id, expiresAt, nowMs)) {
-    throw VerifyError(Reason::Replayed, std::string(envelope::toString(env.type)) + " " +
-                                            log::clip(env.id, 40) + " from '" +
-                                            log::clip(env.sender) +
-                                            "' was already received (replay)");
+    throw VerifyError(Reason::Replayed,
+                      std::string(envelope::toString(env.type)) + " " + log::clip(env.id, 40) +
+                          " from '" + log::clip(env.sender) + "' was already received (replay)");
   }
 }
 

@@ -19,12 +19,9 @@ bool endsWith(std::string_view text, std::string_view suffix) {
 
 std::string_view toString(Role role) {
   switch (role) {
-    case Role::Admin:
-      return "admin";
-    case Role::Node:
-      return "node";
-    case Role::Provisioner:
-      return "provisioner";
+    case Role::Admin: return "admin";
+    case Role::Node: return "node";
+    case Role::Provisioner: return "provisioner";
   }
   return "unknown";
 }

@@ -39,8 +39,8 @@ void checkNames(const Expression& expr, const Names& names) {
     if (allowed(path, names)) continue;
     bool alone = expr.paths.size() == 1 && !expr.literal && !expr.lower;
     throw Error("unknown placeholder '{{" + path + "}}'" +
-                    (alone ? "" : " in '{{" + expr.inner + "}}'") + " (known: " +
-                    describe(names) + ")",
+                    (alone ? "" : " in '{{" + expr.inner + "}}'") + " (known: " + describe(names) +
+                    ")",
                 expr.offset);
   }
 }

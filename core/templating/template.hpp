@@ -88,7 +88,7 @@ class Template {
 
  private:
   struct Part {
-    std::string literal;                // text copied as it is, or
+    std::string literal;  // text copied as it is, or
     std::optional<Expression> expression;
   };
   std::string text_;

@@ -29,7 +29,7 @@ void killGroupIfDaemonGone(int) {
 }
 
 void setDisposition(int sig, void (*handler)(int)) {
-  struct sigaction action{};
+  struct sigaction action {};
   action.sa_handler = handler;
   sigfillset(&action.sa_mask);
   ::sigaction(sig, &action, nullptr);
@@ -44,7 +44,7 @@ void setDisposition(int sig, void (*handler)(int)) {
 
 void closeFrom(int first) {
   if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
-  struct rlimit limit{};
+  struct rlimit limit {};
   ::getrlimit(RLIMIT_NOFILE, &limit);
   for (rlim_t fd = static_cast<rlim_t>(first); fd < limit.rlim_cur; ++fd) {
     ::close(static_cast<int>(fd));
@@ -84,7 +84,9 @@ void defaultDispositions() {
 [[noreturn]] void endAs(int status) {
   if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
   int sig = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
-  struct rlimit noCore{0, 0};
+  struct rlimit noCore {
+    0, 0
+  };
   ::setrlimit(RLIMIT_CORE, &noCore);
   setDisposition(sig, SIG_DFL);
   sigset_t only;

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <thread>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include <fcntl.h>
@@ -172,10 +172,8 @@ bool isExecError(int err) {
     case ENAMETOOLONG:
     case EISDIR:
     case ETXTBSY:
-    case EPERM:
-      return true;
-    default:
-      return false;
+    case EPERM: return true;
+    default: return false;
   }
 }
 
@@ -413,8 +411,9 @@ pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
   auto args = cArray(argv);
   auto env = cArray(opts.environment);
   const std::string dir = opts.workingDir.string();
-  GuardedSpawn spawn{path.c_str(), args.data(), env.data(), dir.empty() ? nullptr : dir.c_str(),
-                     in.read.get(), out.write.get(), err.write.get()};
+  GuardedSpawn spawn{
+      path.c_str(),  args.data(),     env.data(),     dir.empty() ? nullptr : dir.c_str(),
+      in.read.get(), out.write.get(), err.write.get()};
   SpawnFailure failure;
   pid_t pid = spawnGuarded(spawn, failure);
   in.read.reset();

@@ -102,9 +102,9 @@ PostResult Session::post(const std::string& text, milliseconds timeout) {
   }
   // Already on the wire: wait for the server's answer rather than risk a second copy.
   if (result.wait_for(timeout) == std::future_status::ready) return result.get();
-  return PostResult{"sent, but the server did not confirm within " +
-                        std::to_string(2 * timeout.count()) + " ms",
-                    false};
+  return PostResult{
+      "sent, but the server did not confirm within " + std::to_string(2 * timeout.count()) + " ms",
+      false};
 }
 
 std::string Session::statusText() {
@@ -232,8 +232,8 @@ void Session::sendQueued() {
 void Session::checkTimers() {
   auto now = Clock::now();
   if (state_ == State::Connecting && now > loginDeadline_) {
-    lost(fmt::format("login did not complete within {} ms",
-                     (2 * settings_.connectTimeout).count()));
+    lost(
+        fmt::format("login did not complete within {} ms", (2 * settings_.connectTimeout).count()));
     return;
   }
   if (!pings_.empty() && now - pings_.front().sent > 2 * settings_.connectTimeout) {
@@ -253,8 +253,8 @@ void Session::lost(const std::string& reason) {
   const bool wasOnline = state_ == State::Online;
   for (auto& ping : pings_) {
     for (auto& item : ping.items) {
-      complete(*item, PostResult{"connection lost before the server confirmed delivery: " + reason,
-                                 true});
+      complete(*item,
+               PostResult{"connection lost before the server confirmed delivery: " + reason, true});
     }
   }
   pings_.clear();
@@ -367,7 +367,8 @@ std::string Session::describe(gloox::ConnectionError error) const {
       return "connection refused";
     }
     case gloox::ConnAuthenticationFailed:
-      return "login as " + settings_.jid + " refused: wrong password or no such account (SASL error " +
+      return "login as " + settings_.jid +
+             " refused: wrong password or no such account (SASL error " +
              std::to_string(client_ ? client_->authError() : 0) + ")";
     case gloox::ConnTlsFailed:
       return certStatus_ > 0 ? "TLS: certificate " + certProblems(certStatus_)

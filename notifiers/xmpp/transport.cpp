@@ -79,8 +79,8 @@ void GuardedTls::handleHandshakeResult(const gloox::TLSBase*, bool success,
 }
 
 TimeoutConnection::TimeoutConnection(gloox::ConnectionDataHandler* handler,
-                                     const gloox::LogSink& log, const std::string& host,
-                                     int port, std::chrono::milliseconds timeout)
+                                     const gloox::LogSink& log, const std::string& host, int port,
+                                     std::chrono::milliseconds timeout)
     : gloox::ConnectionTCPClient(handler, log, host, port), log_(log), timeout_(timeout) {}
 
 gloox::ConnectionBase* TimeoutConnection::newInstance() const {
@@ -133,8 +133,8 @@ int TimeoutConnection::open() {
   std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
   lastError_ = where + ": no address";
   for (addrinfo* at = found; at != nullptr; at = at->ai_next) {
-    int fd = ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                      at->ai_protocol);
+    int fd =
+        ::socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, at->ai_protocol);
     if (fd < 0) {
       lastError_ = where + ": " + std::strerror(errno);
       continue;
@@ -142,10 +142,10 @@ int TimeoutConnection::open() {
     int error = ::connect(fd, at->ai_addr, at->ai_addrlen) == 0 ? 0 : errno;
     if (error == EINPROGRESS) error = finishConnect(fd, static_cast<int>(timeout_.count()));
     if (error != 0) {
-      lastError_ = where + ": " +
-                   (error == ETIMEDOUT ? "no answer within " + std::to_string(timeout_.count()) +
-                                             " ms"
-                                       : std::string(std::strerror(error)));
+      lastError_ =
+          where + ": " +
+          (error == ETIMEDOUT ? "no answer within " + std::to_string(timeout_.count()) + " ms"
+                              : std::string(std::strerror(error)));
       ::close(fd);
       continue;
     }

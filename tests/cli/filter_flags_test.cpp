@@ -26,8 +26,8 @@ constexpr int kExitUsage = 2;  // cli/context.hpp
 
 // One value for each filter flag, in the short and a long spelling.
 const std::vector<Args> kFilterFlags = {
-    {"-I", "web1"}, {"-F", "role=web"}, {"-C", "role::web"}, {"-A", "echo"}, {"-S", "role=web"},
-    {"--with-identity", "web1"}, {"--wf", "role=web"}, {"--select", "role=web"},
+    {"-I", "web1"},     {"-F", "role=web"},          {"-C", "role::web"},  {"-A", "echo"},
+    {"-S", "role=web"}, {"--with-identity", "web1"}, {"--wf", "role=web"}, {"--select", "role=web"},
 };
 
 class FilterFlags : public ::testing::Test {
@@ -37,9 +37,8 @@ class FilterFlags : public ::testing::Test {
     util::writeFileAtomically(
         config(), "broker:\n  publish: tcp://127.0.0.1:" + std::to_string(testing::freePort()) +
                       "\n  subscribe: tcp://127.0.0.1:" + std::to_string(testing::freePort()) +
-                      "\nsecurity:\n  enabled: false\nddl_dirs:\n  - " +
-                      (source / "ddl").string() + "\n  - " +
-                      (source / "agents" / "examples").string() + "\n");
+                      "\nsecurity:\n  enabled: false\nddl_dirs:\n  - " + (source / "ddl").string() +
+                      "\n  - " + (source / "agents" / "examples").string() + "\n");
   }
 
   fs::path config() const { return dir_ / "client.yaml"; }
@@ -56,7 +55,8 @@ class FilterFlags : public ::testing::Test {
     SCOPED_TRACE(::testing::PrintToString(args));
     SubprocessResult result = drover(args, stdinText);
     EXPECT_EQ(result.exitCode, kExitUsage) << result.err;
-    for (const auto& part : parts) EXPECT_NE(result.err.find(part), std::string::npos) << result.err;
+    for (const auto& part : parts)
+      EXPECT_NE(result.err.find(part), std::string::npos) << result.err;
     EXPECT_EQ(result.out, "");
     return result;
   }
@@ -100,9 +100,8 @@ TEST_F(FilterFlags, ASecondValueIsRefusedWhereTheCommandTakesNoArgument) {
 TEST_F(FilterFlags, KeyValueIsNoIdentityClassOrAgent) {
   for (const char* flag : {"-I", "-C", "-A"}) {
     for (const char* command : {"find", "ping"}) {
-      expectRefused({command, flag, "noop=true"},
-                    {std::string(flag) + " 'noop=true' at column 5", "cannot contain '='",
-                     "-F 'noop=true'"});
+      expectRefused({command, flag, "noop=true"}, {std::string(flag) + " 'noop=true' at column 5",
+                                                   "cannot contain '='", "-F 'noop=true'"});
     }
   }
   expectRefused({"rpc", "echo", "echo", "message=hi", "-S", "identity(web1=x)"},

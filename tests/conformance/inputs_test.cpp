@@ -19,8 +19,8 @@ class Inputs : public ::testing::TestWithParam<AgentAction> {
   void expectAccepted(const Json& args) {
     node::Decision decision = sandbox_.inspect(GetParam().agent, GetParam().action, args);
     EXPECT_EQ(decision.kind, node::Decision::Kind::Run)
-        << GetParam().agent << "#" << GetParam().action << " " << args.dump() << " refused: "
-        << decision.reason << " " << decision.reply.status.message;
+        << GetParam().agent << "#" << GetParam().action << " " << args.dump()
+        << " refused: " << decision.reason << " " << decision.reply.status.message;
   }
 
   Sandbox sandbox_;
@@ -34,7 +34,8 @@ TEST_P(Inputs, TheSampleGivesEveryDeclaredInputAndNothingElse) {
     EXPECT_TRUE(sample->contains(input.name)) << "the sample lacks input '" << input.name << "'";
   }
   for (const auto& [name, value] : sample->items()) {
-    EXPECT_NE(action().findInput(name), nullptr) << "the sample gives undeclared input '" << name << "'";
+    EXPECT_NE(action().findInput(name), nullptr)
+        << "the sample gives undeclared input '" << name << "'";
   }
 }
 
@@ -53,8 +54,7 @@ TEST_P(Inputs, EveryDeclaredInputIsAccepted) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Builtin, Inputs, ::testing::ValuesIn(builtinActions()),
-                         nameOf);
+INSTANTIATE_TEST_SUITE_P(Builtin, Inputs, ::testing::ValuesIn(builtinActions()), nameOf);
 
 }  // namespace
 }  // namespace drover::conformance

@@ -78,7 +78,8 @@ const std::map<std::string, Driver>& drivers() {
       // "unreachable" failure, whose data still describes the node's key and request.
       {"provision#request_certificate",
        {call("provision", "request_certificate",
-             {{"server", "127.0.0.1"}, {"port", ::drover::testing::freePort()}}).run,
+             {{"server", "127.0.0.1"}, {"port", ::drover::testing::freePort()}})
+            .run,
         false}},
       {"provision#certificate_status", sample("provision", "certificate_status")},
       {"provision#run_puppet", sample("provision", "run_puppet")},
@@ -102,8 +103,8 @@ class Outputs : public ::testing::TestWithParam<AgentAction> {};
 TEST_P(Outputs, EveryKeyOfTheReplyIsADeclaredOutput) {
   const auto& [agent, action] = GetParam();
   auto driver = drivers().find(agent + "#" + action);
-  ASSERT_NE(driver, drivers().end()) << "no driver for " << agent << "#" << action
-                                     << " in tests/conformance/outputs_test.cpp";
+  ASSERT_NE(driver, drivers().end())
+      << "no driver for " << agent << "#" << action << " in tests/conformance/outputs_test.cpp";
   Sandbox sandbox;
   Envelope reply = driver->second.run(sandbox);
   if (driver->second.ok) {
@@ -121,8 +122,7 @@ TEST_P(Outputs, EveryKeyOfTheReplyIsADeclaredOutput) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Builtin, Outputs, ::testing::ValuesIn(builtinActions()),
-                         nameOf);
+INSTANTIATE_TEST_SUITE_P(Builtin, Outputs, ::testing::ValuesIn(builtinActions()), nameOf);
 
 }  // namespace
 }  // namespace drover::conformance

@@ -33,8 +33,9 @@ TEST(Registration, AnActionOutsideTheDdlIsNotFound) {
   Sandbox sandbox;
   std::string why;
   EXPECT_EQ(sandbox.node().findAgent("puppet")->findAction("reboot", &why), nullptr);
-  EXPECT_EQ(why, "agent 'puppet' has no action 'reboot' (actions: runonce, status, "
-                 "last_run_summary, disable, enable)");
+  EXPECT_EQ(why,
+            "agent 'puppet' has no action 'reboot' (actions: runonce, status, "
+            "last_run_summary, disable, enable)");
 }
 
 // The shipped DDLs copied to a scratch directory, `agent`'s changed by `edit`.
@@ -43,7 +44,8 @@ class EditedDdls {
   template <typename Edit>
   EditedDdls(const std::string& agent, Edit edit) {
     for (const auto& entry : fs::directory_iterator(fs::path(DROVER_SOURCE_DIR) / "ddl")) {
-      if (entry.path().extension() == ".json") fs::copy(entry.path(), dir_ / entry.path().filename().string());
+      if (entry.path().extension() == ".json")
+        fs::copy(entry.path(), dir_ / entry.path().filename().string());
     }
     fs::path file = dir_ / (agent + ".json");
     Json ddl = Json::parse(std::ifstream(file));
@@ -85,7 +87,8 @@ TEST_P(RegistrationOf, ADdlActionWithoutHandlerIsAnErrorNamingAgentAndAction) {
   });
   std::string error = registrationError(ddls.repository());
   EXPECT_NE(error.find("agent '" + GetParam() + "'"), std::string::npos) << error;
-  EXPECT_NE(error.find("action 'conformance_extra' is in the DDL but has no handler"), std::string::npos)
+  EXPECT_NE(error.find("action 'conformance_extra' is in the DDL but has no handler"),
+            std::string::npos)
       << error;
 }
 
@@ -103,7 +106,9 @@ TEST_P(RegistrationOf, AHandlerWithoutDdlActionIsAnErrorNamingAgentAndAction) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Builtin, RegistrationOf, ::testing::ValuesIn(kBuiltinAgents),
-                         [](const ::testing::TestParamInfo<std::string>& agent) { return agent.param; });
+                         [](const ::testing::TestParamInfo<std::string>& agent) {
+                           return agent.param;
+                         });
 
 }  // namespace
 }  // namespace drover::conformance

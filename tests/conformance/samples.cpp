@@ -6,7 +6,8 @@ namespace drover::conformance {
 namespace {
 
 const std::string kFingerprint =
-    "1A:0D:32:EE:67:CE:B4:6B:06:23:B2:55:58:8E:F3:BC:FB:E9:46:EF:49:98:75:9D:8F:47:E9:0F:26:0B:02:72";
+    "1A:0D:32:EE:67:CE:B4:6B:06:23:B2:55:58:8E:F3:BC:FB:E9:46:EF:49:98:75:9D:8F:47:E9:0F:26:0B:02:"
+    "72";
 
 const std::map<std::string, Json>& samples() {
   static const std::map<std::string, Json> kSamples{
@@ -17,16 +18,21 @@ const std::map<std::string, Json>& samples() {
       {"rpcutil#agent_inventory", Json::object()},
       {"rpcutil#collective_info", Json::object()},
       {"rpcutil#daemon_stats", Json::object()},
-      {"puppet#runonce", {{"environment", "production"}, {"splay", true}, {"splaylimit", 1}, {"noop", true}}},
+      {"puppet#runonce",
+       {{"environment", "production"}, {"splay", true}, {"splaylimit", 1}, {"noop", true}}},
       {"puppet#status", Json::object()},
       {"puppet#last_run_summary", Json::object()},
       {"puppet#disable", {{"message", "maintenance until 18:00"}}},
       {"puppet#enable", Json::object()},
       {"provision#set_puppet_server", {{"name", "puppet.example"}, {"address", "192.0.2.10"}}},
       {"provision#request_certificate",
-       {{"certname", "n1.example"}, {"server", "puppet.example"}, {"port", 8140}, {"reset_ssl", true}}},
+       {{"certname", "n1.example"},
+        {"server", "puppet.example"},
+        {"port", 8140},
+        {"reset_ssl", true}}},
       {"provision#certificate_status", {{"certname", "n1.example"}}},
-      {"provision#run_puppet", {{"environment", "production"}, {"server", "puppet.example"}, {"port", 8140}}},
+      {"provision#run_puppet",
+       {{"environment", "production"}, {"server", "puppet.example"}, {"port", 8140}}},
       {"provision#status", Json::object()},
       {"provision#claim", {{"owner", "prov1.provisioner"}, {"lease_seconds", 300}}},
       {"provision#release", {{"owner", "prov1.provisioner"}}},
@@ -35,7 +41,8 @@ const std::map<std::string, Json>& samples() {
       {"provision#set_node_data", {{"data", {{"role", "web"}, {"ntp_servers", {"192.0.2.1"}}}}}},
       {"provision#apply", {{"environment", "production"}, {"manifest", "manifests/site.pp"}}},
       {"puppetca#list", Json::object()},
-      {"puppetca#sign", {{"certname", "n1.example"}, {"key_fingerprint", kFingerprint}, {"clean_mismatch", true}}},
+      {"puppetca#sign",
+       {{"certname", "n1.example"}, {"key_fingerprint", kFingerprint}, {"clean_mismatch", true}}},
       {"puppetca#clean", {{"certname", "n1.example"}}},
       {"puppetca#status", {{"certname", "n1.example"}, {"key_fingerprint", kFingerprint}}},
   };

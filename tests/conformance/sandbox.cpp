@@ -106,11 +106,13 @@ envelope::Envelope Sandbox::request(const std::string& agent, const std::string&
   return request;
 }
 
-node::Decision Sandbox::inspect(const std::string& agent, const std::string& action, const Json& args) {
+node::Decision Sandbox::inspect(const std::string& agent, const std::string& action,
+                                const Json& args) {
   return core_->inspect(request(agent, action, args), "drover.node." + std::string(kIdentity));
 }
 
-envelope::Envelope Sandbox::call(const std::string& agent, const std::string& action, const Json& args) {
+envelope::Envelope Sandbox::call(const std::string& agent, const std::string& action,
+                                 const Json& args) {
   envelope::Envelope sent = request(agent, action, args);
   node::Decision decision = core_->inspect(sent, "drover.node." + std::string(kIdentity));
   if (decision.kind == node::Decision::Kind::Run) return core_->execute(decision, sent);

@@ -42,9 +42,7 @@ Issued issue(CertificateAuthority& ca, const std::string& name, Role role,
   return out;
 }
 
-std::string der(const std::string& pem) {
-  return certificateToDer(certificateFromPem(pem).get());
-}
+std::string der(const std::string& pem) { return certificateToDer(certificateFromPem(pem).get()); }
 
 std::string signedRequest(Issued& node, const std::string& sender) {
   envelope::Envelope env;
@@ -79,7 +77,8 @@ int main(int argc, char** argv) {
   auto admin = issue(ca, "alice.admin", Role::Admin);
   auto provisioner = issue(ca, "prov1.provisioner", Role::Provisioner);
   auto expired = issue(ca, "old.example.com", Role::Node, {1, caStart - 10 * day, caStart - day});
-  auto future = issue(ca, "new.example.com", Role::Node, {1, caStart + 30 * day, caStart + 60 * day});
+  auto future =
+      issue(ca, "new.example.com", Role::Node, {1, caStart + 30 * day, caStart + 60 * day});
   auto revoked = issue(ca, "lost.example.com", Role::Node);
   ca.revoke("lost.example.com");
 

@@ -22,7 +22,7 @@ envelope::Envelope request() {
   env.agent = "puppet";
   env.action = "runonce";
   env.args = Json{{"environment", "production"}, {"noop", false}, {"splay", 30},
-                  {"tags", {"web", "db"}}, {"ratio", 0.5}, {"nothing", nullptr}};
+                  {"tags", {"web", "db"}},       {"ratio", 0.5},  {"nothing", nullptr}};
   env.filter = "region=eu-west-1 and (role=web or role=db) and not maintenance=true";
   env.ttl = 60;
   env.time = 1700000000123;
@@ -47,7 +47,8 @@ envelope::Envelope registration() {
   env.collective = "drover";
   env.time = 1700000000789;
   env.data = Json{{"facts", {{"os", {{"family", "Debian"}}}, {"cpus", 4}}},
-                  {"classes", {"role::web"}}, {"agents", {"rpcutil", "puppet"}}};
+                  {"classes", {"role::web"}},
+                  {"agents", {"rpcutil", "puppet"}}};
   return env;
 }
 

@@ -37,7 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     decoded = envelope::decode(fuzz::asText(data, size));
   } catch (const envelope::DecodeError& e) {
     // Bounded whatever the input: it goes into log lines.
-    if (std::string_view(e.what()).size() > 400) fuzz::violated("a decode error stays short", e.what());
+    if (std::string_view(e.what()).size() > 400)
+      fuzz::violated("a decode error stays short", e.what());
     return 0;
   }
   checkRoundTrip(decoded);

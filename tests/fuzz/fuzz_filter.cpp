@@ -85,9 +85,7 @@ void fuzzParse(std::string_view text) {
 }
 
 // Reserves one fact name, as drover rpc reserves its action's inputs.
-std::string reserveNoop(const filter::FactUse& use) {
-  return use.name == "noop" ? "reserved" : "";
-}
+std::string reserveNoop(const filter::FactUse& use) { return use.name == "noop" ? "reserved" : ""; }
 
 // The client must accept the text it sends, and a check may refuse but never rewrite.
 void checkClientAccepts(const std::string& combined, const std::vector<std::string>* flags) {
@@ -99,8 +97,10 @@ void checkClientAccepts(const std::string& combined, const std::vector<std::stri
   }
   if (again != combined) fuzz::violated("combine keeps its own text", combined + "\n" + again);
   try {
-    const auto checked = filter::combine(flags[0], flags[1], flags[2], flags[3], flags[4], reserveNoop);
-    if (checked != combined) fuzz::violated("a fact check never rewrites", combined + "\n" + checked);
+    const auto checked =
+        filter::combine(flags[0], flags[1], flags[2], flags[3], flags[4], reserveNoop);
+    if (checked != combined)
+      fuzz::violated("a fact check never rewrites", combined + "\n" + checked);
   } catch (const filter::FilterError&) {
   }
 }

@@ -18,8 +18,8 @@
 #include "core/security/signing.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
-#include "tests/integration/fleet_suite.hpp"
 #include "testing/process.hpp"
+#include "tests/integration/fleet_suite.hpp"
 
 namespace drover::integration::attack {
 
@@ -69,7 +69,7 @@ rules:
 )";
 
 inline NodeSpec witnessNode(const std::string& identity, const std::string& region,
-                     NodeSecurity security = NodeSecurity::Certificate) {
+                            NodeSecurity security = NodeSecurity::Certificate) {
   NodeSpec spec;
   spec.identity = identity;
   spec.facts = "region: " + region + "\n";
@@ -141,9 +141,9 @@ class RawCaller {
 
   /// Replies to `requestId` received so far.
   std::size_t replies(const std::string& requestId) const {
-    return static_cast<std::size_t>(std::count_if(received_.begin(), received_.end(), [&](const Envelope& e) {
-      return e.requestId == requestId;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(received_.begin(), received_.end(),
+                      [&](const Envelope& e) { return e.requestId == requestId; }));
   }
 
   const std::string& replyTopic() const { return replyTopic_; }
@@ -246,6 +246,5 @@ class AttackSuite : public FleetSuite {
 
   std::unique_ptr<RawCaller> caller_;
 };
-
 
 }  // namespace drover::integration::attack

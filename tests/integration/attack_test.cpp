@@ -58,9 +58,8 @@ TEST_F(Attack, CertificateFromAnotherCaIsDroppedUnanswered) {
   testing::TempDir other;
   auto ca = security::CertificateAuthority::create(other / "ca", "Rogue CA");
   security::PkeyPtr key = security::generateKey();
-  std::string cert =
-      ca.sign(security::csrToPem(security::makeCsr(key.get(), Fleet::kAdmin).get()),
-              security::Role::Admin);
+  std::string cert = ca.sign(security::csrToPem(security::makeCsr(key.get(), Fleet::kAdmin).get()),
+                             security::Role::Admin);
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   security::signEnvelope(env, security::Signer(std::move(key), cert));
   expectDropped(kEu, env, "not issued by this collective's CA");
@@ -133,7 +132,9 @@ TEST_F(Attack, ExactReplayInsideTheTtlIsDroppedUnanswered) {
   EXPECT_EQ(caller_->replies(env.id), 1u) << "a replayed copy was answered";
   EXPECT_EQ(invocations(kEu), before + 1) << "the replay ran the agent again";
   EXPECT_TRUE(testing::waitFor(
-      [&] { return fleet().node(kEu).log().find("was already received (replay)") != std::string::npos; },
+      [&] {
+        return fleet().node(kEu).log().find("was already received (replay)") != std::string::npos;
+      },
       5s));
 }
 

@@ -68,7 +68,7 @@ TEST_F(Discovery, FactEqualityAndInequality) {
   expectFind(Names{"-F", "region=eu-west-1"}, {"web-eu-1", "web-eu-2", "db-eu-1"});
   expectFind(Names{"-F", "region!=eu-west-1"}, {"web-us-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-F", "cpus==16.0"}, {"web-eu-2"});  // numeric when both are numbers
-  expectFind(Names{"-F", "cpus==016"}, {});              // 016 is text, not 16
+  expectFind(Names{"-F", "cpus==016"}, {});             // 016 is text, not 16
 }
 
 TEST_F(Discovery, OrderingIsNumericForNumbers) {
@@ -95,7 +95,7 @@ TEST_F(Discovery, DottedNamesReachNestedFacts) {
   expectFind(Names{"-F", "os.family=Debian"}, {"web-eu-1", "web-eu-2", "web-us-1"});
   expectFind(Names{"-F", "os.family=~/^(Red|Alp)/"}, {"db-eu-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-F", "os.release==12"},
-              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+             {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
 }
 
 TEST_F(Discovery, BooleanFacts) {
@@ -108,9 +108,9 @@ TEST_F(Discovery, MissingFactIsFalseAndItsNegationTrue) {
   expectFind(Names{"-F", "rack=a1"}, {});
   expectFind(Names{"-F", "rack!=a1"}, {});
   expectFind(Names{"-S", "not rack=a1"},
-              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+             {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-S", "not maintenance=true"},
-              {"web-eu-1", "web-eu-2", "web-us-1", "db-us-1", "web-ap-1"});
+             {"web-eu-1", "web-eu-2", "web-us-1", "db-us-1", "web-ap-1"});
 }
 
 TEST_F(Discovery, ClassesExactAndRegex) {
@@ -122,7 +122,7 @@ TEST_F(Discovery, ClassesExactAndRegex) {
 TEST_F(Discovery, AgentFilterFindsOnlyNodesHostingIt) {
   expectFind(Names{"-A", "echo"}, {"web-eu-1", "web-eu-2", "web-us-1"});
   expectFind(Names{"-A", "rpcutil"},
-              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
+             {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
   // puppetca loads only on Puppet masters, and this fleet has none.
   expectFind(Names{"-A", "puppetca"}, {});
 }
@@ -149,19 +149,19 @@ TEST_F(Discovery, ExactIdentityIsAddressedWithoutDiscovery) {
 
 TEST_F(Discovery, CompoundExpressions) {
   expectFind(Names{"-S", "region=eu-west-1 and (role=web or role=db) and not maintenance=true"},
-              {"web-eu-1", "web-eu-2"});
+             {"web-eu-1", "web-eu-2"});
   expectFind(Names{"-S", "(region=us-east-1 or region=ap-south-1) and not class(role::db)"},
-              {"web-us-1", "web-ap-1"});
+             {"web-us-1", "web-ap-1"});
   // `and` binds tighter than `or`.
   expectFind(Names{"-S", "role=db or cpus>=12 and virtual=true"},
-              {"db-eu-1", "db-us-1", "web-ap-1"});
+             {"db-eu-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-S", "(role=db or cpus>=12) and virtual=true"}, {"db-us-1", "web-ap-1"});
   expectFind(Names{"-S", "agent(echo) && !identity(/eu/)"}, {"web-us-1"});
 }
 
 TEST_F(Discovery, SeveralFlagsAreAnded) {
   expectFind(Names{"-F", "role=web", "-F", "region=eu-west-1", "-C", "profile::nginx"},
-              {"web-eu-1", "web-eu-2"});
+             {"web-eu-1", "web-eu-2"});
   expectFind(Names{"-A", "echo", "-F", "cpus>4"}, {"web-eu-2", "web-us-1"});
 }
 

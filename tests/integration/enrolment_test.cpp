@@ -43,8 +43,8 @@ class Enrolment : public FleetSuite {
 
   void SetUp() override {
     FleetSuite::SetUp();
-    Credentials provisioner = fleet().issue(
-        "enrol-" + std::to_string(counter_++) + ".provisioner", security::Role::Provisioner);
+    Credentials provisioner = fleet().issue("enrol-" + std::to_string(counter_++) + ".provisioner",
+                                            security::Role::Provisioner);
     auto own = std::make_shared<rpc::ClientSecurity>(*fleet().adminSecurity());
     own->signer = std::make_shared<const security::Signer>(
         security::Signer::fromFiles(provisioner.key, provisioner.cert));
@@ -97,14 +97,14 @@ TEST_F(Enrolment, RightTokenGetsACertificateAndTheNodeThenSignsItsReplies) {
   std::string csr = reply.data["csr"];
   std::vector<security::ProvisioningToken> accepted{tokenFrom(kImageToken)};
   EXPECT_NO_THROW(security::checkEnrolment(accepted, "fresh-ok", lastRequestId_, csr,
-                                           reply.data["proof"].get<std::string>(),
-                                           util::nowMs()));
+                                           reply.data["proof"].get<std::string>(), util::nowMs()));
   std::string certificate = fleet().ca().sign(csr, security::Role::Node);
 
   rpc::CallResult installed =
       call(*provisioner_, "fresh-ok", "install_certificate", {{"certificate", certificate}});
   ASSERT_EQ(installed.replies.size(), 1u);
-  EXPECT_EQ(installed.replies[0].status.code, StatusCode::Ok) << installed.replies[0].status.message;
+  EXPECT_EQ(installed.replies[0].status.code, StatusCode::Ok)
+      << installed.replies[0].status.message;
   EXPECT_TRUE(installed.replies[0].verified) << "the answer should be signed with the new key";
 
   rpc::CallResult after = adminPing("fresh-ok");
@@ -125,7 +125,8 @@ TEST_F(Enrolment, WrongTokenGetsNothing) {
   std::vector<security::ProvisioningToken> accepted{
       tokenFrom("token: ffffffffffffffffffffffffffffffff\n")};
   try {
-    security::checkEnrolment(accepted, "fresh-wrong", lastRequestId_, reply.data["csr"].get<std::string>(),
+    security::checkEnrolment(accepted, "fresh-wrong", lastRequestId_,
+                             reply.data["csr"].get<std::string>(),
                              reply.data["proof"].get<std::string>(), util::nowMs());
     FAIL() << "a proof made with another token was accepted";
   } catch (const security::EnrolmentError& e) {
@@ -148,7 +149,8 @@ TEST_F(Enrolment, ProvisionerRefusesAnExpiredToken) {
   std::vector<security::ProvisioningToken> accepted{
       tokenFrom(std::string(kImageToken) + "expires: 2020-01-01T00:00:00Z\n")};
   try {
-    security::checkEnrolment(accepted, "fresh-other", lastRequestId_, reply.data["csr"].get<std::string>(),
+    security::checkEnrolment(accepted, "fresh-other", lastRequestId_,
+                             reply.data["csr"].get<std::string>(),
                              reply.data["proof"].get<std::string>(), util::nowMs());
     FAIL() << "an expired token was accepted";
   } catch (const security::EnrolmentError& e) {

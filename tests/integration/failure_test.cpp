@@ -47,8 +47,8 @@ class NodeFailure : public FleetSuite {
 TEST_F(NodeFailure, NodeKilledMidCallIsReportedAsNoReply) {
   Node& victim = fleet().node("victim");
   auto call = std::async(std::launch::async, [] {
-    return fleet().drover({"rpc", "echo", "sleep", "seconds=1", "-I", "victim", "-I",
-                           "bystander", "--timeout", "3"});
+    return fleet().drover(
+        {"rpc", "echo", "sleep", "seconds=1", "-I", "victim", "-I", "bystander", "--timeout", "3"});
   });
   // The call has started once the victim runs the agent program for it.
   bool running = testing::waitFor([&] { return hasChildProcess(victim.pid()); }, 5s);
@@ -190,8 +190,9 @@ echo $! > "$here/sleep.pid.tmp" && mv "$here/sleep.pid.tmp" "$here/sleep.pid"
 wait
 )";
 
-const char* kAdminOnly = "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
-                         "      roles: [admin]\n      actions: \"*\"\n";
+const char* kAdminOnly =
+    "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+    "      roles: [admin]\n      actions: \"*\"\n";
 
 class KilledNode : public FleetSuite {
  protected:
@@ -199,7 +200,8 @@ class KilledNode : public FleetSuite {
     silent_ = std::make_unique<SilentServer>();
     root_ = std::make_unique<testing::TempDir>();
     testing::writeNodePuppetConfig(root_->path(), {},
-                                   {{"certname", "guarded"}, {"server", "127.0.0.1"},
+                                   {{"certname", "guarded"},
+                                    {"server", "127.0.0.1"},
                                     {"serverport", std::to_string(silent_->port())}});
     NodeSpec spec;
     spec.identity = "guarded";
@@ -272,14 +274,15 @@ TEST_F(KilledNode, AnExternalAgentsProgramAndItsChildrenDieWithDroverd) {
 
 // A Puppet run stuck on a master that does not answer: the same spawn path.
 TEST_F(KilledNode, APuppetRunDiesWithDroverd) {
-  std::string failure = killWhileRunning(
-      {"rpc", "puppet", "runonce", "-I", "guarded", "--timeout", "5"},
-      [](const std::set<pid_t>& below) {
-        for (pid_t pid : below) {
-          if (commandLine(pid).find("puppet agent") != std::string::npos) return true;
-        }
-        return false;
-      });
+  std::string failure =
+      killWhileRunning({"rpc", "puppet", "runonce", "-I", "guarded", "--timeout", "5"},
+                       [](const std::set<pid_t>& below) {
+                         for (pid_t pid : below) {
+                           if (commandLine(pid).find("puppet agent") != std::string::npos)
+                             return true;
+                         }
+                         return false;
+                       });
   EXPECT_EQ(failure, "");
 }
 

@@ -16,12 +16,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr auto kStartTimeout = 15s;    // broker or node from exec to ready
-constexpr auto kCliTimeout = 60s;      // any one `drover` run
+constexpr auto kStartTimeout = 15s;  // broker or node from exec to ready
+constexpr auto kCliTimeout = 60s;    // any one `drover` run
 constexpr std::size_t kLogTailLines = 40;
-constexpr auto kExecutable = fs::perms::owner_all | fs::perms::group_read |
-                             fs::perms::group_exec | fs::perms::others_read |
-                             fs::perms::others_exec;
+constexpr auto kExecutable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                             fs::perms::others_read | fs::perms::others_exec;
 
 void writeFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -102,14 +101,13 @@ Node::Node(NodeSpec spec, Fleet& fleet) : spec_(std::move(spec)) {
       fs::copy_file(issued.cert, credentials().cert);
       break;
     }
-    case NodeSecurity::ProvisioningToken:
-      writeFile(tokenFile(), spec_.provisioningToken);
-      break;
+    case NodeSecurity::ProvisioningToken: writeFile(tokenFile(), spec_.provisioningToken); break;
     case NodeSecurity::Disabled: break;
   }
   if (!spec_.policies.empty()) {
     fs::create_directory(policyDir());
-    for (const auto& [agent, yaml] : spec_.policies) writeFile(policyDir() / (agent + ".yaml"), yaml);
+    for (const auto& [agent, yaml] : spec_.policies)
+      writeFile(policyDir() / (agent + ".yaml"), yaml);
   }
   writeFile(factsFile(), spec_.facts);
   writeFile(dir_ / "classes.txt", joinLines(spec_.classes));
@@ -163,7 +161,8 @@ Fleet::Fleet() {
   ca_.emplace(security::CertificateAuthority::create(caDir(), "Integration Test CA"));
   issue(kAdmin, security::Role::Admin);
   fs::create_directory(policyDir());
-  for (const auto& entry : fs::directory_iterator(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies")) {
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies")) {
     if (entry.path().extension() == ".yaml") {
       fs::copy_file(entry.path(), policyDir() / entry.path().filename());
     }
@@ -200,20 +199,36 @@ Fleet::~Fleet() {
 
 void Fleet::writeClientConfig() const {
   // A quiet window of 300 ms (default 150) keeps discovery complete on a busy machine.
-  std::string yaml = "identity: integration-tests\n"
-                     "broker:\n"
-                     "  publish: " + endpoints_.publish + "\n"
-                     "  subscribe: " + endpoints_.subscribe + "\n"
-                     "ddl_dirs:\n"
-                     "  - " + ddlDir().string() + "\n"
-                     "  - " + examplesDir().string() + "\n"
-                     "discovery_quiet: 300\n"
-                     "log_level: warn\n"
-                     "security:\n"
-                     "  ca_file: " + ca_->certificateFile().string() + "\n"
-                     "  crl_file: " + ca_->crlFile().string() + "\n"
-                     "  cert_file: " + adminCredentials().cert.string() + "\n"
-                     "  key_file: " + adminCredentials().key.string() + "\n";
+  std::string yaml =
+      "identity: integration-tests\n"
+      "broker:\n"
+      "  publish: " +
+      endpoints_.publish +
+      "\n"
+      "  subscribe: " +
+      endpoints_.subscribe +
+      "\n"
+      "ddl_dirs:\n"
+      "  - " +
+      ddlDir().string() +
+      "\n"
+      "  - " +
+      examplesDir().string() +
+      "\n"
+      "discovery_quiet: 300\n"
+      "log_level: warn\n"
+      "security:\n"
+      "  ca_file: " +
+      ca_->certificateFile().string() +
+      "\n"
+      "  crl_file: " +
+      ca_->crlFile().string() +
+      "\n"
+      "  cert_file: " +
+      adminCredentials().cert.string() +
+      "\n"
+      "  key_file: " +
+      adminCredentials().key.string() + "\n";
   writeFile(clientConfig(), yaml);
 }
 
@@ -226,8 +241,8 @@ void Fleet::startBroker() {
                                            endpoints_.publish, "--egress", endpoints_.subscribe,
                                            "--endpoints-file", endpointsFile.string()},
                   dir_ / "broker.log");
-  bool up = testing::waitFor(
-      [&] { return fs::exists(endpointsFile) || !broker_->running(); }, kStartTimeout);
+  bool up = testing::waitFor([&] { return fs::exists(endpointsFile) || !broker_->running(); },
+                             kStartTimeout);
   if (!up || !fs::exists(endpointsFile)) {
     throw std::runtime_error("drover-broker did not start on " + endpoints_.publish + " / " +
                              endpoints_.subscribe + ":\n" + tail(broker_->log(), kLogTailLines));
@@ -238,24 +253,34 @@ int Fleet::stopBroker() { return broker_ ? broker_->stop() : -1; }
 
 std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& nodeDir) const {
   std::vector<std::string> argv{testing::binary("droverd").string(),
-                                "--identity", spec.identity,
-                                "--broker-publish", endpoints_.publish,
-                                "--broker-subscribe", endpoints_.subscribe,
-                                "--facts-file", (nodeDir / "facts.yaml").string(),
-                                "--classes-file", (nodeDir / "classes.txt").string(),
-                                "--ddl-dirs", ddlDir().string(),
-                                "--agents-dir", (nodeDir / "agents").string(),
-                                "--pid-file", (nodeDir / "droverd.pid").string()};
+                                "--identity",
+                                spec.identity,
+                                "--broker-publish",
+                                endpoints_.publish,
+                                "--broker-subscribe",
+                                endpoints_.subscribe,
+                                "--facts-file",
+                                (nodeDir / "facts.yaml").string(),
+                                "--classes-file",
+                                (nodeDir / "classes.txt").string(),
+                                "--ddl-dirs",
+                                ddlDir().string(),
+                                "--agents-dir",
+                                (nodeDir / "agents").string(),
+                                "--pid-file",
+                                (nodeDir / "droverd.pid").string()};
   if (spec.security == NodeSecurity::Disabled) {
     argv.insert(argv.end(), {"--security-enabled", "false"});
   } else {
-    testing::NodeSecurityFiles files{
-        ca_->certificateFile(), ca_->crlFile(), {nodeDir / "node.key", nodeDir / "node.pem"},
-        spec.policies.empty() ? policyDir() : nodeDir / "policies", nodeDir / "audit.log"};
+    testing::NodeSecurityFiles files{ca_->certificateFile(),
+                                     ca_->crlFile(),
+                                     {nodeDir / "node.key", nodeDir / "node.pem"},
+                                     spec.policies.empty() ? policyDir() : nodeDir / "policies",
+                                     nodeDir / "audit.log"};
     auto flags = testing::droverdSecurityFlags(files);
     argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), {"--security-provisioning-token-file",
-                             (nodeDir / "provisioning.token").string()});
+    argv.insert(argv.end(),
+                {"--security-provisioning-token-file", (nodeDir / "provisioning.token").string()});
   }
   argv.insert(argv.end(), spec.extraArgs.begin(), spec.extraArgs.end());
   return argv;
@@ -303,8 +328,8 @@ Result Fleet::drover(std::vector<std::string> args, std::string stdinText) const
 }
 
 std::string Fleet::logs() const {
-  std::string out = "==== drover-broker ====\n" +
-                    tail(readOrEmpty(dir_ / "broker.log"), kLogTailLines);
+  std::string out =
+      "==== drover-broker ====\n" + tail(readOrEmpty(dir_ / "broker.log"), kLogTailLines);
   for (const auto& [name, node] : nodes_) {
     out += "\n==== droverd " + name + " ====\n" + tail(node->log(), kLogTailLines);
   }
@@ -338,12 +363,11 @@ constexpr Host kHosts[] = {
 };
 
 std::string factsYaml(const Host& host) {
-  std::string yaml = std::string("region: ") + host.region + "\n" +
-                     "role: " + host.role + "\n" +
-                     "cpus: " + std::to_string(host.cpus) + "\n" +
-                     "kernel_version: \"" + host.kernel + "\"\n" +
-                     "os:\n  family: " + host.family + "\n  release: \"12\"\n" +
-                     "virtual: " + (host.virtualized ? "true" : "false") + "\n";
+  std::string yaml = std::string("region: ") + host.region + "\n" + "role: " + host.role + "\n" +
+                     "cpus: " + std::to_string(host.cpus) + "\n" + "kernel_version: \"" +
+                     host.kernel + "\"\n" + "os:\n  family: " + host.family +
+                     "\n  release: \"12\"\n" + "virtual: " + (host.virtualized ? "true" : "false") +
+                     "\n";
   if (host.maintenance) yaml += "maintenance: true\n";
   return yaml;
 }

@@ -162,7 +162,8 @@ class Fleet {
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path clientConfig() const { return dir_ / "client.yaml"; }
   /// The command line that starts droverd for `spec` in `nodeDir` against this broker.
-  std::vector<std::string> nodeArgv(const NodeSpec& spec, const std::filesystem::path& nodeDir) const;
+  std::vector<std::string> nodeArgv(const NodeSpec& spec,
+                                    const std::filesystem::path& nodeDir) const;
 
   /// The tail of every process log, for failure messages.
   std::string logs() const;

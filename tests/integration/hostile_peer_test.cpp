@@ -59,7 +59,8 @@ class Interceptor {
       } catch (const envelope::DecodeError&) {
         continue;
       }
-      if (request.type != envelope::MessageType::Request || !ids.insert(request.id).second) continue;
+      if (request.type != envelope::MessageType::Request || !ids.insert(request.id).second)
+        continue;
       ++seen_;
       for (const auto& [topic, body] : react_(request)) connection.publish(topic, body);
     }
@@ -87,8 +88,7 @@ class HostilePeer : public AttackSuite {
   static std::string witnessBroadcast() { return bus::broadcastTopic("drover", "witness"); }
 
   // A reply to `request` signed by `signer`, as if it came from `signer`'s node.
-  static std::string replyAs(const Envelope& request, const security::Signer& signer,
-                             Json data) {
+  static std::string replyAs(const Envelope& request, const security::Signer& signer, Json data) {
     Envelope reply = envelope::makeReply(request, signer.name(), {}, std::move(data));
     security::signEnvelope(reply, signer);
     return envelope::encode(reply);
@@ -133,8 +133,8 @@ TEST_F(HostilePeer, ADiscoveredOrLimitedSubsetIsTheOnlyPlaceARequestRuns) {
     return std::vector<std::pair<std::string, std::string>>{{nodeTopic(kEu), body},
                                                             {nodeTopic(kEu2), body}};
   });
-  Result call = drover({"rpc", "witness", "record", "note=one of two", "-F", "region=eu-west-1",
-                        "--limit", "1"});
+  Result call = drover(
+      {"rpc", "witness", "record", "note=one of two", "-F", "region=eu-west-1", "--limit", "1"});
   EXPECT_EQ(call.exitCode, 0) << call;
   expectServing(kEu);
   expectServing(kEu2);
@@ -181,10 +181,9 @@ TEST_F(HostilePeer, CopiesOfAnInFlightRequestDoNotSpoilItsResult) {
     lookAlike.args["note"] = "look-alike";
     security::signEnvelope(lookAlike, other);  // a verified node: refused, not authorized
     std::string topic = nodeTopic(kEu);
-    return std::vector<std::pair<std::string, std::string>>{
-        {topic, envelope::encode(lookAlike)},
-        {topic, envelope::encode(stripped)},
-        {topic, envelope::encode(request)}};
+    return std::vector<std::pair<std::string, std::string>>{{topic, envelope::encode(lookAlike)},
+                                                            {topic, envelope::encode(stripped)},
+                                                            {topic, envelope::encode(request)}};
   });
   Result call = recordOn(kEu, "the original");
   EXPECT_EQ(call.exitCode, 0) << call;
@@ -197,8 +196,8 @@ TEST_F(HostilePeer, CopiesOfAnInFlightRequestDoNotSpoilItsResult) {
 // Nothing runs for a request whose reply cannot reach its caller: the prefix is the
 // collective's reply topic with its dot.
 TEST_F(HostilePeer, NothingRunsForARequestWhoseReplyTopicIsNotAReplyTopic) {
-  for (const char* topic : {"drover.replyx", "drover.reply.", "drover.node.attack-eu2",
-                            "other.reply.x"}) {
+  for (const char* topic :
+       {"drover.replyx", "drover.reply.", "drover.node.attack-eu2", "other.reply.x"}) {
     Envelope env = caller_->request("witness", "record", {{"note", topic}});
     env.replyTo = topic;
     security::signEnvelope(env, admin());
@@ -213,10 +212,12 @@ TEST_F(HostilePeer, AnUnknownVersionIsAnsweredByNobody) {
   std::string id = util::randomId();
   pk.pack_map(9);
   for (const auto& [key, value] :
-       std::vector<std::pair<std::string, std::string>>{{"id", id}, {"type", "request"},
+       std::vector<std::pair<std::string, std::string>>{{"id", id},
+                                                        {"type", "request"},
                                                         {"sender", "mallory"},
                                                         {"collective", "elsewhere"},
-                                                        {"agent", "rpcutil"}, {"action", "ping"},
+                                                        {"agent", "rpcutil"},
+                                                        {"action", "ping"},
                                                         {"reply_to", caller_->replyTopic()}}) {
     pk.pack(key);
     pk.pack(value);
@@ -231,14 +232,18 @@ TEST_F(HostilePeer, AnUnknownVersionIsAnsweredByNobody) {
   for (const char* node : {kEu, kEu2, kUs}) expectServing(node);
   EXPECT_EQ(caller_->replies(id), 0u) << "a node answered a message nobody signed";
   EXPECT_TRUE(testing::waitFor(
-      [&] { return fleet().node(kEu).log().find("unsupported envelope version 99") != std::string::npos; },
+      [&] {
+        return fleet().node(kEu).log().find("unsupported envelope version 99") != std::string::npos;
+      },
       5s));
 }
 
 // Unsigned 4 MB messages whose fields are long strings cost the logs a short line each
 // (before: about three times the bytes sent, per node), and nothing in the audit log.
 TEST_F(HostilePeer, HugeHostileFieldsCostTheLogsLittle) {
-  auto logSize = [](const std::string& node) { return fs::file_size(fleet().node(node).logFile()); };
+  auto logSize = [](const std::string& node) {
+    return fs::file_size(fleet().node(node).logFile());
+  };
   std::uintmax_t logBefore = logSize(kEu);
   const std::string big(900'000, 'A');
   for (int i = 0; i < 4; ++i) {

@@ -114,11 +114,13 @@ TEST_F(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
     std::string rule;  // as the node's message names it
   };
   const std::vector<Case> cases = {
-      {{{"message", std::string(1025, 'x')}}, StatusCode::InvalidData,
+      {{{"message", std::string(1025, 'x')}},
+       StatusCode::InvalidData,
        "input 'message' fails validation 'maxlength'"},
       {{{"message", 42}}, StatusCode::InvalidData, "input 'message' fails validation 'type'"},
       {Json::object(), StatusCode::MissingData, "input 'message' fails validation 'required'"},
-      {{{"message", "hi"}, {"colour", "red"}}, StatusCode::InvalidData,
+      {{{"message", "hi"}, {"colour", "red"}},
+       StatusCode::InvalidData,
        "input 'colour' fails validation 'unknown'"},
   };
   for (const auto& c : cases) {
@@ -177,8 +179,8 @@ TEST_F(Rpc, RunawayActionTimesOutAndTheNodeKeepsServing) {
 TEST_F(Rpc, AShortConfiguredTtlDoesNotCutAnActionShort) {
   std::filesystem::path config = fleet().dir() / "client-short-ttl.yaml";
   util::writeFileAtomically(config, util::readFile(fleet().clientConfig()) + "ttl: 1\n");
-  auto run = util::runProcess({testing::binary("drover").string(), "--config", config.string(), "rpc",
-                               "echo", "sleep", "seconds=1", "-I", "web-eu-1"},
+  auto run = util::runProcess({testing::binary("drover").string(), "--config", config.string(),
+                               "rpc", "echo", "sleep", "seconds=1", "-I", "web-eu-1"},
                               "", 60s);
   EXPECT_EQ(run.exitCode, 0) << run.out << run.err;
   EXPECT_THAT(run.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << run.out << run.err;

@@ -51,8 +51,8 @@ TEST_F(Targeting, NodesFileAddressesExactlyThoseAndNamesTheSilentOne) {
 }
 
 TEST_F(Targeting, NodesFromStdin) {
-  Result result = fleet().drover({"rpc", "rpcutil", "ping", "--nodes", "-", "--json"},
-                                 "web-eu-2\nweb-ap-1\n");
+  Result result =
+      fleet().drover({"rpc", "rpcutil", "ping", "--nodes", "-", "--json"}, "web-eu-2\nweb-ap-1\n");
   ASSERT_EQ(result.exitCode, 0) << result;
   EXPECT_EQ(sendersOf(result), (Names{"web-ap-1", "web-eu-2"})) << result;
 

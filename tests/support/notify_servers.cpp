@@ -56,8 +56,8 @@ void waitForPort(int port, Process& process, const std::string& what) {
       process.running()) {
     return;
   }
-  throw std::runtime_error(what + " did not come up on 127.0.0.1:" + std::to_string(port) +
-                           ":\n" + process.log());
+  throw std::runtime_error(what + " did not come up on 127.0.0.1:" + std::to_string(port) + ":\n" +
+                           process.log());
 }
 
 }  // namespace
@@ -78,29 +78,45 @@ std::pair<fs::path, fs::path> makeSelfSignedCert(const fs::path& dir, const std:
   fs::create_directories(dir);
   fs::path cert = dir / (name + ".crt");
   fs::path key = dir / (name + ".key");
-  runOrThrow({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
-              "-days", "2", "-keyout", key.string(), "-out", cert.string(), "-subj", "/CN=" + name,
-              "-addext", "subjectAltName=" + san, "-addext", "basicConstraints=critical,CA:TRUE",
-              "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-              "-addext", "extendedKeyUsage=serverAuth"});
+  runOrThrow({"/usr/bin/openssl",
+              "req",
+              "-x509",
+              "-newkey",
+              "rsa:2048",
+              "-nodes",
+              "-sha256",
+              "-days",
+              "2",
+              "-keyout",
+              key.string(),
+              "-out",
+              cert.string(),
+              "-subj",
+              "/CN=" + name,
+              "-addext",
+              "subjectAltName=" + san,
+              "-addext",
+              "basicConstraints=critical,CA:TRUE",
+              "-addext",
+              "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+              "-addext",
+              "extendedKeyUsage=serverAuth"});
   return {cert, key};
 }
 
 // --- Prosody --------------------------------------------------------------------------
 
-ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts,
-                             std::string domain)
+ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts, std::string domain)
     : dir_(dir), domain_(std::move(domain)), port_(freePort()) {
   fs::create_directories(dir_ / "data");
-  auto [cert, key] = makeSelfSignedCert(dir_ / "certs", domain_,
-                                        "DNS:" + domain_ + ",DNS:*." + domain_ +
-                                            ",DNS:localhost,IP:127.0.0.1");
+  auto [cert, key] =
+      makeSelfSignedCert(dir_ / "certs", domain_,
+                         "DNS:" + domain_ + ",DNS:*." + domain_ + ",DNS:localhost,IP:127.0.0.1");
   cert_ = cert;
   config_ = dir_ / "prosody.cfg.lua";
   std::ofstream(config_)
       << "-- Prosody for the notify integration tests: loopback only, fresh data.\n"
-      << (::geteuid() == 0 ? "run_as_root = true\n" : "")
-      << "daemonize = false\n"
+      << (::geteuid() == 0 ? "run_as_root = true\n" : "") << "daemonize = false\n"
       << "data_path = \"" << (dir_ / "data").string() << "\"\n"
       << "certificates = \"" << (dir_ / "certs").string() << "\"\n"
       << "interfaces = { \"127.0.0.1\" }\n"
@@ -148,19 +164,19 @@ std::string ProsodyServer::log() const {
 
 // --- slixmpp receiver -------------------------------------------------------------------
 
-XmppReceiver::XmppReceiver(const fs::path& dir, const ProsodyServer& server,
-                           const std::string& jid, const std::string& password,
-                           const std::string& room, const std::string& nick)
+XmppReceiver::XmppReceiver(const fs::path& dir, const ProsodyServer& server, const std::string& jid,
+                           const std::string& password, const std::string& room,
+                           const std::string& nick)
     : out_(dir / "received.jsonl"), ready_(dir / "receiver.ready") {
   fs::create_directories(dir);
   fs::remove(ready_);
-  std::vector<std::string> argv{kPython,  helper("xmpp_receiver.py").string(),
-                                "--port", std::to_string(server.port()),
-                                "--jid",  jid,
+  std::vector<std::string> argv{kPython,      helper("xmpp_receiver.py").string(),
+                                "--port",     std::to_string(server.port()),
+                                "--jid",      jid,
                                 "--password", password,
-                                "--out",  out_.string(),
-                                "--ready", ready_.string(),
-                                "--ca-file", server.caFile().string()};
+                                "--out",      out_.string(),
+                                "--ready",    ready_.string(),
+                                "--ca-file",  server.caFile().string()};
   if (!room.empty()) {
     argv.insert(argv.end(), {"--room", room, "--nick", nick});
   }
@@ -191,11 +207,12 @@ std::vector<Json> XmppReceiver::waitFor(std::size_t count, milliseconds timeout)
 SmtpSink::SmtpSink(const fs::path& dir, Options options)
     : maildir_(dir / "maildir"), port_(freePort()) {
   fs::create_directories(dir);
-  std::vector<std::string> argv{kPython, helper("smtp_sink.py").string(), "--port",
-                                std::to_string(port_), "--maildir", maildir_.string()};
+  std::vector<std::string> argv{kPython,     helper("smtp_sink.py").string(),
+                                "--port",    std::to_string(port_),
+                                "--maildir", maildir_.string()};
   if (options.starttls) {
-    auto [cert, key] = makeSelfSignedCert(dir / "certs", "sink.test",
-                                          "DNS:sink.test,DNS:localhost,IP:127.0.0.1");
+    auto [cert, key] =
+        makeSelfSignedCert(dir / "certs", "sink.test", "DNS:sink.test,DNS:localhost,IP:127.0.0.1");
     cert_ = cert;
     argv.insert(argv.end(), {"--cert", cert.string(), "--key", key.string()});
   }

@@ -60,8 +60,8 @@ class ProsodyServer {
 class XmppReceiver {
  public:
   XmppReceiver(const std::filesystem::path& dir, const ProsodyServer& server,
-               const std::string& jid, const std::string& password,
-               const std::string& room = "", const std::string& nick = "watcher");
+               const std::string& jid, const std::string& password, const std::string& room = "",
+               const std::string& nick = "watcher");
 
   /// Waits until it has logged in (and joined the room). False on timeout.
   bool waitReady(std::chrono::milliseconds timeout);

@@ -45,17 +45,25 @@ std::string tail(const std::string& text, std::size_t lines) {
 // Each environment manages one marker on the node, so a run is visible there.
 std::string sitePp(const std::string& environment, const std::string& master,
                    const fs::path& defaultMarkers) {
-  return "# " + environment + " environment of test master " + master + "\n"
+  return "# " + environment + " environment of test master " + master +
+         "\n"
          "$drover_marker_dir = $facts['marker_dir'] ? {\n"
-         "  undef   => '" + defaultMarkers.string() + "',\n"
+         "  undef   => '" +
+         defaultMarkers.string() +
+         "',\n"
          "  default => $facts['marker_dir'],\n"
          "}\n"
          "node default {\n"
          "  file { $drover_marker_dir: ensure => directory }\n"
-         "  file { \"${drover_marker_dir}/${trusted['certname']}." + environment + ".marker\":\n"
+         "  file { \"${drover_marker_dir}/${trusted['certname']}." +
+         environment +
+         ".marker\":\n"
          "    ensure  => file,\n"
-         "    content => \"certname=${trusted['certname']}\\nenvironment=${server_facts['environment']}\\n"
-         "master=" + master + "\\n\",\n"
+         "    content => "
+         "\"certname=${trusted['certname']}\\nenvironment=${server_facts['environment']}\\n"
+         "master=" +
+         master +
+         "\\n\",\n"
          "  }\n"
          "  if $facts['fail_resource'] {\n"
          "    exec { 'drover_fail_resource': command => '/bin/false' }\n"
@@ -97,37 +105,52 @@ void PuppetMaster::writeConfig() const {
     fs::copy_file(kPackagedConf / file, dir_ / file, fs::copy_options::overwrite_existing);
   }
   writeText(dir_ / "conf.d/webserver.conf",
-            "webserver: {\n  access-log-config: " + d + "/request-logging.xml\n"
-            "  client-auth: want\n  ssl-host: 127.0.0.1\n  ssl-port: " +
+            "webserver: {\n  access-log-config: " + d +
+                "/request-logging.xml\n"
+                "  client-auth: want\n  ssl-host: 127.0.0.1\n  ssl-port: " +
                 std::to_string(options_.port) + "\n  ssl-protocols: [TLSv1.2]\n}\n");
-  writeText(dir_ / "conf.d/puppetserver.conf",
-            "jruby-puppet: {\n"
-            "  ruby-load-path: [/usr/lib/puppetserver/ruby/vendor_ruby]\n"
-            "  gem-home: " + d + "/var/jruby-gems\n"
-            "  gem-path: [${jruby-puppet.gem-home}, \"/usr/lib/puppetserver/vendored-jruby-gems\"]\n"
-            "  server-conf-dir: " + d + "/puppet\n  server-code-dir: " + d + "/code\n"
-            "  server-var-dir: " + d + "/var\n  server-run-dir: " + d + "/run\n"
-            "  server-log-dir: " + d + "/log\n  max-active-instances: 1\n}\n"
-            "http-client: {}\nprofiler: {}\n"
-            "product: { check-for-updates: false }\ndropsonde: { enabled: false }\n");
+  writeText(
+      dir_ / "conf.d/puppetserver.conf",
+      "jruby-puppet: {\n"
+      "  ruby-load-path: [/usr/lib/puppetserver/ruby/vendor_ruby]\n"
+      "  gem-home: " +
+          d +
+          "/var/jruby-gems\n"
+          "  gem-path: [${jruby-puppet.gem-home}, \"/usr/lib/puppetserver/vendored-jruby-gems\"]\n"
+          "  server-conf-dir: " +
+          d + "/puppet\n  server-code-dir: " + d +
+          "/code\n"
+          "  server-var-dir: " +
+          d + "/var\n  server-run-dir: " + d +
+          "/run\n"
+          "  server-log-dir: " +
+          d +
+          "/log\n  max-active-instances: 1\n}\n"
+          "http-client: {}\nprofiler: {}\n"
+          "product: { check-for-updates: false }\ndropsonde: { enabled: false }\n");
   writeText(dir_ / "conf.d/global.conf", "global: { logging-config: " + d + "/logback.xml }\n");
-  writeText(dir_ / "conf.d/metrics.conf",
-            "metrics: {\n  server-id: " + options_.name +
-                "\n  registries: { puppetserver: { reporters: { jmx: { enabled: false } } } }\n}\n");
+  writeText(
+      dir_ / "conf.d/metrics.conf",
+      "metrics: {\n  server-id: " + options_.name +
+          "\n  registries: { puppetserver: { reporters: { jmx: { enabled: false } } } }\n}\n");
   writeText(dir_ / "conf.d/ca.conf",
             "certificate-authority: {\n  allow-subject-alt-names: false\n"
             "  allow-authorization-extensions: false\n  allow-duplicate-certs: false\n}\n");
   writeText(dir_ / "logback.xml",
             "<configuration>\n  <appender name=\"F1\" class=\"ch.qos.logback.core.FileAppender\">\n"
-            "    <file>" + d + "/log/puppetserver.log</file>\n    <append>true</append>\n"
-            "    <encoder><pattern>%d %-5p [%c{2}] %m%n</pattern></encoder>\n  </appender>\n"
-            "  <root level=\"info\"><appender-ref ref=\"F1\"/></root>\n</configuration>\n");
+            "    <file>" +
+                d +
+                "/log/puppetserver.log</file>\n    <append>true</append>\n"
+                "    <encoder><pattern>%d %-5p [%c{2}] %m%n</pattern></encoder>\n  </appender>\n"
+                "  <root level=\"info\"><appender-ref ref=\"F1\"/></root>\n</configuration>\n");
   writeText(dir_ / "request-logging.xml",
             "<configuration debug=\"false\">\n"
             "  <appender name=\"FILE\" class=\"ch.qos.logback.core.FileAppender\">\n"
-            "    <file>" + d + "/log/access.log</file>\n    <append>true</append>\n"
-            "    <encoder><pattern>%h %l %u [%t] \"%r\" %s %b %D</pattern></encoder>\n"
-            "  </appender>\n  <appender-ref ref=\"FILE\" />\n</configuration>\n");
+            "    <file>" +
+                d +
+                "/log/access.log</file>\n    <append>true</append>\n"
+                "    <encoder><pattern>%h %l %u [%t] \"%r\" %s %b %D</pattern></encoder>\n"
+                "  </appender>\n  <appender-ref ref=\"FILE\" />\n</configuration>\n");
   // `puppetserver ca` reads this with its own parser: one value per line, no spaces
   // inside a value, absolute paths.
   writeText(puppetConf(),
@@ -147,10 +170,10 @@ void PuppetMaster::writeEnvironments() const {
 }
 
 bool PuppetMaster::answersRunning() const {
-  auto result = util::runProcess({"curl", "-sk", "--max-time", "5",
-                                  "https://127.0.0.1:" + std::to_string(options_.port) +
-                                      "/status/v1/simple"},
-                                 "", 10s);
+  auto result =
+      util::runProcess({"curl", "-sk", "--max-time", "5",
+                        "https://127.0.0.1:" + std::to_string(options_.port) + "/status/v1/simple"},
+                       "", 10s);
   return result.exitCode == 0 && result.out == "running";
 }
 
@@ -159,14 +182,14 @@ void PuppetMaster::start() {
   writeText(dir_ / "run/restart", "0");  // no newline, or trapperkeeper calls it unparseable
   std::vector<std::string> argv{"/usr/bin/java"};
   argv.insert(argv.end(), options_.javaOptions.begin(), options_.javaOptions.end());
-  argv.insert(argv.end(),
-              {"-Djruby.logger.class=com.puppetlabs.jruby_utils.jruby.Slf4jLogger",
-               "-Djruby.lib=/usr/share/jruby/lib", "--add-opens",
-               "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.base/java.io=ALL-UNNAMED",
-               "-XX:+CrashOnOutOfMemoryError",
-               "-XX:ErrorFile=" + (dir_ / "log/java_err_pid%p.log").string(), "-jar",
-               kJar.string(), "--config", (dir_ / "conf.d").string(), "--bootstrap-config",
-               (dir_ / "services.d").string(), "--restart-file", (dir_ / "run/restart").string()});
+  argv.insert(
+      argv.end(),
+      {"-Djruby.logger.class=com.puppetlabs.jruby_utils.jruby.Slf4jLogger",
+       "-Djruby.lib=/usr/share/jruby/lib", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+       "--add-opens", "java.base/java.io=ALL-UNNAMED", "-XX:+CrashOnOutOfMemoryError",
+       "-XX:ErrorFile=" + (dir_ / "log/java_err_pid%p.log").string(), "-jar", kJar.string(),
+       "--config", (dir_ / "conf.d").string(), "--bootstrap-config", (dir_ / "services.d").string(),
+       "--restart-file", (dir_ / "run/restart").string()});
   auto started = std::chrono::steady_clock::now();
   process_.emplace(argv, dir_ / "log" / "console.log");
   auto deadline = started + options_.startTimeout;
@@ -209,7 +232,8 @@ std::string PuppetMaster::logs() const {
          tail(readOrEmpty(dir_ / "log/puppetserver.log"), kLogTail);
 }
 
-fs::path writeNodePuppetConfig(const fs::path& root, const std::map<std::string, std::string>& facts,
+fs::path writeNodePuppetConfig(const fs::path& root,
+                               const std::map<std::string, std::string>& facts,
                                const std::map<std::string, std::string>& settings) {
   const fs::path confdir = root / "etc/puppet";
   const fs::path state = root / "var/lib/puppet";
@@ -226,7 +250,7 @@ fs::path writeNodePuppetConfig(const fs::path& root, const std::map<std::string,
   for (const auto& [name, value] : settings) extra += name + " = " + value + "\n";
   writeText(confdir / "puppet.conf",
             "# a test node's Puppet, all state under its root\n[main]\n" + extra +
-            "ssldir = " + (state / "ssl").string() + "\nvardir = " + (state / "var").string() +
+                "ssldir = " + (state / "ssl").string() + "\nvardir = " + (state / "var").string() +
                 "\nlogdir = " + (root / "var/log/puppet").string() + "\nrundir = " +
                 (root / "run/puppet").string() + "\ncodedir = " + (confdir / "code").string() +
                 "\npublicdir = " + (state / "public").string() +

@@ -101,8 +101,8 @@ int main(int argc, char** argv) {
     if (args.size() == 5 && args[0] == "node-root" && args[1] == "--root" &&
         args[3] == "--certname") {
       const fs::path root = args[2];
-      drover::testing::writeNodePuppetConfig(root, {{"marker_dir", (root / "var/markers").string()}},
-                                             {{"certname", args[4]}});
+      drover::testing::writeNodePuppetConfig(
+          root, {{"marker_dir", (root / "var/markers").string()}}, {{"certname", args[4]}});
       return 0;
     }
   } catch (const std::exception& e) {

@@ -65,7 +65,8 @@ int provisionedEvents(const std::string& events, const std::string& node,
   for (std::string line; std::getline(lines, line);) {
     Json event = Json::parse(line, nullptr, false);
     count += event.is_object() && event.value("event", "") == "provisioned" &&
-             event.value("node", "") == node && (master.empty() || event.value("master", "") == master);
+             event.value("node", "") == node &&
+             (master.empty() || event.value("master", "") == master);
   }
   return count;
 }
@@ -140,23 +141,40 @@ class Provisioner {
       : name_(name) {
     integration::Credentials creds = fleet.issue(name, security::Role::Provisioner);
     argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
-             "--identity", name,
-             "--broker-publish", fleet.endpoints().publish,
-             "--broker-subscribe", fleet.endpoints().subscribe,
-             "--security-ca-file", fleet.ca().certificateFile().string(),
-             "--security-crl-file", fleet.ca().crlFile().string(),
-             "--security-cert-file", creds.cert.string(),
-             "--security-key-file", creds.key.string(),
-             "--state-db", (dir_.path() / "state.db").string(),
-             "--flow-file", flowFile.string(),
-             "--master-facts", "region,country,continent",
-             "--lease", "60",
-             "--master-heartbeat-age", "10",
-             "--recheck-interval", "2",
-             "--metrics-listen", "127.0.0.1:" + std::to_string(testing::freePort()),
-             "--events-file", events().string(),
-             "--pid-file", (dir_.path() / "provisioner.pid").string(),
-             "--log-level", "debug"};
+             "--identity",
+             name,
+             "--broker-publish",
+             fleet.endpoints().publish,
+             "--broker-subscribe",
+             fleet.endpoints().subscribe,
+             "--security-ca-file",
+             fleet.ca().certificateFile().string(),
+             "--security-crl-file",
+             fleet.ca().crlFile().string(),
+             "--security-cert-file",
+             creds.cert.string(),
+             "--security-key-file",
+             creds.key.string(),
+             "--state-db",
+             (dir_.path() / "state.db").string(),
+             "--flow-file",
+             flowFile.string(),
+             "--master-facts",
+             "region,country,continent",
+             "--lease",
+             "60",
+             "--master-heartbeat-age",
+             "10",
+             "--recheck-interval",
+             "2",
+             "--metrics-listen",
+             "127.0.0.1:" + std::to_string(testing::freePort()),
+             "--events-file",
+             events().string(),
+             "--pid-file",
+             (dir_.path() / "provisioner.pid").string(),
+             "--log-level",
+             "debug"};
   }
 
   void start() {
@@ -216,7 +234,9 @@ class ProvisionerE2E : public ::testing::Test {
     if (!fleet_) GTEST_FAIL() << "fleet or provisioner did not start: " << setupError_;
   }
 
-  static testing::PuppetMaster* master(const Region& r) { return MastersEnvironment::master(r.master); }
+  static testing::PuppetMaster* master(const Region& r) {
+    return MastersEnvironment::master(r.master);
+  }
 
   // The master's droverd: hosts puppetca for its puppetserver and tells nodes how to reach it.
   static NodeSpec masterSpec(const Region& r) {
@@ -228,8 +248,8 @@ class ProvisionerE2E : public ::testing::Test {
                  "\npuppet_server: " + m.address() + "\npuppet_port: " + std::to_string(m.port()) +
                  "\n";
     // Frequent heartbeats: a master that goes away is noticed within --master-heartbeat-age.
-    spec.extraArgs = {"--puppetserver-config", m.puppetConf().string(), "--root",
-                      root->path().string(), "--registration-interval", "2"};
+    spec.extraArgs = {"--puppetserver-config", m.puppetConf().string(),   "--root",
+                      root->path().string(),   "--registration-interval", "2"};
     roots_[r.master] = std::move(root);
     return spec;
   }
@@ -254,8 +274,8 @@ class ProvisionerE2E : public ::testing::Test {
     NodeSpec spec;
     spec.identity = identity;
     spec.facts = regionFacts(r);
-    spec.extraArgs = {"--root", root(identity).string(), "--puppet-confdir", "/etc/puppet",
-                      "--hosts-file", "/etc/hosts"};
+    spec.extraArgs = {"--root",      root(identity).string(), "--puppet-confdir",
+                      "/etc/puppet", "--hosts-file",          "/etc/hosts"};
     return spec;
   }
 
@@ -318,8 +338,8 @@ class ProvisionerE2E : public ::testing::Test {
     std::string why = "not every node provisioned within " + std::to_string(timeout.count()) +
                       " s; last status:\n";
     for (const auto& [node, m] : masterOf) {
-      why += "  " + node + " (want " + m + "): " + (last.count(node) ? last[node].dump() : "unknown") +
-             "\n";
+      why += "  " + node + " (want " + m +
+             "): " + (last.count(node) ? last[node].dump() : "unknown") + "\n";
     }
     return why;
   }
@@ -441,7 +461,8 @@ TEST_F(ProvisionerE2E, NodesInTwoRegionsAreSignedByTheirRegionalMasterAndRunPupp
   };
   for (const auto& [node, m] : want) {
     EXPECT_TRUE(testing::waitFor([&] { return provisionedVia(node, m); }, 20s))
-        << node << " via " << m << "\n" << readOrEmpty(provisioner().events());
+        << node << " via " << m << "\n"
+        << readOrEmpty(provisioner().events());
   }
 }
 
@@ -520,15 +541,14 @@ TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
   EXPECT_THAT(provisioner().log(), HasSubstr("resumed")) << tail(provisioner().log(), 60);
 }
 
-
 // Steps of the classic flow in order, to tell whether a node is past one.
-const std::vector<std::string> kClassicSteps{"pick_master",   "set_puppet_server", "clean",
-                                             "request_certificate", "sign", "bootstrap_run",
-                                             "production_run", "notify"};
+const std::vector<std::string> kClassicSteps{
+    "pick_master", "set_puppet_server", "clean",          "request_certificate",
+    "sign",        "bootstrap_run",     "production_run", "notify"};
 
 std::size_t stepIndex(const std::string& step) {
-  return static_cast<std::size_t>(
-      std::find(kClassicSteps.begin(), kClassicSteps.end(), step) - kClassicSteps.begin());
+  return static_cast<std::size_t>(std::find(kClassicSteps.begin(), kClassicSteps.end(), step) -
+                                  kClassicSteps.begin());
 }
 
 // DROVER_E2E_KILLS: how many times the next test kills the provisioner (default 6).
@@ -555,14 +575,14 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
   std::vector<NodeSpec> specs;
   for (int i = 1; i <= 4; ++i) {
     for (const Region* r : {&kEu, &kUs}) {
-      std::string node = std::string("chaos-") + (r == &kEu ? "eu" : "us") + "-" +
-                         std::to_string(i) + ".e2e";
+      std::string node =
+          std::string("chaos-") + (r == &kEu ? "eu" : "us") + "-" + std::to_string(i) + ".e2e";
       want[node] = r->master;
       specs.push_back(nodeSpec(node, *r));
     }
   }
   const std::vector<std::string> plan{"clean", "request_certificate", "request_certificate",
-                                      "sign", "bootstrap_run", "production_run"};
+                                      "sign",  "bootstrap_run",       "production_run"};
   auto started = Clock::now();
   std::int64_t upSinceMs = nowMs();
   fleet().addNodes(specs);
@@ -586,9 +606,10 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
         kProvisionTimeout);
     if (!atStep || victim.empty()) continue;  // every node is past this step already
     provisioner().kill();
-    killed.push_back(step + " (" + victim + ", " +
-                     std::to_string(std::chrono::duration<double>(Clock::now() - started).count())
-                         .substr(0, 5) + " s)");
+    killed.push_back(
+        step + " (" + victim + ", " +
+        std::to_string(std::chrono::duration<double>(Clock::now() - started).count()).substr(0, 5) +
+        " s)");
     upSinceMs = nowMs();
     provisioner().start();
   }
@@ -610,8 +631,8 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
       std::string step = row.value("step", ""), outcome = row.value("outcome", "");
       redos += outcome == "redo" ? 1 : 0;
       if (outcome == "retry" || outcome == "redo" || outcome == "not_done") {
-        std::printf("[ kills    ]   %s %s %s: %s %s\n", node.c_str(), step.c_str(),
-                    outcome.c_str(), row.value("error", "").substr(0, 300).c_str(),
+        std::printf("[ kills    ]   %s %s %s: %s %s\n", node.c_str(), step.c_str(), outcome.c_str(),
+                    row.value("error", "").substr(0, 300).c_str(),
                     row.value("data", Json::object()).dump().substr(0, 400).c_str());
       }
       bool run = step == "bootstrap_run" || step == "production_run";
@@ -634,7 +655,6 @@ TEST_F(ProvisionerE2E, RepeatedKillsAtEveryStepSignEachNodeOnceWithNoFailedRun) 
   }
 }
 
-
 // Two provisioners see the same new nodes at the same moment. Each node is claimed by
 // one of them and provisioned once: one signature, one "provisioned" event across both;
 // the other leaves it alone (claimed elsewhere, then found already provisioned).
@@ -643,7 +663,9 @@ TEST_F(ProvisionerE2E, TwoProvisionersRacingProvisionEachNodeOnce) {
   second.start();
   // Up and working: it has found an earlier test's node already provisioned.
   bool settled = testing::waitFor(
-      [&] { return statusByNode(second.name())["web-eu-1.e2e"].value("state", "") == "provisioned"; },
+      [&] {
+        return statusByNode(second.name())["web-eu-1.e2e"].value("state", "") == "provisioned";
+      },
       60s);
   ASSERT_TRUE(settled) << tail(second.log(), 60);
 
@@ -656,7 +678,8 @@ TEST_F(ProvisionerE2E, TwoProvisionersRacingProvisionEachNodeOnce) {
   fleet().addNodes(specs);
 
   std::string failure = waitProvisioned(want);  // whoever did it, markers and CA agree
-  ASSERT_EQ(failure, "") << logs() << "==== " << second.name() << " ====\n" << tail(second.log(), 60);
+  ASSERT_EQ(failure, "") << logs() << "==== " << second.name() << " ====\n"
+                         << tail(second.log(), 60);
   bool bothKnow = testing::waitFor(
       [&] {
         for (const std::string& who : {provisioner().name(), second.name()}) {
@@ -721,7 +744,8 @@ TEST_F(ProvisionerE2E, AStepTimingOutOnAHungMasterIsRetriedAndTheNodeFinishes) {
         seen = history(node);
         std::istringstream lines(seen);
         for (std::string line; std::getline(lines, line);) {
-          if (line.find(" clean ") != std::string::npos && line.find(" retry ") != std::string::npos) {
+          if (line.find(" clean ") != std::string::npos &&
+              line.find(" retry ") != std::string::npos) {
             retried = line;
             return true;
           }

@@ -29,9 +29,10 @@ using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kMasterNode = "master.e2e";
-const std::string kForeignHosts = "127.0.0.1 localhost\n"
-                                  "10.9.9.9 puppetdb puppet-reports # our puppet reporting box\n"
-                                  "::1 localhost ip6-localhost\n";
+const std::string kForeignHosts =
+    "127.0.0.1 localhost\n"
+    "10.9.9.9 puppetdb puppet-reports # our puppet reporting box\n"
+    "::1 localhost ip6-localhost\n";
 
 // ---- the one master ---------------------------------------------------------------
 
@@ -44,10 +45,10 @@ class MasterEnvironment : public ::testing::Environment {
       options.region = "eu-test";
       master_ = std::make_unique<testing::PuppetMaster>(options);
       master_->start();
-      std::printf("[ master   ] puppetserver %s on 127.0.0.1:%d running after %.1f s, RSS %ld MiB\n",
-                  master_->name().c_str(), master_->port(),
-                  static_cast<double>(master_->startupTime().count()) / 1000.0,
-                  master_->rssKib() / 1024);
+      std::printf(
+          "[ master   ] puppetserver %s on 127.0.0.1:%d running after %.1f s, RSS %ld MiB\n",
+          master_->name().c_str(), master_->port(),
+          static_cast<double>(master_->startupTime().count()) / 1000.0, master_->rssKib() / 1024);
     } catch (const std::exception& e) {
       error_ = e.what();
       master_.reset();
@@ -67,9 +68,9 @@ class MasterEnvironment : public ::testing::Environment {
 
 struct Call {
   Result result;
-  Json doc;     // the whole --json document
-  Json reply;   // the one reply
-  Json data;    // its data
+  Json doc;    // the whole --json document
+  Json reply;  // the one reply
+  Json data;   // its data
   int statuscode = -1;
   double seconds = 0;
 };
@@ -149,8 +150,8 @@ class PuppetAgents : public ::testing::Test {
     NodeSpec spec;
     spec.identity = identity;
     spec.facts = "region: " + master().region() + "\n";
-    spec.extraArgs = {"--root", root->path().string(), "--puppet-confdir", "/etc/puppet",
-                      "--hosts-file", "/etc/hosts"};
+    spec.extraArgs = {"--root",      root->path().string(), "--puppet-confdir",
+                      "/etc/puppet", "--hosts-file",        "/etc/hosts"};
     roots_[identity] = std::move(root);
     return spec;
   }
@@ -247,9 +248,9 @@ TEST_F(PuppetAgents, ClassicCycleFromBareNodeToProduction) {
   EXPECT_EQ(sign.data["already_signed"], false);
 
   for (const std::string environment : {"bootstrap", "production"}) {
-    Call run = rpc(node, "provision", "run_puppet",
-                   {"environment=" + environment, serverArg(), portArg()},
-                   "6 provision#run_puppet " + environment);
+    Call run =
+        rpc(node, "provision", "run_puppet", {"environment=" + environment, serverArg(), portArg()},
+            "6 provision#run_puppet " + environment);
     ASSERT_EQ(run.statuscode, 0) << run;
     EXPECT_EQ(run.data["outcome"], "changes") << run;
     EXPECT_EQ(run.data["environment"], environment) << run;
@@ -337,8 +338,8 @@ TEST_F(PuppetAgents, RepeatedStepsAreRecognisedOutcomes) {
 TEST_F(PuppetAgents, NodeWhoseKeyNoLongerMatchesTheMastersCertificate) {
   const std::string node = "node3.e2e";
   enrol(node);
-  Call run = rpc(node, "provision", "run_puppet",
-                 {"environment=bootstrap", serverArg(), portArg()});
+  Call run =
+      rpc(node, "provision", "run_puppet", {"environment=bootstrap", serverArg(), portArg()});
   ASSERT_EQ(run.statuscode, 0) << run;
   const fs::path cert = ssldir(node) / "certs" / (node + ".pem");
   ASSERT_TRUE(fs::exists(cert));
@@ -366,9 +367,9 @@ TEST_F(PuppetAgents, NodeWhoseKeyNoLongerMatchesTheMastersCertificate) {
   EXPECT_EQ(again.data["outcome"], "submitted");
   EXPECT_EQ(again.data["removed_stale_certificate"], true);
   ASSERT_EQ(ca("sign", node).statuscode, 0);
-  Call production = rpc(node, "provision", "run_puppet",
-                        {"environment=production", serverArg(), portArg()},
-                        "provision#run_puppet after re-enrolment");
+  Call production =
+      rpc(node, "provision", "run_puppet", {"environment=production", serverArg(), portArg()},
+          "provision#run_puppet after re-enrolment");
   ASSERT_EQ(production.statuscode, 0) << production;
   EXPECT_EQ(rpc(node, "provision", "certificate_status").data["matches_key"], true);
 }
@@ -380,8 +381,8 @@ TEST_F(PuppetAgents, PuppetAgentRunsReportsAndCanBeDisabled) {
   Call first = rpc(node, "puppet", "runonce", {"environment=production"}, "puppet#runonce");
   ASSERT_EQ(first.statuscode, 0) << first;
   EXPECT_EQ(first.data["outcome"], "changes");
-  Call second = rpc(node, "puppet", "runonce", {"environment=production", "splay=true",
-                                                "splaylimit=1"});
+  Call second =
+      rpc(node, "puppet", "runonce", {"environment=production", "splay=true", "splaylimit=1"});
   ASSERT_EQ(second.statuscode, 0) << second;
   EXPECT_EQ(second.data["outcome"], "no_changes");
 
@@ -417,7 +418,8 @@ TEST_F(PuppetAgents, PuppetAgentRunsReportsAndCanBeDisabled) {
 // Two provisioners: one claim at a time, kept across a droverd restart.
 TEST_F(PuppetAgents, ClaimIsExclusiveAndSurvivesARestart) {
   const std::string node = "node2.e2e";
-  Call a = rpc(node, "provision", "claim", {"owner=prov-a", "lease_seconds=300"}, "provision#claim");
+  Call a =
+      rpc(node, "provision", "claim", {"owner=prov-a", "lease_seconds=300"}, "provision#claim");
   ASSERT_EQ(a.statuscode, 0) << a;
   EXPECT_EQ(a.data["granted"], true);
   Call b = rpc(node, "provision", "claim", {"owner=prov-b", "lease_seconds=300"});
@@ -451,8 +453,8 @@ TEST_F(PuppetAgents, SignChecksTheNodesKeyAgainstTheRequestTheCaHolds) {
     for (int i = 1; i < 32; ++i) fingerprint += ":AB";
     return fingerprint;
   }();
-  Call request = rpc(node, "provision", "request_certificate",
-                     {serverArg(), portArg(), "reset_ssl=true"});
+  Call request =
+      rpc(node, "provision", "request_certificate", {serverArg(), portArg(), "reset_ssl=true"});
   ASSERT_EQ(request.statuscode, 0) << request;
   const std::string key = request.data.value("key_fingerprint", "");
   ASSERT_EQ(key.size(), 95u) << request;

@@ -35,10 +35,9 @@ CurveBroker::CurveBroker() {
   dir_.write("admins", admin_.publicKey + " ops\n");
   fs::path endpointsFile = dir_ / "endpoints.json";
   process_.emplace(
-      std::vector<std::string>{testing::binary("drover-broker").string(),
-                               "--ingress", "tcp://127.0.0.1:*", "--egress", "tcp://127.0.0.1:*",
-                               "--control", "tcp://127.0.0.1:*",
-                               "--curve-key-file", keyFile("broker"),
+      std::vector<std::string>{testing::binary("drover-broker").string(), "--ingress",
+                               "tcp://127.0.0.1:*", "--egress", "tcp://127.0.0.1:*", "--control",
+                               "tcp://127.0.0.1:*", "--curve-key-file", keyFile("broker"),
                                "--curve-allowed-clients", (dir_ / "allowed").string(),
                                "--curve-admin-clients", (dir_ / "admins").string(),
                                "--endpoints-file", endpointsFile.string()},
@@ -62,7 +61,8 @@ CliRun CurveBroker::stats(const std::vector<std::string>& args) const {
 }
 
 std::optional<Json> CurveBroker::adminStats() const {
-  CliRun run = stats({"--curve-server-key", broker_.publicKey, "--curve-key-file", keyFile("admin")});
+  CliRun run =
+      stats({"--curve-server-key", broker_.publicKey, "--curve-key-file", keyFile("admin")});
   if (run.exitCode != 0) return std::nullopt;
   return Json::parse(run.out);
 }

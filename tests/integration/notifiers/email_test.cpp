@@ -31,7 +31,8 @@ class EmailNotifyTest : public ::testing::Test {
   std::string yaml(const SmtpSink& sink, const std::string& password,
                    const std::string& extra = "") {
     auto passwordFile = dir_.write("smtp.pass", password + "\n");
-    return testing::fill(R"(notifiers:
+    return testing::fill(
+        R"(notifiers:
   mail:
     type: email
     url: ${URL}
@@ -43,9 +44,7 @@ class EmailNotifyTest : public ::testing::Test {
     helo: provisioner.example.test
     events: [provisioned, failed]
 )" + extra,
-                         {{"URL", sink.url()},
-                          {"PASS", passwordFile.string()},
-                          {"CA", sink.caFile().string()}});
+        {{"URL", sink.url()}, {"PASS", passwordFile.string()}, {"CA", sink.caFile().string()}});
   }
 
   TempDir dir_;
@@ -67,11 +66,11 @@ TEST_F(EmailNotifyTest, StartTlsAuthMailReachesEveryRecipient) {
   EXPECT_EQ(header(mail.raw, "Subject"), "[drover] web7 failed at sign_certificate");
   EXPECT_EQ(header(mail.raw, "From"), "Drover <drover@example.test>");
   EXPECT_EQ(header(mail.raw, "To"), "ops@example.test, oncall@example.test");
-  EXPECT_TRUE(std::regex_match(
-      header(mail.raw, "Date"),
-      std::regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
-                 "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20[0-9]{2} "
-                 "[0-2][0-9]:[0-5][0-9]:[0-6][0-9] \\+0000")))
+  EXPECT_TRUE(
+      std::regex_match(header(mail.raw, "Date"),
+                       std::regex("(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] "
+                                  "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) 20[0-9]{2} "
+                                  "[0-2][0-9]:[0-5][0-9]:[0-6][0-9] \\+0000")))
       << header(mail.raw, "Date");
   EXPECT_TRUE(std::regex_match(header(mail.raw, "Message-ID"),
                                std::regex("<[0-9a-f]{32}\\.[0-9]+@example\\.test>")))
@@ -116,7 +115,8 @@ TEST_F(EmailNotifyTest, RefusedLoginIsLoggedCountedAndNotRetried) {
   dispatcher->shutdown(5s);
   std::string text = logs.text();
   EXPECT_NE(text.find("notifier=mail type=email event=failed node=web7: delivery failed after 1 "
-                      "attempt (not retryable): SMTP " + sink.url()),
+                      "attempt (not retryable): SMTP " +
+                      sink.url()),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("(server reply 535)"), std::string::npos) << text;

@@ -18,8 +18,7 @@ using testing::makeEvent;
 
 class WebhookNotifyTest : public ::testing::Test {
  protected:
-  std::string yaml(const WebhookSink& sink, const std::string& key,
-                   const std::string& extra = "") {
+  std::string yaml(const WebhookSink& sink, const std::string& key, const std::string& extra = "") {
     return testing::fill(R"(notifiers:
   hook:
     type: webhook
@@ -82,7 +81,8 @@ TEST_F(WebhookNotifyTest, RetriesOn503WithOneDeliveryId) {
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[0]["status"], 503);
   EXPECT_EQ(requests[2]["status"], 200);
-  EXPECT_EQ(requests[0]["headers"]["X-Drover-Delivery"], requests[2]["headers"]["X-Drover-Delivery"]);
+  EXPECT_EQ(requests[0]["headers"]["X-Drover-Delivery"],
+            requests[2]["headers"]["X-Drover-Delivery"]);
   auto stats = dispatcher->stats();
   EXPECT_EQ(stats[0].delivered, 1u);
   EXPECT_EQ(stats[0].retries, 2u);
@@ -106,7 +106,8 @@ TEST_F(WebhookNotifyTest, ClientErrorIsFinal) {
 TEST_F(WebhookNotifyTest, NotifyTestCommandReportsEachNotifier) {
   WebhookSink hook(dir_ / "hook", {"k", 200, 0});
   SmtpSink mail(dir_ / "mail", {true, "drover:mail-secret"});
-  auto config = dir_.write("provisioner.yaml", testing::fill(R"(broker: tcp://127.0.0.1:7300
+  auto config = dir_.write("provisioner.yaml",
+                           testing::fill(R"(broker: tcp://127.0.0.1:7300
 notifiers:
   hook:
     type: webhook
@@ -124,10 +125,11 @@ notifiers:
     url: http://127.0.0.1:${FREE}/nothing
     timeout: 2s
 )",
-      {{"HOOK", hook.url()}, {"MAIL", mail.url()},
-       {"PASS", dir_.write("smtp.pass", "mail-secret").string()},
-       {"CA", mail.caFile().string()},
-       {"FREE", std::to_string(drover::testing::freePort())}}));
+                                         {{"HOOK", hook.url()},
+                                          {"MAIL", mail.url()},
+                                          {"PASS", dir_.write("smtp.pass", "mail-secret").string()},
+                                          {"CA", mail.caFile().string()},
+                                          {"FREE", std::to_string(drover::testing::freePort())}}));
   auto drover = drover::testing::binary("drover").string();
 
   auto result = util::runProcess({drover, "notify", "test", "--config", config.string()}, "", 60s);

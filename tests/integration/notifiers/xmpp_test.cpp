@@ -151,10 +151,10 @@ TEST_F(XmppNotifyTest, RefusedLoginIsLoggedAndCountedWithoutBlockingPublish) {
   EXPECT_EQ(stats[0].delivered, 0u);
   dispatcher->shutdown(5s);
   std::string text = logs.text();
-  EXPECT_NE(text.find("notifier=chat could not log in to 127.0.0.1:" +
-                      std::to_string(server_->port()) +
-                      ": login as provisioner@example.test/drover refused: wrong password"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("notifier=chat could not log in to 127.0.0.1:" + std::to_string(server_->port()) +
+                ": login as provisioner@example.test/drover refused: wrong password"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("error drover.notify: notifier=chat type=xmpp event=provisioned node=web1: "
                       "delivery failed after 2 attempts: not sent within 1000 ms"),

@@ -19,8 +19,9 @@
 namespace drover::integration {
 namespace {
 
-const char* kProvisionPolicy = "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
-                               "      roles: [provisioner]\n      actions: \"*\"\n";
+const char* kProvisionPolicy =
+    "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+    "      roles: [provisioner]\n      actions: \"*\"\n";
 
 NodeSpec enrollingSpec(const std::string& identity, const std::string& region,
                        const std::string& token) {
@@ -80,9 +81,9 @@ TEST_F(EnrolmentIT, AWrongTokenFailsTheNodeAndIsNeverSigned) {
                   enrollingSpec("node-eu-2", "eu", "token: ffffffffffffffffffffffffffffffff\n")});
   Provisioner p(fleet, "prov1.provisioner", enrolmentArgs(kToken), "enrol_flow.yaml");
   p.start();
-  ASSERT_TRUE(testing::waitFor([&] {
-    return p.events().find("\"event\":\"failed\"") != std::string::npos;
-  }, 60s)) << p.log();
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return p.events().find("\"event\":\"failed\"") != std::string::npos; }, 60s))
+      << p.log();
   EXPECT_THAT(p.events(), ::testing::HasSubstr("wrong provisioning token"));
   EXPECT_THAT(p.events(), ::testing::HasSubstr("\"failed_step\":\"enrol\""));
   EXPECT_EQ(issuedFor(fleet, "node-eu-2"), 0u);
@@ -94,9 +95,13 @@ TEST_F(EnrolmentIT, WithoutEnrolmentSettingsAnEnrollingNodeWaits) {
   fleet.addNodes({spec("pm-eu", "eu", "fca"), enrollingSpec("node-eu-3", "eu", kToken)});
   Provisioner p(fleet, "prov1.provisioner", {}, "enrol_flow.yaml");
   p.start();
-  ASSERT_TRUE(testing::waitFor([&] {
-    return p.metrics().find("drover_provisioner_enrolment_blocked_nodes 1\n") != std::string::npos;
-  }, 30s)) << p.log() << p.metrics();
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        return p.metrics().find("drover_provisioner_enrolment_blocked_nodes 1\n") !=
+               std::string::npos;
+      },
+      30s))
+      << p.log() << p.metrics();
   EXPECT_THAT(p.log(), ::testing::HasSubstr("node=node-eu-3 is enrolling and waits"));
   EXPECT_TRUE(invocations(fleet.node("node-eu-3")).empty());
   EXPECT_EQ(issuedFor(fleet, "node-eu-3"), 0u);
@@ -141,10 +146,11 @@ class Forger {
     auto admin = fleet_.adminSecurity();
     std::string topic = bus::registrationTopic("drover");
     while (!stop_) {
-      std::vector<envelope::Envelope> forged{registration("pm-forged-a", "pm-forged-a", "enrolling"),
-                                             registration("pm-forged-b", "pm-forged-b", "enforcing"),
-                                             registration("mallory.example.com", "pm-forged-c", "enforcing"),
-                                             registration(Fleet::kAdmin, Fleet::kAdmin, "enforcing")};
+      std::vector<envelope::Envelope> forged{
+          registration("pm-forged-a", "pm-forged-a", "enrolling"),
+          registration("pm-forged-b", "pm-forged-b", "enforcing"),
+          registration("mallory.example.com", "pm-forged-c", "enforcing"),
+          registration(Fleet::kAdmin, Fleet::kAdmin, "enforcing")};
       security::signEnvelope(forged[2], mallory);
       security::signEnvelope(forged[3], *admin->signer);
       for (const auto& env : forged) connection.publish(topic, envelope::encode(env));
@@ -164,15 +170,19 @@ TEST_F(EnrolmentIT, ForgedMasterRegistrationsAreIgnored) {
   Provisioner p(fleet, "prov1.provisioner", {}, "test_flow.yaml");
   p.start();
   // A forged master in the node's region would win the choice over pm-us.
-  ASSERT_TRUE(testing::waitFor([&] {
-    return invocations(fleet.node("node-eu-4"))["run production"] == 1;
-  }, 60s)) << p.log();
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return invocations(fleet.node("node-eu-4"))["run production"] == 1; }, 60s))
+      << p.log();
   EXPECT_EQ(invocations(fleet.node("pm-us"))["sign node-eu-4"], 1);
   std::string log = p.log();
-  EXPECT_THAT(log, ::testing::HasSubstr("node=pm-forged-a: unsigned registration hosting fca ignored"));
-  EXPECT_THAT(log, ::testing::HasSubstr("unsigned registration from 'pm-forged-b' (security 'enforcing')"));
-  EXPECT_THAT(log, ::testing::HasSubstr("registration from 'mallory.example.com' speaks for 'pm-forged-c'"));
-  EXPECT_THAT(log, ::testing::HasSubstr("registration from 'integration.admin' is signed with a certificate of role admin, not node"));
+  EXPECT_THAT(log,
+              ::testing::HasSubstr("node=pm-forged-a: unsigned registration hosting fca ignored"));
+  EXPECT_THAT(
+      log, ::testing::HasSubstr("unsigned registration from 'pm-forged-b' (security 'enforcing')"));
+  EXPECT_THAT(log, ::testing::HasSubstr(
+                       "registration from 'mallory.example.com' speaks for 'pm-forged-c'"));
+  EXPECT_THAT(log, ::testing::HasSubstr("registration from 'integration.admin' is signed with a "
+                                        "certificate of role admin, not node"));
   EXPECT_THAT(log, ::testing::Not(::testing::HasSubstr("master=pm-forged")));
 }
 

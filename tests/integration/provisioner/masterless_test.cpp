@@ -32,13 +32,13 @@ void writeImage(const fs::path& root) {
                             "drover_test::site: \"image site\"\n");
   const fs::path manifests = confdir / "code/environments/production/manifests";
   fs::create_directories(manifests);
-  util::writeFileAtomically(
-      manifests / "site.pp",
-      "file { '" + (root / "var/motd").string() + "':\n"
-      "  content => \"greeting=${lookup('drover_test::greeting')}\\n"
-      "colour=${lookup('drover_test::colour')}\\n"
-      "site=${lookup('drover_test::site')}\\n\",\n"
-      "}\n");
+  util::writeFileAtomically(manifests / "site.pp",
+                            "file { '" + (root / "var/motd").string() +
+                                "':\n"
+                                "  content => \"greeting=${lookup('drover_test::greeting')}\\n"
+                                "colour=${lookup('drover_test::colour')}\\n"
+                                "site=${lookup('drover_test::site')}\\n\",\n"
+                                "}\n");
 }
 
 TEST(MasterlessFlow, PuppetApplyLayersNodeDataOverTheImageDefaults) {
@@ -52,20 +52,23 @@ TEST(MasterlessFlow, PuppetApplyLayersNodeDataOverTheImageDefaults) {
   NodeSpec node;
   node.identity = kNode;
   node.facts = "region: eu\n";
-  node.extraArgs = {"--root", root.path().string(), "--puppet-confdir", "/etc/puppet",
-                    "--hosts-file", "/etc/hosts"};
+  node.extraArgs = {"--root",      root.path().string(), "--puppet-confdir",
+                    "/etc/puppet", "--hosts-file",       "/etc/hosts"};
   fleet.addNode(node);
 
   // No master anywhere on the bus: the node must not wait for one.
   Provisioner p(fleet, "prov1.provisioner", {"--node-data-dir", data.path().string()},
                 fs::relative(masterlessFlow(), here()).string());
   p.start();
-  bool done = testing::waitFor([&] {
-    return p.events().find("\"event\":\"provisioned\"") != std::string::npos ||
-           p.events().find("\"event\":\"failed\"") != std::string::npos;
-  }, 180s);
+  bool done = testing::waitFor(
+      [&] {
+        return p.events().find("\"event\":\"provisioned\"") != std::string::npos ||
+               p.events().find("\"event\":\"failed\"") != std::string::npos;
+      },
+      180s);
   ASSERT_TRUE(done) << p.log() << fleet.logs();
-  ASSERT_THAT(p.events(), ::testing::HasSubstr("\"event\":\"provisioned\"")) << p.events() << p.log();
+  ASSERT_THAT(p.events(), ::testing::HasSubstr("\"event\":\"provisioned\""))
+      << p.events() << p.log();
 
   EXPECT_EQ(readFile(root / "var/motd"),
             "greeting=hello from node data\ncolour=grey\nsite=fleet site\n");

@@ -42,25 +42,39 @@ class ProvisionerNotifyIT : public ::testing::Test {
         "notifiers:\n"
         "  hook:\n"
         "    type: webhook\n"
-        "    url: " + hook.url() + "\n"
-        "    hmac_key_file: " + (dir_.path() / "hook.key").string() + "\n"
+        "    url: " +
+        hook.url() +
+        "\n"
+        "    hmac_key_file: " +
+        (dir_.path() / "hook.key").string() +
+        "\n"
         "    facts: [region]\n"
         "    events: [provisioned, failed]\n"
-        "    retry_backoff: 50ms\n" + templates +
+        "    retry_backoff: 50ms\n" +
+        templates +
         "  mail:\n"
         "    type: email\n"
-        "    url: " + smtp.url() + "\n"
+        "    url: " +
+        smtp.url() +
+        "\n"
         "    from: drover@example.test\n"
         "    to: [ops@example.test]\n"
         "    username: drover\n"
-        "    password_file: " + (dir_.path() / "smtp.pass").string() + "\n"
-        "    ca_file: " + smtp.caFile().string() + "\n"
+        "    password_file: " +
+        (dir_.path() / "smtp.pass").string() +
+        "\n"
+        "    ca_file: " +
+        smtp.caFile().string() +
+        "\n"
         "    events: [provisioned, failed]\n"
         "    digest_window: 0s\n"
-        "    subject: \"[drover] {{node}}: {{event}}\"\n" + templates +
+        "    subject: \"[drover] {{node}}: {{event}}\"\n" +
+        templates +
         "  down:\n"
         "    type: webhook\n"
-        "    url: http://127.0.0.1:" + std::to_string(testing::freePort()) + "/nobody\n"
+        "    url: http://127.0.0.1:" +
+        std::to_string(testing::freePort()) +
+        "/nobody\n"
         "    events: [provisioned, failed]\n"
         "    retry_attempts: 2\n"
         "    retry_backoff: 50ms\n"
@@ -91,8 +105,8 @@ TEST_F(ProvisionerNotifyIT, ProvisionedAndFailedNodesReachEveryChannel) {
     Json body = Json::parse(request["body"].get<std::string>());
     bodies[body["node"]] = body;
   }
-  const std::vector<std::string> allSteps{"pick_master", "set_server", "clean", "csr",
-                                          "sign", "bootstrap", "production"};
+  const std::vector<std::string> allSteps{"pick_master", "set_server", "clean",     "csr",
+                                          "sign",        "bootstrap",  "production"};
   const Json& ok = bodies["node-eu-1"];
   EXPECT_EQ(ok["event"], "provisioned");
   EXPECT_EQ(ok["master"], "pm-eu");
@@ -122,24 +136,29 @@ TEST_F(ProvisionerNotifyIT, ProvisionedAndFailedNodesReachEveryChannel) {
     EXPECT_EQ(mail.envelope["auth_user"], "drover");
     bySubject[header(mail.raw, "Subject")] = bodyOf(mail.raw);
   }
-  EXPECT_EQ(bySubject["[drover] node-eu-1: provisioned"], "node-eu-1 provisioned via pm-eu (eu)\r\n");
+  EXPECT_EQ(bySubject["[drover] node-eu-1: provisioned"],
+            "node-eu-1 provisioned via pm-eu (eu)\r\n");
   EXPECT_EQ(bySubject["[drover] node-eu-2: failed"],
             "node-eu-2 failed at production (attempt 4): " + error + "\r\n");
 
   // The dead webhook gave up on both events; provisioning went on regardless.
-  ASSERT_TRUE(testing::waitFor([&] {
-    std::string text = p.metrics();
-    return text.find("drover_notifiers_events_total{notifier=\"down\",type=\"webhook\","
-                     "outcome=\"failed\"} 2\n") != std::string::npos &&
-           text.find("drover_provisioner_nodes{state=\"failed\"} 1\n") != std::string::npos;
-  }, 30s)) << p.metrics();
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        std::string text = p.metrics();
+        return text.find(
+                   "drover_notifiers_events_total{notifier=\"down\",type=\"webhook\","
+                   "outcome=\"failed\"} 2\n") != std::string::npos &&
+               text.find("drover_provisioner_nodes{state=\"failed\"} 1\n") != std::string::npos;
+      },
+      30s))
+      << p.metrics();
   std::string metrics = p.metrics();
   EXPECT_THAT(metrics, ::testing::HasSubstr(
                            "drover_notifiers_events_total{notifier=\"hook\",type=\"webhook\","
                            "outcome=\"delivered\"} 2\n"));
-  EXPECT_THAT(metrics, ::testing::HasSubstr(
-                           "drover_notifiers_events_total{notifier=\"mail\",type=\"email\","
-                           "outcome=\"delivered\"} 2\n"));
+  EXPECT_THAT(metrics,
+              ::testing::HasSubstr("drover_notifiers_events_total{notifier=\"mail\",type=\"email\","
+                                   "outcome=\"delivered\"} 2\n"));
   EXPECT_THAT(metrics, ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 1\n"));
   EXPECT_THAT(metrics, ::testing::HasSubstr("drover_provisioner_nodes{state=\"failed\"} 1\n"));
   EXPECT_EQ(invocations(fleet.node("node-eu-1"))["run production"], 1);

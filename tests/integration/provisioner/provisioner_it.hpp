@@ -17,7 +17,9 @@ namespace drover::integration {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-inline fs::path here() { return fs::path(DROVER_SOURCE_DIR) / "tests" / "integration" / "provisioner"; }
+inline fs::path here() {
+  return fs::path(DROVER_SOURCE_DIR) / "tests" / "integration" / "provisioner";
+}
 
 inline std::string readFile(const fs::path& path) {
   std::ifstream in(path);
@@ -26,14 +28,17 @@ inline std::string readFile(const fs::path& path) {
   return text.str();
 }
 
-inline const char* kPolicy = "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
-                      "      roles: [provisioner, admin]\n      actions: \"*\"\n";
+inline const char* kPolicy =
+    "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+    "      roles: [provisioner, admin]\n      actions: \"*\"\n";
 
-inline NodeSpec spec(const std::string& identity, const std::string& region, const std::string& agent) {
+inline NodeSpec spec(const std::string& identity, const std::string& region,
+                     const std::string& agent) {
   NodeSpec s;
   s.identity = identity;
   s.facts = "region: " + region + "\npuppet_address: 127.0.0.1\n";
-  s.agentFiles = {{agent, readFile(here() / agent)}, {agent + ".json", readFile(here() / (agent + ".json"))}};
+  s.agentFiles = {{agent, readFile(here() / agent)},
+                  {agent + ".json", readFile(here() / (agent + ".json"))}};
   s.policies = {{agent, kPolicy}};
   return s;
 }
@@ -64,22 +69,38 @@ class Provisioner {
     Credentials creds = fleet.issue(name, security::Role::Provisioner);
     metricsPort_ = testing::freePort();
     argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
-             "--identity", name,
-             "--broker-publish", fleet.endpoints().publish,
-             "--broker-subscribe", fleet.endpoints().subscribe,
-             "--security-ca-file", fleet.ca().certificateFile().string(),
-             "--security-crl-file", fleet.ca().crlFile().string(),
-             "--security-cert-file", creds.cert.string(),
-             "--security-key-file", creds.key.string(),
-             "--state-db", (dir_ / "state.db").string(),
-             "--flow-file", (here() / flow).string(),
-             "--master-facts", "region",
-             "--lease", "30",
-             "--recheck-interval", "1",
-             "--metrics-listen", "127.0.0.1:" + std::to_string(metricsPort_),
-             "--events-file", (dir_ / "events.jsonl").string(),
-             "--pid-file", (dir_ / "provisioner.pid").string(),
-             "--log-level", "debug"};
+             "--identity",
+             name,
+             "--broker-publish",
+             fleet.endpoints().publish,
+             "--broker-subscribe",
+             fleet.endpoints().subscribe,
+             "--security-ca-file",
+             fleet.ca().certificateFile().string(),
+             "--security-crl-file",
+             fleet.ca().crlFile().string(),
+             "--security-cert-file",
+             creds.cert.string(),
+             "--security-key-file",
+             creds.key.string(),
+             "--state-db",
+             (dir_ / "state.db").string(),
+             "--flow-file",
+             (here() / flow).string(),
+             "--master-facts",
+             "region",
+             "--lease",
+             "30",
+             "--recheck-interval",
+             "1",
+             "--metrics-listen",
+             "127.0.0.1:" + std::to_string(metricsPort_),
+             "--events-file",
+             (dir_ / "events.jsonl").string(),
+             "--pid-file",
+             (dir_ / "provisioner.pid").string(),
+             "--log-level",
+             "debug"};
     argv_.insert(argv_.end(), extra.begin(), extra.end());
   }
 
@@ -88,7 +109,8 @@ class Provisioner {
     std::error_code ignored;
     fs::remove(dir_ / "provisioner.pid", ignored);
     process_.emplace(argv_, dir_ / "provisioner.log");
-    bool ready = testing::waitFor([&] { return fs::exists(dir_ / "provisioner.pid") || !process_->running(); }, 15s);
+    bool ready = testing::waitFor(
+        [&] { return fs::exists(dir_ / "provisioner.pid") || !process_->running(); }, 15s);
     if (!ready || !process_->running()) {
       throw std::runtime_error("drover-provisioner " + name_ + " did not start:\n" + log());
     }

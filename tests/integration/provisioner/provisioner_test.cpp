@@ -33,12 +33,14 @@ class ProvisionerTest : public ::testing::Test {
   }
 
   bool allProvisioned(std::chrono::milliseconds timeout) {
-    return testing::waitFor([&] {
-      for (const auto& id : nodes) {
-        if (invocations(fleet.node(id))["run production"] == 0) return false;
-      }
-      return true;
-    }, timeout);
+    return testing::waitFor(
+        [&] {
+          for (const auto& id : nodes) {
+            if (invocations(fleet.node(id))["run production"] == 0) return false;
+          }
+          return true;
+        },
+        timeout);
   }
 
   // Every step that changes something ran exactly once per node.
@@ -63,11 +65,14 @@ class ProvisionerTest : public ::testing::Test {
     return doc["replies"][0]["data"];
   }
 
-  bool provisionerReports(const std::string& provisioner, int provisioned, std::chrono::milliseconds timeout) {
-    return testing::waitFor([&] {
-      Json s = status(provisioner);
-      return s.contains("counts") && s["counts"]["provisioned"] == provisioned;
-    }, timeout);
+  bool provisionerReports(const std::string& provisioner, int provisioned,
+                          std::chrono::milliseconds timeout) {
+    return testing::waitFor(
+        [&] {
+          Json s = status(provisioner);
+          return s.contains("counts") && s["counts"]["provisioned"] == provisioned;
+        },
+        timeout);
   }
 
   Fleet fleet;
@@ -94,7 +99,8 @@ TEST_F(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
     euProvisioned += event["event"] == "provisioned" && event["master"] == "pm-eu";
   }
   EXPECT_EQ(euProvisioned, 3) << events;
-  EXPECT_THAT(p.metrics(), ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 6\n"));
+  EXPECT_THAT(p.metrics(),
+              ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 6\n"));
   Result history = fleet.drover({"provision", "history", "node-eu-1"});
   EXPECT_EQ(history.exitCode, 0) << history;
   EXPECT_THAT(history.out, ::testing::HasSubstr("provisioned at step"));
@@ -110,10 +116,14 @@ TEST_F(ProvisionerTest, KilledMidFlowAndRestartedFinishesEveryNodeExactlyOnce) {
   Provisioner p(fleet, "prov1.provisioner");
   p.start();
   // Kill it once some node has been signed and before every node is through.
-  ASSERT_TRUE(testing::waitFor([&] {
-    return !invocations(fleet.node("pm-eu")).empty() &&
-           readFile(fleet.node("pm-eu").agentsDir() / "invocations.log").find("sign ") != std::string::npos;
-  }, 60s)) << p.log();
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        return !invocations(fleet.node("pm-eu")).empty() &&
+               readFile(fleet.node("pm-eu").agentsDir() / "invocations.log").find("sign ") !=
+                   std::string::npos;
+      },
+      60s))
+      << p.log();
   p.kill();
   int finished = 0;
   for (const auto& id : nodes) finished += invocations(fleet.node(id))["run production"];

@@ -53,9 +53,12 @@ TEST(AgentRegistration, TheTableMustMatchTheDdlBothWays) {
 
 TEST(AgentRegistration, EveryMismatchIsNamed) {
   std::string error = registrationError({{"reboot", fail}});
-  EXPECT_NE(error.find("action 'echo' is in the DDL but has no handler"), std::string::npos) << error;
-  EXPECT_NE(error.find("action 'fail' is in the DDL but has no handler"), std::string::npos) << error;
-  EXPECT_NE(error.find("action 'reboot' has a handler but is not in the DDL"), std::string::npos) << error;
+  EXPECT_NE(error.find("action 'echo' is in the DDL but has no handler"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("action 'fail' is in the DDL but has no handler"), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("action 'reboot' has a handler but is not in the DDL"), std::string::npos)
+      << error;
 }
 
 TEST(AgentLookup, FindsTheDdlEntryAndTheHandlerTogether) {

@@ -33,9 +33,9 @@ class BuiltinAgents : public ::testing::Test {
 TEST_F(BuiltinAgents, EachAgentDeclaresItsKeysOfServerYaml) {
   std::vector<std::string> keys;
   for (const auto* spec : BuiltinConfig::table().specs()) keys.push_back(spec->key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"puppet.command", "puppet.confdir",
-                                            "puppetserver.command", "puppetserver.config",
-                                            "hosts_file"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"puppet.command", "puppet.confdir", "puppetserver.command",
+                                      "puppetserver.config", "hosts_file"}));
 }
 
 TEST_F(BuiltinAgents, PuppetcaRunsOnlyWhereAPuppetConfIsNamed) {

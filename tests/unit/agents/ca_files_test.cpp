@@ -118,7 +118,8 @@ TEST_F(CaFiles, AFileThatIsNotTheListedOneIsAnError) {
     FAIL() << "expected an error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("requests/n1.example.pem is not the requested entry"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 

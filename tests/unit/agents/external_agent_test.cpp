@@ -192,8 +192,12 @@ TEST(ExternalAgentProtocol, TheProgramGetsTheDefaultsOfInputsTheCallerLeftOut) {
   // the program still gets it, since defaults are the DDL's word, not the caller's.
   Json ddl = Json::parse(ddlFor("probe", {"run"}));
   ddl["actions"][0]["input"] = {
-      {"token", {{"type", "string"}, {"optional", true}, {"default", ""}, {"validation", "."},
-                 {"maxlength", 128}}},
+      {"token",
+       {{"type", "string"},
+        {"optional", true},
+        {"default", ""},
+        {"validation", "."},
+        {"maxlength", 128}}},
       {"count", {{"type", "integer"}, {"optional", true}, {"default", 3}}},
       {"given", {{"type", "string"}, {"optional", true}, {"default", "from the DDL"}}},
       {"bare", {{"type", "string"}, {"optional", true}}}};

@@ -37,35 +37,41 @@ TEST(HostsFile, SecondApplicationChangesNothing) {
 }
 
 TEST(HostsFile, ReplacesTheManagedEntryInPlace) {
-  std::string managed = "127.0.0.1 localhost\n"
-                        "10.0.0.7 puppet # drover: puppet server\n"
-                        "192.168.1.5 fileserver\n";
+  std::string managed =
+      "127.0.0.1 localhost\n"
+      "10.0.0.7 puppet # drover: puppet server\n"
+      "192.168.1.5 fileserver\n";
   HostsEdit edit = withManagedEntry(managed, "puppet.eu", "10.1.0.1");
-  EXPECT_EQ(edit.content, "127.0.0.1 localhost\n"
-                          "10.1.0.1 puppet.eu # drover: puppet server\n"
-                          "192.168.1.5 fileserver\n");
+  EXPECT_EQ(edit.content,
+            "127.0.0.1 localhost\n"
+            "10.1.0.1 puppet.eu # drover: puppet server\n"
+            "192.168.1.5 fileserver\n");
 }
 
 TEST(HostsFile, DropsDuplicateManagedEntries) {
-  std::string twice = "10.0.0.7 puppet # drover: puppet server\n"
-                      "127.0.0.1 localhost\n"
-                      "10.0.0.8 puppet # drover: puppet server  \n";
+  std::string twice =
+      "10.0.0.7 puppet # drover: puppet server\n"
+      "127.0.0.1 localhost\n"
+      "10.0.0.8 puppet # drover: puppet server  \n";
   HostsEdit edit = withManagedEntry(twice, "puppet", "10.0.0.9");
-  EXPECT_EQ(edit.content, "10.0.0.9 puppet # drover: puppet server\n"
-                          "127.0.0.1 localhost\n");
+  EXPECT_EQ(edit.content,
+            "10.0.0.9 puppet # drover: puppet server\n"
+            "127.0.0.1 localhost\n");
 }
 
 // The resolver takes the first line naming a host, so ours must come before a foreign
 // line for the same name, which itself stays as it was.
 TEST(HostsFile, GoesBeforeAForeignLineForTheSameName) {
-  std::string foreign = "127.0.0.1 localhost\n"
-                        "10.5.5.5 puppet\n"
-                        "192.168.1.5 fileserver\n";
+  std::string foreign =
+      "127.0.0.1 localhost\n"
+      "10.5.5.5 puppet\n"
+      "192.168.1.5 fileserver\n";
   HostsEdit edit = withManagedEntry(foreign, "puppet", "10.0.0.7");
-  EXPECT_EQ(edit.content, "127.0.0.1 localhost\n"
-                          "10.0.0.7 puppet # drover: puppet server\n"
-                          "10.5.5.5 puppet\n"
-                          "192.168.1.5 fileserver\n");
+  EXPECT_EQ(edit.content,
+            "127.0.0.1 localhost\n"
+            "10.0.0.7 puppet # drover: puppet server\n"
+            "10.5.5.5 puppet\n"
+            "192.168.1.5 fileserver\n");
   EXPECT_FALSE(withManagedEntry(edit.content, "puppet", "10.0.0.7").changed);
 }
 

@@ -29,8 +29,8 @@ class Ssldir : public ::testing::Test {
       fs::create_directories(dir_ / sub);
     }
     caKey_ = generateKey();
-    ca_ = makeCaCertificate(caKey_.get(), {"Puppet CA: m1", "01", kNotAfterMs - 365 * kDayMs,
-                                           kNotAfterMs});
+    ca_ = makeCaCertificate(caKey_.get(),
+                            {"Puppet CA: m1", "01", kNotAfterMs - 365 * kDayMs, kNotAfterMs});
     write("certs/ca.pem", certificateToPem(ca_.get()));
   }
 
@@ -139,8 +139,8 @@ TEST_F(Ssldir, CertificateForAnotherKey) {
 // A certificate from another master's CA than the one the node trusts.
 TEST_F(Ssldir, CertificateFromAnotherCa) {
   PkeyPtr otherCaKey = generateKey();
-  X509Ptr otherCa = makeCaCertificate(otherCaKey.get(), {"Puppet CA: m2", "02",
-                                                         kNotAfterMs - kDayMs, kNotAfterMs});
+  X509Ptr otherCa = makeCaCertificate(otherCaKey.get(),
+                                      {"Puppet CA: m2", "02", kNotAfterMs - kDayMs, kNotAfterMs});
   PkeyPtr key = generateKey();
   write("private_keys/n1.example.pem", privateKeyToPem(key.get()));
   write("certs/n1.example.pem",

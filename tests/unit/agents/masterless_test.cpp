@@ -46,18 +46,33 @@ class MasterlessTest : public ::testing::Test {
     const std::string script =
         "#!/bin/sh\n"
         "if [ \"$1\" = config ]; then\n"
-        "  echo 'lastrunfile = " + (root / "summary.yaml").string() + "'\n"
-        "  echo 'lastrunreport = " + (root / "report.yaml").string() + "'\n"
-        "  echo 'agent_disabled_lockfile = " + (root / "disabled.lock").string() + "'\n"
-        "  echo 'agent_catalog_run_lockfile = " + (root / "run.lock").string() + "'\n"
-        "  echo 'ssldir = " + (root / "ssl").string() + "'\n"
+        "  echo 'lastrunfile = " +
+        (root / "summary.yaml").string() +
+        "'\n"
+        "  echo 'lastrunreport = " +
+        (root / "report.yaml").string() +
+        "'\n"
+        "  echo 'agent_disabled_lockfile = " +
+        (root / "disabled.lock").string() +
+        "'\n"
+        "  echo 'agent_catalog_run_lockfile = " +
+        (root / "run.lock").string() +
+        "'\n"
+        "  echo 'ssldir = " +
+        (root / "ssl").string() +
+        "'\n"
         "  echo 'certname = n1.example'\n"
-        "  echo 'confdir = " + (root / "etc/puppet").string() + "'\n"
-        "  echo 'environmentpath = " + (root / "nowhere").string() + ":" +
-        (root / "etc/puppet/code/environments").string() + "'\n"
+        "  echo 'confdir = " +
+        (root / "etc/puppet").string() +
+        "'\n"
+        "  echo 'environmentpath = " +
+        (root / "nowhere").string() + ":" + (root / "etc/puppet/code/environments").string() +
+        "'\n"
         "  exit 0\n"
         "fi\n"
-        "for arg in \"$@\"; do echo \"$arg\"; done > " + (root / "argv.txt").string() + "\n"
+        "for arg in \"$@\"; do echo \"$arg\"; done > " +
+        (root / "argv.txt").string() +
+        "\n"
         "exit 2\n";
     root_.write("bin/puppet", script);
     fs::permissions(root / "bin/puppet", fs::perms::owner_all);
@@ -91,7 +106,8 @@ class MasterlessTest : public ::testing::Test {
 
 TEST_F(MasterlessTest, TheDdlTakesAHashOfDataAndAStrictManifestPath) {
   EXPECT_EQ(violations("set_node_data", {{"data", {{"profile::motd::text", "hi"}}}}), "");
-  EXPECT_NE(violations("set_node_data", {{"data", "text"}}).find("must be hash"), std::string::npos);
+  EXPECT_NE(violations("set_node_data", {{"data", "text"}}).find("must be hash"),
+            std::string::npos);
   EXPECT_NE(violations("set_node_data", Json::object()).find("'data' fails validation 'required'"),
             std::string::npos);
 
@@ -99,7 +115,8 @@ TEST_F(MasterlessTest, TheDdlTakesAHashOfDataAndAStrictManifestPath) {
   EXPECT_TRUE(ddl::validate(*ddl_.findAction("apply"), defaults).empty());
   ddl::applyDefaults(*ddl_.findAction("apply"), defaults);
   EXPECT_EQ(defaults["manifest"], "manifests");  // the DDL default
-  EXPECT_EQ(violations("apply", {{"environment", "production"}, {"manifest", "manifests/site.pp"}}), "");
+  EXPECT_EQ(violations("apply", {{"environment", "production"}, {"manifest", "manifests/site.pp"}}),
+            "");
   for (const char* bad : {"../../etc/shadow", "/etc/puppet/site.pp", "manifests/../x", ".hidden",
                           "manifests//site.pp", "site.pp;rm", "a b"}) {
     EXPECT_NE(violations("apply", {{"environment", "production"}, {"manifest", bad}}), "") << bad;
@@ -120,7 +137,7 @@ TEST_F(MasterlessTest, SetNodeDataWritesTheFileOnceAndIsIdempotent) {
   EXPECT_EQ(first.data["changed"], true);
   EXPECT_EQ(first.data["keys"], 2);
   EXPECT_EQ(Json::parse(util::readFile(file)), data);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
 
@@ -179,11 +196,11 @@ TEST_F(MasterlessTest, ApplyRunsPuppetApplyWithTheLayeredHieraConfig) {
   const fs::path confdir = root_ / "etc/puppet";
   const fs::path manifest = confdir / "code/environments/production/manifests";
   EXPECT_EQ(reply.data["manifest"], manifest.string());
-  EXPECT_EQ(lines(util::readFile(root_ / "argv.txt")),
-            (std::vector<std::string>{"apply", "--confdir", confdir.string(), "--detailed-exitcodes",
-                                      "--color=false", "--environment", "production",
-                                      "--hiera_config", (confdir / "drover-hiera.yaml").string(),
-                                      manifest.string()}));
+  EXPECT_EQ(
+      lines(util::readFile(root_ / "argv.txt")),
+      (std::vector<std::string>{"apply", "--confdir", confdir.string(), "--detailed-exitcodes",
+                                "--color=false", "--environment", "production", "--hiera_config",
+                                (confdir / "drover-hiera.yaml").string(), manifest.string()}));
   EXPECT_EQ(util::readFile(confdir / "drover-hiera.yaml"),
             hieraConfigText(masterlessPaths(confdir)));
   Reply status = call("status", Json::object());
@@ -194,11 +211,13 @@ TEST_F(MasterlessTest, ApplyOfAMissingEnvironmentOrManifestFailsWithoutRunning) 
   Reply env = call("apply", {{"environment", "staging"}, {"manifest", "manifests"}});
   EXPECT_EQ(env.status.code, StatusCode::Aborted);
   EXPECT_EQ(env.data["outcome"], "failed");
-  EXPECT_NE(env.data["summary"].get<std::string>().find("no environment 'staging'"), std::string::npos)
+  EXPECT_NE(env.data["summary"].get<std::string>().find("no environment 'staging'"),
+            std::string::npos)
       << env.data.dump();
   Reply file = call("apply", {{"environment", "production"}, {"manifest", "manifests/site.pp"}});
   EXPECT_EQ(file.data["outcome"], "failed");
-  EXPECT_NE(file.data["summary"].get<std::string>().find("site.pp does not exist"), std::string::npos)
+  EXPECT_NE(file.data["summary"].get<std::string>().find("site.pp does not exist"),
+            std::string::npos)
       << file.data.dump();
   EXPECT_FALSE(fs::exists(root_ / "argv.txt"));
   Reply status = call("status", Json::object());

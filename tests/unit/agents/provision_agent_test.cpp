@@ -135,10 +135,12 @@ TEST(ProvisionAgentSsldir, ActionsTakeTheSsldirInTheOrderTheyArrived) {
       root.path(), {}, {{"certname", "n1.example"}, {"waitforcert", "0"}});
   const fs::path calls = root / "puppet-calls.log";
   const fs::path go = root / "go";
-  fs::path wrapper = root.write("puppet-wrapper", "#!/bin/sh\necho \"$*\" >> " + calls.string() +
-                                                  "\nwhile [ ! -e " + go.string() +
-                                                  " ]; do sleep 0.02; done\npuppet \"$@\"\nstatus=$?\n"
-                                                  "echo done >> " + calls.string() + "\nexit $status\n");
+  fs::path wrapper =
+      root.write("puppet-wrapper", "#!/bin/sh\necho \"$*\" >> " + calls.string() +
+                                       "\nwhile [ ! -e " + go.string() +
+                                       " ]; do sleep 0.02; done\npuppet \"$@\"\nstatus=$?\n"
+                                       "echo done >> " +
+                                       calls.string() + "\nexit $status\n");
   fs::permissions(wrapper, fs::perms::owner_all);
   ProvisionSettings s;
   s.root = root.path();
@@ -156,13 +158,14 @@ TEST(ProvisionAgentSsldir, ActionsTakeTheSsldirInTheOrderTheyArrived) {
     agent.handle(request);
     if (action == "certificate_status") callsWhenAnswered = util::readFile(calls);
   };
-  std::thread request(run, "request_certificate",
-                      Json{{"server", "127.0.0.1"}, {"port", testing::freePort()}, {"reset_ssl", true}});
+  std::thread request(
+      run, "request_certificate",
+      Json{{"server", "127.0.0.1"}, {"port", testing::freePort()}, {"reset_ssl", true}});
   // The request is reading Puppet's settings, held at the wrapper.
   bool started = testing::waitFor([&] { return fs::exists(calls); }, std::chrono::seconds(30));
   std::thread status(run, "certificate_status", Json::object());
-  bool waits = testing::waitFor([&] { return agent.context().ssldirLine() == 2; },
-                                std::chrono::seconds(10));
+  bool waits =
+      testing::waitFor([&] { return agent.context().ssldirLine() == 2; }, std::chrono::seconds(10));
   util::writeFileAtomically(go, "");
   request.join();
   status.join();

@@ -82,17 +82,19 @@ util::SubprocessResult ran(int code, std::string out, std::string err = "") {
 }
 
 TEST(CaClean, ExitCodesAndOutputMapToOutcomes) {
-  using puppetca::CleanOutcome;
   using puppetca::classifyClean;
-  EXPECT_EQ(classifyClean(ran(0, "Certificate for n1 has been revoked\nCleaned files related to n1\n")),
-            CleanOutcome::RevokedAndRemoved);
+  using puppetca::CleanOutcome;
+  EXPECT_EQ(
+      classifyClean(ran(0, "Certificate for n1 has been revoked\nCleaned files related to n1\n")),
+      CleanOutcome::RevokedAndRemoved);
   EXPECT_EQ(classifyClean(ran(0, "Cleaned files related to n1\n")), CleanOutcome::RemovedRevoked);
   EXPECT_EQ(classifyClean(ran(24, "Cleaned files related to n1\n")), CleanOutcome::RemovedRequest);
   EXPECT_EQ(classifyClean(ran(1, "", "Error:\n    Could not find files to clean for n1\n")),
             CleanOutcome::NothingToClean);
-  auto down = ran(1, "Fatal error when running action 'clean'\n",
-                  "Error: Failed connecting to https://127.0.0.1:8140/puppet-ca/v1/certificate_status/\n"
-                  "  Root cause: Failed to open TCP connection to 127.0.0.1:8140 (Connection refused)\n");
+  auto down =
+      ran(1, "Fatal error when running action 'clean'\n",
+          "Error: Failed connecting to https://127.0.0.1:8140/puppet-ca/v1/certificate_status/\n"
+          "  Root cause: Failed to open TCP connection to 127.0.0.1:8140 (Connection refused)\n");
   EXPECT_EQ(classifyClean(down), CleanOutcome::Failed);
   EXPECT_TRUE(puppetca::isUnreachable(down));
   EXPECT_EQ(classifyClean(ran(1, "", "Error:\nCould not read file '/nope.conf'\n")),
@@ -103,8 +105,9 @@ TEST(CaClean, ExitCodesAndOutputMapToOutcomes) {
 }
 
 TEST(CaClean, FailureTextIsOneLine) {
-  auto result = ran(1, "", "Error:\n    When attempting to sign certificate request 'n1', received\n"
-                           "      code: 409\n      body: Cannot sign certificate for host n1\n");
+  auto result = ran(1, "",
+                    "Error:\n    When attempting to sign certificate request 'n1', received\n"
+                    "      code: 409\n      body: Cannot sign certificate for host n1\n");
   EXPECT_EQ(puppetca::failureText(result),
             "Error: When attempting to sign certificate request 'n1', received code: 409 body: "
             "Cannot sign certificate for host n1");
@@ -169,10 +172,10 @@ TEST(RunOutcome, DetailedExitCodes) {
   EXPECT_TRUE(puppet::succeeded(RunOutcome::Changes));
   EXPECT_FALSE(puppet::succeeded(RunOutcome::Failures));
   EXPECT_FALSE(puppet::succeeded(RunOutcome::ChangesAndFailures));
-  for (auto outcome : {RunOutcome::NoChanges, RunOutcome::Changes, RunOutcome::Failures,
-                       RunOutcome::ChangesAndFailures, RunOutcome::Failed, RunOutcome::TimedOut,
-                       RunOutcome::WrongEnvironment, RunOutcome::Disabled,
-                       RunOutcome::CertificateMismatch}) {
+  for (auto outcome :
+       {RunOutcome::NoChanges, RunOutcome::Changes, RunOutcome::Failures,
+        RunOutcome::ChangesAndFailures, RunOutcome::Failed, RunOutcome::TimedOut,
+        RunOutcome::WrongEnvironment, RunOutcome::Disabled, RunOutcome::CertificateMismatch}) {
     EXPECT_EQ(puppet::runOutcomeFromString(puppet::toString(outcome)), outcome);
   }
 }

@@ -62,8 +62,8 @@ TEST(HandshakeTracker, AnEstablishedPeerLeavingIsNoRefusal) {
 
 TEST(HandshakeTracker, AReusedDescriptorStartsAFreshConnection) {
   HandshakeTracker tracker;
-  Tally tally = feed(tracker, {accepted(7), succeeded(), disconnected(7), accepted(7),
-                               disconnected(7)});
+  Tally tally =
+      feed(tracker, {accepted(7), succeeded(), disconnected(7), accepted(7), disconnected(7)});
   EXPECT_EQ(tally.accepted, 1);
   ASSERT_EQ(tally.refused.size(), 1u);
 }

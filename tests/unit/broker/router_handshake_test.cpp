@@ -48,10 +48,13 @@ TEST(RouterHandshakes, APlainPeerAtACurveBrokerIsRefusedOnBothSockets) {
   zmq::context_t context(1);
   bus::Connection plain(context, router.endpoints());
   StatsAnswer last;
-  EXPECT_TRUE(waitFor([&] {
-    last = ask(router.control(), setup.as(setup.admin));
-    return refused(last, "wrong_mechanism") + refused(last, "aborted") >= 2;  // pub and sub
-  }, 10s)) << (last.stats ? last.stats->dump() : last.error);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        last = ask(router.control(), setup.as(setup.admin));
+        return refused(last, "wrong_mechanism") + refused(last, "aborted") >= 2;  // pub and sub
+      },
+      10s))
+      << (last.stats ? last.stats->dump() : last.error);
   EXPECT_GE(last.stats->at("peers_refused").get<std::uint64_t>(), 2u);
 }
 
@@ -66,10 +69,13 @@ TEST(RouterHandshakes, ACurvePeerAtAPlainBrokerIsCountedToo) {
   curve.curve = setup.as(setup.node);
   bus::Connection peer(context, router.endpoints(), curve);
   StatsAnswer last;
-  EXPECT_TRUE(waitFor([&] {
-    last = ask(router.control(), std::nullopt);
-    return refused(last, "wrong_mechanism") + refused(last, "aborted") >= 2;
-  }, 10s)) << (last.stats ? last.stats->dump() : last.error);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        last = ask(router.control(), std::nullopt);
+        return refused(last, "wrong_mechanism") + refused(last, "aborted") >= 2;
+      },
+      10s))
+      << (last.stats ? last.stats->dump() : last.error);
   EXPECT_GE(last.stats->at("peers_refused").get<std::uint64_t>(), 2u);
 }
 
@@ -87,9 +93,9 @@ TEST(RouterHandshakes, TheControlSocketAdmitsOnlyAdminKeysAndTheBrokersOwn) {
   EXPECT_FALSE(plain.stats.has_value());
   EXPECT_NE(plain.error.find("CURVE"), std::string::npos) << plain.error;
   EXPECT_NE(plain.error.find("--curve-server-key"), std::string::npos) << plain.error;
-  EXPECT_TRUE(waitFor([&] {
-    return refused(ask(router.control(), setup.as(setup.admin)), "not_authorized") >= 1;
-  }, 10s));
+  EXPECT_TRUE(waitFor(
+      [&] { return refused(ask(router.control(), setup.as(setup.admin)), "not_authorized") >= 1; },
+      10s));
 }
 
 TEST(RouterHandshakes, AWrongServerKeyIsCountedAsBadKey) {
@@ -98,12 +104,16 @@ TEST(RouterHandshakes, AWrongServerKeyIsCountedAsBadKey) {
   bus::CurveClient wrong{setup.node.publicKey, setup.admin};  // not the broker's key
   StatsAnswer refusedAnswer = ask(router.control(), wrong);
   EXPECT_FALSE(refusedAnswer.stats.has_value());
-  EXPECT_NE(refusedAnswer.error.find("--curve-server-key"), std::string::npos) << refusedAnswer.error;
+  EXPECT_NE(refusedAnswer.error.find("--curve-server-key"), std::string::npos)
+      << refusedAnswer.error;
   StatsAnswer last;
-  EXPECT_TRUE(waitFor([&] {
-    last = ask(router.control(), setup.as(setup.admin));
-    return refused(last, "bad_key") >= 1;
-  }, 10s)) << (last.stats ? last.stats->dump() : last.error);
+  EXPECT_TRUE(waitFor(
+      [&] {
+        last = ask(router.control(), setup.as(setup.admin));
+        return refused(last, "bad_key") >= 1;
+      },
+      10s))
+      << (last.stats ? last.stats->dump() : last.error);
 }
 
 TEST(RouterHandshakes, TheControlSocketAnswersStatsAndNothingElse) {

@@ -25,8 +25,9 @@ TEST(StatsCurve, FlagsWinOverTheClientConfig) {
   bus::CurveKeys broker = bus::generateCurveKeys();
   bus::CurveKeys other = bus::generateCurveKeys();
   bus::writeCurveKeyFile(dir / "mine.key", mine);
-  auto config = dir.write("client.yaml", "curve:\n  server_key: \"" + other.publicKey +
-                                             "\"\n  key_file: " + (dir / "mine.key").string() + "\n");
+  auto config =
+      dir.write("client.yaml", "curve:\n  server_key: \"" + other.publicKey +
+                                   "\"\n  key_file: " + (dir / "mine.key").string() + "\n");
   auto fromFile = statsCurveFrom("", "", config);
   ASSERT_TRUE(fromFile.has_value());
   EXPECT_EQ(fromFile->serverKey, other.publicKey);

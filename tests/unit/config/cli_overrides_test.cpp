@@ -65,8 +65,8 @@ TEST_F(ConfigCli, ListFlagTakesOneValuePerUse) {
   CliOverrides cli(Sample::table());
   cli.addFlags(app);
   app.allow_extras();
-  parseArgs(app, {"--endpoints", "tcp://a:1,ipc:///b", "noop=true", "--endpoints", "inproc://c",
-                  "x"});
+  parseArgs(app,
+            {"--endpoints", "tcp://a:1,ipc:///b", "noop=true", "--endpoints", "inproc://c", "x"});
   EXPECT_EQ(app.remaining(), (std::vector<std::string>{"noop=true", "x"}));
   Sample s = config::load(Sample::table(), cli.configFile(), cli);
   EXPECT_EQ(s.endpoints, (std::vector<std::string>{"tcp://a:1", "ipc:///b", "inproc://c"}));

@@ -9,13 +9,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "testing/process.hpp"
 #include <vector>
+#include "testing/process.hpp"
 
 #include <stdlib.h>
 
-#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
+#include <CLI/CLI.hpp>
 
 #include "core/config/checks.hpp"
 #include "core/config/cli_overrides.hpp"

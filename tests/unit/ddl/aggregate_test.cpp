@@ -127,8 +127,8 @@ TEST(DdlAggregate, ChartCountsTheNumbersInValueOrder) {
 }
 
 TEST(DdlAggregate, ChartSkipsWhatIsNotAFiniteNumber) {
-  std::vector<Json> replies = {{{"v", "slow"}}, {{"v", true}}, {{"v", Json::array({1})}},
-                               {{"v", std::nan("")}}, {{"v", 3}}};
+  std::vector<Json> replies = {
+      {{"v", "slow"}}, {{"v", true}}, {{"v", Json::array({1})}}, {{"v", std::nan("")}}, {{"v", 3}}};
   Json result = computeAggregate(make("chart", "v"), replies);
   EXPECT_EQ(result["items"], Json::parse(R"([{"value": "3", "count": 1}])"));
 }

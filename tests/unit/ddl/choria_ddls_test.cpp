@@ -30,13 +30,13 @@ using ::testing::Not;
 const fs::path kChoriaDir = fs::path(DROVER_SOURCE_DIR) / "tests/unit/ddl/data/choria";
 
 // The agents go-choria ships DDLs for (internal/fs/ddl/cache/agent/*.json).
-const std::vector<std::string> kGoChoriaAgents{"aaa_signer", "choria_provision",
-                                               "choria_registry", "choria_util",
-                                               "executor", "rpcutil", "scout"};
+const std::vector<std::string> kGoChoriaAgents{"aaa_signer",  "choria_provision", "choria_registry",
+                                               "choria_util", "executor",         "rpcutil",
+                                               "scout"};
 
 // The choria-plugins agents that publish a JSON DDL (files/mcollective/agent/*.json).
 const std::vector<std::string> kPluginAgents{"filemgr", "iptables", "nettest", "nrpe", "package",
-                                             "process", "puppet", "service", "shell"};
+                                             "process", "puppet",   "service", "shell"};
 
 std::vector<std::string> fixtureAgents() {
   std::vector<std::string> agents;
@@ -59,10 +59,13 @@ const std::map<std::string, std::string>& validStrings() {
       {"^\\w+$", "fstat"},
       {"^[\\w]+$", "rpcutil"},
       {"^{.+}$", R"({"plugin.choria.srv_domain": "example.net"})"},
-      {"^-----BEGIN CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
-      {"-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"},
+      {"^-----BEGIN CERTIFICATE-----",
+       "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"},
+      {"-----BEGIN RSA PRIVATE KEY-----",
+       "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n"},
       {"^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]).)*"
-       "([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$", "node1.example.net"},
+       "([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])$",
+       "node1.example.net"},
       {"^[A-Z]{2}$", "NL"},
       {"^[\\w\\s-]+$", "North Holland"},
       {"^http(s*)://", "https://repo.example.net/choria"},
@@ -135,8 +138,10 @@ void expectOnlyRefusals(const Action& action, Json args) {
   }
   std::vector<Violation> others;
   for (auto& violation : validate(action, args)) {
-    if (isRefusalOfUncheckedInput(action, violation)) refused.insert(violation.input);
-    else others.push_back(std::move(violation));
+    if (isRefusalOfUncheckedInput(action, violation))
+      refused.insert(violation.input);
+    else
+      others.push_back(std::move(violation));
   }
   EXPECT_THAT(others, IsEmpty()) << action.name << ": " << args << "\n" << messages(others);
   EXPECT_EQ(refused, expected) << action.name;
@@ -212,8 +217,8 @@ TEST(DdlChoriaPlugins, TheirOwnAggregateFunctionsAreSkippedWithAWarning) {
   for (const auto& [agent, where] : own) {
     Ddl ddl = loadFile(kChoriaDir / (agent + ".json"));
     ASSERT_EQ(ddl.warnings.size(), 1u) << agent;
-    EXPECT_EQ(ddl.warnings[0], ddl.source + ": " + where +
-                                   " is unknown to this Drover: no summary is shown for it");
+    EXPECT_EQ(ddl.warnings[0],
+              ddl.source + ": " + where + " is unknown to this Drover: no summary is shown for it");
   }
   Ddl nettest = loadFile(kChoriaDir / "nettest.json");
   EXPECT_TRUE(nettest.findAction("ping")->aggregates.empty());
@@ -245,8 +250,8 @@ class DdlChoriaProvision : public ::testing::Test {
 };
 
 TEST_F(DdlChoriaProvision, GencsrTakesTheSubjectFieldsByTheirUpperCaseNames) {
-  Json args = {{"token", "s3cret"}, {"cn", "node1.example.net"}, {"C", "NL"},
-               {"L", "Amsterdam"}, {"O", "Example Corp"}, {"OU", "Platform"},
+  Json args = {{"token", "s3cret"},    {"cn", "node1.example.net"}, {"C", "NL"},
+               {"L", "Amsterdam"},     {"O", "Example Corp"},       {"OU", "Platform"},
                {"ST", "North Holland"}};
   EXPECT_THAT(validate(action("gencsr"), args), IsEmpty());
   for (const char* name : {"C", "L", "O", "OU", "ST"}) {
@@ -258,7 +263,8 @@ TEST_F(DdlChoriaProvision, GencsrStillChecksTheSubjectFields) {
   Json args = {{"token", "s3cret"}, {"C", "nl"}, {"OU", "a;b"}};
   auto violations = validate(action("gencsr"), args);
   ASSERT_EQ(violations.size(), 2u) << messages(violations);
-  EXPECT_EQ(violations[0].message, "input 'C' fails validation 'regex': does not match /^[A-Z]{2}$/");
+  EXPECT_EQ(violations[0].message,
+            "input 'C' fails validation 'regex': does not match /^[A-Z]{2}$/");
   EXPECT_EQ(violations[1].input, "OU");
   // Names are case-sensitive, as in Choria: 'c' is not 'C'.
   Json lower = {{"token", "s3cret"}, {"c", "NL"}};
@@ -277,7 +283,8 @@ TEST_F(DdlChoriaProvision, ConfigureChecksWhatTheCallerSends) {
   auto violations = validate(action("configure"), args);
   std::vector<std::string> rules;
   for (const auto& v : violations) rules.push_back(v.input + ":" + v.rule);
-  EXPECT_THAT(rules, ::testing::ElementsAre("token:regex", "config:regex", "ecdh_public:maxlength"));
+  EXPECT_THAT(rules,
+              ::testing::ElementsAre("token:regex", "config:regex", "ecdh_public:maxlength"));
 }
 
 }  // namespace

@@ -87,9 +87,9 @@ TEST(DdlLoadWarning, DefaultBreakingItsOwnRuleLoadsWithAWarning) {
 
 TEST(DdlLoadWarning, UnknownNamedValidatorLoadsWithAWarning) {
   // As in Choria, which warns; values for the input are refused (unchecked_inputs_test.cpp).
-  Ddl ddl = parseText(withAction(
-                R"("input": {"env": {"type": "string", "validation": "puppet_varible"}})"),
-                      "t.json");
+  Ddl ddl = parseText(
+      withAction(R"("input": {"env": {"type": "string", "validation": "puppet_varible"}})"),
+      "t.json");
   EXPECT_EQ(ddl.actions[2].findInput("env")->validation, "puppet_varible");
   EXPECT_EQ(ddl.warnings, std::vector<std::string>{
                               "t.json: actions[2].input.env.validation: validator "

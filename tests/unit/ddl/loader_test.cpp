@@ -121,8 +121,7 @@ TEST(DdlLoader, BuiltinRpcutilDdl) {
   EXPECT_EQ(names(ddl.findAction("daemon_stats")->outputs),
             (std::vector<std::string>{"uptime", "starttime", "total", "validated", "unvalidated",
                                       "passed", "filtered", "replies", "ttlexpired", "refused",
-                                      "busy", "pid", "version", "agents", "threads",
-                                      "security"}));
+                                      "busy", "pid", "version", "agents", "threads", "security"}));
   EXPECT_EQ(ddl.findAction("daemon_stats")->aggregates[0].output, "version");
   EXPECT_EQ(ddl.findAction("get_fact")->aggregates[0].output, "value");
 }
@@ -137,15 +136,17 @@ TEST(DdlLookupAction, FindsTheActionOrSaysWhichThereAre) {
   EXPECT_EQ(found.error, "");
   ActionLookup missing = lookupAction(ddl, "Disable");
   EXPECT_EQ(missing.action, nullptr);
-  EXPECT_EQ(missing.error, "agent 'puppet' has no action 'Disable' (actions: runonce, status, "
-                           "last_run_summary, disable, enable)");
+  EXPECT_EQ(missing.error,
+            "agent 'puppet' has no action 'Disable' (actions: runonce, status, "
+            "last_run_summary, disable, enable)");
 }
 
 TEST(DdlLoader, ParseTakesAnAlreadyParsedDocument) {
   Json doc = {{"metadata", {{"name", "demo"}, {"timeout", 7}}},
-              {"actions", {{{"action", "run"},
-                            {"input", {{"b", {{"type", "integer"}}}, {"a", {{"type", "string"}}}}},
-                            {"output", Json::object()}}}}};
+              {"actions",
+               {{{"action", "run"},
+                 {"input", {{"b", {{"type", "integer"}}}, {"a", {{"type", "string"}}}}},
+                 {"output", Json::object()}}}}};
   Ddl ddl = parse(doc, "inline");
   EXPECT_EQ(ddl.source, "inline");
   EXPECT_EQ(ddl.metadata.timeout, 7);
@@ -217,22 +218,25 @@ TEST(DdlLoadError, BadNames) {
 
 TEST(DdlLoader, InputAndOutputNamesTakeWhatChoriaTakes) {
   // choria_provision's gencsr has C, L, O, OU and ST; Choria reads any key as a name.
-  Ddl ddl = parseText(withAction(R"("input": {"OU": {"type": "string"}, "Env-2.x": {"type": "string"},
+  Ddl ddl =
+      parseText(withAction(R"("input": {"OU": {"type": "string"}, "Env-2.x": {"type": "string"},
                                                "a:b/c": {"type": "integer"}},
                                     "output": {"ExitCode": {}, "x-y": {}})"),
-                      "t.json");
+                "t.json");
   EXPECT_EQ(names(ddl.actions[2].inputs), (std::vector<std::string>{"OU", "Env-2.x", "a:b/c"}));
   EXPECT_EQ(names(ddl.actions[2].outputs), (std::vector<std::string>{"ExitCode", "x-y"}));
   std::string longest(128, 'n');
-  EXPECT_NO_THROW(parseText(withAction(R"("input": {")" + longest + R"(": {"type": "string"}})"),
-                            "t.json"));
+  EXPECT_NO_THROW(
+      parseText(withAction(R"("input": {")" + longest + R"(": {"type": "string"}})"), "t.json"));
 }
 
 // The error for a document whose third action has one input called `name`.
 std::string inputNameError(const std::string& name) {
   Json doc = {{"metadata", {{"name", "a"}}},
-              {"actions", {{{"action", "one"}}, {{"action", "two"}},
-                           {{"action", "three"}, {"input", {{name, {{"type", "string"}}}}}}}}};
+              {"actions",
+               {{{"action", "one"}},
+                {{"action", "two"}},
+                {{"action", "three"}, {"input", {{name, {{"type", "string"}}}}}}}}};
   try {
     parse(doc, "t.json");
   } catch (const LoadError& e) {
@@ -302,9 +306,9 @@ TEST(DdlLoadError, InvalidValidationRegex) {
               StartsWith("t.json: actions[2].input.x.validation: invalid regex '^([a-z]+$': "));
   EXPECT_THAT(message, HasSubstr("missing )"));
   // Backreferences would need backtracking; RE2 refuses them.
-  EXPECT_THAT(loadError(withAction(
-                  R"("input": {"x": {"type": "string", "validation": "(a)\\1"}})")),
-              StartsWith("t.json: actions[2].input.x.validation: invalid regex '(a)\\1': "));
+  EXPECT_THAT(
+      loadError(withAction(R"("input": {"x": {"type": "string", "validation": "(a)\\1"}})")),
+      StartsWith("t.json: actions[2].input.x.validation: invalid regex '(a)\\1': "));
 }
 
 TEST(DdlLoadError, AggregateOnUnknownOutput) {
@@ -332,8 +336,8 @@ TEST(DdlLoadError, JsonSyntaxErrorNamesByteOffset) {
 }
 
 TEST(DdlLoadError, NestingIsBounded) {
-  std::string deep = R"({"metadata": {"name": "a"}, "x": )" + std::string(200, '[') +
-                     std::string(200, ']') + "}";
+  std::string deep =
+      R"({"metadata": {"name": "a"}, "x": )" + std::string(200, '[') + std::string(200, ']') + "}";
   EXPECT_EQ(loadError(deep), "t.json: nesting deeper than 64 levels");
 }
 

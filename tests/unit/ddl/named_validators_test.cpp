@@ -66,14 +66,13 @@ TEST(DdlNamedValidators, PuppetTags) {
 }
 
 TEST(DdlNamedValidators, PuppetServerAddress) {
-  for (const char* good : {"puppet", "puppet.example.com", "puppet.example.com:8140",
-                           "10.0.0.1", "10.0.0.1:8140", "fe80::1", "[fe80::1]:8140",
-                           "[::1]", "a-b.c1"}) {
+  for (const char* good : {"puppet", "puppet.example.com", "puppet.example.com:8140", "10.0.0.1",
+                           "10.0.0.1:8140", "fe80::1", "[fe80::1]:8140", "[::1]", "a-b.c1"}) {
     EXPECT_TRUE(passes("puppet_server_address", good)) << good;
   }
-  for (const char* bad : {"", "-puppet", "puppet-", "pup_pet", "puppet.", "1puppet",
-                          "puppet:http", "puppet:0", "puppet:65536", "puppet:", "[fe80::1",
-                          "[fe80::1]8140", "a:b:c", "host/path"}) {
+  for (const char* bad :
+       {"", "-puppet", "puppet-", "pup_pet", "puppet.", "1puppet", "puppet:http", "puppet:0",
+        "puppet:65536", "puppet:", "[fe80::1", "[fe80::1]8140", "a:b:c", "host/path"}) {
     EXPECT_FALSE(passes("puppet_server_address", bad)) << bad;
   }
   EXPECT_EQ(why("puppet_server_address", "puppet:99999"), "port '99999' is not a valid port");
@@ -85,13 +84,13 @@ TEST(DdlNamedValidators, PuppetServerAddress) {
 // choria-plugins/nettest-agent: spec/validator/nettest_fqdn_validator_spec.rb and the
 // hostname regex of validator/nettest_fqdn.rb.
 TEST(DdlNamedValidators, NettestFqdn) {
-  for (const char* good : {"1.2.3.4", "host1.example.com", "exmaple.com", "localhost", "a",
-                           "a-b.c9", "X.Y"}) {
+  for (const char* good :
+       {"1.2.3.4", "host1.example.com", "exmaple.com", "localhost", "a", "a-b.c9", "X.Y"}) {
     EXPECT_TRUE(passes("nettest_fqdn", good)) << good;
   }
-  for (const char* bad : {"not a hostname", "", "1host.example.com", "host-.example.com",
-                          "-host", "host..example.com", "host.example.com.", "1.2.3.256",
-                          "1.2.3", "::1", "host_1", "host\n", "host;id", "10.0.0.0/8"}) {
+  for (const char* bad : {"not a hostname", "", "1host.example.com", "host-.example.com", "-host",
+                          "host..example.com", "host.example.com.", "1.2.3.256", "1.2.3", "::1",
+                          "host_1", "host\n", "host;id", "10.0.0.0/8"}) {
     EXPECT_FALSE(passes("nettest_fqdn", bad)) << bad;
   }
   EXPECT_FALSE(passes("nettest_fqdn", std::string_view("host\0.example.com", 17)));

@@ -28,8 +28,11 @@ const Action& status() {
 }
 
 TEST(DdlRenderReply, DeclaredOutputsInDdlOrderThenOthers) {
-  Json data = {{"pid", 42}, {"zeta", {{"b", 1}, {"a", Json::array({1, "x"})}}},
-               {"status", "running"}, {"alpha", nullptr}, {"enabled", true}};
+  Json data = {{"pid", 42},
+               {"zeta", {{"b", 1}, {"a", Json::array({1, "x"})}}},
+               {"status", "running"},
+               {"alpha", nullptr},
+               {"enabled", true}};
   EXPECT_EQ(renderReply(status(), data, 0),
             "Service Status: running\n"
             "       Enabled: true\n"

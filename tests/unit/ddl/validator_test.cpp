@@ -194,12 +194,11 @@ TEST_P(DdlValidateType, ChecksTheDeclaredType) {
 INSTANTIATE_TEST_SUITE_P(
     AllTypes, DdlValidateType,
     ::testing::Values(
-        TypeCase{"note", "x", true}, TypeCase{"note", 5, false},
-        TypeCase{"count", 5, true}, TypeCase{"count", -5, true}, TypeCase{"count", 5.0, true},
-        TypeCase{"count", 5.5, false}, TypeCase{"count", "5", false},
-        TypeCase{"count", true, false}, TypeCase{"ratio", 0.5, true}, TypeCase{"ratio", 2, true},
-        TypeCase{"ratio", "0.5", false}, TypeCase{"size", 7, true}, TypeCase{"size", 7.5, true},
-        TypeCase{"size", "7", false}, TypeCase{"force", true, true},
+        TypeCase{"note", "x", true}, TypeCase{"note", 5, false}, TypeCase{"count", 5, true},
+        TypeCase{"count", -5, true}, TypeCase{"count", 5.0, true}, TypeCase{"count", 5.5, false},
+        TypeCase{"count", "5", false}, TypeCase{"count", true, false}, TypeCase{"ratio", 0.5, true},
+        TypeCase{"ratio", 2, true}, TypeCase{"ratio", "0.5", false}, TypeCase{"size", 7, true},
+        TypeCase{"size", 7.5, true}, TypeCase{"size", "7", false}, TypeCase{"force", true, true},
         TypeCase{"force", "true", false}, TypeCase{"force", 1, false},
         TypeCase{"mode", "fast", true}, TypeCase{"mode", 1, false},
         TypeCase{"options", Json::object(), true}, TypeCase{"options", Json::array(), false},
@@ -293,16 +292,13 @@ INSTANTIATE_TEST_SUITE_P(
     Injections, DdlValidateShellsafe,
     ::testing::Values(Injection{"production; rm -rf /", "contains ';'"},
                       Injection{"$(touch /tmp/x)", "contains '$'"},
-                      Injection{"`id`", "contains '`'"},
-                      Injection{"a | nc evil 1", "contains '|'"},
-                      Injection{"a && b", "contains '&'"},
-                      Injection{"sleep 9 &", "contains '&'"},
+                      Injection{"`id`", "contains '`'"}, Injection{"a | nc evil 1", "contains '|'"},
+                      Injection{"a && b", "contains '&'"}, Injection{"sleep 9 &", "contains '&'"},
                       Injection{"x > /etc/passwd", "contains '>'"},
                       Injection{"x < /etc/shadow", "contains '<'"},
                       Injection{"a\nreboot", "contains a newline"},
                       Injection{"a\rb", "contains a carriage return"},
-                      Injection{std::string("a\0b", 3),
-                                                          "contains a NUL byte"}));
+                      Injection{std::string("a\0b", 3), "contains a NUL byte"}));
 
 TEST(DdlValidate, ShellsafeAcceptsOrdinaryText) {
   EXPECT_THAT(check({{"command", "nginx-1.2_3 /var/www 'quoted' \"x\" a=b"}}), IsEmpty());
@@ -325,11 +321,14 @@ TEST(DdlValidate, IpAddresses) {
 }
 
 TEST(DdlValidate, RealPuppetDdlRefusesInjectedEnvironment) {
-  Ddl puppet = loadFile(std::filesystem::path(DROVER_SOURCE_DIR) /
-                        "tests/unit/ddl/data/choria/puppet.json");
+  Ddl puppet =
+      loadFile(std::filesystem::path(DROVER_SOURCE_DIR) / "tests/unit/ddl/data/choria/puppet.json");
   const Action& runonce = *puppet.findAction("runonce");
-  Json good = {{"environment", "production"}, {"tags", "apache,ntp::config"},
-               {"server", "puppet.example.com:8140"}, {"noop", true}, {"splaylimit", 30}};
+  Json good = {{"environment", "production"},
+               {"tags", "apache,ntp::config"},
+               {"server", "puppet.example.com:8140"},
+               {"noop", true},
+               {"splaylimit", 30}};
   EXPECT_THAT(validate(runonce, good), IsEmpty());
   Json bad = {{"environment", "production;reboot"}, {"tags", "a b"}, {"server", "-x:1"}};
   auto violations = validate(runonce, bad);
@@ -345,9 +344,16 @@ TEST(DdlCliArguments, ConvertsPerInputType) {
   Json args = parseCliArguments(
       demo(), {"name=abc", "count=5", "ratio=2.5", "size=7", "force=yes", "mode=fast",
                R"(options={"a":1})", "items=[1,\"x\"]", "note=a=b", "extra=42", "colour=red"});
-  EXPECT_EQ(args, Json({{"name", "abc"}, {"count", 5}, {"ratio", 2.5}, {"size", 7},
-                        {"force", true}, {"mode", "fast"}, {"options", {{"a", 1}}},
-                        {"items", {1, "x"}}, {"note", "a=b"}, {"extra", "42"},
+  EXPECT_EQ(args, Json({{"name", "abc"},
+                        {"count", 5},
+                        {"ratio", 2.5},
+                        {"size", 7},
+                        {"force", true},
+                        {"mode", "fast"},
+                        {"options", {{"a", 1}}},
+                        {"items", {1, "x"}},
+                        {"note", "a=b"},
+                        {"extra", "42"},
                         {"colour", "red"}}));
   EXPECT_TRUE(args["size"].is_number_integer());
 }

@@ -15,8 +15,12 @@ Envelope sampleRequest() {
   env.collective = "drover";
   env.agent = "puppet";
   env.action = "runonce";
-  env.args = Json{{"environment", "production"}, {"splay", true}, {"count", -3},
-                  {"ratio", 0.5}, {"tags", Json::array({"a", "b"})}, {"nested", {{"k", nullptr}}}};
+  env.args = Json{{"environment", "production"},
+                  {"splay", true},
+                  {"count", -3},
+                  {"ratio", 0.5},
+                  {"tags", Json::array({"a", "b"})},
+                  {"nested", {{"k", nullptr}}}};
   env.filter = "region=eu-west-1 and class(role::web)";
   env.ttl = 30;
   env.time = 1700000000123;
@@ -71,8 +75,8 @@ TEST(EnvelopeCodec, RoundTripKeepsEveryField) {
 
 TEST(EnvelopeCodec, ReplyCarriesRequestIdAndStatus) {
   Envelope request = sampleRequest();
-  Envelope reply = makeReply(request, "web1", {StatusCode::Aborted, "puppet failed"},
-                             Json{{"changed", 3}});
+  Envelope reply =
+      makeReply(request, "web1", {StatusCode::Aborted, "puppet failed"}, Json{{"changed", 3}});
   Envelope back = decode(encode(reply));
   EXPECT_EQ(back.type, MessageType::Reply);
   EXPECT_EQ(back.requestId, request.id);
@@ -94,8 +98,7 @@ TEST(EnvelopeCodec, RequestDigestCoversWhatWasSigned) {
   EXPECT_EQ(requestDigest(a), requestDigest(b));
   for (auto change : std::vector<void (*)(Envelope&)>{
            [](Envelope& e) { e.targets.push_back("web3"); },
-           [](Envelope& e) { e.sender = "mallory.admin"; },
-           [](Envelope& e) { e.cert = "another"; },
+           [](Envelope& e) { e.sender = "mallory.admin"; }, [](Envelope& e) { e.cert = "another"; },
            [](Envelope& e) { e.filter = ""; }}) {
     Envelope c = a;
     change(c);
@@ -144,12 +147,18 @@ TEST(EnvelopeCodec, UnknownVersionIsAVersionErrorReadFirst) {
 TEST(EnvelopeCodec, FieldsPastTheirBoundsAreRefusedWithAClippedQuote) {
   const std::string huge(1'000'000, 'a');
   const std::vector<std::pair<const char*, std::string>> cases = {
-      {"id", std::string(33, 'a')},          {"id", "0123456789ABCDEF0123456789ABCDEF"},
-      {"id", huge},                          {"sender", huge},
-      {"sender", "alice admin"},             {"sender", std::string("al\nice")},
-      {"collective", std::string(65, 'c')},  {"agent", huge},
-      {"action", "ping\x01"},                {"reply_to", std::string(600, 'r')},
-      {"request_id", "abc"},                 {"filter", std::string(70'000, 'f')}};
+      {"id", std::string(33, 'a')},
+      {"id", "0123456789ABCDEF0123456789ABCDEF"},
+      {"id", huge},
+      {"sender", huge},
+      {"sender", "alice admin"},
+      {"sender", std::string("al\nice")},
+      {"collective", std::string(65, 'c')},
+      {"agent", huge},
+      {"action", "ping\x01"},
+      {"reply_to", std::string(600, 'r')},
+      {"request_id", "abc"},
+      {"filter", std::string(70'000, 'f')}};
   for (const auto& [field, value] : cases) {
     msgpack::zone zone;
     auto fields = baseFields(zone);
@@ -221,8 +230,8 @@ TEST(EnvelopeCodec, EveryTruncationIsRefusedCleanly) {
 }
 
 TEST(EnvelopeCodec, GarbageAndTrailingBytesAreRefused) {
-  EXPECT_THROW(decode("\xc1"), DecodeError);                  // reserved msgpack byte
-  EXPECT_THROW(decode("hello world"), DecodeError);           // a fixint then trailing bytes
+  EXPECT_THROW(decode("\xc1"), DecodeError);         // reserved msgpack byte
+  EXPECT_THROW(decode("hello world"), DecodeError);  // a fixint then trailing bytes
   EXPECT_THROW(decode(std::string("\x93\x01\x02\x03", 4)), DecodeError);  // array, not a map
   EXPECT_THROW(decode(encode(sampleRequest()) + "x"), DecodeError);
 }

@@ -29,8 +29,7 @@ TEST(FactsTyping, Integers) {
 
 TEST(FactsTyping, Floats) {
   Json f = parseFacts("a: 1.5\nb: -2.0\nc: 3.0\nd: 1e3\ne: 2.5E-3\nf: 1.10\n", "f");
-  for (const char* key : {"a", "b", "c", "f"})
-    EXPECT_TRUE(f[key].is_number_float()) << key;
+  for (const char* key : {"a", "b", "c", "f"}) EXPECT_TRUE(f[key].is_number_float()) << key;
   EXPECT_DOUBLE_EQ(f["a"].get<double>(), 1.5);
   EXPECT_DOUBLE_EQ(f["b"].get<double>(), -2.0);
   // Exponent forms stay text, as in the filter language, so `d=1e3` compares like for like.

@@ -40,11 +40,16 @@ TEST(FilterClientChecks, OrderingWithOtherNotationsIsRefusedNamingTheValue) {
     std::string instead;
   };
   const std::vector<Case> cases = {
-      {"cpus>=010", "010", 7, "cpus>=10"},     {"cpus>0x1F", "0x1F", 6, "cpus>31"},
-      {"cpus<0o7", "0o7", 6, "cpus<7"},        {"cpus<=0b1", "0b1", 7, "cpus<=1"},
-      {"n>=1_000", "1_000", 4, "n>=1000"},     {"cpus>=+4", "+4", 7, "cpus>=4"},
-      {"load<.5", ".5", 6, "load<0.5"},        {"load<5.", "5.", 6, "load<5"},
-      {"mem>1e3", "1e3", 5, "mem>1000"},       {"cpus >= 010", "010", 9, "cpus>=10"},
+      {"cpus>=010", "010", 7, "cpus>=10"},
+      {"cpus>0x1F", "0x1F", 6, "cpus>31"},
+      {"cpus<0o7", "0o7", 6, "cpus<7"},
+      {"cpus<=0b1", "0b1", 7, "cpus<=1"},
+      {"n>=1_000", "1_000", 4, "n>=1000"},
+      {"cpus>=+4", "+4", 7, "cpus>=4"},
+      {"load<.5", ".5", 6, "load<0.5"},
+      {"load<5.", "5.", 6, "load<5"},
+      {"mem>1e3", "1e3", 5, "mem>1000"},
+      {"cpus >= 010", "010", 9, "cpus>=10"},
       {"fact(cpus)>=010", "010", 13, "fact(cpus)>=10"},
   };
   for (const auto& c : cases) {
@@ -129,8 +134,7 @@ TEST(FilterClientChecks, ReservedFactNamesAreRefusedWhereverTheyAppear) {
   expectHas(inS, "at column 14: 'environment' is an input (== 'prod')");
   expectHas(errorOf([] { facts({"noop=~^t"}, reserveInputs); }), "'noop' is an input (=~ ^t)");
   expectHas(errorOf([] { compound({"not noop>1"}, reserveInputs); }), "at column 5");
-  EXPECT_EQ(facts({"role=web", "noop.level=1"}, reserveInputs),
-            "role == web and noop.level == 1");
+  EXPECT_EQ(facts({"role=web", "noop.level=1"}, reserveInputs), "role == web and noop.level == 1");
 }
 
 TEST(FilterClientChecks, FactCallFiltersOnAReservedName) {
@@ -154,12 +158,13 @@ TEST(FilterClientChecks, FactCallErrorsAreNamed) {
 }
 
 TEST(FilterClientChecks, McollectiveRegexFormGetsTheHintWhateverThePatternHolds) {
-  const Values patterns = {"/re(x)/", "/(a|b)/", "/[)]/", "/a b/", "/ x/", "/a||b/",
-                           "/a&&b/",  "/x)$/",   "/a\\/b (c)/"};
+  const Values patterns = {"/re(x)/", "/(a|b)/", "/[)]/", "/a b/",      "/ x/",
+                           "/a||b/",  "/a&&b/",  "/x)$/", "/a\\/b (c)/"};
   for (const auto& pattern : patterns) {
     SCOPED_TRACE(pattern);
     const auto hint = "at column 6: the regex '" + pattern + "' needs the '=~' operator";
-    expectHas(errorOf([&pattern] { facts({"fact=" + pattern}); }), "-F 'fact=" + pattern + "' " + hint);
+    expectHas(errorOf([&pattern] { facts({"fact=" + pattern}); }),
+              "-F 'fact=" + pattern + "' " + hint);
     expectHas(errorOf([&pattern] { compound({"fact=" + pattern + " and role=web"}); }), hint);
     expectHas(errorOf([&pattern] { Filter::parse("fact=" + pattern); }), hint);
   }

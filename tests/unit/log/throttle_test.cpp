@@ -12,7 +12,8 @@ TEST(LogThrottle, WritesTheFirstLinesThenCountsTheRest) {
   LogThrottle throttle(3, 10s);
   const Clock::time_point t0{};
   int written = 0;
-  for (int i = 0; i < 100; ++i) written += throttle.admit(t0 + std::chrono::milliseconds(i)) ? 1 : 0;
+  for (int i = 0; i < 100; ++i)
+    written += throttle.admit(t0 + std::chrono::milliseconds(i)) ? 1 : 0;
   EXPECT_EQ(written, 3);
   EXPECT_EQ(throttle.suppressedTotal(), 97u);
   EXPECT_EQ(throttle.takeSuppressed(t0 + 9s), 0u);  // the window still runs

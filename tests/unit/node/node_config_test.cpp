@@ -138,8 +138,9 @@ TEST(NodeConfig, BuiltinAgentsSettingsKeepTheirKeys) {
   EXPECT_EQ(c.builtinAgents.puppetca.command, "/opt/ps");
   EXPECT_EQ(c.builtinAgents.puppetca.puppetConf, "/etc/p.conf");
   EXPECT_EQ(c.builtinAgents.provision.hostsFile, "/etc/hosts.d");
-  EXPECT_EQ(errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", "puppet:\n  comand: x\n", {}); }),
-            file + ":2:3: unknown key 'puppet.comand' (did you mean 'puppet.command'?)");
+  EXPECT_EQ(
+      errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", "puppet:\n  comand: x\n", {}); }),
+      file + ":2:3: unknown key 'puppet.comand' (did you mean 'puppet.command'?)");
 }
 
 TEST(NodeConfig, AgentFilesAreTheNodesRootAndSecurityFiles) {

@@ -92,8 +92,9 @@ TEST_F(NodeCoreDeadline, AnUnknownActionIsRefusedNamingTheActionsThereAre) {
   Decision decision = core_->inspect(rpcutilRequest("reboot"), "drover.node.web1");
   ASSERT_EQ(decision.kind, Decision::Kind::Reply);
   EXPECT_EQ(decision.reply.status.code, envelope::StatusCode::UnknownAction);
-  EXPECT_NE(decision.reply.status.message.find("agent 'rpcutil' has no action 'reboot' (actions: ping,"),
-            std::string::npos)
+  EXPECT_NE(
+      decision.reply.status.message.find("agent 'rpcutil' has no action 'reboot' (actions: ping,"),
+      std::string::npos)
       << decision.reply.status.message;
 }
 

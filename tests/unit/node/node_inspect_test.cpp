@@ -31,8 +31,8 @@ class NodeInspect : public ::testing::Test {
     NodeSecurity::Parts parts;
     parts.mode = SecurityMode::Enforcing;
     parts.store = collective_.store();
-    parts.signer = std::make_shared<const security::Signer>(
-        collective_.issue("web1", Role::Node).signer());
+    parts.signer =
+        std::make_shared<const security::Signer>(collective_.issue("web1", Role::Node).signer());
     NodeIdentity id;
     id.identity = "web1";
     id.maxSkewMs = 5000;

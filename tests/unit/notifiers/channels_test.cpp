@@ -61,7 +61,8 @@ TEST(ExecNotifier, PassesTheEventOnStdinWithoutAShell) {
                           "cat > \"$2\"\n");
   std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   auto out = dir / "event.json";
-  ExecNotifier notifier(options, ExecSettings{{script.string(), "x; rm -rf / $(id)", out.string()}});
+  ExecNotifier notifier(options,
+                        ExecSettings{{script.string(), "x; rm -rf / $(id)", out.string()}});
   Outcome outcome =
       notifier.deliver(Presenter(options).single(makeEvent(EventKind::Provisioned, "web1")));
   ASSERT_TRUE(outcome.ok) << outcome.error;
@@ -104,7 +105,8 @@ TEST(WebhookNotifier, RefusedConnectionIsRetryableAndNamesTheUrl) {
   Outcome outcome = notifier.deliver(Presenter(options).single(makeEvent(EventKind::Test, "x")));
   EXPECT_FALSE(outcome.ok);
   EXPECT_TRUE(outcome.retryable);
-  EXPECT_NE(outcome.error.find("POST " + url + ": Failed to connect to 127.0.0.1"), std::string::npos)
+  EXPECT_NE(outcome.error.find("POST " + url + ": Failed to connect to 127.0.0.1"),
+            std::string::npos)
       << outcome.error;
 }
 

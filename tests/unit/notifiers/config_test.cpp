@@ -65,7 +65,8 @@ notifiers:
   chat:
     type: xmpp
     jid: drover@example.com/provisioner
-    password_file: )" + secretFile_.string() + R"(
+    password_file: )" +
+                     secretFile_.string() + R"(
     to: admin@example.com
     rooms: [alerts@conference.example.com]
     digest_window: 2m
@@ -182,9 +183,12 @@ TEST_F(NotifyConfigTest, CredentialsNeedTls) {
 }
 
 TEST_F(NotifyConfigTest, PlainXmppOnlyOnLoopback) {
-  std::string base = "notifiers:\n  chat:\n    type: xmpp\n    jid: a@example.com\n"
-                     "    password_file: " + secretFile_.string() + "\n    to: b@example.com\n"
-                     "    tls: disabled\n";
+  std::string base =
+      "notifiers:\n  chat:\n    type: xmpp\n    jid: a@example.com\n"
+      "    password_file: " +
+      secretFile_.string() +
+      "\n    to: b@example.com\n"
+      "    tls: disabled\n";
   EXPECT_NE(problemsOf(base).find("key 'tls': disabled is only allowed for a loopback server"),
             std::string::npos);
   EXPECT_EQ(problemsOf(base + "    server: 127.0.0.1\n"), "");
@@ -224,8 +228,8 @@ TEST_F(NotifyConfigTest, CollectsEveryProblemOfEveryNotifier) {
 TEST_F(NotifyConfigTest, SyntaxErrorsAndDuplicatesNameTheLine) {
   EXPECT_NE(problemsOf("notifiers:\n  a: [\n").find("provisioner.yaml:3:1: YAML syntax error"),
             std::string::npos);
-  std::string problems = problemsOf(
-      "notifiers:\n  a:\n    type: log\n    path: /a\n    path: /b\n");
+  std::string problems =
+      problemsOf("notifiers:\n  a:\n    type: log\n    path: /a\n    path: /b\n");
   EXPECT_NE(problems.find(":5:5: notifier 'a': key 'path': duplicate key (first set on line 4)"),
             std::string::npos)
       << problems;

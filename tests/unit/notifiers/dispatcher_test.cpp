@@ -19,8 +19,8 @@ using Shared = RecordingNotifier::Shared;
 
 Dispatcher::Channel channel(ChannelOptions options, std::shared_ptr<Shared> shared,
                             std::string secret = "") {
-  auto notifier = std::make_unique<RecordingNotifier>(options.name, std::move(shared),
-                                                      std::move(secret));
+  auto notifier =
+      std::make_unique<RecordingNotifier>(options.name, std::move(shared), std::move(secret));
   return Dispatcher::Channel{std::move(options), std::move(notifier)};
 }
 
@@ -212,8 +212,8 @@ TEST(Dispatcher, FinalFailureIsLoggedAndCountedNotRaised) {
                              "node=web9: delivery failed after 3 attempts: receiver unavailable"),
             std::string::npos)
       << logs.text();
-  EXPECT_NE(prometheusText(stats).find(
-                "drover_notifiers_events_total{notifier=\"hook\",type=\"recording\",outcome=\"failed\"} 1"),
+  EXPECT_NE(prometheusText(stats).find("drover_notifiers_events_total{notifier=\"hook\",type="
+                                       "\"recording\",outcome=\"failed\"} 1"),
             std::string::npos);
 }
 

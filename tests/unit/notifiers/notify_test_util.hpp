@@ -47,12 +47,12 @@ class RecordingNotifier : public Notifier {
     std::condition_variable changed;
     std::vector<Message> messages;  // delivered ones
     int attempts = 0;
-    int failFirst = 0;             // attempts that throw before one succeeds
-    bool permanent = false;        // those failures are PermanentError
+    int failFirst = 0;       // attempts that throw before one succeeds
+    bool permanent = false;  // those failures are PermanentError
     bool failAlways = false;
     std::string errorText = "receiver unavailable";
-    bool hold = false;             // block in send() until released
-    int entered = 0;               // send() calls begun
+    bool hold = false;  // block in send() until released
+    int entered = 0;    // send() calls begun
   };
 
   RecordingNotifier(std::string name, std::shared_ptr<Shared> shared, std::string secret = "")
@@ -132,8 +132,7 @@ class LogCapture {
     }
     bool waitFor(const std::string& needle, std::chrono::milliseconds timeout) {
       std::unique_lock lock(textMutex_);
-      return grew_.wait_for(lock, timeout,
-                            [&] { return text_.find(needle) != std::string::npos; });
+      return grew_.wait_for(lock, timeout, [&] { return text_.find(needle) != std::string::npos; });
     }
 
    protected:

@@ -70,9 +70,9 @@ TEST(Placeholders, UnknownPlaceholderIsRefusedWithItsPosition) {
 }
 
 TEST(Placeholders, DefaultsReadWell) {
-  EXPECT_EQ(rendered(defaultTemplate(EventKind::Provisioned),
-                     makeEvent(EventKind::Provisioned, "web1")),
-            "web1 provisioned via puppet-eu1.example.com in 4 min 12 s");
+  EXPECT_EQ(
+      rendered(defaultTemplate(EventKind::Provisioned), makeEvent(EventKind::Provisioned, "web1")),
+      "web1 provisioned via puppet-eu1.example.com in 4 min 12 s");
   EXPECT_EQ(rendered(defaultTemplate(EventKind::Failed), makeEvent(EventKind::Failed, "web7")),
             "web7 failed to provision: step sign_certificate failed (attempt 3): puppetca sign "
             "timed out after 30 s");

@@ -49,7 +49,8 @@ TEST(Presenter, DigestSumsUpABurst) {
   EXPECT_TRUE(message.digest);
   EXPECT_EQ(message.eventCount, 100u);
   EXPECT_EQ(message.kind, EventKind::Failed);
-  EXPECT_EQ(message.subject, "[drover] 98 nodes provisioned in eu-west-1 in the last 60 s, 2 failed");
+  EXPECT_EQ(message.subject,
+            "[drover] 98 nodes provisioned in eu-west-1 in the last 60 s, 2 failed");
   const std::string firstLine = message.text.substr(0, message.text.find('\n'));
   EXPECT_EQ(firstLine,
             "98 nodes provisioned in eu-west-1 in the last 60 s, 2 failed: "
@@ -72,8 +73,9 @@ TEST(Presenter, DigestNamesSeveralPlaces) {
             "2 nodes provisioned in eu-west-1 and us-east-1 in the last 30 s, 1 waiting too long");
   events.push_back(makeEvent(EventKind::Provisioned, "d", "ap-south-1"));
   message = Presenter(options).digest(events, std::chrono::seconds(30));
-  EXPECT_EQ(message.subject, "[drover] 3 nodes provisioned in 3 regions in the last 30 s, "
-                             "1 waiting too long");
+  EXPECT_EQ(message.subject,
+            "[drover] 3 nodes provisioned in 3 regions in the last 30 s, "
+            "1 waiting too long");
 }
 
 }  // namespace

@@ -40,15 +40,14 @@ TEST(PolicyAuditTime, IsIso8601UtcWithMilliseconds) {
 }
 
 TEST(PolicyAuditLine, DecisionHasEveryFieldInOrder) {
-  const AuditRequest request{"req-1", "web1.example.com", kAlice, "puppet", "runonce",
-                             Json{{"noop", true}}};
+  const AuditRequest request{"req-1",  "web1.example.com", kAlice,
+                             "puppet", "runonce",          Json{{"noop", true}}};
   const std::string line =
       decisionLine(1714566896789, request, {false, "default deny: no policy for agent puppet"});
-  EXPECT_EQ(line,
-            R"({"time":"2024-05-01T12:34:56.789Z","event":"decision","request_id":"req-1",)"
-            R"("node":"web1.example.com","caller":"alice.admin","role":"admin",)"
-            R"("agent":"puppet","action":"runonce","args":{"noop":true},"allowed":false,)"
-            R"("reason":"default deny: no policy for agent puppet"})");
+  EXPECT_EQ(line, R"({"time":"2024-05-01T12:34:56.789Z","event":"decision","request_id":"req-1",)"
+                  R"("node":"web1.example.com","caller":"alice.admin","role":"admin",)"
+                  R"("agent":"puppet","action":"runonce","args":{"noop":true},"allowed":false,)"
+                  R"("reason":"default deny: no policy for agent puppet"})");
 }
 
 TEST(PolicyAuditLine, ResultHasStatusAndDuration) {
@@ -128,8 +127,8 @@ TEST(PolicyAuditArgs, LongListsAndMapsAreBounded) {
 }
 
 TEST(PolicyAuditArgs, InvalidUtf8StillGivesAValidLine) {
-  const AuditRequest request{"req\xFF", "web1", kAlice, "puppet", "run\xFE",
-                             Json{{"x", std::string("bad \xFF byte")}}};
+  const AuditRequest request{"req\xFF", "web1",    kAlice,
+                             "puppet",  "run\xFE", Json{{"x", std::string("bad \xFF byte")}}};
   const std::string line = decisionLine(0, request, {true, "ok"});
   const Json parsed = Json::parse(line);
   EXPECT_EQ(parsed["args"]["x"], "bad \xEF\xBF\xBD byte");  // U+FFFD
@@ -201,8 +200,8 @@ TEST_F(PolicyAuditLog, AppendsToAnExistingFile) {
 TEST_F(PolicyAuditLog, TheFileIsPrivate) {
   AuditLog log(file());
   const auto permissions = std::filesystem::status(file()).permissions();
-  EXPECT_EQ(permissions & std::filesystem::perms::all, std::filesystem::perms::owner_read |
-                                                           std::filesystem::perms::owner_write);
+  EXPECT_EQ(permissions & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST_F(PolicyAuditLog, ConcurrentWritersProduceWholeLines) {

@@ -121,8 +121,9 @@ const BadPolicy kBadPolicies[] = {
      "p.yaml:2:5: key 'callers' in rule 1: missing (write \"*\" to match any)"},
     {"missing actions", "rules:\n  - deny:\n      callers: '*'\n",
      "p.yaml:2:5: key 'actions' in rule 1: missing (write \"*\" to match any)"},
-    {"duplicate condition", "rules:\n  - allow:\n      callers: '*'\n      actions: [a]\n"
-                            "      actions: [b]\n",
+    {"duplicate condition",
+     "rules:\n  - allow:\n      callers: '*'\n      actions: [a]\n"
+     "      actions: [b]\n",
      "p.yaml:5:7: key 'actions' in rule 1: duplicate key (first set on line 4)"},
     {"callers a map", "rules:\n  - allow:\n      callers: {name: x}\n      actions: '*'\n",
      "p.yaml:3:16: key 'callers' in rule 1: expected a string or a non-empty list of strings, "
@@ -189,8 +190,9 @@ TEST(PolicyLoader, BadRegexNamesTheCallerEntry) {
 TEST(PolicyLoader, BadFilterNamesTheWhereKeyAndTheColumnInTheExpression) {
   const std::string problem = onlyProblem(
       "rules:\n  - allow:\n      callers: '*'\n      actions: '*'\n      where: \"region=\"\n");
-  EXPECT_TRUE(startsWith(problem, "p.yaml:5:14: key 'where' in rule 1: filter 'region=' at "
-                                  "column 8: "))
+  EXPECT_TRUE(startsWith(problem,
+                         "p.yaml:5:14: key 'where' in rule 1: filter 'region=' at "
+                         "column 8: "))
       << problem;
 }
 

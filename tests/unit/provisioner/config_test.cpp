@@ -22,11 +22,12 @@ std::string errorOf(const std::string& yaml) {
 }
 
 TEST(ProvisionerConfig, LoadsEveryKind) {
-  auto c = config::loadText(ProvisionerConfig::table(),
-                    "identity: a.provisioner\nconcurrency: 20\nper_master_concurrency: 5\n"
-                    "master_facts: [zone, region]\nlease: 60\nmetrics:\n  listen: 127.0.0.1:9999\n"
-                    "state_db: /tmp/x.db\n",
-                    "p.yaml");
+  auto c = config::loadText(
+      ProvisionerConfig::table(),
+      "identity: a.provisioner\nconcurrency: 20\nper_master_concurrency: 5\n"
+      "master_facts: [zone, region]\nlease: 60\nmetrics:\n  listen: 127.0.0.1:9999\n"
+      "state_db: /tmp/x.db\n",
+      "p.yaml");
   EXPECT_EQ(c.identity, "a.provisioner");
   EXPECT_EQ(c.concurrency, 20);
   EXPECT_EQ(c.masterFacts, (std::vector<std::string>{"zone", "region"}));
@@ -35,13 +36,16 @@ TEST(ProvisionerConfig, LoadsEveryKind) {
 }
 
 TEST(ProvisionerConfig, ErrorsNameFileLineAndKey) {
-  EXPECT_NE(errorOf("concurency: 3\n").find("p.yaml:1:1: unknown key 'concurency'"), std::string::npos)
+  EXPECT_NE(errorOf("concurency: 3\n").find("p.yaml:1:1: unknown key 'concurency'"),
+            std::string::npos)
       << errorOf("concurency: 3\n");
   EXPECT_NE(errorOf("metrics: {listen: 0.0.0.0:9310}\n").find("p.yaml:1:19: key 'metrics.listen'"),
-            std::string::npos) << errorOf("metrics: {listen: 0.0.0.0:9310}\n");
-  EXPECT_NE(errorOf("concurrency: 2\nper_master_concurrency: 3\n").find(
-                "p.yaml:2:1: key 'per_master_concurrency': is 3, more than concurrency (2)"),
-            std::string::npos) << errorOf("concurrency: 2\nper_master_concurrency: 3\n");
+            std::string::npos)
+      << errorOf("metrics: {listen: 0.0.0.0:9310}\n");
+  EXPECT_NE(errorOf("concurrency: 2\nper_master_concurrency: 3\n")
+                .find("p.yaml:2:1: key 'per_master_concurrency': is 3, more than concurrency (2)"),
+            std::string::npos)
+      << errorOf("concurrency: 2\nper_master_concurrency: 3\n");
   EXPECT_NE(errorOf("master_facts: [\"a b\"]\n").find("key 'master_facts'"), std::string::npos);
   EXPECT_EQ(errorOf("metrics: {listen: \"[::1]:9310\"}\n"), "");
   EXPECT_EQ(errorOf("metrics: {listen: \"\"}\n"), "");
@@ -63,7 +67,8 @@ TEST(ProvisionerConfig, ANotifiersSectionIsLeftToTheNotifiers) {
     ADD_FAILURE() << "loaded a misspelled key";
   } catch (const config::Error& e) {
     EXPECT_NE(std::string(e.what()).find(file.string() + ":3:1: unknown key 'concurency'"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
   std::ofstream(file) << "concurrency: 40\n";
   EXPECT_TRUE(ProvisionerConfig::load(file).notifiersFile.empty());

@@ -69,7 +69,9 @@ CallReply failed(const std::string& node, const std::string& message, Json data 
   return CallReply{node, true, {envelope::StatusCode::Aborted, message}, std::move(data), "", true};
 }
 
-CallReply silent(const std::string& node) { return CallReply{node, false, {}, Json::object(), "", false}; }
+CallReply silent(const std::string& node) {
+  return CallReply{node, false, {}, Json::object(), "", false};
+}
 
 // Answers like healthy agents unless a test installs its own handler, and counts calls.
 class FakeExecutor : public StepExecutor {
@@ -84,7 +86,9 @@ class FakeExecutor : public StepExecutor {
       for (const auto& node : request.nodes) ++counts_[key + "@" + node];
       calls_.push_back(key + " " + request.args.dump());
       maxRunning_ = std::max(maxRunning_, now);
-      if (request.action == "sign") maxSigning_[request.nodes.front()] = std::max(maxSigning_[request.nodes.front()], ++signing_[request.nodes.front()]);
+      if (request.action == "sign")
+        maxSigning_[request.nodes.front()] =
+            std::max(maxSigning_[request.nodes.front()], ++signing_[request.nodes.front()]);
     }
     if (delay.count() > 0) std::this_thread::sleep_for(delay);
     std::vector<CallReply> out;
@@ -100,7 +104,8 @@ class FakeExecutor : public StepExecutor {
 
   static CallReply defaultReply(const CallRequest& request, const std::string& node) {
     if (request.action == "claim") return ok(node, {{"granted", true}});
-    if (request.action == "status" && request.agent == "provision") return ok(node, {{"completed_steps", Json::array()}});
+    if (request.action == "status" && request.agent == "provision")
+      return ok(node, {{"completed_steps", Json::array()}});
     if (request.action == "status") return ok(node, {{"state", "missing"}});
     return ok(node);
   }
@@ -150,7 +155,11 @@ class RecordingNotifier : public notifiers::EventSink {
 
 class EngineTest : public ::testing::Test {
  protected:
-  EngineTest() { options.owner = "p1"; options.concurrency = 8; options.perMasterConcurrency = 4; }
+  EngineTest() {
+    options.owner = "p1";
+    options.concurrency = 8;
+    options.perMasterConcurrency = 4;
+  }
 
   void startEngine(const char* flowText = kFlow) {
     if (!store) store = std::make_unique<Store>(dir / "state.db");
@@ -170,7 +179,8 @@ class EngineTest : public ::testing::Test {
     engine->observe({id, {"puppetca", "rpcutil"}, {{"region", region}}, 1, "enforcing", true});
   }
   void node(const std::string& id, const std::string& region, std::int64_t started = 1) {
-    engine->observe({id, {"provision", "rpcutil"}, {{"region", region}}, started, "enforcing", true});
+    engine->observe(
+        {id, {"provision", "rpcutil"}, {{"region", region}}, started, "enforcing", true});
   }
   bool waitState(const std::string& id, NodeState state, std::chrono::milliseconds timeout = 10s) {
     return testing::waitFor([&] { return engine->stateOf(id) == state; }, timeout);
@@ -183,10 +193,12 @@ class EngineTest : public ::testing::Test {
     return waitState("n", state);
   }
   bool waitAll(NodeState state, int n, std::chrono::milliseconds timeout = 20s) {
-    return testing::waitFor([&] {
-      NodeCounts c = engine->counts();
-      return (state == NodeState::Provisioned ? c.provisioned : c.failed) == n;
-    }, timeout);
+    return testing::waitFor(
+        [&] {
+          NodeCounts c = engine->counts();
+          return (state == NodeState::Provisioned ? c.provisioned : c.failed) == n;
+        },
+        timeout);
   }
   std::string masterOf(const std::string& id) { return engine->node(id)->at("master"); }
   std::vector<std::string> outcomes(const std::string& id) {
@@ -220,10 +232,10 @@ TEST_F(EngineTest, ProvisionsEveryNodeOnceWithItsRegionalMaster) {
   EXPECT_EQ(executor.count("puppetca#clean", "pm-eu"), 20);  // clean runs on every master
   EXPECT_EQ(executor.count("puppetca#sign", "pm-eu"), 10);
   EXPECT_EQ(notifier.count("provisioned"), 20);
-  EXPECT_EQ(outcomes("n1"), (std::vector<std::string>{
-                                "claim:granted", "already_provisioned:not_provisioned",
-                                "pick_master:done", "hosts:done", "clean:done", "sign:done",
-                                "run:done", "notify:done", "release:done"}));
+  EXPECT_EQ(outcomes("n1"),
+            (std::vector<std::string>{"claim:granted", "already_provisioned:not_provisioned",
+                                      "pick_master:done", "hosts:done", "clean:done", "sign:done",
+                                      "run:done", "notify:done", "release:done"}));
   // A later heartbeat of a provisioned node starts nothing. observe() decides at once;
   // a node seen after it is through only once any call for n1 would have been made.
   node("n1", "eu");
@@ -267,7 +279,8 @@ TEST_F(EngineTest, RetriesExhaustedFailReleaseAndRetryResumesThere) {
   EXPECT_EQ(executor.count("provision#run_puppet", "n"), 2);  // retries: 1
   EXPECT_EQ(executor.count("provision#release", "n"), 1);     // never left locked
   EXPECT_EQ(notifier.count("failed n"), 1);
-  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("puppet failed"), std::string::npos);
+  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("puppet failed"),
+            std::string::npos);
   broken = false;
   EXPECT_EQ(engine->retry("n", "admin"), "");
   ASSERT_TRUE(waitState("n", NodeState::Provisioned));
@@ -278,7 +291,8 @@ TEST_F(EngineTest, RetriesExhaustedFailReleaseAndRetryResumesThere) {
 
 TEST_F(EngineTest, AWrongEnvironmentFailsAtOnce) {
   executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
-    if (r.action == "run_puppet") return failed(n, "ran in production", {{"outcome", "wrong_environment"}});
+    if (r.action == "run_puppet")
+      return failed(n, "ran in production", {{"outcome", "wrong_environment"}});
     return std::nullopt;
   };
   ASSERT_TRUE(runOneNode(NodeState::Failed));
@@ -307,7 +321,8 @@ TEST_F(EngineTest, ARedoGoesBackToItsStepAndOnFromThere) {
 
 TEST_F(EngineTest, RedosBeyondTheLimitFailTheNode) {
   executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
-    if (r.action == "run_puppet") return failed(n, "key mismatch", {{"outcome", "certificate_mismatch"}});
+    if (r.action == "run_puppet")
+      return failed(n, "key mismatch", {{"outcome", "certificate_mismatch"}});
     return std::nullopt;
   };
   ASSERT_TRUE(runOneNode(NodeState::Failed));
@@ -340,7 +355,8 @@ TEST_F(EngineTest, ANodeClaimedElsewhereIsSkippedAndRechecked) {
   options.recheckInterval = 100ms;
   std::atomic<bool> taken{true};
   executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
-    if (r.action == "claim" && taken) return failed(n, "claimed by p2", {{"granted", false}, {"owner", "p2"}});
+    if (r.action == "claim" && taken)
+      return failed(n, "claimed by p2", {{"granted", false}, {"owner", "p2"}});
     return std::nullopt;
   };
   startEngine();
@@ -356,7 +372,8 @@ TEST_F(EngineTest, ANodeClaimedElsewhereIsSkippedAndRechecked) {
 
 TEST_F(EngineTest, ANodeProvisionedElsewhereIsNotProvisionedAgain) {
   executor.handler = [&](const CallRequest& r, const std::string& n) -> std::optional<CallReply> {
-    if (r.agent == "provision" && r.action == "status") return ok(n, {{"completed_steps", {"hosts", "production"}}});
+    if (r.agent == "provision" && r.action == "status")
+      return ok(n, {{"completed_steps", {"hosts", "production"}}});
     return std::nullopt;
   };
   ASSERT_TRUE(runOneNode(NodeState::Provisioned));
@@ -374,10 +391,12 @@ TEST_F(EngineTest, ABurstQueuesWithinOverallAndPerMasterLimits) {
   master("pm-b", "eu");
   for (int i = 0; i < 30; ++i) node("n" + std::to_string(i), "eu");
   int maxInFlight = 0;
-  testing::waitFor([&] {
-    maxInFlight = std::max<int>(maxInFlight, static_cast<int>(engine->counts().inFlight));
-    return engine->counts().provisioned == 30;
-  }, 30s);
+  testing::waitFor(
+      [&] {
+        maxInFlight = std::max<int>(maxInFlight, static_cast<int>(engine->counts().inFlight));
+        return engine->counts().provisioned == 30;
+      },
+      30s);
   ASSERT_EQ(engine->counts().provisioned, 30);
   EXPECT_LE(maxInFlight, 4);  // two masters, two each
   auto m = engine->masters();
@@ -408,12 +427,15 @@ TEST_F(EngineTest, HoldStopsANodeAndReleasesItsClaim) {
     return std::nullopt;
   };
   // Long backoffs: the hold must not wait for one to end.
-  std::string flow = std::string(kFlow).replace(std::string(kFlow).find("retries: 1\n"), 10, "retries: 1000");
-  flow.replace(flow.rfind("backoff: {initial: 10ms, max: 20ms}"), 35, "backoff: {initial: 60s, max: 60s}");
+  std::string flow =
+      std::string(kFlow).replace(std::string(kFlow).find("retries: 1\n"), 10, "retries: 1000");
+  flow.replace(flow.rfind("backoff: {initial: 10ms, max: 20ms}"), 35,
+               "backoff: {initial: 60s, max: 60s}");
   startEngine(flow.c_str());
   master("pm", "eu");
   node("n", "eu");
-  ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#run_puppet", "n") >= 1; }, 5s));
+  ASSERT_TRUE(
+      testing::waitFor([&] { return executor.count("provision#run_puppet", "n") >= 1; }, 5s));
   EXPECT_EQ(engine->hold("n", "admin"), "");
   ASSERT_TRUE(waitState("n", NodeState::Held, 3s));
   EXPECT_EQ(executor.count("provision#release", "n"), 1);
@@ -516,21 +538,27 @@ TEST_F(EngineTest, ARebuiltHostReusingTheNameIsProvisionedAgain) {
   node("web", "eu", 100);
   ASSERT_TRUE(waitState("web", NodeState::Provisioned));
   node("web", "eu", 200);  // a new daemon: probe says it has done nothing yet
-  ASSERT_TRUE(testing::waitFor([&] { return executor.count("provision#set_puppet_server", "web") == 2; }, 10s));
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return executor.count("provision#set_puppet_server", "web") == 2; }, 10s));
   ASSERT_TRUE(waitState("web", NodeState::Provisioned));
   EXPECT_EQ(executor.count("puppetca#clean", "pm"), 2);
 }
 
 TEST_F(EngineTest, MissingFactsRetryThenFailWithTheExpression) {
-  const std::string flow = std::string(kFlow).replace(std::string(kFlow).find("{{master.facts.ipaddress || master.identity}}"),
-                                                      45, "{{master.facts.ipaddress}}");
+  const std::string flow = std::string(kFlow).replace(
+      std::string(kFlow).find("{{master.facts.ipaddress || master.identity}}"), 45,
+      "{{master.facts.ipaddress}}");
   startEngine(flow.c_str());
   master("pm", "eu");
   node("n", "eu");
   ASSERT_TRUE(waitState("n", NodeState::Failed));
   EXPECT_EQ(executor.count("provision#set_puppet_server", "n"), 0);
-  EXPECT_NE(engine->node("n")->at("last_error").get<std::string>().find("{{master.facts.ipaddress}} is not set"),
-            std::string::npos) << engine->node("n")->dump();
+  EXPECT_NE(engine->node("n")
+                ->at("last_error")
+                .get<std::string>()
+                .find("{{master.facts.ipaddress}} is not set"),
+            std::string::npos)
+      << engine->node("n")->dump();
 }
 
 }  // namespace

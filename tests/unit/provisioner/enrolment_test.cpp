@@ -185,8 +185,9 @@ TEST_F(EnrolmentTest, AnEnrollingNodeGetsItsCertificateBeforeItsFirstStep) {
   registerEnrolling("web1.example.com");
   ASSERT_TRUE(waitState("web1.example.com", NodeState::Provisioned)) << engine->status().dump(2);
   EXPECT_EQ(outcomes("web1.example.com"),
-            (std::vector<std::string>{"claim:granted", "enrol:enrolled", "certificate_issued:issued",
-                                      "already_provisioned:not_provisioned", "run:done", "notify:done", "release:done"}));
+            (std::vector<std::string>{
+                "claim:granted", "enrol:enrolled", "certificate_issued:issued",
+                "already_provisioned:not_provisioned", "run:done", "notify:done", "release:done"}));
   auto cert = security::certificateFromPem(node.certificate());
   EXPECT_EQ(security::certificateName(cert.get()), "web1.example.com");
   EXPECT_EQ(issuedFor("web1.example.com"), 1u);
@@ -220,8 +221,10 @@ TEST_F(EnrolmentTest, WithoutEnrolmentSettingsAnEnrollingNodeWaitsAndIsCounted) 
   registerEnrolling("web3.example.com");  // observe() decides at once
   EXPECT_EQ(engine->stateOf("web3.example.com"), NodeState::Waiting);
   EXPECT_EQ(node.count("provision#claim"), 0);
-  EXPECT_NE(engine->node("web3.example.com")->at("waiting_for").get<std::string>().find(
-                "enrolment.token_files"),
+  EXPECT_NE(engine->node("web3.example.com")
+                ->at("waiting_for")
+                .get<std::string>()
+                .find("enrolment.token_files"),
             std::string::npos);
   engine->refreshMetrics();
   EXPECT_NE(metrics.prometheus().find("drover_provisioner_enrolment_blocked_nodes 1\n"),
@@ -268,11 +271,13 @@ TEST_F(EnrolmentTest, ALiveCertificateForAnotherKeyFailsClearly) {
   ASSERT_TRUE(waitState("web6.example.com", NodeState::Provisioned));
   node.rekey();  // a rebuilt host with the same name; its old certificate is still live
   engine->observe({"web6.example.com", {"provision"}, {{"region", "eu"}}, 2, "enrolling", false});
-  ASSERT_TRUE(testing::waitFor([&] {
-    return engine->stateOf("web6.example.com") == NodeState::Failed;
-  }, 10s)) << engine->status().dump(2);
-  EXPECT_NE(engine->node("web6.example.com")->at("last_error").get<std::string>().find(
-                "`drover cert revoke --name web6.example.com`"),
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return engine->stateOf("web6.example.com") == NodeState::Failed; }, 10s))
+      << engine->status().dump(2);
+  EXPECT_NE(engine->node("web6.example.com")
+                ->at("last_error")
+                .get<std::string>()
+                .find("`drover cert revoke --name web6.example.com`"),
             std::string::npos);
   EXPECT_EQ(issuedFor("web6.example.com"), 1u);
 }

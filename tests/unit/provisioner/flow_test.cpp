@@ -49,7 +49,8 @@ TEST(Flow, ShippedClassicFlowLoads) {
   Json context{{"node", {{"identity", "web1"}, {"facts", Json::object()}}},
                {"master", {{"identity", "pm1"}, {"facts", Json::object()}}}};
   Json args = templating::renderValue(flow.steps[3].call.args, context);
-  EXPECT_EQ(args, (Json{{"certname", "web1"}, {"server", "pm1"}, {"port", 8140}, {"reset_ssl", true}}));
+  EXPECT_EQ(args,
+            (Json{{"certname", "web1"}, {"server", "pm1"}, {"port", 8140}, {"reset_ssl", true}}));
 }
 
 TEST(Flow, ParsesEveryStepField) {
@@ -73,7 +74,8 @@ steps:
       - {status: no_reply, result: fail}
   - name: n
     notify: provisioned
-)", "t.yaml");
+)",
+                        "t.yaml");
   EXPECT_EQ(flow.nodeAgent, "prov");
   EXPECT_EQ(flow.masterAgent, "ca");
   EXPECT_EQ(flow.claim.claimAction, "grab");
@@ -97,32 +99,40 @@ TEST(Flow, ErrorsNameFileLineAndKey) {
             "(at most 7 days), got 'soon'");
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    retries: -1\n"),
             "f.yaml:6:14: steps[0](a).retries: expected an integer from 0 to 1000");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    target: everyone\n"),
-            "f.yaml:6:13: steps[0](a).target: expected node, master or all_masters, got 'everyone'");
+  EXPECT_EQ(
+      errorOf(std::string(kMinimal) + "    target: everyone\n"),
+      "f.yaml:6:13: steps[0](a).target: expected node, master or all_masters, got 'everyone'");
   EXPECT_EQ(errorOf("name: t\nsteps: []\n"), "f.yaml:2:8: steps: expected a list of steps");
-  EXPECT_EQ(errorOf("steps:\n  - name: a\n    agent: x\n    action: y\n"), "f.yaml:1:1: name: is required");
+  EXPECT_EQ(errorOf("steps:\n  - name: a\n    agent: x\n    action: y\n"),
+            "f.yaml:1:1: name: is required");
   EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: a\n    agent: x\n"),
             "f.yaml:3:5: steps[0](a).action: is required");
 }
 
 TEST(Flow, RefusesMastersBeforePickMaster) {
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    args: {a: \"{{master.identity}}\"}\n"),
-            "f.yaml:6:11: steps[0](a).args: uses master.* before the pick_master step has chosen one");
+  EXPECT_EQ(
+      errorOf(std::string(kMinimal) + "    args: {a: \"{{master.identity}}\"}\n"),
+      "f.yaml:6:11: steps[0](a).args: uses master.* before the pick_master step has chosen one");
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    target: master\n"),
-            "f.yaml:6:13: steps[0](a).target: targets masters before the pick_master step has chosen one");
+            "f.yaml:6:13: steps[0](a).target: targets masters before the pick_master step has "
+            "chosen one");
 }
 
 TEST(Flow, RefusesBadTemplatesDuplicatesAndRules) {
-  EXPECT_NE(errorOf(std::string(kMinimal) + "    args: {a: \"{{node.identity\"}\n").find(
-                "f.yaml:6:11: steps[0](a).args: '{{' without '}}'"),
+  EXPECT_NE(errorOf(std::string(kMinimal) + "    args: {a: \"{{node.identity\"}\n")
+                .find("f.yaml:6:11: steps[0](a).args: '{{' without '}}'"),
             std::string::npos);
   EXPECT_EQ(errorOf(std::string(kMinimal) + "  - name: a\n    agent: x\n    action: z\n"),
             "f.yaml:6:11: steps[1].name: step 'a' appears twice");
   EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {result: done}\n"),
-            "f.yaml:7:9: steps[0](a).outcomes[0]: a rule needs status or when (it would match every reply)");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {a: 1}, result: maybe}\n"),
-            "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry, fail or redo, got 'maybe'");
-  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: q\n    pick_master: true\n"),
+            "f.yaml:7:9: steps[0](a).outcomes[0]: a rule needs status or when (it would match "
+            "every reply)");
+  EXPECT_EQ(
+      errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {a: 1}, result: maybe}\n"),
+      "f.yaml:7:32: steps[0](a).outcomes[0].result: expected done, retry, fail or redo, got "
+      "'maybe'");
+  EXPECT_EQ(errorOf("name: t\nsteps:\n  - name: p\n    pick_master: true\n  - name: q\n    "
+                    "pick_master: true\n"),
             "f.yaml:6:18: steps[1](q).pick_master: a flow picks its master once");
 }
 
@@ -144,7 +154,8 @@ steps:
       target: master
       args: {key: "{{lookup.key || 'none'}}"}
       when: {ok: true}
-)", "t.yaml");
+)",
+                        "t.yaml");
   const Step& s = flow.steps[1];
   ASSERT_TRUE(s.lookup.has_value());
   EXPECT_EQ(s.lookup->agent, "prov");
@@ -173,31 +184,40 @@ TEST(Flow, LookupTemplatesNeedALookupAndALookupReadsOneReply) {
 }
 
 TEST(Flow, RedoGoesBackToThisOrAnEarlierStep) {
-  Flow flow = parseFlow(std::string(kMinimal) + "  - name: b\n    agent: x\n    action: z\n"
-                        "    outcomes:\n      - {when: {outcome: stale}, result: redo, from: a}\n"
-                        "redo_limit: 5\n", "f.yaml");
+  Flow flow =
+      parseFlow(std::string(kMinimal) +
+                    "  - name: b\n    agent: x\n    action: z\n"
+                    "    outcomes:\n      - {when: {outcome: stale}, result: redo, from: a}\n"
+                    "redo_limit: 5\n",
+                "f.yaml");
   ASSERT_EQ(flow.steps[1].outcomes.size(), 1u);
   EXPECT_EQ(flow.steps[1].outcomes[0].verdict, Verdict::Redo);
   EXPECT_EQ(flow.steps[1].outcomes[0].from, "a");
   EXPECT_EQ(flow.redoLimit, 5);
   EXPECT_EQ(parseFlow(kMinimal, "f.yaml").redoLimit, 3);
 
-  std::string later = "name: t\nsteps:\n  - name: a\n    agent: x\n    action: y\n"
-                      "    outcomes:\n      - {when: {o: 1}, result: redo, from: b}\n"
-                      "  - name: b\n    agent: x\n    action: z\n";
-  EXPECT_EQ(errorOf(later), "f.yaml:7:44: steps[0](a).outcomes[0].from: 'b' is not this step or an earlier one");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: redo, from: zz}\n"),
+  std::string later =
+      "name: t\nsteps:\n  - name: a\n    agent: x\n    action: y\n"
+      "    outcomes:\n      - {when: {o: 1}, result: redo, from: b}\n"
+      "  - name: b\n    agent: x\n    action: z\n";
+  EXPECT_EQ(errorOf(later),
+            "f.yaml:7:44: steps[0](a).outcomes[0].from: 'b' is not this step or an earlier one");
+  EXPECT_EQ(errorOf(std::string(kMinimal) +
+                    "    outcomes:\n      - {when: {o: 1}, result: redo, from: zz}\n"),
             "f.yaml:7:44: steps[0](a).outcomes[0].from: 'zz' is not this step or an earlier one");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: redo}\n"),
-            "f.yaml:7:9: steps[0](a).outcomes[0].from: is required");
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: done, from: a}\n"),
+  EXPECT_EQ(
+      errorOf(std::string(kMinimal) + "    outcomes:\n      - {when: {o: 1}, result: redo}\n"),
+      "f.yaml:7:9: steps[0](a).outcomes[0].from: is required");
+  EXPECT_EQ(errorOf(std::string(kMinimal) +
+                    "    outcomes:\n      - {when: {o: 1}, result: done, from: a}\n"),
             "f.yaml:7:44: steps[0](a).outcomes[0].from: only a redo rule goes back to a step");
 }
 
 TEST(Flow, SyntaxErrorsAndSecondDocuments) {
   EXPECT_EQ(errorOf("name: [t\n").rfind("f.yaml:", 0), 0u);
   EXPECT_NE(errorOf("name: [t\n").find("YAML syntax error"), std::string::npos);
-  EXPECT_EQ(errorOf(std::string(kMinimal) + "---\nname: u\n"), "f.yaml:7: a flow file holds one YAML document");
+  EXPECT_EQ(errorOf(std::string(kMinimal) + "---\nname: u\n"),
+            "f.yaml:7: a flow file holds one YAML document");
   EXPECT_EQ(errorOf(""), "f.yaml: the flow is empty");
   EXPECT_EQ(errorOf("- a\n"), "f.yaml:1:1: expected a map");
 }
@@ -212,8 +232,9 @@ TEST(Flow, UnreadableFileIsNamed) {
 }
 
 TEST(Flow, JudgeAppliesRulesThenDefaults) {
-  std::vector<OutcomeRule> rules{{"", Json{{"already_signed", true}}, Verdict::Done, 0},
-                                 {"failed", Json{{"outcome", "wrong_environment"}}, Verdict::Fail, 0}};
+  std::vector<OutcomeRule> rules{
+      {"", Json{{"already_signed", true}}, Verdict::Done, 0},
+      {"failed", Json{{"outcome", "wrong_environment"}}, Verdict::Fail, 0}};
   EXPECT_EQ(judge(rules, "failed", Json{{"already_signed", true}}), Verdict::Done);
   EXPECT_EQ(judge(rules, "failed", Json{{"outcome", "wrong_environment"}}), Verdict::Fail);
   EXPECT_EQ(judge(rules, "ok", Json{{"outcome", "wrong_environment"}}), Verdict::Done);

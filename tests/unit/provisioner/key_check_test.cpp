@@ -76,9 +76,8 @@ class KeyWorld : public StepExecutor {
   }
   int count(const std::string& prefix) {
     std::lock_guard lock(mutex_);
-    return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const std::string& c) {
-      return c.rfind(prefix, 0) == 0;
-    }));
+    return static_cast<int>(std::count_if(
+        calls.begin(), calls.end(), [&](const std::string& c) { return c.rfind(prefix, 0) == 0; }));
   }
 
  private:
@@ -190,8 +189,8 @@ class KeyCheck : public ::testing::Test {
     engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
                                       *store, world, notifier, metrics);
     engine->start();
-    engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
-                     "enforcing", true});
+    engine->observe(
+        {"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1, "enforcing", true});
     return testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s);
   }
 
@@ -318,8 +317,8 @@ TEST_F(KeyCheck, NoSignatureWithoutTheNodesKeyOfTheMoment) {
   engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
                                     *store, flaky, notifier, metrics);
   engine->start();
-  engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
-                   "enforcing", true});
+  engine->observe(
+      {"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1, "enforcing", true});
   ASSERT_TRUE(
       testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
   EXPECT_EQ(world.count("puppetca#sign"), 1);
@@ -357,8 +356,8 @@ TEST_F(KeyCheck, ARestartDuringTheVerifyVerifiesAgain) {
   engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
                                     *store, held, notifier, metrics);
   engine->start();
-  engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
-                   "enforcing", true});
+  engine->observe(
+      {"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1, "enforcing", true});
   {
     std::unique_lock lock(held.mutex);
     ASSERT_TRUE(held.changed.wait_for(lock, 20s, [&] { return held.asked; }));
@@ -371,7 +370,8 @@ TEST_F(KeyCheck, ARestartDuringTheVerifyVerifiesAgain) {
     held.released = true;
   }
   held.changed.notify_all();
-  ASSERT_TRUE(testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
+  ASSERT_TRUE(
+      testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
   engine.reset();
   EXPECT_EQ(world.count("provision#request_certificate"), 0);
   store->sync();
@@ -386,9 +386,10 @@ TEST_F(KeyCheck, ARestartDuringTheVerifyVerifiesAgain) {
   engine = std::make_unique<Engine>(parseFlow(classicFlow(), "classic.yaml"), EngineOptions{},
                                     *store, again, notifier, metrics);
   engine->start();
-  engine->observe({"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1,
-                   "enforcing", true});
-  ASSERT_TRUE(testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
+  engine->observe(
+      {"pm", {"puppetca"}, {{"region", "eu"}, {"ipaddress", "10.0.0.1"}}, 1, "enforcing", true});
+  ASSERT_TRUE(
+      testing::waitFor([&] { return engine->stateOf("n") == NodeState::Provisioned; }, 20s));
   EXPECT_EQ(again.count("provision#request_certificate"), 0) << "the request was made again";
   EXPECT_TRUE(happened("request_certificate.verify:verified"));
   EXPECT_EQ(again.signatures("K1"), 1);

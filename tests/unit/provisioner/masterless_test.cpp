@@ -35,9 +35,9 @@ TEST(NodeData, TheNodesFileIsMergedOverCommonKeyByKey) {
                         {"ntp::servers", {"a", "b"}},
                         {"nested", {{"x", 9}}},  // a top-level key is replaced whole
                         {"port", 8080}}));
-  EXPECT_EQ(loadNodeData(dir.path(), "n2"), (Json{{"motd", "image"},
-                                                  {"ntp::servers", {"a", "b"}},
-                                                  {"nested", {{"x", 1}, {"y", 2}}}}));
+  EXPECT_EQ(
+      loadNodeData(dir.path(), "n2"),
+      (Json{{"motd", "image"}, {"ntp::servers", {"a", "b"}}, {"nested", {{"x", 1}, {"y", 2}}}}));
 }
 
 TEST(NodeData, NoFilesMeanAnEmptyObject) {
@@ -57,7 +57,8 @@ TEST(NodeData, MalformedFilesAreNamedWithTheirLine) {
   dir.write("n1.yaml", "- a\n- b\n");
   error = errorOf(dir.path(), "n1");
   EXPECT_NE(error.find((dir / "n1.yaml").string() + ":1:1: expected a map of Hiera keys"),
-            std::string::npos) << error;
+            std::string::npos)
+      << error;
 
   dir.write("n1.yaml", "motd: a\nmotd: b\n");
   error = errorOf(dir.path(), "n1");
@@ -71,7 +72,8 @@ TEST(NodeData, MalformedFilesAreNamedWithTheirLine) {
 
 TEST(NodeData, BadIdentitiesMissingDirectoriesAndOversizedDataAreRefused) {
   testing::TempDir dir;
-  EXPECT_NE(errorOf(dir.path(), "../common").find("cannot name a node data file"), std::string::npos);
+  EXPECT_NE(errorOf(dir.path(), "../common").find("cannot name a node data file"),
+            std::string::npos);
   EXPECT_NE(errorOf(dir.path(), "a/b").find("cannot name a node data file"), std::string::npos);
   EXPECT_NE(errorOf(dir / "missing", "n1").find("node data directory"), std::string::npos);
   dir.write("n1.yaml", "blob: " + std::string(kMaxNodeDataBytes, 'x') + "\n");
@@ -111,7 +113,8 @@ steps:
     parseFlow(flow, "m.yaml");
     FAIL() << "accepted master.* without pick_master";
   } catch (const FlowError& e) {
-    EXPECT_NE(std::string(e.what()).find("before the pick_master step"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("before the pick_master step"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -189,7 +192,8 @@ TEST_F(MasterlessEngineTest, ANodeIsProvisionedWithItsDataAndNoMasterAtAll) {
   EXPECT_EQ(got.count(Json{{"data", {{"motd", "image"}, {"colour", "grey"}}}}), 1u);
   auto applies = executor.callsOf("apply");
   ASSERT_EQ(applies.size(), 2u);
-  EXPECT_EQ(Json::parse(applies[0]), (Json{{"environment", "production"}, {"manifest", "manifests"}}));
+  EXPECT_EQ(Json::parse(applies[0]),
+            (Json{{"environment", "production"}, {"manifest", "manifests"}}));
 }
 
 TEST_F(MasterlessEngineTest, AMalformedDataFileFailsTheNodeNamingFileAndLine) {

@@ -61,7 +61,8 @@ TEST(SelectMaster, NoMatchTakesTheLeastBusyMaster) {
   };
   EXPECT_EQ(selectMaster(node("eu-west-1", "ie", "eu"), masters, kOrder), "pm-ap");
   // A node without any of the facts is matched by nothing, not by masters lacking them too.
-  std::vector<MasterCandidate> bare{master("pm-x", Json::object(), 2), master("pm-y", Json::object(), 0)};
+  std::vector<MasterCandidate> bare{master("pm-x", Json::object(), 2),
+                                    master("pm-y", Json::object(), 0)};
   EXPECT_EQ(selectMaster(Json::object(), bare, kOrder), "pm-y");
 }
 

@@ -13,17 +13,27 @@ TEST(Metrics, PrometheusTextHasGaugesCountersAndHistogram) {
   metrics.observeStep("sign", "retry", 3.0);
   metrics.countEvent("provisioned");
   std::string text = metrics.prometheus();
-  EXPECT_NE(text.find("drover_provisioner_nodes{state=\"waiting\"} 3\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("drover_provisioner_step_attempts_total{step=\"sign\",verdict=\"retry\"} 1\n"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("drover_provisioner_step_duration_seconds_bucket{step=\"sign\",le=\"0.025\"} 1\n"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("drover_provisioner_step_duration_seconds_bucket{step=\"sign\",le=\"5\"} 2\n"),
-            std::string::npos) << text;
+  EXPECT_NE(text.find("drover_provisioner_nodes{state=\"waiting\"} 3\n"), std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("drover_provisioner_step_attempts_total{step=\"sign\",verdict=\"retry\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("drover_provisioner_step_duration_seconds_bucket{step=\"sign\",le=\"0.025\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("drover_provisioner_step_duration_seconds_bucket{step=\"sign\",le=\"5\"} 2\n"),
+      std::string::npos)
+      << text;
   EXPECT_NE(text.find("drover_provisioner_step_duration_seconds_count{step=\"sign\"} 2\n"),
-            std::string::npos) << text;
-  EXPECT_NE(text.find("drover_provisioner_events_total{event=\"provisioned\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("# TYPE drover_provisioner_step_duration_seconds histogram\n"), std::string::npos);
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("drover_provisioner_events_total{event=\"provisioned\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE drover_provisioner_step_duration_seconds histogram\n"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ constexpr std::int64_t T = 1000;  // every row's event happens at T
 inline CallReply ok(const std::string& node, Json data = Json::object()) {
   return CallReply{node, true, {}, std::move(data), "", true};
 }
-inline CallReply refused(const std::string& node, const std::string& message, Json data = Json::object()) {
+inline CallReply refused(const std::string& node, const std::string& message,
+                         Json data = Json::object()) {
   return CallReply{node, true, {envelope::StatusCode::Aborted, message}, std::move(data), "", true};
 }
 inline CallReply silent(const std::string& node) {
@@ -58,7 +59,8 @@ inline CallReply silent(const std::string& node) {
 class World {
  public:
   explicit World(std::string enrolmentBlocked = "")
-      : flow(parseFlow(kFlow, "t.yaml")), masters(1000000000, 3),
+      : flow(parseFlow(kFlow, "t.yaml")),
+        masters(1000000000, 3),
         machine(flow, settingsWith(std::move(enrolmentBlocked)), masters, 0) {
     masters.seen("m1", Json{{"region", "eu"}}, 0);
     masters.seen("m2", Json{{"region", "us"}}, 0);

@@ -84,7 +84,8 @@ TEST(Store, HistoryIsPerNodeOldestFirstAndUpdatesById) {
 
 TEST(Store, UnusableFileIsNamed) {
   testing::TempDir dir;
-  std::string path = dir.write("junk.db", "this is not a database, just text that is long enough").string();
+  std::string path =
+      dir.write("junk.db", "this is not a database, just text that is long enough").string();
   try {
     Store store(path);
     FAIL() << "opened";

@@ -43,7 +43,8 @@ TEST(CallBuilder, CarriesEveryField) {
 }
 
 TEST(CallBuilder, NulloptNodesMeansBroadcast) {
-  CallSpec spec = request("rpcutil", "ping").nodes(std::vector<std::string>{"a"}).nodes(std::nullopt).build();
+  CallSpec spec =
+      request("rpcutil", "ping").nodes(std::vector<std::string>{"a"}).nodes(std::nullopt).build();
   EXPECT_FALSE(spec.nodes.has_value());
 }
 
@@ -75,7 +76,8 @@ TEST(CallBuilder, TtlIsTheSharedRule) {
   const std::vector<std::chrono::milliseconds> waits{0ms, 999ms, 30s, 31s, 3570s, 3571s, 10h};
   for (auto wait : waits) {
     for (auto floor : {0s, 60s, 4000s}) {
-      EXPECT_EQ(request("a", "b").timeout(wait).ttlFloor(floor).build().ttl, ttlCovering(wait, floor))
+      EXPECT_EQ(request("a", "b").timeout(wait).ttlFloor(floor).build().ttl,
+                ttlCovering(wait, floor))
           << wait.count() << " ms, floor " << floor.count() << " s";
     }
   }

@@ -9,12 +9,13 @@ namespace {
 
 const Names kFlowNames{{"node", "master", "provisioner", "lookup"},
                        {"node", "master", "provisioner", "lookup"}};
-const Names kNotificationNames{
-    {"node", "master", "event", "step", "error", "attempt", "duration"}, {"facts"}};
+const Names kNotificationNames{{"node", "master", "event", "step", "error", "attempt", "duration"},
+                               {"facts"}};
 
 Json context() {
-  return Json{{"node", {{"identity", "Web-1"}, {"facts", {{"region", "eu-west-1"}, {"cpus", 4},
-                                                          {"os", {{"family", "Debian"}}}}}}},
+  return Json{{"node",
+               {{"identity", "Web-1"},
+                {"facts", {{"region", "eu-west-1"}, {"cpus", 4}, {"os", {{"family", "Debian"}}}}}}},
               {"master", {{"identity", "pm-eu"}, {"facts", {{"ipaddress", "10.0.0.1"}}}}}};
 }
 
@@ -200,10 +201,18 @@ TEST(TemplateLiteral, AnUnterminatedQuoteIsRejected) {
 
 // Notification texts: fixed names over an event's values, "-" for what is unset.
 Json eventValues() {
-  return Json{{"node", "web7.example.com"}, {"master", ""},      {"event", "failed"},
-              {"step", "sign_certificate"}, {"error", "timeout"}, {"attempt", 3},
-              {"facts", {{"region", "eu-west-1"}, {"cpus", 8}, {"virtual", true},
-                         {"os.family", "Debian"}, {"cloud", {{"zone", "eu-west-1a"}}}}}};
+  return Json{{"node", "web7.example.com"},
+              {"master", ""},
+              {"event", "failed"},
+              {"step", "sign_certificate"},
+              {"error", "timeout"},
+              {"attempt", 3},
+              {"facts",
+               {{"region", "eu-west-1"},
+                {"cpus", 8},
+                {"virtual", true},
+                {"os.family", "Debian"},
+                {"cloud", {{"zone", "eu-west-1a"}}}}}};
 }
 
 std::string notification(const std::string& text) {

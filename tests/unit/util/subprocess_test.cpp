@@ -103,10 +103,11 @@ TEST(SubprocessExit, TerminateRunningProcessesEndsEveryGroupRunningNow) {
   });
   runs.emplace_back([&] {
     // Ignores SIGTERM and leaves a grandchild: SIGKILL after the grace ends the group.
-    results[1] = runProcess({"sh", "-c", "read go; trap '' TERM; sleep 60 & echo $! > " +
-                                             pidFile.string() + ".tmp; mv " + pidFile.string() +
-                                             ".tmp " + pidFile.string() + "; wait"},
-                            "go\n", kGenerous);
+    results[1] =
+        runProcess({"sh", "-c",
+                    "read go; trap '' TERM; sleep 60 & echo $! > " + pidFile.string() +
+                        ".tmp; mv " + pidFile.string() + ".tmp " + pidFile.string() + "; wait"},
+                   "go\n", kGenerous);
   });
   ASSERT_TRUE(waitForFile(ready) && waitForFile(pidFile));
   EXPECT_EQ(terminateRunningProcesses(300ms), 2u);
@@ -129,8 +130,8 @@ TEST(SubprocessExit, TerminateRunningProcessesEndsEveryGroupRunningNow) {
 TEST(SubprocessExit, NoticesExitWhenOutputsWereClosedEarly) {
   TempDir dir;
   fs::path after = dir.path() / "after-close";
-  auto result = runProcess({"sh", "-c", "exec >&- 2>&-; sleep 0.2; : > " + after.string() + "; exit 4"},
-                           "", kGenerous);
+  auto result = runProcess(
+      {"sh", "-c", "exec >&- 2>&-; sleep 0.2; : > " + after.string() + "; exit 4"}, "", kGenerous);
   EXPECT_EQ(result.exitCode, 4);
   EXPECT_TRUE(fs::exists(after));
 }
@@ -191,7 +192,8 @@ TEST(SubprocessTimeout, KillsTheWholeProcessGroup) {
   EXPECT_TRUE(result.timedOut);
   EXPECT_EQ(result.signal, SIGTERM) << "ended at its own end, not at the timeout";
   pid_t grandchild = std::stoi(result.out);
-  EXPECT_TRUE(stopsRunningWithin(grandchild, kGenerous)) << "grandchild " << grandchild << " survived";
+  EXPECT_TRUE(stopsRunningWithin(grandchild, kGenerous))
+      << "grandchild " << grandchild << " survived";
 }
 
 // SIGTERM first, then SIGKILL once the grace is over. The shell notes the SIGTERM and
@@ -200,13 +202,15 @@ TEST(SubprocessTimeout, EscalatesToSigkillAfterTheGrace) {
   SubprocessOptions opts;
   opts.killGrace = 1s;
   auto result = runProcess(
-      {"sh", "-c", "trap '' TERM; sleep 30 & echo $!; trap 'echo term' TERM; while :; do sleep 1; done"},
+      {"sh", "-c",
+       "trap '' TERM; sleep 30 & echo $!; trap 'echo term' TERM; while :; do sleep 1; done"},
       "", 1s, opts);
   EXPECT_TRUE(result.timedOut);
   EXPECT_EQ(result.signal, SIGKILL);
   EXPECT_NE(result.out.find("\nterm\n"), std::string::npos) << "no SIGTERM before the SIGKILL";
   pid_t grandchild = std::stoi(result.out);
-  EXPECT_TRUE(stopsRunningWithin(grandchild, kGenerous)) << "grandchild " << grandchild << " survived";
+  EXPECT_TRUE(stopsRunningWithin(grandchild, kGenerous))
+      << "grandchild " << grandchild << " survived";
 }
 
 TEST(SubprocessTimeout, ReturnsOutputReadBeforeTheTimeout) {
@@ -272,8 +276,10 @@ TEST(SubprocessSpawn, StartsInTheWorkingDirectory) {
 
 // Not the caller's group: one led by the program's guard, a child of the caller.
 TEST(SubprocessSpawn, RunsInAProcessGroupOfItsOwnLedByItsGuard) {
-  auto result = runProcess({"sh", "-c", "cut -d' ' -f5 /proc/$$/stat; echo $PPID; "
-                                        "cut -d' ' -f4 /proc/$PPID/stat"}, "", kGenerous);
+  auto result = runProcess({"sh", "-c",
+                            "cut -d' ' -f5 /proc/$$/stat; echo $PPID; "
+                            "cut -d' ' -f4 /proc/$PPID/stat"},
+                           "", kGenerous);
   std::istringstream lines(result.out);
   pid_t group = 0, guard = 0, guardParent = 0;
   lines >> group >> guard >> guardParent;
@@ -285,8 +291,8 @@ TEST(SubprocessSpawn, RunsInAProcessGroupOfItsOwnLedByItsGuard) {
 // Signals sent to the whole group (a timeout's SIGTERM, a program's `kill 0`) are the
 // program's to handle: the guard outlives them and reports how the program ended.
 TEST(SubprocessSpawn, TheGuardReportsTheProgramsOwnStatus) {
-  auto trapped = runProcess({"sh", "-c", "trap 'exit 7' TERM; kill -TERM 0; sleep 5 & wait"}, "",
-                            kGenerous);
+  auto trapped =
+      runProcess({"sh", "-c", "trap 'exit 7' TERM; kill -TERM 0; sleep 5 & wait"}, "", kGenerous);
   EXPECT_EQ(trapped.exitCode, 7) << trapped.err;
   EXPECT_EQ(trapped.signal, 0);
   auto killed = runProcess({"sh", "-c", "kill -TERM $$"}, "", kGenerous);
@@ -302,8 +308,9 @@ TEST(SubprocessSpawn, ProgramsDieWithTheirCallerEvenOnSigkill) {
   pid_t caller = ::fork();
   ASSERT_GE(caller, 0);
   if (caller == 0) {
-    runProcess({"sh", "-c", "sleep 300 & echo $$ $! > " + pids.string() + ".tmp; mv " +
-                                pids.string() + ".tmp " + pids.string() + "; wait"},
+    runProcess({"sh", "-c",
+                "sleep 300 & echo $$ $! > " + pids.string() + ".tmp; mv " + pids.string() +
+                    ".tmp " + pids.string() + "; wait"},
                "", 600s);
     ::_exit(0);
   }
