@@ -3,6 +3,7 @@
 // event, and the state and commands expected after it (Log commands left out: they
 // are read by people, not by the driver). The flow has every kind of step and call.
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -149,5 +150,8 @@ inline void runRow(const Row& row) {
 }
 
 inline std::string rowName(const ::testing::TestParamInfo<Row>& info) { return info.param.name; }
+
+// A row prints as its name (test listings would otherwise show its bytes).
+inline void PrintTo(const Row& row, std::ostream* out) { *out << row.name; }
 
 }  // namespace drover::provisioner::table
