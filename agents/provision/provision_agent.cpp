@@ -46,8 +46,10 @@ ClaimBook::Clock ProvisionAgent::defaultClock() {
 // The handlers use `self` only when called, once it is fully built.
 ActionTable ProvisionAgent::actions(ProvisionAgent* self) {
   ActionTable table;
-  for (const auto& [name, entry] : entries()) {
-    table.emplace(name, [self, entry](const Request& request) {
+  for (const auto& named : entries()) {
+    // A copy, not the structured binding: a lambda may not capture a binding (C++17).
+    auto entry = named.second;
+    table.emplace(named.first, [self, entry](const Request& request) {
       std::optional<TurnQueue::Turn> ssldir;
       if (entry.ssldir) ssldir.emplace(self->context_.lockSsl(request));
       return entry.handler(request, self->context_);
