@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "cli/context.hpp"
+#include "core/rpc/call_builder.hpp"
 
 namespace drover::cli {
 
@@ -22,5 +23,11 @@ void addNotify(Context& context, Command& chosen);
 /// Discovers (or takes from the flags) the nodes a call addresses, applying --limit.
 /// Returns an empty list when discovery found nothing.
 std::vector<std::string> resolveTargets(Context& context, const std::string& agent);
+
+/// A request of `agent`'s `action` to what the discovery flags select: the filter, the
+/// known nodes (-I, --nodes) or, with --limit, the sampled matches; with the flags' quiet
+/// window, timeout and TTL floor.
+rpc::CallBuilder flaggedRequest(Context& context, const std::string& agent,
+                                const std::string& action);
 
 }  // namespace drover::cli

@@ -18,17 +18,7 @@ std::string valueText(const Json& value) {
 
 int runFacts(Context& context, const std::string& fact) {
   rpc::CallSpec spec =
-      rpc::request("rpcutil", "get_fact")
-          .args(Json{{"fact", fact}})
-          .filter(context.filterExpression())
-          // --limit samples the matching nodes, so they must be discovered first.
-          .nodes(context.discovery().limit.empty()
-                     ? context.knownNodes()
-                     : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
-          .quiet(context.quiet())
-          .timeout(context.timeout())
-          .ttlFloor(context.config().ttl)
-          .build();
+      flaggedRequest(context, "rpcutil", "get_fact").args(Json{{"fact", fact}}).build();
   ProgressLine progress(!context.output().noProgress && !context.output().json);
   rpc::CallResult result = context.client().call(spec, progress.callback());
   progress.clear();

@@ -10,17 +10,7 @@ namespace drover::cli {
 namespace {
 
 int runPing(Context& context) {
-  rpc::CallSpec spec =
-      rpc::request("rpcutil", "ping")
-          .filter(context.filterExpression())
-          // --limit samples the matching nodes, so they must be discovered first.
-          .nodes(context.discovery().limit.empty()
-                     ? context.knownNodes()
-                     : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
-          .quiet(context.quiet())
-          .timeout(context.timeout())
-          .ttlFloor(context.config().ttl)
-          .build();
+  rpc::CallSpec spec = flaggedRequest(context, "rpcutil", "ping").build();
   bool json = context.output().json;
   auto printer = [json](const rpc::NodeReply& reply, std::size_t, std::size_t) {
     if (json) return;

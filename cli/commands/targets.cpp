@@ -27,4 +27,19 @@ std::vector<std::string> resolveTargets(Context& context, const std::string& age
   return nodes;
 }
 
+rpc::CallBuilder flaggedRequest(Context& context, const std::string& agent,
+                                const std::string& action) {
+  rpc::CallBuilder builder = rpc::request(agent, action);
+  builder
+      .filter(context.filterExpression())
+      // --limit samples the matching nodes, so they must be discovered first.
+      .nodes(context.discovery().limit.empty()
+                 ? context.knownNodes()
+                 : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+      .quiet(context.quiet())
+      .timeout(context.timeout())
+      .ttlFloor(context.config().ttl);
+  return builder;
+}
+
 }  // namespace drover::cli
