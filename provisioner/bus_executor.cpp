@@ -49,4 +49,16 @@ std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
   return out;
 }
 
+std::size_t BusExecutor::broadcast(const CallRequest& request) {
+  try {
+    rpc::CallResult result = client().call(rpc::request(request.agent, request.action)
+                                               .args(request.args)
+                                               .timeout(request.timeout)
+                                               .build());
+    return result.replies.size();
+  } catch (const std::exception&) {
+    return 0;  // the nodes catch up by their registrations' hosts_version
+  }
+}
+
 }  // namespace drover::provisioner

@@ -10,10 +10,11 @@
 
 #include "core/rpc/client.hpp"
 #include "provisioner/executor.hpp"
+#include "provisioner/name_keeper.hpp"
 
 namespace drover::provisioner {
 
-class BusExecutor : public StepExecutor {
+class BusExecutor : public StepExecutor, public Broadcaster {
  public:
   /// Builds a connected client on the calling thread; may throw std::runtime_error.
   using ClientFactory = std::function<std::unique_ptr<rpc::Client>()>;
@@ -21,6 +22,8 @@ class BusExecutor : public StepExecutor {
   explicit BusExecutor(ClientFactory makeClient) : makeClient_(std::move(makeClient)) {}
 
   std::vector<CallReply> call(const CallRequest& request) override;
+  /// To every node hosting the request's agent; ends after the usual quiet window.
+  std::size_t broadcast(const CallRequest& request) override;
 
  private:
   rpc::Client& client();

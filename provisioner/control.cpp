@@ -25,6 +25,34 @@ std::string nodeArg(const envelope::Envelope& request) {
   return it->get<std::string>();
 }
 
+std::string stringArg(const envelope::Envelope& request, const char* key, bool required) {
+  auto it = request.args.find(key);
+  if (it == request.args.end() || it->is_null()) {
+    if (!required) return "";
+  } else if (it->is_string() && (!it->get<std::string>().empty() || !required)) {
+    return it->get<std::string>();
+  }
+  throw Refusal(StatusCode::MissingData, "provisioner#" + request.action + ": argument '" + key +
+                                             "' (a string) is required");
+}
+
+bool dryRunArg(const envelope::Envelope& request) {
+  auto it = request.args.find("dry_run");
+  if (it == request.args.end()) return false;
+  if (!it->is_boolean()) {
+    throw Refusal(StatusCode::InvalidData,
+                  "provisioner#" + request.action + ": argument 'dry_run' must be true or false");
+  }
+  return it->get<bool>();
+}
+
+Json resultJson(const NameKeeper::Result& result) {
+  if (!result.error.empty()) throw Refusal(StatusCode::Aborted, result.error);
+  Json changes = Json::array();
+  for (const auto& change : result.changes) changes.push_back(naming::toJson(change));
+  return Json{{"changes", changes}, {"applied", result.applied}};
+}
+
 std::size_t limitArg(const envelope::Envelope& request) {
   auto it = request.args.find("limit");
   if (it == request.args.end()) return kDefaultHistory;
@@ -51,11 +79,40 @@ envelope::Envelope Control::handle(const envelope::Envelope& request) noexcept {
   }
 }
 
+bool Control::readOnly(const std::string& action) {
+  return action == "status" || action == "history" || action == "metrics" || action == "names" ||
+         action == "name_show";
+}
+
+std::optional<Json> Control::runNames(const envelope::Envelope& request, const std::string& by) {
+  const std::string& action = request.action;
+  if (action == "names") return names_.list(stringArg(request, "service", false));
+  if (action == "name_show") {
+    std::string name = stringArg(request, "name", true);
+    auto shown = names_.show(name, limitArg(request));
+    if (!shown) throw Refusal(StatusCode::Aborted, "no name, alias or named node '" + name + "'");
+    return shown;
+  }
+  if (action == "name_release") {
+    return resultJson(names_.release(stringArg(request, "name", true), by, dryRunArg(request)));
+  }
+  if (action == "name_promote") {
+    return resultJson(names_.promote(stringArg(request, "node", true), by, dryRunArg(request)));
+  }
+  if (action == "name_reserve") {
+    return resultJson(names_.reserve(stringArg(request, "name", true),
+                                     stringArg(request, "node", false), by, dryRunArg(request)));
+  }
+  return std::nullopt;
+}
+
 envelope::Envelope Control::run(const envelope::Envelope& request) {
   const std::string& action = request.action;
   std::string by = request.sender.empty() ? "an unnamed caller" : request.sender;
   Json data;
-  if (action == "status") {
+  if (auto named = runNames(request, by)) {
+    data = std::move(*named);
+  } else if (action == "status") {
     data = engine_.status();
     Json& nodes = data["nodes"];
     if (nodes.size() > kMaxNodes) {
@@ -81,8 +138,10 @@ envelope::Envelope Control::run(const envelope::Envelope& request) {
     engine_.refreshMetrics();
     data = metrics_.toJson();
   } else {
-    throw Refusal(StatusCode::UnknownAction, "agent 'provisioner' has no action '" + action +
-                                                 "' (status, history, retry, hold, metrics)");
+    throw Refusal(StatusCode::UnknownAction,
+                  "agent 'provisioner' has no action '" + action +
+                      "' (status, history, retry, hold, metrics, names, name_show, name_release, "
+                      "name_promote, name_reserve)");
   }
   return envelope::makeReply(request, identity_, {}, std::move(data));
 }

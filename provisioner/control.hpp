@@ -10,9 +10,16 @@
 //   retry {node}            resume a failed, held or claimed-elsewhere node (or end a backoff)
 //   hold {node}             stop a node at its next step boundary and release its claim
 //   metrics                 the counters as JSON
+//   names {service}         every name held or reserved (only a service's when given)
+//   name_show {name}        a name's (alias's, node's) holding and history
+//   name_release {name, dry_run}          free a name now (admin)
+//   name_promote {node, dry_run}          make a slave its service's master (admin)
+//   name_reserve {name, node, dry_run}    hold a name for a node that is coming (admin)
+// The name_* commands answer {changes, applied}; a refused one is status Aborted saying why.
 // A node this provisioner does not know gets status Aborted with a message saying so.
 #include "core/envelope/envelope.hpp"
 #include "provisioner/engine.hpp"
+#include "provisioner/name_keeper.hpp"
 
 namespace drover::provisioner {
 
@@ -22,16 +29,26 @@ class Control {
  public:
   static constexpr std::size_t kMaxNodes = 5000;
 
-  Control(Engine& engine, Store& store, Metrics& metrics, std::string identity)
-      : engine_(engine), store_(store), metrics_(metrics), identity_(std::move(identity)) {}
+  Control(Engine& engine, NameKeeper& names, Store& store, Metrics& metrics, std::string identity)
+      : engine_(engine),
+        names_(names),
+        store_(store),
+        metrics_(metrics),
+        identity_(std::move(identity)) {}
+
+  /// Whether anyone verified may ask `action` (the others are for admins).
+  static bool readOnly(const std::string& action);
 
   /// The reply to one request for the provisioner agent. Never throws.
   envelope::Envelope handle(const envelope::Envelope& request) noexcept;
 
  private:
   envelope::Envelope run(const envelope::Envelope& request);
+  /// names, name_*: std::nullopt when `action` is not one of them.
+  std::optional<Json> runNames(const envelope::Envelope& request, const std::string& by);
 
   Engine& engine_;
+  NameKeeper& names_;
   Store& store_;
   Metrics& metrics_;
   std::string identity_;

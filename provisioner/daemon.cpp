@@ -56,6 +56,14 @@ EngineOptions engineOptions(const ProvisionerConfig& c) {
   return o;
 }
 
+NamingOptions namingOptions(const ProvisionerConfig& config) {
+  NamingOptions options;
+  options.domain = config.namingDomain;
+  options.releaseAfter = config.namingReleaseAfter;
+  options.addressFact = config.namingAddressFact;
+  return options;
+}
+
 // ZMQ_MAX_SOCKETS must be set before the context makes its first socket: every worker
 // thread gets a client with two sockets.
 void sizeContext(zmq::context_t& context, int concurrency) {
@@ -123,6 +131,7 @@ Registration registrationFrom(const Json& data, const std::string& sender) {
     r.startedMs = it->get<std::int64_t>();
   }
   if (auto it = data.find("security"); it != data.end() && it->is_string()) r.security = *it;
+  if (auto it = data.find("naming"); it != data.end() && it->is_object()) r.naming = *it;
   return r;
 }
 
@@ -226,10 +235,8 @@ std::string Daemon::authorize(const envelope::Envelope& request) const {
     auto principal = security::verifyEnvelope(request, *security_->store, util::nowMs());
     if (principal.role == security::Role::Admin) return "";
     // Only reading is open to other principals; steering nodes is for admins.
-    if (request.action == "status" || request.action == "history" || request.action == "metrics") {
-      return "";
-    }
-    return principal.name + " is not an admin: only admins may " + request.action + " nodes";
+    if (Control::readOnly(request.action)) return "";
+    return principal.name + " is not an admin: only admins may call provisioner#" + request.action;
   } catch (const std::exception& e) {
     return std::string("request not verified: ") + e.what();
   }
@@ -263,6 +270,7 @@ void Daemon::sweep() {
       registration.verified = security_ == nullptr || reply.verified;
       if (!registration.verified || registration.identity != reply.sender) return;
       engine_->observe(registration);
+      names_->observe(registration);
       ++seen;
     });
     logger()->info("inventory sweep: {} node(s) answered", seen);
@@ -284,11 +292,14 @@ int Daemon::run() {
     if (!handleSignals()) return 0;
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
+  names_ = std::make_unique<NameKeeper>(namingOptions(config_), *store_, *executor_,
+                                        executor_.get(), [] { return util::nowMs(); });
   engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
-                                     *notifiers_, metrics_, enroller_.get());
-  control_ = std::make_unique<Control>(*engine_, *store_, metrics_, config_.identity);
+                                     *notifiers_, metrics_, enroller_.get(), names_.get());
+  control_ = std::make_unique<Control>(*engine_, *names_, *store_, metrics_, config_.identity);
   startHttp();
   engine_->start(false);
+  names_->start();
   sweepThread_ = std::thread([this] {
     sweep();
     engine_->openAdmission();
@@ -313,6 +324,7 @@ int Daemon::run() {
   logger()->info("provisioner={} stopping", config_.identity);
   if (sweepThread_.joinable()) sweepThread_.join();
   bool drained = engine_->stop(kStopGrace);
+  if (drained) names_->stop();       // else a thread may still call: exit as a crash would
   notifiers_->shutdown(kStopGrace);  // what is queued still goes out
   if (http_) http_->stop();
   if (httpThread_.joinable()) httpThread_.join();
@@ -341,6 +353,8 @@ void Daemon::handleMessage(const bus::Message& message) {
         acceptRegistration(env, security_ ? security_->store.get() : nullptr, util::nowMs(), why);
     if (registration) {
       engine_->observe(*registration);
+      // Only a node proven by its certificate speaks for its name.
+      if (registration->verified) names_->observe(*registration);
     } else if (ignoredRegistrations_.size() < kMaxIgnoredSenders &&
                ignoredRegistrations_.insert(env.sender).second) {
       // Heartbeats repeat: say it once per sender.

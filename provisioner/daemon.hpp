@@ -80,6 +80,7 @@ class Daemon {
   std::unique_ptr<notifiers::Dispatcher> notifiers_;
   Metrics metrics_;
   std::unique_ptr<BusExecutor> executor_;
+  std::unique_ptr<NameKeeper> names_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<bus::Connection> connection_;

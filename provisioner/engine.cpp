@@ -42,7 +42,8 @@ MachineSettings machineSettings(const EngineOptions& o, const Flow& flow,
 }  // namespace
 
 Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-               notifiers::EventSink& events, Metrics& metrics, Enroller* enroller)
+               notifiers::EventSink& events, Metrics& metrics, Enroller* enroller,
+               NameAssigner* names)
     : flow_(std::move(flow)),
       options_(std::move(options)),
       store_(store),
@@ -50,6 +51,7 @@ Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& exe
       events_(events),
       metrics_(metrics),
       enroller_(enroller),
+      names_(names),
       masters_(options_.masterHeartbeatAge.count(), options_.masterFailures),
       machine_(flow_, machineSettings(options_, flow_, enroller), masters_, store.lastAttemptId()) {
   loadPersisted();
@@ -62,6 +64,10 @@ void Engine::loadPersisted() {
   for (NodeRecord& rec : store_.loadNodes()) {
     Runtime& node = nodes_[rec.identity];
     node.flow.record = std::move(rec);
+    if (auto named = names_ ? names_->nameOf(node.flow.record.identity) : std::nullopt) {
+      node.flow.record.name = named->name;
+      node.flow.record.fqdn = named->fqdn;
+    }
     feed(node, Restored{historyOf(node.flow.record)}, now);
   }
   logger()->info("flow={} resumed {} node(s) from {} ({} waiting)", flow_.name, nodes_.size(),
@@ -141,7 +147,7 @@ void Engine::observe(const Registration& registration) {
   if (inserted) it->second.flow = machine_.newNode(id, now);
   feed(it->second,
        Registered{registration.facts, registration.startedMs, securityFrom(registration.security),
-                  registration.verified},
+                  registration.verified, registration.naming},
        now);
   admitIfWanted(now);
 }

@@ -43,6 +43,7 @@
 #include "provisioner/flow.hpp"
 #include "provisioner/masters.hpp"
 #include "provisioner/metrics.hpp"
+#include "provisioner/name_assigner.hpp"
 #include "provisioner/node_machine.hpp"
 #include "provisioner/node_record.hpp"
 #include "provisioner/store.hpp"
@@ -74,6 +75,7 @@ struct Registration {
   // Signed by the certificate of `identity`. An unverified registration only ever
   // makes an enrolling candidate, never a master.
   bool verified = true;
+  Json naming;  // the node's `naming` object (naming agent); null when it did not say
 };
 
 /// The agent an enrolling node serves, and its actions (ddl/provision.json).
@@ -88,9 +90,11 @@ class Engine {
  public:
   /// Loads the persisted nodes from `store`; nothing runs before start(). Without an
   /// `enroller`, nodes that register as enrolling wait (status says why).
-  /// Throws StoreError when the state cannot be read.
+  /// Without `names`, an assign_name step cannot name anyone (its attempts fail, saying
+  /// so). Throws StoreError when the state cannot be read.
   Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
-         notifiers::EventSink& events, Metrics& metrics, Enroller* enroller = nullptr);
+         notifiers::EventSink& events, Metrics& metrics, Enroller* enroller = nullptr,
+         NameAssigner* names = nullptr);
   ~Engine();  // stop(0)
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -182,6 +186,7 @@ class Engine {
   /// Renders the plan's arguments (asking its lookup first). "" when the call can go.
   std::string prepare(CallPlan& plan);
   std::string askLookup(CallPlan& plan);
+  NodeEvent assignAndTell(SendCall& call);
   EnrolmentEnded enrol(SendCall& call);
   EnrolmentEnded certifyAndInstall(SendCall& call, const CallReply& enrolled);
   std::optional<std::string> issuedBefore(const std::string& identity);
@@ -194,6 +199,7 @@ class Engine {
   notifiers::EventSink& events_;
   Metrics& metrics_;
   Enroller* const enroller_;
+  NameAssigner* const names_;
 
   mutable std::mutex mutex_;
   std::condition_variable workAvailable_;

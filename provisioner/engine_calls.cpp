@@ -38,8 +38,30 @@ NodeEvent Engine::perform(SendCall& call) {
     }
   }
   if (call.kind == CallKind::Enrol) return enrol(call);
+  if (!call.plan.naming.is_null()) return assignAndTell(call);
   if (std::string unsent = prepare(call.plan); !unsent.empty()) return CallNotSent{unsent};
   return CallReplied{executor_.call(call.plan.request)};
+}
+
+// assign_name: the name is assigned and on disk before the node hears it; the node's
+// reply (set_name) says what it holds now.
+NodeEvent Engine::assignAndTell(SendCall& call) {
+  CallRequest& request = call.plan.request;
+  const std::string& node = request.nodes.front();
+  if (!names_) return CallNotSent{"this provisioner keeps no names (assign_name needs them)"};
+  const Json& facts = call.plan.context["node"]["facts"];
+  NameAssigner::Given given = names_->assign(node, call.plan.naming, facts);
+  if (!given.error.empty()) return CallNotSent{given.error};
+  request.args = {{"name", given.name}, {"fqdn", given.fqdn}, {"aliases", given.aliases}};
+  std::vector<CallReply> replies = executor_.call(request);
+  CallReply& reply = replies.front();
+  bool ok = reply.replied && reply.status.ok();
+  names_->told(node, ok ? reply.data : Json());
+  if (ok) {
+    reply.data["name"] = given.name;
+    reply.data["fqdn"] = given.fqdn;
+  }
+  return CallReplied{std::move(replies)};
 }
 
 std::string Engine::prepare(CallPlan& plan) {

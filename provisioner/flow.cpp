@@ -10,6 +10,7 @@
 
 #include "core/config/checks.hpp"
 #include "core/facts/facts_file.hpp"
+#include "core/naming/names.hpp"
 #include "core/templating/template.hpp"
 #include "core/util/yaml_stream.hpp"
 
@@ -318,6 +319,29 @@ std::vector<OutcomeRule> parseOutcomes(const Reader& reader, const YAML::Node& n
   return rules;
 }
 
+// `assign_name: true`, or a map giving the service of nodes that declare none. The call
+// is naming#set_name on the node, with the name the keeper assigned (engine_calls.cpp).
+Step parseAssignName(const Reader& reader, const YAML::Node& node, const std::string& at,
+                     Step step) {
+  reader.onlyKeys(node, at, {"name", "assign_name", "timeout", "retries", "backoff"});
+  YAML::Node value = node["assign_name"];
+  step.kind = StepKind::AssignName;
+  step.call = ActionCall{"naming", "set_name", Target::Node, Json::object()};
+  step.timeout = reader.duration(node, at, "timeout", std::chrono::seconds(30));
+  step.retries = reader.integer(node, at, "retries", step.retries, 0, kMaxRetries);
+  step.backoff = parseBackoff(reader, node, at);
+  if (value.IsScalar() && value.Scalar() == "true") return step;
+  if (!value.IsMap())
+    reader.fail(value, at + ".assign_name", "expected true or a map (service, type, aliases)");
+  reader.onlyKeys(value, at + ".assign_name", {"service", "type", "aliases"});
+  try {
+    step.naming = naming::toJson(naming::declarationFrom(reader.json(value, at + ".assign_name")));
+  } catch (const std::invalid_argument& e) {
+    reader.fail(value, at + ".assign_name", e.what());
+  }
+  return step;
+}
+
 Step parseStep(const Reader& reader, const YAML::Node& node, const std::string& key,
                bool& masterKnown) {
   reader.requireMap(node, key);
@@ -336,6 +360,7 @@ Step parseStep(const Reader& reader, const YAML::Node& node, const std::string& 
     masterKnown = true;
     return step;
   }
+  if (node["assign_name"]) return parseAssignName(reader, node, at, std::move(step));
   if (node["notify"]) {
     reader.onlyKeys(node, at, {"name", "notify"});
     step.kind = StepKind::Notify;

@@ -20,7 +20,7 @@ class FlowError : public std::runtime_error {
 };
 
 enum class Target { Node, Master, AllMasters };
-enum class StepKind { Action, PickMaster, Notify };
+enum class StepKind { Action, PickMaster, Notify, AssignName };
 /// What one reply means for its step. Redo goes back to an earlier step (the rule's
 /// `from`) and runs the flow on from there: a certificate made for a key the node no
 /// longer has is cured by cleaning and requesting again, not by rerunning Puppet.
@@ -73,6 +73,9 @@ struct Step {
   // that fails or gives no reply is a failed attempt; the call is not made.
   std::optional<ActionCall> lookup;
   std::string event = "provisioned";  // Notify: the event it sends
+  // AssignName: the service a node that declares none gets ({service, type, aliases}
+  // as naming::declarationFrom reads it); null: such a node keeps its identity.
+  Json naming;
   std::chrono::milliseconds timeout{60000};
   int retries = 3;  // attempts after the first
   Backoff backoff;

@@ -28,6 +28,7 @@ const std::vector<NodeMachine::StepKindRow>& NodeMachine::stepKinds() {
       {StepKind::Action, &NodeMachine::runAction},
       {StepKind::PickMaster, &NodeMachine::pickMaster},
       {StepKind::Notify, &NodeMachine::notifyStep},
+      {StepKind::AssignName, &NodeMachine::assignName},
   };
   return rows;
 }
@@ -191,6 +192,34 @@ bool NodeMachine::notifyStep(Turn& t, const Step& step) {
   moveToStep(r, r.step + 1);
   save(t);
   return true;
+}
+
+// The service the node declares, else the step's; with neither it keeps its identity.
+// The driver assigns the name (persisted first) and tells the node: a restart mid-call
+// asks again and gets the same name (a node keeps the name it holds).
+bool NodeMachine::assignName(Turn& t, const Step& step) {
+  NodeRecord& r = t.node.record;
+  const Json& said = r.naming;
+  bool declared = said.is_object() && said.contains("service") && said["service"].is_string() &&
+                  !said["service"].get<std::string>().empty();
+  if (!declared && step.naming.is_null()) {
+    note(t, step.name, Outcome::Done, "no service declared: the node keeps its identity");
+    finishStep(t.node, step.name, 0, true, "");
+    moveToStep(r, r.step + 1);
+    save(t);
+    return true;
+  }
+  CallPlan plan;
+  plan.request = {step.call.agent, step.call.action, Json::object(), {r.identity}, step.timeout};
+  plan.context = context(t.node);  // the keeper reads the node's address from its facts
+  plan.naming = declared ? Json{{"service", said["service"]},
+                                {"type", said.value("type", "iterative")},
+                                {"aliases", said.value("aliases", Json::array())}}
+                         : step.naming;
+  Attempt a = newAttempt(t, step.name);
+  a.target = r.identity;
+  send(t, CallKind::Step, std::move(plan), a);
+  return false;
 }
 
 // ---- admission ----------------------------------------------------------------------

@@ -96,6 +96,9 @@ struct CallPlan {
   Json context = Json::object();
   bool render = false;
   bool toMasters = false;  // the replies tell the masters' health
+  // assign_name: the declaration ({service, type, aliases}) the driver assigns a name
+  // by (persisted before the call goes out), then sends as set_name's arguments.
+  Json naming;
 };
 
 /// The call under way for a node.
@@ -135,6 +138,7 @@ struct Registered {
   std::int64_t startedMs = 0;
   Security security = Security::Unknown;
   bool verified = true;
+  Json naming;  // null: not said (an inventory reply), the last one stands
 };
 /// A slot is free for this waiting node (the driver offers them in arrival order).
 struct Admit {
@@ -341,6 +345,7 @@ class NodeMachine {
   bool runAction(Turn& t, const Step& step);
   bool pickMaster(Turn& t, const Step& step);
   bool notifyStep(Turn& t, const Step& step);
+  bool assignName(Turn& t, const Step& step);
   void restoreStep(Turn& t);
   void restoreIntent(Turn& t);
   void rebuildSteps(Turn& t, const std::vector<Attempt>& history);

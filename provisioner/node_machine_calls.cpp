@@ -151,6 +151,9 @@ Json NodeMachine::context(const NodeFlow& node) const {
   const NodeRecord& r = node.record;
   Json ctx{{"node", {{"identity", r.identity}, {"facts", r.facts}}},
            {"provisioner", {{"identity", settings_.owner}}}};
+  // Unset until named, so `{{node.fqdn || node.identity}}` falls back.
+  if (!r.name.empty()) ctx["node"]["name"] = r.name;
+  if (!r.fqdn.empty()) ctx["node"]["fqdn"] = r.fqdn;
   if (!r.master.empty()) {
     const MasterState* master = masters_.find(r.master);
     ctx["master"] = {{"identity", r.master}, {"facts", master ? master->facts : Json::object()}};
@@ -288,6 +291,10 @@ void NodeMachine::onStepReply(Turn& t, Attempt& a, const std::vector<CallReply>&
   closeAttempt(t, a, outcomeOf(v.verdict));
   std::int64_t ms = t.now - a.startedMs;
   std::string error = step.name + ": " + v.errors;
+  if (v.verdict == Verdict::Done && step.kind == StepKind::AssignName) {
+    n.record.name = a.data.value("name", "");
+    n.record.fqdn = a.data.value("fqdn", "");
+  }
   switch (v.verdict) {
     case Verdict::Done: return stepDone(t, step.name, ms);
     case Verdict::Redo: return redo(t, v.redoFrom, error, ms);

@@ -83,6 +83,7 @@ void NodeMachine::on(Turn& t, const Registered& e) {
   if (!n.known) {
     n.known = true;
     r.facts = e.facts;
+    if (e.naming.is_object()) r.naming = e.naming;
     r.nodeStartedMs = e.startedMs;
     observeSecurity(t, e, false);
     log(t, LogLevel::Info, "registered; queued for flow " + flow_.name);
@@ -91,8 +92,9 @@ void NodeMachine::on(Turn& t, const Registered& e) {
     return;
   }
   bool restarted = e.startedMs > r.nodeStartedMs && r.nodeStartedMs != 0;
-  bool factsChanged = e.facts != r.facts;
+  bool factsChanged = e.facts != r.facts || (e.naming.is_object() && e.naming != r.naming);
   r.facts = e.facts;
+  if (e.naming.is_object()) r.naming = e.naming;
   r.nodeStartedMs = std::max(r.nodeStartedMs, e.startedMs);
   Enrolment before = r.enrolment;
   observeSecurity(t, e, restarted);

@@ -54,6 +54,7 @@ Json toJson(const NodeRecord& node) {
            {"last_error", node.lastError}};
   if (node.intent) out["in_call"] = node.intent->step;
   if (node.enrolment != Enrolment::NotNeeded) out["enrolment"] = toString(node.enrolment);
+  if (!node.name.empty()) out["name"] = node.name;
   return out;
 }
 

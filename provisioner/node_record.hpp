@@ -58,6 +58,12 @@ struct NodeRecord {
   std::int64_t nodeStartedMs = 0;  // the node daemon's start time in its last registration
   std::string lastError;
   Enrolment enrolment = Enrolment::NotNeeded;
+  // Naming: what the node declares in its registration (its `naming` object:
+  // service, type, aliases, ...), and the name and fqdn the assign_name step gave it
+  // (kept by the name keeper; "" before).
+  Json naming = Json::object();
+  std::string name;
+  std::string fqdn;
 };
 
 /// One row of a node's history: a step attempt, a claim, a master choice, an operator

@@ -12,6 +12,7 @@
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
 #include "core/config/yaml_reader.hpp"
+#include "core/naming/names.hpp"
 
 namespace drover::provisioner {
 
@@ -51,6 +52,12 @@ Check factName() {
                  }
                  return true;
                }};
+}
+
+Check domainName() {
+  return Check{
+      "empty, or a DNS name of lower-case letters, digits, '-' and dots",
+      [](const std::string& text) { return text.empty() || naming::checkHostName(text).empty(); }};
 }
 
 void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
@@ -132,6 +139,17 @@ Table<ProvisionerConfig> makeTable() {
         "here. Empty: enrolling nodes wait");
   t.add("enrolment.ca_dir", &C::enrolmentCaDir,
         "CA directory (drover cert ca create) that signs enrolling nodes' certificates");
+  t.add("naming.domain", &C::namingDomain,
+        "Domain of the nodes' service names: fqdn and Puppet certname are NAME.DOMAIN; "
+        "empty: the name alone")
+      .checkedBy(domainName());
+  t.add("naming.release_after", &C::namingReleaseAfter,
+        "Seconds without a registration after which a node's name is released (a gap the "
+        "next node of its service fills)")
+      .between(10, 604800);
+  t.add("naming.address_fact", &C::namingAddressFact,
+        "Fact holding the address hosts files map a node's names to")
+      .checkedBy(factName());
   t.add("log_level", &C::logLevel, "Log level").checkedBy(checks::logLevel());
   t.add("log_file", &C::logFile, "Log file; empty: standard error");
   t.add("pid_file", &C::pidFile, "File holding the daemon's PID once it is ready; empty: none");

@@ -56,6 +56,11 @@ struct ProvisionerConfig {
   // The file holding the `notifiers:` section, when the config file has one (read by
   // notifiers::loadFile; the option table skips that section).
   std::filesystem::path notifiersFile;
+  // Service names (name_keeper.hpp): the domain of every fqdn (and so of the Puppet
+  // certname), the silence that frees a name, the fact hosts files map names to.
+  std::string namingDomain;
+  std::chrono::seconds namingReleaseAfter{600};
+  std::string namingAddressFact = "ipaddress";
   std::string logLevel = "info";
   std::filesystem::path logFile;  // empty: stderr
   std::filesystem::path pidFile;  // empty: none written

@@ -2,12 +2,16 @@
 
 #include <sqlite3.h>
 
+#include "provisioner/store_sql.hpp"
+
 #include "core/log/log.hpp"
 
 namespace drover::provisioner {
 namespace {
 
-constexpr int kSchemaVersion = 2;  // 2: nodes.enrolment
+using namespace sql;
+
+constexpr int kSchemaVersion = 3;  // 2: nodes.enrolment; 3: nodes.naming, the names tables
 
 const log::Logger logger{"drover.provisioner.store"};
 
@@ -33,7 +37,8 @@ CREATE TABLE IF NOT EXISTS nodes(
   finished_ms INTEGER NOT NULL,
   node_started_ms INTEGER NOT NULL,
   last_error TEXT NOT NULL,
-  enrolment TEXT NOT NULL DEFAULT '');
+  enrolment TEXT NOT NULL DEFAULT '',
+  naming TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE IF NOT EXISTS attempts(
   id INTEGER PRIMARY KEY,
   identity TEXT NOT NULL,
@@ -48,16 +53,38 @@ CREATE TABLE IF NOT EXISTS attempts(
 CREATE INDEX IF NOT EXISTS attempts_by_node ON attempts(identity, id);
 )SQL";
 
+// Names (name_keeper.hpp): a holding per name (the primary key keeps a name single) and
+// the changes as history.
+const char* kNamesSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS names(
+  name TEXT PRIMARY KEY,
+  node TEXT NOT NULL,
+  data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS name_history(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  node TEXT NOT NULL,
+  previous_node TEXT NOT NULL,
+  data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS name_history_by_name ON name_history(name, id);
+CREATE INDEX IF NOT EXISTS name_history_by_node ON name_history(node, id);
+CREATE INDEX IF NOT EXISTS name_history_by_previous ON name_history(previous_node, id);
+)SQL";
+
 const char* kNodeColumns =
     "identity, state, step, step_name, attempt, master, claimed, checked, intent_step, "
     "intent_attempt, intent_attempt_id, intent_started_ms, first_seen_ms, started_ms, "
     "updated_ms, finished_ms, node_started_ms, last_error, enrolment";
+// Written with the facts: both come from registrations.
+const char* kRegisteredColumns = "facts, naming";
 
 std::string upsertNode(bool withFacts) {
   std::string sql =
-      std::string("INSERT INTO nodes(") + kNodeColumns + (withFacts ? ", facts" : "") +
+      std::string("INSERT INTO nodes(") + kNodeColumns +
+      (withFacts ? std::string(", ") + kRegisteredColumns : "") +
       ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19" +
-      (withFacts ? ",?20" : "") +
+      (withFacts ? ",?20,?21" : "") +
       ") ON CONFLICT(identity) DO UPDATE SET state=excluded.state, step=excluded.step, "
       "step_name=excluded.step_name, attempt=excluded.attempt, master=excluded.master, "
       "claimed=excluded.claimed, checked=excluded.checked, "
@@ -68,48 +95,13 @@ std::string upsertNode(bool withFacts) {
       "updated_ms=excluded.updated_ms, finished_ms=excluded.finished_ms, "
       "node_started_ms=excluded.node_started_ms, "
       "last_error=excluded.last_error, enrolment=excluded.enrolment";
-  if (withFacts) sql += ", facts=excluded.facts";
+  if (withFacts) sql += ", facts=excluded.facts, naming=excluded.naming";
   return sql;
 }
 
 const char* kPutAttempt =
     "INSERT OR REPLACE INTO attempts(id, identity, step, attempt, target, started_ms, "
     "finished_ms, outcome, error, data) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
-
-std::string text(sqlite3_stmt* stmt, int column) {
-  const unsigned char* value = sqlite3_column_text(stmt, column);
-  return value == nullptr ? std::string() : reinterpret_cast<const char*>(value);
-}
-
-Json jsonColumn(sqlite3_stmt* stmt, int column) {
-  Json value = Json::parse(text(stmt, column), nullptr, false);
-  return value.is_discarded() ? Json::object() : value;
-}
-
-void bindText(sqlite3_stmt* stmt, int index, const std::string& value) {
-  sqlite3_bind_text(stmt, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-}
-
-std::string dumpJson(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// A prepared statement that resets itself when the scope ends.
-class Statement {
- public:
-  Statement(sqlite3* db, const std::string& sql) {
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
-      throw StoreError(std::string("cannot prepare query: ") + sqlite3_errmsg(db));
-    }
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt* get() { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 sqlite3* open(const std::filesystem::path& file, int flags) {
   sqlite3* db = nullptr;
@@ -140,6 +132,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     exec(writeDb_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
     exec(writeDb_, "BEGIN IMMEDIATE");
     exec(writeDb_, kSchema);
+    exec(writeDb_, kNamesSchema);
     int found = 0;  // 0: a new database
     {
       Statement version(writeDb_, "SELECT value FROM meta WHERE key='schema_version'");
@@ -153,6 +146,10 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     if (found == 1) {
       exec(writeDb_, "ALTER TABLE nodes ADD COLUMN enrolment TEXT NOT NULL DEFAULT ''");
       exec(writeDb_, "UPDATE meta SET value='2' WHERE key='schema_version'");
+    }
+    if (found == 1 || found == 2) {
+      exec(writeDb_, "ALTER TABLE nodes ADD COLUMN naming TEXT NOT NULL DEFAULT '{}'");
+      exec(writeDb_, "UPDATE meta SET value='3' WHERE key='schema_version'");
     }
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                     std::to_string(kSchemaVersion) + "')")
@@ -187,22 +184,21 @@ Store::~Store() {
   sqlite3_close(writeDb_);
 }
 
-void Store::putNode(const NodeRecord& node, bool withFacts) {
+void Store::enqueue(Op op) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(Op{withFacts ? Op::Kind::NodeWithFacts : Op::Kind::Node, node, {}});
+    queue_.push_back(std::move(op));
     ++queued_;
   }
   wake_.notify_one();
 }
 
+void Store::putNode(const NodeRecord& node, bool withFacts) {
+  enqueue(Op{withFacts ? Op::Kind::NodeWithFacts : Op::Kind::Node, node, {}, {}});
+}
+
 void Store::putAttempt(const AttemptRecord& attempt) {
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(Op{Op::Kind::Attempt, {}, attempt});
-    ++queued_;
-  }
-  wake_.notify_one();
+  enqueue(Op{Op::Kind::Attempt, {}, attempt, {}});
 }
 
 void Store::sync() {
@@ -239,6 +235,7 @@ void Store::writerLoop() {
 }
 
 void Store::apply(const Op& op) {
+  if (op.kind == Op::Kind::Row) return applyRow(op.row);
   sqlite3_stmt* stmt = nullptr;
   if (op.kind == Op::Kind::Attempt) {
     const AttemptRecord& a = op.attempt;
@@ -279,7 +276,10 @@ void Store::apply(const Op& op) {
     sqlite3_bind_int64(stmt, 17, n.nodeStartedMs);
     bindText(stmt, 18, n.lastError);
     bindText(stmt, 19, toString(n.enrolment));
-    if (op.kind == Op::Kind::NodeWithFacts) bindText(stmt, 20, dumpJson(n.facts));
+    if (op.kind == Op::Kind::NodeWithFacts) {
+      bindText(stmt, 20, dumpJson(n.facts));
+      bindText(stmt, 21, dumpJson(n.naming));
+    }
   }
   int rc = sqlite3_step(stmt);
   sqlite3_reset(stmt);
@@ -289,8 +289,8 @@ void Store::apply(const Op& op) {
 
 std::vector<NodeRecord> Store::loadNodes() {
   std::lock_guard lock(readMutex_);
-  Statement query(readDb_, std::string("SELECT ") + kNodeColumns +
-                               ", facts FROM nodes ORDER BY first_seen_ms, identity");
+  Statement query(readDb_, std::string("SELECT ") + kNodeColumns + ", " + kRegisteredColumns +
+                               " FROM nodes ORDER BY first_seen_ms, identity");
   std::vector<NodeRecord> nodes;
   int rc;
   while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
@@ -321,6 +321,7 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.nodeStartedMs = sqlite3_column_int64(s, 16);
     n.lastError = text(s, 17);
     n.facts = jsonColumn(s, 19);
+    n.naming = jsonColumn(s, 20);
     nodes.push_back(std::move(n));
   }
   if (rc != SQLITE_DONE)

@@ -9,7 +9,11 @@
 //         last_error, enrolment)
 //   attempts(id PK, identity, step, attempt, target, started_ms, finished_ms,
 //            outcome, error, data JSON)       -- index (identity, id)
-//   meta(key PK, value)                        -- schema_version
+//   meta(key PK, value)                        -- schema_version, hosts_version
+//   names(name PK, node, data JSON)            -- one holding per name
+//   name_history(id PK, at_ms, name, node, previous_node, data JSON)
+//
+// (version 3 added nodes.naming and the names tables; store_names.cpp has their part.)
 //
 // One writer thread owns the write connection and commits whatever is queued as one
 // transaction (group commit, synchronous=FULL), so many nodes' writes share an fsync.
@@ -24,8 +28,10 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
+#include "core/naming/name_table.hpp"
 #include "provisioner/node_record.hpp"
 
 struct sqlite3;
@@ -37,6 +43,14 @@ class StoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// One change of the names as the store keeps it.
+struct NameHistoryRow {
+  std::int64_t atMs = 0;
+  naming::Change change;
+  std::string by;  // who asked: a node's flow, an admin, the silence rule
+};
+Json toJson(const NameHistoryRow& row);
 
 class Store {
  public:
@@ -58,6 +72,19 @@ class Store {
   void putNode(const NodeRecord& node, bool withFacts);
   void putAttempt(const AttemptRecord& attempt);  // insert or replace by id
 
+  /// Names (store_names.cpp). Every holding as last committed. Throws StoreError
+  /// naming the row that does not read back.
+  std::vector<naming::Holding> loadHoldings();
+  /// The history rows of a name, or of a node (its names), oldest first, at most `limit`
+  /// (the newest). Throws StoreError.
+  std::vector<NameHistoryRow> nameHistory(const std::string& nameOrNode, std::size_t limit);
+  /// meta's value for `key`, "" when absent. Throws StoreError.
+  std::string meta(const std::string& key);
+  void putHolding(const naming::Holding& holding);
+  void dropHolding(const std::string& name);
+  void putNameHistory(const NameHistoryRow& row);
+  void putMeta(const std::string& key, const std::string& value);
+
   /// Blocks until every write queued so far is committed. Throws StoreError when the
   /// writer failed (the message says why); later writes are refused then too.
   void sync();
@@ -65,14 +92,23 @@ class Store {
   const std::filesystem::path& file() const { return file_; }
 
  private:
+  // A statement with its values, for the writes that need no prepared statement of
+  // their own (names, meta).
+  struct Row {
+    std::string sql;
+    std::vector<std::variant<std::int64_t, std::string>> values;
+  };
   struct Op {
-    enum class Kind { Node, NodeWithFacts, Attempt } kind;
+    enum class Kind { Node, NodeWithFacts, Attempt, Row } kind;
     NodeRecord node;
     AttemptRecord attempt;
+    Row row;
   };
 
   void writerLoop();
+  void enqueue(Op op);
   void apply(const Op& op);
+  void applyRow(const Row& row);
   void exec(sqlite3* db, const char* sql);
 
   std::filesystem::path file_;

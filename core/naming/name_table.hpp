@@ -39,7 +39,7 @@ struct Holding {
   std::string name;
   std::string service;
   ServiceType type = ServiceType::Iterative;
-  std::string node;  // the holder's bus identity; "" for a reservation without a node
+  std::string node;       // the holder's bus identity; "" for a reservation without a node
   bool reserved = false;  // held for `node` (or anyone named later) until it comes
   std::string address;    // for hosts files; "" until the node reports one
   std::vector<std::string> aliases;  // sorted
@@ -50,7 +50,16 @@ struct Holding {
 
 /// One change the table made, in order. The store keeps them as the names' history.
 struct Change {
-  enum class Kind { Assigned, Released, Reserved, Renamed, Promoted, AliasMoved, AliasAdded, AliasRemoved };
+  enum class Kind {
+    Assigned,
+    Released,
+    Reserved,
+    Renamed,
+    Promoted,
+    AliasMoved,
+    AliasAdded,
+    AliasRemoved
+  };
   Kind kind = Kind::Assigned;
   std::string name;  // the name (or alias) concerned
   std::string node;  // who holds it now ("" when released)

@@ -20,7 +20,7 @@ namespace drover::naming {
 
 enum class ServiceType { Iterative, Masterful };
 
-inline constexpr int kMaxNumber = 99999;    // slave-N and -N stop here
+inline constexpr int kMaxNumber = 99999;  // slave-N and -N stop here
 inline constexpr std::size_t kMaxAliases = 16;
 
 /// What a node asks for (server.yaml `naming:`, or the flow's default).

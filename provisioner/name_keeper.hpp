@@ -1,0 +1,153 @@
+#pragma once
+// The collective's names on the provisioner's side (DESIGN.md, "Clusters"; research/
+// naming.md): one naming::NameTable, persisted in the Store before any node hears of a
+// change, and the work that follows a change:
+//
+// - the flow's assign_name step asks assign() (engine_calls.cpp): the name is written
+//   and synced, then the engine sends naming#set_name;
+// - registrations (observe) keep names live and addresses current, and say which name
+//   each node holds now and which hosts version it has;
+// - a name silent for `release_after` is released (the courier thread wakes for it);
+// - operators release, promote and reserve (control.cpp), with a dry run;
+// - the courier tells nodes their new names after a promotion or a return, in an order
+//   where no two live nodes ever report one name (a node whose new name another still
+//   holds waits for it to move; a swap goes through the node's identity);
+// - the pusher sends every node the hosts entries (naming#update_hosts, one broadcast,
+//   changes within `push_interval` coalesced), and sends them directly to a node whose
+//   registration reports an older version (a node that was away, or new).
+//
+// Thread safe. Calls are made without the lock.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/naming/name_table.hpp"
+#include "provisioner/engine.hpp"
+#include "provisioner/name_assigner.hpp"
+#include "provisioner/executor.hpp"
+#include "provisioner/store.hpp"
+
+namespace drover::provisioner {
+
+struct NamingOptions {
+  std::string domain;                               // fqdn = name.domain ("" : the name)
+  std::chrono::milliseconds releaseAfter{600000};   // silence that frees a name
+  std::string addressFact = "ipaddress";            // the fact hosts files map names to
+  std::chrono::milliseconds pushInterval{200};      // hosts pushes coalesce this long
+  std::chrono::milliseconds callTimeout{15000};     // set_name and direct update_hosts
+  std::chrono::milliseconds pushTimeout{5000};      // the broadcast's reply window
+  std::chrono::milliseconds retryAfter{5000};       // a node that did not answer
+};
+
+/// Broadcasts one request to every node hosting its agent; returns the replies' count.
+class Broadcaster {
+ public:
+  virtual ~Broadcaster() = default;
+  virtual std::size_t broadcast(const CallRequest& request) = 0;
+};
+
+class NameKeeper : public NameAssigner {
+ public:
+  using Clock = std::function<std::int64_t()>;
+
+  /// Loads the holdings from `store` (each counts as seen now: a restart gives every
+  /// name release_after again). Throws StoreError. Nothing runs before start().
+  NameKeeper(NamingOptions options, Store& store, StepExecutor& executor,
+             Broadcaster* broadcaster, Clock clock);
+  ~NameKeeper();  // stop()
+  NameKeeper(const NameKeeper&) = delete;
+  NameKeeper& operator=(const NameKeeper&) = delete;
+
+  void start();
+  void stop();
+
+  Given assign(const std::string& node, const Json& declaration, const Json& facts) override;
+  void told(const std::string& node, const Json& reply) override;
+  std::optional<Given> nameOf(const std::string& node) const override;
+
+  /// A node's registration (or inventory reply).
+  void observe(const Registration& registration);
+
+  /// What an operator command did (or, with dry_run, would do).
+  struct Result {
+    std::vector<naming::Change> changes;
+    std::string error;
+    bool applied = false;
+  };
+  Result release(const std::string& name, const std::string& by, bool dryRun);
+  Result promote(const std::string& nodeOrName, const std::string& by, bool dryRun);
+  Result reserve(const std::string& name, const std::string& node, const std::string& by,
+                 bool dryRun);
+
+  /// {names: [...], domain, hosts_version}, only `service`'s when set.
+  Json list(const std::string& service) const;
+  /// The holding of a name, alias or node, and its history; std::nullopt when none
+  /// holds it and it has no history.
+  std::optional<Json> show(const std::string& key, std::size_t limit) const;
+  std::int64_t hostsVersion() const;
+  const NamingOptions& options() const { return options_; }
+
+ private:
+  using Lock = std::unique_lock<std::mutex>;
+  struct Rename {
+    std::string node;
+    std::string name;  // "" : drop the name for now (a swap)
+  };
+
+  Json holdingJson(const naming::Holding& holding, std::int64_t now) const;
+  void commit(const naming::Outcome& outcome, const std::string& by, std::int64_t now);
+  void persistName(const std::string& name);
+  void hostsMayHaveChanged();
+  Result operatorCommand(const std::string& by, bool dryRun,
+                         const std::function<naming::Outcome(naming::NameTable&)>& op);
+  std::optional<Rename> nextRename(std::int64_t now) const;
+  bool live(const std::string& node, std::int64_t now) const;
+  std::string reportedHolder(const std::string& name, const std::string& except,
+                             std::int64_t now) const;
+  void returning(const Registration& registration, const std::string& reported, std::int64_t now);
+  std::string addressOf(const Json& facts) const;
+  void courierLoop();
+  void courierRound(Lock& lock);
+  void sendRename(const Rename& rename, Lock& lock);
+  void sendStaleHosts(Lock& lock);
+  void pusherLoop();
+  std::int64_t nextWake(std::int64_t now) const;
+  Json hostsRequestArgs() const;
+
+  const NamingOptions options_;
+  Store& store_;
+  StepExecutor& executor_;
+  Broadcaster* const broadcaster_;
+  const Clock clock_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable courierWake_;
+  std::condition_variable pusherWake_;
+  naming::NameTable table_;
+  std::map<std::string, std::string> reported_;       // node -> the name it says it holds
+  std::map<std::string, std::int64_t> lastSeen_;      // node -> last registration
+  std::map<std::string, std::int64_t> hostsOf_;       // node -> hosts version it reports
+  struct Sent {
+    std::int64_t version = 0;
+    std::int64_t atMs = 0;
+  };
+  std::map<std::string, Sent> hostsSent_;             // node -> entries sent directly
+  std::map<std::string, std::int64_t> retryAt_;       // node -> no call before this
+  std::set<std::string> telling_;                     // the flow's set_name is under way
+  std::vector<naming::HostsEntry> entries_;           // as of hostsVersion_
+  std::int64_t hostsVersion_ = 0;
+  std::int64_t pushedVersion_ = 0;
+  std::int64_t nextPushMs_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace drover::provisioner
