@@ -44,8 +44,8 @@ void NameKeeper::courierLoop() {
     courierRound(lock);
     if (stopping_) break;
     std::int64_t now = clock_();
-    courierWake_.wait_for(lock, std::chrono::milliseconds(std::max<std::int64_t>(
-                                    1, nextWake(now) - now)));
+    courierWake_.wait_for(
+        lock, std::chrono::milliseconds(std::max<std::int64_t>(1, nextWake(now) - now)));
   }
 }
 
@@ -93,8 +93,8 @@ std::optional<NameKeeper::Rename> NameKeeper::nextRename(std::int64_t now) const
     std::string wanted = held && !held->reserved ? held->name : "";
     if (wanted == reported) continue;
     if (wanted.empty() || reportedHolder(wanted, node, now).empty()) return Rename{node, wanted};
-    if (!blocked && !reportedHolder(reported, "", now).empty() &&
-        table_.byName(reported) && table_.byName(reported)->node != node) {
+    if (!blocked && !reportedHolder(reported, "", now).empty() && table_.byName(reported) &&
+        table_.byName(reported)->node != node) {
       blocked = Rename{node, ""};  // its own name is wanted by another: step aside
     }
   }
@@ -175,15 +175,14 @@ void NameKeeper::pusherLoop() {
   while (!stopping_) {
     pusherWake_.wait(lock, [&] { return stopping_ || pushedVersion_ < hostsVersion_; });
     if (stopping_) break;
-    std::int64_t wait = nextPushMs_ - clock_();
-    if (wait > 0) {  // coalesce a burst of changes into one push
-      pusherWake_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping_; });
+    if (util::SteadyClock::now() < nextPush_) {  // coalesce a burst of changes into one push
+      pusherWake_.wait_until(lock, nextPush_, [&] { return stopping_; });
       continue;
     }
     std::int64_t version = hostsVersion_;
     CallRequest request{"naming", "update_hosts", hostsRequestArgs(), {}, options_.pushTimeout};
     pushedVersion_ = version;
-    nextPushMs_ = clock_() + options_.pushInterval.count();
+    nextPush_ = util::SteadyClock::now() + options_.pushInterval;
     if (!broadcaster_) continue;
     lock.unlock();
     std::size_t replies = broadcaster_->broadcast(request);

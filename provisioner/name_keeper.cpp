@@ -108,6 +108,7 @@ void NameKeeper::observe(const Registration& registration) {
   std::int64_t now = clock_();
   const naming::Holding* held = table_.byNode(node);
   if (!registration.naming.is_object() && !held) return;  // no part in naming
+  bool wasLive = live(node, now);
   lastSeen_[node] = now;
   if (table_.seen(node, addressOf(registration.facts), now)) hostsMayHaveChanged();
   const Json& said = registration.naming;
@@ -115,7 +116,10 @@ void NameKeeper::observe(const Registration& registration) {
     std::string reported = said.value("name", "");
     reported_[node] = reported;
     hostsOf_[node] = said.value("hosts_version", std::int64_t{0});
-    if (!held && !reported.empty() && !telling_.count(node)) returning(registration, reported, now);
+    // A live node whose name was just released is told to drop it (the courier); one
+    // that was away comes back to a name.
+    if (!held && !wasLive && !reported.empty() && !telling_.count(node))
+      returning(registration, reported, now);
   }
   courierWake_.notify_all();
 }
@@ -135,9 +139,10 @@ void NameKeeper::returning(const Registration& registration, const std::string& 
   }
   naming::Declaration wanted;
   try {
-    wanted = naming::declarationFrom(Json{{"service", declaration["service"]},
-                                          {"type", declaration.value("type", "iterative")},
-                                          {"aliases", declaration.value("aliases", Json::array())}});
+    wanted =
+        naming::declarationFrom(Json{{"service", declaration["service"]},
+                                     {"type", declaration.value("type", "iterative")},
+                                     {"aliases", declaration.value("aliases", Json::array())}});
   } catch (const std::invalid_argument& e) {
     logger()->warn("node={} reports name {} but declares no usable service: {}", node, reported,
                    e.what());
@@ -228,9 +233,8 @@ NameKeeper::Result NameKeeper::promote(const std::string& nodeOrName, const std:
                                        bool dryRun) {
   std::int64_t now = clock_();
   std::int64_t after = options_.releaseAfter.count();
-  return operatorCommand(by, dryRun, [&](naming::NameTable& table) {
-    return table.promote(nodeOrName, now, after);
-  });
+  return operatorCommand(
+      by, dryRun, [&](naming::NameTable& table) { return table.promote(nodeOrName, now, after); });
 }
 
 NameKeeper::Result NameKeeper::reserve(const std::string& name, const std::string& node,

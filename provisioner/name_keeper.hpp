@@ -30,21 +30,22 @@
 #include <vector>
 
 #include "core/naming/name_table.hpp"
+#include "core/util/clock.hpp"
 #include "provisioner/engine.hpp"
-#include "provisioner/name_assigner.hpp"
 #include "provisioner/executor.hpp"
+#include "provisioner/name_assigner.hpp"
 #include "provisioner/store.hpp"
 
 namespace drover::provisioner {
 
 struct NamingOptions {
-  std::string domain;                               // fqdn = name.domain ("" : the name)
-  std::chrono::milliseconds releaseAfter{600000};   // silence that frees a name
-  std::string addressFact = "ipaddress";            // the fact hosts files map names to
-  std::chrono::milliseconds pushInterval{200};      // hosts pushes coalesce this long
-  std::chrono::milliseconds callTimeout{15000};     // set_name and direct update_hosts
-  std::chrono::milliseconds pushTimeout{5000};      // the broadcast's reply window
-  std::chrono::milliseconds retryAfter{5000};       // a node that did not answer
+  std::string domain;                              // fqdn = name.domain ("" : the name)
+  std::chrono::milliseconds releaseAfter{600000};  // silence that frees a name
+  std::string addressFact = "ipaddress";           // the fact hosts files map names to
+  std::chrono::milliseconds pushInterval{200};     // hosts pushes coalesce this long
+  std::chrono::milliseconds callTimeout{15000};    // set_name and direct update_hosts
+  std::chrono::milliseconds pushTimeout{5000};     // the broadcast's reply window
+  std::chrono::milliseconds retryAfter{5000};      // a node that did not answer
 };
 
 /// Broadcasts one request to every node hosting its agent; returns the replies' count.
@@ -60,8 +61,8 @@ class NameKeeper : public NameAssigner {
 
   /// Loads the holdings from `store` (each counts as seen now: a restart gives every
   /// name release_after again). Throws StoreError. Nothing runs before start().
-  NameKeeper(NamingOptions options, Store& store, StepExecutor& executor,
-             Broadcaster* broadcaster, Clock clock);
+  NameKeeper(NamingOptions options, Store& store, StepExecutor& executor, Broadcaster* broadcaster,
+             Clock clock);
   ~NameKeeper();  // stop()
   NameKeeper(const NameKeeper&) = delete;
   NameKeeper& operator=(const NameKeeper&) = delete;
@@ -132,20 +133,20 @@ class NameKeeper : public NameAssigner {
   std::condition_variable courierWake_;
   std::condition_variable pusherWake_;
   naming::NameTable table_;
-  std::map<std::string, std::string> reported_;       // node -> the name it says it holds
-  std::map<std::string, std::int64_t> lastSeen_;      // node -> last registration
-  std::map<std::string, std::int64_t> hostsOf_;       // node -> hosts version it reports
+  std::map<std::string, std::string> reported_;   // node -> the name it says it holds
+  std::map<std::string, std::int64_t> lastSeen_;  // node -> last registration
+  std::map<std::string, std::int64_t> hostsOf_;   // node -> hosts version it reports
   struct Sent {
     std::int64_t version = 0;
     std::int64_t atMs = 0;
   };
-  std::map<std::string, Sent> hostsSent_;             // node -> entries sent directly
-  std::map<std::string, std::int64_t> retryAt_;       // node -> no call before this
-  std::set<std::string> telling_;                     // the flow's set_name is under way
-  std::vector<naming::HostsEntry> entries_;           // as of hostsVersion_
+  std::map<std::string, Sent> hostsSent_;        // node -> entries sent directly
+  std::map<std::string, std::int64_t> retryAt_;  // node -> no call before this
+  std::set<std::string> telling_;                // the flow's set_name is under way
+  std::vector<naming::HostsEntry> entries_;      // as of hostsVersion_
   std::int64_t hostsVersion_ = 0;
   std::int64_t pushedVersion_ = 0;
-  std::int64_t nextPushMs_ = 0;
+  util::SteadyClock::time_point nextPush_{};  // pushes are paced in real time
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -23,11 +23,15 @@ TEST(Flow, ShippedClassicFlowLoads) {
   EXPECT_EQ(flow.name, "classic");
   std::vector<std::string> names;
   for (const auto& step : flow.steps) names.push_back(step.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"pick_master", "set_puppet_server", "clean",
-                                             "request_certificate", "sign", "bootstrap_run",
-                                             "production_run", "notify"}));
-  EXPECT_EQ(flow.pickMasterIndex(), 0u);
-  const Step& sign = flow.steps[4];
+  EXPECT_EQ(names, (std::vector<std::string>{"assign_name", "pick_master", "set_puppet_server",
+                                             "clean", "request_certificate", "sign",
+                                             "bootstrap_run", "production_run", "notify"}));
+  // Named before anything certificate-related; the certname is the name's fqdn.
+  EXPECT_EQ(flow.steps[0].kind, StepKind::AssignName);
+  EXPECT_EQ(flow.steps[0].call.action, "set_name");
+  EXPECT_EQ(flow.pickMasterIndex(), 1u);
+  const Step& sign = flow.steps[5];
+  EXPECT_EQ(sign.call.args["certname"], "{{node.fqdn || node.identity}}");
   EXPECT_EQ(sign.call.agent, "puppetca");
   EXPECT_EQ(sign.call.target, Target::Master);
   ASSERT_TRUE(sign.verify.has_value());
@@ -38,19 +42,44 @@ TEST(Flow, ShippedClassicFlowLoads) {
   EXPECT_EQ(sign.lookup->target, Target::Node);
   EXPECT_EQ(sign.call.args["key_fingerprint"], "{{lookup.key_fingerprint}}");
   ASSERT_TRUE(sign.verify->lookup.has_value());
-  const Step& request = flow.steps[3];
+  const Step& request = flow.steps[4];
   ASSERT_TRUE(request.verify.has_value() && request.verify->lookup.has_value());
   EXPECT_EQ(request.verify->when, (Json{{"state", "requested"}, {"key_matches", true}}));
   EXPECT_FALSE(request.lookup.has_value());
-  EXPECT_EQ(flow.steps[2].call.target, Target::AllMasters);
-  EXPECT_EQ(flow.steps[5].timeout, std::chrono::minutes(10));
+  EXPECT_EQ(flow.steps[3].call.target, Target::AllMasters);
+  EXPECT_EQ(flow.steps[6].timeout, std::chrono::minutes(10));
   ASSERT_TRUE(flow.alreadyProvisioned.has_value());
   // A master that says nothing but its identity is reached on Puppet's port 8140.
   Json context{{"node", {{"identity", "web1"}, {"facts", Json::object()}}},
                {"master", {{"identity", "pm1"}, {"facts", Json::object()}}}};
-  Json args = templating::renderValue(flow.steps[3].call.args, context);
+  Json args = templating::renderValue(request.call.args, context);
   EXPECT_EQ(args,
             (Json{{"certname", "web1"}, {"server", "pm1"}, {"port", 8140}, {"reset_ssl", true}}));
+  // A named node's certificate is for its fqdn.
+  context["node"]["fqdn"] = "db-master.example.internal";
+  EXPECT_EQ(templating::renderValue(request.call.args, context)["certname"],
+            "db-master.example.internal");
+}
+
+TEST(Flow, AssignNameTakesTrueOrADefaultServiceAndRefusesABadOne) {
+  Flow plain = parseFlow("name: t\nsteps:\n  - name: n\n    assign_name: true\n", "t.yaml");
+  EXPECT_EQ(plain.steps[0].kind, StepKind::AssignName);
+  EXPECT_TRUE(plain.steps[0].naming.is_null());
+  Flow given = parseFlow(
+      "name: t\nsteps:\n  - name: n\n    assign_name: {service: web, type: masterful}\n", "t.yaml");
+  EXPECT_EQ(given.steps[0].naming["service"], "web");
+  EXPECT_EQ(given.steps[0].naming["type"], "masterful");
+  try {
+    parseFlow("name: t\nsteps:\n  - name: n\n    assign_name: {service: Web}\n", "t.yaml");
+    FAIL() << "an upper-case service was accepted";
+  } catch (const FlowError& e) {
+    EXPECT_NE(std::string(e.what()).find("t.yaml:4:"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("assign_name"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parseFlow("name: t\nsteps:\n  - name: n\n    assign_name: {service: web, "
+                         "colour: red}\n",
+                         "t.yaml"),
+               FlowError);
 }
 
 TEST(Flow, ParsesEveryStepField) {

@@ -89,11 +89,13 @@ TEST(MasterlessFlow, TheShippedFlowLoadsWithoutMasters) {
     names.push_back(step.name);
     EXPECT_EQ(step.call.target, Target::Node) << step.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"set_node_data", "production_apply", "notify"}));
-  EXPECT_EQ(flow.steps[0].call.action, "set_node_data");
-  EXPECT_EQ(flow.steps[0].call.args["data"], "{{node.data}}");
-  EXPECT_EQ(flow.steps[1].call.action, "apply");
-  EXPECT_EQ(flow.steps[1].call.args["environment"], "production");
+  EXPECT_EQ(names, (std::vector<std::string>{"assign_name", "set_node_data", "production_apply",
+                                             "notify"}));
+  EXPECT_EQ(flow.steps[0].kind, StepKind::AssignName);
+  EXPECT_EQ(flow.steps[1].call.action, "set_node_data");
+  EXPECT_EQ(flow.steps[1].call.args["data"], "{{node.data}}");
+  EXPECT_EQ(flow.steps[2].call.action, "apply");
+  EXPECT_EQ(flow.steps[2].call.args["environment"], "production");
   ASSERT_TRUE(flow.alreadyProvisioned.has_value());
   EXPECT_TRUE(matches(flow.alreadyProvisioned->when,
                       {{"completed_steps", {"set_node_data", "apply:production"}}}));
