@@ -543,8 +543,8 @@ TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
 
 // Steps of the classic flow in order, to tell whether a node is past one.
 const std::vector<std::string> kClassicSteps{
-    "pick_master", "set_puppet_server", "clean",          "request_certificate",
-    "sign",        "bootstrap_run",     "production_run", "notify"};
+    "assign_name", "pick_master",   "set_puppet_server", "clean", "request_certificate",
+    "sign",        "bootstrap_run", "production_run",    "notify"};
 
 std::size_t stepIndex(const std::string& step) {
   return static_cast<std::size_t>(std::find(kClassicSteps.begin(), kClassicSteps.end(), step) -
