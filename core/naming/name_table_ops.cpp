@@ -47,7 +47,8 @@ std::string noFreeName(const Declaration& declaration) {
 }
 
 // Frees `name` with its aliases.
-void releaseName(TableEdit& edit, const std::string& name, const std::string& why,
+// `name` is a copy: a caller's may live in the holding taken.
+void releaseName(TableEdit& edit, std::string name, const std::string& why,
                  std::vector<Change>& changes) {
   Holding old = edit.take(name);
   changes.push_back({Kind::Released, name, "", old.node, "", why});
@@ -59,8 +60,8 @@ void releaseName(TableEdit& edit, const std::string& name, const std::string& wh
 
 // A node switching service gives up its name (or a reservation of the other service)
 // but keeps its aliases: they follow it to its new name.
-std::vector<std::string> leave(TableEdit& edit, const std::string& name,
-                               const Declaration& declaration, std::vector<Change>& changes) {
+std::vector<std::string> leave(TableEdit& edit, std::string name, const Declaration& declaration,
+                               std::vector<Change>& changes) {
   Holding old = edit.take(name);
   changes.push_back({Kind::Released, name, "", old.node, "",
                      fmt::format("node '{}' now declares {} service '{}'", old.node,
