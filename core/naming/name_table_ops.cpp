@@ -151,41 +151,71 @@ std::string promoteProblem(const NameTable& table, const std::string& nodeOrName
   return "";
 }
 
-// Gives the holding of `from` the name `to` (free by then).
+// Puts a taken holding back under the name `to` (free by then), aliases and all.
 void rename(TableEdit& edit, Holding holding, const std::string& to, std::int64_t now) {
   holding.name = to;
   holding.sinceMs = now;
   edit.put(std::move(holding));
 }
 
+// A holding becomes held by its node from `now` (a new name, or the node's reservation).
+void claim(Holding& holding, std::int64_t now, const std::string& why,
+           std::vector<Change>& changes) {
+  holding.reserved = false;
+  holding.sinceMs = now;
+  changes.push_back({Kind::Assigned, holding.name, holding.node, "", "", why});
+}
+
+// The holding the node ends with: its own (or its reservation) of the declared service,
+// else the lowest free name, after giving up one of another service. nullptr, with
+// nothing changed, when the service has no free name.
+Holding* settle(TableEdit& edit, const std::string& node, const Declaration& declaration,
+                std::int64_t now, std::vector<Change>& changes) {
+  Holding* current = edit.holderOfNode(node);
+  if (current != nullptr && current->service == declaration.service &&
+      current->type == declaration.type) {
+    if (current->reserved) claim(*current, now, "reserved for the node", changes);
+    return current;
+  }
+  auto name = edit.lowestFree(declaration.service, declaration.type, 0);
+  if (!name) return nullptr;
+  std::vector<std::string> aliases;
+  if (current != nullptr) aliases = leave(edit, current->name, declaration, changes);
+  Holding& fresh =
+      edit.put({*name, declaration.service, declaration.type, node, true, "", aliases, now, now});
+  claim(fresh, now, fmt::format("lowest free name of service '{}'", declaration.service), changes);
+  return &fresh;
+}
+
+// The slave takes <service>-master; the live old master the lowest free slave name,
+// counted as if the slave had left its own already (so normally that one).
+void swapWithMaster(TableEdit& edit, const std::string& service, const std::string& slaveName,
+                    std::int64_t now, std::vector<Change>& changes) {
+  const std::string master = nameOf(service, ServiceType::Masterful, 0);
+  std::string newSlave =
+      edit.lowestFree(service, ServiceType::Masterful, 1, slaveName).value_or(slaveName);
+  Holding promotedHolding = edit.take(slaveName);
+  Holding demoted = edit.take(master);
+  changes.push_back({Kind::Promoted, master, promotedHolding.node, demoted.node, slaveName,
+                     fmt::format("old master node '{}' becomes '{}'", demoted.node, newSlave)});
+  changes.push_back({Kind::Renamed, newSlave, demoted.node,
+                     newSlave == slaveName ? promotedHolding.node : "", master,
+                     "old master, still live, takes the lowest free slave name"});
+  rename(edit, std::move(demoted), newSlave, now);
+  rename(edit, std::move(promotedHolding), master, now);
+}
+
 }  // namespace
 
 Outcome NameTable::assign(const std::string& node, const Declaration& declaration,
                           const std::string& address, std::int64_t now) {
-  if (auto problem = assignProblem(*this, node, declaration); !problem.empty())
+  if (auto problem = assignProblem(*this, node, declaration); !problem.empty()) {
     return {{}, problem};
+  }
   TableEdit edit(byName_, nameOfNode_, nameOfAlias_);
   std::vector<Change> changes;
-  const Holding* current = byNode(node);
-  Holding* holding = nullptr;
-  std::string why = "reserved for the node";
-  if (current != nullptr && current->service == declaration.service &&
-      current->type == declaration.type) {
-    holding = &byName_.at(current->name);
-  } else {
-    auto name = edit.lowestFree(declaration.service, declaration.type, 0);
-    if (!name) return {{}, noFreeName(declaration)};
-    std::vector<std::string> aliases;
-    if (current != nullptr) aliases = leave(edit, current->name, declaration, changes);
-    holding = &edit.put(
-        {*name, declaration.service, declaration.type, node, true, "", aliases, now, now});
-    why = fmt::format("lowest free name of service '{}'", declaration.service);
-  }
-  if (holding->reserved) {  // a new name, or the node's reservation: it holds it from now
-    holding->reserved = false;
-    holding->sinceMs = now;
-    changes.push_back({Kind::Assigned, holding->name, node, "", "", why});
-  }
+  Holding* holding = settle(edit, node, declaration, now, changes);
+  if (holding == nullptr) return {{}, noFreeName(declaration)};
   if (!address.empty()) holding->address = address;
   holding->lastSeenMs = now;
   syncAliases(edit, *holding, declaration.aliases, changes);
@@ -244,31 +274,19 @@ Outcome NameTable::promote(const std::string& nodeOrName, std::int64_t now,
   TableEdit edit(byName_, nameOfNode_, nameOfAlias_);
   std::vector<Change> changes;
   const Holding* old = byName(master);
-  if (old != nullptr && old->lastSeenMs <= now - releaseAfterMs) {
-    releaseName(
-        edit, master,
-        fmt::format("old master node '{}' not live (last seen {} ms)", old->node, old->lastSeenMs),
-        changes);
-    old = nullptr;
+  if (old != nullptr && old->lastSeenMs > now - releaseAfterMs) {
+    swapWithMaster(edit, slave->service, slaveName, now, changes);
+    return {changes, ""};
   }
-  std::string newSlave;
-  if (old != nullptr)
-    newSlave = *edit.lowestFree(slave->service, ServiceType::Masterful, 1, slaveName);
-  Holding promotedHolding = edit.take(slaveName);
-  const std::string node = promotedHolding.node;
-  std::string oldNode = old != nullptr ? old->node : "";
-  std::string detail = old != nullptr
-                           ? fmt::format("old master node '{}' becomes '{}'", oldNode, newSlave)
-                           : "no live master";
-  changes.push_back({Kind::Promoted, master, node, oldNode, slaveName, detail});
   if (old != nullptr) {
-    Holding demoted = edit.take(master);
-    rename(edit, std::move(demoted), newSlave, now);
-    std::string previous = newSlave == slaveName ? node : "";
-    changes.push_back({Kind::Renamed, newSlave, oldNode, previous, master,
-                       "old master, still live, takes the lowest free slave name"});
+    releaseName(edit, master,
+                fmt::format("old master node '{}' not live (last seen {} ms, release after {} ms)",
+                            old->node, old->lastSeenMs, releaseAfterMs),
+                changes);
   }
-  rename(edit, std::move(promotedHolding), master, now);
+  Holding holding = edit.take(slaveName);
+  changes.push_back({Kind::Promoted, master, holding.node, "", slaveName, "no live master"});
+  rename(edit, std::move(holding), master, now);
   return {changes, ""};
 }
 

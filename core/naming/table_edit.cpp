@@ -34,6 +34,11 @@ Holding TableEdit::take(const std::string& name) {
   return holding;
 }
 
+Holding* TableEdit::holderOfNode(const std::string& node) {
+  auto found = nameOfNode_.find(node);
+  return found == nameOfNode_.end() ? nullptr : &byName_.at(found->second);
+}
+
 Holding* TableEdit::holderOfAlias(const std::string& alias) {
   auto found = nameOfAlias_.find(alias);
   return found == nameOfAlias_.end() ? nullptr : &byName_.at(found->second);

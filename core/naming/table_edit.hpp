@@ -27,6 +27,8 @@ class TableEdit {
   Holding& put(Holding holding);
   /// Removes the holding of `name` with its node's and aliases' entries.
   Holding take(const std::string& name);
+  /// The holding (or reservation) of `node`, or nullptr.
+  Holding* holderOfNode(const std::string& node);
   /// The holding `alias` belongs to, or nullptr.
   Holding* holderOfAlias(const std::string& alias);
   void addAlias(Holding& holding, const std::string& alias);
