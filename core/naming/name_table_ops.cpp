@@ -46,8 +46,8 @@ std::string noFreeName(const Declaration& declaration) {
                      nameOf(declaration.service, declaration.type, kMaxNumber));
 }
 
-// Frees `name` with its aliases.
-// `name` is a copy: a caller's may live in the holding taken.
+// Frees `name` with its aliases. `name` is a copy: a caller's may live in the holding
+// taken.
 void releaseName(TableEdit& edit, std::string name, const std::string& why,
                  std::vector<Change>& changes) {
   Holding old = edit.take(name);

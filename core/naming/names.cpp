@@ -72,9 +72,8 @@ std::string checkAlias(const Declaration& declaration, std::size_t index) {
   if (parsed && parsed->service == declaration.service) {
     return fmt::format("alias '{}' is a name of service '{}' itself", alias, declaration.service);
   }
-  auto first = declaration.aliases.begin();
-  if (std::find(first, first + static_cast<long>(index), alias) !=
-      first + static_cast<long>(index)) {
+  auto before = declaration.aliases.begin() + static_cast<std::ptrdiff_t>(index);
+  if (std::find(declaration.aliases.begin(), before, alias) != before) {
     return fmt::format("alias '{}' is listed twice", alias);
   }
   return "";
