@@ -39,8 +39,8 @@ class SimulatedNodes : public StepExecutor, public Broadcaster {
       if (request.action == "update_hosts") hostsVersion[node] = request.args["version"];
       calls.push_back(request.action + " " + node + " " +
                       request.args.value("name", request.args.value("certname", "")));
-      out.push_back(CallReply{node, true, {}, Json{{"name", names[node]},
-                                                   {"version", hostsVersion[node]}}, "", true});
+      out.push_back(CallReply{
+          node, true, {}, Json{{"name", names[node]}, {"version", hostsVersion[node]}}, "", true});
     }
     return out;
   }
@@ -188,8 +188,7 @@ TEST_F(NameKeeperTest, PromotionSwapsTwoLiveNodesWithoutEverSharingAName) {
   auto result = keeper->promote("db-slave-1", "alice.admin", false);
   ASSERT_TRUE(result.applied) << result.error;
   ASSERT_TRUE(testing::waitFor(
-      [&] { return nodes.nameOf("n2") == "db-master" && nodes.nameOf("n1") == "db-slave-1"; },
-      10s))
+      [&] { return nodes.nameOf("n2") == "db-master" && nodes.nameOf("n1") == "db-slave-1"; }, 10s))
       << nodes.nameOf("n1") << " " << nodes.nameOf("n2");
   EXPECT_EQ(nodes.nameOf("n3"), "db-slave-2");
   std::lock_guard lock(nodes.mutex_);
@@ -328,14 +327,19 @@ TEST_F(NameKeeperTest, TheFlowNamesANodeBeforeItsCertificateAndUsesTheFqdnAsCert
   open();
   NullSink sink;
   Metrics metrics;
-  Engine engine(parseFlow(kNamingFlow, "named.yaml"), EngineOptions{}, *store, nodes, sink,
-                metrics, nullptr, keeper.get());
+  Engine engine(parseFlow(kNamingFlow, "named.yaml"), EngineOptions{}, *store, nodes, sink, metrics,
+                nullptr, keeper.get());
   engine.start();
-  Registration r{"i-0abc", {"provision", "naming"}, at("10.0.0.9"), 1, "enforcing", true,
+  Registration r{"i-0abc",
+                 {"provision", "naming"},
+                 at("10.0.0.9"),
+                 1,
+                 "enforcing",
+                 true,
                  Json{{"service", "db"}, {"type", "masterful"}, {"name", ""}}};
   engine.observe(r);
-  Registration plain{"i-0def", {"provision", "naming"}, at("10.0.0.8"), 1, "enforcing", true,
-                     Json{{"name", ""}}};
+  Registration plain{"i-0def", {"provision", "naming"}, at("10.0.0.8"), 1, "enforcing",
+                     true,     Json{{"name", ""}}};
   engine.observe(plain);
   ASSERT_TRUE(testing::waitFor(
       [&] {
