@@ -112,16 +112,19 @@ void NameKeeper::observe(const Registration& registration) {
   lastSeen_[node] = now;
   if (table_.seen(node, addressOf(registration.facts), now)) hostsMayHaveChanged();
   const Json& said = registration.naming;
-  if (said.is_object()) {
-    std::string reported = said.value("name", "");
-    reported_[node] = reported;
-    hostsOf_[node] = said.value("hosts_version", std::int64_t{0});
-    // A live node whose name was just released is told to drop it (the courier); one
-    // that was away comes back to a name.
-    if (!held && !wasLive && !reported.empty() && !telling_.count(node))
-      returning(registration, reported, now);
-  }
-  courierWake_.notify_all();
+  if (!said.is_object()) return;
+  std::string reported = said.value("name", "");
+  reported_[node] = reported;
+  std::int64_t hosts = said.value("hosts_version", std::int64_t{0});
+  hostsOf_[node] = hosts;
+  // A live node whose name was just released is told to drop it (the courier); one
+  // that was away comes back to a name.
+  if (!held && !wasLive && !reported.empty() && !telling_.count(node))
+    returning(registration, reported, now);
+  held = table_.byNode(node);
+  std::string wanted = held && !held->reserved ? held->name : "";
+  // Heartbeats of nodes that are as they should be wake nobody.
+  if (reported != wanted || hosts < hostsVersion_ || !wasLive) courierWake_.notify_all();
 }
 
 // A node reporting a name it no longer holds (released while it was away) is named
