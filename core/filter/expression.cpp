@@ -80,7 +80,8 @@ bool NameMatch::matches(const NodeView& node) const noexcept {
   switch (target_) {
     case Target::Class: return std::any_of(node.classes.begin(), node.classes.end(), test);
     case Target::Agent: return std::any_of(node.agents.begin(), node.agents.end(), test);
-    case Target::Identity: return test(node.identity);
+    case Target::Identity:
+      return test(node.identity) || std::any_of(node.names.begin(), node.names.end(), test);
   }
   return false;
 }

@@ -57,8 +57,11 @@
 // Classes, agents, identity
 //   class(NAME) or class(/regex/); a bare word with no operator (`role::web`) or a
 //   bare `/regex/` is a class too. agent(NAME) or agent(/regex/) is an agent the node
-//   hosts. identity(NAME) or identity(/regex/) is the node's identity. A NAME matches
-//   exactly; a /regex/ is an RE2 partial match: identity(/^web\d+\./).
+//   hosts. identity(NAME) or identity(/regex/) is the node's identity, or one of its
+//   names: the service name it was assigned (db-master, web-7) and the aliases it
+//   holds (NodeView::names), so `-I db-master` finds the node whatever its bus
+//   identity. A NAME matches exactly; a /regex/ is an RE2 partial match, true when
+//   the identity or any name matches: identity(/^web\d+\./), identity(/^db-slave-/).
 //
 // Boolean operators
 //   `and` (`&&`), `or` (`||`), `not` (`!`) and parentheses. `not` binds tightest, then
@@ -110,12 +113,18 @@ inline constexpr std::size_t kMaxLength = 8 * 1024;
 /// Deepest nesting of parentheses and `not` accepted.
 inline constexpr int kMaxDepth = 64;
 
+/// No names besides the identity (NodeView's default).
+inline const std::vector<std::string> kNoNames;
+
 /// What a node exposes to filters.
 struct NodeView {
   const Json& facts;  // object; values keep YAML types
   const std::vector<std::string>& classes;
   const std::vector<std::string>& agents;
   const std::string& identity;
+  /// Other names the node answers identity() to: its assigned name and held aliases
+  /// (the naming agent). The bus identity itself never changes.
+  const std::vector<std::string>& names = kNoNames;
 };
 
 /// A filter that cannot be parsed. The message quotes the expression (or the CLI flag)

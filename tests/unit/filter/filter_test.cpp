@@ -238,6 +238,32 @@ TEST(FilterNames, IdentityMatchesExactlyOrByRegex) {
   EXPECT_FALSE(matches("identity(/^db/)", node));
 }
 
+// A named node (naming agent) answers identity() to its assigned name and held
+// aliases as well as to its bus identity, by exact name or by regex.
+TEST(FilterNames, IdentityMatchesTheAssignedNameAndHeldAliases) {
+  auto node = webNode();  // web1.example.com
+  node.names = {"db-master", "mongo"};
+  EXPECT_TRUE(matches("identity(web1.example.com)", node));
+  EXPECT_TRUE(matches("identity(db-master)", node));
+  EXPECT_TRUE(matches("identity(mongo)", node));
+  EXPECT_FALSE(matches("identity(db-slave-1)", node));
+  EXPECT_FALSE(matches("identity(db)", node));
+  EXPECT_TRUE(matches("identity(/^db-(master|slave-\\d+)$/)", node));
+  EXPECT_TRUE(matches("identity(/^mon/)", node));
+  EXPECT_FALSE(matches("identity(/^web-/)", node));
+  EXPECT_TRUE(matches("not identity(db-slave-1)", node));
+  EXPECT_FALSE(matches("not identity(mongo)", node));
+}
+
+TEST(FilterNames, WithoutNamesOnlyTheIdentityMatches) {
+  auto node = webNode();
+  node.identity = "i-0abc";
+  EXPECT_FALSE(matches("identity(db-master)", node));
+  node.names = {"db-master"};
+  EXPECT_TRUE(matches("identity(db-master)", node));
+  EXPECT_TRUE(matches("identity(i-0abc)", node));
+}
+
 TEST(FilterCompound, DesignExampleSelectsTheRightNodes) {
   const auto filter =
       Filter::parse("region=eu-west-1 and (role=web or role=db) and not maintenance=true");

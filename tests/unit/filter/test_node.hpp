@@ -14,8 +14,9 @@ struct TestNode {
   std::vector<std::string> classes;
   std::vector<std::string> agents;
   std::string identity = "web1.example.com";
+  std::vector<std::string> names;  // assigned name and held aliases
 
-  NodeView view() const { return {facts, classes, agents, identity}; }
+  NodeView view() const { return {facts, classes, agents, identity, names}; }
 };
 
 /// Parses `expression` and evaluates it on `node`.
