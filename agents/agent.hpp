@@ -90,6 +90,11 @@ class Agent {
   /// them on its bus thread, so discovery still works while workers are busy.
   virtual bool runsInline() const { return false; }
 
+  /// What this agent adds to the node's registration, under the agent's name in its
+  /// data (naming: the node's names); null adds nothing. Called on the bus thread
+  /// for every registration: it must be cheap and must not throw.
+  virtual Json registrationData() const { return nullptr; }
+
   /// The action `name`: its DDL entry and handler, or null with `why` set (when given)
   /// to ddl::lookupAction's message. The pointer lives as long as the agent.
   const BoundAction* findAction(const std::string& name, std::string* why = nullptr) const;
@@ -140,6 +145,12 @@ class NodeInfo {
   virtual std::string securityStatus() const = 0;
   /// The node's enrolment, or null when security is off.
   virtual EnrolmentHost* enrolmentHost() const { return nullptr; }
+  /// Names the node answers to besides its identity (its assigned name and held
+  /// aliases): filters' identity() matches them too. Replaces the previous names.
+  virtual void setNames(std::vector<std::string> names) { (void)names; }
+  /// Asks for a registration now, because what an agent's registrationData() says
+  /// changed. Sent by the node after the asking action's reply is queued.
+  virtual void requestRegistration() {}
 };
 
 }  // namespace drover::agents

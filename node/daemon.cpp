@@ -171,6 +171,8 @@ int Daemon::run() {
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
     zmq::poll(items, 3, 1000ms);
+    // Before the replies: a caller told its change is done finds it in the registry.
+    if (core_.takeRegistrationRequest()) announce("agent data changed");
     if (items[1].revents & ZMQ_POLLIN) {
       for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
     }

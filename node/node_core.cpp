@@ -84,6 +84,20 @@ bool NodeCore::setClasses(std::vector<std::string> classes) {
   return true;
 }
 
+void NodeCore::setNames(std::vector<std::string> names) {
+  std::unique_lock lock(stateMutex_);
+  names_ = std::move(names);
+}
+
+std::vector<std::string> NodeCore::names() const {
+  std::shared_lock lock(stateMutex_);
+  return names_;
+}
+
+filter::NodeView NodeCore::viewLocked() const {
+  return {facts_, classes_, agentNames_, id_.identity, names_};
+}
+
 Json NodeCore::facts() const {
   std::shared_lock lock(stateMutex_);
   return facts_;
@@ -216,7 +230,7 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   try {
     const filter::Filter* filter = cachedFilter(request.filter);
     std::shared_lock lock(stateMutex_);
-    if (!filter->matches({facts_, classes_, agentNames_, id_.identity})) {
+    if (!filter->matches(viewLocked())) {
       ++filtered_;
       decision.reason = "filter does not match";
       return decision;
@@ -242,7 +256,7 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   policy::Decision verdict{true, ""};
   if (security_) {
     std::shared_lock lock(stateMutex_);
-    verdict = security_->authorize(caller, request, {facts_, classes_, agentNames_, id_.identity});
+    verdict = security_->authorize(caller, request, viewLocked());
   }
   // Arguments are checked even for an allowed caller: a client that skipped its own
   // DDL validation gets the same refusal, and the audit log records it as refused.
@@ -310,8 +324,21 @@ Envelope NodeCore::registration(const std::string& collective) const {
                   {"version", version()},
                   {"security", toString(securityMode())},
                   {"started_ms", startedMs_}};
+  Json extra = agentRegistrations();
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    if (!env.data.contains(it.key())) env.data[it.key()] = std::move(*it);  // never the node's
+  }
   seal(env);
   return env;
+}
+
+Json NodeCore::agentRegistrations() const {
+  Json out = Json::object();
+  for (const auto& [name, agent] : agents_) {
+    Json data = agent->registrationData();
+    if (!data.is_null()) out[name] = std::move(data);
+  }
+  return out;
 }
 
 std::vector<std::string> NodeCore::topics() const {

@@ -84,8 +84,13 @@ class NodeCore : public agents::NodeInfo {
   envelope::Envelope replyTo(const envelope::Envelope& request, envelope::Status status) const;
 
   /// The signed registration heartbeat: identity, collectives, agents, facts,
-  /// classes, security mode.
+  /// classes, security mode, and each agent's registrationData() under its name.
   envelope::Envelope registration(const std::string& collective) const;
+
+  /// True once after an agent asked for a registration (requestRegistration()).
+  bool takeRegistrationRequest() { return registrationWanted_.exchange(false); }
+  /// The names set by setNames(), which filters match with identity().
+  std::vector<std::string> names() const;
 
   /// The node's security, or null when built without.
   NodeSecurity* security() const { return security_.get(); }
@@ -110,6 +115,8 @@ class NodeCore : public agents::NodeInfo {
   agents::EnrolmentHost* enrolmentHost() const override {
     return securityMode() == SecurityMode::Disabled ? nullptr : security_.get();
   }
+  void setNames(std::vector<std::string> names) override;
+  void requestRegistration() override { registrationWanted_ = true; }
 
  private:
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
@@ -119,6 +126,8 @@ class NodeCore : public agents::NodeInfo {
                                           std::string_view topic) const;
   bool validReplyTopic(const envelope::Envelope& request) const;
   const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
+  filter::NodeView viewLocked() const;                          // stateMutex_ held
+  Json agentRegistrations() const;
   /// The refusal word ("ttl_too_long", "expired", "from_future") and why, or nothing.
   std::optional<std::pair<std::string_view, std::string>> badTime(
       const envelope::Envelope& request) const;
@@ -133,6 +142,8 @@ class NodeCore : public agents::NodeInfo {
   mutable std::shared_mutex stateMutex_;
   Json facts_ = Json::object();       // guarded by stateMutex_
   std::vector<std::string> classes_;  // guarded by stateMutex_
+  std::vector<std::string> names_;    // guarded by stateMutex_
+  std::atomic<bool> registrationWanted_{false};
   std::map<std::string, filter::Filter> filterCache_;
   std::int64_t startedMs_;
   std::atomic<std::uint64_t> total_{0}, passed_{0}, filtered_{0}, refused_{0}, ttlExpired_{0},
