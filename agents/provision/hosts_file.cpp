@@ -82,7 +82,13 @@ HostsEdit withManagedEntry(std::string_view content, std::string_view name,
   return edit;
 }
 
+std::mutex& hostsFileMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
 bool setManagedEntry(const fs::path& file, std::string_view name, std::string_view address) {
+  std::lock_guard lock(hostsFileMutex());
   std::error_code ec;
   std::string before;
   unsigned mode = 0644;

@@ -2,6 +2,7 @@
 // The one hosts-file entry provisioning manages: "ADDRESS NAME # drover: puppet server".
 // The marker comment finds it again; every other line stays byte for byte as it was.
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,10 @@ struct HostsEdit {
 /// (the resolver takes the first match); with neither it is appended.
 HostsEdit withManagedEntry(std::string_view content, std::string_view name,
                            std::string_view address);
+
+/// Held by every read-modify-write of the hosts file in this process (this entry, and
+/// the naming agent's names block), so neither loses the other's edit.
+std::mutex& hostsFileMutex();
 
 /// Applies withManagedEntry() to `file` (created with its directory if missing) and
 /// replaces it atomically, keeping its permissions, only when something changed.

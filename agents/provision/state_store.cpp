@@ -9,7 +9,8 @@ namespace drover::agents::provision {
 
 namespace fs = std::filesystem;
 
-StateStore::StateStore(fs::path file) : file_(std::move(file)) {}
+StateStore::StateStore(fs::path file, std::string what)
+    : file_(std::move(file)), what_(std::move(what)) {}
 
 Json StateStore::read() const {
   std::lock_guard lock(mutex_);
@@ -21,7 +22,7 @@ Json StateStore::readLocked() const {
   if (!fs::exists(file_, ec)) return Json::object();
   Json doc = Json::parse(util::readFile(file_), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    throw std::runtime_error("provisioning state " + file_.string() +
+    throw std::runtime_error(what_ + " " + file_.string() +
                              " is not a JSON object; fix or remove it");
   }
   return doc;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <string>
 
 #include "core/util/json.hpp"
 
@@ -12,7 +13,8 @@ namespace drover::agents::provision {
 
 class StateStore {
  public:
-  explicit StateStore(std::filesystem::path file);
+  /// `what` names the record in errors ("provisioning state", "naming state").
+  explicit StateStore(std::filesystem::path file, std::string what = "provisioning state");
 
   const std::filesystem::path& file() const { return file_; }
 
@@ -33,6 +35,7 @@ class StateStore {
   Json readLocked() const;
 
   std::filesystem::path file_;
+  std::string what_;
   mutable std::mutex mutex_;
 };
 
