@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "agents/naming/naming_agent.hpp"
 #include "agents/provision/provision_agent.hpp"
 #include "agents/puppet/puppet_agent.hpp"
 #include "agents/puppetca/puppetca_agent.hpp"
@@ -46,11 +47,23 @@ provision::ProvisionSettings provisionSettings(const BuiltinConfig& config, cons
   return settings;
 }
 
+// naming writes the names block into provision's hosts file: one setting, one file.
+naming::NamingSettings namingSettings(const BuiltinConfig& config, const NodeFiles& files,
+                                      const NodeInfo& node) {
+  naming::NamingSettings settings;
+  settings.root = files.root.empty() ? std::filesystem::path("/") : files.root;
+  settings.hostsFile = config.provision.hostsFile;
+  settings.identity = node.identity();
+  settings.config = config.naming;
+  return settings;
+}
+
 config::Table<BuiltinConfig> makeTable() {
   config::Table<BuiltinConfig> t;
   t.include(&BuiltinConfig::puppet, puppet::PuppetConfig::table());
   t.include(&BuiltinConfig::puppetca, puppetca::PuppetcaConfig::table());
   t.include(&BuiltinConfig::provision, provision::ProvisionConfig::table());
+  t.include(&BuiltinConfig::naming, naming::NamingConfig::table());
   return t;
 }
 
@@ -61,8 +74,7 @@ const config::Table<BuiltinConfig>& BuiltinConfig::table() {
   return kTable;
 }
 
-std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls,
-                                                      const NodeInfo& node,
+std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls, NodeInfo& node,
                                                       const BuiltinConfig& config,
                                                       const NodeFiles& files) {
   std::vector<std::unique_ptr<Agent>> agents;
@@ -71,6 +83,8 @@ std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddl
       requireDdl(ddls, "puppet"), puppetInvocation(config.puppet, files.root)));
   agents.push_back(std::make_unique<provision::ProvisionAgent>(
       requireDdl(ddls, "provision"), provisionSettings(config, files, node)));
+  agents.push_back(std::make_unique<naming::NamingAgent>(
+      requireDdl(ddls, "naming"), namingSettings(config, files, node), node));
   if (!config.puppetca.puppetConf.empty()) {
     agents.push_back(std::make_unique<puppetca::PuppetcaAgent>(
         requireDdl(ddls, "puppetca"),

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agents/agent.hpp"
+#include "agents/naming/naming_config.hpp"
 #include "agents/provision/provision_config.hpp"
 #include "agents/puppet/puppet_config.hpp"
 #include "agents/puppetca/puppetca_config.hpp"
@@ -20,6 +21,7 @@ struct BuiltinConfig {
   puppet::PuppetConfig puppet;           // puppet.*
   puppetca::PuppetcaConfig puppetca;     // puppetserver.*
   provision::ProvisionConfig provision;  // hosts_file
+  naming::NamingConfig naming;           // naming.*
 
   static const config::Table<BuiltinConfig>& table();
 };
@@ -34,13 +36,13 @@ struct NodeFiles {
 };
 
 /// Makes every built-in agent whose DDL is in `ddls`: the one list of built-ins.
-/// rpcutil, puppet and provision run on every node; puppetca only on a Puppet master
+/// rpcutil, puppet, provision and naming run on every node (an enrolling node serves
+/// only provision: node_security.hpp); puppetca only on a Puppet master
 /// (puppetserver.config set). Throws std::runtime_error naming the agent when its
 /// DDL is missing, and RegistrationError naming agent and action when the DDL and the
 /// agent's action table differ (a node must not advertise what it cannot do, nor run
 /// what its DDL does not describe).
-std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls,
-                                                      const NodeInfo& node,
+std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddls, NodeInfo& node,
                                                       const BuiltinConfig& config = {},
                                                       const NodeFiles& files = {});
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agents/naming/naming_agent.hpp"
 #include "agents/provision/provision_agent.hpp"
 #include "core/ddl/repository.hpp"
 #include "node/node_core.hpp"
@@ -33,17 +34,18 @@ class BuiltinAgents : public ::testing::Test {
 TEST_F(BuiltinAgents, EachAgentDeclaresItsKeysOfServerYaml) {
   std::vector<std::string> keys;
   for (const auto* spec : BuiltinConfig::table().specs()) keys.push_back(spec->key);
-  EXPECT_EQ(keys,
-            (std::vector<std::string>{"puppet.command", "puppet.confdir", "puppetserver.command",
-                                      "puppetserver.config", "hosts_file"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "puppet.command", "puppet.confdir", "puppetserver.command",
+                      "puppetserver.config", "hosts_file", "naming.service", "naming.type",
+                      "naming.aliases", "naming.set_hostname", "naming.legacy_updater"}));
 }
 
 TEST_F(BuiltinAgents, PuppetcaRunsOnlyWhereAPuppetConfIsNamed) {
   BuiltinConfig config;
-  EXPECT_EQ(names(config), (std::vector<std::string>{"rpcutil", "puppet", "provision"}));
+  EXPECT_EQ(names(config), (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming"}));
   config.puppetca.puppetConf = "/etc/puppetlabs/puppet/puppet.conf";
   EXPECT_EQ(names(config),
-            (std::vector<std::string>{"rpcutil", "puppet", "provision", "puppetca"}));
+            (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming", "puppetca"}));
 }
 
 TEST_F(BuiltinAgents, ProvisionGetsItsSettingsAndTheNodesFiles) {
@@ -64,6 +66,20 @@ TEST_F(BuiltinAgents, ProvisionGetsItsSettingsAndTheNodesFiles) {
   EXPECT_EQ(settings.certFile, "/c.pem");
   EXPECT_EQ(settings.tokenFile, "/t.token");
   EXPECT_EQ(settings.identity, "web1");
+}
+
+// naming writes its block into the very file provision keeps its entry in.
+TEST_F(BuiltinAgents, NamingUsesProvisionsHostsFileUnderTheRoot) {
+  testing::TempDir root;
+  BuiltinConfig config;
+  config.provision.hostsFile = "/etc/hosts.local";
+  config.naming.service = "db";
+  auto agents = makeBuiltinAgents(ddls_, *core_, config, {root.path(), "", "", ""});
+  auto* naming = dynamic_cast<naming::NamingAgent*>(agents.at(3).get());
+  ASSERT_NE(naming, nullptr);
+  EXPECT_EQ(naming->hostsFile(), root.path() / "etc/hosts.local");
+  EXPECT_EQ(naming->stateFile(), root.path() / "var/lib/drover/naming.json");
+  EXPECT_EQ(naming->status()["service"], "db");
 }
 
 }  // namespace

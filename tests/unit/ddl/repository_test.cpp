@@ -62,7 +62,8 @@ TEST(DdlRepository, LoadsRealChoriaDdlsAndBuiltins) {
   EXPECT_EQ(choria.find("nope"), nullptr);
   Repository builtins({kSourceDir / "ddl"});
   EXPECT_THAT(builtins.errors(), IsEmpty());
-  EXPECT_THAT(builtins.agents(), ElementsAre("provision", "puppet", "puppetca", "rpcutil"));
+  EXPECT_THAT(builtins.agents(),
+              ElementsAre("naming", "provision", "puppet", "puppetca", "rpcutil"));
 }
 
 TEST(DdlRepository, RecordsBadFilesAndKeepsTheRest) {

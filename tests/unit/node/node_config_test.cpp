@@ -143,6 +143,65 @@ TEST(NodeConfig, BuiltinAgentsSettingsKeepTheirKeys) {
       file + ":2:3: unknown key 'puppet.comand' (did you mean 'puppet.command'?)");
 }
 
+TEST(NodeConfig, NamingDeclarationIsRead) {
+  ScratchDir dir;
+  NodeConfig defaults = NodeConfig::load("");
+  EXPECT_EQ(defaults.builtinAgents.naming.service, "");
+  EXPECT_EQ(defaults.builtinAgents.naming.type, "iterative");
+  EXPECT_TRUE(defaults.builtinAgents.naming.setHostname);
+  EXPECT_TRUE(defaults.builtinAgents.naming.legacyUpdater.empty());
+  auto c = loadWith<NodeConfig>(dir, "server.yaml",
+                                "naming:\n  service: db\n  type: masterful\n"
+                                "  aliases: [mongo, mongo.example.internal]\n"
+                                "  set_hostname: false\n"
+                                "  legacy_updater: [/usr/local/bin/hosts-legacy, --plain]\n",
+                                {});
+  const auto& naming = c.builtinAgents.naming;
+  EXPECT_EQ(naming.service, "db");
+  EXPECT_EQ(naming.type, "masterful");
+  EXPECT_EQ(naming.aliases, (std::vector<std::string>{"mongo", "mongo.example.internal"}));
+  EXPECT_FALSE(naming.setHostname);
+  EXPECT_EQ(naming.legacyUpdater,
+            (std::vector<std::string>{"/usr/local/bin/hosts-legacy", "--plain"}));
+}
+
+// Every bad naming key names file:line:column and the key, as every other key does.
+TEST(NodeConfig, BadNamingKeysAreNamedWithTheirPlace) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "server.yaml").string();
+  auto error = [&](const std::string& yaml) {
+    return errorOf([&] { loadWith<NodeConfig>(dir, "server.yaml", yaml, {}); });
+  };
+  EXPECT_EQ(error("naming:\n  service: DB\n"),
+            file +
+                ":2:12: key 'naming.service': expected a service name: 1 to 40 lower-case "
+                "letters, digits and '-', starting with a letter, not ending with '-', without "
+                "'--'; or empty, got 'DB'");
+  EXPECT_NE(error("naming:\n  service: web--api\n").find(":2:12: key 'naming.service'"),
+            std::string::npos);
+  EXPECT_EQ(error("naming:\n  type: primary\n"),
+            file + ":2:9: key 'naming.type': expected masterful or iterative, got 'primary'");
+  EXPECT_EQ(error("naming:\n  aliases: [mongo, Bad_Alias]\n"),
+            file +
+                ":2:20: key 'naming.aliases': expected a host name: dot-separated labels of "
+                "lower-case letters, digits and '-', got 'Bad_Alias'");
+  EXPECT_EQ(error("naming:\n  set_hostname: sometimes\n"),
+            file + ":2:17: key 'naming.set_hostname': expected true or false, got 'sometimes'");
+  EXPECT_EQ(
+      error("naming:\n  legacy_updater: ['']\n"),
+      file + ":2:20: key 'naming.legacy_updater': expected a non-empty argument, got nothing");
+  EXPECT_EQ(error("naming:\n  servce: db\n"),
+            file + ":2:3: unknown key 'naming.servce' (did you mean 'naming.service'?)");
+  EXPECT_EQ(error("naming:\n  service: db\n  aliases: [db-slave-3]\n"),
+            file +
+                ":3:3: key 'naming.aliases': alias 'db-slave-3' is a name of service 'db' "
+                "(naming.service)");
+  std::string seventeen = "naming:\n  aliases: [";
+  for (int i = 0; i < 17; ++i) seventeen += (i ? ", a" : "a") + std::to_string(i);
+  EXPECT_EQ(error(seventeen + "]\n"),
+            file + ":2:3: key 'naming.aliases': at most 16 aliases, got 17");
+}
+
 TEST(NodeConfig, AgentFilesAreTheNodesRootAndSecurityFiles) {
   ScratchDir dir;
   auto c = loadWith<NodeConfig>(dir, "server.yaml",

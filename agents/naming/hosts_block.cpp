@@ -1,0 +1,145 @@
+#include "agents/naming/hosts_block.hpp"
+
+#include <arpa/inet.h>
+
+#include "agents/naming/name_checks.hpp"
+#include "agents/provision/hosts_file.hpp"
+
+namespace drover::agents::naming {
+namespace {
+
+// Lines keep their own terminator (none for a last line without one), so joining them
+// gives back the very same bytes.
+std::vector<std::string_view> splitKeepingEnds(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    std::size_t next = end == std::string_view::npos ? text.size() : end + 1;
+    lines.push_back(text.substr(pos, next - pos));
+    pos = next;
+  }
+  return lines;
+}
+
+std::string_view stripEnd(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ' ||
+                           line.back() == '\t')) {
+    line.remove_suffix(1);
+  }
+  return line;
+}
+
+bool isBegin(std::string_view line) { return stripEnd(line).starts_with(kBlockBegin); }
+bool isEnd(std::string_view line) { return stripEnd(line).starts_with(kBlockEnd); }
+bool isProvisionEntry(std::string_view line) {
+  return stripEnd(line).ends_with(provision::kHostsMarker);
+}
+
+bool validAddress(const std::string& text) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+std::string quoted(const Json& value) {
+  std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+  if (text.size() > 80) text = text.substr(0, 80) + "...";
+  return "'" + text + "'";
+}
+
+std::vector<std::string> namesFrom(const Json& names, const std::string& where) {
+  if (!names.is_array() || names.empty() || names.size() > kMaxNamesPerEntry) {
+    throw BadEntries(where + ": expected a list of 1 to " + std::to_string(kMaxNamesPerEntry) +
+                     " host names");
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::string why =
+        names[i].is_string() ? hostNameProblem(names[i].get<std::string>()) : "is not a string";
+    if (!why.empty()) {
+      throw BadEntries(where + "[" + std::to_string(i) + "]: " + quoted(names[i]) + " " + why);
+    }
+    out.push_back(names[i].get<std::string>());
+  }
+  return out;
+}
+
+HostsEntry entryFrom(const Json& entry, const std::string& where) {
+  if (!entry.is_object()) throw BadEntries(where + ": expected an object {address, names}");
+  Json address = entry.value("address", Json());
+  if (!address.is_string() || !validAddress(address.get<std::string>())) {
+    throw BadEntries(where + ".address: " + quoted(address) + " is not an IPv4 or IPv6 address");
+  }
+  return {address.get<std::string>(), namesFrom(entry.value("names", Json()), where + ".names")};
+}
+
+}  // namespace
+
+std::vector<HostsEntry> entriesFrom(const Json& entries) {
+  if (!entries.is_array()) throw BadEntries("entries: expected a list");
+  if (entries.size() > kMaxEntries) {
+    throw BadEntries("entries: " + std::to_string(entries.size()) + " entries, at most " +
+                     std::to_string(kMaxEntries));
+  }
+  std::vector<HostsEntry> out;
+  out.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    out.push_back(entryFrom(entries[i], "entries[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+std::string renderBlock(std::int64_t version, std::string_view domain, std::string_view legacy,
+                        const std::vector<HostsEntry>& entries) {
+  std::string out = std::string(kBlockBegin) + " (managed: do not edit, version " +
+                    std::to_string(version) + ")\n";
+  out += legacy;
+  if (!legacy.empty() && legacy.back() != '\n') out += '\n';
+  for (const auto& entry : entries) {
+    out += entry.address;
+    const std::string& first = entry.names.front();
+    if (!domain.empty() && !first.ends_with("." + std::string(domain))) {
+      out += ' ' + first + '.' + std::string(domain);
+    }
+    for (const auto& name : entry.names) out += ' ' + name;
+    out += '\n';
+  }
+  out += std::string(kBlockEnd) + "\n";
+  return out;
+}
+
+std::string withBlock(std::string_view content, std::string_view block) {
+  std::vector<std::string_view> lines = splitKeepingEnds(content);
+  std::string out;
+  out.reserve(content.size() + block.size() + 1);
+  bool placed = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (!isBegin(lines[i])) {
+      out += lines[i];
+      continue;
+    }
+    std::size_t end = i + 1;
+    while (end < lines.size() && !isEnd(lines[end])) ++end;
+    if (end == lines.size()) {
+      throw std::runtime_error("line " + std::to_string(i + 1) + " opens the names block ('" +
+                               std::string(kBlockBegin) + "') and no '" + std::string(kBlockEnd) +
+                               "' line closes it; fix the file by hand");
+    }
+    for (std::size_t j = i + 1; j < end; ++j) {
+      if (isProvisionEntry(lines[j])) out += lines[j];
+    }
+    if (!placed) out += block;  // a second block (edited by hand) is dropped
+    placed = true;
+    i = end;
+  }
+  if (!placed) {
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    out += block;
+  }
+  return out;
+}
+
+bool isMarkerLine(std::string_view line) { return isBegin(line) || isEnd(line); }
+
+}  // namespace drover::agents::naming
