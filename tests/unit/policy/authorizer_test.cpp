@@ -348,8 +348,8 @@ TEST_F(PolicyAuthorizer, DecideIsSafeWhileAnotherThreadReloads) {
 TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   const Authorizer authorizer(std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "policies");
   const TestNode node = euWebNode();
-  EXPECT_EQ(authorizer.agents(),
-            (std::vector<std::string>{"echo", "provision", "puppet", "puppetca", "rpcutil"}));
+  EXPECT_EQ(authorizer.agents(), (std::vector<std::string>{"echo", "naming", "provision", "puppet",
+                                                           "puppetca", "rpcutil"}));
   for (const auto& action : kRpcutilReadOnlyActions) {
     EXPECT_TRUE(authorizer.decide(kNode, "rpcutil", std::string(action), node.view()).allowed)
         << action;
@@ -367,6 +367,14 @@ TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   EXPECT_TRUE(authorizer.decide(kAlice, "puppet", "disable", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kProvisioner, "puppet", "disable", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kNode, "puppetca", "list", node.view()).allowed);
+  // Naming: provisioners and admins rename and push hosts, everyone else reads.
+  for (const char* action : {"set_name", "update_hosts", "status"}) {
+    EXPECT_TRUE(authorizer.decide(kProvisioner, "naming", action, node.view()).allowed) << action;
+    EXPECT_TRUE(authorizer.decide(kAlice, "naming", action, node.view()).allowed) << action;
+  }
+  EXPECT_TRUE(authorizer.decide(kNode, "naming", "status", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kNode, "naming", "set_name", node.view()).allowed);
+  EXPECT_FALSE(authorizer.decide(kNode, "naming", "update_hosts", node.view()).allowed);
 }
 
 }  // namespace
