@@ -185,5 +185,15 @@ TEST_F(Enrolment, AdminCannotEnrolANode) {
   EXPECT_THAT(result.replies[0].status.message, HasSubstr("only provisioners"));
 }
 
+// naming runs on every node, but not before it is enrolled: not even a provisioner can
+// rename a node that has no certificate yet.
+TEST_F(Enrolment, AnEnrollingNodeDoesNotServeNaming) {
+  rpc::CallResult result =
+      call(*provisioner_, "fresh-other", "set_name", {{"name", "web-0"}}, "naming");
+  ASSERT_EQ(result.replies.size(), 1u);
+  EXPECT_EQ(result.replies[0].status.code, StatusCode::Refused);
+  EXPECT_THAT(result.replies[0].status.message, HasSubstr("only the provision agent"));
+}
+
 }  // namespace
 }  // namespace drover::integration

@@ -283,6 +283,7 @@ std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& n
                 {"--security-provisioning-token-file", (nodeDir / "provisioning.token").string()});
   }
   argv.insert(argv.end(), spec.extraArgs.begin(), spec.extraArgs.end());
+  argv.insert(argv.begin(), spec.launcher.begin(), spec.launcher.end());
   return argv;
 }
 

@@ -61,6 +61,9 @@ struct NodeSpec {
   /// Extra files written into the agents dir (name, content), mode 0755.
   std::vector<std::pair<std::string, std::string>> agentFiles;
   std::vector<std::string> extraArgs;  // appended to the droverd command line
+  /// Put before droverd's argv: a program that execs it in the same process, such as
+  /// {"/usr/bin/unshare", "--uts", "--mount"} for a hostname of its own.
+  std::vector<std::string> launcher;
   NodeSecurity security = NodeSecurity::Certificate;
   /// Token file text of a ProvisioningToken node.
   std::string provisioningToken = "token: 0123456789abcdef0123456789abcdef\n";
