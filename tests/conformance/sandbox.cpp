@@ -32,6 +32,7 @@ agents::BuiltinConfig agentConfig(const fs::path& caConfig) {
   config.puppet.command = (kData / "puppet").string();
   config.puppetca.command = (kData / "puppetserver").string();
   config.puppetca.puppetConf = caConfig;
+  config.naming.setHostname = false;  // never the machine's hostname
   return config;
 }
 
