@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 
-#include "agents/naming/name_checks.hpp"
 #include "agents/provision/hosts_file.hpp"
+#include "core/naming/names.hpp"
 
 namespace drover::agents::naming {
 namespace {
@@ -55,11 +55,10 @@ std::vector<std::string> namesFrom(const Json& names, const std::string& where) 
   }
   std::vector<std::string> out;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    std::string why =
-        names[i].is_string() ? hostNameProblem(names[i].get<std::string>()) : "is not a string";
-    if (!why.empty()) {
-      throw BadEntries(where + "[" + std::to_string(i) + "]: " + quoted(names[i]) + " " + why);
-    }
+    std::string why = names[i].is_string()
+                          ? ::drover::naming::checkHostName(names[i].get<std::string>())
+                          : quoted(names[i]) + " is not a string";
+    if (!why.empty()) throw BadEntries(where + "[" + std::to_string(i) + "]: " + why);
     out.push_back(names[i].get<std::string>());
   }
   return out;

@@ -1,7 +1,9 @@
 #include "agents/naming/naming_config.hpp"
 
-#include "agents/naming/name_checks.hpp"
+#include <set>
+
 #include "core/config/diagnostics.hpp"
+#include "core/naming/names.hpp"
 
 namespace drover::agents::naming {
 namespace {
@@ -10,7 +12,7 @@ config::Check service() {
   return {
       "a service name: 1 to 40 lower-case letters, digits and '-', starting with a letter, "
       "not ending with '-', without '--'; or empty",
-      [](const std::string& v) { return v.empty() || serviceProblem(v).empty(); }};
+      [](const std::string& v) { return v.empty() || ::drover::naming::checkService(v).empty(); }};
 }
 
 config::Check type() {
@@ -20,22 +22,32 @@ config::Check type() {
 
 config::Check hostName() {
   return {"a host name: dot-separated labels of lower-case letters, digits and '-'",
-          [](const std::string& v) { return hostNameProblem(v).empty(); }};
+          [](const std::string& v) { return ::drover::naming::checkHostName(v).empty(); }};
 }
 
 config::Check argument() {
   return {"a non-empty argument", [](const std::string& v) { return !v.empty(); }};
 }
 
-// Rules across keys: how many aliases, and none that is a name of the node's own service
+// Rules across keys: an iterative service whose names would read as another's slaves,
+// how many aliases, none listed twice, and none that is a name of the node's own service
 // (the provisioner hands those out; an alias taking one would collide).
-void finishAliases(NamingConfig& config, config::Diagnostics& diag) {
+void finishDeclaration(NamingConfig& config, config::Diagnostics& diag) {
+  auto type = ::drover::naming::serviceTypeFrom(config.type);
+  if (!config.service.empty() && type && ::drover::naming::checkService(config.service).empty()) {
+    std::string why = ::drover::naming::checkDeclaration({config.service, *type, {}});
+    if (!why.empty()) diag.badValue("naming.type", why);
+  }
   if (config.aliases.size() > kMaxAliases) {
     diag.badValue("naming.aliases",
                   "at most 16 aliases, got " + std::to_string(config.aliases.size()));
   }
+  std::set<std::string> seen;
   for (const auto& alias : config.aliases) {
-    if (isNameOfService(config.service, alias)) {
+    if (!seen.insert(alias).second)
+      diag.badValue("naming.aliases", "alias '" + alias + "' is listed twice");
+    auto parsed = ::drover::naming::parseName(alias);
+    if (parsed && !config.service.empty() && parsed->service == config.service) {
       diag.badValue("naming.aliases", "alias '" + alias + "' is a name of service '" +
                                           config.service + "' (naming.service)");
     }
@@ -57,7 +69,7 @@ config::Table<NamingConfig> makeTable() {
   t.add("naming.legacy_updater", &NamingConfig::legacyUpdater,
         "Program and arguments whose output goes first in the hosts file's names block")
       .checkedBy(argument());
-  t.finishWith(finishAliases);
+  t.finishWith(finishDeclaration);
   return t;
 }
 

@@ -10,7 +10,7 @@
 
 namespace drover::agents::naming {
 
-inline constexpr std::size_t kMaxAliases = 16;
+inline constexpr std::size_t kMaxAliases = 16;  // as core/naming's kMaxAliases
 
 struct NamingConfig {
   std::string service;                     // "": no service declared

@@ -1,8 +1,8 @@
 // naming#set_name: the record first, then <root>/etc/hostname and the kernel hostname,
 // then a registration (naming_agent.hpp says why in this order).
 #include "agents/naming/hostname.hpp"
-#include "agents/naming/name_checks.hpp"
 #include "agents/naming/naming_agent.hpp"
+#include "core/naming/names.hpp"
 
 namespace drover::agents::naming {
 namespace {
@@ -15,8 +15,8 @@ void refuse(const std::string& field, const std::string& value, const std::strin
 }
 
 void checkHostName(const std::string& field, const std::string& value) {
-  std::string why = hostNameProblem(value);
-  if (!why.empty()) refuse(field, value, why);
+  std::string why = ::drover::naming::checkHostName(value);
+  if (!why.empty()) throw ActionError(envelope::StatusCode::InvalidData, field + ": " + why);
 }
 
 std::vector<std::string> aliasesFrom(const Json& aliases) {

@@ -1,9 +1,9 @@
 // naming#update_hosts: the names block of the hosts file, newest version only.
 #include "agents/naming/legacy_updater.hpp"
-#include "agents/naming/name_checks.hpp"
 #include "agents/naming/naming_agent.hpp"
 #include "agents/provision/hosts_file.hpp"
 #include "core/log/log.hpp"
+#include "core/naming/names.hpp"
 #include "core/util/files.hpp"
 
 namespace drover::agents::naming {
@@ -15,10 +15,8 @@ const log::Logger logger{"drover.agents.naming"};
 
 std::vector<HostsEntry> entriesOf(const Json& args) {
   std::string domain = args.value("domain", "");
-  std::string why = domain.empty() ? "" : hostNameProblem(domain);
-  if (!why.empty()) {
-    throw ActionError(envelope::StatusCode::InvalidData, "domain: '" + domain + "' " + why);
-  }
+  std::string why = domain.empty() ? "" : ::drover::naming::checkHostName(domain);
+  if (!why.empty()) throw ActionError(envelope::StatusCode::InvalidData, "domain: " + why);
   try {
     return entriesFrom(args.value("entries", Json::array()));
   } catch (const BadEntries& e) {

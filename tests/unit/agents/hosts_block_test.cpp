@@ -104,9 +104,9 @@ TEST(HostsEntries, ABadEntryIsRefusedNamingItsIndexAndField) {
   EXPECT_EQ(badEntriesError(Json::array({good, good, entry("10.0.0.300", {"web-1"})})),
             "entries[2].address: '10.0.0.300' is not an IPv4 or IPv6 address");
   EXPECT_EQ(badEntriesError(Json::array({good, entry("10.0.0.6", {"web-1", "Web_2"})})),
-            "entries[1].names[1]: 'Web_2' may hold only lower-case letters, digits, '-' and '.'");
+            "entries[1].names[1]: host name 'Web_2' has upper case 'W': names are lower case");
   EXPECT_EQ(badEntriesError(Json::array({entry("10.0.0.6", {"-web"})})),
-            "entries[0].names[0]: '-web' has a label starting or ending with '-'");
+            "entries[0].names[0]: host name '-web': label '-web' starts or ends with '-'");
   EXPECT_EQ(badEntriesError(Json::array({entry("10.0.0.6", {})})),
             "entries[0].names: expected a list of 1 to 64 host names");
   EXPECT_EQ(badEntriesError(Json::array({good, "10.0.0.6 web-1"})),

@@ -196,6 +196,12 @@ TEST(NodeConfig, BadNamingKeysAreNamedWithTheirPlace) {
             file +
                 ":3:3: key 'naming.aliases': alias 'db-slave-3' is a name of service 'db' "
                 "(naming.service)");
+  EXPECT_EQ(error("naming:\n  service: db\n  aliases: [mongo, mongo]\n"),
+            file + ":3:3: key 'naming.aliases': alias 'mongo' is listed twice");
+  EXPECT_EQ(error("naming:\n  service: web-slave\n  type: iterative\n"),
+            file +
+                ":3:3: key 'naming.type': iterative service 'web-slave' ends with '-slave': its "
+                "names would read as slave names of masterful service 'web'");
   std::string seventeen = "naming:\n  aliases: [";
   for (int i = 0; i < 17; ++i) seventeen += (i ? ", a" : "a") + std::to_string(i);
   EXPECT_EQ(error(seventeen + "]\n"),
