@@ -187,7 +187,8 @@ void NameKeeper::pusherLoop() {
     lock.unlock();
     std::size_t replies = broadcaster_->broadcast(request);
     lock.lock();
-    logger()->info("hosts version {} pushed: {} node(s) answered", version, replies);
+    logger()->info("hosts version {} pushed: {} node(s) answered within {} ms", version, replies,
+                   options_.pushTimeout.count());
   }
 }
 

@@ -42,10 +42,14 @@ struct NamingOptions {
   std::string domain;                              // fqdn = name.domain ("" : the name)
   std::chrono::milliseconds releaseAfter{600000};  // silence that frees a name
   std::string addressFact = "ipaddress";           // the fact hosts files map names to
-  std::chrono::milliseconds pushInterval{200};     // hosts pushes coalesce this long
-  std::chrono::milliseconds callTimeout{15000};    // set_name and direct update_hosts
-  std::chrono::milliseconds pushTimeout{5000};     // the broadcast's reply window
-  std::chrono::milliseconds retryAfter{5000};      // a node that did not answer
+  // At most one hosts push per interval: each carries every entry to every node, so a
+  // burst of assignments becomes a few pushes, not one per name.
+  std::chrono::milliseconds pushInterval{1000};
+  std::chrono::milliseconds callTimeout{15000};  // set_name and direct update_hosts
+  // How long a push waits for replies: they are counted for the log, nothing else (a
+  // node that missed it catches up by its registration's hosts_version).
+  std::chrono::milliseconds pushTimeout{100};
+  std::chrono::milliseconds retryAfter{5000};  // a node that did not answer
 };
 
 /// Broadcasts one request to every node hosting its agent; returns the replies' count.

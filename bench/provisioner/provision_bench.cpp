@@ -8,12 +8,22 @@
 // clock runs until each has had its production run. Reported: wall time, nodes per
 // second, the provisioner's CPU (utime + stime from /proc) per node, its peak RSS.
 // Prints a table and writes JSON (--json-out).
+//
+// With --naming SERVICE the flow names every node first (assign_name) and each virtual
+// node also hosts the real naming agent (its own root under the work directory, the
+// kernel hostname left alone). Then also reported: the time until every node held its
+// name and whether any name was given twice, and the hosts fan-out: an operator releases
+// a name (provisioner#name_release) and the clock runs until every node has applied the
+// pushed hosts version (--fanout-rounds times; median and worst).
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -22,9 +32,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "agents/naming/naming_agent.hpp"
 #include "core/bus/connection.hpp"
 #include "core/bus/topics.hpp"
 #include "core/ddl/loader.hpp"
+#include "core/rpc/call_builder.hpp"
+#include "core/rpc/client.hpp"
 #include "core/util/clock.hpp"
 #include "node/node_core.hpp"
 #include "testing/process.hpp"
@@ -101,11 +114,64 @@ struct SimNode {
   std::unique_ptr<node::NodeCore> core;
   std::unique_ptr<bus::Connection> connection;
   std::string nodeTopic;
+  std::unique_ptr<std::mutex> publishing = std::make_unique<std::mutex>();
+};
+
+// Threads running the naming agents' actions: each writes (and fsyncs) its node's hosts
+// file, which on a real fleet every node does at once on its own machine.
+class Workers {
+ public:
+  explicit Workers(int count) {
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~Workers() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& thread : threads_) thread.join();
+  }
+  void post(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+      if (jobs_.empty()) return;
+      auto job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> jobs_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// What the naming agents of the virtual nodes are given (--naming).
+struct NamingSim {
+  std::string service;  // "": no naming
+  std::string type = "iterative";
+  fs::path rootDir;
 };
 
 class Sim {
  public:
-  Sim(const bus::Endpoints& endpoints, int nodes, int masters) : context_(2) {
+  Sim(const bus::Endpoints& endpoints, int nodes, int masters, const NamingSim& naming)
+      : context_(2) {
     zmq_ctx_set(context_.handle(), ZMQ_MAX_SOCKETS, (nodes + masters) * 2 + 64);
     ddl::Ddl prov = ddl::loadFile(kFixtures / "fprov.json");
     ddl::Ddl ca = ddl::loadFile(kFixtures / "fca.json");
@@ -121,11 +187,16 @@ class Sim {
       id.identity = name;
       SimNode sim;
       sim.core = std::make_unique<node::NodeCore>(id);
-      sim.core->setFacts({{"region", regions[i % 4]}, {"puppet_address", "127.0.0.1"}});
+      // A distinct address per node, for the names' hosts entries.
+      std::string address = "10." + std::to_string(i / 65536) + "." +
+                            std::to_string(i / 256 % 256) + "." + std::to_string(i % 256);
+      sim.core->setFacts(
+          {{"region", regions[i % 4]}, {"puppet_address", "127.0.0.1"}, {"ipaddress", address}});
       if (master)
         sim.core->addAgent(std::make_unique<FastCa>(ca));
       else
         sim.core->addAgent(std::make_unique<FastProv>(prov));
+      if (!master && !naming.service.empty()) addNaming(*sim.core, name, naming);
       sim.connection = std::make_unique<bus::Connection>(context_, endpoints, options);
       for (const auto& topic : sim.core->topics()) sim.connection->subscribe(topic);
       sim.nodeTopic = bus::nodeTopic("drover", name);
@@ -135,6 +206,23 @@ class Sim {
       if (!sim.connection->waitReady(60s)) throw std::runtime_error("broker probe failed");
     }
   }
+
+  /// Names held now, one per named node.
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto* agent : naming_) {
+      auto record = agent->record();
+      if (!record.name.empty()) out.push_back(record.name);
+    }
+    return out;
+  }
+  /// Nodes whose hosts file has `version` or a newer one.
+  std::size_t hostsAt(std::int64_t version) const {
+    std::size_t n = 0;
+    for (const auto* agent : naming_) n += agent->record().hostsVersion >= version ? 1 : 0;
+    return n;
+  }
+  std::size_t namingNodes() const { return naming_.size(); }
 
   void announce(bool masters) {
     for (auto& sim : nodes_) {
@@ -179,16 +267,59 @@ class Sim {
       }
       node::Decision decision = sim.core->inspect(request, message->topic);
       if (decision.kind == node::Decision::Kind::Ignore) continue;
-      envelope::Envelope reply = decision.kind == node::Decision::Kind::Reply
-                                     ? decision.reply
-                                     : sim.core->execute(decision, request);
-      sim.connection->publish(request.replyTo, envelope::encode(reply));
+      if (decision.kind == node::Decision::Kind::Reply) {
+        answer(sim, request, decision.reply);
+      } else if (request.agent == "naming") {
+        workers_.post([this, &sim, request, decision] {
+          answer(sim, request, sim.core->execute(decision, request));
+        });
+      } else {
+        answer(sim, request, sim.core->execute(decision, request));
+      }
     }
+  }
+
+  void answer(SimNode& sim, const envelope::Envelope& request, const envelope::Envelope& reply) {
+    std::lock_guard lock(*sim.publishing);
+    sim.connection->publish(request.replyTo, envelope::encode(reply));
+  }
+
+  void addNaming(node::NodeCore& core, const std::string& name, const NamingSim& naming) {
+    agents::naming::NamingSettings settings;
+    settings.root = naming.rootDir / name;
+    settings.identity = name;
+    settings.config.service = naming.service;
+    settings.config.type = naming.type;
+    settings.config.setHostname = false;  // one machine, many nodes
+    fs::create_directories(settings.root / "etc");
+    std::ofstream(settings.root / "etc" / "hosts") << "127.0.0.1 localhost\n";
+    static const ddl::Ddl ddl = ddl::loadFile(fs::path(DROVER_SOURCE_DIR) / "ddl" / "naming.json");
+    auto agent = std::make_unique<agents::naming::NamingAgent>(ddl, settings, core);
+    naming_.push_back(agent.get());
+    core.addAgent(std::move(agent));
   }
 
   zmq::context_t context_;
   std::vector<SimNode> nodes_;
+  std::vector<const agents::naming::NamingAgent*> naming_;
+  Workers workers_{32};
 };
+
+// The integration flow with assign_name first.
+fs::path namingFlow(const fs::path& dir) {
+  std::ifstream in(kFixtures / "test_flow.yaml");
+  std::string flow((std::istreambuf_iterator<char>(in)), {});
+  auto at = flow.find("steps:\n");
+  flow.insert(at + 7, "  - name: assign_name\n    assign_name: true\n    timeout: 30s\n");
+  fs::path file = dir / "naming_flow.yaml";
+  std::ofstream(file) << flow;
+  return file;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
 
 struct ProcStats {
   double cpuSeconds = 0;
@@ -219,6 +350,57 @@ ProcStats procStats(pid_t pid) {
   return stats;
 }
 
+// Like testing::waitFor, at a millisecond's grain: it times what it waits for.
+template <typename Predicate>
+bool spinUntil(Predicate predicate, std::chrono::milliseconds timeout) {
+  auto deadline = util::SteadyClock::now() + timeout;
+  while (!predicate()) {
+    if (util::SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Names given (and given twice), then the hosts fan-out: each round releases one name
+// and times the push until every node has applied the new version.
+Json measureNaming(Sim& sim, const bus::Endpoints& endpoints, const NamingSim& naming, int rounds) {
+  auto names = sim.names();
+  std::set<std::string> distinct(names.begin(), names.end());
+  zmq::context_t context(1);
+  rpc::Client client(context, endpoints, "bench.admin", "drover");
+  auto ask = [&](const std::string& action, Json args) {
+    auto result = client.call(rpc::request("provisioner", action)
+                                  .args(std::move(args))
+                                  .replier(security::Role::Provisioner)
+                                  .nodes(std::vector<std::string>{"bench.provisioner"})
+                                  .timeout(10s)
+                                  .build());
+    return result.replies.empty() ? Json() : result.replies.front().data;
+  };
+  std::vector<double> fanout;
+  for (int round = 0; round < rounds; ++round) {
+    std::int64_t before = ask("names", Json::object()).value("hosts_version", std::int64_t{0});
+    std::string released = naming.service + "-" + std::to_string(round);
+    if (naming.type == "masterful")
+      released = round == 0 ? naming.service + "-master"
+                            : naming.service + "-slave-" + std::to_string(round);
+    auto start = util::SteadyClock::now();
+    ask("name_release", Json{{"name", released}});
+    if (!spinUntil([&] { return sim.hostsAt(before + 1) >= sim.namingNodes(); }, 60s)) {
+      std::fprintf(stderr, "round %d: only %zu of %zu nodes applied the push\n", round,
+                   sim.hostsAt(before + 1), sim.namingNodes());
+      continue;
+    }
+    fanout.push_back(std::chrono::duration<double>(util::SteadyClock::now() - start).count());
+  }
+  double worst = fanout.empty() ? 0 : *std::max_element(fanout.begin(), fanout.end());
+  return Json{{"named", static_cast<int>(names.size())},
+              {"duplicates", static_cast<int>(names.size() - distinct.size())},
+              {"fanout_rounds", fanout.size()},
+              {"fanout_median_seconds", median(fanout)},
+              {"fanout_worst_seconds", worst}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,10 +414,26 @@ int main(int argc, char** argv) {
   app.add_option("--per-master", perMaster, "Provisioner per-master concurrency")
       ->check(CLI::Range(1, 2000));
   app.add_option("--json-out", jsonOut, "Where the JSON results go");
+  NamingSim naming;
+  int fanoutRounds = 5;
+  app.add_option("--naming", naming.service,
+                 "Name every node of this service first (assign_name, real naming agents)");
+  app.add_option("--naming-type", naming.type, "iterative or masterful")
+      ->check(CLI::IsMember({"iterative", "masterful"}));
+  app.add_option("--fanout-rounds", fanoutRounds, "Names released, one push measured each")
+      ->check(CLI::Range(0, 100));
+  std::string rootsDir;
+  app.add_option("--roots-dir", rootsDir,
+                 "Where the virtual nodes' roots go (their hosts files); default: the work "
+                 "directory. One disk syncing every node's file is this machine, not a fleet: "
+                 "/dev/shm measures Drover's part alone");
   CLI11_PARSE(app, argc, argv);
   perMaster = std::min(perMaster, concurrency);
 
   testing::TempDir dir;
+  if (!naming.service.empty()) naming.rootDir = dir.path() / "nodes";
+  if (!rootsDir.empty())
+    naming.rootDir = fs::path(rootsDir) / ("drover-bench-" + std::to_string(::getpid()));
   bus::Endpoints endpoints{"tcp://127.0.0.1:" + std::to_string(testing::freePort()),
                            "tcp://127.0.0.1:" + std::to_string(testing::freePort())};
   testing::Process broker(
@@ -247,38 +445,39 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr, "starting %d nodes and %d masters...\n", nodes, masters);
-  Sim sim(endpoints, nodes, masters);
+  Sim sim(endpoints, nodes, masters, naming);
   std::atomic<bool> stop{false};
   std::thread simThread([&] { sim.run(stop); });
 
-  testing::Process provisioner({DROVER_BENCH_PROVISIONER,
-                                "--identity",
-                                "bench.provisioner",
-                                "--broker-publish",
-                                endpoints.publish,
-                                "--broker-subscribe",
-                                endpoints.subscribe,
-                                "--security-enabled",
-                                "false",
-                                "--state-db",
-                                (dir / "state.db").string(),
-                                "--flow-file",
-                                (kFixtures / "test_flow.yaml").string(),
-                                "--master-facts",
-                                "region",
-                                "--concurrency",
-                                std::to_string(concurrency),
-                                "--per-master-concurrency",
-                                std::to_string(perMaster),
-                                "--metrics-listen",
-                                "",
-                                "--events-file",
-                                (dir / "events.jsonl").string(),
-                                "--pid-file",
-                                (dir / "prov.pid").string(),
-                                "--log-level",
-                                "warn"},
-                               dir / "provisioner.log");
+  testing::Process provisioner(
+      {DROVER_BENCH_PROVISIONER,
+       "--identity",
+       "bench.provisioner",
+       "--broker-publish",
+       endpoints.publish,
+       "--broker-subscribe",
+       endpoints.subscribe,
+       "--security-enabled",
+       "false",
+       "--state-db",
+       (dir / "state.db").string(),
+       "--flow-file",
+       (naming.service.empty() ? kFixtures / "test_flow.yaml" : namingFlow(dir.path())).string(),
+       "--master-facts",
+       "region",
+       "--concurrency",
+       std::to_string(concurrency),
+       "--per-master-concurrency",
+       std::to_string(perMaster),
+       "--metrics-listen",
+       "",
+       "--events-file",
+       (dir / "events.jsonl").string(),
+       "--pid-file",
+       (dir / "prov.pid").string(),
+       "--log-level",
+       std::getenv("DROVER_BENCH_LOG") != nullptr ? "info" : "warn"},
+      dir / "provisioner.log");
   if (!testing::waitFor([&] { return fs::exists(dir / "prov.pid"); }, 15s)) {
     std::fprintf(stderr, "provisioner did not start:\n%s\n", provisioner.log().c_str());
     return 1;
@@ -291,14 +490,27 @@ int main(int argc, char** argv) {
   ProcStats idle = procStats(provisioner.pid());
   auto start = util::SteadyClock::now();
   sim.announce(false);
+  double namedSeconds = 0;
+  if (!naming.service.empty()) {
+    spinUntil([&] { return sim.names().size() >= sim.namingNodes(); }, 600s);
+    namedSeconds = std::chrono::duration<double>(util::SteadyClock::now() - start).count();
+  }
   bool done = testing::waitFor(
                   [&] { return productionRuns.load() >= nodes || !provisioner.running(); }, 600s) &&
               productionRuns.load() >= nodes;
   double seconds = std::chrono::duration<double>(util::SteadyClock::now() - start).count();
   ProcStats busy = procStats(provisioner.pid());
+  Json namingJson;
+  if (done && !naming.service.empty()) {
+    namingJson = measureNaming(sim, endpoints, naming, fanoutRounds);
+    namingJson["seconds_to_all_named"] = namedSeconds;
+  }
+  if (std::getenv("DROVER_BENCH_LOG") != nullptr)
+    std::fprintf(stderr, "%s\n", provisioner.log().c_str());
   provisioner.stop();
   stop = true;
   simThread.join();
+  if (!rootsDir.empty()) fs::remove_all(naming.rootDir);
   if (!done) {
     std::fprintf(stderr, "only %d of %d nodes provisioned; provisioner log:\n%s\n",
                  productionRuns.load(), nodes, provisioner.log().c_str());
@@ -310,6 +522,14 @@ int main(int argc, char** argv) {
               "wall s", "nodes/s", "prov CPU ms/node", "peak RSS MiB");
   std::printf("%-8d %-8d %-12d %-10.2f %-12.1f %-16.2f %-12.1f\n", nodes, masters, concurrency,
               seconds, nodes / seconds, cpuMsPerNode, static_cast<double>(busy.peakRssKb) / 1024.0);
+  if (namingJson.is_object()) {
+    std::printf("\n%-8s %-14s %-10s %-22s %-22s\n", "named", "all named s", "duplicates",
+                "hosts fan-out median s", "hosts fan-out worst s");
+    std::printf("%-8d %-14.2f %-10d %-22.3f %-22.3f\n", namingJson["named"].get<int>(),
+                namedSeconds, namingJson["duplicates"].get<int>(),
+                namingJson["fanout_median_seconds"].get<double>(),
+                namingJson["fanout_worst_seconds"].get<double>());
+  }
   fs::create_directories(fs::path(jsonOut).parent_path());
   std::ofstream(jsonOut) << Json{{"nodes", nodes},
                                  {"masters", masters},
@@ -319,7 +539,8 @@ int main(int argc, char** argv) {
                                  {"nodes_per_second", nodes / seconds},
                                  {"provisioner_cpu_seconds", cpu},
                                  {"cpu_ms_per_node", cpuMsPerNode},
-                                 {"peak_rss_kb", busy.peakRssKb}}
+                                 {"peak_rss_kb", busy.peakRssKb},
+                                 {"naming", namingJson}}
                                 .dump(2)
                          << "\n";
   return 0;
