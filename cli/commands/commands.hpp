@@ -20,6 +20,11 @@ void addCert(Context& context, Command& chosen);
 void addProvision(Context& context, Command& chosen);
 void addNotify(Context& context, Command& chosen);
 
+/// The filter a call to the flags' nodes carries: none when exact -I values name them
+/// (the call's targets are the identities resolved from them), else the flags' filter.
+/// Throws UsageError naming a malformed flag.
+std::string requestFilter(Context& context);
+
 /// Discovers (or takes from the flags) the nodes a call addresses, applying --limit.
 /// Returns an empty list when discovery found nothing.
 std::vector<std::string> resolveTargets(Context& context, const std::string& agent);
