@@ -72,7 +72,8 @@ std::string sentence(const Json& c, bool dryRun) {
   const std::string was = field(c, "previous_name"), before = field(c, "previous_node");
   if (kind == "assigned") return fmt::format("{} {} to {}", verb("assign", "assigned"), name, node);
   if (kind == "released") {
-    return fmt::format("{} {} (held by {})", verb("release", "released"), name, orDash(before));
+    return fmt::format("{} {}{}", verb("release", "released"), name,
+                       before.empty() ? "" : " (held by " + before + ")");
   }
   if (kind == "reserved") {
     return fmt::format("{} {}{}", verb("reserve", "reserved"), name,

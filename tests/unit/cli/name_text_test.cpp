@@ -109,6 +109,7 @@ TEST(ChangeLine, EachKindAsASentenceDoneOrWouldBeDone) {
        "promote node-4 from db-slave-1 to db-master"},
       {change("assigned", "web-0", "node-1", "", ""), "assign web-0 to node-1"},
       {change("released", "web-3", "", "node-7", ""), "release web-3 (held by node-7)"},
+      {change("released", "web-4", "", "", ""), "release web-4"},
       {change("reserved", "web-5", "node-8", "", ""), "reserve web-5 for node-8"},
       {change("reserved", "web-6", "", "", ""), "reserve web-6 for the next node of its service"},
       {change("alias_moved", "mongo", "node-4", "node-3", ""),
@@ -122,7 +123,7 @@ TEST(ChangeLine, EachKindAsASentenceDoneOrWouldBeDone) {
   }
   EXPECT_EQ(changeLine(cases[0].change, false), "renamed db-master (node-3) to db-slave-1");
   EXPECT_EQ(changeLine(cases[3].change, false), "released web-3 (held by node-7)");
-  EXPECT_EQ(changeLine(cases[6].change, false), "moved alias mongo from node-3 to node-4");
+  EXPECT_EQ(changeLine(cases[7].change, false), "moved alias mongo from node-3 to node-4");
 }
 
 TEST(ChangeLine, TheDetailFollowsAndAnUnknownKindIsStillShown) {
