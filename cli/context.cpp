@@ -95,7 +95,7 @@ void Context::addDiscoveryFlags(CLI::App& command) {
   once("-C,--wc,--with-class", discovery_.classes, "Class, or /regex/ (one per flag; repeat it)");
   once("-A,--wa,--with-agent", discovery_.agents, "Agent the node hosts (one per flag; repeat it)");
   once("-I,--wi,--with-identity", discovery_.identities,
-       "Identity, or /regex/ (one per flag; repeat it; exact names skip discovery)");
+       "Identity, service name or alias, or /regex/ (one per flag; repeat it)");
   once("-S,--select", discovery_.compound,
        "Compound filter: region=eu and (role=web or role=db) and not class(x)");
   command.add_option("--nodes", discovery_.nodesFile,
