@@ -148,6 +148,9 @@ class NodeInfo {
   /// Names the node answers to besides its identity (its assigned name and held
   /// aliases): filters' identity() matches them too. Replaces the previous names.
   virtual void setNames(std::vector<std::string> names) { (void)names; }
+  /// The names setNames() gave (none by default); rpcutil#ping lists them, so that
+  /// `drover -I NAME` finds the identity to address.
+  virtual std::vector<std::string> names() const { return {}; }
   /// Asks for a registration now, because what an agent's registrationData() says
   /// changed. Sent by the node after the asking action's reply is queued.
   virtual void requestRegistration() {}

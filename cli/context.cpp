@@ -1,5 +1,6 @@
 #include "cli/context.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -94,7 +95,7 @@ void Context::addDiscoveryFlags(CLI::App& command) {
   once("-C,--wc,--with-class", discovery_.classes, "Class, or /regex/ (one per flag; repeat it)");
   once("-A,--wa,--with-agent", discovery_.agents, "Agent the node hosts (one per flag; repeat it)");
   once("-I,--wi,--with-identity", discovery_.identities,
-       "Identity, or /regex/ (one per flag; repeat it; exact names skip discovery)");
+       "Identity, service name or alias, or /regex/ (one per flag; repeat it)");
   once("-S,--select", discovery_.compound,
        "Compound filter: region=eu and (role=web or role=db) and not class(x)");
   command.add_option("--nodes", discovery_.nodesFile,
@@ -152,12 +153,17 @@ std::optional<std::vector<std::string>> Context::knownNodes() const {
     if (!in) throw UsageError("--nodes: cannot read " + discovery_.nodesFile);
     return readNodeList(in, discovery_.nodesFile);
   }
-  if (discovery_.identities.empty() || otherFilters) return std::nullopt;
-  for (const auto& identity : discovery_.identities) {
-    if (isRegex(identity)) return std::nullopt;
-  }
+  if (!exactIdentitiesOnly()) return std::nullopt;
   filterExpression();  // still reject malformed identities before sending
   return discovery_.identities;
+}
+
+bool Context::exactIdentitiesOnly() const {
+  bool otherFilters = !discovery_.facts.empty() || !discovery_.classes.empty() ||
+                      !discovery_.agents.empty() || !discovery_.compound.empty() ||
+                      !discovery_.nodesFile.empty();
+  if (discovery_.identities.empty() || otherFilters) return false;
+  return std::none_of(discovery_.identities.begin(), discovery_.identities.end(), isRegex);
 }
 
 rpc::Client& Context::client() {

@@ -77,8 +77,13 @@ class Context {
   void refuseInputsAsFacts(const std::string& agent, const ddl::Action& action);
 
   /// The nodes addressed directly, if the flags name them exactly (node list, or
-  /// only exact -I values); std::nullopt means discovery is needed.
+  /// only exact -I values); std::nullopt means discovery is needed. Exact -I values may
+  /// be service names or aliases: resolveIdentities (cli/name_resolution.hpp) finds the
+  /// identities behind them.
   std::optional<std::vector<std::string>> knownNodes() const;
+
+  /// Whether the flags select nodes only by exact -I values.
+  bool exactIdentitiesOnly() const;
 
   /// Connects lazily. Throws std::runtime_error if the broker is unreachable.
   rpc::Client& client();

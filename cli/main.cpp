@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   addCert(context, chosen);
   addProvision(context, chosen);
   addNotify(context, chosen);
+  addName(context, chosen);
   try {
     context.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <ctime>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -151,6 +153,16 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
 
 int exitCodeFor(const rpc::CallResult& result) {
   return (result.failedCount() == 0 && result.noReply.empty()) ? kExitOk : kExitFailed;
+}
+
+std::string timeText(std::int64_t ms) {
+  if (ms <= 0) return "-";
+  auto seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03}Z", buffer, ms % 1000);
 }
 
 }  // namespace drover::cli

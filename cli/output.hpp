@@ -41,6 +41,9 @@ void printResults(std::FILE* out, const rpc::CallResult& result, const ddl::Acti
 /// names the output it summarises: "output" and its "display_as".
 void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action* action);
 
+/// A time in Unix milliseconds as "2026-12-05T01:02:03.004Z" (UTC); "-" for 0 or less.
+std::string timeText(std::int64_t ms);
+
 /// kExitOk when every expected node answered ok, else kExitFailed.
 int exitCodeFor(const rpc::CallResult& result);
 

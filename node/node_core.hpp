@@ -90,7 +90,7 @@ class NodeCore : public agents::NodeInfo {
   /// True once after an agent asked for a registration (requestRegistration()).
   bool takeRegistrationRequest() { return registrationWanted_.exchange(false); }
   /// The names set by setNames(), which filters match with identity().
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const override;
 
   /// The node's security, or null when built without.
   NodeSecurity* security() const { return security_.get(); }

@@ -15,6 +15,7 @@ class RpcutilAgent : public Agent {
  private:
   // Static: the table is made before the base class exists, so it gets `self`.
   static ActionTable actions(RpcutilAgent* self);
+  Reply ping() const;
   Reply getFact(const Request& request) const;
   Reply getFacts(const Request& request) const;
   Reply inventory() const;

@@ -19,6 +19,21 @@ void addPlugin(Context& context, Command& chosen);
 void addCert(Context& context, Command& chosen);
 void addProvision(Context& context, Command& chosen);
 void addNotify(Context& context, Command& chosen);
+void addName(Context& context, Command& chosen);
+
+/// Asks the `provisioner` agent (provisioner/control.hpp) `action`: a broadcast every
+/// provisioner answers, or only `provisioner` when given (--provisioner).
+rpc::CallResult askProvisioners(Context& context, const std::string& provisioner,
+                                const std::string& action, Json args);
+
+/// kExitOk when some provisioner answered; else says "no provisioner answered" on
+/// stderr (naming the silent one asked) and returns kExitNoNodes.
+int noProvisioner(const rpc::CallResult& result);
+
+/// The filter a call to the flags' nodes carries: none when exact -I values name them
+/// (the call's targets are the identities resolved from them), else the flags' filter.
+/// Throws UsageError naming a malformed flag.
+std::string requestFilter(Context& context);
 
 /// Discovers (or takes from the flags) the nodes a call addresses, applying --limit.
 /// Returns an empty list when discovery found nothing.

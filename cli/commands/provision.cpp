@@ -2,8 +2,6 @@
 // Requests go to the `provisioner` agent that every drover-provisioner answers
 // (provisioner/control.hpp): broadcast, so each provisioner of an HA pair answers for
 // the nodes it knows, or to one with --provisioner NAME.
-#include <ctime>
-
 #include "cli/commands/commands.hpp"
 #include "cli/output.hpp"
 #include "core/rpc/call_builder.hpp"
@@ -18,43 +16,10 @@ struct ProvisionFlags {
   bool all = false;
 };
 
-std::string timeText(std::int64_t ms) {
-  if (ms <= 0) return "-";
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms % 1000));
-  return out;
-}
-
 std::string text(const Json& value, const char* key) {
   auto it = value.find(key);
   if (it == value.end() || it->is_null()) return "";
   return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
-rpc::CallResult ask(Context& context, const ProvisionFlags& flags, const std::string& action,
-                    Json args) {
-  std::optional<std::vector<std::string>> nodes;
-  if (!flags.provisioner.empty()) nodes = std::vector<std::string>{flags.provisioner};
-  return context.client().call(rpc::request("provisioner", action)
-                                   .replier(security::Role::Provisioner)
-                                   .args(std::move(args))
-                                   .nodes(std::move(nodes))
-                                   .quiet(context.quiet())
-                                   .timeout(context.timeout())
-                                   .ttlFloor(context.config().ttl)
-                                   .build());
-}
-
-int noProvisioner(const rpc::CallResult& result) {
-  if (!result.replies.empty()) return kExitOk;
-  std::fprintf(stderr, "drover: no provisioner answered%s\n",
-               result.noReply.empty() ? "" : (" (silent: " + result.noReply.front() + ")").c_str());
-  return kExitNoNodes;
 }
 
 void printStatus(const rpc::NodeReply& reply, bool all) {
@@ -115,7 +80,7 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
   Json args = Json::object();
   if (action != "status") args["node"] = flags.node;
   if (action == "history") args["limit"] = flags.limit;
-  rpc::CallResult result = ask(context, flags, action, args);
+  rpc::CallResult result = askProvisioners(context, flags.provisioner, action, args);
   if (context.output().json) {
     printJson(stdout, result, nullptr);
     return result.replies.empty() ? kExitNoNodes : exitCodeFor(result);
@@ -141,6 +106,27 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
 }
 
 }  // namespace
+
+rpc::CallResult askProvisioners(Context& context, const std::string& provisioner,
+                                const std::string& action, Json args) {
+  std::optional<std::vector<std::string>> nodes;
+  if (!provisioner.empty()) nodes = std::vector<std::string>{provisioner};
+  return context.client().call(rpc::request("provisioner", action)
+                                   .replier(security::Role::Provisioner)
+                                   .args(std::move(args))
+                                   .nodes(std::move(nodes))
+                                   .quiet(context.quiet())
+                                   .timeout(context.timeout())
+                                   .ttlFloor(context.config().ttl)
+                                   .build());
+}
+
+int noProvisioner(const rpc::CallResult& result) {
+  if (!result.replies.empty()) return kExitOk;
+  std::fprintf(stderr, "drover: no provisioner answered%s\n",
+               result.noReply.empty() ? "" : (" (silent: " + result.noReply.front() + ")").c_str());
+  return kExitNoNodes;
+}
 
 void addProvision(Context& context, Command& chosen) {
   static ProvisionFlags flags;

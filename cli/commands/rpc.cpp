@@ -58,7 +58,7 @@ int runRpc(Context& context, const RpcFlags& flags) {
   const ddl::Action& action = findAction(context, flags, ddl);
   // The filter first: `-F noop=true` is why the input noop would be missing.
   context.refuseInputsAsFacts(flags.agent, action);
-  std::string filter = context.filterExpression();
+  std::string filter = requestFilter(context);
   Json args = validatedArguments(action, flags);
   auto timeout = context.timeout(std::chrono::seconds(ddl->metadata.timeout + 2));
   std::vector<std::string> nodes = resolveTargets(context, flags.agent);

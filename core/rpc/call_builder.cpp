@@ -49,6 +49,11 @@ CallBuilder& CallBuilder::acceptUnsigned(bool accept) {
   return *this;
 }
 
+CallBuilder& CallBuilder::expect(std::vector<std::string> names) {
+  spec_.expect = std::move(names);
+  return *this;
+}
+
 CallSpec CallBuilder::build() const {
   const std::string what = "request " + spec_.agent + "#" + spec_.action + ": ";
   if (spec_.agent.empty()) throw std::invalid_argument(what + "the agent is empty");
@@ -57,6 +62,9 @@ CallSpec CallBuilder::build() const {
   if (spec_.timeout.count() < 0) throw std::invalid_argument(what + "timeout is negative");
   if (spec_.quiet.count() < 0) throw std::invalid_argument(what + "quiet window is negative");
   if (ttlFloor_.count() < 0) throw std::invalid_argument(what + "ttl floor is negative");
+  if (spec_.nodes && !spec_.expect.empty()) {
+    throw std::invalid_argument(what + "expected names apply to a broadcast, not a known set");
+  }
   CallSpec spec = spec_;
   spec.ttl = ttlCovering(spec.timeout, ttlFloor_);
   return spec;

@@ -44,10 +44,12 @@ class CallBuilder {
   CallBuilder& replier(security::Role role);
   /// Accept unsigned replies: only for nodes still enrolling (see CallSpec).
   CallBuilder& acceptUnsigned(bool accept = true);
+  /// Broadcast: end as soon as replies claim all of `names` (CallSpec::expect).
+  CallBuilder& expect(std::vector<std::string> names);
 
   /// The spec, its TTL derived from timeout and floor. Throws std::invalid_argument
   /// naming the field when the agent or action is empty, the args are not an object,
-  /// or a wait is negative.
+  /// a wait is negative, or names are expected of a known set.
   CallSpec build() const;
 
  private:

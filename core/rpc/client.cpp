@@ -133,6 +133,17 @@ std::uint32_t ttlCovering(milliseconds wait, std::chrono::seconds floor) {
 
 milliseconds firstReplyWait(milliseconds quiet) { return std::max(quiet * 4, milliseconds(500)); }
 
+std::vector<std::string> claimsOf(const NodeReply& reply) {
+  std::vector<std::string> names{reply.sender};
+  if (!reply.data.is_object()) return names;
+  auto listed = reply.data.find("names");
+  if (listed == reply.data.end() || !listed->is_array()) return names;
+  for (const auto& name : *listed) {
+    if (name.is_string()) names.push_back(name.get<std::string>());
+  }
+  return names;
+}
+
 std::size_t CallResult::okCount() const {
   return static_cast<std::size_t>(std::count_if(replies.begin(), replies.end(),
                                                 [](const NodeReply& r) { return r.status.ok(); }));
@@ -281,6 +292,9 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
   std::unordered_set<std::string> pending(result.expected.begin(), result.expected.end());
   std::unordered_set<std::string> answered;
   const bool known = spec.nodes.has_value();
+  // A known set waits for its nodes, a broadcast for the names it expects, if any.
+  if (!known) pending.insert(spec.expect.begin(), spec.expect.end());
+  const bool endsWhenClaimed = known || !spec.expect.empty();
   // The first reply may need longer than the gap between replies (a loaded node,
   // a busy broker fanning out to thousands): wait a little longer for it.
   auto quietDeadline = start + firstReplyWait(spec.quiet);
@@ -297,7 +311,7 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
     batch.push_back({std::move(reply), Clock::now(), {}, false, spec.replier});
   };
   for (;;) {
-    if (known && pending.empty()) break;
+    if (endsWhenClaimed && pending.empty()) break;
     auto deadline = known ? hardDeadline : std::min(hardDeadline, quietDeadline);
     auto message = connection_.receive(until(deadline));
     if (!message) break;
@@ -331,11 +345,15 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
         ++result.duplicates;
         continue;
       }
-      pending.erase(reply.sender);
       answeredNow = true;
       result.lastReply = duration_cast<microseconds>(arrival.at - start);
       result.replies.push_back({reply.sender, std::move(reply.status), std::move(reply.data),
                                 result.lastReply, arrival.verified});
+      if (known) {
+        pending.erase(result.replies.back().sender);
+      } else {
+        for (const auto& name : claimsOf(result.replies.back())) pending.erase(name);
+      }
       if (progress) progress(result.replies.back(), result.replies.size(), result.expected.size());
     }
     // Only answers extend a broadcast: a stream of forgeries must not keep it open.

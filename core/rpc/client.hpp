@@ -6,7 +6,9 @@
 // expected node answers, or at the timeout naming the silent ones; a broadcast with
 // no known set ends after `quiet` of silence following the last reply (or the send),
 // never after a fixed wait. Until the first reply arrives the window is longer
-// (firstReplyWait), so a loaded fleet is not mistaken for an empty one.
+// (firstReplyWait), so a loaded fleet is not mistaken for an empty one. A broadcast
+// that expects given names (CallSpec::expect) ends as soon as replies have claimed them
+// all, as a known set ends with its last node; the quiet window still ends it otherwise.
 //
 // Where a request may run is signed with it: a call to a known set sends the direct
 // form, whose `targets` name the nodes it is for (in signed chunks of
@@ -90,13 +92,20 @@ struct CallSpec {
   // The role of every certificate that may answer: nodes, or the provisioners for
   // their own agent. A reply signed by any other role is rejected.
   security::Role replier = security::Role::Node;
+  // Broadcast: the names that end it early once every one is claimed by a reply (see
+  // claimsOf); the ones never claimed are the result's noReply. Empty: quiet ends it.
+  std::vector<std::string> expect;
 };
+
+/// The names a reply answers for: its sender, and each string of its data's `names` list
+/// (rpcutil#ping carries a node's service name and aliases there).
+std::vector<std::string> claimsOf(const NodeReply& reply);
 
 struct CallResult {
   std::string requestId;
   std::vector<NodeReply> replies;        // in arrival order, one per node
   std::vector<std::string> expected;     // the known set; empty for a broadcast
-  std::vector<std::string> noReply;      // expected nodes that stayed silent, sorted
+  std::vector<std::string> noReply;      // expected nodes (or names) left silent, sorted
   std::size_t duplicates = 0;            // repeated replies from one node, dropped
   std::size_t rejected = 0;              // replies that failed a check (see above), dropped
   std::vector<std::string> rejections;   // why, for the first few of them

@@ -132,19 +132,52 @@ TEST_F(Discovery, IdentityRegexDiscovers) {
   expectFind(Names{"-I", "/-1$/", "-F", "role=web"}, {"web-eu-1", "web-us-1", "web-ap-1"});
 }
 
-TEST_F(Discovery, ExactIdentityIsAddressedWithoutDiscovery) {
-  BusListener broadcasts(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil")});
-  Result ping = fleet().drover({"ping", "-I", "web-ap-1"});
+// An exact -I value may be a node's service name or alias, so one discovery finds the
+// identity behind it; it ends the moment every value is claimed, not after the quiet
+// window: with a 60 s window (first reply: 240 s) the ping would be killed otherwise.
+TEST_F(Discovery, ExactIdentityIsResolvedByOneDiscoveryThatEndsWhenClaimed) {
+  BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
+                                             bus::nodeTopic("drover", "web-ap-1")});
+  Result ping =
+      fleet().drover({"ping", "-I", "web-ap-1", "--discovery-quiet", "60000", "--timeout", "3600"});
   EXPECT_EQ(ping.exitCode, 0) << ping;
   EXPECT_THAT(ping.out, HasSubstr("1 of 1 nodes answered, 1 ok, 0 failed, 0 no reply")) << ping;
   EXPECT_THAT(ping.out, HasSubstr("web-ap-1")) << ping;
 
-  // Only now is a broadcast sent: if the ping had discovered, its request comes first.
+  auto resolution = requests.next(5s);
+  ASSERT_TRUE(resolution.has_value()) << "the resolving discovery never reached the broker";
+  EXPECT_EQ(resolution->filter, "identity(web-ap-1)");
+  EXPECT_TRUE(resolution->targets.empty());
+  // Then the call itself, bound to the identity found; no filter that a rename could fail.
+  auto call = requests.next(5s);
+  ASSERT_TRUE(call.has_value()) << "the ping never reached web-ap-1";
+  EXPECT_EQ(call->targets, Names{"web-ap-1"});
+  EXPECT_EQ(call->filter, "");
+  // Nothing more: the marker broadcast sent now is the next request.
   Result marker = fleet().drover({"find", "-F", "role=db"});
   ASSERT_EQ(marker.exitCode, 0) << marker;
-  auto first = broadcasts.next(5s);
-  ASSERT_TRUE(first.has_value()) << "the marker discovery never reached the broker";
-  EXPECT_EQ(first->filter, "role == db");
+  auto next = requests.next(5s);
+  ASSERT_TRUE(next.has_value()) << "the marker discovery never reached the broker";
+  EXPECT_EQ(next->filter, "role == db");
+}
+
+TEST_F(Discovery, SeveralExactIdentitiesEndTheDiscoveryOnceAllAreClaimed) {
+  Result ping = fleet().drover({"ping", "-I", "web-ap-1", "-I", "db-eu-1", "--discovery-quiet",
+                                "60000", "--timeout", "3600"});
+  EXPECT_EQ(ping.exitCode, 0) << ping;
+  EXPECT_THAT(ping.out, HasSubstr("2 of 2 nodes answered, 2 ok, 0 failed, 0 no reply")) << ping;
+}
+
+TEST_F(Discovery, AnUnclaimedIdentityIsCalledAsGivenAndReportedSilent) {
+  Result ping = fleet().drover({"ping", "-I", "web-ap-1", "-I", "ghost", "--timeout", "2"});
+  EXPECT_EQ(ping.exitCode, 1) << ping;
+  EXPECT_THAT(ping.out, HasSubstr("1 of 2 nodes answered, 1 ok, 0 failed, 1 no reply")) << ping;
+  EXPECT_THAT(ping.out, HasSubstr("no reply: ghost")) << ping;
+  EXPECT_EQ(ping.err, "") << ping;
+
+  Result find = fleet().drover({"find", "-I", "ghost", "-I", "db-us-1"});
+  EXPECT_EQ(find.exitCode, 0) << find;
+  EXPECT_EQ(sortedLines(find.out), (Names{"db-us-1", "ghost"})) << find;
 }
 
 TEST_F(Discovery, CompoundExpressions) {

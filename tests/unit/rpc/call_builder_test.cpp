@@ -99,6 +99,30 @@ TEST(CallBuilder, RefusesWhatCannotBeSent) {
   expectRefused(request("rpcutil", "ping").timeout(-1ms), "timeout");
   expectRefused(request("rpcutil", "ping").quiet(-1ms), "quiet");
   expectRefused(request("rpcutil", "ping").ttlFloor(-1s), "ttl");
+  expectRefused(
+      request("rpcutil", "ping").nodes(std::vector<std::string>{"web1"}).expect({"db-master"}),
+      "expected names apply to a broadcast");
+}
+
+TEST(CallBuilder, ExpectedNamesReachTheSpecOfABroadcast) {
+  CallSpec spec = discovery("identity(db-master)", "").expect({"db-master", "web-1"}).build();
+  EXPECT_EQ(spec.expect, (std::vector<std::string>{"db-master", "web-1"}));
+  EXPECT_TRUE(request("rpcutil", "ping").build().expect.empty());
+}
+
+TEST(ClaimsOf, TheSenderAndTheNamesItsDataLists) {
+  NodeReply reply{"node-3", {}, Json{{"pong", 1}, {"names", {"db-master", "mongo"}}}};
+  EXPECT_EQ(claimsOf(reply), (std::vector<std::string>{"node-3", "db-master", "mongo"}));
+}
+
+TEST(ClaimsOf, DataWithoutAListOfNamesClaimsOnlyTheSender) {
+  const std::vector<Json> shapes = {Json{{"pong", 1}}, Json{{"names", "db-master"}},
+                                    Json::array({"db-master"}), Json(nullptr),
+                                    Json{{"names", {1, nullptr}}}};
+  for (const auto& data : shapes) {
+    SCOPED_TRACE(data.dump());
+    EXPECT_EQ(claimsOf(NodeReply{"node-3", {}, data}), (std::vector<std::string>{"node-3"}));
+  }
 }
 
 TEST(Discovery, PingsTheNodesThatMatchAndHostTheAgent) {
