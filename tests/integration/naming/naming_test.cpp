@@ -98,5 +98,30 @@ TEST_F(NamingSuite, PromoteSwapsTheNamesOnBothNodesAndInEveryHostsFile) {
   EXPECT_TRUE(waitResolves(kFirstThree, "db-slave-2", addressOf(other)));
 }
 
+// `-I NAME` is resolved to the node holding NAME now, before and after a promote.
+TEST_F(NamingSuite, DashIWithANameReachesTheNodeHoldingIt) {
+  if (fleet_.drover({"--help"}).out.find("\n  name ") == std::string::npos) {
+    GTEST_SKIP() << "this build's drover has no `name` command (-I NAME resolution) yet";
+  }
+  std::map<std::string, int> named = startNamed(3);
+  ASSERT_EQ(named.size(), 3u) << logs();
+  auto reached = [&](const std::string& name) {
+    Result ping = fleet_.drover({"ping", "-I", name});
+    std::set<int> hosts;
+    for (int n : kFirstThree) {
+      if (ping.out.find(identity(n) + " ") != std::string::npos) hosts.insert(n);
+    }
+    return hosts;
+  };
+  EXPECT_EQ(reached("db-master"), std::set<int>{named["db-master"]});
+  EXPECT_EQ(reached("db-slave-2"), std::set<int>{named["db-slave-2"]});
+
+  const int slave = named["db-slave-1"];
+  Result promote = fleet_.drover({"name", "promote", identity(slave)});
+  ASSERT_EQ(promote.exitCode, 0) << promote;
+  ASSERT_TRUE(waitHostname(slave, "db-master")) << logs();
+  EXPECT_EQ(reached("db-master"), std::set<int>{slave});
+}
+
 }  // namespace
 }  // namespace drover::integration
