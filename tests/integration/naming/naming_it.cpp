@@ -1,7 +1,5 @@
 #include "tests/integration/naming/naming_it.hpp"
 
-#include <unistd.h>
-
 namespace drover::integration {
 namespace {
 
@@ -14,6 +12,7 @@ fs::path namingFlow() {
 void NamingSuite::SetUp() {
   // unshare(2) of UTS and mount namespaces and the mounts need root.
   if (::geteuid() != 0) GTEST_SKIP() << "needs root: nodes run in namespaces of their own";
+  machineHostname_ = ownHostname();
   provisioner_ = std::make_unique<Provisioner>(
       fleet_, "names.provisioner",
       std::vector<std::string>{"--naming-release-after", std::to_string(kReleaseAfterSeconds),
@@ -22,6 +21,12 @@ void NamingSuite::SetUp() {
   provisioner_->start();
   admin_ = std::make_unique<rpc::Client>(context_, fleet_.endpoints(), "", "drover", 5000ms,
                                          bus::ConnectionOptions{}, fleet_.adminSecurity());
+}
+
+void NamingSuite::TearDown() {
+  if (!machineHostname_.empty()) {
+    EXPECT_EQ(ownHostname(), machineHostname_) << "a node renamed the machine, not its namespace";
+  }
 }
 
 NodeSpec NamingSuite::dbNode(int n) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
@@ -39,6 +40,13 @@ inline std::string inNamespace(pid_t pid, const std::string& ns, std::vector<std
   return out;
 }
 
+/// The kernel hostname of the calling process's UTS namespace.
+inline std::string ownHostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
 /// The kernel hostname in the node's UTS namespace.
 inline std::string hostnameIn(Node& node) { return inNamespace(node.pid(), "uts", {"hostname"}); }
 
@@ -57,6 +65,7 @@ inline std::string namespaceOf(pid_t pid, const std::string& ns) {
 class NamingSuite : public ::testing::Test {
  protected:
   void SetUp() override;
+  void TearDown() override;
 
   /// host-N: service db (masterful), address 127.0.1.N, its own root and namespaces.
   NodeSpec dbNode(int n);
@@ -87,6 +96,7 @@ class NamingSuite : public ::testing::Test {
 
   std::string logs() { return fleet_.logs() + "\n==== provisioner ====\n" + provisioner_->log(); }
 
+  std::string machineHostname_;  // what the nodes' hostnames must never reach
   std::map<int, std::unique_ptr<testing::TempDir>> roots_;  // outlive the nodes using them
   Fleet fleet_;
   std::unique_ptr<Provisioner> provisioner_;
