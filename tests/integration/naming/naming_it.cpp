@@ -35,7 +35,9 @@ NodeSpec NamingSuite::dbNode(int n) {
   util::writeFileAtomically(root->path() / "etc" / "hosts", kImageHosts);
   NodeSpec s = spec(identity(n), "eu", "fprov");
   s.facts += "ipaddress: " + addressOf(n) + "\n";
-  s.policies.push_back({"naming", kPolicy});
+  // The shipped policy: the provisioner renames the node and pushes the hosts list.
+  s.policies.push_back(
+      {"naming", readFile(fs::path(DROVER_SOURCE_DIR) / "etc" / "policies" / "naming.yaml")});
   // Registrations every 2 s keep a live node's name well inside release_after.
   s.extraArgs = {"--root",
                  root->path().string(),
