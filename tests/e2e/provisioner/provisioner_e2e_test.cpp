@@ -40,6 +40,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kProvisionTimeout = 300s;  // a handful of nodes through two Puppet runs each
+constexpr const char* kNamingDomain = "e2e.test";
 
 struct Region {
   const char* master;  // puppetserver certname, and identity of the droverd hosting puppetca
@@ -175,6 +176,9 @@ class Provisioner {
              (dir_.path() / "provisioner.pid").string(),
              "--log-level",
              "debug"};
+    // Names: nodes of the naming test are named NAME.e2e.test, and a dead one's name is
+    // free after the shortest silence allowed.
+    argv_.insert(argv_.end(), {"--naming-domain", kNamingDomain, "--naming-release-after", "10"});
   }
 
   void start() {
@@ -423,6 +427,59 @@ class ProvisionerE2E : public ::testing::Test {
     // The same key, read by the node from its private key and by puppetca from the CA.
     EXPECT_TRUE(caHoldsKey(own, node, nodeKey(node)))
         << node << ": the certificate on " << own.master << " is not for the node's key";
+  }
+
+  // A bare node declaring the iterative service `cache`: named cache-N by the flow. Its
+  // hostname is left alone (it shares the machine's), <root>/etc/hostname is written.
+  static NodeSpec namedNodeSpec(const std::string& identity, const Region& r) {
+    NodeSpec spec = nodeSpec(identity, r);
+    spec.extraArgs.insert(spec.extraArgs.end(),
+                          {"--naming-service", "cache", "--naming-set-hostname", "false"});
+    return spec;
+  }
+
+  static std::string markerOf(const std::string& node, const std::string& certname,
+                              const std::string& environment) {
+    return readOrEmpty(root(node) / "var/markers" / (certname + "." + environment + ".marker"));
+  }
+
+  /// Waits until `node` is provisioned by `r`'s master under `certname`: empty, or why not.
+  static std::string waitProvisionedAs(const std::string& node, const std::string& certname,
+                                       const Region& r) {
+    Json last;
+    bool done = testing::waitFor(
+        [&] {
+          last = statusByNode()[node];
+          return last.value("state", "") == "failed" ||
+                 (last.value("state", "") == "provisioned" &&
+                  last.value("master", "") == r.master &&
+                  !markerOf(node, certname, "production").empty());
+        },
+        kProvisionTimeout);
+    if (done && last.value("state", "") != "failed") return "";
+    return node + " not provisioned by " + r.master + " as " + certname + ": " + last.dump(2) +
+           "\n" + history(node);
+  }
+
+  /// Waits until the provisioner's history of `name` ends in its release.
+  static bool waitReleased(const std::string& name) {
+    zmq::context_t context(1);
+    rpc::Client admin(context, fleet().endpoints(), "", "drover", 5000ms, bus::ConnectionOptions{},
+                      fleet().adminSecurity());
+    rpc::CallSpec call;
+    call.agent = "provisioner";
+    call.action = "name_show";
+    call.args = {{"name", name}};
+    call.nodes = std::vector<std::string>{provisioner().name()};
+    call.replier = security::Role::Provisioner;
+    return testing::waitFor(
+        [&] {
+          rpc::CallResult result = admin.call(call);
+          if (result.replies.size() != 1) return false;
+          const Json& rows = result.replies.front().data["history"];
+          return !rows.empty() && rows.back().value("kind", "") == "released";
+        },
+        60s);
   }
 
  private:
@@ -764,6 +821,33 @@ TEST_F(ProvisionerE2E, AStepTimingOutOnAHungMasterIsRetriedAndTheNodeFinishes) {
   std::printf("%s", history(node).c_str());
   EXPECT_EQ(shortFuse.stop(), 0);
   provisioner().start();
+}
+
+// A host of a named service dies; once naming.release_after passed without a word from
+// it, its name is free and the next host of the service, in the other region, takes it.
+// The classic flow's certname is the name's fqdn, so the dead host's certificate under
+// it is cleaned on every master and the new host is signed under it by its own master.
+// The nodes run in the machine's namespaces: they write <root>/etc/hostname only.
+TEST_F(ProvisionerE2E, ANodeTakingAReleasedNameHasTheOldCertificateCleanedAndIsSignedUnderIt) {
+  const std::string name = "cache-0";
+  const std::string certname = name + "." + kNamingDomain;
+  fleet().addNode(namedNodeSpec("cache-a.e2e", kUs));
+  ASSERT_EQ(waitProvisionedAs("cache-a.e2e", certname, kUs), "") << logs();
+  ASSERT_EQ(caState(kUs, certname), "signed");
+  fleet().node("cache-a.e2e").kill();
+  ASSERT_TRUE(waitReleased(name)) << logs();
+
+  fleet().addNode(namedNodeSpec("cache-b.e2e", kEu));
+  ASSERT_EQ(waitProvisionedAs("cache-b.e2e", certname, kEu), "") << logs();
+  EXPECT_EQ(caState(kUs, certname), "missing") << "the dead host's certificate was not cleaned";
+  EXPECT_EQ(timesSigned(kUs, certname), 1) << "only the dead host's certificate, before";
+  EXPECT_EQ(caState(kEu, certname), "signed");
+  EXPECT_EQ(timesSigned(kEu, certname), 1);
+  EXPECT_TRUE(caHoldsKey(kEu, certname, nodeKey("cache-b.e2e")));
+  EXPECT_EQ(readOrEmpty(root("cache-b.e2e") / "etc/hostname"), name + "\n");
+  for (const std::string env : {"bootstrap", "production"}) {
+    EXPECT_EQ(markerOf("cache-b.e2e", certname, env), expectedMarker(certname, env, kEu));
+  }
 }
 
 // The master of a region goes away for good mid-flow (its droverd and its puppetserver
