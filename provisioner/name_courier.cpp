@@ -10,7 +10,10 @@ namespace {
 const log::Logger logger{"drover.provisioner.names"};
 
 constexpr std::int64_t kHostsRecheckMs = 60000;  // a node still behind is sent again after
-constexpr std::int64_t kIdleWakeMs = 3600000;    // nothing due: look again in an hour
+// A heartbeat this long after a push that still shows an older version missed it; one
+// sent sooner may have crossed the push on the wire.
+constexpr std::int64_t kPushSettleMs = 1000;
+constexpr std::int64_t kIdleWakeMs = 3600000;  // nothing due: look again in an hour
 
 }  // namespace
 
@@ -121,21 +124,23 @@ void NameKeeper::sendRename(const Rename& rename, Lock& lock) {
   logger()->warn("node={}: set_name {} not done: {}", rename.node, rename.name, describe(reply));
 }
 
-// Nodes whose registration shows an older hosts version get the entries directly, in
-// one call (they were away during a push, or are new).
+// Nodes whose registration, sent well after the last push, shows an older hosts
+// version get the entries directly, in one call (they were away during the push, or
+// are new). A push itself is never followed by direct sends to everyone.
 void NameKeeper::sendStaleHosts(Lock& lock) {
   std::int64_t now = clock_();
   std::vector<std::string> behind;
   for (const auto& [node, version] : hostsOf_) {
-    if (version >= hostsVersion_ || !live(node, now)) continue;
+    if (version >= pushedVersion_ || !live(node, now)) continue;
+    if (lastSeen_[node] <= pushedAtMs_ + kPushSettleMs) continue;
     auto sent = hostsSent_.find(node);
-    if (sent != hostsSent_.end() && sent->second.version >= hostsVersion_ &&
+    if (sent != hostsSent_.end() && sent->second.version >= pushedVersion_ &&
         now - sent->second.atMs < kHostsRecheckMs)
       continue;
     behind.push_back(node);
   }
   if (behind.empty()) return;
-  for (const auto& node : behind) hostsSent_[node] = Sent{hostsVersion_, now};
+  for (const auto& node : behind) hostsSent_[node] = Sent{pushedVersion_, now};
   CallRequest request{"naming", "update_hosts", hostsRequestArgs(), behind, options_.callTimeout};
   lock.unlock();
   auto replies = executor_.call(request);
@@ -183,10 +188,13 @@ void NameKeeper::pusherLoop() {
     CallRequest request{"naming", "update_hosts", hostsRequestArgs(), {}, options_.pushTimeout};
     pushedVersion_ = version;
     nextPush_ = util::SteadyClock::now() + options_.pushInterval;
-    if (!broadcaster_) continue;
-    lock.unlock();
-    std::size_t replies = broadcaster_->broadcast(request);
-    lock.lock();
+    std::size_t replies = 0;
+    if (broadcaster_) {
+      lock.unlock();
+      replies = broadcaster_->broadcast(request);
+      lock.lock();
+    }
+    pushedAtMs_ = clock_();
     logger()->info("hosts version {} pushed: {} node(s) answered within {} ms", version, replies,
                    options_.pushTimeout.count());
   }

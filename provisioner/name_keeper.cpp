@@ -124,7 +124,7 @@ void NameKeeper::observe(const Registration& registration) {
   held = table_.byNode(node);
   std::string wanted = held && !held->reserved ? held->name : "";
   // Heartbeats of nodes that are as they should be wake nobody.
-  if (reported != wanted || hosts < hostsVersion_ || !wasLive) courierWake_.notify_all();
+  if (reported != wanted || hosts < pushedVersion_ || !wasLive) courierWake_.notify_all();
 }
 
 // A node reporting a name it no longer holds (released while it was away) is named

@@ -150,6 +150,7 @@ class NameKeeper : public NameAssigner {
   std::vector<naming::HostsEntry> entries_;      // as of hostsVersion_
   std::int64_t hostsVersion_ = 0;
   std::int64_t pushedVersion_ = 0;
+  std::int64_t pushedAtMs_ = 0;               // when the last push ended
   util::SteadyClock::time_point nextPush_{};  // pushes are paced in real time
   bool stopping_ = false;
   std::vector<std::thread> threads_;

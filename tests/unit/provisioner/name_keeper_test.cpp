@@ -259,7 +259,16 @@ TEST_F(NameKeeperTest, ANodeBehindOnHostsGetsThemDirectly) {
   open();
   name("n1", web());
   keeper->start();
-  registers("n2", "10.0.0.2", 0);  // a node with an old hosts file
+  ASSERT_TRUE(testing::waitFor([&] { return nodes.pushCount() >= 1; }, 10s));
+  // Right after the push, a heartbeat with the old version may have crossed it.
+  registers("n2", "10.0.0.2", 0);
+  registers("n1", "10.0.0.1", 1000000);  // wakes the courier once more
+  {
+    std::lock_guard lock(nodes.mutex_);
+    EXPECT_EQ(nodes.hostsVersion.count("n2"), 0u) << "sent directly right after a push";
+  }
+  clock += 5000;
+  registers("n2", "10.0.0.2", 0);  // still behind, well after the push
   ASSERT_TRUE(testing::waitFor(
       [&] {
         std::lock_guard lock(nodes.mutex_);
