@@ -100,11 +100,33 @@ TEST_F(NamingSuite, PromoteSwapsTheNamesOnBothNodesAndInEveryHostsFile) {
   EXPECT_TRUE(waitResolves(kFirstThree, "db-slave-2", addressOf(other)));
 }
 
+// The provisioner SIGKILLed while a burst of nodes is being named, then started again:
+// every node ends with one name of its own, the one its hostname shows, whatever the
+// moment of the kill (names are on disk before a node hears them).
+TEST_F(NamingSuite, AProvisionerKilledDuringABurstNeverGivesOneNameTwice) {
+  std::vector<NodeSpec> specs;
+  for (int n = 1; n <= 6; ++n) specs.push_back(dbNode(n));
+  fleet_.addNodes(specs);
+  ASSERT_TRUE(testing::waitFor([&] { return !holders().empty(); }, kNamedWithin)) << logs();
+  provisioner_->kill();
+  provisioner_->start();
+  std::map<std::string, std::string> held;
+  ASSERT_TRUE(testing::waitFor([&] { return (held = holders()).size() == 6; }, kNamedWithin))
+      << logs();
+  std::set<std::string> nodes;
+  std::vector<std::string> names;
+  for (const auto& [name, holder] : held) {
+    names.push_back(name);
+    EXPECT_TRUE(nodes.insert(holder).second) << holder << " holds two names";
+    int n = std::stoi(holder.substr(holder.find('-') + 1));
+    EXPECT_TRUE(waitHostname(n, name)) << holder << " shows " << hostnameIn(node(n));
+  }
+  EXPECT_THAT(names, ElementsAre("db-master", "db-slave-1", "db-slave-2", "db-slave-3",
+                                 "db-slave-4", "db-slave-5"));
+}
+
 // `-I NAME` is resolved to the node holding NAME now, before and after a promote.
 TEST_F(NamingSuite, DashIWithANameReachesTheNodeHoldingIt) {
-  if (fleet_.drover({"--help"}).out.find("\n  name ") == std::string::npos) {
-    GTEST_SKIP() << "this build's drover has no `name` command (-I NAME resolution) yet";
-  }
   std::map<std::string, int> named = startNamed(3);
   ASSERT_EQ(named.size(), 3u) << logs();
   auto reached = [&](const std::string& name) {
