@@ -94,7 +94,11 @@ std::optional<NameKeeper::Rename> NameKeeper::nextRename(std::int64_t now) const
     if (retry != retryAt_.end() && retry->second > now) continue;
     const naming::Holding* held = table_.byNode(node);
     std::string wanted = held && !held->reserved ? held->name : "";
-    if (wanted == reported) continue;
+    if (wanted == reported) {
+      // Same name, other aliases (one moved to another node): no order to keep.
+      if (aliasesAsWanted(node, held)) continue;
+      return Rename{node, wanted};
+    }
     if (wanted.empty() || reportedHolder(wanted, node, now).empty()) return Rename{node, wanted};
     if (!blocked && !reportedHolder(reported, "", now).empty() && table_.byName(reported) &&
         table_.byName(reported)->node != node) {
@@ -114,7 +118,10 @@ void NameKeeper::sendRename(const Rename& rename, Lock& lock) {
   CallReply reply = executor_.call(request).front();
   lock.lock();
   if (reply.replied && reply.status.ok()) {
-    reported_[rename.node] = reply.data.value("name", rename.name);
+    reported_[rename.node] = rename.name;
+    reportedAliases_[rename.node] = args["aliases"].get<std::vector<std::string>>();
+    std::sort(reportedAliases_[rename.node].begin(), reportedAliases_[rename.node].end());
+    noteReply(rename.node, reply.data);
     retryAt_.erase(rename.node);
     logger()->info("node={} now holds {}", rename.node,
                    rename.name.empty() ? "no name (for a swap)" : rename.name);

@@ -2,6 +2,8 @@
 // threads that tell nodes (renames, hosts) are in name_courier.cpp.
 #include "provisioner/name_keeper.hpp"
 
+#include <algorithm>
+
 #include "core/log/log.hpp"
 
 namespace drover::provisioner {
@@ -88,11 +90,34 @@ void NameKeeper::told(const std::string& node, const Json& reply) {
   {
     Lock lock(mutex_);
     telling_.erase(node);
-    if (reply.is_object() && reply.contains("name") && reply["name"].is_string()) {
-      reported_[node] = reply["name"];
-    }
+    noteReply(node, reply);
   }
   courierWake_.notify_all();
+}
+
+// What a node's set_name reply (or registration) says it holds now.
+void NameKeeper::noteReply(const std::string& node, const Json& reply) {
+  if (!reply.is_object()) return;
+  if (reply.contains("name") && reply["name"].is_string()) reported_[node] = reply["name"];
+  for (const char* key : {"aliases", "held_aliases"}) {
+    auto it = reply.find(key);
+    if (it == reply.end() || !it->is_array()) continue;
+    std::vector<std::string> aliases;
+    for (const auto& alias : *it) {
+      if (alias.is_string()) aliases.push_back(alias);
+    }
+    std::sort(aliases.begin(), aliases.end());
+    reportedAliases_[node] = std::move(aliases);
+  }
+}
+
+bool NameKeeper::aliasesAsWanted(const std::string& node, const naming::Holding* held) const {
+  auto it = reportedAliases_.find(node);
+  if (it == reportedAliases_.end()) return true;
+  std::vector<std::string> wanted =
+      held && !held->reserved ? held->aliases : std::vector<std::string>{};
+  std::sort(wanted.begin(), wanted.end());
+  return it->second == wanted;
 }
 
 std::optional<NameAssigner::Given> NameKeeper::nameOf(const std::string& node) const {
@@ -115,6 +140,7 @@ void NameKeeper::observe(const Registration& registration) {
   if (!said.is_object()) return;
   std::string reported = said.value("name", "");
   reported_[node] = reported;
+  noteReply(node, said);
   std::int64_t hosts = said.value("hosts_version", std::int64_t{0});
   hostsOf_[node] = hosts;
   // A live node whose name was just released is told to drop it (the courier); one
@@ -124,7 +150,8 @@ void NameKeeper::observe(const Registration& registration) {
   held = table_.byNode(node);
   std::string wanted = held && !held->reserved ? held->name : "";
   // Heartbeats of nodes that are as they should be wake nobody.
-  if (reported != wanted || hosts < pushedVersion_ || !wasLive) courierWake_.notify_all();
+  if (reported != wanted || !aliasesAsWanted(node, held) || hosts < pushedVersion_ || !wasLive)
+    courierWake_.notify_all();
 }
 
 // A node reporting a name it no longer holds (released while it was away) is named

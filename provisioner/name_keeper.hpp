@@ -114,6 +114,9 @@ class NameKeeper : public NameAssigner {
   Result operatorCommand(const std::string& by, bool dryRun,
                          const std::function<naming::Outcome(naming::NameTable&)>& op);
   std::optional<Rename> nextRename(std::int64_t now) const;
+  /// Whether `node` reports the aliases its holding has (true when it said none).
+  bool aliasesAsWanted(const std::string& node, const naming::Holding* held) const;
+  void noteReply(const std::string& node, const Json& reply);
   bool live(const std::string& node, std::int64_t now) const;
   std::string reportedHolder(const std::string& name, const std::string& except,
                              std::int64_t now) const;
@@ -137,9 +140,10 @@ class NameKeeper : public NameAssigner {
   std::condition_variable courierWake_;
   std::condition_variable pusherWake_;
   naming::NameTable table_;
-  std::map<std::string, std::string> reported_;   // node -> the name it says it holds
-  std::map<std::string, std::int64_t> lastSeen_;  // node -> last registration
-  std::map<std::string, std::int64_t> hostsOf_;   // node -> hosts version it reports
+  std::map<std::string, std::string> reported_;  // node -> the name it says it holds
+  std::map<std::string, std::vector<std::string>> reportedAliases_;  // and its aliases, sorted
+  std::map<std::string, std::int64_t> lastSeen_;                     // node -> last registration
+  std::map<std::string, std::int64_t> hostsOf_;  // node -> hosts version it reports
   struct Sent {
     std::int64_t version = 0;
     std::int64_t atMs = 0;

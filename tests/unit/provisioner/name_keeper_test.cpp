@@ -35,12 +35,20 @@ class SimulatedNodes : public StepExecutor, public Broadcaster {
         out.push_back(CallReply{node, false, {}, Json::object(), "", false});
         continue;
       }
-      if (request.action == "set_name") setName(node, request.args["name"]);
+      if (request.action == "set_name") {
+        setName(node, request.args["name"]);
+        aliases[node] = request.args.value("aliases", Json::array());
+      }
       if (request.action == "update_hosts") hostsVersion[node] = request.args["version"];
       calls.push_back(request.action + " " + node + " " +
                       request.args.value("name", request.args.value("certname", "")));
       out.push_back(CallReply{
-          node, true, {}, Json{{"name", names[node]}, {"version", hostsVersion[node]}}, "", true});
+          node,
+          true,
+          {},
+          Json{{"name", names[node]}, {"aliases", aliases[node]}, {"version", hostsVersion[node]}},
+          "",
+          true});
     }
     return out;
   }
@@ -76,6 +84,7 @@ class SimulatedNodes : public StepExecutor, public Broadcaster {
   std::mutex mutex_;
   std::map<std::string, std::string> names;
   std::map<std::string, std::int64_t> hostsVersion;
+  std::map<std::string, Json> aliases;
   std::set<std::string> silent;
   std::vector<std::string> calls;
   std::vector<std::string> clashes;
@@ -106,7 +115,8 @@ class NameKeeperTest : public ::testing::Test {
                    const std::string& address = "10.0.0.1") {
     auto given = keeper->assign(node, declaration, at(address));
     EXPECT_EQ(given.error, "") << node;
-    CallRequest request{"naming", "set_name", {{"name", given.name}}, {node}, 1s};
+    CallRequest request{
+        "naming", "set_name", {{"name", given.name}, {"aliases", given.aliases}}, {node}, 1s};
     keeper->told(node, nodes.call(request).front().data);
     return given.name;
   }
@@ -303,6 +313,33 @@ TEST_F(NameKeeperTest, ALiveNodeWhoseNameIsReleasedDropsIt) {
   ASSERT_TRUE(testing::waitFor([&] { return nodes.nameOf("n1").empty(); }, 10s));
   registers("n1");  // now reporting no name: it stays unnamed until its flow runs
   EXPECT_FALSE(keeper->nameOf("n1"));
+}
+
+TEST_F(NameKeeperTest, AnAliasTakenByAnotherNodeIsRemovedFromTheOldOne) {
+  open();
+  Json mongo = db();
+  mongo["aliases"] = {"mongo"};
+  name("n1", mongo);
+  {
+    std::lock_guard lock(nodes.mutex_);
+    ASSERT_EQ(nodes.aliases["n1"], Json({"mongo"}));
+  }
+  registers("n1");
+  keeper->start();
+  name("n2", mongo);  // declares the same alias: it moves to n2
+  ASSERT_TRUE(testing::waitFor(
+      [&] {
+        std::lock_guard lock(nodes.mutex_);
+        return nodes.aliases["n1"] == Json::array();
+      },
+      10s));
+  EXPECT_EQ(keeper->nameOf("n2")->aliases, std::vector<std::string>{"mongo"});
+  EXPECT_TRUE(keeper->nameOf("n1")->aliases.empty());
+  auto shown = keeper->show("mongo", 10);
+  ASSERT_TRUE(shown);
+  bool moved = false;
+  for (const auto& row : (*shown)["history"]) moved = moved || row["kind"] == "alias_moved";
+  EXPECT_TRUE(moved) << shown->dump();
 }
 
 TEST_F(NameKeeperTest, ABadDeclarationIsAnErrorNamingTheNode) {
