@@ -8,27 +8,8 @@
 namespace drover::agents::naming {
 namespace {
 
-// Lines keep their own terminator (none for a last line without one), so joining them
-// gives back the very same bytes.
-std::vector<std::string_view> splitKeepingEnds(std::string_view text) {
-  std::vector<std::string_view> lines;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    std::size_t next = end == std::string_view::npos ? text.size() : end + 1;
-    lines.push_back(text.substr(pos, next - pos));
-    pos = next;
-  }
-  return lines;
-}
-
-std::string_view stripEnd(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == ' ' ||
-                           line.back() == '\t')) {
-    line.remove_suffix(1);
-  }
-  return line;
-}
+using provision::splitKeepingEnds;
+using provision::stripEnd;
 
 bool isBegin(std::string_view line) { return stripEnd(line).starts_with(kBlockBegin); }
 bool isEnd(std::string_view line) { return stripEnd(line).starts_with(kBlockEnd); }

@@ -8,19 +8,14 @@
 #include "core/util/files.hpp"
 
 namespace drover::agents::provision {
-namespace {
 
-namespace fs = std::filesystem;
-
-// Lines keep their own terminator (or none for a last line without one), so joining
-// them gives back the very same bytes.
-std::vector<std::string> splitKeepingEnds(std::string_view text) {
-  std::vector<std::string> lines;
+std::vector<std::string_view> splitKeepingEnds(std::string_view text) {
+  std::vector<std::string_view> lines;
   std::size_t pos = 0;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     std::size_t next = end == std::string_view::npos ? text.size() : end + 1;
-    lines.emplace_back(text.substr(pos, next - pos));
+    lines.push_back(text.substr(pos, next - pos));
     pos = next;
   }
   return lines;
@@ -33,6 +28,10 @@ std::string_view stripEnd(std::string_view line) {
   }
   return line;
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 bool isManaged(std::string_view line) {
   line = stripEnd(line);
@@ -61,13 +60,13 @@ HostsEdit withManagedEntry(std::string_view content, std::string_view name,
   std::vector<std::string> kept;
   std::optional<std::size_t> managedAt;
   std::optional<std::size_t> foreignAt;
-  for (auto& line : splitKeepingEnds(content)) {
+  for (std::string_view line : splitKeepingEnds(content)) {
     if (isManaged(line)) {
       if (!managedAt) managedAt = kept.size();
       continue;
     }
     if (!foreignAt && mapsName(line, name)) foreignAt = kept.size();
-    kept.push_back(std::move(line));
+    kept.emplace_back(line);
   }
   // A last line without a newline gets one, or the entry would be glued onto it.
   if (!kept.empty() && kept.back().back() != '\n') kept.back() += '\n';

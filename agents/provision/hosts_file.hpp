@@ -5,10 +5,17 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace drover::agents::provision {
 
 inline constexpr std::string_view kHostsMarker = "# drover: puppet server";
+
+/// The lines of `text`, each with its own terminator (none for a last line without
+/// one), so joining them gives back the very same bytes.
+std::vector<std::string_view> splitKeepingEnds(std::string_view text);
+/// `line` without its trailing newline, carriage return, spaces and tabs.
+std::string_view stripEnd(std::string_view line);
 
 struct HostsEdit {
   std::string content;
