@@ -30,6 +30,12 @@ rpc::CallResult askProvisioners(Context& context, const std::string& provisioner
 /// stderr (naming the silent one asked) and returns kExitNoNodes.
 int noProvisioner(const rpc::CallResult& result);
 
+/// Shows what the provisioners answered: --json prints the result as it is; otherwise
+/// "no provisioner answered", each refusal as "sender: message", and `print` for each
+/// OK reply. The exit code: OK when some provisioner accepted.
+int showProvisionerReplies(Context& context, const rpc::CallResult& result,
+                           const std::function<void(const rpc::NodeReply&)>& print);
+
 /// The filter a call to the flags' nodes carries: none when exact -I values name them
 /// (the call's targets are the identities resolved from them), else the flags' filter.
 /// Throws UsageError naming a malformed flag.

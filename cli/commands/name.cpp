@@ -71,22 +71,8 @@ void printReply(const rpc::NodeReply& reply, const std::string& action, const Na
 int runName(Context& context, const NameFlags& flags, const std::string& action) {
   rpc::CallResult result =
       askProvisioners(context, flags.provisioner, action, argsFor(action, flags));
-  if (context.output().json) {
-    printJson(stdout, result, nullptr);
-    return result.replies.empty() ? kExitNoNodes : exitCodeFor(result);
-  }
-  if (int code = noProvisioner(result); code != kExitOk) return code;
-  std::size_t accepted = 0;
-  for (const auto& reply : result.replies) {
-    if (!reply.status.ok()) {
-      // A refusal says why (unknown name, not a slave, not an admin ...).
-      std::printf("%s: %s\n", reply.sender.c_str(), reply.status.message.c_str());
-      continue;
-    }
-    ++accepted;
-    printReply(reply, action, flags);
-  }
-  return accepted > 0 ? kExitOk : kExitFailed;
+  return showProvisionerReplies(
+      context, result, [&](const rpc::NodeReply& reply) { printReply(reply, action, flags); });
 }
 
 // Checks a value with a naming rule (core/naming/names.hpp), before anything is sent.

@@ -81,19 +81,7 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
   if (action != "status") args["node"] = flags.node;
   if (action == "history") args["limit"] = flags.limit;
   rpc::CallResult result = askProvisioners(context, flags.provisioner, action, args);
-  if (context.output().json) {
-    printJson(stdout, result, nullptr);
-    return result.replies.empty() ? kExitNoNodes : exitCodeFor(result);
-  }
-  if (int code = noProvisioner(result); code != kExitOk) return code;
-  std::size_t accepted = 0;
-  for (const auto& reply : result.replies) {
-    if (!reply.status.ok()) {
-      // Another provisioner of an HA pair not knowing the node is not an error.
-      std::printf("%s: %s\n", reply.sender.c_str(), reply.status.message.c_str());
-      continue;
-    }
-    ++accepted;
+  return showProvisionerReplies(context, result, [&](const rpc::NodeReply& reply) {
     if (action == "status")
       printStatus(reply, flags.all);
     else if (action == "history")
@@ -101,8 +89,7 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
     else
       std::printf("%s: %s of %s accepted (now %s)\n", reply.sender.c_str(), action.c_str(),
                   flags.node.c_str(), text(reply.data, "state").c_str());
-  }
-  return accepted > 0 ? kExitOk : kExitFailed;
+  });
 }
 
 }  // namespace
@@ -126,6 +113,27 @@ int noProvisioner(const rpc::CallResult& result) {
   std::fprintf(stderr, "drover: no provisioner answered%s\n",
                result.noReply.empty() ? "" : (" (silent: " + result.noReply.front() + ")").c_str());
   return kExitNoNodes;
+}
+
+int showProvisionerReplies(Context& context, const rpc::CallResult& result,
+                           const std::function<void(const rpc::NodeReply&)>& print) {
+  if (context.output().json) {
+    printJson(stdout, result, nullptr);
+    return result.replies.empty() ? kExitNoNodes : exitCodeFor(result);
+  }
+  if (int code = noProvisioner(result); code != kExitOk) return code;
+  std::size_t accepted = 0;
+  for (const auto& reply : result.replies) {
+    if (!reply.status.ok()) {
+      // Why it refused (an unknown node or name, not an admin ...); another provisioner
+      // of an HA pair not knowing a node is not an error.
+      std::printf("%s: %s\n", reply.sender.c_str(), reply.status.message.c_str());
+      continue;
+    }
+    ++accepted;
+    print(reply);
+  }
+  return accepted > 0 ? kExitOk : kExitFailed;
 }
 
 void addProvision(Context& context, Command& chosen) {
