@@ -11,7 +11,8 @@ namespace {
 
 using namespace sql;
 
-constexpr int kSchemaVersion = 3;  // 2: nodes.enrolment; 3: nodes.naming, the names tables
+// 2: nodes.enrolment; 3: nodes.naming, the names tables; 4: the deployments' tables
+constexpr int kSchemaVersion = 4;
 
 const log::Logger logger{"drover.provisioner.store"};
 
@@ -70,6 +71,18 @@ CREATE TABLE IF NOT EXISTS name_history(
 CREATE INDEX IF NOT EXISTS name_history_by_name ON name_history(name, id);
 CREATE INDEX IF NOT EXISTS name_history_by_node ON name_history(node, id);
 CREATE INDEX IF NOT EXISTS name_history_by_previous ON name_history(previous_node, id);
+)SQL";
+
+// Deployments (provisioner/deploy/): each deployment's document and each member's, as
+// JSON: the keeper owns their shape, the store only keeps them.
+const char* kDeploymentsSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS deployments(
+  name TEXT PRIMARY KEY,
+  data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS deployment_members(
+  identity TEXT PRIMARY KEY,
+  deployment TEXT NOT NULL,
+  data TEXT NOT NULL);
 )SQL";
 
 const char* kNodeColumns =
@@ -133,6 +146,7 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     exec(writeDb_, "BEGIN IMMEDIATE");
     exec(writeDb_, kSchema);
     exec(writeDb_, kNamesSchema);
+    exec(writeDb_, kDeploymentsSchema);
     int found = 0;  // 0: a new database
     {
       Statement version(writeDb_, "SELECT value FROM meta WHERE key='schema_version'");
@@ -151,6 +165,9 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
       exec(writeDb_, "ALTER TABLE nodes ADD COLUMN naming TEXT NOT NULL DEFAULT '{}'");
       exec(writeDb_, "UPDATE meta SET value='3' WHERE key='schema_version'");
     }
+    // Version 4 only added tables, made above.
+    if (found >= 1 && found < 4)
+      exec(writeDb_, "UPDATE meta SET value='4' WHERE key='schema_version'");
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                     std::to_string(kSchemaVersion) + "')")
                        .c_str());

@@ -13,7 +13,11 @@
 //   names(name PK, node, data JSON)            -- one holding per name
 //   name_history(id PK, at_ms, name, node, previous_node, data JSON)
 //
-// (version 3 added nodes.naming and the names tables; store_names.cpp has their part.)
+//   deployments(name PK, data JSON)            -- a deployment's document
+//   deployment_members(identity PK, deployment, data JSON)
+//
+// (version 3 added nodes.naming and the names tables; store_names.cpp has their part;
+// version 4 the deployments' tables, store_deployments.cpp.)
 //
 // One writer thread owns the write connection and commits whatever is queued as one
 // transaction (group commit, synchronous=FULL), so many nodes' writes share an fsync.
@@ -24,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -84,6 +89,15 @@ class Store {
   void dropHolding(const std::string& name);
   void putNameHistory(const NameHistoryRow& row);
   void putMeta(const std::string& key, const std::string& value);
+  /// Deployments (store_deployments.cpp): documents kept as the keeper wrote them.
+  /// name -> data, and identity -> {deployment, data}. Throws StoreError.
+  std::map<std::string, Json> loadDeployments();
+  std::vector<std::pair<std::string, Json>> loadDeploymentMembers();
+  void putDeployment(const std::string& name, const Json& data);
+  void dropDeployment(const std::string& name);  // and its members
+  void putDeploymentMember(const std::string& identity, const std::string& deployment,
+                           const Json& data);
+  void dropDeploymentMember(const std::string& identity);
 
   /// Blocks until every write queued so far is committed. Throws StoreError when the
   /// writer failed (the message says why); later writes are refused then too.

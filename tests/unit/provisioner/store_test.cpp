@@ -130,6 +130,41 @@ INSERT INTO nodes VALUES('old1', 'failed', 2, 'clean', 1, 'pm-eu', 0, 1, NULL, N
   }
   Store reopened(file);
   EXPECT_EQ(reopened.loadNodes().at(0).enrolment, Enrolment::Required);
+  EXPECT_EQ(reopened.meta("schema_version"), "4");
+  EXPECT_TRUE(reopened.loadDeployments().empty());  // the version 4 tables are there
+}
+
+// A deployment and its members read back as written; dropping the deployment drops its
+// members and no other deployment's.
+TEST(Store, DeploymentsSurviveAReopenAndDropWithTheirMembers) {
+  testing::TempDir dir;
+  std::string file = (dir / "state.db").string();
+  {
+    Store store(file);
+    store.putDeployment("shop", Json{{"state", "running"}, {"version", 3}});
+    store.putDeployment("lab", Json{{"state", "done"}});
+    store.putDeploymentMember("shop-db-0", "shop", Json{{"pool", "db"}, {"slot", 0}});
+    store.putDeploymentMember("shop-app-0", "shop", Json{{"pool", "app"}, {"slot", 0}});
+    store.putDeploymentMember("lab-x-0", "lab", Json{{"pool", "x"}, {"slot", 0}});
+    store.dropDeploymentMember("shop-app-0");
+    store.sync();
+  }
+  Store store(file);
+  auto deployments = store.loadDeployments();
+  ASSERT_EQ(deployments.size(), 2u);
+  EXPECT_EQ(deployments.at("shop").at("version"), 3);
+  auto members = store.loadDeploymentMembers();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].first, "lab-x-0");
+  EXPECT_EQ(members[1].first, "shop-db-0");
+  EXPECT_EQ(members[1].second.at("deployment"), "shop");
+  EXPECT_EQ(members[1].second.at("pool"), "db");
+  store.dropDeployment("shop");
+  store.sync();
+  EXPECT_EQ(store.loadDeployments().count("shop"), 0u);
+  members = store.loadDeploymentMembers();
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].first, "lab-x-0");
 }
 
 }  // namespace
