@@ -21,11 +21,17 @@ std::string trim(const std::string& text) {
 
 std::string braced(const std::string& inner) { return "'{{" + inner + "}}'"; }
 
+// Segments of letters, digits, '_' and '-' joined by dots; a segment may be "*" (every
+// value at that level) but not the first one.
 bool validPath(const std::string& path) {
   if (path.empty() || path.front() == '.' || path.back() == '.') return false;
-  if (path.find("..") != std::string::npos) return false;
+  if (path.find("..") != std::string::npos || path.front() == '*') return false;
+  for (auto star = path.find('*'); star != std::string::npos; star = path.find('*', star + 1)) {
+    bool alone = path[star - 1] == '.' && (star + 1 == path.size() || path[star + 1] == '.');
+    if (!alone) return false;
+  }
   return std::all_of(path.begin(), path.end(), [](unsigned char c) {
-    return std::isalnum(c) != 0 || c == '_' || c == '-' || c == '.';
+    return std::isalnum(c) != 0 || c == '_' || c == '-' || c == '.' || c == '*';
   });
 }
 
@@ -124,18 +130,44 @@ bool isSet(const Json* value, bool emptyIsUnset) {
   return !(emptyIsUnset && value->is_string() && value->get_ref<const std::string&>().empty());
 }
 
+// "join('SEP')" or "join(\"SEP\")": the separator; nullopt for any other text.
+std::optional<std::string> joinSeparator(const std::string& filter) {
+  const std::string head = "join(";
+  if (filter.rfind(head, 0) != 0 || filter.back() != ')') return std::nullopt;
+  std::string quoted = trim(filter.substr(head.size(), filter.size() - head.size() - 1));
+  if (quoted.size() < 2 || (quoted.front() != '"' && quoted.front() != '\'')) return std::nullopt;
+  if (quoted.find(quoted.front(), 1) != quoted.size() - 1) return std::nullopt;
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+void parseFilter(Expression& expr, const std::string& filter) {
+  if (filter == "lower") {
+    expr.lower = true;
+    return;
+  }
+  expr.join = joinSeparator(filter);
+  if (!expr.join) {
+    throw Error("unknown filter '" + filter + "' in {{" + expr.inner +
+                "}} (known: lower, join('SEP'))");
+  }
+}
+
+// A list's items as text joined by `separator`; any other value as text.
+std::string joined(const Json& value, const std::string& separator) {
+  if (!value.is_array()) return asText(value);
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i)
+    out += (i == 0 ? "" : separator) + asText(value[i]);
+  return out;
+}
+
 }  // namespace
 
 Expression parseExpression(const std::string& inner) {
   Expression expr;
   expr.inner = inner;
   Parts parts = split(inner);
-  if (parts.filter) {
-    if (*parts.filter != "lower") {
-      throw Error("unknown filter '" + *parts.filter + "' in {{" + inner + "}} (known: lower)");
-    }
-    expr.lower = true;
-  }
+  if (parts.filter) parseFilter(expr, *parts.filter);
   for (const auto& text : parts.alternatives) {
     if (expr.literal) throw Error(braced(inner) + ": a literal must be the last alternative");
     expr.literal = parseLiteral(inner, text);
@@ -153,13 +185,14 @@ Expression parseExpression(const std::string& inner) {
 std::optional<Json> evaluate(const Expression& expr, const Json& context, bool emptyIsUnset) {
   std::optional<Json> value;
   for (const auto& path : expr.paths) {
-    const Json* found = lookupPath(context, path);
-    if (isSet(found, emptyIsUnset)) {
-      value = *found;
+    std::optional<Json> found = lookupAll(context, path);
+    if (found && isSet(&*found, emptyIsUnset)) {
+      value = std::move(found);
       break;
     }
   }
   if (!value) value = expr.literal;
+  if (value && expr.join) return Json(joined(*value, *expr.join));
   if (!value || !expr.lower) return value;
   return Json(asLower(asText(*value)));
 }

@@ -16,6 +16,7 @@ struct Expression {
   std::vector<std::string> paths;  // alternatives, in order
   std::optional<Json> literal;     // the default after them: a number or a string
   bool lower = false;
+  std::optional<std::string> join;  // the separator of `| join('SEP')`
 };
 
 /// Parses the text between the braces. Throws Error (offset 0) naming what is wrong.

@@ -1,6 +1,7 @@
 #include "core/templating/template.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace drover::templating {
 namespace {
@@ -37,7 +38,7 @@ std::string describe(const Names& names) {
 void checkNames(const Expression& expr, const Names& names) {
   for (const auto& path : expr.paths) {
     if (allowed(path, names)) continue;
-    bool alone = expr.paths.size() == 1 && !expr.literal && !expr.lower;
+    bool alone = expr.paths.size() == 1 && !expr.literal && !expr.lower && !expr.join;
     throw Error("unknown placeholder '{{" + path + "}}'" +
                     (alone ? "" : " in '{{" + expr.inner + "}}'") + " (known: " + describe(names) +
                     ")",
@@ -119,6 +120,16 @@ std::string Template::renderText(const Json& context, Unset unset) const {
   return asText(render(context, unset));
 }
 
+std::vector<Template::Use> Template::uses() const {
+  std::vector<Use> uses;
+  for (const auto& part : parts_) {
+    if (!part.expression) continue;
+    for (const auto& path : part.expression->paths)
+      uses.push_back(Use{path, part.expression->offset});
+  }
+  return uses;
+}
+
 std::vector<std::string> Template::roots() const {
   std::vector<std::string> roots;
   for (const auto& part : parts_) {
@@ -160,6 +171,65 @@ const Json* lookupPath(const Json& object, std::string_view path) {
   auto it = object.find(path.substr(0, dot));
   if (it == object.end()) return nullptr;
   return lookupPath(*it, path.substr(dot + 1));
+}
+
+namespace {
+
+// Compares keys with their runs of digits read as numbers: "w-2" before "w-10".
+bool naturalLess(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    bool digits = std::isdigit(static_cast<unsigned char>(a[i])) != 0 &&
+                  std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+    if (!digits) {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i, ++j;
+      continue;
+    }
+    auto endA = a.find_first_not_of("0123456789", i), endB = b.find_first_not_of("0123456789", j);
+    std::string numA = a.substr(i, endA - i), numB = b.substr(j, endB - j);
+    if (numA.size() != numB.size()) return numA.size() < numB.size();
+    if (numA != numB) return numA < numB;
+    i = endA == std::string::npos ? a.size() : endA;
+    j = endB == std::string::npos ? b.size() : endB;
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// The values of an object in the natural order of their keys, or an array's items.
+std::vector<const Json*> membersOf(const Json& container) {
+  std::vector<const Json*> out;
+  if (container.is_array()) {
+    for (const auto& item : container) out.push_back(&item);
+    return out;
+  }
+  std::vector<std::string> keys;
+  for (auto it = container.begin(); it != container.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end(), naturalLess);
+  for (const auto& key : keys) out.push_back(&container.at(key));
+  return out;
+}
+
+}  // namespace
+
+std::optional<Json> lookupAll(const Json& object, std::string_view path) {
+  auto star = path.find(".*");
+  while (star != std::string_view::npos && star + 2 < path.size() && path[star + 2] != '.') {
+    star = path.find(".*", star + 1);
+  }
+  if (star == std::string_view::npos) {
+    const Json* found = lookupPath(object, path);
+    return found == nullptr ? std::nullopt : std::optional<Json>(*found);
+  }
+  const Json* container = lookupPath(object, path.substr(0, star));
+  if (container == nullptr || !container->is_structured()) return std::nullopt;
+  std::string_view rest = star + 2 < path.size() ? path.substr(star + 3) : std::string_view();
+  Json out = Json::array();
+  for (const Json* item : membersOf(*container)) {
+    std::optional<Json> value = rest.empty() ? std::optional<Json>(*item) : lookupAll(*item, rest);
+    if (value && !value->is_null()) out.push_back(std::move(*value));
+  }
+  return out;
 }
 
 std::string asText(const Json& value) {

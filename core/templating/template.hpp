@@ -7,9 +7,16 @@
 //   {{master.facts.fqdn || master.identity}}   alternatives: the first that is set wins
 //   {{master.facts.puppet_port || 8140}}       the last alternative may be a literal, the
 //   {{master.facts.env || "production"}}       default when no path before it is set
-//   {{node.identity | lower}}                  a filter on the result; `lower` is the only
-//                                              one (Puppet certnames are lower case)
-// Spaces around the parts are ignored.
+//   {{node.identity | lower}}                  a filter on the result: `lower` (Puppet
+//                                              certnames are lower case) or
+//   {{pools.web.*.name | join(',')}}           `join('SEP')`: a list's items as text
+//                                              joined by SEP (other values as text)
+//   {{pools.web.*.name}}                       `*` as a path segment: every value at that
+//                                              level (an object's in the natural order of
+//                                              its keys, web-2 before web-10; an array's
+//                                              in order), the rest of the path below each;
+//                                              a list (the unset ones left out). Not first.
+// One filter at most. Spaces around the parts are ignored.
 // - Paths are names of letters, digits, '_' and '-' joined by dots. At each level a key
 //   that holds the whole rest of the path ("os.family") wins over the nested path
 //   (os -> family): facts files use both shapes.
@@ -27,6 +34,7 @@
 //   is refused when it is parsed (flow or config load), not when a node reaches it:
 //     flows:          node, master, provisioner, lookup, and any path under them
 //     notifications:  node, master, event, step, error, attempt, duration, facts.NAME
+//     deployments:    pools, self, deployment, params (core/deploy/references.hpp)
 // - Errors (Error, with the byte offset where the problem starts): '{{' without '}}',
 //   '}}' without '{{', nested '{{', an empty or malformed expression, a bad literal, an
 //   unknown filter or name.
@@ -83,6 +91,12 @@ class Template {
   /// The first names of the paths used ("node", "master"; literals use none), each once,
   /// in the order they first appear.
   std::vector<std::string> roots() const;
+  /// Every path used, with the offset of its expression's "{{", in order of appearance.
+  struct Use {
+    std::string path;
+    std::size_t offset = 0;
+  };
+  std::vector<Use> uses() const;
   const std::string& text() const { return text_; }
   bool empty() const { return text_.empty(); }
 
@@ -103,6 +117,11 @@ Json renderValue(const Json& value, const Json& context);
 /// The value at a dotted path ("facts.os.family") in `object`, or nullptr when absent.
 /// A key holding the whole rest of the path wins over the nested path.
 const Json* lookupPath(const Json& object, std::string_view path);
+
+/// Like lookupPath, with "*" segments: the values found below each member of the object
+/// (in the natural order of its keys) or array there, as a list; nullopt when the path
+/// before the first "*" is absent.
+std::optional<Json> lookupAll(const Json& object, std::string_view path);
 
 /// A string value as it is, any other value as JSON.
 std::string asText(const Json& value);

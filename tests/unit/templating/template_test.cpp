@@ -97,7 +97,7 @@ TEST(Template, SyntaxErrorsSayWhatAndWhere) {
   EXPECT_EQ(checkError("{{node.identity"), "'{{' without '}}' in \"{{node.identity\"");
   EXPECT_EQ(checkError("a }} b"), "'}}' without '{{' in \"a }} b\"");
   EXPECT_EQ(checkError("{{node.identity | upper}}"),
-            "unknown filter 'upper' in {{node.identity | upper}} (known: lower)");
+            "unknown filter 'upper' in {{node.identity | upper}} (known: lower, join('SEP'))");
   EXPECT_EQ(checkError("{{facts.region}}"),
             "unknown placeholder '{{facts.region}}' (known: node[.NAME], master[.NAME], "
             "provisioner[.NAME], lookup[.NAME])");
