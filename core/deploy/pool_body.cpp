@@ -91,20 +91,32 @@ std::optional<std::vector<T>> readList(Reader& reader, const YAML::Node& node,
   return out;
 }
 
+// Checks every scalar under `node` (a param's value) as a template, at its own position.
+void checkParamValue(Reader& reader, const YAML::Node& node, const std::string& key,
+                     const Deployment& deployment, std::set<std::string>& pools) {
+  if (node.IsScalar()) {
+    auto check = checkTemplate(node.Scalar(), deployment, nullptr, TemplateKind::Params);
+    for (const auto& problem : check.problems) reader.problem(node, key, problem.what);
+    pools.insert(check.pools.begin(), check.pools.end());
+    return;
+  }
+  std::size_t index = 0;
+  for (auto it = node.begin(); it != node.end(); ++it, ++index) {
+    if (node.IsSequence()) {
+      checkParamValue(reader, *it, key + "[" + std::to_string(index) + "]", deployment, pools);
+    } else if (it->first.IsScalar()) {
+      checkParamValue(reader, it->second, Reader::join(key, it->first.Scalar()), deployment, pools);
+    }
+  }
+}
+
 void checkParams(Reader& reader, const YAML::Node& node, const std::string& key,
                  const Deployment& deployment, PoolBody& body) {
   for (const auto& item : node) {
     if (!item.first.IsScalar()) continue;  // reported by json()
     std::string name = item.first.Scalar();
-    auto& pools = body.paramPools[name];
-    forEachString(body.params.value(name, Json()), Reader::join(key, name),
-                  [&](const std::string& at, const std::string& text) {
-                    auto check = checkTemplate(text, deployment, nullptr, TemplateKind::Params);
-                    for (const auto& problem : check.problems) {
-                      reader.problem(item.second, at, problem.what);
-                    }
-                    pools.insert(check.pools.begin(), check.pools.end());
-                  });
+    checkParamValue(reader, item.second, Reader::join(key, name), deployment,
+                    body.paramPools[name]);
   }
 }
 
