@@ -24,7 +24,8 @@ const Member* byName(const ClusterView& view, const std::string& name) {
 
 bool hasField(const Member* member, const std::string& field) {
   if (member == nullptr || !member->registered) return false;
-  const Json* value = templating::lookupPath(memberJson(*member), field);
+  Json fields = memberJson(*member);
+  const Json* value = templating::lookupPath(fields, field);
   if (value == nullptr || value->is_null()) return false;
   return !(value->is_string() && value->get_ref<const std::string&>().empty());
 }
