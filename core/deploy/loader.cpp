@@ -170,6 +170,9 @@ Deployment parseDocument(Reader& reader, const YAML::Node& root, const FileSourc
   std::vector<PoolEntry> entries;
   readHeaders(reader, root, "pools", out, entries);
   readHeaders(reader, root, "instances", out, entries);
+  if (!root["pools"] && !root["instances"]) {
+    reader.problem(root, "pools", "a deployment needs at least one pool or instance");
+  }
   MetadataByPool metadata = readBodies(reader, root, source, entries, out);
   std::filesystem::path directory = std::filesystem::path(reader.file()).parent_path();
   std::map<std::string, std::string> files;

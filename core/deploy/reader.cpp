@@ -89,6 +89,18 @@ bool Reader::requireMap(const YAML::Node& node, const std::string& key) {
   return false;
 }
 
+bool Reader::unique(const YAML::Node& map, const YAML::Node& key, const std::string& prefix) {
+  for (const auto& item : map) {
+    if (item.first.Mark().pos == key.Mark().pos) return true;
+    if (item.first.IsScalar() && item.first.Scalar() == key.Scalar()) {
+      problem(key, join(prefix, key.Scalar()),
+              "duplicate key (first on line " + std::to_string(item.first.Mark().line + 1) + ")");
+      return false;
+    }
+  }
+  return true;
+}
+
 void Reader::onlyKeys(const YAML::Node& map, const std::string& prefix,
                       const std::vector<std::string>& known) {
   for (const auto& item : map) {
@@ -97,6 +109,7 @@ void Reader::onlyKeys(const YAML::Node& map, const std::string& prefix,
       continue;
     }
     std::string key = item.first.Scalar();
+    if (!unique(map, item.first, prefix)) continue;
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string hint = config::closestMatch(key, known);
     problem(item.first, join(prefix, key),
@@ -181,6 +194,10 @@ std::optional<Json> Reader::json(const YAML::Node& node, const std::string& key,
     }
     if (!it->first.IsScalar()) {
       problem(it->first, key, "keys must be plain names");
+      ok = false;
+      continue;
+    }
+    if (!unique(node, it->first, key)) {
       ok = false;
       continue;
     }

@@ -31,7 +31,10 @@ class Reader {
   const std::string& file() const { return file_; }
 
   bool requireMap(const YAML::Node& node, const std::string& key);
-  /// Records every key of `map` outside `known`, suggesting the closest one.
+  /// False (and recorded) when `key` of `map` repeats a key before it.
+  bool unique(const YAML::Node& map, const YAML::Node& key, const std::string& prefix);
+  /// Records every key of `map` outside `known` (suggesting the closest one) and every
+  /// duplicate key.
   void onlyKeys(const YAML::Node& map, const std::string& prefix,
                 const std::vector<std::string>& known);
 

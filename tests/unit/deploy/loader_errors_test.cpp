@@ -15,6 +15,9 @@ const std::string kHead = "name: shop\nflow: masterless\n";
 // A file of kHead and one pool `p` with the given body ("{count: 1}").
 std::string withPool(const std::string& body) { return kHead + "pools:\n  p: " + body + "\n"; }
 
+// `text` with a valid pool after it, so that only its own problem is reported.
+std::string plus(const std::string& text) { return text + "instances: {one: {}}\n"; }
+
 TEST(DeployLoaderErrors, SyntaxDocumentsAndShape) {
   EXPECT_EQ(problem("name: [a\n"),
             "shop.yaml:2:1: YAML syntax error: end of sequence flow not found");
@@ -25,16 +28,27 @@ TEST(DeployLoaderErrors, SyntaxDocumentsAndShape) {
 }
 
 TEST(DeployLoaderErrors, TopKeys) {
-  EXPECT_EQ(problem(kHead + "pool: {}\n"),
+  EXPECT_EQ(problem(plus(kHead + "pool: {}\n")),
             "shop.yaml:3:1: pool: unknown key (did you mean 'pools'?)");
-  EXPECT_EQ(problem("flow: f\n"), "shop.yaml:1:1: name: is required");
-  EXPECT_EQ(problem("name: shop\n"), "shop.yaml:1:1: flow: is required");
-  EXPECT_EQ(problem("name: Shop\nflow: f\n").substr(0, 29), "shop.yaml:1:7: name: service ");
-  EXPECT_EQ(problem(kHead + "ssh_trust: yes please\n"),
+  EXPECT_EQ(problem(plus("flow: f\n")), "shop.yaml:1:1: name: is required");
+  EXPECT_EQ(problem(plus("name: shop\n")), "shop.yaml:1:1: flow: is required");
+  EXPECT_EQ(problem(plus("name: Shop\nflow: f\n")).substr(0, 29), "shop.yaml:1:7: name: service ");
+  EXPECT_EQ(problem(plus(kHead + "ssh_trust: yes please\n")),
             "shop.yaml:3:12: ssh_trust: expected true or false, got 'yes please'");
-  EXPECT_EQ(problem(kHead + "facts: ipaddress\n"),
+  EXPECT_EQ(problem(plus(kHead + "facts: ipaddress\n")),
             "shop.yaml:3:8: facts: expected a list of strings, got 'ipaddress'");
   EXPECT_EQ(problem(kHead + "pools: [a]\n"), "shop.yaml:3:8: pools: expected a map, got a list");
+}
+
+TEST(DeployLoaderErrors, DuplicateKeysAndNoPools) {
+  EXPECT_EQ(problem(kHead + "name: again\npools: {p: {count: 1}}\n"),
+            "shop.yaml:3:1: name: duplicate key (first on line 1)");
+  EXPECT_EQ(problem(withPool("{count: 1, count: 2}")),
+            "shop.yaml:4:17: pools.p.count: duplicate key (first on line 4)");
+  EXPECT_EQ(problem(withPool("{count: 1, params: {a: 1, a: 2}}")),
+            "shop.yaml:4:32: pools.p.params.a: duplicate key (first on line 4)");
+  EXPECT_EQ(problem(kHead),
+            "shop.yaml:1:1: pools: a deployment needs at least one pool or instance");
 }
 
 TEST(DeployLoaderErrors, PoolHeaders) {
@@ -112,7 +126,7 @@ TEST(DeployLoaderErrors, LauncherParamsAndTimeout) {
   EXPECT_EQ(problem(withPool("{count: 1, stage_timeout: 10}")),
             "shop.yaml:4:32: pools.p.stage_timeout: expected a duration such as 500ms, 30s, 5m "
             "or 1h (at most 7 days), got '10'");
-  EXPECT_EQ(problem(kHead + "defaults: {count: 2}\n"),
+  EXPECT_EQ(problem(plus(kHead + "defaults: {count: 2}\n")),
             "shop.yaml:3:12: defaults.count: unknown key");
 }
 
