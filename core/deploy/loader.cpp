@@ -163,6 +163,15 @@ MetadataByPool readBodies(Reader& reader, const YAML::Node& root, const FileSour
   return metadata;
 }
 
+std::map<std::string, std::string> readFiles(Reader& reader, const FileSource& source) {
+  try {
+    return source.files();
+  } catch (const std::runtime_error& e) {
+    reader.problem(YAML::Mark::null_mark(), "files", e.what());
+    return {};
+  }
+}
+
 Deployment parseDocument(Reader& reader, const YAML::Node& root, const FileSource& source) {
   Deployment out;
   if (!reader.requireMap(root, "")) return out;
@@ -174,14 +183,8 @@ Deployment parseDocument(Reader& reader, const YAML::Node& root, const FileSourc
     reader.problem(root, "pools", "a deployment needs at least one pool or instance");
   }
   MetadataByPool metadata = readBodies(reader, root, source, entries, out);
-  std::filesystem::path directory = std::filesystem::path(reader.file()).parent_path();
-  std::map<std::string, std::string> files;
-  try {
-    files = source.files();
-  } catch (const std::runtime_error& e) {
-    reader.problem(YAML::Mark::null_mark(), "files", e.what());
-  }
-  attachFiles(reader, directory, files, metadata, out);
+  attachFiles(reader, std::filesystem::path(reader.file()).parent_path(), readFiles(reader, source),
+              metadata, out);
   checkRequirements(reader, out);
   return out;
 }

@@ -5,35 +5,46 @@
 namespace drover::deploy {
 namespace {
 
+// map[name], recording that it is required when absent.
+YAML::Node requiredKey(Reader& reader, const YAML::Node& map, const std::string& name,
+                       const std::string& key) {
+  YAML::Node node = map[name];
+  if (!node) reader.problem(map, key, "is required");
+  return node;
+}
+
+bool absolutePath(const std::string& path) {
+  return path.front() == '/' && path.find("/../") == std::string::npos && !path.ends_with("/..");
+}
+
+std::optional<std::string> readMount(Reader& reader, const YAML::Node& node,
+                                     const std::string& key) {
+  auto mount = reader.text(node, key);
+  if (mount && !absolutePath(*mount)) {
+    reader.problem(node, key, "'" + *mount + "' is not an absolute path");
+    return std::nullopt;
+  }
+  return mount;
+}
+
+std::optional<std::string> readKind(Reader& reader, const YAML::Node& node,
+                                    const std::string& key) {
+  auto kind = reader.text(node, key);
+  if (!kind || *kind == "tmpfs" || *kind == "image") return kind;
+  reader.problem(node, key, "expected tmpfs or image, got '" + *kind + "'");
+  return std::nullopt;
+}
+
 std::optional<Volume> readVolume(Reader& reader, const YAML::Node& node, const std::string& key) {
   if (!reader.requireMap(node, key)) return std::nullopt;
   reader.onlyKeys(node, key, {"size", "mount", "kind"});
-  Volume volume;
-  bool ok = true;
-  if (auto size = node["size"] ? reader.size(node["size"], key + ".size") : std::nullopt) {
-    volume.sizeBytes = *size;
-  } else {
-    if (!node["size"]) reader.problem(node, key + ".size", "is required");
-    ok = false;
-  }
-  auto mount = node["mount"] ? reader.text(node["mount"], key + ".mount") : std::nullopt;
-  if (!node["mount"]) reader.problem(node, key + ".mount", "is required");
-  if (mount && (mount->front() != '/' || mount->find("/../") != std::string::npos ||
-                mount->ends_with("/.."))) {
-    reader.problem(node["mount"], key + ".mount", "'" + *mount + "' is not an absolute path");
-    mount.reset();
-  }
-  ok = ok && mount.has_value();
-  if (mount) volume.mount = *mount;
-  if (YAML::Node kind = node["kind"]) {
-    auto text = reader.text(kind, key + ".kind");
-    if (text && *text != "tmpfs" && *text != "image") {
-      reader.problem(kind, key + ".kind", "expected tmpfs or image, got '" + *text + "'");
-    }
-    ok = ok && text && (*text == "tmpfs" || *text == "image");
-    if (text) volume.kind = *text;
-  }
-  return ok ? std::optional(volume) : std::nullopt;
+  YAML::Node sizeNode = requiredKey(reader, node, "size", key + ".size");
+  YAML::Node mountNode = requiredKey(reader, node, "mount", key + ".mount");
+  auto size = sizeNode ? reader.size(sizeNode, key + ".size") : std::nullopt;
+  auto mount = mountNode ? readMount(reader, mountNode, key + ".mount") : std::nullopt;
+  auto kind = node["kind"] ? readKind(reader, node["kind"], key + ".kind") : "tmpfs";
+  if (!size || !mount || !kind) return std::nullopt;
+  return Volume{*size, *mount, *kind};
 }
 
 // A bundle path inside the file's directory: relative, no "..".
@@ -49,32 +60,31 @@ bool insideDirectory(const std::string& relpath) {
   return true;
 }
 
+// The blob of a bundle path, recording why there is none.
+std::optional<Blob> readBundle(Reader& reader, const YAML::Node& node, const std::string& key,
+                               const FileSource& source) {
+  auto bundle = reader.text(node, key);
+  if (!bundle) return std::nullopt;
+  if (!insideDirectory(*bundle)) {
+    reader.problem(node, key,
+                   "'" + *bundle + "' is not a relative path inside the file's directory");
+    return std::nullopt;
+  }
+  auto blob = source.blob(*bundle);
+  if (!blob) reader.problem(node, key, "'" + *bundle + "' does not exist or is not a regular file");
+  return blob;
+}
+
 std::optional<Stage> readStage(Reader& reader, const YAML::Node& node, const std::string& key,
                                const FileSource& source) {
   if (!reader.requireMap(node, key)) return std::nullopt;
   reader.onlyKeys(node, key, {"bundle", "args"});
-  Stage stage;
-  if (YAML::Node args = node["args"]) {
-    auto list = reader.strings(args, key + ".args");
-    if (list) stage.args = *list;
-  }
-  if (!node["bundle"]) {
-    reader.problem(node, key + ".bundle", "is required");
-    return std::nullopt;
-  }
-  auto bundle = reader.text(node["bundle"], key + ".bundle");
-  if (!bundle) return std::nullopt;
-  stage.bundle = *bundle;
-  auto blob = insideDirectory(*bundle) ? source.blob(*bundle) : std::nullopt;
-  if (!insideDirectory(*bundle)) {
-    reader.problem(node["bundle"], key + ".bundle",
-                   "'" + *bundle + "' is not a relative path inside the file's directory");
-  } else if (!blob) {
-    reader.problem(node["bundle"], key + ".bundle",
-                   "'" + *bundle + "' does not exist or is not a regular file");
-  }
-  if (blob) stage.blob = *blob;
-  return blob ? std::optional(stage) : std::nullopt;
+  YAML::Node bundle = requiredKey(reader, node, "bundle", key + ".bundle");
+  auto blob = bundle ? readBundle(reader, bundle, key + ".bundle", source) : std::nullopt;
+  std::optional<std::vector<std::string>> args = std::vector<std::string>{};
+  if (node["args"]) args = reader.strings(node["args"], key + ".args");
+  if (!blob || !args) return std::nullopt;
+  return Stage{bundle.Scalar(), *blob, *args};
 }
 
 template <typename T, typename ReadItem>

@@ -183,27 +183,32 @@ std::optional<Json> Reader::json(const YAML::Node& node, const std::string& key,
   if (node.IsScalar()) {
     return node.Tag() == "!" ? Json(node.Scalar()) : facts::typedScalar(node.Scalar());
   }
-  Json out = node.IsMap() ? Json::object() : Json::array();
+  return node.IsMap() ? jsonMap(node, key, depth) : jsonList(node, key, depth);
+}
+
+std::optional<Json> Reader::jsonList(const YAML::Node& node, const std::string& key, int depth) {
+  Json out = Json::array();
   bool ok = true;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (node.IsSequence()) {
-      auto item = json(*it, key + "[" + std::to_string(out.size()) + "]", depth + 1);
-      out.push_back(item ? *item : Json());
-      ok = ok && item.has_value();
-      continue;
-    }
-    if (!it->first.IsScalar()) {
-      problem(it->first, key, "keys must be plain names");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    auto item = json(node[i], key + "[" + std::to_string(i) + "]", depth + 1);
+    ok = ok && item.has_value();
+    out.push_back(item.value_or(Json()));
+  }
+  return ok ? std::optional(out) : std::nullopt;
+}
+
+std::optional<Json> Reader::jsonMap(const YAML::Node& node, const std::string& key, int depth) {
+  Json out = Json::object();
+  bool ok = true;
+  for (const auto& item : node) {
+    if (!item.first.IsScalar()) problem(item.first, key, "keys must be plain names");
+    if (!item.first.IsScalar() || !unique(node, item.first, key)) {
       ok = false;
       continue;
     }
-    if (!unique(node, it->first, key)) {
-      ok = false;
-      continue;
-    }
-    auto value = json(it->second, join(key, it->first.Scalar()), depth + 1);
+    auto value = json(item.second, join(key, item.first.Scalar()), depth + 1);
     ok = ok && value.has_value();
-    if (value) out[it->first.Scalar()] = *value;
+    if (value) out[item.first.Scalar()] = *value;
   }
   return ok ? std::optional(out) : std::nullopt;
 }

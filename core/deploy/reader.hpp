@@ -55,6 +55,9 @@ class Reader {
   }
 
  private:
+  std::optional<Json> jsonList(const YAML::Node& node, const std::string& key, int depth);
+  std::optional<Json> jsonMap(const YAML::Node& node, const std::string& key, int depth);
+
   struct Entry {
     int fileOrder;  // 0: the deployment file, 1: its config files
     std::string file;
