@@ -44,21 +44,25 @@ void readTop(Reader& reader, const YAML::Node& root, Deployment& out) {
     out.facts = reader.strings(root["facts"], "facts").value_or(std::vector<std::string>{});
 }
 
+void readType(Reader& reader, const YAML::Node& map, const std::string& key, Pool& pool) {
+  YAML::Node node = map["type"];
+  if (!node) return;
+  auto text = reader.text(node, key + ".type");
+  auto type = text ? naming::serviceTypeFrom(*text) : std::nullopt;
+  if (text && !type) {
+    reader.problem(node, key + ".type", "expected masterful or iterative, got '" + *text + "'");
+  }
+  pool.type = type.value_or(naming::ServiceType::Iterative);
+}
+
 void readCountAndType(Reader& reader, const YAML::Node& map, const std::string& key, Pool& pool) {
-  if (pool.instance) {
-    pool.count = 1;
-  } else if (!map["count"]) {
+  readType(reader, map, key, pool);
+  if (pool.instance) return;
+  if (!map["count"]) {
     reader.problem(map, key + ".count", "is required");
-  } else {
-    pool.count = reader.integer(map["count"], key + ".count", 0, kMaxCount).value_or(0);
+    return;
   }
-  if (YAML::Node node = map["type"]) {
-    auto text = reader.text(node, key + ".type");
-    auto type = text ? naming::serviceTypeFrom(*text) : std::nullopt;
-    if (text && !type)
-      reader.problem(node, key + ".type", "expected masterful or iterative, got '" + *text + "'");
-    pool.type = type.value_or(naming::ServiceType::Iterative);
-  }
+  pool.count = reader.integer(map["count"], key + ".count", 0, kMaxCount).value_or(0);
 }
 
 // Name, service, type and count of one pool; the body comes later.
@@ -72,9 +76,11 @@ Pool readHeader(Reader& reader, const YAML::Node& keyNode, const YAML::Node& map
   if (std::string problem = naming::checkService(pool.name); !problem.empty()) {
     reader.problem(keyNode, key, "a pool name is a service name: " + problem);
   }
+  pool.service = pool.name;
+  pool.count = instance ? 1 : 0;
+  if (instance && map.IsNull()) return pool;  // `mon:` alone: an instance with the defaults
   if (!reader.requireMap(map, key)) return pool;
   reader.onlyKeys(map, key, poolKeys(instance));
-  pool.service = pool.name;
   if (YAML::Node node = map["service"]) {
     pool.service = reader.text(node, key + ".service").value_or(pool.name);
     std::string problem = naming::checkService(pool.service);
@@ -122,7 +128,9 @@ void readHeaders(Reader& reader, const YAML::Node& root, const std::string& sect
     std::string key = section + "." + item.first.Scalar();
     Pool pool = readHeader(reader, item.first, item.second, key, section == "instances");
     if (!checkUnique(reader, item.first, key, pool, out)) continue;
-    if (item.second.IsMap()) entries.push_back(PoolEntry{out.pools.size(), item.second, key});
+    if (item.second.IsMap() || item.second.IsNull()) {
+      entries.push_back(PoolEntry{out.pools.size(), item.second, key});
+    }
     out.pools.push_back(std::move(pool));
   }
 }
@@ -179,8 +187,9 @@ Deployment parseDocument(Reader& reader, const YAML::Node& root, const FileSourc
   std::vector<PoolEntry> entries;
   readHeaders(reader, root, "pools", out, entries);
   readHeaders(reader, root, "instances", out, entries);
-  if (!root["pools"] && !root["instances"]) {
-    reader.problem(root, "pools", "a deployment needs at least one pool or instance");
+  if (out.pools.empty()) {
+    YAML::Node at = root["pools"] ? root["pools"] : root;
+    reader.problem(at, "pools", "a deployment needs at least one pool or instance");
   }
   MetadataByPool metadata = readBodies(reader, root, source, entries, out);
   attachFiles(reader, std::filesystem::path(reader.file()).parent_path(), readFiles(reader, source),

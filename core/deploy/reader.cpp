@@ -12,6 +12,9 @@ namespace {
 
 using std::chrono::milliseconds;
 constexpr int kMaxDepth = 32;
+// YAML aliases can make a small text a huge tree ("billion laughs"): a value is refused
+// past this many nodes.
+constexpr std::size_t kMaxNodes = 100000;
 constexpr auto kMaxDuration = milliseconds(7LL * 24 * 3600 * 1000);
 
 std::string kindOf(const YAML::Node& node) {
@@ -177,6 +180,10 @@ std::optional<std::vector<std::string>> Reader::strings(const YAML::Node& node,
 std::optional<Json> Reader::json(const YAML::Node& node, const std::string& key, int depth) {
   if (depth > kMaxDepth) {
     problem(node, key, "nested too deeply");
+    return std::nullopt;
+  }
+  if (++jsonNodes_ > kMaxNodes) {  // reported once: what follows is cut short as well
+    if (jsonNodes_ == kMaxNodes + 1) problem(node, key, "too large (YAML aliases?)");
     return std::nullopt;
   }
   if (node.IsNull()) return Json(nullptr);

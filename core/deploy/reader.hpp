@@ -67,6 +67,7 @@ class Reader {
   };
   std::string file_;
   std::vector<Entry> entries_;
+  std::size_t jsonNodes_ = 0;  // read by json() so far
 };
 
 }  // namespace drover::deploy

@@ -37,7 +37,8 @@ TEST(DeployLoaderErrors, TopKeys) {
             "shop.yaml:3:12: ssh_trust: expected true or false, got 'yes please'");
   EXPECT_EQ(problem(plus(kHead + "facts: ipaddress\n")),
             "shop.yaml:3:8: facts: expected a list of strings, got 'ipaddress'");
-  EXPECT_EQ(problem(kHead + "pools: [a]\n"), "shop.yaml:3:8: pools: expected a map, got a list");
+  EXPECT_EQ(problem(plus(kHead + "pools: [a]\n")),
+            "shop.yaml:3:8: pools: expected a map, got a list");
 }
 
 TEST(DeployLoaderErrors, DuplicateKeysAndNoPools) {
@@ -70,6 +71,22 @@ TEST(DeployLoaderErrors, PoolHeaders) {
 TEST(DeployLoaderErrors, InstancesTakeNoCount) {
   EXPECT_EQ(problem(kHead + "instances: {mon: {count: 2}}\n"),
             "shop.yaml:3:19: instances.mon.count: unknown key");
+}
+
+TEST(DeployLoaderErrors, AliasesCannotBlowUpAValue) {
+  std::string text =
+      kHead +
+      "pools:\n  p:\n    count: 1\n    params:\n      a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  std::string previous = "a";
+  for (char name = 'b'; name <= 'g'; ++name) {
+    text += std::string("      ") + name + ": &" + name + " [*" + previous + ", *" + previous +
+            ", *" + previous + ", *" + previous + ", *" + previous + ", *" + previous + ", *" +
+            previous + ", *" + previous + ", *" + previous + ", *" + previous + "]\n";
+    previous = std::string(1, name);
+  }
+  auto found = problems(text);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("too large (YAML aliases?)"), std::string::npos) << found[0];
 }
 
 TEST(DeployLoaderErrors, DuplicatePoolsAndServices) {

@@ -72,6 +72,14 @@ TEST(DeployLoader, AnInstanceIsAPoolOfOne) {
   EXPECT_EQ(mon.memberName(0), "mon-0");
 }
 
+TEST(DeployLoader, AnInstanceWithoutKeysTakesTheDefaults) {
+  Deployment d = load("name: s\nflow: f\ndefaults: {params: {a: 1}}\ninstances:\n  mon:\n");
+  const Pool& mon = *d.pool("mon");
+  EXPECT_EQ(mon.count, 1);
+  EXPECT_EQ(mon.service, "mon");
+  EXPECT_EQ(mon.params, (Json{{"a", 1}}));
+}
+
 TEST(DeployLoader, LauncherAndParamsMergeKeyByKey) {
   Deployment d = load(kShop);
   EXPECT_EQ(d.pool("app")->launcher, (Json{{"size", "large"}, {"image", "debian"}}));
