@@ -50,11 +50,9 @@ std::optional<std::uint64_t> parseSize(const std::string& text) {
   auto parsed = numberAndUnit(text);
   if (!parsed) return std::nullopt;
   auto [value, unit] = *parsed;
-  if (unit.empty()) return value;
-  if (unit == "K") return value << 10;
-  if (unit == "M") return value << 20;
-  if (unit == "G") return value << 30;
-  return std::nullopt;
+  int shift = unit.empty() ? 0 : unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
+  if (shift < 0 || value > (UINT64_MAX >> shift)) return std::nullopt;
+  return value << shift;
 }
 
 }  // namespace
@@ -140,8 +138,8 @@ std::optional<int> Reader::integer(const YAML::Node& node, const std::string& ke
 
 std::optional<bool> Reader::boolean(const YAML::Node& node, const std::string& key) {
   std::string text = node.IsScalar() ? node.Scalar() : "";
-  if (text == "true") return true;
-  if (text == "false") return false;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
   problem(node, key, "expected true or false, got " + kindOf(node));
   return std::nullopt;
 }

@@ -111,6 +111,12 @@ TEST(DeployLoaderErrors, Volumes) {
   EXPECT_EQ(problem(withPool("{count: 1, volumes: [{size: 64X, mount: /a}]}")),
             "shop.yaml:4:34: pools.p.volumes[0].size: expected a size such as 64M, 1G or 4096 "
             "(bytes), got '64X'");
+  EXPECT_EQ(problem(withPool("{count: 1, volumes: [{size: 99999999999G, mount: /a}]}")),
+            "shop.yaml:4:34: pools.p.volumes[0].size: expected a size such as 64M, 1G or 4096 "
+            "(bytes), got '99999999999G'");
+  EXPECT_EQ(problem(withPool("{count: 1, volumes: [{size: 0, mount: /a}]}")),
+            "shop.yaml:4:34: pools.p.volumes[0].size: expected a size such as 64M, 1G or 4096 "
+            "(bytes), got '0'");
   EXPECT_EQ(problem(withPool("{count: 1, volumes: [{size: 1M, mount: srv}]}")),
             "shop.yaml:4:45: pools.p.volumes[0].mount: 'srv' is not an absolute path");
   EXPECT_EQ(problem(withPool("{count: 1, volumes: [{size: 1M}]}")),
