@@ -54,7 +54,8 @@ class FileSource {
 
 /// Reads `directory` (the deployment file's): digests computed from the bundles' bytes.
 std::unique_ptr<FileSource> diskSource(const std::filesystem::path& directory);
-/// What the caller was given: relpath -> blob, relpath ("files/app/app.conf") -> text.
+/// What the caller was given: bundle path as written in the file ("bundles/base.tar") ->
+/// blob, and "files/<pool>/<name>" -> text.
 std::unique_ptr<FileSource> givenSource(std::map<std::string, Blob> blobs,
                                         std::map<std::string, std::string> files);
 
