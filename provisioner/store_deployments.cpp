@@ -18,7 +18,8 @@ void Store::putDeployment(const std::string& name, const Json& data) {
 }
 
 void Store::dropDeployment(const std::string& name) {
-  enqueue(Op{Op::Kind::Row, {}, {}, Row{"DELETE FROM deployment_members WHERE deployment=?1", {name}}});
+  enqueue(
+      Op{Op::Kind::Row, {}, {}, Row{"DELETE FROM deployment_members WHERE deployment=?1", {name}}});
   enqueue(Op{Op::Kind::Row, {}, {}, Row{"DELETE FROM deployments WHERE name=?1", {name}}});
 }
 
@@ -33,10 +34,8 @@ void Store::putDeploymentMember(const std::string& identity, const std::string& 
 }
 
 void Store::dropDeploymentMember(const std::string& identity) {
-  enqueue(Op{Op::Kind::Row,
-             {},
-             {},
-             Row{"DELETE FROM deployment_members WHERE identity=?1", {identity}}});
+  enqueue(Op{
+      Op::Kind::Row, {}, {}, Row{"DELETE FROM deployment_members WHERE identity=?1", {identity}}});
 }
 
 namespace {
@@ -58,8 +57,8 @@ std::map<std::string, Json> Store::loadDeployments() {
   int rc;
   while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
     std::string name = text(query.get(), 0);
-    out[name] = parsedColumn(query.get(), 1,
-                             "state database " + file_.string() + ": deployment " + name);
+    out[name] =
+        parsedColumn(query.get(), 1, "state database " + file_.string() + ": deployment " + name);
   }
   if (rc != SQLITE_DONE)
     throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));
@@ -74,8 +73,8 @@ std::vector<std::pair<std::string, Json>> Store::loadDeploymentMembers() {
   int rc;
   while ((rc = sqlite3_step(query.get())) == SQLITE_ROW) {
     std::string identity = text(query.get(), 0);
-    Json data = parsedColumn(query.get(), 2,
-                             "state database " + file_.string() + ": deployment member " + identity);
+    Json data = parsedColumn(
+        query.get(), 2, "state database " + file_.string() + ": deployment member " + identity);
     data["deployment"] = text(query.get(), 1);
     out.emplace_back(identity, std::move(data));
   }
