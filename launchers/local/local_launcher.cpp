@@ -1,0 +1,244 @@
+#include "launchers/local/local_launcher.hpp"
+
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include "core/util/files.hpp"
+#include "launchers/local/member_config.hpp"
+#include "launchers/local/member_process.hpp"
+#include "launchers/local/network.hpp"
+#include "launchers/local/volumes.hpp"
+#include "launchers/settings.hpp"
+
+namespace drover::launchers {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool isExecutable(const fs::path& path) {
+  return fs::is_regular_file(path) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// A program named without a '/' is looked up in PATH, then beside `near`.
+fs::path resolveProgram(const fs::path& program, const std::string& key, const fs::path& near) {
+  if (program.string().find('/') != std::string::npos) {
+    if (isExecutable(program)) return fs::absolute(program);
+    throw LaunchError("launcher." + key + ": " + program.string() + " is not an executable file");
+  }
+  std::vector<fs::path> dirs;
+  std::istringstream path(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
+  for (std::string dir; std::getline(path, dir, ':');) dirs.push_back(dir);
+  if (!near.empty()) dirs.push_back(near);
+  for (const auto& dir : dirs) {
+    if (isExecutable(dir / program)) return dir / program;
+  }
+  throw LaunchError("launcher." + key + ": no " + program.string() + " in PATH");
+}
+
+// Serializes changes by launcher processes sharing one state dir (addresses, bridge).
+class StateLock {
+ public:
+  explicit StateLock(const fs::path& dir) {
+    fs::create_directories(dir);
+    fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw LaunchError("cannot lock " + dir.string());
+  }
+  ~StateLock() { ::close(fd_); }
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+std::string errorText(const std::exception& e) { return e.what(); }
+
+}  // namespace
+
+LocalSettings LocalSettings::fromJson(const Json& json) {
+  SettingsReader reader(json, "launcher");
+  LocalSettings s;
+  reader.requiredText("type");
+  s.stateDir = reader.text("state_dir", s.stateDir.string());
+  s.bridge = reader.text("bridge", s.bridge);
+  s.subnet = reader.text("subnet", s.subnet);
+  s.droverd = resolveProgram(reader.text("droverd", s.droverd.string()), "droverd", {});
+  s.member =
+      resolveProgram(reader.text("member", s.member.string()), "member", s.droverd.parent_path());
+  s.memberConfig = reader.requiredText("member_config");
+  s.stopGrace = std::chrono::seconds(reader.number("stop_grace", 5, 0, 600));
+  reader.finish();
+  if (!isValidLinkName(s.bridge)) {
+    throw LaunchError("launcher.bridge: '" + s.bridge +
+                      "' is not a link name (1-15 of A-Z a-z 0-9 _ . -)");
+  }
+  if (s.stateDir.is_relative()) throw LaunchError("launcher.state_dir: must be an absolute path");
+  return s;
+}
+
+LocalLauncher::LocalLauncher(LocalSettings settings)
+    : settings_(std::move(settings)), subnet_(Subnet::parse(settings_.subnet)) {}
+
+fs::path LocalLauncher::memberDir(const std::string& deployment,
+                                  const std::string& identity) const {
+  return settings_.stateDir / deployment / identity;
+}
+
+std::vector<MemberState> LocalLauncher::allMembers() const {
+  std::vector<MemberState> out;
+  std::error_code ec;
+  for (const auto& deployment : fs::directory_iterator(settings_.stateDir, ec)) {
+    if (!deployment.is_directory()) continue;
+    for (const auto& member : fs::directory_iterator(deployment.path(), ec)) {
+      if (fs::exists(member.path() / "member.json"))
+        out.push_back(MemberState::read(member.path() / "member.json"));
+    }
+  }
+  return out;
+}
+
+std::vector<MemberState> LocalLauncher::members(const std::string& deployment) const {
+  std::vector<MemberState> out;
+  for (auto& state : allMembers()) {
+    if (state.deployment == deployment) out.push_back(std::move(state));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.identity < b.identity; });
+  return out;
+}
+
+std::vector<Instance> LocalLauncher::list(const std::string& deployment) {
+  std::lock_guard guard(mutex_);
+  std::vector<Instance> out;
+  for (const auto& state : members(deployment)) out.push_back(state.instance());
+  return out;
+}
+
+std::vector<Instance> LocalLauncher::launch(const std::string& deployment,
+                                            const std::vector<MemberLaunch>& members) {
+  if (!isValidMemberName(deployment))
+    throw LaunchError("deployment '" + deployment + "' is not a valid name");
+  for (const auto& member : members) {
+    if (!isValidMemberName(member.identity))
+      throw LaunchError("identity '" + member.identity + "' is not a valid name");
+    checkVolumes(member);
+  }
+  std::lock_guard guard(mutex_);
+  StateLock lock(settings_.stateDir);
+  std::vector<Instance> out;
+  for (const auto& member : members) out.push_back(launchOne(deployment, member));
+  return out;
+}
+
+Instance LocalLauncher::launchOne(const std::string& deployment, const MemberLaunch& member) {
+  MemberState state;
+  state.deployment = deployment;
+  state.identity = member.identity;
+  state.dir = memberDir(deployment, member.identity);
+  if (fs::exists(state.file()))
+    throw LaunchError("launch " + member.identity + ": it is launched already");
+  MemberLinks links = MemberLinks::of(settings_.bridge, member.identity);
+  state.netns = links.netns;
+  state.hostVeth = links.hostVeth;
+  std::set<std::string> used;
+  for (const auto& other : allMembers()) used.insert(other.address);
+  auto address = subnet_.lowestFree(used);
+  if (!address)
+    throw LaunchError("launch " + member.identity + ": no free address left in " +
+                      settings_.subnet);
+  state.address = *address;
+  std::string step = "write state";
+  try {
+    fs::create_directories(state.dir);
+    state.write();
+    startMember(state, member, step);
+  } catch (const std::exception& e) {
+    try {
+      destroy(state);
+    } catch (const std::exception& left) {
+      throw LaunchError("launch " + member.identity + ": " + step + ": " + errorText(e) +
+                        " (undo failed: " + left.what() + ")");
+    }
+    throw LaunchError("launch " + member.identity + ": " + step + ": " + errorText(e));
+  }
+  return state.instance();
+}
+
+void LocalLauncher::startMember(MemberState& state, const MemberLaunch& member, std::string& step) {
+  step = "write member files";
+  MemberConfig config = memberConfig(util::readFile(settings_.memberConfig), settings_.memberConfig,
+                                     member, state.root());
+  writeMemberRoot(config, member, state.root(), state.address);
+  step = "make volumes";
+  std::vector<std::string> volumeArgs = prepareVolumes(member.volumes, state);
+  step = "make network";
+  ensureBridge(settings_.bridge, subnet_);
+  addMemberNetwork(settings_.bridge, subnet_, MemberLinks::of(settings_.bridge, member.identity),
+                   state.address);
+  step = "start droverd";
+  state.pid = startDetached(memberArgv(state, volumeArgs), state.dir / "droverd.log");
+  auto started = processStartTime(state.pid);
+  if (!started)
+    throw LaunchError("droverd exited at once; see " + (state.dir / "droverd.log").string());
+  state.startTime = *started;
+  step = "write state";
+  state.write();
+}
+
+std::vector<std::string> LocalLauncher::memberArgv(
+    const MemberState& state, const std::vector<std::string>& volumeArgs) const {
+  std::vector<std::string> argv{settings_.member.string(), "--netns",    state.netns,   "--root",
+                                state.root().string(),     "--hostname", state.identity};
+  argv.insert(argv.end(), volumeArgs.begin(), volumeArgs.end());
+  argv.insert(argv.end(), {"--", settings_.droverd.string(), "--config",
+                           memberConfigFile(state.root()).string()});
+  return argv;
+}
+
+void LocalLauncher::terminate(const std::string& deployment, const std::vector<std::string>& ids) {
+  std::lock_guard guard(mutex_);
+  StateLock lock(settings_.stateDir);
+  std::string problems;
+  for (const auto& state : members(deployment)) {
+    if (std::find(ids.begin(), ids.end(), state.identity) == ids.end()) continue;
+    try {
+      destroy(state);
+    } catch (const LaunchError& e) {
+      problems += std::string(problems.empty() ? "" : "\n") + "terminate " + state.identity + ": " +
+                  e.what();
+    }
+  }
+  if (!problems.empty()) throw LaunchError(problems);
+}
+
+void LocalLauncher::destroy(const MemberState& state) {
+  const fs::path netnsFile = fs::path("/run/netns") / state.netns;
+  std::vector<pid_t> pids = processesInNamespace(netnsFile);
+  if (isRunning(state) && std::find(pids.begin(), pids.end(), state.pid) == pids.end()) {
+    pids.push_back(state.pid);
+  }
+  std::vector<pid_t> left = stopProcesses(pids, settings_.stopGrace);
+  if (!left.empty()) throw LaunchError("processes still running in " + state.netns);
+  removeMemberNetwork(MemberLinks::of(settings_.bridge, state.identity));
+  std::vector<std::string> inUse;
+  std::size_t others = 0;
+  for (const auto& other : allMembers()) {
+    if (other.identity == state.identity) continue;
+    ++others;
+    inUse.insert(inUse.end(), other.mounts.begin(), other.mounts.end());
+  }
+  removeCreatedDirs(state, inUse);
+  fs::remove_all(state.dir);
+  std::error_code ec;
+  fs::remove(state.dir.parent_path(), ec);  // the deployment's directory, once empty
+  if (others == 0) removeBridge(settings_.bridge);
+}
+
+}  // namespace drover::launchers
