@@ -209,7 +209,7 @@ void LocalLauncher::terminate(const std::string& deployment, const std::vector<s
   for (const auto& state : members(deployment)) {
     if (std::find(ids.begin(), ids.end(), state.identity) == ids.end()) continue;
     try {
-      destroy(state);
+      destroy(MemberState::read(state.file()));  // as it is now: an earlier one may have changed it
     } catch (const LaunchError& e) {
       problems += std::string(problems.empty() ? "" : "\n") + "terminate " + state.identity + ": " +
                   e.what();
@@ -227,18 +227,15 @@ void LocalLauncher::destroy(const MemberState& state) {
   std::vector<pid_t> left = stopProcesses(pids, settings_.stopGrace);
   if (!left.empty()) throw LaunchError("processes still running in " + state.netns);
   removeMemberNetwork(MemberLinks::of(settings_.bridge, state.identity));
-  std::vector<std::string> inUse;
-  std::size_t others = 0;
-  for (const auto& other : allMembers()) {
-    if (other.identity == state.identity) continue;
-    ++others;
-    inUse.insert(inUse.end(), other.mounts.begin(), other.mounts.end());
+  std::vector<MemberState> others;
+  for (auto& other : allMembers()) {
+    if (other.identity != state.identity) others.push_back(std::move(other));
   }
-  removeCreatedDirs(state, inUse);
+  removeCreatedDirs(state, others);
   fs::remove_all(state.dir);
   std::error_code ec;
   fs::remove(state.dir.parent_path(), ec);  // the deployment's directory, once empty
-  if (others == 0) removeBridge(settings_.bridge);
+  if (others.empty()) removeBridge(settings_.bridge);
 }
 
 }  // namespace drover::launchers

@@ -103,15 +103,22 @@ std::vector<std::string> prepareVolumes(const std::vector<Volume>& volumes, Memb
   return args;
 }
 
-void removeCreatedDirs(const MemberState& state, const std::vector<std::string>& inUse) {
+void removeCreatedDirs(const MemberState& state, std::vector<MemberState>& others) {
   std::vector<std::string> dirs = state.createdDirs;
   std::sort(dirs.begin(), dirs.end(),
             [](const auto& a, const auto& b) { return a.size() > b.size(); });
   for (const auto& dir : dirs) {
-    bool used =
-        std::any_of(inUse.begin(), inUse.end(), [&](const auto& m) { return isUnder(m, dir); });
+    auto user = std::find_if(others.begin(), others.end(), [&](const MemberState& other) {
+      return std::any_of(other.mounts.begin(), other.mounts.end(),
+                         [&](const auto& mount) { return isUnder(mount, dir); });
+    });
+    if (user != others.end()) {
+      user->createdDirs.push_back(dir);
+      user->write();
+      continue;
+    }
     std::error_code ec;
-    if (!used && fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
+    if (fs::is_directory(dir, ec) && fs::is_empty(dir, ec)) fs::remove(dir, ec);
   }
 }
 

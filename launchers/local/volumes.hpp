@@ -21,8 +21,9 @@ void checkVolumes(const MemberLaunch& member);
 /// Throws LaunchError naming the volume.
 std::vector<std::string> prepareVolumes(const std::vector<Volume>& volumes, MemberState& state);
 
-/// Removes the mount points `state` created, deepest first, where they are still empty
-/// and none of `inUse` (other members' mounts) is at or under them.
-void removeCreatedDirs(const MemberState& state, const std::vector<std::string>& inUse);
+/// Removes the mount points `state` created, deepest first, where they are still empty.
+/// One at or above another member's mount is handed over to the first such member (added
+/// to its createdDirs and its state written), which removes it when it goes in turn.
+void removeCreatedDirs(const MemberState& state, std::vector<MemberState>& others);
 
 }  // namespace drover::launchers

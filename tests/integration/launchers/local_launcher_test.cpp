@@ -1,0 +1,231 @@
+// The local launcher against real processes: two members of a deployment launched as
+// droverd in namespaces of their own on a bridge, reached through a real broker bound on
+// the bridge's address; then terminated, leaving no namespace, link, mount, process or
+// file. Needs root (namespaces, links, mounts).
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+
+#include <gtest/gtest.h>
+
+#include "launchers/launcher.hpp"
+#include "launchers/local/addressing.hpp"
+#include "launchers/local/member_state.hpp"
+#include "tests/integration/launchers/member_host.hpp"
+
+namespace drover::integration {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using launchers::Instance;
+using launchers::LaunchError;
+using launchers::MemberLaunch;
+using launchers::Volume;
+
+constexpr std::uint64_t kTmpfsSize = 16u << 20;
+constexpr std::uint64_t kImageSize = 32u << 20;
+
+class LocalLauncherIT : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "the local launcher needs root";
+    net_ = TestNetwork::pick();
+    deployment_ = "lt" + std::to_string(::getpid());
+    ingress_ = testing::freePort();
+    egress_ = testing::freePort();
+    while (egress_ == ingress_) egress_ = testing::freePort();
+    writeConfigs();
+    launcher_ = launchers::makeLauncher(settings());
+  }
+
+  // Whatever the test did, nothing of it stays on the machine.
+  void TearDown() override {
+    if (!launcher_) return;
+    try {
+      std::vector<std::string> ids;
+      for (const auto& instance : launcher_->list(deployment_)) ids.push_back(instance.id);
+      launcher_->terminate(deployment_, ids);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "terminate in TearDown: " << e.what();
+    }
+    for (const auto& identity : identities_) {
+      auto links = launchers::MemberLinks::of(net_.bridge, identity);
+      if (linkExists(links.hostVeth)) ipQuietly({"link", "del", links.hostVeth});
+      if (netnsExists(links.netns)) ipQuietly({"netns", "del", links.netns});
+    }
+    if (linkExists(net_.bridge)) ipQuietly({"link", "del", net_.bridge});
+    std::error_code ec;
+    fs::remove_all(scratchMount(), ec);
+  }
+
+  Json settings() const {
+    return {{"type", "local"},
+            {"state_dir", (dir_ / "state").string()},
+            {"bridge", net_.bridge},
+            {"subnet", net_.subnet},
+            {"droverd", testing::binary("droverd").string()},
+            {"member", DROVER_MEMBER},
+            {"member_config", (dir_ / "member.yaml").string()},
+            {"stop_grace", 5}};
+  }
+
+  void writeConfigs() const {
+    auto endpoint = [](const std::string& host, int port) {
+      return "tcp://" + host + ":" + std::to_string(port);
+    };
+    const std::string ddl = std::string(DROVER_SOURCE_DIR) + "/ddl";
+    dir_.write("member.yaml", "broker:\n  publish: " + endpoint(net_.gateway, ingress_) +
+                                  "\n  subscribe: " + endpoint(net_.gateway, egress_) +
+                                  "\nddl_dirs: [" + ddl + "]\nsecurity:\n  enabled: false\n");
+    dir_.write("client.yaml",
+               "identity: launcher-tests\nbroker:\n  publish: " + endpoint("127.0.0.1", ingress_) +
+                   "\n  subscribe: " + endpoint("127.0.0.1", egress_) + "\nddl_dirs: [" + ddl +
+                   "]\nsecurity:\n  enabled: false\ndiscovery_quiet: 300\n");
+  }
+
+  // Mount points outside the test's directory, so the launcher has to make them.
+  fs::path scratchMount() const {
+    return "/srv/drover-launcher-test-" + std::to_string(::getpid());
+  }
+
+  MemberLaunch member(const std::string& slot) {
+    MemberLaunch m;
+    m.identity = deployment_ + "-db-" + slot;
+    m.pool = "db";
+    m.service = "db";
+    m.namingType = "masterful";
+    m.volumes = {Volume{kTmpfsSize, (scratchMount() / "cache").string(), "tmpfs"},
+                 Volume{kImageSize, (scratchMount() / "data").string(), "image"}};
+    identities_.push_back(m.identity);
+    return m;
+  }
+
+  void startBroker() {
+    broker_ = std::make_unique<Broker>(dir_.path(), net_.gateway, ingress_, egress_);
+  }
+
+  // On the bus: the member's pid file names it, then it answers a ping (the broker may
+  // have come up after it, so the first pings can be lost while it reconnects).
+  void expectAnswers(const Instance& instance) {
+    const pid_t pid = instance.details["pid"].get<pid_t>();
+    const fs::path pidFile =
+        fs::path(instance.details["root"].get<std::string>()) / "run" / "droverd.pid";
+    ASSERT_TRUE(testing::waitFor(
+        [&] {
+          std::ifstream in(pidFile);
+          pid_t written = 0;
+          return static_cast<bool>(in >> written) && written == pid;
+        },
+        20s))
+        << "no pid file from " << instance.identity;
+    bool answered = testing::waitFor(
+        [&] {
+          Json out =
+              droverJson(dir_ / "client.yaml", {"ping", "-I", instance.identity, "--timeout", "2"});
+          return out.is_object() && out["summary"]["ok"] == 1;
+        },
+        30s);
+    EXPECT_TRUE(answered) << instance.identity << " does not answer a ping";
+  }
+
+  void expectVolumes(const Instance& instance) {
+    const pid_t pid = instance.details["pid"].get<pid_t>();
+    const std::string cache = (scratchMount() / "cache").string();
+    const std::string data = (scratchMount() / "data").string();
+    auto tmpfs = mountAt(pid, cache);
+    ASSERT_TRUE(tmpfs.has_value()) << "no mount at " << cache << " in " << instance.identity;
+    EXPECT_EQ(tmpfs->type, "tmpfs");
+    struct statvfs fsInfo {};
+    ASSERT_EQ(::statvfs(("/proc/" + std::to_string(pid) + "/root" + cache).c_str(), &fsInfo), 0);
+    EXPECT_EQ(static_cast<std::uint64_t>(fsInfo.f_blocks) * fsInfo.f_frsize, kTmpfsSize);
+    auto image = mountAt(pid, data);
+    ASSERT_TRUE(image.has_value()) << "no mount at " << data << " in " << instance.identity;
+    EXPECT_EQ(image->type, "ext4");
+    EXPECT_EQ(image->source.rfind("/dev/loop", 0), 0u) << image->source;
+    // Inside its mount namespace only.
+    EXPECT_FALSE(mountAt(0, cache).has_value());
+    EXPECT_FALSE(mountAt(0, data).has_value());
+  }
+
+  void expectGone(const Instance& instance) {
+    auto links = launchers::MemberLinks::of(net_.bridge, instance.identity);
+    EXPECT_FALSE(netnsExists(links.netns)) << links.netns;
+    EXPECT_FALSE(linkExists(links.hostVeth)) << links.hostVeth;
+    EXPECT_FALSE(launchers::processStartTime(instance.details["pid"].get<pid_t>()).has_value())
+        << instance.identity << " still runs";
+    EXPECT_FALSE(fs::exists(fs::path(instance.details["root"].get<std::string>()).parent_path()));
+    for (const auto& mount : mountsOf(0)) {
+      EXPECT_EQ(mount.point.find(scratchMount().string()), std::string::npos) << mount.point;
+    }
+  }
+
+  testing::TempDir dir_;
+  TestNetwork net_;
+  std::string deployment_;
+  int ingress_ = 0, egress_ = 0;
+  std::unique_ptr<launchers::Launcher> launcher_;
+  std::unique_ptr<Broker> broker_;
+  std::vector<std::string> identities_;
+};
+
+TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) {
+  std::vector<Instance> launched = launcher_->launch(deployment_, {member("0"), member("1")});
+  ASSERT_EQ(launched.size(), 2u);
+  startBroker();
+  const fs::path client = dir_ / "client.yaml";
+  std::set<std::string> addresses;
+  for (const auto& instance : launched) {
+    SCOPED_TRACE(instance.identity);
+    EXPECT_EQ(instance.state, "running");
+    expectAnswers(instance);
+    const std::string address = instance.details["address"];
+    addresses.insert(address);
+    EXPECT_EQ(factOf(client, instance.identity, "ipaddress"), address);
+    EXPECT_EQ(factOf(client, instance.identity, "hostname"), instance.identity);
+    expectVolumes(instance);
+  }
+  EXPECT_EQ(addresses, (std::set<std::string>{launched[0].details["address"],
+                                              launched[1].details["address"]}));
+  EXPECT_EQ(addresses.size(), 2u);
+
+  // A launcher started again (a restarted provisioner) finds both from their state.
+  auto again = launchers::makeLauncher(settings());
+  std::vector<Instance> listed = again->list(deployment_);
+  ASSERT_EQ(listed.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(listed[i].state, "running");
+    EXPECT_EQ(listed[i].details["pid"], launched[i].details["pid"]);
+  }
+
+  again->terminate(deployment_, {launched[0].id, launched[1].id});
+  for (const auto& instance : launched) expectGone(instance);
+  EXPECT_FALSE(linkExists(net_.bridge)) << "the bridge outlived its last member";
+  EXPECT_FALSE(fs::exists(scratchMount())) << "mount points made for the volumes are left";
+  EXPECT_TRUE(again->list(deployment_).empty());
+}
+
+TEST_F(LocalLauncherIT, AMemberThatCannotStartIsUndoneAndNamesTheStep) {
+  MemberLaunch bad = member("0");
+  const fs::path notADirectory = dir_.write("plain-file", "a file, not a mount point\n");
+  bad.volumes = {Volume{kTmpfsSize, notADirectory.string(), "tmpfs"}};
+  try {
+    launcher_->launch(deployment_, {bad});
+    FAIL() << "a member whose volume cannot be mounted was launched";
+  } catch (const LaunchError& e) {
+    EXPECT_NE(std::string(e.what()).find("start droverd"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(notADirectory.string()), std::string::npos) << e.what();
+  }
+  auto links = launchers::MemberLinks::of(net_.bridge, bad.identity);
+  EXPECT_FALSE(netnsExists(links.netns));
+  EXPECT_FALSE(linkExists(links.hostVeth));
+  EXPECT_FALSE(linkExists(net_.bridge));
+  EXPECT_FALSE(fs::exists(dir_ / "state" / deployment_ / bad.identity));
+  EXPECT_TRUE(launcher_->list(deployment_).empty());
+}
+
+}  // namespace
+}  // namespace drover::integration
