@@ -13,6 +13,7 @@ packages=(
   libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp
   libsqlite3-dev libcpp-httplib-dev
   puppetserver puppet-agent curl
+  iproute2 e2fsprogs cloud-init
 )
 
 missing=()

@@ -23,7 +23,7 @@ std::string mountProblem(const Volume& volume) {
   const std::string& mount = volume.mount;
   if (mount.empty() || mount[0] != '/') return "mount '" + mount + "' is not an absolute path";
   if (fs::path(mount).lexically_normal().string() != mount ||
-      mount.find("/..") != std::string::npos) {
+      mount.find("/..") != std::string::npos || (mount.size() > 1 && mount.back() == '/')) {
     return "mount '" + mount + "' is not a normal path (no '..', '.', '//' or trailing '/')";
   }
   for (const char* system : {"/", "/etc", "/root", "/run", "/usr", "/var"}) {
