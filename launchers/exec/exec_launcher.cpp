@@ -1,6 +1,7 @@
 #include "launchers/exec/exec_launcher.hpp"
 
 #include <cstdlib>
+#include <system_error>
 
 #include "core/util/subprocess.hpp"
 #include "launchers/settings.hpp"
@@ -64,9 +65,14 @@ Json ExecLauncher::call(const Json& request) const {
   util::SubprocessOptions options;
   options.environment = environment();
   options.maxOutputBytes = settings_.maxOutput;
-  auto result = util::runProcess(
-      settings_.command, request.dump() + "\n",
-      std::chrono::duration_cast<std::chrono::milliseconds>(settings_.timeout), options);
+  util::SubprocessResult result;
+  try {
+    result = util::runProcess(
+        settings_.command, request.dump() + "\n",
+        std::chrono::duration_cast<std::chrono::milliseconds>(settings_.timeout), options);
+  } catch (const std::system_error& e) {
+    throw LaunchError(where + ": cannot run it: " + e.what());
+  }
   std::string why = failure(result, settings_.timeout);
   if (!why.empty()) throw LaunchError(where + ": " + why + stderrTail(result.err));
   Json reply = Json::parse(result.out, nullptr, false);

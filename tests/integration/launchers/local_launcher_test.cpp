@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/util/files.hpp"
 #include "launchers/launcher.hpp"
 #include "launchers/local/addressing.hpp"
 #include "launchers/local/member_state.hpp"
@@ -151,6 +152,39 @@ class LocalLauncherIT : public ::testing::Test {
     EXPECT_FALSE(mountAt(0, data).has_value());
   }
 
+  // Its /etc and /root are its own; the machine's /etc shows through links, but not the
+  // machine's SSH host keys.
+  void expectOwnEtc(const Instance& instance) {
+    const fs::path inside =
+        "/proc/" + std::to_string(instance.details["pid"].get<pid_t>()) + "/root";
+    const fs::path root = instance.details["root"].get<std::string>();
+    EXPECT_EQ(util::readFile(inside / "etc" / "hostname"), instance.identity + "\n");
+    EXPECT_NE(util::readFile(inside / "etc" / "hosts")
+                  .find(instance.details["address"].get<std::string>() + "\t" + instance.identity),
+              std::string::npos);
+    EXPECT_TRUE(fs::exists(inside / "etc" / "drover" / "server.yaml"));
+    EXPECT_EQ(fs::read_symlink(inside / "etc" / "passwd"), root / ".host-etc" / "passwd");
+    if (fs::exists("/etc/ssh/sshd_config")) {
+      EXPECT_EQ(fs::read_symlink(inside / "etc" / "ssh" / "sshd_config"),
+                root / ".host-etc" / "ssh" / "sshd_config");
+    }
+    EXPECT_FALSE(fs::exists(fs::symlink_status(inside / "etc" / "ssh" / "ssh_host_ed25519_key")));
+    util::writeFileAtomically(root / "root" / "marker", instance.identity);
+    EXPECT_EQ(util::readFile(inside / "root" / "marker"), instance.identity);
+  }
+
+  // No loop device is left holding an image file of the test's state directory.
+  bool loopDevicesReleased() const {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/sys/block", ec)) {
+      const fs::path backing = entry.path() / "loop" / "backing_file";
+      if (!fs::exists(backing)) continue;
+      std::string file = util::readFile(backing);
+      if (file.find((dir_ / "state").string()) != std::string::npos) return false;
+    }
+    return true;
+  }
+
   void expectGone(const Instance& instance) {
     auto links = launchers::MemberLinks::of(net_.bridge, instance.identity);
     EXPECT_FALSE(netnsExists(links.netns)) << links.netns;
@@ -187,6 +221,7 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
     EXPECT_EQ(factOf(client, instance.identity, "ipaddress"), address);
     EXPECT_EQ(factOf(client, instance.identity, "hostname"), instance.identity);
     expectVolumes(instance);
+    expectOwnEtc(instance);
   }
   EXPECT_EQ(addresses, (std::set<std::string>{launched[0].details["address"],
                                               launched[1].details["address"]}));
@@ -201,10 +236,14 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
     EXPECT_EQ(listed[i].details["pid"], launched[i].details["pid"]);
   }
 
+  EXPECT_FALSE(loopDevicesReleased()) << "the image volumes are not loop-mounted";
   again->terminate(deployment_, {launched[0].id, launched[1].id});
   for (const auto& instance : launched) expectGone(instance);
   EXPECT_FALSE(linkExists(net_.bridge)) << "the bridge outlived its last member";
   EXPECT_FALSE(fs::exists(scratchMount())) << "mount points made for the volumes are left";
+  // The loop devices go with the last user of the image mounts (the member's mount
+  // namespace), which the kernel releases as the member's processes end.
+  EXPECT_TRUE(testing::waitFor([&] { return loopDevicesReleased(); }, 10s));
   EXPECT_TRUE(again->list(deployment_).empty());
 }
 
