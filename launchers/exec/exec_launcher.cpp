@@ -26,11 +26,13 @@ std::string failure(const util::SubprocessResult& result, std::chrono::seconds t
 }
 
 std::vector<Instance> instancesOf(const Json& reply, const std::string& where) {
-  auto it = reply.find("instances");
-  if (it == reply.end() || !it->is_array()) throw LaunchError(where + ": no 'instances' list");
+  if (!reply.contains("instances") || !reply.at("instances").is_array()) {
+    throw LaunchError(where + ": no 'instances' list in its output");
+  }
+  const Json& list = reply.at("instances");
   std::vector<Instance> out;
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    out.push_back(instanceFromJson((*it)[i], where + ": instances[" + std::to_string(i) + "]"));
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    out.push_back(instanceFromJson(list.at(i), where + ": instances[" + std::to_string(i) + "]"));
   }
   return out;
 }
@@ -92,8 +94,7 @@ std::vector<Instance> ExecLauncher::launch(const std::string& deployment,
 
 void ExecLauncher::terminate(const std::string& deployment, const std::vector<std::string>& ids) {
   Json reply = call({{"op", "terminate"}, {"deployment", deployment}, {"ids", ids}});
-  auto it = reply.find("terminated");
-  if (it == reply.end() || !it->is_array()) {
+  if (!reply.contains("terminated") || !reply.at("terminated").is_array()) {
     throw LaunchError("launcher " + settings_.command.front() +
                       " (terminate): no 'terminated' list in its output");
   }

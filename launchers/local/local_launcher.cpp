@@ -58,8 +58,6 @@ class StateLock {
   int fd_ = -1;
 };
 
-std::string errorText(const std::exception& e) { return e.what(); }
-
 }  // namespace
 
 LocalSettings LocalSettings::fromJson(const Json& json) {
@@ -137,38 +135,51 @@ std::vector<Instance> LocalLauncher::launch(const std::string& deployment,
   return out;
 }
 
-Instance LocalLauncher::launchOne(const std::string& deployment, const MemberLaunch& member) {
+// The member's record before anything is made: its names and the lowest free address.
+MemberState LocalLauncher::newMember(const std::string& deployment,
+                                     const MemberLaunch& member) const {
+  std::set<std::string> used;
+  for (const auto& other : allMembers()) {
+    if (other.identity == member.identity) {
+      throw LaunchError("launch " + member.identity + ": it is launched already (deployment " +
+                        other.deployment + ")");
+    }
+    used.insert(other.address);
+  }
   MemberState state;
   state.deployment = deployment;
   state.identity = member.identity;
   state.dir = memberDir(deployment, member.identity);
-  if (fs::exists(state.file()))
-    throw LaunchError("launch " + member.identity + ": it is launched already");
   MemberLinks links = MemberLinks::of(settings_.bridge, member.identity);
   state.netns = links.netns;
   state.hostVeth = links.hostVeth;
-  std::set<std::string> used;
-  for (const auto& other : allMembers()) used.insert(other.address);
   auto address = subnet_.lowestFree(used);
-  if (!address)
+  if (!address) {
     throw LaunchError("launch " + member.identity + ": no free address left in " +
                       settings_.subnet);
+  }
   state.address = *address;
+  return state;
+}
+
+// Whatever step fails, what was made for this member is removed before the error goes up.
+Instance LocalLauncher::launchOne(const std::string& deployment, const MemberLaunch& member) {
+  MemberState state = newMember(deployment, member);
   std::string step = "write state";
   try {
     fs::create_directories(state.dir);
     state.write();
     startMember(state, member, step);
+    return state.instance();
   } catch (const std::exception& e) {
+    std::string failure = "launch " + member.identity + ": " + step + ": " + e.what();
     try {
       destroy(state);
     } catch (const std::exception& left) {
-      throw LaunchError("launch " + member.identity + ": " + step + ": " + errorText(e) +
-                        " (undo failed: " + left.what() + ")");
+      failure += std::string(" (and undoing it failed: ") + left.what() + ")";
     }
-    throw LaunchError("launch " + member.identity + ": " + step + ": " + errorText(e));
+    throw LaunchError(failure);
   }
-  return state.instance();
 }
 
 void LocalLauncher::startMember(MemberState& state, const MemberLaunch& member, std::string& step) {

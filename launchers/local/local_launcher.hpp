@@ -41,6 +41,7 @@ class LocalLauncher : public Launcher {
   std::vector<Instance> list(const std::string& deployment) override;
 
  private:
+  MemberState newMember(const std::string& deployment, const MemberLaunch& member) const;
   Instance launchOne(const std::string& deployment, const MemberLaunch& member);
   void startMember(MemberState& state, const MemberLaunch& member, std::string& step);
   std::vector<std::string> memberArgv(const MemberState& state,

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "launchers/launcher.hpp"
 
@@ -22,6 +23,11 @@ constexpr auto kKillWait = std::chrono::seconds(10);
 
 struct Fd {
   int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
   ~Fd() {
     if (fd >= 0) ::close(fd);
   }
@@ -78,6 +84,28 @@ std::string readAll(int fd) {
   return out;
 }
 
+struct Pipe {
+  Fd read, write;
+};
+
+Pipe makePipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw LaunchError(std::string("pipe: ") + std::strerror(errno));
+  return Pipe{Fd(fds[0]), Fd(fds[1])};
+}
+
+// The member's PID from the middle process, once the status pipe is closed by the
+// exec of droverd; what drover-member wrote there instead is the failure.
+pid_t startedPid(int pidFd, int statusFd) {
+  std::string pidBytes = readAll(pidFd);
+  std::string failure = readAll(statusFd);
+  if (!failure.empty()) throw LaunchError(failure);
+  pid_t member = 0;
+  if (pidBytes.size() != sizeof member) throw LaunchError("the member process did not start");
+  std::memcpy(&member, pidBytes.data(), sizeof member);
+  return member;
+}
+
 std::vector<std::string> withStatusFd(std::vector<std::string> argv) {
   argv.insert(argv.begin() + 1, {"--status-fd", std::to_string(kStatusFd)});
   return argv;
@@ -115,28 +143,16 @@ pid_t startDetached(const std::vector<std::string>& argvIn, const fs::path& log)
   args.push_back(nullptr);
   Fd logFd{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)};
   if (logFd.fd < 0) throw LaunchError("open " + log.string() + ": " + std::strerror(errno));
-  int status[2], pidPipe[2];
-  if (::pipe2(status, O_CLOEXEC) != 0)
-    throw LaunchError(std::string("pipe: ") + std::strerror(errno));
-  Fd statusRead{status[0]}, statusWrite{status[1]};
-  if (::pipe2(pidPipe, O_CLOEXEC) != 0)
-    throw LaunchError(std::string("pipe: ") + std::strerror(errno));
-  Fd pidRead{pidPipe[0]}, pidWrite{pidPipe[1]};
+  Pipe status = makePipe(), pidPipe = makePipe();
   pid_t middle = ::fork();
   if (middle < 0) throw LaunchError(std::string("fork: ") + std::strerror(errno));
-  if (middle == 0) detach(args.data(), logFd.fd, statusWrite.fd, pidWrite.fd);
-  ::close(std::exchange(statusWrite.fd, -1));
-  ::close(std::exchange(pidWrite.fd, -1));
+  if (middle == 0) detach(args.data(), logFd.fd, status.write.fd, pidPipe.write.fd);
+  ::close(std::exchange(status.write.fd, -1));
+  ::close(std::exchange(pidPipe.write.fd, -1));
   int wstatus = 0;
   while (::waitpid(middle, &wstatus, 0) < 0 && errno == EINTR) {
   }
-  pid_t member = 0;
-  std::string pidBytes = readAll(pidRead.fd);
-  std::string failure = readAll(statusRead.fd);  // EOF once drover-member exec'd droverd
-  if (!failure.empty()) throw LaunchError(failure);
-  if (pidBytes.size() != sizeof member) throw LaunchError("the member process did not start");
-  std::memcpy(&member, pidBytes.data(), sizeof member);
-  return member;
+  return startedPid(pidPipe.read.fd, status.read.fd);
 }
 
 std::vector<pid_t> processesInNamespace(const fs::path& netnsFile) {
