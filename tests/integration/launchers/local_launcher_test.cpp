@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -152,6 +153,18 @@ class LocalLauncherIT : public ::testing::Test {
     EXPECT_FALSE(mountAt(0, data).has_value());
   }
 
+  // Not the launcher's child nor in its session: stopping the provisioner leaves it.
+  void expectDetached(const Instance& instance) {
+    const pid_t pid = instance.details["pid"].get<pid_t>();
+    EXPECT_NE(::getsid(pid), ::getsid(0));
+    std::string stat = util::readFile("/proc/" + std::to_string(pid) + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string state;
+    pid_t parent = 0;
+    fields >> state >> parent;
+    EXPECT_NE(parent, ::getpid());
+  }
+
   // Its /etc and /root are its own; the machine's /etc shows through links, but not the
   // machine's SSH host keys.
   void expectOwnEtc(const Instance& instance) {
@@ -222,6 +235,7 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
     EXPECT_EQ(factOf(client, instance.identity, "hostname"), instance.identity);
     expectVolumes(instance);
     expectOwnEtc(instance);
+    expectDetached(instance);
   }
   EXPECT_EQ(addresses, (std::set<std::string>{launched[0].details["address"],
                                               launched[1].details["address"]}));
