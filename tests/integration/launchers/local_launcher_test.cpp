@@ -231,15 +231,15 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
     expectAnswers(instance);
     const std::string address = instance.details["address"];
     addresses.insert(address);
+    EXPECT_TRUE(launchers::Subnet::parse(net_.subnet).contains(address)) << address;
+    EXPECT_NE(address, net_.gateway);
     EXPECT_EQ(factOf(client, instance.identity, "ipaddress"), address);
     EXPECT_EQ(factOf(client, instance.identity, "hostname"), instance.identity);
     expectVolumes(instance);
     expectOwnEtc(instance);
     expectDetached(instance);
   }
-  EXPECT_EQ(addresses, (std::set<std::string>{launched[0].details["address"],
-                                              launched[1].details["address"]}));
-  EXPECT_EQ(addresses.size(), 2u);
+  EXPECT_EQ(addresses.size(), 2u) << "two members share an address";
 
   // A launcher started again (a restarted provisioner) finds both from their state.
   auto again = launchers::makeLauncher(settings());
@@ -251,14 +251,43 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
   }
 
   EXPECT_FALSE(loopDevicesReleased()) << "the image volumes are not loop-mounted";
-  again->terminate(deployment_, {launched[0].id, launched[1].id});
-  for (const auto& instance : launched) expectGone(instance);
+  again->terminate(deployment_, {launched[0].id});
+  expectGone(launched[0]);
+  EXPECT_TRUE(linkExists(net_.bridge)) << "the bridge went while a member still uses it";
+  ASSERT_EQ(again->list(deployment_).size(), 1u);
+
+  // The address given back is the lowest free one again.
+  std::vector<Instance> third = again->launch(deployment_, {member("2")});
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].details["address"], launched[0].details["address"]);
+
+  again->terminate(deployment_, {launched[1].id, third[0].id});
+  expectGone(launched[1]);
+  expectGone(third[0]);
   EXPECT_FALSE(linkExists(net_.bridge)) << "the bridge outlived its last member";
   EXPECT_FALSE(fs::exists(scratchMount())) << "mount points made for the volumes are left";
   // The loop devices go with the last user of the image mounts (the member's mount
   // namespace), which the kernel releases as the member's processes end.
   EXPECT_TRUE(testing::waitFor([&] { return loopDevicesReleased(); }, 10s));
   EXPECT_TRUE(again->list(deployment_).empty());
+}
+
+TEST_F(LocalLauncherIT, AVolumeThatCannotBeMadeIsUndoneAndNamesTheStep) {
+  MemberLaunch bad = member("0");
+  bad.volumes = {Volume{kTmpfsSize, (scratchMount() / "cache").string(), "tmpfs"},
+                 Volume{4096, (scratchMount() / "tiny").string(), "image"}};  // too small for ext4
+  try {
+    launcher_->launch(deployment_, {bad});
+    FAIL() << "a member whose image volume cannot be formatted was launched";
+  } catch (const LaunchError& e) {
+    EXPECT_NE(std::string(e.what()).find("launch " + bad.identity + ": make volumes: mkfs.ext4"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "state" / deployment_ / bad.identity));
+  EXPECT_FALSE(fs::exists(scratchMount())) << "the mount points made for it are left";
+  EXPECT_FALSE(linkExists(net_.bridge));
+  EXPECT_TRUE(launcher_->list(deployment_).empty());
 }
 
 TEST_F(LocalLauncherIT, AMemberThatCannotStartIsUndoneAndNamesTheStep) {
