@@ -6,7 +6,9 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -34,7 +36,9 @@ fs::path resolveProgram(const fs::path& program, const std::string& key, const f
   }
   std::vector<fs::path> dirs;
   std::istringstream path(std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin");
-  for (std::string dir; std::getline(path, dir, ':');) dirs.push_back(dir);
+  for (std::string dir; std::getline(path, dir, ':');) {
+    if (!dir.empty()) dirs.push_back(dir);  // an empty entry would mean the working directory
+  }
   if (!near.empty()) dirs.push_back(near);
   for (const auto& dir : dirs) {
     if (isExecutable(dir / program)) return dir / program;
@@ -46,9 +50,13 @@ fs::path resolveProgram(const fs::path& program, const std::string& key, const f
 class StateLock {
  public:
   explicit StateLock(const fs::path& dir) {
-    fs::create_directories(dir);
+    std::error_code ec;
+    fs::create_directories(dir, ec);
     fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) throw LaunchError("cannot lock " + dir.string());
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) {
+      throw LaunchError("launcher.state_dir: cannot lock " + (dir / ".lock").string() + ": " +
+                        std::strerror(errno));
+    }
   }
   ~StateLock() { ::close(fd_); }
   StateLock(const StateLock&) = delete;
@@ -78,6 +86,9 @@ LocalSettings LocalSettings::fromJson(const Json& json) {
                       "' is not a link name (1-15 of A-Z a-z 0-9 _ . -)");
   }
   if (s.stateDir.is_relative()) throw LaunchError("launcher.state_dir: must be an absolute path");
+  if (!fs::is_regular_file(s.memberConfig)) {
+    throw LaunchError("launcher.member_config: " + s.memberConfig.string() + " is not a file");
+  }
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "launchers/local/member_state.hpp"
 #include "launchers/local/volumes.hpp"
 #include "launchers/settings.hpp"
+#include "testing/process.hpp"
 
 namespace drover::launchers {
 namespace {
@@ -20,10 +21,11 @@ std::string errorOf(const Json& settings) {
 }
 
 Json localSettings() {
+  static const testing::TempDir dir;
   return {{"type", "local"},
           {"droverd", "/bin/true"},
           {"member", "/bin/true"},
-          {"member_config", "/etc/drover/member.yaml"}};
+          {"member_config", dir.write("member.yaml", "security: {enabled: false}\n").string()}};
 }
 
 TEST(Size, BytesAndSuffixes) {
@@ -69,6 +71,10 @@ TEST(Factory, LocalSettingsAreCheckedKeyByKey) {
   Json program = localSettings();
   program["droverd"] = "/nonexistent/droverd";
   EXPECT_NE(errorOf(program).find("launcher.droverd: /nonexistent/droverd is not an executable"),
+            std::string::npos);
+  Json config = localSettings();
+  config["member_config"] = "/nonexistent/member.yaml";
+  EXPECT_NE(errorOf(config).find("launcher.member_config: /nonexistent/member.yaml is not a file"),
             std::string::npos);
   Json grace = localSettings();
   grace["stop_grace"] = "5s";
