@@ -6,7 +6,7 @@
 // It joins the network namespace /run/netns/NAME (made by the launcher), unshares UTS and
 // mount namespaces, and there: makes every mount private (nothing reaches the machine),
 // makes ROOT/etc the member's /etc (its own hosts, hostname, drover/ and ssh/; every other
-// entry a link to the machine's /etc, mounted at ROOT/.host-etc), mounts ROOT/root on
+// entry a link to the machine's /etc, mounted read-only at ROOT/.host-etc), mounts ROOT/root on
 // /root, mounts the volumes, sets the host name and execs PROGRAM with a clean
 // environment. /etc is a directory mount, not file mounts, because the node replaces its
 // hosts file by rename(2), which a file mount would not follow.
@@ -65,6 +65,7 @@ void bindMount(const fs::path& from, const fs::path& to) {
 // machine's /etc, except what the member has of its own.
 void linkEntries(const fs::path& from, const fs::path& to, const std::vector<std::string>& only) {
   std::error_code ec;
+  if (!fs::is_directory(from, ec)) return;  // a machine without ssh, say
   for (const auto& entry : fs::directory_iterator(from, ec)) {
     const std::string name = entry.path().filename();
     if (!only.empty() && std::find(only.begin(), only.end(), name) == only.end()) continue;
@@ -82,6 +83,10 @@ void setUpEtc(const fs::path& root) {
   fs::create_directories(etc / "ssh", ec);
   if (ec) fail("create " + hostEtc.string() + ": " + ec.message(), 0);
   bindMount("/etc", hostEtc);
+  // Read-only: a write through one of the links below must not change the machine's /etc.
+  if (::mount(nullptr, hostEtc.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+    fail("make " + hostEtc.string() + " read-only");
+  }
   linkEntries(hostEtc, etc, {});
   // The machine's ssh configuration, but no host keys: each member makes its own.
   linkEntries(hostEtc / "ssh", etc / "ssh",

@@ -182,6 +182,10 @@ class LocalLauncherIT : public ::testing::Test {
                 root / ".host-etc" / "ssh" / "sshd_config");
     }
     EXPECT_FALSE(fs::exists(fs::symlink_status(inside / "etc" / "ssh" / "ssh_host_ed25519_key")));
+    // The machine's /etc shows through read-only: nothing the member writes changes it.
+    auto hostEtc = mountAt(instance.details["pid"].get<pid_t>(), (root / ".host-etc").string());
+    ASSERT_TRUE(hostEtc.has_value());
+    EXPECT_EQ(hostEtc->options.rfind("ro,", 0), 0u) << hostEtc->options;
     util::writeFileAtomically(root / "root" / "marker", instance.identity);
     EXPECT_EQ(util::readFile(inside / "root" / "marker"), instance.identity);
   }

@@ -79,12 +79,12 @@ std::vector<MountEntry> mountsOf(pid_t pid) {
   for (std::string line; std::getline(in, line);) {
     // id parent major:minor root point options [optional...] - type source super-options
     std::istringstream fields(line);
-    std::string skip, point, word, type, source;
-    fields >> skip >> skip >> skip >> skip >> point;
+    std::string skip, point, options, word, type, source;
+    fields >> skip >> skip >> skip >> skip >> point >> options;
     while (fields >> word && word != "-") {
     }
     fields >> type >> source;
-    out.push_back({point, type, source});
+    out.push_back({point, options, type, source});
   }
   return out;
 }

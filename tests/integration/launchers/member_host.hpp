@@ -42,9 +42,10 @@ Json droverJson(const std::filesystem::path& clientConfig, std::vector<std::stri
 Json factOf(const std::filesystem::path& clientConfig, const std::string& identity,
             const std::string& fact);
 
-/// The mount point, file system type and source of one line of a mountinfo file.
+/// The mount point, its options, file system type and source of one line of a mountinfo
+/// file.
 struct MountEntry {
-  std::string point, type, source;
+  std::string point, options, type, source;
 };
 std::vector<MountEntry> mountsOf(pid_t pid);  // /proc/PID/mountinfo; pid 0: this process
 std::optional<MountEntry> mountAt(pid_t pid, const std::string& point);
