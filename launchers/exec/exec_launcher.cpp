@@ -1,5 +1,6 @@
 #include "launchers/exec/exec_launcher.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <system_error>
 
@@ -89,7 +90,15 @@ std::vector<Instance> ExecLauncher::launch(const std::string& deployment,
   Json wire = Json::array();
   for (const auto& member : members) wire.push_back(toJson(member));
   Json reply = call({{"op", "launch"}, {"deployment", deployment}, {"members", wire}});
-  return instancesOf(reply, "launcher " + settings_.command.front() + " (launch)");
+  const std::string where = "launcher " + settings_.command.front() + " (launch)";
+  std::vector<Instance> instances = instancesOf(reply, where);
+  for (const auto& member : members) {
+    bool found = std::any_of(instances.begin(), instances.end(),
+                             [&](const Instance& i) { return i.identity == member.identity; });
+    if (!found)
+      throw LaunchError(where + ": no instance for " + member.identity + " in its output");
+  }
+  return instances;
 }
 
 void ExecLauncher::terminate(const std::string& deployment, const std::vector<std::string>& ids) {

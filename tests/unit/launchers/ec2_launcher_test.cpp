@@ -2,6 +2,8 @@
 // would run and the cloud-init user data it would hand to each instance.
 #include <yaml-cpp/yaml.h>
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "core/util/files.hpp"
@@ -182,6 +184,93 @@ TEST_F(Ec2LauncherTest, BadRequestsAreRefusedNamingWhatIsWrong) {
     EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
     EXPECT_EQ(result.out, "");
   }
+}
+
+}  // namespace
+}  // namespace drover::launchers
+
+namespace drover::launchers {
+namespace {
+
+// The aws CLI cannot reach a cloud here: a stand-in `aws` first in PATH records each
+// command line, answers as EC2 would, and refuses to launch shop-db-1.
+constexpr const char* kFakeAws = R"(#!/bin/sh
+dir=$(dirname "$0")
+echo "$*" >> "$dir/aws.log"
+case "$2" in
+  run-instances)
+    for arg in "$@"; do
+      case "$arg" in file://*) stat -c %a "${arg#file://}" >> "$dir/modes" ;; esac
+    done
+    case "$*" in *shop-db-1*) echo "InsufficientInstanceCapacity" >&2; exit 254 ;; esac
+    n=$(wc -l < "$dir/aws.log")
+    echo "{\"Instances\":[{\"InstanceId\":\"i-$n\",\"PrivateIpAddress\":\"10.0.0.$n\",\"State\":{\"Name\":\"pending\"}}]}" ;;
+  describe-instances)
+    echo '{"Reservations":[{"Instances":[{"InstanceId":"i-7","PrivateIpAddress":"10.0.0.7","State":{"Name":"running"},"Tags":[{"Key":"drover:identity","Value":"shop-db-0"}]}]}]}' ;;
+  terminate-instances) echo '{}' ;;
+esac
+)";
+
+class Ec2LauncherAwsTest : public Ec2LauncherTest {
+ protected:
+  void SetUp() override {
+    Ec2LauncherTest::SetUp();
+    fs::permissions(dir_.write("aws", kFakeAws), fs::perms::owner_all);
+  }
+  util::SubprocessResult runWithAws(const Json& request) const {
+    util::SubprocessOptions options;
+    options.environment = {"PATH=" + dir_.path().string() + ":/usr/bin:/bin", "LANG=C.UTF-8"};
+    return util::runProcess({kScript.string(), "--region", "eu-west-1"}, request.dump(), 60s,
+                            options);
+  }
+  std::vector<std::string> awsCalls() const {
+    std::vector<std::string> lines;
+    std::istringstream in(util::readFile(dir_ / "aws.log"));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+};
+
+TEST_F(Ec2LauncherAwsTest, LaunchHandsTheUserDataOverInAPrivateFile) {
+  auto result = runWithAws(launchRequest());
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  Json out = Json::parse(result.out);
+  EXPECT_EQ(out["instances"][0]["id"], "i-1");
+  EXPECT_EQ(out["instances"][0]["identity"], "shop-db-0");
+  EXPECT_EQ(out["instances"][0]["state"], "running");  // pending counts as running
+  EXPECT_EQ(out["instances"][0]["details"]["address"], "10.0.0.1");
+  EXPECT_FALSE(out.contains("commands"));
+  EXPECT_EQ(util::readFile(dir_ / "modes"), "600\n");
+  EXPECT_EQ(util::readFile(dir_ / "aws.log").find("0123456789abcdef"), std::string::npos);
+}
+
+TEST_F(Ec2LauncherAwsTest, AFailedLaunchTerminatesTheInstancesItStarted) {
+  Json request = launchRequest();
+  request["members"].push_back(member("shop-db-1"));
+  auto result = runWithAws(request);
+  EXPECT_EQ(result.exitCode, 1);
+  EXPECT_NE(result.err.find("InsufficientInstanceCapacity"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("terminated i-1 started before it"), std::string::npos) << result.err;
+  auto calls = awsCalls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].rfind("ec2 terminate-instances --region eu-west-1 --instance-ids i-1 ", 0), 0u)
+      << calls[2];
+}
+
+TEST_F(Ec2LauncherAwsTest, OnlyTheDeploymentsOwnInstancesAreTerminated) {
+  auto listed = runWithAws({{"op", "list"}, {"deployment", "shop"}});
+  ASSERT_EQ(listed.exitCode, 0) << listed.err;
+  Json instances = Json::parse(listed.out)["instances"];
+  ASSERT_EQ(instances.size(), 1u);
+  EXPECT_EQ(instances[0]["identity"], "shop-db-0");
+  auto result = runWithAws({{"op", "terminate"}, {"deployment", "shop"}, {"ids", {"i-7", "i-9"}}});
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(Json::parse(result.out)["terminated"], Json({"i-7", "i-9"}));
+  auto calls = awsCalls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_NE(calls[1].find("Name=instance-id,Values=i-7,i-9"), std::string::npos) << calls[1];
+  EXPECT_EQ(calls[2],
+            "ec2 terminate-instances --region eu-west-1 --instance-ids i-7 --output json");
 }
 
 }  // namespace

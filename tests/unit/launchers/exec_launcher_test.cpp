@@ -58,6 +58,15 @@ TEST_F(ExecLauncherTest, LaunchSendsTheMembersAndReadsTheInstances) {
             Json({{"size", 1u << 30}, {"mount", "/srv/data"}, {"kind", "image"}}));
 }
 
+TEST_F(ExecLauncherTest, ALaunchThatLeavesAMemberOutIsAnError) {
+  auto launcher = launcherRunning(
+      R"(echo '{"instances":[{"id":"i-1","identity":"shop-db-0","state":"running"}]}')");
+  MemberLaunch first{"shop-db-0", "db", "db", "masterful", Json::object(), {}};
+  MemberLaunch second{"shop-db-1", "db", "db", "masterful", Json::object(), {}};
+  std::string error = errorOf([&] { launcher.launch("shop", {first, second}); });
+  EXPECT_NE(error.find("(launch): no instance for shop-db-1"), std::string::npos) << error;
+}
+
 TEST_F(ExecLauncherTest, TerminateAndList) {
   auto terminating = launcherRunning(R"(echo '{"terminated":["i-1","i-2"]}')");
   terminating.terminate("shop", {"i-1", "i-2"});
