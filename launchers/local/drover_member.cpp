@@ -99,6 +99,7 @@ void runMount(const std::vector<std::string>& args) {
   if (pid < 0) fail("fork");
   if (pid == 0) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());

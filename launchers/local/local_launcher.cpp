@@ -142,6 +142,7 @@ std::vector<Instance> LocalLauncher::launch(const std::string& deployment,
   std::lock_guard guard(mutex_);
   StateLock lock(settings_.stateDir);
   std::vector<Instance> out;
+  out.reserve(members.size());
   for (const auto& member : members) out.push_back(launchOne(deployment, member));
   return out;
 }

@@ -27,8 +27,8 @@ constexpr CopiedFile kCopied[] = {
 
 class Builder {
  public:
-  Builder(YAML::Node config, fs::path baseFile, fs::path root)
-      : config_(std::move(config)), baseFile_(std::move(baseFile)), root_(std::move(root)) {}
+  Builder(const YAML::Node& config, fs::path baseFile, fs::path root)
+      : config_(config), baseFile_(std::move(baseFile)), root_(std::move(root)) {}
 
   MemberConfig build(const MemberLaunch& member) {
     config_["identity"] = member.identity;

@@ -139,6 +139,7 @@ void waitEnded(const std::vector<int>& fds, std::vector<bool>& ended,
 pid_t startDetached(const std::vector<std::string>& argvIn, const fs::path& log) {
   std::vector<std::string> argv = withStatusFd(argvIn);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& arg : argv) args.push_back(arg.data());
   args.push_back(nullptr);
   Fd logFd{::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)};

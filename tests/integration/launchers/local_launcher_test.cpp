@@ -2,6 +2,7 @@
 // droverd in namespaces of their own on a bridge, reached through a real broker bound on
 // the bridge's address; then terminated, leaving no namespace, link, mount, process or
 // file. Needs root (namespaces, links, mounts).
+#include <signal.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -264,6 +265,16 @@ TEST_F(LocalLauncherIT, TwoMembersRunInTheirOwnNamespacesAndLeaveNothingBehind) 
   std::vector<Instance> third = again->launch(deployment_, {member("2")});
   ASSERT_EQ(third.size(), 1u);
   EXPECT_EQ(third[0].details["address"], launched[0].details["address"]);
+
+  // A member whose droverd died is listed as stopped, and is still cleaned up.
+  ASSERT_EQ(::kill(third[0].details["pid"].get<pid_t>(), SIGKILL), 0);
+  auto stateOfThird = [&] {
+    for (const auto& instance : again->list(deployment_)) {
+      if (instance.identity == third[0].identity) return instance.state;
+    }
+    return std::string("absent");
+  };
+  EXPECT_TRUE(testing::waitFor([&] { return stateOfThird() == "stopped"; }, 10s));
 
   again->terminate(deployment_, {launched[1].id, third[0].id});
   expectGone(launched[1]);
