@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+
 #include "core/util/files.hpp"
 
 namespace drover::launchers {
@@ -9,19 +11,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A security file the member gets its own copy of: key, the machine's default and where
-// the copy goes under the member's etc/drover.
-struct CopiedFile {
+// A security file of the machine's the member uses: key, the machine's default and its
+// place under the member's etc/drover.
+struct SecurityFile {
   const char* key;
   const char* machineDefault;
   const char* inMember;
   unsigned mode;
 };
 
-constexpr CopiedFile kCopied[] = {
+// The member's own copies, as a cloud machine's user data would write them.
+constexpr SecurityFile kCopied[] = {
     {"ca_file", "/etc/drover/ssl/ca.pem", "ssl/ca.pem", 0644},
-    {"crl_file", "/etc/drover/ssl/crl.pem", "ssl/crl.pem", 0644},
     {"provisioning_token_file", "/etc/drover/provisioning.token", "provisioning.token", 0600},
+};
+
+// Read where they are, so that a revocation or a policy change reaches running members
+// (the node re-reads both); the machine's /etc is visible read-only under the member's root.
+constexpr SecurityFile kShared[] = {
+    {"crl_file", "/etc/drover/ssl/crl.pem", "ssl/crl.pem", 0644},
     {"policy_dir", "/etc/drover/policies", "policies", 0644},
 };
 
@@ -55,26 +63,41 @@ class Builder {
   void securityPaths() {
     YAML::Node security = config_["security"];
     for (const auto& file : kCopied) copyIn(security, file);
+    for (const auto& file : kShared) shareIn(security, file);
     security["cert_file"] = (etcDrover() / "ssl" / "node.pem").string();
     security["key_file"] = (etcDrover() / "ssl" / "node.key").string();
     security["audit_log"] = (logDir() / "audit.log").string();
   }
 
-  // The machine's file goes to the member when it exists; one the base config names
-  // explicitly must exist, since the member could not start without it.
-  void copyIn(YAML::Node& security, const CopiedFile& file) {
+  // The machine's file the base config names (or the default); nullopt when it does not
+  // exist. One named explicitly must exist, since the member could not start without it.
+  std::optional<fs::path> machineFile(YAML::Node& security, const SecurityFile& file) const {
     const bool named = isSet(security[file.key]);
     fs::path from = named ? fs::path(security[file.key].Scalar()) : fs::path(file.machineDefault);
     if (from.is_relative()) from = baseFile_.parent_path() / from;
-    const fs::path to = etcDrover() / file.inMember;
     std::error_code ec;
-    if (fs::exists(from, ec)) {
-      copies_.push_back({from, to, file.mode});
-    } else if (named) {
-      throw LaunchError(baseFile_.string() + ": security." + file.key + ": " + from.string() +
-                        " does not exist");
-    }
+    if (fs::exists(from, ec)) return from;
+    if (!named) return std::nullopt;
+    throw LaunchError(baseFile_.string() + ": security." + file.key + ": " + from.string() +
+                      " does not exist");
+  }
+
+  void copyIn(YAML::Node& security, const SecurityFile& file) {
+    const fs::path to = etcDrover() / file.inMember;
+    if (auto from = machineFile(security, file)) copies_.push_back({*from, to, file.mode});
     security[file.key] = to.string();
+  }
+
+  // Inside the member's namespace the machine's /etc is at <root>/.host-etc.
+  void shareIn(YAML::Node& security, const SecurityFile& file) {
+    auto from = machineFile(security, file);
+    fs::path seen = etcDrover() / file.inMember;
+    if (from) {
+      fs::path relative = from->lexically_normal().lexically_relative("/etc");
+      bool underEtc = !relative.empty() && *relative.begin() != "..";
+      seen = underEtc ? root_ / ".host-etc" / relative : *from;
+    }
+    security[file.key] = seen.string();
   }
 
   YAML::Node config_;
@@ -104,8 +127,10 @@ MemberConfig memberConfig(const std::string& baseYaml, const fs::path& baseFile,
   }
   if (base.IsNull()) base = YAML::Node(YAML::NodeType::Map);
   if (!base.IsMap()) throw LaunchError(baseFile.string() + ": must be a mapping (a server.yaml)");
-  if (base["security"] && !base["security"].IsMap()) {
-    throw LaunchError(baseFile.string() + ": security: must be a mapping");
+  for (const char* section : {"security", "naming"}) {
+    if (base[section] && !base[section].IsMap()) {
+      throw LaunchError(baseFile.string() + ": " + section + ": must be a mapping");
+    }
   }
   return Builder(base, baseFile, root).build(member);
 }

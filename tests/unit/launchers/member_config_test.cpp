@@ -64,6 +64,17 @@ TEST_F(MemberConfigTest, EachMemberGetsItsOwnCopyOfTheCaAndToken) {
   EXPECT_TRUE(fs::is_empty(root() / "etc" / "ssh"));  // no host keys of the machine
 }
 
+TEST_F(MemberConfigTest, TheRevocationListAndPoliciesAreReadWhereTheyAre) {
+  dir_.write("crl.pem", "CRL\n");
+  fs::create_directory(dir_ / "policies");
+  MemberConfig config = configFrom(
+      "security:\n  crl_file: crl.pem\n  policy_dir: " + (dir_ / "policies").string() + "\n");
+  YAML::Node security = YAML::Load(config.yaml)["security"];
+  EXPECT_EQ(security["crl_file"].as<std::string>(), (dir_ / "crl.pem").string());
+  EXPECT_EQ(security["policy_dir"].as<std::string>(), (dir_ / "policies").string());
+  EXPECT_TRUE(config.copies.empty());
+}
+
 TEST_F(MemberConfigTest, TheWrittenConfigIsOneDroverdLoads) {
   MemberConfig config = configFrom("main_collective: shop\nsecurity:\n  enabled: false\n");
   writeMemberRoot(config, dbMember(), root(), "10.213.0.2");
@@ -88,7 +99,8 @@ TEST_F(MemberConfigTest, AFileTheBaseNamesMustExist) {
 }
 
 TEST_F(MemberConfigTest, ABaseThatIsNotAMappingIsRefused) {
-  for (const char* bad : {"- a\n- b\n", "just text\n", "security: [1]\n", "a: [\n"}) {
+  for (const char* bad :
+       {"- a\n- b\n", "just text\n", "security: [1]\n", "naming: db\n", "a: [\n"}) {
     EXPECT_THROW(configFrom(bad), LaunchError) << bad;
   }
 }
