@@ -26,7 +26,8 @@ std::string mountProblem(const Volume& volume) {
       mount.find("/..") != std::string::npos || (mount.size() > 1 && mount.back() == '/')) {
     return "mount '" + mount + "' is not a normal path (no '..', '.', '//' or trailing '/')";
   }
-  for (const char* system : {"/", "/etc", "/root", "/run", "/usr", "/var"}) {
+  for (const char* system :
+       {"/", "/etc", "/etc/drover", "/etc/ssh", "/root", "/run", "/usr", "/var"}) {
     if (mount == system) return "mount '" + mount + "' is a system directory";
   }
   for (const char* system : {"/proc", "/sys", "/dev", "/run/netns"}) {

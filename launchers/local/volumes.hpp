@@ -11,8 +11,9 @@
 namespace drover::launchers {
 
 /// Throws LaunchError naming the member and the volume when its mount is not an
-/// absolute path, holds "..", is a system path (/, /etc, /root, /proc, /sys, /dev, /run,
-/// or under /proc, /sys, /dev), its kind is not tmpfs or image, or its size is 0.
+/// absolute path, holds "..", is a system path (/, /etc, /etc/drover, /etc/ssh, /root,
+/// /run, /usr, /var, or under /proc, /sys, /dev, /run/netns), its kind is not tmpfs or
+/// image, or its size is 0.
 void checkVolumes(const MemberLaunch& member);
 
 /// Makes each image file (dir/volumes/N.img, formatted with mkfs.ext4 -q) and each missing

@@ -105,7 +105,8 @@ TEST(Volumes, BadVolumesNameTheMemberAndTheVolume) {
   member.identity = "shop-db-0";
   for (const Volume& bad :
        {Volume{1, "srv/data", "tmpfs"}, Volume{1, "/srv/../etc", "tmpfs"}, Volume{1, "/", "tmpfs"},
-        Volume{1, "/proc/x", "tmpfs"}, Volume{1, "/etc", "image"}, Volume{1, "/srv/data", "nfs"},
+        Volume{1, "/proc/x", "tmpfs"}, Volume{1, "/etc", "image"},
+        Volume{1, "/etc/drover", "tmpfs"}, Volume{1, "/srv/data", "nfs"},
         Volume{0, "/srv/data", "tmpfs"}, Volume{1, "/srv/data/", "tmpfs"}}) {
     member.volumes = {Volume{1, "/srv/ok", "tmpfs"}, bad};
     try {
