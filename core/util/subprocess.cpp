@@ -232,14 +232,16 @@ class RunningGroups {
 // the group can never hit a stranger), and reaps it at the end.
 class Child {
  public:
-  Child(pid_t pid, Fd in, Fd out, Fd err, const std::string& stdinData, std::size_t maxOutputBytes)
+  Child(pid_t pid, Fd in, Fd out, Fd err, const std::string& stdinData,
+        const SubprocessOptions& opts)
       : pid_(pid),
         pidfd_(openPidfd(pid)),
         in_(std::move(in)),
         out_(std::move(out)),
         err_(std::move(err)),
         stdinData_(stdinData),
-        cap_(maxOutputBytes),
+        cap_(opts.maxOutputBytes),
+        keepTail_(opts.keepTail),
         buffer_(kChunk) {
     RunningGroups::instance().add(pid_);
     if (stdinData_.empty()) in_.reset();
@@ -343,9 +345,18 @@ class Child {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) return fd.reset();  // EOF or a broken pipe
     std::size_t got = static_cast<std::size_t>(n);
+    if (keepTail_) return keepLast(sink, got);
     std::size_t keep = std::min(got, cap_ - std::min(cap_, sink.size()));
     sink.append(buffer_.data(), keep);
     if (keep < got) truncated_ = true;
+  }
+
+  // Appends what was read and drops the oldest bytes beyond the cap.
+  void keepLast(std::string& sink, std::size_t got) {
+    sink.append(buffer_.data(), got);
+    if (sink.size() <= cap_) return;
+    sink.erase(0, sink.size() - cap_);
+    truncated_ = true;
   }
 
   bool hasExited() const {
@@ -364,6 +375,7 @@ class Child {
   const std::string& stdinData_;
   std::size_t written_ = 0;
   std::size_t cap_;
+  bool keepTail_;
   bool truncated_ = false;
   bool exited_ = false;
   bool reaped_ = false;
@@ -411,9 +423,13 @@ pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
   auto args = cArray(argv);
   auto env = cArray(opts.environment);
   const std::string dir = opts.workingDir.string();
-  GuardedSpawn spawn{
-      path.c_str(),  args.data(),     env.data(),     dir.empty() ? nullptr : dir.c_str(),
-      in.read.get(), out.write.get(), err.write.get()};
+  GuardedSpawn spawn{path.c_str(),
+                     args.data(),
+                     env.data(),
+                     dir.empty() ? nullptr : dir.c_str(),
+                     in.read.get(),
+                     out.write.get(),
+                     opts.mergeStderr ? out.write.get() : err.write.get()};
   SpawnFailure failure;
   pid_t pid = spawnGuarded(spawn, failure);
   in.read.reset();
@@ -445,8 +461,7 @@ SubprocessResult runProcess(const std::vector<std::string>& argv, const std::str
     return cannotExecute(e.what(), started);
   }
   SigpipeBlock noSigpipe;
-  Child child(pid, std::move(in.write), std::move(out.read), std::move(err.read), stdinData,
-              opts.maxOutputBytes);
+  Child child(pid, std::move(in.write), std::move(out.read), std::move(err.read), stdinData, opts);
   if (!child.runUntil(deadlineAfter(started, timeout))) {
     return stopAndReap(child, started, opts.killGrace);
   }

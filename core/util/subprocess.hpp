@@ -20,6 +20,12 @@ struct SubprocessOptions {
   /// Bytes kept per output stream; the rest is read and discarded so the program
   /// never blocks on a full pipe, and the result says outputTruncated.
   std::size_t maxOutputBytes = std::size_t{1} << 20;
+  /// Keep the last maxOutputBytes of each stream instead of the first: what a failing
+  /// script printed just before it ended is what explains it.
+  bool keepTail = false;
+  /// Send stderr into the stdout pipe, so `out` holds both in the order written and
+  /// `err` stays empty.
+  bool mergeStderr = false;
   /// Time between SIGTERM and SIGKILL to the process group when the timeout hits.
   std::chrono::milliseconds killGrace{1000};
 };

@@ -339,6 +339,23 @@ TEST(SubprocessSpawn, InheritsNoOtherDescriptors) {
   EXPECT_EQ(result.exitCode, 1) << "fd " << leaky << " reached the child";
 }
 
+TEST(SubprocessIo, MergesStderrIntoStdoutInTheOrderWritten) {
+  SubprocessOptions opts;
+  opts.mergeStderr = true;
+  auto result = runProcess({"sh", "-c", "echo one; echo two >&2; echo three"}, "", kGenerous, opts);
+  EXPECT_EQ(result.out, "one\ntwo\nthree\n");
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(SubprocessIo, KeepTailKeepsTheLastBytesOfALongOutput) {
+  SubprocessOptions opts;
+  opts.maxOutputBytes = 16;
+  opts.keepTail = true;
+  auto result = runProcess({"sh", "-c", "seq 1 100000; echo the-end"}, "", kGenerous, opts);
+  EXPECT_EQ(result.out, "\n100000\nthe-end\n");  // the last 16 bytes
+  EXPECT_TRUE(result.outputTruncated);
+}
+
 TEST(SubprocessConcurrency, RunsFromManyThreadsAtOnce) {
   constexpr int kThreads = 8;
   std::atomic<int> good{0};
