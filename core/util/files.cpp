@@ -3,10 +3,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/util/ids.hpp"
@@ -26,10 +28,9 @@ struct Fd {
   }
 };
 
-}  // namespace
-
-void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
-                         unsigned mode) {
+// Writes, then lets `prepare` set up the temporary file before it is synced and renamed.
+void writeAtomically(const std::filesystem::path& path, std::string_view content, unsigned mode,
+                     const std::function<bool(int)>& prepare) {
   auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   auto tmp = dir / ("." + path.filename().string() + ".tmp-" + randomId().substr(0, 8));
   {
@@ -47,6 +48,12 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
       p += n;
       left -= static_cast<size_t>(n);
     }
+    if (prepare && !prepare(out.fd)) {
+      int error = errno;
+      ::unlink(tmp.c_str());
+      errno = error;
+      fail("cannot set the owner and mode of", tmp);
+    }
     if (::fsync(out.fd) != 0) {
       ::unlink(tmp.c_str());
       fail("cannot fsync", tmp);
@@ -58,6 +65,20 @@ void writeFileAtomically(const std::filesystem::path& path, std::string_view con
   }
   Fd dirFd{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (dirFd.fd >= 0) ::fsync(dirFd.fd);  // make the rename itself durable
+}
+
+}  // namespace
+
+void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
+                         unsigned mode) {
+  writeAtomically(path, content, mode, {});
+}
+
+void writeFileAtomically(const std::filesystem::path& path, std::string_view content,
+                         const FileOwnership& ownership) {
+  writeAtomically(path, content, 0600, [&](int fd) {
+    return ::fchown(fd, ownership.uid, ownership.gid) == 0 && ::fchmod(fd, ownership.mode) == 0;
+  });
 }
 
 std::string readFile(const std::filesystem::path& path) {
