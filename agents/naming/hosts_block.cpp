@@ -2,17 +2,17 @@
 
 #include <arpa/inet.h>
 
+#include "agents/managed_block.hpp"
 #include "agents/provision/hosts_file.hpp"
 #include "core/naming/names.hpp"
 
 namespace drover::agents::naming {
 namespace {
 
-using provision::splitKeepingEnds;
 using provision::stripEnd;
 
-bool isBegin(std::string_view line) { return stripEnd(line).starts_with(kBlockBegin); }
-bool isEnd(std::string_view line) { return stripEnd(line).starts_with(kBlockEnd); }
+constexpr BlockMarkers kMarkers{kBlockBegin, kBlockEnd, "names block"};
+
 bool isProvisionEntry(std::string_view line) {
   return stripEnd(line).ends_with(provision::kHostsMarker);
 }
@@ -72,9 +72,7 @@ std::vector<HostsEntry> entriesFrom(const Json& entries) {
 
 std::string renderBlock(std::int64_t version, std::string_view domain, std::string_view legacy,
                         const std::vector<HostsEntry>& entries) {
-  std::string out = std::string(kBlockBegin) + " (managed: do not edit, version " +
-                    std::to_string(version) + ")\n";
-  out += legacy;
+  std::string out(legacy);
   if (!legacy.empty() && legacy.back() != '\n') out += '\n';
   for (const auto& entry : entries) {
     out += entry.address;
@@ -85,41 +83,13 @@ std::string renderBlock(std::int64_t version, std::string_view domain, std::stri
     for (const auto& name : entry.names) out += ' ' + name;
     out += '\n';
   }
-  out += std::string(kBlockEnd) + "\n";
-  return out;
+  return renderManagedBlock(kMarkers, version, out);
 }
 
 std::string withBlock(std::string_view content, std::string_view block) {
-  std::vector<std::string_view> lines = splitKeepingEnds(content);
-  std::string out;
-  out.reserve(content.size() + block.size() + 1);
-  bool placed = false;
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (!isBegin(lines[i])) {
-      out += lines[i];
-      continue;
-    }
-    std::size_t end = i + 1;
-    while (end < lines.size() && !isEnd(lines[end])) ++end;
-    if (end == lines.size()) {
-      throw std::runtime_error("line " + std::to_string(i + 1) + " opens the names block ('" +
-                               std::string(kBlockBegin) + "') and no '" + std::string(kBlockEnd) +
-                               "' line closes it; fix the file by hand");
-    }
-    for (std::size_t j = i + 1; j < end; ++j) {
-      if (isProvisionEntry(lines[j])) out += lines[j];
-    }
-    if (!placed) out += block;  // a second block (edited by hand) is dropped
-    placed = true;
-    i = end;
-  }
-  if (!placed) {
-    if (!out.empty() && out.back() != '\n') out += '\n';
-    out += block;
-  }
-  return out;
+  return withManagedBlock(content, block, kMarkers, isProvisionEntry);
 }
 
-bool isMarkerLine(std::string_view line) { return isBegin(line) || isEnd(line); }
+bool isMarkerLine(std::string_view line) { return agents::isMarkerLine(line, kMarkers); }
 
 }  // namespace drover::agents::naming
