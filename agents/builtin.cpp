@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "agents/cluster/cluster_agent.hpp"
 #include "agents/naming/naming_agent.hpp"
 #include "agents/provision/provision_agent.hpp"
 #include "agents/puppet/puppet_agent.hpp"
@@ -64,6 +65,7 @@ config::Table<BuiltinConfig> makeTable() {
   t.include(&BuiltinConfig::puppetca, puppetca::PuppetcaConfig::table());
   t.include(&BuiltinConfig::provision, provision::ProvisionConfig::table());
   t.include(&BuiltinConfig::naming, naming::NamingConfig::table());
+  t.include(&BuiltinConfig::cluster, cluster::ClusterConfig::table());
   return t;
 }
 
@@ -85,6 +87,8 @@ std::vector<std::unique_ptr<Agent>> makeBuiltinAgents(const ddl::Repository& ddl
       requireDdl(ddls, "provision"), provisionSettings(config, files, node)));
   agents.push_back(std::make_unique<naming::NamingAgent>(
       requireDdl(ddls, "naming"), namingSettings(config, files, node), node));
+  agents.push_back(std::make_unique<cluster::ClusterAgent>(
+      requireDdl(ddls, "cluster"), cluster::ClusterSettings{files.root, config.cluster}, &node));
   if (!config.puppetca.puppetConf.empty()) {
     agents.push_back(std::make_unique<puppetca::PuppetcaAgent>(
         requireDdl(ddls, "puppetca"),

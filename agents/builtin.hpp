@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "agents/agent.hpp"
+#include "agents/cluster/cluster_config.hpp"
 #include "agents/naming/naming_config.hpp"
 #include "agents/provision/provision_config.hpp"
 #include "agents/puppet/puppet_config.hpp"
@@ -22,6 +23,7 @@ struct BuiltinConfig {
   puppetca::PuppetcaConfig puppetca;     // puppetserver.*
   provision::ProvisionConfig provision;  // hosts_file
   naming::NamingConfig naming;           // naming.*
+  cluster::ClusterConfig cluster;        // cluster.*
 
   static const config::Table<BuiltinConfig>& table();
 };
@@ -36,7 +38,7 @@ struct NodeFiles {
 };
 
 /// Makes every built-in agent whose DDL is in `ddls`: the one list of built-ins.
-/// rpcutil, puppet, provision and naming run on every node (an enrolling node serves
+/// rpcutil, puppet, provision, naming and cluster run on every node (an enrolling node serves
 /// only provision: node_security.hpp); puppetca only on a Puppet master
 /// (puppetserver.config set). Throws std::runtime_error naming the agent when its
 /// DDL is missing, and RegistrationError naming agent and action when the DDL and the

@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev clang-format clang-tidy openssl
   libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp
   libsqlite3-dev libcpp-httplib-dev
+  openssh-client openssh-server
   puppetserver puppet-agent curl
   iproute2 e2fsprogs cloud-init
 )

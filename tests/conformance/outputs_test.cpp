@@ -9,7 +9,10 @@
 #include <gtest/gtest.h>
 
 #include "core/security/certificate.hpp"
+#include "core/util/base64.hpp"
+#include "core/util/blob_store.hpp"
 #include "core/util/files.hpp"
+#include "core/util/subprocess.hpp"
 #include "tests/conformance/actions.hpp"
 #include "tests/conformance/samples.hpp"
 #include "tests/conformance/sandbox.hpp"
@@ -58,6 +61,27 @@ Envelope installCertificate(Sandbox& sandbox) {
   return sandbox.call("provision", "install_certificate", {{"certificate", pem}});
 }
 
+// A bundle whose bootstrap.sh prints a line, sent with put_chunk, then run_stage.
+Envelope runStage(Sandbox& sandbox) {
+  fs::path source = sandbox.root() / "bundle-source";
+  fs::create_directories(source);
+  util::writeFileAtomically(source / "bootstrap.sh", "#!/bin/sh\necho staged\n", 0755);
+  auto made = util::runProcess(
+      {"tar", "-c", "-f", (source / "b.tar").string(), "-C", source.string(), "bootstrap.sh"}, "",
+      std::chrono::seconds(30));
+  if (made.exitCode != 0) throw std::runtime_error("tar: " + made.err);
+  std::string bundle = util::readFile(source / "b.tar");
+  std::string digest = util::sha256Digest(bundle);
+  sandbox.call("cluster", "put_chunk",
+               {{"digest", digest},
+                {"size", bundle.size()},
+                {"offset", 0},
+                {"data", util::encodeBase64(bundle)}});
+  Json args = validInputs("cluster", "run_stage").value_or(Json::object());
+  args["digest"] = digest;
+  return sandbox.call("cluster", "run_stage", args);
+}
+
 const std::map<std::string, Driver>& drivers() {
   static const std::map<std::string, Driver> kDrivers{
       {"rpcutil#ping", sample("rpcutil", "ping")},
@@ -93,6 +117,13 @@ const std::map<std::string, Driver>& drivers() {
       {"naming#set_name", sample("naming", "set_name")},
       {"naming#update_hosts", sample("naming", "update_hosts")},
       {"naming#status", sample("naming", "status")},
+      {"cluster#ssh_keys", sample("cluster", "ssh_keys")},
+      {"cluster#set_trust", sample("cluster", "set_trust")},
+      {"cluster#set_facts", sample("cluster", "set_facts")},
+      {"cluster#put_chunk", sample("cluster", "put_chunk")},
+      {"cluster#run_stage", {runStage}},
+      {"cluster#stages", sample("cluster", "stages")},
+      {"cluster#write_file", sample("cluster", "write_file")},
       {"puppetca#list", withPendingRequest("list", Json::object())},
       {"puppetca#sign", withPendingRequest("sign", {{"certname", kIdentity}})},
       {"puppetca#clean", withPendingRequest("clean", {{"certname", kIdentity}})},

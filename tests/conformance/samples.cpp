@@ -9,6 +9,10 @@ const std::string kFingerprint =
     "1A:0D:32:EE:67:CE:B4:6B:06:23:B2:55:58:8E:F3:BC:FB:E9:46:EF:49:98:75:9D:8F:47:E9:0F:26:0B:02:"
     "72";
 
+// An ed25519 public key (any valid one will do: nothing logs in with it).
+const std::string kPublicKey =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl admin@desk";
+
 const std::map<std::string, Json>& samples() {
   static const std::map<std::string, Json> kSamples{
       {"rpcutil#ping", Json::object()},
@@ -47,6 +51,34 @@ const std::map<std::string, Json>& samples() {
         {"domain", "example"},
         {"entries", {{{"address", "192.0.2.5"}, {"names", {"db-master", "mongo"}}}}}}},
       {"naming#status", Json::object()},
+      {"cluster#ssh_keys", Json::object()},
+      {"cluster#set_trust",
+       {{"version", 1},
+        {"authorized_keys", {kPublicKey}},
+        {"known_hosts", {{{"names", {"db-master", "192.0.2.5"}}, {"key", kPublicKey}}}}}},
+      {"cluster#set_facts",
+       {{"deployment", "shop"},
+        {"version", 1},
+        {"facts", {{"db-master", {{"address", "192.0.2.5"}}}}}}},
+      {"cluster#put_chunk",
+       {{"digest", "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"},
+        {"size", 1},
+        {"offset", 0},
+        {"data", "eA=="}}},
+      {"cluster#run_stage",
+       {{"stage", 0},
+        {"digest", "sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"},
+        {"args", {"--quick"}},
+        {"params", {{"db_host", "192.0.2.5"}}},
+        {"deployment", "shop"},
+        {"timeout", 60}}},
+      {"cluster#stages", Json::object()},
+      {"cluster#write_file",
+       {{"path", "/etc/app/app.conf"},
+        {"content", "db_host = 192.0.2.5\n"},
+        {"owner", "root"},
+        {"group", "root"},
+        {"mode", "0640"}}},
       {"puppetca#list", Json::object()},
       {"puppetca#sign",
        {{"certname", "n1.example"}, {"key_fingerprint", kFingerprint}, {"clean_mismatch", true}}},

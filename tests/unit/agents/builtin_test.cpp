@@ -37,15 +37,17 @@ TEST_F(BuiltinAgents, EachAgentDeclaresItsKeysOfServerYaml) {
   EXPECT_EQ(keys, (std::vector<std::string>{
                       "puppet.command", "puppet.confdir", "puppetserver.command",
                       "puppetserver.config", "hosts_file", "naming.service", "naming.type",
-                      "naming.aliases", "naming.set_hostname", "naming.legacy_updater"}));
+                      "naming.aliases", "naming.set_hostname", "naming.legacy_updater",
+                      "cluster.state_dir", "cluster.max_bundle_size", "cluster.ssh_keygen"}));
 }
 
 TEST_F(BuiltinAgents, PuppetcaRunsOnlyWhereAPuppetConfIsNamed) {
   BuiltinConfig config;
-  EXPECT_EQ(names(config), (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming"}));
-  config.puppetca.puppetConf = "/etc/puppetlabs/puppet/puppet.conf";
   EXPECT_EQ(names(config),
-            (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming", "puppetca"}));
+            (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming", "cluster"}));
+  config.puppetca.puppetConf = "/etc/puppetlabs/puppet/puppet.conf";
+  EXPECT_EQ(names(config), (std::vector<std::string>{"rpcutil", "puppet", "provision", "naming",
+                                                     "cluster", "puppetca"}));
 }
 
 TEST_F(BuiltinAgents, ProvisionGetsItsSettingsAndTheNodesFiles) {

@@ -1,0 +1,141 @@
+// cluster#put_chunk, cluster#run_stage and cluster#stages: bundles in, stages run once
+// per digest, their records out.
+#include <algorithm>
+#include <climits>
+
+#include "agents/cluster/cluster_agent.hpp"
+#include "agents/cluster/file_ops.hpp"
+#include "agents/cluster/inputs.hpp"
+#include "agents/cluster/stage_runner.hpp"
+#include "agents/naming/hostname.hpp"
+#include "core/log/log.hpp"
+#include "core/util/base64.hpp"
+#include "core/util/clock.hpp"
+#include "core/util/files.hpp"
+
+namespace drover::agents::cluster {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+const log::Logger logger{"drover.agents.cluster"};
+
+constexpr std::size_t kMaxChunkText = (util::kMaxChunkBytes + 2) / 3 * 4;
+constexpr std::size_t kMaxArgs = 64;
+constexpr std::size_t kMaxArgBytes = 4096;
+constexpr std::size_t kMaxParamsBytes = 64 * 1024;
+constexpr std::int64_t kMaxStage = 999;
+constexpr std::int64_t kMaxTimeoutSeconds = 86400;
+
+std::string digestInput(const Json& args) {
+  std::string digest = stringInput(args, "digest", 128);
+  if (std::string why = util::checkDigest(digest); !why.empty()) badInput("digest: " + why);
+  return digest;
+}
+
+std::vector<std::string> argsInput(const Json& args) {
+  const Json& list = arrayInput(args, "args", kMaxArgs);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    out.push_back(stringItem(list[i], "args[" + std::to_string(i) + "]", kMaxArgBytes));
+  }
+  return out;
+}
+
+// The time a stage may run: its timeout, cut to what is left of the request's deadline
+// (less a margin for the reply), so the caller still hears how it ended.
+milliseconds stageTimeout(const Request& request, std::int64_t seconds) {
+  milliseconds wanted = std::chrono::seconds(seconds);
+  if (request.deadline == std::chrono::steady_clock::time_point{}) return wanted;
+  auto left = std::chrono::duration_cast<milliseconds>(request.deadline -
+                                                       std::chrono::steady_clock::now()) -
+              std::chrono::seconds(2);
+  return std::clamp(left, milliseconds(1000), wanted);
+}
+
+Json recordOf(std::int64_t stage, const std::string& digest, const StageOutcome& outcome,
+              std::int64_t startedAt) {
+  return {{"stage", stage},
+          {"digest", digest},
+          {"exit_code", outcome.exitCode},
+          {"timed_out", outcome.timedOut},
+          {"duration_ms", outcome.durationMs},
+          {"output_tail", outcome.outputTail},
+          {"started_at", startedAt}};
+}
+
+}  // namespace
+
+Reply ClusterAgent::putChunk(const Request& request) {
+  const Json& args = request.args;
+  std::string digest = digestInput(args);
+  auto size = integerInput(args, "size", 0, INT64_MAX);
+  auto offset = integerInput(args, "offset", 0, INT64_MAX);
+  auto data = util::decodeBase64(stringInput(args, "data", kMaxChunkText));
+  if (!data) badInput("data: not base64 (RFC 4648, with padding, no line breaks)");
+  try {
+    util::BlobProgress progress = blobs_.put(digest, static_cast<std::uint64_t>(size),
+                                             static_cast<std::uint64_t>(offset), *data);
+    return {{}, {{"held", progress.held}, {"complete", progress.complete}}};
+  } catch (const util::BlobError& e) {
+    badInput(e.what());
+  }
+}
+
+Reply ClusterAgent::runStage(const Request& request) {
+  const Json& args = request.args;
+  std::int64_t stage = integerInput(args, "stage", 0, kMaxStage);
+  std::string digest = digestInput(args);
+  std::vector<std::string> argv = argsInput(args);
+  StageContext context{stage,
+                       deploymentInput(args),
+                       naming::currentHostname(),
+                       underRoot("/root"),
+                       factsFile(),
+                       stateDir() / ("params-" + std::to_string(stage) + ".json")};
+  const Json& params = objectInput(args, "params", kMaxParamsBytes);
+  std::vector<std::string> environment = stageEnvironment(context, params);
+  milliseconds timeout =
+      stageTimeout(request, integerInput(args, "timeout", 1, kMaxTimeoutSeconds));
+  auto bundle = blobs_.find(digest);
+  if (!bundle) {
+    badInput("digest: bundle " + digest +
+             " is not held complete on this node; send it with "
+             "put_chunk first");
+  }
+  std::lock_guard lock(stageMutex_);
+  Json done = recordedStage(stage, digest);
+  if (!done.is_null() && done.value("exit_code", -1) == 0) {
+    done["ran"] = false;
+    return {{}, done};
+  }
+  std::int64_t startedAt = util::nowMs();
+  fs::path dir = stateDir() / ("stage-" + std::to_string(stage));
+  unpackBundle(*bundle, dir);
+  util::writeFileAtomically(context.paramsFile, params.dump(2) + "\n", 0600);
+  StageOutcome outcome = runBootstrap(dir, argv, environment, timeout);
+  Json record = recordOf(stage, digest, outcome, startedAt);
+  remember([&](Json& state) { state["stages"][std::to_string(stage)] = record; });
+  logger()->info("cluster: stage={} digest={} exit_code={} duration_ms={}{}", stage, digest,
+                 outcome.exitCode, outcome.durationMs, outcome.timedOut ? " timed out" : "");
+  record["ran"] = true;
+  return {{}, record};
+}
+
+Json ClusterAgent::recordedStage(std::int64_t stage, const std::string& digest) const {
+  Json record = state_.read().value("stages", Json::object()).value(std::to_string(stage), Json());
+  if (!record.is_object() || record.value("digest", "") != digest) return nullptr;
+  return record;
+}
+
+Reply ClusterAgent::stages(const Request&) const {
+  Json records = state_.read().value("stages", Json::object());
+  std::vector<Json> list;
+  for (const auto& [unused, record] : records.items()) list.push_back(record);
+  std::sort(list.begin(), list.end(),
+            [](const Json& a, const Json& b) { return a.value("stage", 0) < b.value("stage", 0); });
+  return {{}, {{"stages", list}}};
+}
+
+}  // namespace drover::agents::cluster
