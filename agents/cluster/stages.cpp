@@ -114,6 +114,7 @@ Reply ClusterAgent::runStage(const Request& request) {
   fs::path dir = stateDir() / ("stage-" + std::to_string(stage));
   unpackBundle(*bundle, dir);
   util::writeFileAtomically(context.paramsFile, params.dump(2) + "\n", 0600);
+  makeDirectory(context.home, 0700);  // a fresh root has none; a stage may write there
   StageOutcome outcome = runBootstrap(dir, argv, environment, timeout);
   Json record = recordOf(stage, digest, outcome, startedAt);
   remember([&](Json& state) { state["stages"][std::to_string(stage)] = record; });

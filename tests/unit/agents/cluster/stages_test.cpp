@@ -76,6 +76,7 @@ TEST_F(RunStage, RunsBootstrapWithItsArgsInItsDirectoryWithOnlyTheStagesEnvironm
       upload(scriptBundle("tr '\\0' '\\n' < /proc/$$/environ > \"$DROVER_PARAM_OUT/env\"\n"
                           "for a in \"$@\"; do echo \"$a\"; done > \"$DROVER_PARAM_OUT/args\"\n"
                           "pwd > \"$DROVER_PARAM_OUT/pwd\"\n"
+                          "echo home > \"$HOME/home-check\"\n"
                           "echo stage done\n"));
   Json params = {{"out", out.path().string()}, {"db-host", "10.213.0.2"}, {"workers", 3}};
   Json record =
@@ -88,6 +89,7 @@ TEST_F(RunStage, RunsBootstrapWithItsArgsInItsDirectoryWithOnlyTheStagesEnvironm
             (std::vector<std::string>{"--quick", "two words", "$(reboot)"}));
   fs::path stageDir = root() / "var/lib/drover/cluster/stage-0";
   EXPECT_EQ(util::readFile(out / "pwd"), stageDir.string() + "\n");
+  EXPECT_EQ(util::readFile(root() / "root/home-check"), "home\n");  // HOME made
   std::vector<std::string> env = lines(util::readFile(out / "env"));
   std::sort(env.begin(), env.end());
   fs::path paramsFile = root() / "var/lib/drover/cluster/params-0.json";
