@@ -21,6 +21,7 @@
 
 #include "agents/agent.hpp"
 #include "agents/cluster/cluster_config.hpp"
+#include "agents/cluster/stage_runner.hpp"
 #include "agents/provision/state_store.hpp"
 #include "core/util/blob_store.hpp"
 
@@ -59,6 +60,8 @@ class ClusterAgent : public Agent {
   std::string publicKey(const std::filesystem::path& privateKey, const std::string& comment);
   bool writeTrustBlock(const std::filesystem::path& file, std::int64_t version,
                        const std::string& body, unsigned mode) const;
+  StageRun stageRun(const Request& request) const;
+  Json runRecorded(const StageRun& run, const std::filesystem::path& bundle);
   Json recordedStage(std::int64_t stage, const std::string& digest) const;
   void remember(const std::function<void(Json&)>& change);
 

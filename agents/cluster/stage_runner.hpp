@@ -32,6 +32,16 @@ struct StageContext {
   std::filesystem::path paramsFile;  // <state_dir>/params-N.json
 };
 
+/// One run_stage request, checked.
+struct StageRun {
+  StageContext context;
+  std::string digest;
+  std::vector<std::string> args;
+  Json params = Json::object();
+  std::vector<std::string> environment;  // stageEnvironment(context, params)
+  std::chrono::milliseconds timeout{0};
+};
+
 struct StageOutcome {
   int exitCode = -1;  // 128 + signal when a signal ended it (as a shell reports)
   bool timedOut = false;

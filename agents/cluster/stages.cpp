@@ -84,44 +84,55 @@ Reply ClusterAgent::putChunk(const Request& request) {
 }
 
 Reply ClusterAgent::runStage(const Request& request) {
-  const Json& args = request.args;
-  std::int64_t stage = integerInput(args, "stage", 0, kMaxStage);
-  std::string digest = digestInput(args);
-  std::vector<std::string> argv = argsInput(args);
-  StageContext context{stage,
-                       deploymentInput(args),
-                       naming::currentHostname(),
-                       underRoot("/root"),
-                       factsFile(),
-                       stateDir() / ("params-" + std::to_string(stage) + ".json")};
-  const Json& params = objectInput(args, "params", kMaxParamsBytes);
-  std::vector<std::string> environment = stageEnvironment(context, params);
-  milliseconds timeout =
-      stageTimeout(request, integerInput(args, "timeout", 1, kMaxTimeoutSeconds));
-  auto bundle = blobs_.find(digest);
+  StageRun run = stageRun(request);
+  auto bundle = blobs_.find(run.digest);
   if (!bundle) {
-    badInput("digest: bundle " + digest +
-             " is not held complete on this node; send it with "
-             "put_chunk first");
+    badInput("digest: bundle " + run.digest +
+             " is not held complete on this node; send it with put_chunk first");
   }
   std::lock_guard lock(stageMutex_);
-  Json done = recordedStage(stage, digest);
+  Json done = recordedStage(run.context.stage, run.digest);
   if (!done.is_null() && done.value("exit_code", -1) == 0) {
     done["ran"] = false;
     return {{}, done};
   }
-  std::int64_t startedAt = util::nowMs();
-  fs::path dir = stateDir() / ("stage-" + std::to_string(stage));
-  unpackBundle(*bundle, dir);
-  util::writeFileAtomically(context.paramsFile, params.dump(2) + "\n", 0600);
-  makeDirectory(context.home, 0700);  // a fresh root has none; a stage may write there
-  StageOutcome outcome = runBootstrap(dir, argv, environment, timeout);
-  Json record = recordOf(stage, digest, outcome, startedAt);
-  remember([&](Json& state) { state["stages"][std::to_string(stage)] = record; });
-  logger()->info("cluster: stage={} digest={} exit_code={} duration_ms={}{}", stage, digest,
-                 outcome.exitCode, outcome.durationMs, outcome.timedOut ? " timed out" : "");
+  Json record = runRecorded(run, *bundle);
   record["ran"] = true;
   return {{}, record};
+}
+
+StageRun ClusterAgent::stageRun(const Request& request) const {
+  const Json& args = request.args;
+  StageRun run;
+  run.context.stage = integerInput(args, "stage", 0, kMaxStage);
+  run.context.deployment = deploymentInput(args);
+  run.context.name = naming::currentHostname();
+  run.context.home = underRoot("/root");
+  run.context.factsFile = factsFile();
+  run.context.paramsFile = stateDir() / ("params-" + std::to_string(run.context.stage) + ".json");
+  run.digest = digestInput(args);
+  run.args = argsInput(args);
+  run.params = objectInput(args, "params", kMaxParamsBytes);
+  run.environment = stageEnvironment(run.context, run.params);
+  run.timeout = stageTimeout(request, integerInput(args, "timeout", 1, kMaxTimeoutSeconds));
+  return run;
+}
+
+// Unpacks, runs, and records before anything is answered: a reply lost on the way
+// leaves the record for the next run_stage to answer.
+Json ClusterAgent::runRecorded(const StageRun& run, const fs::path& bundle) {
+  std::int64_t stage = run.context.stage;
+  std::int64_t startedAt = util::nowMs();
+  fs::path dir = stateDir() / ("stage-" + std::to_string(stage));
+  unpackBundle(bundle, dir);
+  util::writeFileAtomically(run.context.paramsFile, run.params.dump(2) + "\n", 0600);
+  makeDirectory(run.context.home, 0700);  // a fresh root has none; a stage may write there
+  StageOutcome outcome = runBootstrap(dir, run.args, run.environment, run.timeout);
+  Json record = recordOf(stage, run.digest, outcome, startedAt);
+  remember([&](Json& state) { state["stages"][std::to_string(stage)] = record; });
+  logger()->info("cluster: stage={} digest={} exit_code={} duration_ms={}{}", stage, run.digest,
+                 outcome.exitCode, outcome.durationMs, outcome.timedOut ? " timed out" : "");
+  return record;
 }
 
 Json ClusterAgent::recordedStage(std::int64_t stage, const std::string& digest) const {

@@ -147,6 +147,24 @@ TEST_F(RunStage, OnlyTheLastFourKiBOfTheOutputAreKept) {
   EXPECT_TRUE(tail.ends_with("99999\n100000\nlast line\n"));
 }
 
+TEST_F(RunStage, BytesThatAreNotTextInTheOutputAreRecordedAsReplacementCharacters) {
+  std::string digest = upload(scriptBundle("printf 'a\\377\\376b\\n'\n"));
+  Json record = runStage(0, digest);
+  EXPECT_EQ(record["exit_code"], 0);
+  EXPECT_EQ(record["output_tail"],
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b\n");
+  restart();
+  EXPECT_EQ(ok("stages")["stages"][0]["output_tail"], record["output_tail"]);
+}
+
+TEST_F(RunStage, ABundleThatIsNotATarIsRefusedNamingTar) {
+  std::string digest = upload("#!/bin/sh\necho not a tar\n");
+  std::string why =
+      refused("run_stage", {{"stage", 0}, {"digest", digest}, {"deployment", "shop"}});
+  EXPECT_NE(why.find("bundle: tar cannot read it as a tar file"), std::string::npos) << why;
+}
+
 TEST_F(RunStage, RecordsSurviveANewAgentAndShowInRegistrations) {
   std::string digest = upload(scriptBundle("echo hi\n"));
   Json record = runStage(2, digest);
