@@ -24,8 +24,8 @@
 namespace drover::conformance {
 
 /// The built-in agents and their DDLs.
-inline const std::vector<std::string> kBuiltinAgents{"rpcutil", "puppet", "provision", "naming",
-                                                     "puppetca"};
+inline const std::vector<std::string> kBuiltinAgents{"rpcutil", "puppet",  "provision",
+                                                     "naming",  "cluster", "puppetca"};
 
 inline constexpr const char* kIdentity = "n1.example";
 

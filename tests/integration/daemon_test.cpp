@@ -76,8 +76,9 @@ TEST_F(DaemonLifecycle, SkipsAnExternalAgentWithAMalformedDdlAndStopsOnSigterm) 
   std::string log = node.log();
   std::string ddl = (node.agentsDir() / "broken.json").string();
   EXPECT_THAT(log, ContainsRegex("skip[^\n]*" + ddl)) << log;
-  EXPECT_THAT(log,
-              ContainsRegex("ready in [0-9]+ ms:[^\n]*agents=echo,naming,provision,puppet,rpcutil"))
+  EXPECT_THAT(
+      log,
+      ContainsRegex("ready in [0-9]+ ms:[^\n]*agents=cluster,echo,naming,provision,puppet,rpcutil"))
       << log;
 
   Result echo = fleet().drover({"rpc", "echo", "echo", "message=fine", "-I", "tolerant"});

@@ -58,7 +58,7 @@ TEST_F(Registration, AnnouncedOnStartAndAgainOnSighupAfterAFactsChange) {
   EXPECT_EQ(start->data["facts"]["os"]["family"], "Debian");
   EXPECT_EQ(start->data["classes"], Json::array({"role::web"}));
   EXPECT_EQ(start->data["agents"],
-            Json::array({"echo", "naming", "provision", "puppet", "rpcutil"}));
+            Json::array({"cluster", "echo", "naming", "provision", "puppet", "rpcutil"}));
 
   util::writeFileAtomically(node.factsFile(),
                             "region: us-east-1\nrole: web\nos:\n  family: Debian\n");

@@ -63,7 +63,7 @@ TEST(DdlRepository, LoadsRealChoriaDdlsAndBuiltins) {
   Repository builtins({kSourceDir / "ddl"});
   EXPECT_THAT(builtins.errors(), IsEmpty());
   EXPECT_THAT(builtins.agents(),
-              ElementsAre("naming", "provision", "puppet", "puppetca", "rpcutil"));
+              ElementsAre("cluster", "naming", "provision", "puppet", "puppetca", "rpcutil"));
 }
 
 TEST(DdlRepository, RecordsBadFilesAndKeepsTheRest) {

@@ -348,8 +348,8 @@ TEST_F(PolicyAuthorizer, DecideIsSafeWhileAnotherThreadReloads) {
 TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   const Authorizer authorizer(std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "policies");
   const TestNode node = euWebNode();
-  EXPECT_EQ(authorizer.agents(), (std::vector<std::string>{"echo", "naming", "provision", "puppet",
-                                                           "puppetca", "rpcutil"}));
+  EXPECT_EQ(authorizer.agents(), (std::vector<std::string>{"cluster", "echo", "naming", "provision",
+                                                           "puppet", "puppetca", "rpcutil"}));
   for (const auto& action : kRpcutilReadOnlyActions) {
     EXPECT_TRUE(authorizer.decide(kNode, "rpcutil", std::string(action), node.view()).allowed)
         << action;
@@ -375,6 +375,12 @@ TEST(PolicyExamples, ShippedPoliciesLoadAndKeepTheDefaults) {
   EXPECT_TRUE(authorizer.decide(kNode, "naming", "status", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kNode, "naming", "set_name", node.view()).allowed);
   EXPECT_FALSE(authorizer.decide(kNode, "naming", "update_hosts", node.view()).allowed);
+  // Cluster: provisioners and admins only, reads included (stages shows stage output).
+  for (const char* action : {"ssh_keys", "set_trust", "run_stage", "write_file", "stages"}) {
+    EXPECT_TRUE(authorizer.decide(kProvisioner, "cluster", action, node.view()).allowed) << action;
+    EXPECT_TRUE(authorizer.decide(kAlice, "cluster", action, node.view()).allowed) << action;
+    EXPECT_FALSE(authorizer.decide(kNode, "cluster", action, node.view()).allowed) << action;
+  }
 }
 
 }  // namespace
