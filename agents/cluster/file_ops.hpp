@@ -1,5 +1,5 @@
 #pragma once
-// Small file steps the cluster actions share.
+// Small file steps the cluster actions share (defined in node_files.cpp).
 #include <filesystem>
 #include <string>
 
