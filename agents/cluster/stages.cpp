@@ -45,8 +45,7 @@ std::vector<std::string> argsInput(const Json& args) {
 
 // The time a stage may run: its timeout, cut to what is left of the request's deadline
 // (less a margin for the reply), so the caller still hears how it ended.
-milliseconds stageTimeout(const Request& request, std::int64_t seconds) {
-  milliseconds wanted = std::chrono::seconds(seconds);
+milliseconds stageTimeout(const Request& request, milliseconds wanted) {
   if (request.deadline == std::chrono::steady_clock::time_point{}) return wanted;
   auto left = std::chrono::duration_cast<milliseconds>(request.deadline -
                                                        std::chrono::steady_clock::now()) -
@@ -96,6 +95,7 @@ Reply ClusterAgent::runStage(const Request& request) {
     done["ran"] = false;
     return {{}, done};
   }
+  run.timeout = stageTimeout(request, run.timeout);  // after any wait for the stage before
   Json record = runRecorded(run, *bundle);
   record["ran"] = true;
   return {{}, record};
@@ -114,7 +114,7 @@ StageRun ClusterAgent::stageRun(const Request& request) const {
   run.args = argsInput(args);
   run.params = objectInput(args, "params", kMaxParamsBytes);
   run.environment = stageEnvironment(run.context, run.params);
-  run.timeout = stageTimeout(request, integerInput(args, "timeout", 1, kMaxTimeoutSeconds));
+  run.timeout = std::chrono::seconds(integerInput(args, "timeout", 1, kMaxTimeoutSeconds));
   return run;
 }
 

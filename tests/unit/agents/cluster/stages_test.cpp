@@ -140,6 +140,18 @@ TEST_F(RunStage, AStageThatOutlivesItsTimeoutIsKilledAndRecordedSo) {
   EXPECT_EQ(killed["output_tail"], "started\n");
 }
 
+TEST_F(RunStage, AStageIsKilledBeforeTheRequestsDeadlineWhateverItsTimeout) {
+  std::string digest = upload(scriptBundle("echo started\nsleep 300\n"));
+  Request request;
+  request.action = "run_stage";
+  request.args = {{"stage", 0}, {"digest", digest}, {"deployment", "shop"}, {"timeout", 600}};
+  request.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  Reply reply = agent_->handle(request);
+  ASSERT_TRUE(reply.status.ok()) << reply.status.message;
+  EXPECT_EQ(reply.data["timed_out"], true);
+  EXPECT_EQ(reply.data["output_tail"], "started\n");
+}
+
 TEST_F(RunStage, OnlyTheLastFourKiBOfTheOutputAreKept) {
   std::string digest = upload(scriptBundle("seq 1 100000\necho last line\n"));
   std::string tail = runStage(0, digest)["output_tail"];
