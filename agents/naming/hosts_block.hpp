@@ -9,7 +9,8 @@
 //
 // Only the block is ever rewritten: every line outside it stays byte for byte (the
 // node's own entries, the provision agent's "# drover: puppet server" entry). A file
-// without a block gets it at its end.
+// without a block gets it at its end. The marker handling is agents/managed_block.hpp's,
+// shared with the cluster agent's deployment blocks.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
