@@ -45,10 +45,10 @@ std::string readText(const std::filesystem::path& file) {
 }  // namespace
 
 DeployFile readDeployFile(const std::filesystem::path& file) {
-  DeployFile loaded{file.filename().string(), readText(file), {}, {}};
+  DeployFile loaded{"", file.filename().string(), readText(file), {}, {}};
   RecordingSource source(file.parent_path().empty() ? "." : file.parent_path());
   try {
-    deploy::parseDeployment(loaded.text, file.string(), source);
+    loaded.name = deploy::parseDeployment(loaded.text, file.string(), source).name;
   } catch (const deploy::DeploymentError& e) {
     throw DeployFileError(e.what());
   }

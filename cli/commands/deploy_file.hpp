@@ -14,6 +14,7 @@ namespace drover::cli {
 /// What deploy_up carries (DEPLOY_SPEC): the text, the bundles the file uses and every
 /// files/<pool>/<name> text, keyed by their paths relative to the file's directory.
 struct DeployFile {
+  std::string name;      // the deployment's, as the file says
   std::string fileName;  // the file's own name, which the provisioner's errors show
   std::string text;
   std::map<std::string, LocalBlob> blobs;

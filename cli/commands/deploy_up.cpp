@@ -23,6 +23,8 @@ using namespace std::chrono_literals;
 // Longest single deploy_wait: the provisioner answers at the latest then, with the same
 // version, and the next call goes out at once.
 constexpr std::chrono::milliseconds kWaitSlice = 25s;
+// How much longer than the long poll the call waits for its reply.
+constexpr std::chrono::milliseconds kReplyMargin = 10s;
 
 // What SIGINT writes before exiting: composed before the handler is installed.
 char interruptNote[512];
@@ -93,8 +95,16 @@ std::chrono::milliseconds remaining(util::SteadyClock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
 }
 
-int follow(ProvisionerCall& ask, const std::string& name, std::chrono::milliseconds limit,
-           bool json) {
+// The long poll must end before the call stops waiting for its reply: a --timeout given
+// before `deploy` (the seconds any one call waits) shortens it.
+std::chrono::milliseconds waitSlice(Context& context, std::chrono::milliseconds left) {
+  const auto callWait = context.timeout(kWaitSlice + kReplyMargin);
+  return std::min({kWaitSlice, left, callWait * 4 / 5});
+}
+
+int follow(Context& context, ProvisionerCall& ask, const std::string& name,
+           std::chrono::milliseconds limit) {
+  const bool json = context.output().json;
   noteInterrupt(ask.provisioner(), name);
   const auto deadline = util::SteadyClock::now() + limit;
   Json status = ask("deploy_status", {{"name", name}});
@@ -109,12 +119,12 @@ int follow(ProvisionerCall& ask, const std::string& name, std::chrono::milliseco
                    name.c_str(), name.c_str());
       return kExitFailed;
     }
-    const auto slice = std::min(kWaitSlice, left);
+    const auto slice = waitSlice(context, left);
     Json next = ask("deploy_wait",
                     {{"name", name},
                      {"version", status.value("version", Json())},
                      {"timeout_ms", slice.count()}},
-                    slice + 10s);
+                    slice + kReplyMargin);
     showProgress(status, next, json);
     status = std::move(next);
   }
@@ -132,8 +142,8 @@ int deploy(Context& context, const DeployFlags& flags, const DeployFile& file) {
   uploadBlobs(ask, file, json);
   Json reply = ask("deploy_up", upArgs(file));
   json ? printLine(reply.dump()) : printLine(upText(reply));
-  const std::string name = reply.value("deployment", "");
-  if (!flags.noWait) return follow(ask, name, followLimit(flags), json);
+  const std::string name = reply.value("deployment", file.name);
+  if (!flags.noWait) return follow(context, ask, name, followLimit(flags));
   if (!json) printLine("follow it with `drover deploy status " + name + "`");
   return kExitOk;
 }

@@ -360,6 +360,30 @@ TEST_F(DeployCli, StatusListAndDownPrintTheProvisionersReplies) {
   EXPECT_EQ(requestsOf("deploy_down").at(0).args, (Json{{"name", "shop"}}));
 }
 
+// --timeout before `deploy` is how long any one call waits: each long poll asks the
+// provisioner to answer well within it.
+TEST_F(DeployCli, ACallTimeoutShortensTheLongPoll) {
+  provisioner();
+  Result up = fleet().drover({"--timeout", "5", "deploy", "up", file.string()});
+  ASSERT_EQ(up.exitCode, 0) << up;
+  for (const auto& wait : requestsOf("deploy_wait")) {
+    EXPECT_LE(wait.args["timeout_ms"].get<int>(), 4000) << wait.args;
+  }
+}
+
+TEST_F(DeployCli, UpStopsFollowingAfterItsTimeoutAndSaysHowToGoOn) {
+  script.statuses.resize(2);  // never done
+  provisioner();
+  Result up = fleet().drover({"deploy", "up", file.string(), "--timeout", "1s"});
+  EXPECT_EQ(up.exitCode, 1) << up;
+  EXPECT_THAT(up.err, HasSubstr("deployment shop is still on its way; follow it with "
+                                "`drover deploy status shop`"))
+      << up;
+  for (const auto& wait : requestsOf("deploy_wait")) {
+    EXPECT_LE(wait.args["timeout_ms"].get<int>(), 1000) << wait.args;
+  }
+}
+
 TEST_F(DeployCli, NoProvisionerAnsweringExitsFour) {
   Result up = fleet().drover({"deploy", "up", file.string()});
   EXPECT_EQ(up.exitCode, 4) << up;
