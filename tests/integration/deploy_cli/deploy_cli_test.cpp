@@ -43,6 +43,7 @@ pools:
     stages:
       - {bundle: bundles/base.tar}
       - {bundle: bundles/app.tar}
+    params: {db_host: "{{pools.db.master.address}}"}
 )";
 
 std::string sha256(const std::string& bytes) {

@@ -27,6 +27,7 @@ pools:
     stages:
       - {bundle: bundles/base.tar}
       - {bundle: bundles/app.tar}
+    params: {db_host: "{{pools.db.master.address}}"}
 )";
 
 class DeployFileTest : public ::testing::Test {
