@@ -18,7 +18,7 @@ std::string field(const Json& object, const char* key) {
   return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-std::string orDash(std::string text) { return text.empty() ? "-" : text; }
+std::string orDash(const std::string& text) { return text.empty() ? "-" : text; }
 
 const Json& listOf(const Json& object, const char* key) {
   static const Json kEmpty = Json::array();

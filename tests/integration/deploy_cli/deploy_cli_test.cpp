@@ -29,7 +29,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr std::size_t kChunk = 512 * 1024;
+constexpr std::size_t kChunk = std::size_t{512} * 1024;
 
 constexpr const char* kShop = R"(name: shop
 flow: masterless
