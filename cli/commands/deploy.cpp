@@ -92,7 +92,7 @@ void addDeploy(Context& context, Command& chosen) {
   command->footer(
       "up, down and list need an admin certificate. up exits 0 when every member is done,\n"
       "1 when a member failed (its output tail shown) or --timeout passed, 2 for a bad\n"
-      "file; on Ctrl-C the provisioner goes on (follow it with `drover deploy status NAME`).");
+      "file; on Ctrl-C (130) the provisioner goes on: `drover deploy status NAME` shows it.");
   static const Sub kSubs[] = {
       {"up", "deploy_up", "Launch what FILE describes and is missing; follow it to done"},
       {"status", "deploy_status", "Every member: name, address, step, what it waits for"},

@@ -143,9 +143,18 @@ int deploy(Context& context, const DeployFlags& flags, const DeployFile& file) {
   Json reply = ask("deploy_up", upArgs(file));
   json ? printLine(reply.dump()) : printLine(upText(reply));
   const std::string name = reply.value("deployment", file.name);
-  if (!flags.noWait) return follow(context, ask, name, followLimit(flags));
-  if (!json) printLine("follow it with `drover deploy status " + name + "`");
-  return kExitOk;
+  if (flags.noWait) {
+    if (!json) printLine("follow it with `drover deploy status " + name + "`");
+    return kExitOk;
+  }
+  try {
+    return follow(context, ask, name, followLimit(flags));
+  } catch (const ProvisionerError& e) {
+    // The provisioner has the deployment: it goes on whatever became of this call.
+    std::fprintf(stderr, "drover: %s; follow deployment %s with `drover deploy status %s`\n",
+                 e.what(), name.c_str(), name.c_str());
+    return e.exitCode();
+  }
 }
 
 }  // namespace

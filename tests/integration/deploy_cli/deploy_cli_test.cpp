@@ -385,6 +385,16 @@ TEST_F(DeployCli, UpStopsFollowingAfterItsTimeoutAndSaysHowToGoOn) {
   }
 }
 
+TEST_F(DeployCli, AProvisionerFallingSilentWhileFollowedIsNamedWithHowToGoOn) {
+  script.holdWaits = true;
+  provisioner();
+  Result up = fleet().drover({"--timeout", "2", "deploy", "up", file.string()});
+  EXPECT_EQ(up.exitCode, 4) << up;
+  EXPECT_THAT(up.err, HasSubstr("provisioner deploy.provisioner did not answer deploy_wait; "
+                                "follow deployment shop with `drover deploy status shop`"))
+      << up;
+}
+
 TEST_F(DeployCli, NoProvisionerAnsweringExitsFour) {
   Result up = fleet().drover({"deploy", "up", file.string()});
   EXPECT_EQ(up.exitCode, 4) << up;
