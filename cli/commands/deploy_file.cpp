@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/commands/deploy_loader_standin.hpp"
+#include "core/deploy/deployment.hpp"
 
 namespace drover::cli {
 namespace {
