@@ -395,6 +395,20 @@ TEST_F(DeployCli, AProvisionerFallingSilentWhileFollowedIsNamedWithHowToGoOn) {
       << up;
 }
 
+TEST_F(DeployCli, BadArgumentsAreRefusedBeforeAsking) {
+  provisioner();
+  Result bare = fleet().drover({"deploy", "up", file.string(), "--timeout", "5"});
+  EXPECT_EQ(bare.exitCode, 2) << bare;
+  EXPECT_THAT(bare.err, HasSubstr("--timeout: '5' is no duration (500ms, 30s, 5m, 1h)")) << bare;
+  Result noName = fleet().drover({"deploy", "status"});
+  EXPECT_EQ(noName.exitCode, 2) << noName;
+  Result noFile = fleet().drover({"deploy", "up", (dir / "missing.yaml").string()});
+  EXPECT_EQ(noFile.exitCode, 2) << noFile;
+  EXPECT_THAT(noFile.err, HasSubstr("missing.yaml: no such file")) << noFile;
+  ASSERT_EQ(fleet().drover({"deploy", "list"}).exitCode, 0);
+  EXPECT_THAT(provisioner().actions(), ElementsAre("deploy_list"));
+}
+
 TEST_F(DeployCli, NoProvisionerAnsweringExitsFour) {
   Result up = fleet().drover({"deploy", "up", file.string()});
   EXPECT_EQ(up.exitCode, 4) << up;
