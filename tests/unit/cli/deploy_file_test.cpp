@@ -68,6 +68,18 @@ TEST_F(DeployFileTest, AMissingBundleIsAnErrorAtItsPlace) {
   }
 }
 
+TEST(DeployFileExample, TheShippedExampleSendsItsTwoBundlesAndItsConfigFile) {
+  const std::filesystem::path example =
+      std::filesystem::path(DROVER_SOURCE_DIR) / "etc/deployments/shop.yaml";
+  DeployFile file = readDeployFile(example);
+  EXPECT_EQ(file.name, "shop");
+  EXPECT_THAT(file.blobs, ElementsAre(Key("bundles/app.tar"), Key("bundles/base.tar")));
+  for (const auto& [relpath, blob] : file.blobs) {
+    EXPECT_EQ(blob.size, std::filesystem::file_size(example.parent_path() / relpath)) << relpath;
+  }
+  EXPECT_THAT(file.files, ElementsAre(Key("files/app/app.conf")));
+}
+
 TEST_F(DeployFileTest, ANonexistentFileIsNamed) {
   EXPECT_THROW(readDeployFile(dir / "nope.yaml"), DeployFileError);
   EXPECT_THROW(readDeployFile(dir / "bundles"), DeployFileError);
