@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   addProvision(context, chosen);
   addNotify(context, chosen);
   addName(context, chosen);
+  addDeploy(context, chosen);
   try {
     context.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -20,11 +20,15 @@ void addCert(Context& context, Command& chosen);
 void addProvision(Context& context, Command& chosen);
 void addNotify(Context& context, Command& chosen);
 void addName(Context& context, Command& chosen);
+void addDeploy(Context& context, Command& chosen);
 
 /// Asks the `provisioner` agent (provisioner/control.hpp) `action`: a broadcast every
-/// provisioner answers, or only `provisioner` when given (--provisioner).
+/// provisioner answers, or only `provisioner` when given (--provisioner). The call waits
+/// the configured timeout, at least `atLeast` (an action that holds its reply back, as
+/// deploy_wait does) unless --timeout was given.
 rpc::CallResult askProvisioners(Context& context, const std::string& provisioner,
-                                const std::string& action, Json args);
+                                const std::string& action, Json args,
+                                std::chrono::milliseconds atLeast = {});
 
 /// kExitOk when some provisioner answered; else says "no provisioner answered" on
 /// stderr (naming the silent one asked) and returns kExitNoNodes.

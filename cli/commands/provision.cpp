@@ -95,7 +95,8 @@ int runProvision(Context& context, const ProvisionFlags& flags, const std::strin
 }  // namespace
 
 rpc::CallResult askProvisioners(Context& context, const std::string& provisioner,
-                                const std::string& action, Json args) {
+                                const std::string& action, Json args,
+                                std::chrono::milliseconds atLeast) {
   std::optional<std::vector<std::string>> nodes;
   if (!provisioner.empty()) nodes = std::vector<std::string>{provisioner};
   return context.client().call(rpc::request("provisioner", action)
@@ -103,7 +104,7 @@ rpc::CallResult askProvisioners(Context& context, const std::string& provisioner
                                    .args(std::move(args))
                                    .nodes(std::move(nodes))
                                    .quiet(context.quiet())
-                                   .timeout(context.timeout())
+                                   .timeout(context.timeout(atLeast))
                                    .ttlFloor(context.config().ttl)
                                    .build());
 }
