@@ -81,7 +81,30 @@ envelope::Envelope Control::handle(const envelope::Envelope& request) noexcept {
 
 bool Control::readOnly(const std::string& action) {
   return action == "status" || action == "history" || action == "metrics" || action == "names" ||
-         action == "name_show";
+         action == "name_show" || action == "deploy_status" || action == "deploy_wait" ||
+         action == "deploy_list";
+}
+
+std::optional<Json> Control::runDeployments(const envelope::Envelope& request,
+                                            const std::string& by) {
+  const std::string& action = request.action;
+  try {
+    if (action == "deploy_put_blob") return deployments_.putBlob(request.args);
+    if (action == "deploy_up") return deployments_.up(request.args, by);
+    if (action == "deploy_down") return deployments_.down(stringArg(request, "name", true), by);
+    if (action == "deploy_list") return deployments_.list();
+    if (action == "deploy_status" || action == "deploy_wait") {
+      std::string name = stringArg(request, "name", true);
+      auto status = deployments_.status(name);
+      if (!status)
+        throw Refusal(StatusCode::Aborted, "no deployment '" + name + "' on " + identity_);
+      return status;
+    }
+  } catch (const DeployError& e) {
+    throw Refusal(e.invalid() ? StatusCode::InvalidData : StatusCode::Aborted,
+                  "provisioner#" + action + ": " + e.what());
+  }
+  return std::nullopt;
 }
 
 std::optional<Json> Control::runNames(const envelope::Envelope& request, const std::string& by) {
@@ -112,6 +135,8 @@ envelope::Envelope Control::run(const envelope::Envelope& request) {
   Json data;
   if (auto named = runNames(request, by)) {
     data = std::move(*named);
+  } else if (auto deployed = runDeployments(request, by)) {
+    data = std::move(*deployed);
   } else if (action == "status") {
     data = engine_.status();
     Json& nodes = data["nodes"];
@@ -141,7 +166,8 @@ envelope::Envelope Control::run(const envelope::Envelope& request) {
     throw Refusal(StatusCode::UnknownAction,
                   "agent 'provisioner' has no action '" + action +
                       "' (status, history, retry, hold, metrics, names, name_show, name_release, "
-                      "name_promote, name_reserve)");
+                      "name_promote, name_reserve, deploy_put_blob, deploy_up, deploy_status, "
+                      "deploy_wait, deploy_list, deploy_down)");
   }
   return envelope::makeReply(request, identity_, {}, std::move(data));
 }

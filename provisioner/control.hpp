@@ -15,9 +15,16 @@
 //   name_release {name, dry_run}          free a name now (admin)
 //   name_promote {node, dry_run}          make a slave its service's master (admin)
 //   name_reserve {name, node, dry_run}    hold a name for a node that is coming (admin)
+//   deploy_put_blob {digest, size, offset, data}   a chunk of a bundle or file (admin)
+//   deploy_up {file, text, blobs, files}           launch and drive a deployment (admin)
+//   deploy_status {name}, deploy_list {}           what each member does
+//   deploy_wait {name, version, timeout_ms}        the status once it differs from `version`
+//                                                  (the daemon parks the request until then)
+//   deploy_down {name}                             stop every member, release names (admin)
 // The name_* commands answer {changes, applied}; a refused one is status Aborted saying why.
 // A node this provisioner does not know gets status Aborted with a message saying so.
 #include "core/envelope/envelope.hpp"
+#include "provisioner/deploy/deployment_keeper.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/name_keeper.hpp"
 
@@ -29,9 +36,11 @@ class Control {
  public:
   static constexpr std::size_t kMaxNodes = 5000;
 
-  Control(Engine& engine, NameKeeper& names, Store& store, Metrics& metrics, std::string identity)
+  Control(Engine& engine, NameKeeper& names, DeploymentKeeper& deployments, Store& store,
+          Metrics& metrics, std::string identity)
       : engine_(engine),
         names_(names),
+        deployments_(deployments),
         store_(store),
         metrics_(metrics),
         identity_(std::move(identity)) {}
@@ -46,9 +55,12 @@ class Control {
   envelope::Envelope run(const envelope::Envelope& request);
   /// names, name_*: std::nullopt when `action` is not one of them.
   std::optional<Json> runNames(const envelope::Envelope& request, const std::string& by);
+  /// deploy_*: std::nullopt when `action` is not one of them.
+  std::optional<Json> runDeployments(const envelope::Envelope& request, const std::string& by);
 
   Engine& engine_;
   NameKeeper& names_;
+  DeploymentKeeper& deployments_;
   Store& store_;
   Metrics& metrics_;
   std::string identity_;

@@ -1,11 +1,15 @@
 #include "provisioner/daemon.hpp"
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include <httplib.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 #include <system_error>
 
 #include "core/bus/topics.hpp"
@@ -16,6 +20,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
+#include "launchers/launcher.hpp"
 #include "notifiers/config.hpp"
 
 namespace drover::provisioner {
@@ -30,6 +35,10 @@ constexpr auto kSweepTimeout = 60s;
 // Senders of ignored registrations warned about once each; beyond this many (a flood of
 // forged names) the rest are logged at debug level only.
 constexpr std::size_t kMaxIgnoredSenders = 10000;
+// deploy_wait: requests parked at once (more are answered at once) and the longest wait.
+constexpr std::size_t kMaxParkedWaits = 1000;
+constexpr std::int64_t kMaxWaitMs = 60000;
+constexpr std::size_t kLoggedArgsBytes = 300;  // a bundle chunk's data is not logged whole
 
 const log::Logger logger{"drover.provisioner.daemon"};
 
@@ -132,6 +141,7 @@ Registration registrationFrom(const Json& data, const std::string& sender) {
   }
   if (auto it = data.find("security"); it != data.end() && it->is_string()) r.security = *it;
   if (auto it = data.find("naming"); it != data.end() && it->is_object()) r.naming = *it;
+  if (auto it = data.find("cluster"); it != data.end() && it->is_object()) r.cluster = *it;
   return r;
 }
 
@@ -208,6 +218,8 @@ Daemon::Daemon(const ProvisionerConfig& config)
     throw StartupError(e.what());
   }
   registrationTopic_ = bus::registrationTopic(config_.mainCollective);
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakeFd_ < 0) throw StartupError(std::string("eventfd: ") + std::strerror(errno));
 }
 
 Daemon::~Daemon() {
@@ -215,6 +227,35 @@ Daemon::~Daemon() {
   if (httpThread_.joinable()) httpThread_.join();
   if (sweepThread_.joinable()) sweepThread_.join();
   if (signalFd_ >= 0) ::close(signalFd_);
+  if (wakeFd_ >= 0) ::close(wakeFd_);
+}
+
+// The launcher starts deployment members; one that cannot be made leaves deployments
+// refused (saying why) and everything else working.
+std::unique_ptr<DeploymentKeeper> Daemon::makeDeploymentKeeper() {
+  std::unique_ptr<launchers::Launcher> launcher;
+  std::string launcherError;
+  try {
+    Json settings = Json{{"type", "local"}};
+    if (!config_.launcherFile.empty()) {
+      YAML::Node node = YAML::LoadFile(config_.launcherFile.string());
+      settings = launchers::settingsFromYaml(node);
+    }
+    launcher = launchers::makeLauncher(settings);
+  } catch (const std::exception& e) {
+    launcherError = "launcher (" +
+                    (config_.launcherFile.empty() ? std::string("the local default")
+                                                  : config_.launcherFile.string()) +
+                    "): " + e.what();
+    logger()->warn("deployments refused: {}", launcherError);
+  }
+  DeployOptions options;
+  options.blobDir = config_.deployBlobDir;
+  options.addressFact = config_.namingAddressFact;
+  options.flowName = flow_.name;
+  return std::make_unique<DeploymentKeeper>(options, *store_, *executor_, std::move(launcher),
+                                            launcherError, names_.get(), *notifiers_,
+                                            [] { return util::nowMs(); });
 }
 
 bus::ConnectionOptions Daemon::connectionOptions() const {
@@ -271,6 +312,7 @@ void Daemon::sweep() {
       if (!registration.verified || registration.identity != reply.sender) return;
       engine_->observe(registration);
       names_->observe(registration);
+      deployments_->observe(registration);
       ++seen;
     });
     logger()->info("inventory sweep: {} node(s) answered", seen);
@@ -294,12 +336,20 @@ int Daemon::run() {
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
   names_ = std::make_unique<NameKeeper>(namingOptions(config_), *store_, *executor_,
                                         executor_.get(), [] { return util::nowMs(); });
+  deployments_ = makeDeploymentKeeper();
+  deployments_->setChangeListener([this] {
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof(one));
+  });
   engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
                                      *notifiers_, metrics_, enroller_.get(), names_.get());
-  control_ = std::make_unique<Control>(*engine_, *names_, *store_, metrics_, config_.identity);
+  engine_->setChangeListener([this](const NodeRecord& r) { deployments_->engineChanged(r); });
+  control_ = std::make_unique<Control>(*engine_, *names_, *deployments_, *store_, metrics_,
+                                       config_.identity);
   startHttp();
   engine_->start(false);
   names_->start();
+  deployments_->start([this](const std::string& identity) { return engine_->node(identity); });
   sweepThread_ = std::thread([this] {
     sweep();
     engine_->openAdmission();
@@ -315,15 +365,22 @@ int Daemon::run() {
                            std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
                      : "off (enrolling nodes wait)");
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
-                             {nullptr, signalFd_, ZMQ_POLLIN, 0}};
+                             {nullptr, signalFd_, ZMQ_POLLIN, 0},
+                             {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
-    zmq::poll(items, 2, 1000ms);
+    zmq::poll(items, 3, 1000ms);
     if ((items[1].revents & ZMQ_POLLIN) && !handleSignals()) break;
+    std::uint64_t wakes = 0;
+    if (items[2].revents & ZMQ_POLLIN) [[maybe_unused]]
+      auto n = ::read(wakeFd_, &wakes, sizeof(wakes));
+    answerParked(false);
   }
   logger()->info("provisioner={} stopping", config_.identity);
+  answerParked(true);
   if (sweepThread_.joinable()) sweepThread_.join();
   bool drained = engine_->stop(kStopGrace);
+  drained = deployments_->stop(drained ? kStopGrace : 0ms) && drained;
   if (drained) names_->stop();       // else a thread may still call: exit as a crash would
   notifiers_->shutdown(kStopGrace);  // what is queued still goes out
   if (http_) http_->stop();
@@ -354,7 +411,10 @@ void Daemon::handleMessage(const bus::Message& message) {
     if (registration) {
       engine_->observe(*registration);
       // Only a node proven by its certificate speaks for its name.
-      if (registration->verified) names_->observe(*registration);
+      if (registration->verified) {
+        names_->observe(*registration);
+        deployments_->observe(*registration);
+      }
     } else if (ignoredRegistrations_.size() < kMaxIgnoredSenders &&
                ignoredRegistrations_.insert(env.sender).second) {
       // Heartbeats repeat: say it once per sender.
@@ -375,22 +435,60 @@ void Daemon::handleMessage(const bus::Message& message) {
                    env.replyTo);
     return;
   }
-  logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action,
-                 env.args.dump());
+  std::string args = env.args.dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (args.size() > kLoggedArgsBytes) args = args.substr(0, kLoggedArgsBytes) + "...";
+  logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action, args);
   std::string refused = authorize(env);
-  envelope::Envelope reply =
-      refused.empty()
-          ? control_->handle(env)
-          : envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused});
-  if (!refused.empty())
+  if (!refused.empty()) {
     logger()->warn("request={} from={} refused: {}", env.id, env.sender, refused);
+    reply(env,
+          envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused}));
+    return;
+  }
+  if (env.action == "deploy_wait" && park(env)) return;
+  reply(env, control_->handle(env));
+}
+
+void Daemon::reply(const envelope::Envelope& request, envelope::Envelope reply) {
   try {
     if (security_) security::signEnvelope(reply, *security_->signer);
   } catch (const std::exception& e) {
-    logger()->error("request={}: cannot sign the reply: {}", env.id, e.what());
+    logger()->error("request={}: cannot sign the reply: {}", request.id, e.what());
     return;
   }
-  connection_->publish(env.replyTo, envelope::encode(reply));
+  connection_->publish(request.replyTo, envelope::encode(reply));
+}
+
+// A wait for a version the deployment still has is held until it moves on; anything
+// else (an unknown deployment, bad arguments, too many parked) is answered at once.
+bool Daemon::park(const envelope::Envelope& request) {
+  const Json& args = request.args;
+  if (parked_.size() >= kMaxParkedWaits || !args.is_object()) return false;
+  auto name = args.find("name");
+  auto version = args.find("version");
+  if (name == args.end() || !name->is_string() || version == args.end() ||
+      !version->is_number_integer()) {
+    return false;
+  }
+  std::int64_t timeout = args.value("timeout_ms", kMaxWaitMs);
+  if (!args.contains("timeout_ms") || !args["timeout_ms"].is_number_integer()) timeout = kMaxWaitMs;
+  timeout = std::clamp<std::int64_t>(timeout, 0, kMaxWaitMs);
+  std::int64_t now = deployments_->version(*name);
+  if (now < 0 || now != version->get<std::int64_t>()) return false;
+  parked_.push_back({request, *name, now, util::nowMs() + timeout});
+  return true;
+}
+
+void Daemon::answerParked(bool all) {
+  std::int64_t now = util::nowMs();
+  for (auto it = parked_.begin(); it != parked_.end();) {
+    if (all || now >= it->deadlineMs || deployments_->version(it->name) != it->version) {
+      reply(it->request, control_->handle(it->request));
+      it = parked_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 bool Daemon::handleSignals() {

@@ -17,6 +17,7 @@
 #include "notifiers/dispatcher.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
+#include "provisioner/deploy/deployment_keeper.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/enroller.hpp"
 #include "provisioner/flow.hpp"
@@ -61,6 +62,12 @@ class Daemon {
 
  private:
   void handleMessage(const bus::Message& message);
+  /// Parks a deploy_wait whose deployment has not changed; false to answer it now.
+  bool park(const envelope::Envelope& request);
+  /// Answers the parked waits whose deployment changed or whose deadline passed.
+  void answerParked(bool all);
+  void reply(const envelope::Envelope& request, envelope::Envelope reply);
+  std::unique_ptr<DeploymentKeeper> makeDeploymentKeeper();
   void startHttp();
   void sweep();
   bool handleSignals();
@@ -81,6 +88,7 @@ class Daemon {
   Metrics metrics_;
   std::unique_ptr<BusExecutor> executor_;
   std::unique_ptr<NameKeeper> names_;
+  std::unique_ptr<DeploymentKeeper> deployments_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<bus::Connection> connection_;
@@ -89,6 +97,16 @@ class Daemon {
   std::thread sweepThread_;
   std::string registrationTopic_;
   std::set<std::string> ignoredRegistrations_;  // senders already warned about
+  // deploy_wait requests answered once their deployment's version moves on (or at their
+  // deadline); the keeper's change listener wakes the bus loop through wakeFd_.
+  struct ParkedWait {
+    envelope::Envelope request;
+    std::string name;
+    std::int64_t version = 0;
+    std::int64_t deadlineMs = 0;
+  };
+  std::vector<ParkedWait> parked_;
+  int wakeFd_ = -1;
 };
 
 }  // namespace drover::provisioner

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -75,7 +76,8 @@ struct Registration {
   // Signed by the certificate of `identity`. An unverified registration only ever
   // makes an enrolling candidate, never a master.
   bool verified = true;
-  Json naming;  // the node's `naming` object (naming agent); null when it did not say
+  Json naming;   // the node's `naming` object (naming agent); null when it did not say
+  Json cluster;  // the node's `cluster` object (cluster agent); null when it did not say
 };
 
 /// The agent an enrolling node serves, and its actions (ddl/provision.json).
@@ -128,6 +130,12 @@ class Engine {
   Json masters() const;
 
   const Flow& flow() const { return flow_; }
+
+  /// Told of every saved change of a node: its state, step and last error. Called with
+  /// the engine's lock held: it must only note the change, never call the engine.
+  using ChangeListener = std::function<void(const NodeRecord& record)>;
+  /// Set before start().
+  void setChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
 
  private:
   // What the driver keeps of a node beside the machine's view of it (NodeFlow).
@@ -214,6 +222,7 @@ class Engine {
   std::deque<std::string> renewJobs_;
   MasterDirectory masters_;
   NodeMachine machine_;  // reads masters_
+  ChangeListener listener_;
   std::uint64_t nextSeq_ = 0;
   int inFlight_ = 0;
   int callsUnderway_ = 0;

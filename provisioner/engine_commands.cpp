@@ -27,6 +27,7 @@ std::string Engine::feed(Runtime& node, const NodeEvent& event, std::int64_t now
 
 void Engine::carry(Runtime& node, const SaveNode& c, std::int64_t) {
   store_.putNode(node.flow.record, c.withFacts);
+  if (listener_) listener_(node.flow.record);
 }
 
 void Engine::carry(Runtime& node, const SaveAttempt& c, std::int64_t) {

@@ -150,6 +150,11 @@ Table<ProvisionerConfig> makeTable() {
   t.add("naming.address_fact", &C::namingAddressFact,
         "Fact holding the address hosts files map a node's names to")
       .checkedBy(factName());
+  t.add("deployments.blob_dir", &C::deployBlobDir,
+        "Directory keeping the deployments' bundles and files, by their digest");
+  t.add("deployments.launcher_file", &C::launcherFile,
+        "YAML settings of the launcher that starts deployment members (launchers/README.md); "
+        "empty: the local launcher with its defaults");
   t.add("log_level", &C::logLevel, "Log level").checkedBy(checks::logLevel());
   t.add("log_file", &C::logFile, "Log file; empty: standard error");
   t.add("pid_file", &C::pidFile, "File holding the daemon's PID once it is ready; empty: none");

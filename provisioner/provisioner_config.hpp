@@ -61,6 +61,10 @@ struct ProvisionerConfig {
   std::string namingDomain;
   std::chrono::seconds namingReleaseAfter{600};
   std::string namingAddressFact = "ipaddress";
+  // Deployments (provisioner/deploy/): where uploaded bundles are kept, and the settings
+  // of the launcher that starts members.
+  std::filesystem::path deployBlobDir = "/var/lib/drover/deployments";
+  std::filesystem::path launcherFile;
   std::string logLevel = "info";
   std::filesystem::path logFile;  // empty: stderr
   std::filesystem::path pidFile;  // empty: none written

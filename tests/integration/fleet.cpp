@@ -152,7 +152,7 @@ std::string Node::log() const { return readOrEmpty(logFile()); }
 
 // ---- Fleet --------------------------------------------------------------------
 
-Fleet::Fleet() {
+Fleet::Fleet(std::vector<std::string> alsoOn) : alsoOn_(std::move(alsoOn)) {
   int ingress = testing::freePort();
   int egress = testing::freePort();
   while (egress == ingress) egress = testing::freePort();
@@ -232,15 +232,30 @@ void Fleet::writeClientConfig() const {
   writeFile(clientConfig(), yaml);
 }
 
+bus::Endpoints Fleet::endpointsOn(const std::string& address) const {
+  auto at = [&](const std::string& endpoint) {
+    return "tcp://" + address + endpoint.substr(endpoint.rfind(':'));
+  };
+  return {at(endpoints_.publish), at(endpoints_.subscribe)};
+}
+
 void Fleet::startBroker() {
   fs::path endpointsFile = dir_ / "broker-endpoints.json";
   std::error_code ignored;
   fs::remove(endpointsFile, ignored);
   broker_.reset();
-  broker_.emplace(std::vector<std::string>{testing::binary("drover-broker").string(), "--ingress",
-                                           endpoints_.publish, "--egress", endpoints_.subscribe,
-                                           "--endpoints-file", endpointsFile.string()},
-                  dir_ / "broker.log");
+  std::vector<std::string> argv{testing::binary("drover-broker").string(),
+                                "--ingress",
+                                endpoints_.publish,
+                                "--egress",
+                                endpoints_.subscribe,
+                                "--endpoints-file",
+                                endpointsFile.string()};
+  for (const auto& address : alsoOn_) {
+    bus::Endpoints there = endpointsOn(address);
+    argv.insert(argv.end(), {"--ingress", there.publish, "--egress", there.subscribe});
+  }
+  broker_.emplace(argv, dir_ / "broker.log");
   bool up = testing::waitFor([&] { return fs::exists(endpointsFile) || !broker_->running(); },
                              kStartTimeout);
   if (!up || !fs::exists(endpointsFile)) {

@@ -121,7 +121,10 @@ class Fleet {
  public:
   /// Picks two free ports, writes the client config and starts the broker.
   /// Throws std::runtime_error if the broker does not come up.
-  Fleet();
+  Fleet() : Fleet(std::vector<std::string>{}) {}
+  /// The broker also listens on each of `alsoOn` (IPv4 addresses of this host, such as
+  /// a test bridge's), on the same ports as on loopback.
+  explicit Fleet(std::vector<std::string> alsoOn);
   ~Fleet();  // stops every node, then the broker
   Fleet(const Fleet&) = delete;
   Fleet& operator=(const Fleet&) = delete;
@@ -161,6 +164,8 @@ class Fleet {
   std::filesystem::path policyDir() const { return dir_ / "policies"; }
 
   const bus::Endpoints& endpoints() const { return endpoints_; }
+  /// The broker's endpoints at `address` (one of alsoOn).
+  bus::Endpoints endpointsOn(const std::string& address) const;
   const security::CertificateAuthority& ca() const { return *ca_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path clientConfig() const { return dir_ / "client.yaml"; }
@@ -177,6 +182,7 @@ class Fleet {
   testing::TempDir dir_;
   std::optional<security::CertificateAuthority> ca_;
   bus::Endpoints endpoints_;
+  std::vector<std::string> alsoOn_;
   std::optional<testing::Process> broker_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
 };

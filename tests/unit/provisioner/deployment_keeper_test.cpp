@@ -1,0 +1,337 @@
+// DeploymentKeeper against a real store, with members simulated at the bus seam (the
+// cluster agent's replies) and a launcher that records what it was asked. The real
+// launchers, agents and processes meet in tests/integration/deploy.
+#include "provisioner/deploy/deployment_keeper.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include "core/util/base64.hpp"
+#include "core/util/blob_store.hpp"
+#include "testing/process.hpp"
+
+namespace drover::provisioner {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Members as the keeper reaches them over the bus: what each was told, in order.
+class SimulatedMembers : public StepExecutor {
+ public:
+  std::vector<CallReply> call(const CallRequest& request) override {
+    std::lock_guard lock(mutex);
+    std::vector<CallReply> out;
+    for (const auto& node : request.nodes) {
+      calls[node].push_back(request.action);
+      if (silent.count(node)) {
+        out.push_back(CallReply{node, false, {}, Json::object(), "", false});
+        continue;
+      }
+      out.push_back(CallReply{node, true, {}, answer(node, request), "", true});
+    }
+    return out;
+  }
+
+  Json answer(const std::string& node, const CallRequest& request) {
+    const Json& args = request.args;
+    if (request.action == "ssh_keys")
+      return {{"root_public_key", "ssh-ed25519 ROOT" + node},
+              {"host_keys", {"ssh-ed25519 HOST" + node}}};
+    if (request.action == "set_facts") facts[node] = args;
+    if (request.action == "set_trust") trust[node] = args;
+    if (request.action == "write_file") files[node][args["path"]] = args["content"];
+    if (request.action == "put_chunk") return {{"held", args["size"]}, {"complete", true}};
+    if (request.action == "run_stage") {
+      stages[node].push_back(args);
+      int code = failStage.count(node) ? 3 : 0;
+      return {{"exit_code", code}, {"duration_ms", 5}, {"output_tail", code ? "boom" : "ok"}};
+    }
+    return Json::object();
+  }
+
+  std::vector<std::string> callsOf(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return calls[node];
+  }
+  std::size_t stageRuns(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return stages[node].size();
+  }
+  Json factsOf(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return facts[node];
+  }
+  Json trustOf(const std::string& node) {
+    std::lock_guard lock(mutex);
+    return trust[node];
+  }
+
+  std::mutex mutex;
+  std::set<std::string> silent, failStage;
+  std::map<std::string, std::vector<std::string>> calls;
+  std::map<std::string, Json> facts, trust;
+  std::map<std::string, std::map<std::string, std::string>> files;
+  std::map<std::string, std::vector<Json>> stages;
+};
+
+// A launcher that makes instances on paper and remembers them across keepers (the
+// local launcher's state files do the same).
+struct PaperLaunches {
+  std::mutex mutex;
+  std::map<std::string, launchers::Instance> instances;  // identity -> instance
+  std::vector<std::string> launched, terminated;
+};
+
+class PaperLauncher : public launchers::Launcher {
+ public:
+  explicit PaperLauncher(PaperLaunches& state) : state_(state) {}
+  std::vector<launchers::Instance> launch(
+      const std::string&, const std::vector<launchers::MemberLaunch>& members) override {
+    std::lock_guard lock(state_.mutex);
+    std::vector<launchers::Instance> out;
+    for (const auto& m : members) {
+      launchers::Instance i{"id-" + m.identity, m.identity, "running",
+                            Json{{"service", m.service}}};
+      state_.instances[m.identity] = i;
+      state_.launched.push_back(m.identity);
+      out.push_back(i);
+    }
+    return out;
+  }
+  void terminate(const std::string&, const std::vector<std::string>& ids) override {
+    std::lock_guard lock(state_.mutex);
+    for (const auto& id : ids) {
+      state_.terminated.push_back(id);
+      state_.instances.erase(id.substr(3));
+    }
+  }
+  std::vector<launchers::Instance> list(const std::string&) override {
+    std::lock_guard lock(state_.mutex);
+    std::vector<launchers::Instance> out;
+    for (const auto& [identity, i] : state_.instances) out.push_back(i);
+    return out;
+  }
+
+ private:
+  PaperLaunches& state_;
+};
+
+class RecordingSink : public notifiers::EventSink {
+ public:
+  void publish(const notifiers::Event& event) noexcept override {
+    std::lock_guard lock(mutex);
+    events.push_back(event);
+  }
+  std::mutex mutex;
+  std::vector<notifiers::Event> events;
+};
+
+const char* kShop = R"YAML(
+name: shop
+flow: test
+ssh_trust: true
+facts: [region]
+defaults:
+  stages:
+    - {bundle: bundles/base.tar}
+pools:
+  db: {type: masterful, count: 1}
+  app:
+    count: 2
+    params:
+      db_host: "{{pools.db.master.address}}"
+)YAML";
+
+class DeploymentKeeperTest : public ::testing::Test {
+ protected:
+  DeploymentKeeperTest() {
+    options.blobDir = dir / "blobs";
+    options.retryAfter = 50ms;
+    options.callTimeout = 1s;
+    options.flowName = "test";
+    options.workers = 2;
+    std::ofstream(dir / "base.tar") << bundle;
+  }
+
+  void open() {
+    if (!store) store = std::make_unique<Store>(dir / "state.db");
+    keeper = std::make_unique<DeploymentKeeper>(options, *store, members,
+                                                std::make_unique<PaperLauncher>(launches), "",
+                                                nullptr, sink, [] { return util::nowMs(); });
+    keeper->setChangeListener([this] { ++changes; });
+    keeper->start([this](const std::string& identity) -> std::optional<Json> {
+      if (!provisioned.count(identity)) return std::nullopt;
+      return Json{{"state", "provisioned"}, {"step", "notify"}};
+    });
+  }
+  void restart() {
+    keeper.reset();
+    store.reset();
+    open();
+  }
+
+  // The bundle uploaded, then `up` with `text`.
+  Json up(const std::string& text) {
+    std::string digest = util::sha256Digest(bundle);
+    keeper->putBlob(Json{{"digest", digest},
+                         {"size", bundle.size()},
+                         {"offset", 0},
+                         {"data", util::encodeBase64(bundle)}});
+    return keeper->up(Json{{"file", "shop.yaml"},
+                           {"text", text},
+                           {"blobs", {{"bundles/base.tar", digest}}},
+                           {"files", Json::object()}},
+                      "admin");
+  }
+
+  // A member registers (named, at an address) and the flow provisions it.
+  void arrive(const std::string& identity, const std::string& name, const std::string& address) {
+    Registration r;
+    r.identity = identity;
+    r.facts = Json{{"ipaddress", address}, {"region", "eu"}};
+    r.naming = Json{{"name", name}, {"fqdn", name + ".example"}};
+    r.verified = true;
+    keeper->observe(r);
+    NodeRecord record;
+    record.identity = identity;
+    record.state = NodeState::Provisioned;
+    provisioned.insert(identity);
+    keeper->engineChanged(record);
+  }
+
+  Json member(const std::string& identity) {
+    auto status = keeper->status("shop");
+    if (!status) return Json();
+    for (const auto& m : (*status)["members"])
+      if (m["identity"] == identity) return m;
+    return Json();
+  }
+  bool waitState(const std::string& identity, const std::string& state) {
+    return waitFor([&] { return member(identity).value("state", "") == state; });
+  }
+  template <typename F>
+  bool waitFor(F done) {
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < until; std::this_thread::sleep_for(5ms)) {
+      if (done()) return true;
+    }
+    return done();
+  }
+
+  testing::TempDir dir;
+  std::string bundle = "bundle bytes";
+  DeployOptions options;
+  SimulatedMembers members;
+  PaperLaunches launches;
+  RecordingSink sink;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<DeploymentKeeper> keeper;
+  std::set<std::string> provisioned;  // what the flow says at start()
+  std::atomic<int> changes{0};
+};
+
+TEST_F(DeploymentKeeperTest, UpLaunchesEveryPoolsCountOnceAndSaysWhatItLaunched) {
+  open();
+  Json out = up(kShop);
+  // db first: app requires it.
+  EXPECT_EQ(out["launched"], Json({"shop-db-0", "shop-app-0", "shop-app-1"}));
+  ASSERT_TRUE(waitFor([&] { return member("shop-db-0")["state"] == "booting"; }));
+  EXPECT_EQ(launches.launched.size(), 3u);
+  // The same file again launches nothing more.
+  out = up(kShop);
+  EXPECT_EQ(out["launched"], Json::array());
+  EXPECT_EQ(launches.launched.size(), 3u);
+}
+
+// app waits for db-master's address with nothing polled: it goes on when db registers.
+TEST_F(DeploymentKeeperTest, AMemberWaitsForItsPeerAndGoesOnWhenThePeerRegisters) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-app-0", "booting"));
+  arrive("shop-app-0", "app-0", "10.1.0.3");
+  ASSERT_TRUE(waitState("shop-app-0", "waiting"));
+  EXPECT_EQ(member("shop-app-0")["waiting_for"], Json({"db-master.address"}));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  ASSERT_TRUE(waitState("shop-db-0", "done"));
+  ASSERT_TRUE(waitState("shop-app-0", "done"));
+  EXPECT_EQ(members.callsOf("shop-app-0").front(), "ssh_keys");
+  ASSERT_EQ(members.stageRuns("shop-app-0"), 1u);
+  EXPECT_EQ(members.stages["shop-app-0"][0]["params"]["db_host"], "10.1.0.2");
+  // Every wired member ends with the cluster facts listing both named members.
+  ASSERT_TRUE(waitFor([&] { return members.factsOf("shop-app-0")["facts"].size() == 2; }));
+  EXPECT_EQ(members.factsOf("shop-app-0")["facts"]["db-master"]["address"], "10.1.0.2");
+  // And the trust: both root keys, db-master's host key known by its name.
+  ASSERT_TRUE(waitFor([&] { return members.trustOf("shop-db-0")["authorized_keys"].size() == 2; }));
+}
+
+TEST_F(DeploymentKeeperTest, AFailedStageStopsTheMemberWithItsOutputAndANotification) {
+  open();
+  members.failStage.insert("shop-db-0");
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-db-0", "booting"));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  ASSERT_TRUE(waitState("shop-db-0", "failed"));
+  Json m = member("shop-db-0");
+  EXPECT_NE(m["error"].get<std::string>().find("boom"), std::string::npos) << m.dump();
+  EXPECT_EQ(m["stages"][0]["exit_code"], 3);
+  std::lock_guard lock(sink.mutex);
+  ASSERT_FALSE(sink.events.empty());
+  EXPECT_EQ(sink.events.back().kind, notifiers::EventKind::Failed);
+}
+
+// Killed and started again: nothing is launched twice and a stage done is not run again.
+TEST_F(DeploymentKeeperTest, ARestartedKeeperResumesWithoutLaunchingOrRunningTwice) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-db-0", "booting"));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  ASSERT_TRUE(waitState("shop-db-0", "done"));
+  restart();
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  arrive("shop-app-0", "app-0", "10.1.0.3");
+  arrive("shop-app-1", "app-1", "10.1.0.4");
+  ASSERT_TRUE(waitState("shop-app-1", "done"));
+  ASSERT_TRUE(waitState("shop-app-0", "done"));
+  EXPECT_EQ(launches.launched.size(), 3u);
+  EXPECT_EQ(members.stageRuns("shop-db-0"), 1u);
+  EXPECT_EQ(keeper->status("shop")->at("state"), "done");
+}
+
+TEST_F(DeploymentKeeperTest, AShrunkPoolStopsItsHighestNamesAndDownStopsEverything) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-app-1", "booting"));
+  arrive("shop-app-0", "app-1", "10.1.0.3");  // names need not follow slots
+  arrive("shop-app-1", "app-0", "10.1.0.4");
+  std::string smaller = kShop;
+  smaller.replace(smaller.find("count: 2"), 8, "count: 1");
+  Json out = up(smaller);
+  EXPECT_EQ(out["stopping"], Json({"shop-app-0"}));
+  ASSERT_TRUE(waitFor([&] { return member("shop-app-0").is_null(); }));
+  EXPECT_EQ(launches.terminated, std::vector<std::string>{"id-shop-app-0"});
+  keeper->down("shop", "admin");
+  ASSERT_TRUE(waitFor([&] { return !keeper->status("shop"); }));
+  EXPECT_EQ(launches.instances.size(), 0u);
+}
+
+TEST_F(DeploymentKeeperTest, ABadFileOrAnotherFlowIsRefusedNamingWhere) {
+  open();
+  try {
+    up("name: shop\npools:\n  db: {count: -1}\n");
+    FAIL() << "accepted";
+  } catch (const DeployError& e) {
+    EXPECT_TRUE(e.invalid());
+    EXPECT_NE(std::string(e.what()).find("shop.yaml:3:"), std::string::npos) << e.what();
+  }
+  std::string other = kShop;
+  other.replace(other.find("flow: test"), 10, "flow: other");
+  EXPECT_THROW(up(other), DeployError);
+  EXPECT_TRUE(launches.launched.empty());
+}
+
+}  // namespace
+}  // namespace drover::provisioner
