@@ -194,7 +194,33 @@ Instance LocalLauncher::launchOne(const std::string& deployment, const MemberLau
   }
 }
 
+namespace {
+
+// A pool's `launcher:` settings for local members: `image`, a directory tree copied into
+// the member's root first (a base image's files: Puppet's settings, its code), under
+// what the launcher writes itself. Any other key is refused rather than ignored.
+void copyImage(const Json& settings, const fs::path& root) {
+  for (const auto& [key, value] : settings.items()) {
+    if (key != "image")
+      throw LaunchError("pool setting '" + key + "' is not one local takes (image)");
+  }
+  auto image = settings.find("image");
+  if (image == settings.end()) return;
+  if (!image->is_string() || !fs::path(image->get<std::string>()).is_absolute() ||
+      !fs::is_directory(image->get<std::string>())) {
+    throw LaunchError("image: " + image->dump() + " is not an absolute path of a directory");
+  }
+  fs::create_directories(root);
+  fs::copy(image->get<std::string>(), root,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks |
+               fs::copy_options::overwrite_existing);
+}
+
+}  // namespace
+
 void LocalLauncher::startMember(MemberState& state, const MemberLaunch& member, std::string& step) {
+  step = "copy image";
+  copyImage(member.settings, state.root());
   step = "write member files";
   MemberConfig config = memberConfig(util::readFile(settings_.memberConfig), settings_.memberConfig,
                                      member, state.root());
