@@ -3,6 +3,7 @@
 // files, stages, done. Every step is a bus call made without the lock; its result is
 // written (and synced, for stages) before the member moves on.
 #include <algorithm>
+#include <cstdio>
 
 #include "core/log/log.hpp"
 #include "core/util/base64.hpp"
@@ -21,6 +22,20 @@ constexpr auto kStageMargin = std::chrono::seconds(30);  // the call outlives th
 bool drivable(MemberPhase phase) {
   return phase == MemberPhase::Wiring || phase == MemberPhase::Waiting ||
          phase == MemberPhase::Files || phase == MemberPhase::Stages;
+}
+
+// A request the node refuses as it is (a DDL violation, no such action, not allowed)
+// fails the same way every time: no retry.
+bool permanent(envelope::StatusCode code) {
+  using envelope::StatusCode;
+  return code == StatusCode::UnknownAction || code == StatusCode::MissingData ||
+         code == StatusCode::InvalidData || code == StatusCode::Refused;
+}
+
+std::string octal(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof(text), "%04o", mode & 07777u);
+  return text;
 }
 
 std::string replyError(const CallReply& reply) {
@@ -181,7 +196,7 @@ bool DeploymentKeeper::writeFiles(const std::string& identity, Lock& lock) {
               {"content", rendered.text},
               {"owner", file.owner},
               {"group", file.group},
-              {"mode", file.mode}};
+              {"mode", octal(file.mode)}};
     setStep(identity, "writing " + file.path);
     lock.unlock();
     auto replies = callMember(identity, "write_file", args, options_.callTimeout);
@@ -295,6 +310,10 @@ bool DeploymentKeeper::settle(const std::string& identity, const std::string& wh
   if (!replies.empty() && replies[0].replied && replies[0].status.ok()) {
     it->second.attempts = 0;
     return true;
+  }
+  if (!replies.empty() && replies[0].replied && permanent(replies[0].status.code)) {
+    fail(it->second, what, replyError(replies[0]));
+    return false;
   }
   return retryOrFail(identity, what, replies.empty() ? "no reply" : replyError(replies[0]));
 }

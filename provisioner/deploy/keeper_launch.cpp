@@ -56,6 +56,7 @@ void DeploymentKeeper::adopt(LaunchJob& job) {
                     e.what());
     return;
   }
+  std::vector<std::string> stale;
   Lock lock(mutex_);
   for (const auto& identity : membersOf(job.deployment)) {
     DeploymentMember& m = members_.at(identity);
@@ -66,6 +67,8 @@ void DeploymentKeeper::adopt(LaunchJob& job) {
       job.stop.push_back(identity);
     } else if (m.phase == MemberPhase::Launching) {
       if (found == instances.end() || found->state != "running") {
+        // Half made when the provisioner stopped: removed, then launched whole.
+        if (found != instances.end()) stale.push_back(found->id);
         job.launch.push_back(identity);
         continue;
       }
@@ -77,6 +80,14 @@ void DeploymentKeeper::adopt(LaunchJob& job) {
     }
   }
   if (Deployment* d = find(job.deployment)) touch(*d);
+  lock.unlock();
+  if (stale.empty()) return;
+  try {
+    launcher_->terminate(job.deployment, stale);
+  } catch (const std::exception& e) {
+    logger()->error("deployment {}: removing {} half-launched member(s) failed: {}", job.deployment,
+                    stale.size(), e.what());
+  }
 }
 
 void DeploymentKeeper::launchMembers(const std::string& deployment,

@@ -137,8 +137,9 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
       [&] {
         for (const auto& [identity, m] : all) {
           std::string hosts = readFile(fs::path(m["launch"].value("root", "")) / "etc/hosts");
-          if (hosts.find("worker-2") != std::string::npos) return false;
-          if (hosts.find("worker-1") == std::string::npos) return false;
+          // The names block's lines: ADDRESS NAME.DOMAIN NAME.
+          if (hosts.find(" worker-2.deploy.example") != std::string::npos) return false;
+          if (hosts.find(" worker-1.deploy.example") == std::string::npos) return false;
         }
         return true;
       },
