@@ -37,6 +37,14 @@ std::string joined(const Json& list) {
 
 bool failed(const Json& member) { return field(member, "state") == "failed"; }
 
+// "provisioning (flow: running at assign_name)": the state, then the step when it says
+// more ("done", not "done (done)").
+std::string stepOf(const Json& member) {
+  const std::string state = field(member, "state"), step = field(member, "step");
+  if (step.empty() || step == state) return orDash(state);
+  return state.empty() ? step : state + " (" + step + ")";
+}
+
 // The stage record a failed member stopped at: the newest with a non-zero exit code.
 const Json* failedStage(const Json& member) {
   const Json& stages = listOf(member, "stages");
@@ -84,9 +92,8 @@ std::map<std::string, std::string> linesByIdentity(const Json& status) {
 }  // namespace
 
 std::string memberLine(const Json& member) {
-  std::string line =
-      fmt::format("{} {}: {}/{}", orDash(field(member, "identity")), orDash(field(member, "name")),
-                  orDash(field(member, "step")), orDash(field(member, "state")));
+  std::string line = fmt::format("{} {}: {}", orDash(field(member, "identity")),
+                                 orDash(field(member, "name")), stepOf(member));
   const Json& waiting = listOf(member, "waiting_for");
   if (!waiting.empty()) line += "; waiting for " + joined(waiting);
   const Json& stages = listOf(member, "stages");
@@ -112,10 +119,8 @@ std::vector<std::string> progressLines(const Json& before, const Json& after) {
 std::string statusTable(const Json& members) {
   std::vector<std::vector<std::string>> rows{{"MEMBER", "NAME", "ADDRESS", "STEP", "WAITING FOR"}};
   for (const auto& m : members.is_array() ? members : Json::array()) {
-    std::string step = orDash(field(m, "step"));
-    if (std::string state = field(m, "state"); !state.empty()) step += " (" + state + ")";
     rows.push_back({orDash(field(m, "identity")), orDash(field(m, "name")),
-                    orDash(field(m, "address")), step, waitingCell(m)});
+                    orDash(field(m, "address")), stepOf(m), waitingCell(m)});
   }
   return columns(rows);
 }

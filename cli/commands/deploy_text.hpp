@@ -12,16 +12,17 @@
 
 namespace drover::cli {
 
-/// One member as it stands: "shop-app-0 app-0: configure/waiting; waiting for
-/// db-master.address", then the newest stage result ("; stage 1 exit 0 in 420 ms") and
-/// the member's error, when it has them.
+/// One member as it stands: "shop-app-0 app-0: waiting (configure); waiting for
+/// db-master.address" (its state, then its step when that says more), then the newest
+/// stage result ("; stage 1 exit 0 in 420 ms") and the member's error, when it has them.
 std::string memberLine(const Json& member);
 
 /// One memberLine for each member that is new or changed from `before` to `after`
 /// (statuses; members matched by identity), and "IDENTITY: gone" for each that left.
 std::vector<std::string> progressLines(const Json& before, const Json& after);
 
-/// MEMBER NAME ADDRESS STEP WAITING FOR: one row per member; a failed member shows
+/// MEMBER NAME ADDRESS STEP WAITING FOR: one row per member, STEP as memberLine says it;
+/// a failed member shows
 /// "failed: stage N exit C" (or its error) in the last column.
 std::string statusTable(const Json& members);
 

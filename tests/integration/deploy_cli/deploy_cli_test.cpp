@@ -251,11 +251,12 @@ TEST_F(DeployCli, UpUploadsInChunksHandsOverTheFileAndFollowsTheLongPollToDone) 
   EXPECT_THAT(up.out, HasSubstr("bundles/base.tar: sent in 3 chunk(s)")) << up;
   EXPECT_THAT(up.out, HasSubstr("deployment shop: 2 member(s); launched 2: shop-db-0, shop-app-0"))
       << up;
-  EXPECT_THAT(up.out, HasSubstr("shop-db-0 -: launch/launching\nshop-app-0 -: launch/launching\n"
-                                "shop-db-0 db-master: stages/running\n"
-                                "shop-app-0 app-0: params/waiting; waiting for db-master.address\n"
-                                "shop-db-0 db-master: done/done\nshop-app-0 app-0: done/done\n"
-                                "deployment shop: done\n"))
+  EXPECT_THAT(up.out,
+              HasSubstr("shop-db-0 -: launching (launch)\nshop-app-0 -: launching (launch)\n"
+                        "shop-db-0 db-master: running (stages)\n"
+                        "shop-app-0 app-0: waiting (params); waiting for db-master.address\n"
+                        "shop-db-0 db-master: done\nshop-app-0 app-0: done\n"
+                        "deployment shop: done\n"))
       << up;
 }
 
@@ -346,8 +347,8 @@ TEST_F(DeployCli, StatusListAndDownPrintTheProvisionersReplies) {
   EXPECT_EQ(status.out,
             "deployment shop: running, 2 member(s)\n"
             "MEMBER      NAME   ADDRESS     STEP                WAITING FOR\n"
-            "shop-db-0   -      -           launch (launching)  -\n"
-            "shop-app-0  app-0  10.213.0.9  params (waiting)    db-master.address\n");
+            "shop-db-0   -      -           launching (launch)  -\n"
+            "shop-app-0  app-0  10.213.0.9  waiting (params)    db-master.address\n");
   Result json = fleet().drover({"deploy", "status", "shop", "--json"});
   ASSERT_EQ(json.exitCode, 0) << json;
   EXPECT_EQ(Json::parse(json.out)["replies"][0]["data"], script.statuses[0]);

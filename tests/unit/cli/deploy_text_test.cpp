@@ -39,11 +39,13 @@ TEST(DeployText, MemberLineShowsStepStateWaitsAndTheNewestStage) {
   Json app = member("shop-app-0", "app-0", "configure", "waiting");
   app["waiting_for"] = {"db-master.address", "worker-*.name"};
   EXPECT_EQ(memberLine(app),
-            "shop-app-0 app-0: configure/waiting; waiting for db-master.address, worker-*.name");
+            "shop-app-0 app-0: waiting (configure); waiting for db-master.address, worker-*.name");
   Json db = member("shop-db-0", "db-master", "stage-1", "running");
   db["stages"] = {stage(0, 0), stage(1, 0)};
-  EXPECT_EQ(memberLine(db), "shop-db-0 db-master: stage-1/running; stage 1 exit 0 in 420 ms");
-  EXPECT_EQ(memberLine(Json::object()), "- -: -/-");
+  EXPECT_EQ(memberLine(db), "shop-db-0 db-master: running (stage-1); stage 1 exit 0 in 420 ms");
+  EXPECT_EQ(memberLine(Json::object()), "- -: -");
+  EXPECT_EQ(memberLine(member("shop-db-0", "db-master", "done", "done")),
+            "shop-db-0 db-master: done");
 }
 
 TEST(DeployText, ProgressLinesNameOnlyNewChangedAndGoneMembers) {
@@ -54,8 +56,8 @@ TEST(DeployText, ProgressLinesNameOnlyNewChangedAndGoneMembers) {
                                   member("shop-db-1", "", "launch", "launching"),
                                   member("shop-worker-0", "", "launch", "launching")});
   EXPECT_THAT(progressLines(before, after),
-              ElementsAre("shop-db-0 db-master: name/running", "shop-worker-0 -: launch/launching",
-                          "shop-app-0: gone"));
+              ElementsAre("shop-db-0 db-master: running (name)",
+                          "shop-worker-0 -: launching (launch)", "shop-app-0: gone"));
   EXPECT_THAT(progressLines(after, after), IsEmpty());
   EXPECT_EQ(progressLines(Json::object(), after).size(), 3u);
 }
@@ -69,8 +71,8 @@ TEST(DeployText, StatusTableHasAColumnPerFieldAndFailuresBelow) {
   EXPECT_EQ(text,
             "deployment shop: running, 2 member(s)\n"
             "MEMBER      NAME       ADDRESS     STEP                 WAITING FOR\n"
-            "shop-app-0  app-0      10.213.0.5  configure (waiting)  db-master.address\n"
-            "shop-db-0   db-master  10.213.0.5  stage-1 (failed)     failed: stage 1 exit 3\n"
+            "shop-app-0  app-0      10.213.0.5  waiting (configure)  db-master.address\n"
+            "shop-db-0   db-master  10.213.0.5  failed (stage-1)     failed: stage 1 exit 3\n"
             "\n"
             "shop-db-0 (db-master) failed: stage 1 exit 3 in 420 ms; output tail:\n"
             "    creating schema\n"
