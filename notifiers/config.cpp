@@ -57,14 +57,7 @@ const std::map<std::string, std::string> kInlineSecrets{
     {"hmac_key", "hmac_key_file or hmac_key_env"},
     {"token", "token_file or token_env"}};
 
-std::string kindOf(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "'" + node.Scalar() + "'";
-  }
-}
+std::string kindOf(const YAML::Node& node) { return util::describeYamlNode(node); }
 
 bool isLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;

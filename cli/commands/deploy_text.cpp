@@ -10,13 +10,7 @@
 namespace drover::cli {
 namespace {
 
-// A field as text; "" when missing or null.
-std::string field(const Json& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return "";
-  return it->is_string() ? it->get<std::string>() : it->dump();
-}
+std::string field(const Json& object, const char* key) { return fieldText(object, key); }
 
 std::string orDash(const std::string& text) { return text.empty() ? "-" : text; }
 

@@ -11,6 +11,10 @@
 
 namespace drover::cli {
 
+/// A field of `object` as text (strings as they are, other values as JSON); "" when the
+/// field is missing or null, or `object` is no object.
+std::string fieldText(const Json& object, const char* key);
+
 /// Columns padded to their widest cell (two spaces apart), the last one unpadded; the
 /// first row is the header.
 std::string columns(const std::vector<std::vector<std::string>>& rows);

@@ -14,14 +14,7 @@
 namespace drover::config {
 namespace {
 
-std::string kindOf(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "'" + node.Scalar() + "'";
-  }
-}
+std::string kindOf(const YAML::Node& node) { return util::describeYamlNode(node); }
 
 // Walks one document, resolving nested and dotted keys against the table.
 class Reader {

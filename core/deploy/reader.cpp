@@ -6,6 +6,7 @@
 
 #include "core/config/checks.hpp"
 #include "core/facts/facts_file.hpp"
+#include "core/util/yaml_stream.hpp"
 
 namespace drover::deploy {
 namespace {
@@ -17,14 +18,7 @@ constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxNodes = 100000;
 constexpr auto kMaxDuration = milliseconds(7LL * 24 * 3600 * 1000);
 
-std::string kindOf(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "'" + node.Scalar() + "'";
-  }
-}
+std::string kindOf(const YAML::Node& node) { return util::describeYamlNode(node); }
 
 // The leading digits of `text` (at most 12) as a number and the rest; nullopt without any.
 std::optional<std::pair<std::uint64_t, std::string>> numberAndUnit(const std::string& text) {

@@ -69,4 +69,13 @@ YamlStream loadYamlStream(const std::string& text) {
   return out;
 }
 
+std::string describeYamlNode(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "'" + node.Scalar() + "'";
+  }
+}
+
 }  // namespace drover::util

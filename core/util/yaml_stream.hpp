@@ -24,4 +24,8 @@ struct YamlStream {
 /// including the stream yaml-cpp cannot get past described above.
 YamlStream loadYamlStream(const std::string& text);
 
+/// What a node is, for "expected ..., got X" messages: "a map", "a list", "nothing", or
+/// the scalar quoted ('abc').
+std::string describeYamlNode(const YAML::Node& node);
+
 }  // namespace drover::util
