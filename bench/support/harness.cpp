@@ -45,6 +45,10 @@ std::vector<std::string> brokerArgv(const Executables& exe, const std::filesyste
                                 "--endpoints-file",
                                 (workDir / "broker-endpoints.json").string()};
   if (spec.control) argv.insert(argv.end(), {"--control", "tcp://127.0.0.1:*"});
+  for (const auto& address : spec.alsoOn) {
+    argv.insert(argv.end(),
+                {"--ingress", "tcp://" + address + ":*", "--egress", "tcp://" + address + ":*"});
+  }
   return argv;
 }
 
@@ -56,9 +60,21 @@ BrokerProcess::BrokerProcess(const Executables& exe, const std::filesystem::path
   auto file = workDir / "broker-endpoints.json";
   awaitFile(process_, "drover-broker", file, std::chrono::seconds(10));
   Json doc = Json::parse(util::readFile(file));
-  endpoints_.publish = doc.at("ingress").at(0).get<std::string>();
-  endpoints_.subscribe = doc.at("egress").at(0).get<std::string>();
+  ingress_ = doc.at("ingress").get<std::vector<std::string>>();
+  egress_ = doc.at("egress").get<std::vector<std::string>>();
+  endpoints_.publish = ingress_.at(0);
+  endpoints_.subscribe = egress_.at(0);
   control_ = doc.value("control", "");
+}
+
+bus::Endpoints BrokerProcess::endpointsOn(const std::string& address) const {
+  auto at = [&](const std::vector<std::string>& bound) {
+    std::string prefix = "tcp://" + address + ":";
+    for (const auto& endpoint : bound)
+      if (endpoint.rfind(prefix, 0) == 0) return endpoint;
+    throw std::out_of_range("the broker does not listen on " + address);
+  };
+  return {at(ingress_), at(egress_)};
 }
 
 SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,

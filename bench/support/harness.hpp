@@ -30,6 +30,9 @@ struct Executables {
 
 struct BrokerSpec {
   bool control = false;  // also bind a control endpoint, to read the broker's counters
+  // IPv4 addresses of this host (a bridge's, say) the broker also listens on, ports
+  // chosen by the kernel as on loopback.
+  std::vector<std::string> alsoOn;
 };
 
 class BrokerProcess {
@@ -39,6 +42,9 @@ class BrokerProcess {
   BrokerProcess(const Executables& exe, const std::filesystem::path& workDir,
                 const BrokerSpec& spec = {});
   const bus::Endpoints& endpoints() const { return endpoints_; }
+  /// The endpoints at `address`, one of BrokerSpec::alsoOn. Throws std::out_of_range
+  /// for any other.
+  bus::Endpoints endpointsOn(const std::string& address) const;
   /// The control endpoint (`drover-broker stats --control`); empty unless asked for.
   const std::string& control() const { return control_; }
   pid_t pid() const { return process_.pid(); }
@@ -47,6 +53,7 @@ class BrokerProcess {
   testing::Process process_;
   bus::Endpoints endpoints_;
   std::string control_;
+  std::vector<std::string> ingress_, egress_;  // every bound endpoint, in binding order
 };
 
 struct FleetSpec {
