@@ -90,6 +90,7 @@ void DeploymentKeeper::load() {
 }
 
 void DeploymentKeeper::start(const FlowView& flow) {
+  flow_ = flow;
   std::vector<std::string> all;
   {
     Lock lock(mutex_);

@@ -149,6 +149,7 @@ class DeploymentKeeper {
   void launcherLoop();
   void adopt(LaunchJob& job);
   void launchMembers(const std::string& deployment, const std::vector<std::string>& identities);
+  void catchUpWithFlow(const std::vector<std::string>& identities);
   void stopMembers(const std::string& deployment, const std::vector<std::string>& identities);
   // keeper_driver.cpp: members with work to do
   void wake(const std::string& identity);
@@ -185,6 +186,7 @@ class DeploymentKeeper {
   Store& store_;
   StepExecutor& executor_;
   std::unique_ptr<launchers::Launcher> launcher_;
+  FlowView flow_;  // set by start(), before any thread runs
   const std::string launcherError_;
   NameKeeper* const names_;
   notifiers::EventSink& events_;

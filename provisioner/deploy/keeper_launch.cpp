@@ -56,7 +56,7 @@ void DeploymentKeeper::adopt(LaunchJob& job) {
                     e.what());
     return;
   }
-  std::vector<std::string> stale;
+  std::vector<std::string> stale, adopted;
   Lock lock(mutex_);
   for (const auto& identity : membersOf(job.deployment)) {
     DeploymentMember& m = members_.at(identity);
@@ -77,10 +77,12 @@ void DeploymentKeeper::adopt(LaunchJob& job) {
       m.phase = MemberPhase::Booting;
       m.step = "booting (adopted after a restart)";
       save(m);
+      adopted.push_back(identity);
     }
   }
   if (Deployment* d = find(job.deployment)) touch(*d);
   lock.unlock();
+  catchUpWithFlow(adopted);
   if (stale.empty()) return;
   try {
     launcher_->terminate(job.deployment, stale);
@@ -118,6 +120,7 @@ void DeploymentKeeper::launchMembers(const std::string& deployment,
     }
   }
   Lock lock(mutex_);
+  std::vector<std::string> booted;
   for (const auto& launch : wanted) {
     auto it = members_.find(launch.identity);
     if (it == members_.end() || it->second.phase != MemberPhase::Launching) continue;
@@ -135,9 +138,22 @@ void DeploymentKeeper::launchMembers(const std::string& deployment,
     m.step = "booting";
     m.updatedMs = clock_();
     save(m);
+    booted.push_back(m.identity);
     logger()->info("member={} launched as {}", m.identity, m.launcherId);
   }
   if (Deployment* d = find(deployment)) touch(*d);
+  lock.unlock();
+  catchUpWithFlow(booted);
+}
+
+// One launch call starts a whole batch, and the flow goes on with the members started
+// first meanwhile: what it reported of a member still written as launching was passed
+// by (engineChanged follows booting members only), so it is asked again now. The flow
+// is asked without our lock, as in start(): the engine calls engineChanged holding its own.
+void DeploymentKeeper::catchUpWithFlow(const std::vector<std::string>& identities) {
+  if (!flow_) return;
+  for (const auto& identity : identities)
+    if (auto node = flow_(identity)) engineChanged(nodeRecordFrom(*node, identity));
 }
 
 // Terminated through the launcher, then its name released and its record dropped: the

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
+#include <utility>
 
 #include "core/util/base64.hpp"
 #include "core/util/blob_store.hpp"
@@ -90,6 +92,8 @@ struct PaperLaunches {
   std::mutex mutex;
   std::map<std::string, launchers::Instance> instances;  // identity -> instance
   std::vector<std::string> launched, terminated;
+  // Run inside launch(), before it returns: what happens while a batch is still starting.
+  std::function<void()> duringLaunch;
 };
 
 class PaperLauncher : public launchers::Launcher {
@@ -97,6 +101,7 @@ class PaperLauncher : public launchers::Launcher {
   explicit PaperLauncher(PaperLaunches& state) : state_(state) {}
   std::vector<launchers::Instance> launch(
       const std::string&, const std::vector<launchers::MemberLaunch>& members) override {
+    if (state_.duringLaunch) std::exchange(state_.duringLaunch, nullptr)();
     std::lock_guard lock(state_.mutex);
     std::vector<launchers::Instance> out;
     for (const auto& m : members) {
@@ -276,6 +281,22 @@ TEST_F(DeploymentKeeperTest, AMemberWaitsForItsPeerAndGoesOnWhenThePeerRegisters
   EXPECT_EQ(members.factsOf("shop-app-0")["facts"]["db-master"]["address"], "10.1.0.2");
   // And the trust: both root keys, db-master's host key known by its name.
   ASSERT_TRUE(waitFor([&] { return members.trustOf("shop-db-0")["authorized_keys"].size() == 2; }));
+}
+
+// A launch call covers the whole batch: the first members boot, register and are
+// provisioned by the flow while the launcher still starts the others. Such a member goes
+// on once the call returns, with no further word from the flow.
+TEST_F(DeploymentKeeperTest, AMemberProvisionedWhileItsBatchStillLaunchedGoesOn) {
+  open();
+  launches.duringLaunch = [&] {
+    arrive("shop-db-0", "db-master", "10.1.0.2");
+    arrive("shop-app-0", "app-0", "10.1.0.3");
+  };
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-db-0", "done")) << member("shop-db-0").dump();
+  ASSERT_TRUE(waitState("shop-app-0", "done")) << member("shop-app-0").dump();
+  EXPECT_EQ(member("shop-app-1")["state"], "booting");  // not provisioned: still waits
+  EXPECT_EQ(members.stageRuns("shop-db-0"), 1u);
 }
 
 TEST_F(DeploymentKeeperTest, AFailedStageStopsTheMemberWithItsOutputAndANotification) {
