@@ -49,9 +49,9 @@ fs::path writeDeployment(const fs::path& dir, int members) {
   util::writeFileAtomically(stage / "bootstrap.sh", "#!/bin/sh\nexit 0\n");
   fs::permissions(stage / "bootstrap.sh", fs::perms(0755));
   fs::create_directories(dir / "bundles");
-  auto tar = util::runProcess({"tar", "-cf", (dir / "bundles/exit0.tar").string(), "-C",
-                               stage.string(), "bootstrap.sh"},
-                              "", 30s);
+  auto tar = util::runProcess(
+      {"tar", "-cf", (dir / "bundles/exit0.tar").string(), "-C", stage.string(), "bootstrap.sh"},
+      "", 30s);
   if (tar.exitCode != 0) throw std::runtime_error("tar: " + tar.err);
   fs::path file = dir / "bench.yaml";
   util::writeFileAtomically(
@@ -176,7 +176,7 @@ double measureDown(World& world) {
   while (world.status(kName) || memberNamespaces(world.network().bridge) > 0) {
     checkInterrupted();
     if (since(start) > 600) throw std::runtime_error("members still there 600 s after down");
-    std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(250ms);  // each status is every member's: spare the provisioner
   }
   return since(start);
 }
@@ -252,10 +252,16 @@ int main(int argc, char** argv) {
     report(members, p1, p2, down, env, jsonOut);
     return 0;
   } catch (const Interrupted&) {
-    std::fprintf(stderr, "interrupted: removing members, namespaces and the bridge\n");
+    std::fprintf(stderr, "interrupted: members, namespaces and the bridge removed\n");
     return 130;
   } catch (const std::exception& e) {
-    std::string log = fs::exists(dir / "provisioner.log") ? util::readFile(dir / "provisioner.log") : "";
+    if (wasInterrupted()) {
+      std::fprintf(stderr, "interrupted (%s): members, namespaces and the bridge removed\n",
+                   e.what());
+      return 130;
+    }
+    std::string log =
+        fs::exists(dir / "provisioner.log") ? util::readFile(dir / "provisioner.log") : "";
     if (log.size() > 4000) log = "..." + log.substr(log.size() - 4000);
     std::fprintf(stderr, "drover-deploy-bench: %s\nprovisioner log (end):\n%s\n", e.what(),
                  log.c_str());

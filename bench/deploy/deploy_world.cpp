@@ -37,6 +37,8 @@ void writeText(const fs::path& file, const std::string& text, fs::perms mode = f
   fs::permissions(file, mode);
 }
 
+std::string ddlDir() { return (fs::path(DROVER_SOURCE_DIR) / "ddl").string(); }
+
 std::string tail(const fs::path& log) {
   std::string text = util::readFile(log);
   return text.size() > 3000 ? "..." + text.substr(text.size() - 3000) : text;
@@ -47,7 +49,8 @@ std::string tail(const fs::path& log) {
 Network networkOf(const std::string& bridge, const std::string& subnet) {
   auto slash = subnet.find('/');
   in_addr address{};
-  if (slash == std::string::npos || ::inet_pton(AF_INET, subnet.substr(0, slash).c_str(), &address) != 1)
+  if (slash == std::string::npos ||
+      ::inet_pton(AF_INET, subnet.substr(0, slash).c_str(), &address) != 1)
     throw std::invalid_argument("--subnet: '" + subnet + "' is not an IPv4 CIDR (10.215.0.0/22)");
   address.s_addr = htonl(ntohl(address.s_addr) + 1);
   char text[INET_ADDRSTRLEN];
@@ -66,6 +69,8 @@ void installInterruptHandlers() {
 void checkInterrupted() {
   if (interrupted) throw Interrupted();
 }
+
+bool wasInterrupted() { return interrupted; }
 
 void removeNetwork(const std::string& bridge) {
   auto list = util::runProcess({"ip", "netns", "list"}, "", 10s);
@@ -106,8 +111,8 @@ World::World(const Programs& programs, const Network& network, const fs::path& w
   startProvisioner(programs, flowFile, provisionerLogLevel);
   context_ = std::make_unique<zmq::context_t>(1);
   auto security = rpc::ClientSecurity::fromFiles(dir_ / "ca/ca.crt", dir_ / "ca/crl.pem",
-                                                 dir_ / "certs/bench.admin.pem",
-                                                 dir_ / "certs/bench.admin.key");
+                                                 dir_ / "certs/operator.admin.pem",
+                                                 dir_ / "certs/operator.admin.key");
   admin_ = std::make_unique<rpc::Client>(*context_, broker_->endpoints(), "", "drover", 5000ms,
                                          bus::ConnectionOptions{}, security);
 }
@@ -119,12 +124,12 @@ World::~World() {
   // bridge_ (members, namespaces, bridge) goes after the broker, as members are declared.
 }
 
-// The CA, the admin's and the provisioner's certificates, the members' base config, the
-// launcher's settings and the CLI's config.
-void World::writeConfigs(const Programs& programs) {
+// The CA, the admin's (for the CLI: makeSecureSetup's admin lives in memory only) and
+// the provisioner's certificates, the shipped policies, the provisioning token.
+void World::writeSecurity() {
   makeSecureSetup(dir_ / "ca");
   auto ca = security::CertificateAuthority::load(dir_ / "ca");
-  testing::issueCredentials(ca, dir_ / "certs", kBenchAdmin, security::Role::Admin);
+  testing::issueCredentials(ca, dir_ / "certs", "operator.admin", security::Role::Admin);
   testing::issueCredentials(ca, dir_ / "certs", "bench.provisioner", security::Role::Provisioner);
   fs::create_directories(dir_ / "policies");
   for (const auto& entry : fs::directory_iterator(fs::path(DROVER_SOURCE_DIR) / "etc/policies"))
@@ -132,50 +137,87 @@ void World::writeConfigs(const Programs& programs) {
       fs::copy_file(entry.path(), dir_ / "policies" / entry.path().filename());
   writeText(dir_ / "provisioning.token", kToken, fs::perms(0600));
   writeText(dir_ / "accepted.token", kToken, fs::perms(0600));
-  const std::string ddl = (fs::path(DROVER_SOURCE_DIR) / "ddl").string();
+}
+
+// The server.yaml members start from: the broker at the bridge, enrolment with the token.
+std::string World::memberConfig() const {
   bus::Endpoints there = broker_->endpointsOn(network_.gateway);
-  writeText(dir_ / "member.yaml",
-            "main_collective: drover\nbroker:\n  publish: " + there.publish +
-                "\n  subscribe: " + there.subscribe + "\nddl_dirs: [" + ddl +
-                "]\nsecurity:\n  enabled: true\n  ca_file: " + (dir_ / "ca/ca.crt").string() +
-                "\n  crl_file: " + (dir_ / "ca/crl.pem").string() +
-                "\n  cert_file: /etc/drover/ssl/node.pem\n  key_file: /etc/drover/ssl/node.key\n"
-                "  provisioning_token_file: " +
-                (dir_ / "provisioning.token").string() +
-                "\n  policy_dir: " + (dir_ / "policies").string() +
-                "\n  audit_log: /var/log/drover/audit.log\nhosts_file: /etc/hosts\nlog_level: "
-                "warn\n");
-  writeText(dir_ / "launcher.yaml",
-            "type: local\nstate_dir: " + (dir_ / "launcher").string() +
-                "\nbridge: " + network_.bridge + "\nsubnet: " + network_.subnet +
-                "\ndroverd: " + programs.droverd.string() + "\nmember: " +
-                programs.member.string() + "\nmember_config: " + (dir_ / "member.yaml").string() +
-                "\nstop_grace: 5\n");
+  return "main_collective: drover\nbroker:\n  publish: " + there.publish +
+         "\n  subscribe: " + there.subscribe + "\nddl_dirs: [" + ddlDir() +
+         "]\nsecurity:\n  enabled: true\n  ca_file: " + (dir_ / "ca/ca.crt").string() +
+         "\n  crl_file: " + (dir_ / "ca/crl.pem").string() +
+         "\n  cert_file: /etc/drover/ssl/node.pem\n  key_file: /etc/drover/ssl/node.key\n"
+         "  provisioning_token_file: " +
+         (dir_ / "provisioning.token").string() +
+         "\n  policy_dir: " + (dir_ / "policies").string() +
+         "\n  audit_log: /var/log/drover/audit.log\nhosts_file: /etc/hosts\nlog_level: warn\n";
+}
+
+std::string World::launcherSettings(const Programs& programs) const {
+  return "type: local\nstate_dir: " + (dir_ / "launcher").string() +
+         "\nbridge: " + network_.bridge + "\nsubnet: " + network_.subnet +
+         "\ndroverd: " + programs.droverd.string() + "\nmember: " + programs.member.string() +
+         "\nmember_config: " + (dir_ / "member.yaml").string() + "\nstop_grace: 5\n";
+}
+
+// The CLI's config: the admin, the broker on loopback.
+std::string World::clientConfig() const {
   const bus::Endpoints& here = broker_->endpoints();
-  writeText(dir_ / "client.yaml",
-            "identity: deploy-bench\nbroker:\n  publish: " + here.publish +
-                "\n  subscribe: " + here.subscribe + "\nddl_dirs: [" + ddl +
-                "]\nlog_level: warn\nsecurity:\n  ca_file: " + (dir_ / "ca/ca.crt").string() +
-                "\n  crl_file: " + (dir_ / "ca/crl.pem").string() +
-                "\n  cert_file: " + (dir_ / "certs/bench.admin.pem").string() +
-                "\n  key_file: " + (dir_ / "certs/bench.admin.key").string() + "\n");
+  return "identity: deploy-bench\nbroker:\n  publish: " + here.publish +
+         "\n  subscribe: " + here.subscribe + "\nddl_dirs: [" + ddlDir() +
+         "]\nlog_level: warn\nsecurity:\n  ca_file: " + (dir_ / "ca/ca.crt").string() +
+         "\n  crl_file: " + (dir_ / "ca/crl.pem").string() +
+         "\n  cert_file: " + (dir_ / "certs/operator.admin.pem").string() +
+         "\n  key_file: " + (dir_ / "certs/operator.admin.key").string() + "\n";
+}
+
+void World::writeConfigs(const Programs& programs) {
+  writeSecurity();
+  writeText(dir_ / "member.yaml", memberConfig());
+  writeText(dir_ / "launcher.yaml", launcherSettings(programs));
+  writeText(dir_ / "client.yaml", clientConfig());
 }
 
 void World::startProvisioner(const Programs& programs, const fs::path& flowFile,
                              const std::string& logLevel) {
   const bus::Endpoints& here = broker_->endpoints();
-  std::vector<std::string> argv{
-      programs.provisioner.string(), "--identity", "bench.provisioner", "--broker-publish",
-      here.publish, "--broker-subscribe", here.subscribe, "--security-ca-file",
-      (dir_ / "ca/ca.crt").string(), "--security-crl-file", (dir_ / "ca/crl.pem").string(),
-      "--security-cert-file", (dir_ / "certs/bench.provisioner.pem").string(),
-      "--security-key-file", (dir_ / "certs/bench.provisioner.key").string(), "--state-db",
-      (dir_ / "state.db").string(), "--flow-file", flowFile.string(), "--metrics-listen", "",
-      "--events-file", (dir_ / "events.jsonl").string(), "--pid-file",
-      (dir_ / "provisioner.pid").string(), "--log-level", logLevel, "--enrolment-token-files",
-      (dir_ / "accepted.token").string(), "--enrolment-ca-dir", (dir_ / "ca").string(),
-      "--naming-domain", "bench.example", "--deployments-launcher-file",
-      (dir_ / "launcher.yaml").string(), "--deployments-blob-dir", (dir_ / "blobs").string()};
+  std::vector<std::string> argv{programs.provisioner.string(),
+                                "--identity",
+                                "bench.provisioner",
+                                "--broker-publish",
+                                here.publish,
+                                "--broker-subscribe",
+                                here.subscribe,
+                                "--security-ca-file",
+                                (dir_ / "ca/ca.crt").string(),
+                                "--security-crl-file",
+                                (dir_ / "ca/crl.pem").string(),
+                                "--security-cert-file",
+                                (dir_ / "certs/bench.provisioner.pem").string(),
+                                "--security-key-file",
+                                (dir_ / "certs/bench.provisioner.key").string(),
+                                "--state-db",
+                                (dir_ / "state.db").string(),
+                                "--flow-file",
+                                flowFile.string(),
+                                "--metrics-listen",
+                                "",
+                                "--events-file",
+                                (dir_ / "events.jsonl").string(),
+                                "--pid-file",
+                                (dir_ / "provisioner.pid").string(),
+                                "--log-level",
+                                logLevel,
+                                "--enrolment-token-files",
+                                (dir_ / "accepted.token").string(),
+                                "--enrolment-ca-dir",
+                                (dir_ / "ca").string(),
+                                "--naming-domain",
+                                "bench.example",
+                                "--deployments-launcher-file",
+                                (dir_ / "launcher.yaml").string(),
+                                "--deployments-blob-dir",
+                                (dir_ / "blobs").string()};
   provisioner_.emplace(argv, dir_ / "provisioner.log");
   bool up = testing::waitFor(
       [&] { return fs::exists(dir_ / "provisioner.pid") || !provisioner_->running(); }, 15s);

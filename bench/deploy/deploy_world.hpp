@@ -48,6 +48,8 @@ class Interrupted : public std::runtime_error {
 void installInterruptHandlers();
 /// Throws Interrupted once a signal arrived.
 void checkInterrupted();
+/// Whether a signal arrived: a call it cut short (EINTR) fails in its own words.
+bool wasInterrupted();
 
 /// Every process of every namespace BRIDGE-*, killed by PID, the namespaces, the bridge.
 void removeNetwork(const std::string& bridge);
@@ -81,6 +83,10 @@ class World {
   };
 
   void writeConfigs(const Programs& programs);
+  void writeSecurity();
+  std::string memberConfig() const;
+  std::string launcherSettings(const Programs& programs) const;
+  std::string clientConfig() const;
   void startProvisioner(const Programs& programs, const std::filesystem::path& flowFile,
                         const std::string& logLevel);
 
