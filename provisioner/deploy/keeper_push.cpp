@@ -22,8 +22,11 @@ std::string textOf(const Json* value) {
   return value->is_string() ? value->get<std::string>() : value->dump();
 }
 
-bool flowPhase(MemberPhase phase) {
-  return phase == MemberPhase::Booting || phase == MemberPhase::Provisioning;
+// The flow has the member: booting, provisioning, or failed by the flow (an operator's
+// `drover provision retry` takes it on again).
+bool inFlow(const DeploymentMember& m) {
+  return m.phase == MemberPhase::Booting || m.phase == MemberPhase::Provisioning ||
+         (m.phase == MemberPhase::Failed && m.failedInFlow);
 }
 
 }  // namespace
@@ -41,10 +44,17 @@ void DeploymentKeeper::engineChanged(const NodeRecord& record) {
   {
     Lock lock(mutex_);
     auto it = members_.find(record.identity);
-    if (it == members_.end() || !flowPhase(it->second.phase)) return;
+    if (it == members_.end() || !inFlow(it->second)) return;
     DeploymentMember& m = it->second;
     Deployment* d = find(m.deployment);
     if (!d) return;
+    if (m.phase == MemberPhase::Failed && record.state == NodeState::Failed) return;
+    if (m.phase == MemberPhase::Failed) {  // retried by an operator
+      m.failedInFlow = false;
+      m.error.clear();
+      m.phase = MemberPhase::Provisioning;
+      save(m);
+    }
     if (record.state == NodeState::Provisioned) {
       m.phase = MemberPhase::Wiring;
       m.step = "provisioned; wiring";

@@ -299,6 +299,27 @@ TEST_F(DeploymentKeeperTest, AMemberProvisionedWhileItsBatchStillLaunchedGoesOn)
   EXPECT_EQ(members.stageRuns("shop-db-0"), 1u);
 }
 
+// The flow failed the member; an operator's retry of the flow takes it on again.
+TEST_F(DeploymentKeeperTest, AMemberTheFlowFailedGoesOnWhenTheFlowIsRetried) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-db-0", "booting"));
+  NodeRecord record;
+  record.identity = "shop-db-0";
+  record.state = NodeState::Failed;
+  record.stepName = "production_apply";
+  record.lastError = "puppet apply failed";
+  keeper->engineChanged(record);
+  ASSERT_TRUE(waitState("shop-db-0", "failed"));
+  EXPECT_EQ(member("shop-db-0")["error"], "puppet apply failed");
+  record.state = NodeState::Running;
+  keeper->engineChanged(record);
+  ASSERT_TRUE(waitState("shop-db-0", "provisioning"));
+  EXPECT_EQ(member("shop-db-0")["error"], "");
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  ASSERT_TRUE(waitState("shop-db-0", "done")) << member("shop-db-0").dump();
+}
+
 TEST_F(DeploymentKeeperTest, AFailedStageStopsTheMemberWithItsOutputAndANotification) {
   open();
   members.failStage.insert("shop-db-0");
