@@ -284,6 +284,7 @@ void DeploymentKeeper::plan(Deployment& d, LaunchJob& job, std::int64_t now) {
       m.phase = MemberPhase::Launching;
       m.step = "launching";
       m.updatedMs = now;
+      m.launchedMs = now;
       members_[m.identity] = m;
       save(m);
       job.launch.push_back(m.identity);
@@ -316,6 +317,7 @@ void DeploymentKeeper::retryFailed(Deployment& d, LaunchJob& job, std::int64_t n
     DeploymentMember& m = members_.at(identity);
     if (m.phase != MemberPhase::Failed || m.failedInFlow) continue;
     m.phase = m.launcherId.empty() ? MemberPhase::Launching : MemberPhase::Wiring;
+    if (m.launcherId.empty()) m.launchedMs = now;
     m.step = m.launcherId.empty() ? "launching again" : "going on after a failure";
     m.error.clear();
     m.updatedMs = now;

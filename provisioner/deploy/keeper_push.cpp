@@ -37,6 +37,7 @@ NodeRecord nodeRecordFrom(const Json& json, const std::string& identity) {
   record.state = nodeStateFrom(json.value("state", "waiting"));
   record.stepName = json.value("step", "");
   record.lastError = json.value("last_error", "");
+  record.finishedMs = json.value("finished_ms", std::int64_t{0});
   return record;
 }
 
@@ -49,6 +50,10 @@ void DeploymentKeeper::engineChanged(const NodeRecord& record) {
     Deployment* d = find(m.deployment);
     if (!d) return;
     if (m.phase == MemberPhase::Failed && record.state == NodeState::Failed) return;
+    // A slot's identity comes back after a shrink and a growth: the flow's outcome for the
+    // member that had it before is not this member's.
+    bool finished = record.state == NodeState::Provisioned || record.state == NodeState::Failed;
+    if (finished && record.finishedMs < m.launchedMs) return;
     if (m.phase == MemberPhase::Failed) {  // retried by an operator
       m.failedInFlow = false;
       m.error.clear();

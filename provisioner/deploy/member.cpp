@@ -96,6 +96,7 @@ Json toJson(const DeploymentMember& m) {
           {"host_keys", m.hostKeys},
           {"stages", stages},
           {"updated_ms", m.updatedMs},
+          {"launched_ms", m.launchedMs},
           {"failed_in_flow", m.failedInFlow},
           {"params", m.params}};
 }
@@ -120,6 +121,7 @@ DeploymentMember deploymentMemberFrom(const std::string& identity, const Json& j
   for (const auto& run : field(json, "stages", Json::array()))
     m.stages.push_back(stageRunFrom(run));
   m.updatedMs = field(json, "updated_ms", std::int64_t{0});
+  m.launchedMs = field(json, "launched_ms", std::int64_t{0});
   m.failedInFlow = field(json, "failed_in_flow", false);
   m.params = field(json, "params", Json::object());
   if (m.pool.empty()) throw std::invalid_argument("pool: missing");

@@ -55,6 +55,9 @@ struct DeploymentMember {
   std::vector<std::string> hostKeys;    // its SSH host public keys
   std::vector<StageRun> stages;         // latest run per stage index
   std::int64_t updatedMs = 0;
+  // When it was planned (written as launching): what the flow says of its identity from
+  // before then is of an earlier member in the same slot.
+  std::int64_t launchedMs = 0;
   bool failedInFlow = false;     // the flow failed it (drover provision retry)
   Json params = Json::object();  // resolved when it stopped waiting
 

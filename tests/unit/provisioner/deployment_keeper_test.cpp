@@ -176,7 +176,8 @@ class DeploymentKeeperTest : public ::testing::Test {
     keeper->setChangeListener([this] { ++changes; });
     keeper->start([this](const std::string& identity) -> std::optional<Json> {
       if (!provisioned.count(identity)) return std::nullopt;
-      return Json{{"state", "provisioned"}, {"step", "notify"}};
+      return Json{
+          {"state", "provisioned"}, {"step", "notify"}, {"finished_ms", provisioned[identity]}};
     });
   }
   void restart() {
@@ -210,7 +211,8 @@ class DeploymentKeeperTest : public ::testing::Test {
     NodeRecord record;
     record.identity = identity;
     record.state = NodeState::Provisioned;
-    provisioned.insert(identity);
+    record.finishedMs = util::nowMs();
+    provisioned[identity] = record.finishedMs;
     keeper->engineChanged(record);
   }
 
@@ -241,7 +243,7 @@ class DeploymentKeeperTest : public ::testing::Test {
   RecordingSink sink;
   std::unique_ptr<Store> store;
   std::unique_ptr<DeploymentKeeper> keeper;
-  std::set<std::string> provisioned;  // what the flow says at start()
+  std::map<std::string, std::int64_t> provisioned;  // the flow's view: identity -> finished_ms
   std::atomic<int> changes{0};
 };
 
@@ -309,6 +311,7 @@ TEST_F(DeploymentKeeperTest, AMemberTheFlowFailedGoesOnWhenTheFlowIsRetried) {
   record.state = NodeState::Failed;
   record.stepName = "production_apply";
   record.lastError = "puppet apply failed";
+  record.finishedMs = util::nowMs();
   keeper->engineChanged(record);
   ASSERT_TRUE(waitState("shop-db-0", "failed"));
   EXPECT_EQ(member("shop-db-0")["error"], "puppet apply failed");
@@ -368,6 +371,30 @@ TEST_F(DeploymentKeeperTest, AShrunkPoolStopsItsHighestNamesAndDownStopsEverythi
   keeper->down("shop", "admin");
   ASSERT_TRUE(waitFor([&] { return !keeper->status("shop"); }));
   EXPECT_EQ(launches.instances.size(), 0u);
+}
+
+// Shrunk, then grown: the slot's identity comes back for a new member, and what the flow
+// said of the old one (provisioned) does not make the new one skip its flow.
+TEST_F(DeploymentKeeperTest, AReusedSlotWaitsForItsOwnFlowNotThePreviousMembers) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-app-1", "booting"));
+  arrive("shop-app-1", "app-0", "10.1.0.4");
+  arrive("shop-app-0", "app-1", "10.1.0.3");
+  std::string smaller = kShop;
+  smaller.replace(smaller.find("count: 2"), 8, "count: 1");
+  ASSERT_EQ(up(smaller)["stopping"], Json({"shop-app-0"}));
+  ASSERT_TRUE(waitFor([&] { return member("shop-app-0").is_null(); }));
+  ASSERT_EQ(up(kShop)["launched"], Json({"shop-app-0"}));
+  ASSERT_TRUE(waitState("shop-app-0", "booting"));
+  NodeRecord old;
+  old.identity = "shop-app-0";
+  old.state = NodeState::Provisioned;
+  old.finishedMs = provisioned["shop-app-0"];
+  keeper->engineChanged(old);
+  EXPECT_EQ(member("shop-app-0")["state"], "booting");
+  arrive("shop-app-0", "app-1", "10.1.0.5");
+  EXPECT_TRUE(waitState("shop-app-0", "waiting"));  // its own flow: on its way again
 }
 
 TEST_F(DeploymentKeeperTest, ABadFileOrAnotherFlowIsRefusedNamingWhere) {
