@@ -309,12 +309,29 @@ void DeploymentKeeper::markStopping(DeploymentMember& m, LaunchJob& job, std::in
   job.stop.push_back(m.identity);
 }
 
+// Whether a member that is done has a stage whose bundle changed in the file since.
+static bool stagesChanged(const DeploymentMember& m, const ::drover::deploy::Pool* pool) {
+  if (!pool) return false;
+  std::vector<::drover::deploy::StageRecord> records;
+  for (const auto& run : m.stages) records.push_back({run.stage, run.digest, run.exitCode});
+  return ::drover::deploy::nextStage(pool->stages, records, true).has_value();
+}
+
 // `up` again asks a failed member to go on from where it stopped: a failed stage runs
 // again, a failed launch is made again. A flow failure is the flow's (drover provision
-// retry).
+// retry). A member that is done goes through its files and stages again when a stage's
+// bundle changed: the changed stages run, the others are passed.
 void DeploymentKeeper::retryFailed(Deployment& d, LaunchJob& job, std::int64_t now) {
   for (const auto& identity : membersOf(d.name)) {
     DeploymentMember& m = members_.at(identity);
+    if (m.phase == MemberPhase::Done && stagesChanged(m, d.spec.pool(m.pool))) {
+      m.phase = MemberPhase::Waiting;
+      m.step = "a stage changed";
+      m.updatedMs = now;
+      save(m);
+      wakeLocked(identity);
+      continue;
+    }
     if (m.phase != MemberPhase::Failed || m.failedInFlow) continue;
     m.phase = m.launcherId.empty() ? MemberPhase::Launching : MemberPhase::Wiring;
     if (m.launcherId.empty()) m.launchedMs = now;

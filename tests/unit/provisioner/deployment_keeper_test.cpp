@@ -397,6 +397,22 @@ TEST_F(DeploymentKeeperTest, AReusedSlotWaitsForItsOwnFlowNotThePreviousMembers)
   EXPECT_TRUE(waitState("shop-app-0", "waiting"));  // its own flow: on its way again
 }
 
+// A stage that ran is not run again, unless `up` brings a changed bundle for it.
+TEST_F(DeploymentKeeperTest, AChangedBundleRunsItsStageAgainOnAMemberThatIsDone) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-db-0", "booting"));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  ASSERT_TRUE(waitState("shop-db-0", "done"));
+  up(kShop);
+  EXPECT_EQ(member("shop-db-0")["state"], "done");  // the same bundle: nothing to run
+  bundle = "the bundle, changed";
+  up(kShop);
+  ASSERT_TRUE(waitFor([&] { return members.stageRuns("shop-db-0") == 2; }));
+  ASSERT_TRUE(waitState("shop-db-0", "done"));
+  EXPECT_EQ(member("shop-db-0")["stages"][0]["digest"], util::sha256Digest(bundle));
+}
+
 TEST_F(DeploymentKeeperTest, ABadFileOrAnotherFlowIsRefusedNamingWhere) {
   open();
   try {
