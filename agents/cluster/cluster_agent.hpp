@@ -1,5 +1,5 @@
 #pragma once
-// cluster: the node side of a deployment (DEPLOY_SPEC.md, "Node agent cluster";
+// cluster: the node side of a deployment (provisioner/README.md, "Deployments";
 // contract: ddl/cluster.json). The provisioner drives it over the bus:
 //   ssh_keys     makes the root key and the ed25519 host key (ssh-keygen, no shell) and
 //                answers their public halves; private keys never leave the node;

@@ -1,8 +1,8 @@
 #pragma once
-// naming: the node side of service names (NAMING_SPEC.md). The provisioner assigns the
-// node a name (set_name) and pushes every name of the collective (update_hosts); the
-// node keeps both in its own record (<root>/var/lib/drover/naming.json) so a restart
-// keeps them, sets its hostname, writes the names block of its hosts file, answers
+// naming: the node side of service names (provisioner/README.md, "Names"; ddl/naming.json). The
+// provisioner assigns the node a name (set_name) and pushes every name of the collective
+// (update_hosts); the node keeps both in its own record (<root>/var/lib/drover/naming.json) so a
+// restart keeps them, sets its hostname, writes the names block of its hosts file, answers
 // identity() filters to its name and aliases, and shows its naming in registrations.
 // Contract: ddl/naming.json.
 //

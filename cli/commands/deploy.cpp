@@ -1,5 +1,5 @@
 // drover deploy up FILE|status NAME|down NAME|list: deployments of pools of members,
-// launched and wired by the provisioner (DEPLOY_SPEC "Provisioner control actions":
+// launched and wired by the provisioner (provisioner/control.hpp, the deploy_* actions:
 // deploy_status, deploy_down, deploy_list here; deploy_put_blob, deploy_up and
 // deploy_wait in deploy_up.cpp). Asked like `drover name`: every provisioner, or one
 // with --provisioner.

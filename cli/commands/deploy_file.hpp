@@ -11,7 +11,7 @@
 
 namespace drover::cli {
 
-/// What deploy_up carries (DEPLOY_SPEC): the text, the bundles the file uses and every
+/// What deploy_up carries (provisioner/control.hpp): the text, the bundles the file uses and every
 /// files/<pool>/<name> text, keyed by their paths relative to the file's directory.
 struct DeployFile {
   std::string name;      // the deployment's, as the file says

@@ -1,6 +1,6 @@
 #pragma once
-// What `drover deploy` prints for people, from the provisioner's JSON (DEPLOY_SPEC
-// "Provisioner control actions": the status of deploy_status and deploy_wait, the
+// What `drover deploy` prints for people, from the provisioner's JSON (provisioner/control.hpp,
+// the deploy_* actions: the status of deploy_status and deploy_wait, the
 // replies of deploy_up and deploy_list). Pure: deploy.cpp asks and prints, these only
 // format and decide, so they are tested alone. A missing field shows as "-"; nothing
 // here throws on a short reply.

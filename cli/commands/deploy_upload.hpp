@@ -1,5 +1,5 @@
 #pragma once
-// Bundles reach the provisioner in chunks (DEPLOY_SPEC: deploy_put_blob {digest, size,
+// Bundles reach the provisioner in chunks (provisioner/control.hpp: deploy_put_blob {digest, size,
 // offset, data} -> {held, complete}, the chunk rules of cluster#put_chunk): data is
 // base64 of at most 512 KiB read from the file at `offset`; the provisioner appends a
 // chunk whose offset equals what it holds (0 starts over) and checks the digest once it

@@ -1,6 +1,6 @@
 #pragma once
 // What `drover name` prints for people, from the provisioner's JSON (the shapes of
-// NAMING_SPEC "Provisioner control agent": Holding, HistoryRow, Change). Pure: the
+// provisioner/control.hpp, the names actions: Holding, HistoryRow, Change). Pure: the
 // command (name.cpp) asks and prints, these only format, so they are tested alone.
 // A field missing from the JSON shows as "-"; nothing here throws on a short reply.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// Deployments on the provisioner's side (issue "Deployments"; research/clusters.md):
+// Deployments on the provisioner's side (provisioner/README.md, "Deployments"):
 // a deployment file's pools launched through a launcher, each member named and
 // provisioned by the flow like any node, then wired to its peers over the bus:
 //
@@ -104,7 +104,7 @@ class DeploymentKeeper {
   /// A node's registration: members' names, addresses, facts, versions they hold.
   void observe(const Registration& registration);
 
-  /// Control actions (DEPLOY_SPEC: deploy_put_blob, deploy_up, deploy_down); throw
+  /// Control actions (control.hpp: deploy_put_blob, deploy_up, deploy_down); throw
   /// DeployError.
   Json putBlob(const Json& args);
   Json up(const Json& args, const std::string& by);

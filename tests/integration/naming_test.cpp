@@ -1,4 +1,4 @@
-// The naming agent in a real droverd (agents/naming, NAMING_SPEC.md): a signed set_name
+// The naming agent in a real droverd (agents/naming, ddl/naming.json): a signed set_name
 // renames the node for real (its own UTS namespace: `unshare --uts --mount`), it
 // registers again at once with the name in data.naming, and identity() filters find it
 // by the name; update_hosts writes the names block into the hosts file under its root.

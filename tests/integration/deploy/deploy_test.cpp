@@ -1,4 +1,4 @@
-// Deployments end to end (issue "Deployments"): real broker, provisioner, local
+// Deployments end to end (provisioner/README.md, "Deployments"): real broker, provisioner, local
 // launcher, namespaced droverd members, sshd from Debian in each member, `drover deploy`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

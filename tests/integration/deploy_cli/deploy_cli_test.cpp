@@ -1,6 +1,6 @@
 // The real `drover deploy` against a real broker and a stand-in for the provisioner's
 // `provisioner` agent (stand_in_provisioner.hpp: records requests, answers this file's
-// fixed replies; DEPLOY_SPEC "Provisioner control actions"): the chunked upload (what
+// fixed replies; the deploy_* actions of provisioner/control.hpp): the chunked upload (what
 // arrived has the file's digest and size), the request sequence, the deploy_wait long
 // poll (each call passes the version of the reply before), the lines printed and the
 // exit codes, Ctrl-C, and status/list/down.

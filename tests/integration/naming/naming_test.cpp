@@ -1,4 +1,4 @@
-// Naming with real processes (issue 12): a broker, drover-provisioner running a flow
+// Naming with real processes: a broker, drover-provisioner running a flow
 // with assign_name, and droverd nodes each in a UTS and mount namespace of its own, so
 // each really sets its hostname and owns its hosts file. What a program on the node
 // sees is read with nsenter: `hostname`, and `getent hosts NAME` through the node's

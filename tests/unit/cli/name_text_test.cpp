@@ -1,5 +1,5 @@
 // What `drover name` prints (cli/commands/name_text.hpp) from the provisioner's JSON
-// (NAMING_SPEC "Provisioner control agent").
+// (the names actions of provisioner/control.hpp).
 #include "cli/commands/name_text.hpp"
 
 #include <gmock/gmock.h>
