@@ -9,6 +9,7 @@
 
 #include "bench/support/secure_setup.hpp"
 #include "core/util/files.hpp"
+#include "testing/test_bridge.hpp"
 
 namespace drover::bench::deploy {
 namespace fs = std::filesystem;
@@ -72,38 +73,12 @@ void checkInterrupted() {
 
 bool wasInterrupted() { return interrupted; }
 
-void removeNetwork(const std::string& bridge) {
-  auto list = util::runProcess({"ip", "netns", "list"}, "", 10s);
-  std::istringstream lines(list.out);
-  for (std::string line; std::getline(lines, line);) {
-    std::string name = line.substr(0, line.find(' '));
-    if (name.rfind(bridge + "-", 0) != 0) continue;
-    auto pids = util::runProcess({"ip", "netns", "pids", name}, "", 10s);
-    std::istringstream each(pids.out);
-    for (std::string pid; each >> pid;) ::kill(std::stoi(pid), SIGKILL);
-    util::runProcess({"ip", "netns", "del", name}, "", 10s);
-  }
-  util::runProcess({"ip", "link", "del", bridge}, "", 10s);
-}
-
-World::Bridge::Bridge(const Network& network) : name(network.bridge) {
-  removeNetwork(name);  // what an earlier run that was killed outright left
-  run({"ip", "link", "add", name, "type", "bridge"});
-  try {
-    auto prefix = network.subnet.substr(network.subnet.find('/'));
-    run({"ip", "addr", "add", network.gateway + prefix, "dev", name});
-    run({"ip", "link", "set", name, "up"});
-  } catch (...) {
-    removeNetwork(name);
-    throw;
-  }
-}
-
-World::Bridge::~Bridge() { removeNetwork(name); }
-
 World::World(const Programs& programs, const Network& network, const fs::path& workDir,
              const fs::path& flowFile, const std::string& provisionerLogLevel)
-    : network_(network), dir_(workDir), droverCli_(programs.drover), bridge_(network) {
+    : network_(network),
+      dir_(workDir),
+      droverCli_(programs.drover),
+      bridge_(network.bridge, network.gateway + network.subnet.substr(network.subnet.find('/'))) {
   BrokerSpec spec;
   spec.alsoOn = {network.gateway};
   broker_.emplace(Executables{programs.broker, programs.droverd, {}}, dir_, spec);

@@ -23,6 +23,7 @@
 #include "core/util/json.hpp"
 #include "core/util/subprocess.hpp"
 #include "testing/process.hpp"
+#include "testing/test_bridge.hpp"
 
 namespace drover::bench::deploy {
 
@@ -51,9 +52,6 @@ void checkInterrupted();
 /// Whether a signal arrived: a call it cut short (EINTR) fails in its own words.
 bool wasInterrupted();
 
-/// Every process of every namespace BRIDGE-*, killed by PID, the namespaces, the bridge.
-void removeNetwork(const std::string& bridge);
-
 class World {
  public:
   /// Builds everything; throws std::runtime_error (with the log tail of what failed).
@@ -75,13 +73,6 @@ class World {
   const Network& network() const { return network_; }
 
  private:
-  // Made first and removed last: members and their namespaces, then the bridge.
-  struct Bridge {
-    explicit Bridge(const Network& network);
-    ~Bridge();
-    std::string name;
-  };
-
   void writeConfigs(const Programs& programs);
   void writeSecurity();
   std::string memberConfig() const;
@@ -93,7 +84,7 @@ class World {
   Network network_;
   std::filesystem::path dir_;
   std::filesystem::path droverCli_;
-  Bridge bridge_;
+  testing::TestBridge bridge_;  // made first, removed last: members, namespaces, bridge
   std::optional<BrokerProcess> broker_;
   std::optional<testing::Process> provisioner_;
   std::unique_ptr<zmq::context_t> context_;

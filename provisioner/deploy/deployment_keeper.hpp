@@ -152,7 +152,6 @@ class DeploymentKeeper {
   void catchUpWithFlow(const std::vector<std::string>& identities);
   void stopMembers(const std::string& deployment, const std::vector<std::string>& identities);
   // keeper_driver.cpp: members with work to do
-  void wake(const std::string& identity);
   void wakeLocked(const std::string& identity);
   void wakeWaiting(const std::string& deployment);
   void driverLoop();

@@ -46,14 +46,6 @@ std::string replyError(const CallReply& reply) {
 
 }  // namespace
 
-void DeploymentKeeper::wake(const std::string& identity) {
-  {
-    Lock lock(mutex_);
-    wakeLocked(identity);
-  }
-  driverWake_.notify_one();
-}
-
 void DeploymentKeeper::wakeLocked(const std::string& identity) {
   if (driving_.count(identity)) {
     again_.insert(identity);

@@ -21,27 +21,6 @@ std::string run(std::vector<std::string> argv) {
   return result.out;
 }
 
-void makeBridge(const std::string& bridge, const std::string& gateway) {
-  run({"ip", "link", "add", bridge, "type", "bridge"});
-  run({"ip", "addr", "add", gateway + "/24", "dev", bridge});
-  run({"ip", "link", "set", bridge, "up"});
-}
-
-// Whatever a failed test left: members' processes and namespaces, then the bridge.
-void removeNetwork(const std::string& bridge) {
-  auto netns = util::runProcess({"ip", "netns", "list"}, "", 10s);
-  std::istringstream lines(netns.out);
-  for (std::string line; std::getline(lines, line);) {
-    std::string name = line.substr(0, line.find(' '));
-    if (name.rfind(bridge + "-", 0) != 0) continue;
-    auto pids = util::runProcess({"ip", "netns", "pids", name}, "", 10s);
-    std::istringstream each(pids.out);
-    for (std::string pid; each >> pid;) ::kill(std::stoi(pid), SIGKILL);
-    util::runProcess({"ip", "netns", "del", name}, "", 10s);
-  }
-  util::runProcess({"ip", "link", "del", bridge}, "", 10s);
-}
-
 void writeText(const fs::path& file, const std::string& text, fs::perms mode = fs::perms(0644)) {
   fs::create_directories(file.parent_path());
   util::writeFileAtomically(file, text);
@@ -147,8 +126,7 @@ void DeploySuite::SetUpTestSuite() {
   w->bridge = "dvit" + std::to_string(::getpid() % 100000);
   w->subnet = "10.214." + std::to_string(n) + ".0/24";
   w->gateway = "10.214." + std::to_string(n) + ".1";
-  removeNetwork(w->bridge);
-  makeBridge(w->bridge, w->gateway);
+  w->network = std::make_unique<testing::TestBridge>(w->bridge, w->gateway + "/24");
   w->fleet = std::make_unique<Fleet>(std::vector<std::string>{w->gateway});
   writeImage(w->dir.path() / "image");
   writeText(w->dir.path() / "provisioning.token", kToken, fs::perms(0600));
@@ -172,8 +150,7 @@ void DeploySuite::TearDownTestSuite() {
   if (!world_) return;
   world_->admin.reset();
   if (world_->provisioner) world_->provisioner->stop();
-  removeNetwork(world_->bridge);
-  delete world_;
+  delete world_;  // the bridge last: members, their namespaces, then the bridge
   world_ = nullptr;
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
+#include "testing/test_bridge.hpp"
 #include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
@@ -29,9 +30,10 @@ class DeploySuite : public ::testing::Test {
  public:
   /// What the suite's tests share.
   struct World {
-    std::string bridge;   // dvit<pid>: unique to this test process
-    std::string subnet;   // 10.214.<n>.0/24
-    std::string gateway;  // its .1, the bridge's address
+    std::string bridge;                            // dvit<pid>: unique to this test process
+    std::string subnet;                            // 10.214.<n>.0/24
+    std::string gateway;                           // its .1, the bridge's address
+    std::unique_ptr<testing::TestBridge> network;  // made first, removed last
     testing::TempDir dir;
     std::unique_ptr<Fleet> fleet;
     std::unique_ptr<Provisioner> provisioner;

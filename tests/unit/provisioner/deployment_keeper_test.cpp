@@ -208,12 +208,20 @@ class DeploymentKeeperTest : public ::testing::Test {
     r.naming = Json{{"name", name}, {"fqdn", name + ".example"}};
     r.verified = true;
     keeper->observe(r);
+    provisioned[identity] = flowSays(identity, NodeState::Provisioned);
+  }
+
+  // The engine's word on a member's flow; returns the finish time it gave.
+  std::int64_t flowSays(const std::string& identity, NodeState state,
+                        std::int64_t finishedMs = util::nowMs(), const std::string& error = "") {
     NodeRecord record;
     record.identity = identity;
-    record.state = NodeState::Provisioned;
-    record.finishedMs = util::nowMs();
-    provisioned[identity] = record.finishedMs;
+    record.state = state;
+    record.stepName = "production_apply";
+    record.lastError = error;
+    record.finishedMs = finishedMs;
     keeper->engineChanged(record);
+    return finishedMs;
   }
 
   Json member(const std::string& identity) {
@@ -306,17 +314,10 @@ TEST_F(DeploymentKeeperTest, AMemberTheFlowFailedGoesOnWhenTheFlowIsRetried) {
   open();
   up(kShop);
   ASSERT_TRUE(waitState("shop-db-0", "booting"));
-  NodeRecord record;
-  record.identity = "shop-db-0";
-  record.state = NodeState::Failed;
-  record.stepName = "production_apply";
-  record.lastError = "puppet apply failed";
-  record.finishedMs = util::nowMs();
-  keeper->engineChanged(record);
+  flowSays("shop-db-0", NodeState::Failed, util::nowMs(), "puppet apply failed");
   ASSERT_TRUE(waitState("shop-db-0", "failed"));
   EXPECT_EQ(member("shop-db-0")["error"], "puppet apply failed");
-  record.state = NodeState::Running;
-  keeper->engineChanged(record);
+  flowSays("shop-db-0", NodeState::Running, 0);
   ASSERT_TRUE(waitState("shop-db-0", "provisioning"));
   EXPECT_EQ(member("shop-db-0")["error"], "");
   arrive("shop-db-0", "db-master", "10.1.0.2");
@@ -387,11 +388,7 @@ TEST_F(DeploymentKeeperTest, AReusedSlotWaitsForItsOwnFlowNotThePreviousMembers)
   ASSERT_TRUE(waitFor([&] { return member("shop-app-0").is_null(); }));
   ASSERT_EQ(up(kShop)["launched"], Json({"shop-app-0"}));
   ASSERT_TRUE(waitState("shop-app-0", "booting"));
-  NodeRecord old;
-  old.identity = "shop-app-0";
-  old.state = NodeState::Provisioned;
-  old.finishedMs = provisioned["shop-app-0"];
-  keeper->engineChanged(old);
+  flowSays("shop-app-0", NodeState::Provisioned, provisioned["shop-app-0"]);
   EXPECT_EQ(member("shop-app-0")["state"], "booting");
   arrive("shop-app-0", "app-1", "10.1.0.5");
   EXPECT_TRUE(waitState("shop-app-0", "waiting"));  // its own flow: on its way again
