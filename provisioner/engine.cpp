@@ -3,6 +3,7 @@
 #include "provisioner/engine.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/log/log.hpp"
 #include "core/util/clock.hpp"
@@ -39,12 +40,24 @@ MachineSettings machineSettings(const EngineOptions& o, const Flow& flow,
                          enrolmentBlocked(flow, enroller)};
 }
 
+std::vector<Flow> checkedFlows(std::vector<Flow> flows) {
+  if (flows.empty()) throw std::invalid_argument("the provisioner needs a flow");
+  std::set<std::string> names;
+  for (const Flow& flow : flows) {
+    if (!names.insert(flow.name).second) {
+      throw std::invalid_argument("two flows are called '" + flow.name + "' (" + flow.source +
+                                  "); a flow is chosen by its name");
+    }
+  }
+  return flows;
+}
+
 }  // namespace
 
-Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
+Engine::Engine(std::vector<Flow> flows, EngineOptions options, Store& store, StepExecutor& executor,
                notifiers::EventSink& events, Metrics& metrics, Enroller* enroller,
                NameAssigner* names)
-    : flow_(std::move(flow)),
+    : flows_(checkedFlows(std::move(flows))),
       options_(std::move(options)),
       store_(store),
       executor_(executor),
@@ -53,9 +66,18 @@ Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& exe
       enroller_(enroller),
       names_(names),
       masters_(options_.masterHeartbeatAge.count(), options_.masterFailures),
-      machine_(flow_, machineSettings(options_, flow_, enroller), masters_, store.lastAttemptId()) {
+      attemptIds_{store.lastAttemptId()} {
+  for (const Flow& flow : flows_) {
+    machines_.emplace_back(flow, machineSettings(options_, flow, enroller), masters_, attemptIds_);
+  }
   loadPersisted();
 }
+
+Engine::Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
+               notifiers::EventSink& events, Metrics& metrics, Enroller* enroller,
+               NameAssigner* names)
+    : Engine(std::vector<Flow>{std::move(flow)}, std::move(options), store, executor, events,
+             metrics, enroller, names) {}
 
 Engine::~Engine() { stop(std::chrono::milliseconds(0)); }
 
@@ -70,14 +92,14 @@ void Engine::loadPersisted() {
     }
     feed(node, Restored{historyOf(node.flow.record)}, now);
   }
-  logger()->info("flow={} resumed {} node(s) from {} ({} waiting)", flow_.name, nodes_.size(),
+  logger()->info("flow={} resumed {} node(s) from {} ({} waiting)", flow().name, nodes_.size(),
                  store_.file().string(), waiting_.size());
 }
 
 // The rows of the run under way, for the machine to rebuild its steps from.
 std::vector<Attempt> Engine::historyOf(const NodeRecord& record) {
   std::vector<Attempt> out;
-  if (!machine_.wantsHistory(record)) return out;
+  if (!machineFor(record.flow).wantsHistory(record)) return out;
   try {
     for (const auto& row : store_.history(record.identity, 1000)) {
       if (auto attempt = attemptFrom(row)) out.push_back(std::move(*attempt));
@@ -142,9 +164,17 @@ void Engine::observe(const Registration& registration) {
     logger()->warn("node={}: unsigned registration that is not enrolling ignored", id);
     return;
   }
-  if (observeMaster(registration, now) || !hostsAgent(registration, flow_.nodeAgent)) return;
+  if (observeMaster(registration, now)) return;
+  std::string flowName = flowNameFor(id);
+  if (!hostsAgent(registration, machineFor(flowName).flow().nodeAgent)) return;
   auto [it, inserted] = nodes_.try_emplace(id);
-  if (inserted) it->second.flow = machine_.newNode(id, now);
+  if (inserted) {
+    it->second.flow = machineFor(flowName).newNode(id, now);
+    it->second.flow.record.flow = flowName;
+  } else if (Runtime& node = it->second; node.flow.record.flow != flowName && !node.inSlot &&
+                                         !node.onWorker && !node.renewing) {
+    restartUnder(node, flowName, now);
+  }
   feed(it->second,
        Registered{registration.facts, registration.startedMs, securityFrom(registration.security),
                   registration.verified, registration.naming},
@@ -152,16 +182,66 @@ void Engine::observe(const Registration& registration) {
   admitIfWanted(now);
 }
 
-// True when the registration is a master's (taken in, or refused).
+std::string Engine::assignFlow(const std::string& identity, const std::string& flow) {
+  if (!hasFlow(flow)) {
+    std::string known;
+    for (const Flow& f : flows_) known += (known.empty() ? "" : ", ") + f.name;
+    return "no flow '" + flow + "' is loaded on this provisioner (it has " + known +
+           "; deployments.flow_files adds flows)";
+  }
+  std::lock_guard lock(mutex_);
+  // The default flow is kept as "", the form of every node that was never assigned one.
+  assigned_[identity] = flow == this->flow().name ? "" : flow;
+  return "";
+}
+
+bool Engine::hasFlow(const std::string& name) const {
+  return std::any_of(flows_.begin(), flows_.end(),
+                     [&](const Flow& flow) { return flow.name == name; });
+}
+
+NodeMachine& Engine::machineFor(const std::string& name) {
+  for (NodeMachine& machine : machines_) {
+    if (machine.flow().name == name) return machine;
+  }
+  return machines_.front();
+}
+
+const NodeMachine& Engine::machineFor(const std::string& name) const {
+  return const_cast<Engine*>(this)->machineFor(name);
+}
+
+std::string Engine::flowNameFor(const std::string& identity) const {
+  if (auto it = assigned_.find(identity); it != assigned_.end()) return it->second;
+  if (auto it = nodes_.find(identity); it != nodes_.end()) return it->second.flow.record.flow;
+  return "";
+}
+
+// A node known under another flow (its identity reused by a deployment whose pool now
+// names another flow) begins again under `flow`: a new record, as a node first seen.
+void Engine::restartUnder(Runtime& node, const std::string& flow, std::int64_t now) {
+  const std::string identity = node.flow.record.identity;
+  logger()->info("node={}: flow {} -> {}", identity, machineFor(node.flow.record.flow).flow().name,
+                 machineFor(flow).flow().name);
+  waiting_.erase({node.seq, identity});
+  node.flow = machineFor(flow).newNode(identity, now);
+  node.flow.record.flow = flow;
+}
+
+// True when the registration is a master's (taken in, or refused). A master serves the
+// master agent of any loaded flow.
 bool Engine::observeMaster(const Registration& registration, std::int64_t now) {
   const std::string& id = registration.identity;
-  if (!hostsAgent(registration, flow_.masterAgent)) return false;
+  auto served = std::find_if(flows_.begin(), flows_.end(), [&](const Flow& flow) {
+    return hostsAgent(registration, flow.masterAgent);
+  });
+  if (served == flows_.end()) return false;
   if (!registration.verified) {
     // A master is chosen to sign certificates: only a node proven by its own certificate.
     logger()->warn(
         "node={}: unsigned registration hosting {} ignored: a master must be "
         "an enrolled node",
-        id, flow_.masterAgent);
+        id, served->masterAgent);
     return true;
   }
   bool fresh = !masters_.known(id) || !masters_.healthy(id, now);
@@ -267,7 +347,7 @@ void Engine::renewerLoop() {
 
 // A lease is renewed by claiming again: the same call as the claim.
 void Engine::renew(Runtime& node, Lock& lock) {
-  CallRequest request = machine_.claimRequest(node.flow.record);
+  CallRequest request = machineFor(node.flow.record.flow).claimRequest(node.flow.record);
   ++callsUnderway_;
   lock.unlock();
   auto replies = executor_.call(request);
@@ -326,11 +406,10 @@ void Engine::refreshMetrics() const {
   metrics_.setNodes("failed", c.failed);
   std::lock_guard lock(mutex_);
   std::int64_t blocked = 0;
-  if (!machine_.settings().enrolmentBlocked.empty()) {
-    for (const auto& [name, node] : nodes_) {
-      const NodeRecord& r = node.flow.record;
-      blocked += r.enrolment == Enrolment::Required && r.state == NodeState::Waiting;
-    }
+  for (const auto& [name, node] : nodes_) {
+    const NodeRecord& r = node.flow.record;
+    blocked += r.enrolment == Enrolment::Required && r.state == NodeState::Waiting &&
+               !machineFor(r.flow).settings().enrolmentBlocked.empty();
   }
   metrics_.setEnrolmentBlocked(blocked);
   std::int64_t now = util::nowMs();
@@ -349,7 +428,10 @@ Json Engine::status() const {
     }
     nodes.push_back(std::move(entry));
   }
-  return Json{{"flow", flow_.name},
+  Json flowNames = Json::array();
+  for (const Flow& flow : flows_) flowNames.push_back(flow.name);
+  return Json{{"flow", flow().name},
+              {"flows", flowNames},
               {"counts",
                {{"waiting", c.waiting},
                 {"in_flight", c.inFlight},

@@ -90,10 +90,16 @@ struct NodeCounts {
 
 class Engine {
  public:
-  /// Loads the persisted nodes from `store`; nothing runs before start(). Without an
-  /// `enroller`, nodes that register as enrolling wait (status says why).
-  /// Without `names`, an assign_name step cannot name anyone (its attempts fail, saying
-  /// so). Throws StoreError when the state cannot be read.
+  /// Loads the persisted nodes from `store`; nothing runs before start(). `flows` holds
+  /// the default flow first (every node goes through it unless assignFlow says
+  /// otherwise), then the others, each by its name. Without an `enroller`, nodes that
+  /// register as enrolling wait (status says why). Without `names`, an assign_name step
+  /// cannot name anyone (its attempts fail, saying so). Throws StoreError when the state
+  /// cannot be read, std::invalid_argument when `flows` is empty or names one twice.
+  Engine(std::vector<Flow> flows, EngineOptions options, Store& store, StepExecutor& executor,
+         notifiers::EventSink& events, Metrics& metrics, Enroller* enroller = nullptr,
+         NameAssigner* names = nullptr);
+  /// One flow for every node.
   Engine(Flow flow, EngineOptions options, Store& store, StepExecutor& executor,
          notifiers::EventSink& events, Metrics& metrics, Enroller* enroller = nullptr,
          NameAssigner* names = nullptr);
@@ -111,8 +117,14 @@ class Engine {
   /// intent is on disk). The threads are then detached from, not joined.
   bool stop(std::chrono::milliseconds grace);
 
-  /// A node's or master's registration. Starts nodes hosting the flow's node agent.
+  /// A node's or master's registration. Starts nodes hosting their flow's node agent.
   void observe(const Registration& registration);
+
+  /// Has `identity` go through the flow called `flow` from its next registration on (a
+  /// deployment's pool chooses its members' flow before they boot). A known node that
+  /// was under another flow starts afresh under this one once it is out of flight.
+  /// "" when done; why not when no flow of that name is loaded.
+  std::string assignFlow(const std::string& identity, const std::string& flow);
 
   /// Operator commands: "" when done, else why not.
   std::string retry(const std::string& identity, const std::string& by);
@@ -129,7 +141,10 @@ class Engine {
   /// Masters as seen now: identity, facts, health, load.
   Json masters() const;
 
-  const Flow& flow() const { return flow_; }
+  /// The default flow.
+  const Flow& flow() const { return flows_.front(); }
+  /// Whether a flow of that name is loaded.
+  bool hasFlow(const std::string& name) const;
 
   /// Told of every saved change of a node: its state, step and last error. Called with
   /// the engine's lock held: it must only note the change, never call the engine.
@@ -167,6 +182,12 @@ class Engine {
   void admit(std::int64_t now);
   void admitIfWanted(std::int64_t now);
   bool hostsAgent(const Registration& r, const std::string& agent) const;
+  // The machine of the flow called `name` ("" and unknown names: the default flow's).
+  NodeMachine& machineFor(const std::string& name);
+  const NodeMachine& machineFor(const std::string& name) const;
+  // The flow a registering node goes through: assigned, else its record's, else "".
+  std::string flowNameFor(const std::string& identity) const;
+  void restartUnder(Runtime& node, const std::string& flow, std::int64_t now);
 
   // engine_commands.cpp: feeding the machine and carrying out its commands
   std::string feed(Runtime& node, const NodeEvent& event, std::int64_t now);
@@ -200,7 +221,7 @@ class Engine {
   std::optional<std::string> issuedBefore(const std::string& identity);
   void recordMasterHealth(const std::vector<CallReply>& replies, std::int64_t now);
 
-  const Flow flow_;
+  const std::vector<Flow> flows_;  // the default first; never resized (machines refer to them)
   const EngineOptions options_;
   Store& store_;
   StepExecutor& executor_;
@@ -221,7 +242,9 @@ class Engine {
   std::deque<std::string> jobs_;
   std::deque<std::string> renewJobs_;
   MasterDirectory masters_;
-  NodeMachine machine_;  // reads masters_
+  AttemptIds attemptIds_;                        // shared by the machines: one history
+  std::deque<NodeMachine> machines_;             // one per flow, in flows_'s order; read masters_
+  std::map<std::string, std::string> assigned_;  // identity -> flow name ("" the default)
   ChangeListener listener_;
   std::uint64_t nextSeq_ = 0;
   int inFlight_ = 0;

@@ -67,7 +67,8 @@ NodeEvent Engine::assignAndTell(SendCall& call) {
 std::string Engine::prepare(CallPlan& plan) {
   if (!plan.render) return "";
   try {
-    if (usesNodeData(flow_)) {
+    if (mentionsNodeData(plan.request.args) ||
+        (plan.lookup && mentionsNodeData(plan.lookup->args))) {
       // No node_data_dir: no data of the provisioner's, only the image's defaults. A bad
       // data file fails the step like an unset fact: retried, then failed, named.
       plan.context["node"]["data"] =

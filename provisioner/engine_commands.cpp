@@ -18,7 +18,7 @@ std::shared_ptr<spdlog::logger> flowLogger() {
 // Returns why an operator command was refused, "" otherwise.
 std::string Engine::feed(Runtime& node, const NodeEvent& event, std::int64_t now) {
   std::string refusal;
-  for (const Command& command : machine_.handle(node.flow, event, now)) {
+  for (const Command& command : machineFor(node.flow.record.flow).handle(node.flow, event, now)) {
     if (const auto* refused = std::get_if<Refuse>(&command)) refusal = refused->reason;
     std::visit([&](const auto& c) { carry(node, c, now); }, command);
   }

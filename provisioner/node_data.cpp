@@ -56,6 +56,8 @@ bool mentions(const Json& value) {
 
 }  // namespace
 
+bool mentionsNodeData(const Json& args) { return mentions(args); }
+
 bool usesNodeData(const Flow& flow) {
   if (flow.alreadyProvisioned && mentions(flow.alreadyProvisioned->call.args)) return true;
   for (const Step& step : flow.steps) {

@@ -36,8 +36,10 @@ inline constexpr std::size_t kMaxNodeDataBytes = 256 * 1024;
 /// when it cannot name a file, and the size when the result is over kMaxNodeDataBytes.
 Json loadNodeData(const std::filesystem::path& dir, const std::string& identity);
 
-/// True when some argument of `flow` (steps, probes) names node.data: only then is the
-/// data read, so a flow without it never trips over a bad data file.
+/// True when some argument of `flow` (steps, probes) names node.data.
 bool usesNodeData(const Flow& flow);
+/// True when some string in `args` names node.data: only a call whose arguments do
+/// reads the data, so a call without it never trips over a bad data file.
+bool mentionsNodeData(const Json& args);
 
 }  // namespace drover::provisioner

@@ -16,12 +16,12 @@ CallPlan plainCall(CallRequest request) {
 }  // namespace
 
 NodeMachine::NodeMachine(const Flow& flow, MachineSettings settings, const MasterDirectory& masters,
-                         std::int64_t lastAttemptId)
+                         AttemptIds& ids)
     : flow_(flow),
       settings_(std::move(settings)),
       masters_(masters),
       pickIndex_(flow.pickMasterIndex()),
-      lastAttemptId_(lastAttemptId) {}
+      ids_(ids) {}
 
 const std::vector<NodeMachine::StepKindRow>& NodeMachine::stepKinds() {
   static const std::vector<StepKindRow> rows{

@@ -285,11 +285,18 @@ struct MachineSettings {
   std::string enrolmentBlocked;  // why enrolling nodes cannot enrol here; "" when they can
 };
 
+/// History row ids: one counter for every machine of an engine (one machine per flow),
+/// starting at the highest row id stored.
+struct AttemptIds {
+  std::int64_t last = 0;
+  std::int64_t next() { return ++last; }
+};
+
 class NodeMachine {
  public:
-  /// `lastAttemptId`: the highest history row id so far (new rows count on from it).
+  /// `ids` outlives the machine; new history rows take their ids from it.
   NodeMachine(const Flow& flow, MachineSettings settings, const MasterDirectory& masters,
-              std::int64_t lastAttemptId);
+              AttemptIds& ids);
 
   /// A node first seen now, not yet registered (feed Registered next).
   NodeFlow newNode(const std::string& identity, std::int64_t now) const;
@@ -402,7 +409,7 @@ class NodeMachine {
   const MachineSettings settings_;
   const MasterDirectory& masters_;
   const std::optional<std::size_t> pickIndex_;
-  std::int64_t lastAttemptId_;
+  AttemptIds& ids_;
 };
 
 }  // namespace drover::provisioner

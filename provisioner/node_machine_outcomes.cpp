@@ -173,7 +173,7 @@ void NodeMachine::moveToStep(NodeRecord& record, std::size_t step) const {
 
 Attempt NodeMachine::newAttempt(const Turn& t, const std::string& step) {
   Attempt a;
-  a.id = ++lastAttemptId_;
+  a.id = ids_.next();
   a.step = step;
   a.attempt = t.node.record.attempt + 1;
   a.startedMs = t.now;

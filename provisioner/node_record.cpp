@@ -55,6 +55,7 @@ Json toJson(const NodeRecord& node) {
   if (node.intent) out["in_call"] = node.intent->step;
   if (node.enrolment != Enrolment::NotNeeded) out["enrolment"] = toString(node.enrolment);
   if (!node.name.empty()) out["name"] = node.name;
+  if (!node.flow.empty()) out["flow"] = node.flow;
   return out;
 }
 

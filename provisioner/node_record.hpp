@@ -64,6 +64,9 @@ struct NodeRecord {
   Json naming = Json::object();
   std::string name;
   std::string fqdn;
+  // The flow it goes through, by name; "" for the provisioner's default flow (flow_file).
+  // A deployment's pool may name another (deployments.flow_files).
+  std::string flow;
 };
 
 /// One row of a node's history: a step attempt, a claim, a master choice, an operator

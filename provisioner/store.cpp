@@ -11,8 +11,9 @@ namespace {
 
 using namespace sql;
 
-// 2: nodes.enrolment; 3: nodes.naming, the names tables; 4: the deployments' tables
-constexpr int kSchemaVersion = 4;
+// 2: nodes.enrolment; 3: nodes.naming, the names tables; 4: the deployments' tables;
+// 5: nodes.flow
+constexpr int kSchemaVersion = 5;
 
 const log::Logger logger{"drover.provisioner.store"};
 
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS nodes(
   node_started_ms INTEGER NOT NULL,
   last_error TEXT NOT NULL,
   enrolment TEXT NOT NULL DEFAULT '',
-  naming TEXT NOT NULL DEFAULT '{}');
+  naming TEXT NOT NULL DEFAULT '{}',
+  flow TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS attempts(
   id INTEGER PRIMARY KEY,
   identity TEXT NOT NULL,
@@ -88,7 +90,7 @@ CREATE TABLE IF NOT EXISTS deployment_members(
 const char* kNodeColumns =
     "identity, state, step, step_name, attempt, master, claimed, checked, intent_step, "
     "intent_attempt, intent_attempt_id, intent_started_ms, first_seen_ms, started_ms, "
-    "updated_ms, finished_ms, node_started_ms, last_error, enrolment";
+    "updated_ms, finished_ms, node_started_ms, last_error, enrolment, flow";
 // Written with the facts: both come from registrations.
 const char* kRegisteredColumns = "facts, naming";
 
@@ -96,8 +98,8 @@ std::string upsertNode(bool withFacts) {
   std::string sql =
       std::string("INSERT INTO nodes(") + kNodeColumns +
       (withFacts ? std::string(", ") + kRegisteredColumns : "") +
-      ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19" +
-      (withFacts ? ",?20,?21" : "") +
+      ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20" +
+      (withFacts ? ",?21,?22" : "") +
       ") ON CONFLICT(identity) DO UPDATE SET state=excluded.state, step=excluded.step, "
       "step_name=excluded.step_name, attempt=excluded.attempt, master=excluded.master, "
       "claimed=excluded.claimed, checked=excluded.checked, "
@@ -107,7 +109,7 @@ std::string upsertNode(bool withFacts) {
       "first_seen_ms=excluded.first_seen_ms, started_ms=excluded.started_ms, "
       "updated_ms=excluded.updated_ms, finished_ms=excluded.finished_ms, "
       "node_started_ms=excluded.node_started_ms, "
-      "last_error=excluded.last_error, enrolment=excluded.enrolment";
+      "last_error=excluded.last_error, enrolment=excluded.enrolment, flow=excluded.flow";
   if (withFacts) sql += ", facts=excluded.facts, naming=excluded.naming";
   return sql;
 }
@@ -168,6 +170,10 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     // Version 4 only added tables, made above.
     if (found >= 1 && found < 4)
       exec(writeDb_, "UPDATE meta SET value='4' WHERE key='schema_version'");
+    if (found >= 1 && found < 5) {
+      exec(writeDb_, "ALTER TABLE nodes ADD COLUMN flow TEXT NOT NULL DEFAULT ''");
+      exec(writeDb_, "UPDATE meta SET value='5' WHERE key='schema_version'");
+    }
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                     std::to_string(kSchemaVersion) + "')")
                        .c_str());
@@ -293,9 +299,10 @@ void Store::apply(const Op& op) {
     sqlite3_bind_int64(stmt, 17, n.nodeStartedMs);
     bindText(stmt, 18, n.lastError);
     bindText(stmt, 19, toString(n.enrolment));
+    bindText(stmt, 20, n.flow);
     if (op.kind == Op::Kind::NodeWithFacts) {
-      bindText(stmt, 20, dumpJson(n.facts));
-      bindText(stmt, 21, dumpJson(n.naming));
+      bindText(stmt, 21, dumpJson(n.facts));
+      bindText(stmt, 22, dumpJson(n.naming));
     }
   }
   int rc = sqlite3_step(stmt);
@@ -337,8 +344,9 @@ std::vector<NodeRecord> Store::loadNodes() {
     n.finishedMs = sqlite3_column_int64(s, 15);
     n.nodeStartedMs = sqlite3_column_int64(s, 16);
     n.lastError = text(s, 17);
-    n.facts = jsonColumn(s, 19);
-    n.naming = jsonColumn(s, 20);
+    n.flow = text(s, 19);
+    n.facts = jsonColumn(s, 20);
+    n.naming = jsonColumn(s, 21);
     nodes.push_back(std::move(n));
   }
   if (rc != SQLITE_DONE)

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -163,8 +164,10 @@ class EngineTest : public ::testing::Test {
 
   void startEngine(const char* flowText = kFlow) {
     if (!store) store = std::make_unique<Store>(dir / "state.db");
-    engine = std::make_unique<Engine>(parseFlow(flowText, "test.yaml"), options, *store, executor,
-                                      notifier, metrics);
+    std::vector<Flow> flows{parseFlow(flowText, "test.yaml")};
+    for (const auto& text : moreFlows) flows.push_back(parseFlow(text, "more.yaml"));
+    engine =
+        std::make_unique<Engine>(std::move(flows), options, *store, executor, notifier, metrics);
     engine->start();
   }
 
@@ -209,6 +212,7 @@ class EngineTest : public ::testing::Test {
 
   testing::TempDir dir;
   EngineOptions options;
+  std::vector<std::string> moreFlows;  // loaded after the default flow
   FakeExecutor executor;
   RecordingNotifier notifier;
   Metrics metrics;
@@ -559,6 +563,69 @@ TEST_F(EngineTest, MissingFactsRetryThenFailWithTheExpression) {
                 .find("{{master.facts.ipaddress}} is not set"),
             std::string::npos)
       << engine->node("n")->dump();
+}
+
+// A flow without a master, for nodes a deployment's pool sends through it.
+const char* kSoloFlow = R"(name: solo
+claim: {timeout: 1s, retries: 2, backoff: {initial: 10ms, max: 20ms}}
+already_provisioned: {agent: provision, action: status, when: {completed_steps: production}}
+steps:
+  - name: apply
+    agent: provision
+    action: apply
+    args: {environment: production}
+    timeout: 1s
+  - name: notify
+    notify: provisioned
+)";
+
+// Nodes assigned another flow go through it, beside nodes of the default flow; the choice
+// survives a restart, and a node reassigned starts afresh under its new flow at its next
+// boot. One history: the flows' attempts never share a row id.
+TEST_F(EngineTest, ANodeGoesThroughTheFlowItWasAssigned) {
+  moreFlows = {kSoloFlow};
+  startEngine();
+  EXPECT_EQ(engine->status()["flows"], Json({"test", "solo"}));
+  EXPECT_EQ(engine->assignFlow("s1", "solo"), "");
+  EXPECT_EQ(engine->assignFlow("n1", "test"), "");  // the default, said by its name
+  EXPECT_EQ(engine->assignFlow("x", "nope"),
+            "no flow 'nope' is loaded on this provisioner (it has test, solo; "
+            "deployments.flow_files adds flows)");
+  master("pm", "eu");
+  node("s1", "eu");
+  node("n1", "eu");
+  ASSERT_TRUE(waitAll(NodeState::Provisioned, 2));
+  EXPECT_EQ(executor.count("provision#apply", "s1"), 1);
+  EXPECT_EQ(executor.count("provision#set_puppet_server", "s1"), 0);
+  EXPECT_EQ(executor.count("puppetca#sign", "pm"), 1);  // n1's only
+  EXPECT_EQ(executor.count("provision#apply", "n1"), 0);
+  EXPECT_EQ(engine->node("s1")->at("flow"), "solo");
+  EXPECT_FALSE(engine->node("n1")->contains("flow"));
+  EXPECT_EQ(outcomes("s1"),
+            (std::vector<std::string>{"claim:granted", "already_provisioned:not_provisioned",
+                                      "apply:done", "notify:done", "release:done"}));
+  std::set<std::int64_t> ids;
+  std::size_t rows = 0;
+  for (const char* id : {"s1", "n1"}) {
+    for (const auto& row : store->history(id, 1000)) {
+      ids.insert(row.id);
+      ++rows;
+    }
+  }
+  EXPECT_EQ(ids.size(), rows);
+
+  restartEngine();
+  EXPECT_EQ(engine->node("s1")->at("flow"), "solo");
+  EXPECT_EQ(engine->stateOf("s1"), NodeState::Provisioned);
+  // Its slot reused by a member of a pool that now names the default flow: the new
+  // daemon's first registration starts the default flow.
+  EXPECT_EQ(engine->assignFlow("s1", "test"), "");
+  master("pm", "eu");
+  node("s1", "eu", 2);
+  ASSERT_TRUE(waitState("s1", NodeState::Provisioned));
+  ASSERT_TRUE(testing::waitFor([&] { return executor.count("puppetca#sign", "pm") == 2; }, 10s));
+  EXPECT_FALSE(engine->node("s1")->contains("flow"));
+  EXPECT_EQ(executor.count("provision#apply", "s1"), 1);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ class World {
   explicit World(std::string enrolmentBlocked = "")
       : flow(parseFlow(kFlow, "t.yaml")),
         masters(1000000000, 3),
-        machine(flow, settingsWith(std::move(enrolmentBlocked)), masters, 0) {
+        machine(flow, settingsWith(std::move(enrolmentBlocked)), masters, ids) {
     masters.seen("m1", Json{{"region", "eu"}}, 0);
     masters.seen("m2", Json{{"region", "us"}}, 0);
   }
@@ -115,6 +115,7 @@ class World {
 
   Flow flow;
   MasterDirectory masters;
+  AttemptIds ids;
   NodeMachine machine;
 };
 

@@ -124,13 +124,16 @@ INSERT INTO nodes VALUES('old1', 'failed', 2, 'clean', 1, 'pm-eu', 0, 1, NULL, N
     EXPECT_EQ(nodes[0].lastError, "clean: boom");
     EXPECT_EQ(nodes[0].facts, Json({{"region", "eu"}}));
     EXPECT_EQ(nodes[0].enrolment, Enrolment::NotNeeded);
+    EXPECT_EQ(nodes[0].flow, "");  // the default flow
     nodes[0].enrolment = Enrolment::Required;
+    nodes[0].flow = "masterless";
     store.putNode(nodes[0], false);
     store.sync();
   }
   Store reopened(file);
   EXPECT_EQ(reopened.loadNodes().at(0).enrolment, Enrolment::Required);
-  EXPECT_EQ(reopened.meta("schema_version"), "4");
+  EXPECT_EQ(reopened.loadNodes().at(0).flow, "masterless");
+  EXPECT_EQ(reopened.meta("schema_version"), "5");
   EXPECT_TRUE(reopened.loadDeployments().empty());  // the version 4 tables are there
 }
 
