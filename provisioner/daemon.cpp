@@ -119,6 +119,23 @@ notifiers::NotifyConfig notifierChannels(const ProvisionerConfig& config) {
   return channels;
 }
 
+// flow_file's flow, then the deployments' others. Two of one name cannot be told apart
+// by the pools that name them: refused, naming both files.
+std::vector<Flow> loadFlows(const ProvisionerConfig& config) {
+  std::vector<Flow> flows{loadFlowFile(config.flowFile)};
+  for (const auto& file : config.deployFlowFiles) {
+    Flow flow = loadFlowFile(file);
+    for (const Flow& other : flows) {
+      if (other.name == flow.name) {
+        throw FlowError(file + ": flow '" + flow.name + "' has the name of " + other.source +
+                        "'s (deployments.flow_files); a pool names a flow by its name");
+      }
+    }
+    flows.push_back(std::move(flow));
+  }
+  return flows;
+}
+
 }  // namespace
 
 Registration registrationFrom(const Json& data, const std::string& sender) {
@@ -179,10 +196,7 @@ std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
 }
 
 Daemon::Daemon(const ProvisionerConfig& config)
-    : config_(config),
-      signalFd_(makeSignalFd()),
-      flow_(loadFlowFile(config.flowFile)),
-      context_(1) {
+    : config_(config), signalFd_(makeSignalFd()), flows_(loadFlows(config)), context_(1) {
   sizeContext(context_, config_.concurrency);
   if (config_.securityEnabled) {
     try {
@@ -252,7 +266,7 @@ std::unique_ptr<DeploymentKeeper> Daemon::makeDeploymentKeeper() {
   DeployOptions options;
   options.blobDir = config_.deployBlobDir;
   options.addressFact = config_.namingAddressFact;
-  options.flowName = flow_.name;
+  for (const Flow& flow : flows_) options.flows.push_back(flow.name);
   return std::make_unique<DeploymentKeeper>(options, *store_, *executor_, std::move(launcher),
                                             launcherError, names_.get(), *notifiers_,
                                             [] { return util::nowMs(); });
@@ -341,7 +355,7 @@ int Daemon::run() {
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof(one));
   });
-  engine_ = std::make_unique<Engine>(flow_, engineOptions(config_), *store_, *executor_,
+  engine_ = std::make_unique<Engine>(flows_, engineOptions(config_), *store_, *executor_,
                                      *notifiers_, metrics_, enroller_.get(), names_.get());
   engine_->setChangeListener([this](const NodeRecord& r) { deployments_->engineChanged(r); });
   control_ = std::make_unique<Control>(*engine_, *names_, *deployments_, *store_, metrics_,
@@ -349,7 +363,10 @@ int Daemon::run() {
   startHttp();
   engine_->start(false);
   names_->start();
-  deployments_->start([this](const std::string& identity) { return engine_->node(identity); });
+  deployments_->start([this](const std::string& identity) { return engine_->node(identity); },
+                      [this](const std::string& identity, const std::string& flow) {
+                        return engine_->assignFlow(identity, flow);
+                      });
   sweepThread_ = std::thread([this] {
     sweep();
     engine_->openAdmission();
@@ -357,13 +374,17 @@ int Daemon::run() {
   if (!config_.pidFile.empty()) {
     util::writeFileAtomically(config_.pidFile, std::to_string(::getpid()) + "\n");
   }
-  logger()->info("provisioner={} ready: flow={} ({} steps) state={} metrics={} enrolment={}",
-                 config_.identity, flow_.name, flow_.steps.size(), config_.stateDb.string(),
-                 config_.metricsListen.empty() ? "off" : config_.metricsListen,
-                 enroller_
-                     ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
-                           std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
-                     : "off (enrolling nodes wait)");
+  std::string others;
+  for (std::size_t i = 1; i < flows_.size(); ++i) others += (i > 1 ? "," : "") + flows_[i].name;
+  logger()->info(
+      "provisioner={} ready: flow={} ({} steps) deployment flows={} state={} metrics={} "
+      "enrolment={}",
+      config_.identity, flows_.front().name, flows_.front().steps.size(),
+      others.empty() ? "-" : others, config_.stateDb.string(),
+      config_.metricsListen.empty() ? "off" : config_.metricsListen,
+      enroller_ ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
+                      std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
+                : "off (enrolling nodes wait)");
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0},
                              {nullptr, wakeFd_, ZMQ_POLLIN, 0}};

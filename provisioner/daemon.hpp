@@ -79,7 +79,7 @@ class Daemon {
   ProvisionerConfig config_;
   std::shared_ptr<const rpc::ClientSecurity> security_;  // null when security is off
   int signalFd_ = -1;
-  Flow flow_;
+  std::vector<Flow> flows_;         // flow_file's first, then deployments.flow_files
   mutable zmq::context_t context_;  // clients are made from const helpers
   std::unique_ptr<Store> store_;
   std::unique_ptr<Enroller> enroller_;  // null: enrolling nodes wait

@@ -155,6 +155,9 @@ Table<ProvisionerConfig> makeTable() {
   t.add("deployments.launcher_file", &C::launcherFile,
         "YAML settings of the launcher that starts deployment members (launchers/README.md); "
         "empty: the local launcher with its defaults");
+  t.add("deployments.flow_files", &C::deployFlowFiles,
+        "More YAML flows a deployment's pools may name (by each flow's name), beside "
+        "flow_file's, which nodes outside deployments go through");
   t.add("log_level", &C::logLevel, "Log level").checkedBy(checks::logLevel());
   t.add("log_file", &C::logFile, "Log file; empty: standard error");
   t.add("pid_file", &C::pidFile, "File holding the daemon's PID once it is ready; empty: none");

@@ -65,6 +65,8 @@ struct ProvisionerConfig {
   // of the launcher that starts members.
   std::filesystem::path deployBlobDir = "/var/lib/drover/deployments";
   std::filesystem::path launcherFile;
+  // Flows a deployment's pools may name besides flow_file's (each by its `name:`).
+  std::vector<std::string> deployFlowFiles;
   std::string logLevel = "info";
   std::filesystem::path logFile;  // empty: stderr
   std::filesystem::path pidFile;  // empty: none written

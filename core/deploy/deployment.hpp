@@ -92,6 +92,11 @@ struct Pool {
   bool instance = false;  // from instances:
   int line = 0;           // of its key, 1-based
   int column = 0;
+  // The flow its members go through; "" for the provisioner's default flow. Where it was
+  // written (FILE:LINE:COLUMN: KEY; "" when not written) names it in the provisioner's
+  // refusal of a flow it does not have.
+  std::string flow;
+  std::string flowWhere;
   Json launcher = Json::object();
   std::vector<Volume> volumes;
   std::vector<Stage> stages;
@@ -107,7 +112,8 @@ struct Pool {
 
 struct Deployment {
   std::string name;
-  std::string flow;
+  std::string flow;       // the pools' flow unless they name one; "" for the default
+  std::string flowWhere;  // as Pool::flowWhere
   bool sshTrust = false;
   std::vector<std::string> facts;  // the chosen facts copied into cluster facts
   std::vector<Pool> pools;         // pools then instances, in file order

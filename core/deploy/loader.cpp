@@ -37,7 +37,10 @@ void readTop(Reader& reader, const YAML::Node& root, Deployment& out) {
   if (std::string problem = naming::checkService(out.name); !out.name.empty() && !problem.empty()) {
     reader.problem(root["name"], "name", problem);
   }
-  out.flow = required(reader, root, "flow");
+  if (root["flow"]) {
+    out.flow = reader.text(root["flow"], "flow").value_or("");
+    out.flowWhere = reader.where(root["flow"], "flow");
+  }
   if (root["ssh_trust"])
     out.sshTrust = reader.boolean(root["ssh_trust"], "ssh_trust").value_or(false);
   if (root["facts"])
@@ -164,6 +167,10 @@ MetadataByPool readBodies(Reader& reader, const YAML::Node& root, const FileSour
     if (YAML::Node after = entry.map["after"])
       readAfter(reader, after, entry.key + ".after", pool, out);
     mergeBody(pool, defaults, readBody(reader, entry.map, entry.key, out, source));
+    if (pool.flowWhere.empty()) {
+      pool.flow = out.flow;
+      pool.flowWhere = out.flowWhere;
+    }
     if (YAML::Node files = entry.map["files"]) {
       metadata[pool.name] = readFileMetadata(reader, files, entry.key + ".files");
     }

@@ -145,6 +145,10 @@ PoolBody readBody(Reader& reader, const YAML::Node& map, const std::string& pref
                   const Deployment& deployment, const FileSource& source) {
   PoolBody body;
   auto key = [&](const std::string& name) { return Reader::join(prefix, name); };
+  if (YAML::Node node = map["flow"]) {
+    body.flow = reader.text(node, key("flow"));
+    body.flowWhere = reader.where(node, key("flow"));
+  }
   if (YAML::Node node = map["launcher"]; node && reader.requireMap(node, key("launcher"))) {
     body.launcher = reader.json(node, key("launcher"));
   }
@@ -166,6 +170,10 @@ PoolBody readBody(Reader& reader, const YAML::Node& map, const std::string& pref
 }
 
 void mergeBody(Pool& pool, const PoolBody& defaults, const PoolBody& own) {
+  if (own.flow || defaults.flow) {
+    pool.flow = own.flow ? *own.flow : *defaults.flow;
+    pool.flowWhere = own.flow ? own.flowWhere : defaults.flowWhere;
+  }
   pool.launcher = defaults.launcher.value_or(Json::object());
   if (own.launcher) pool.launcher.update(*own.launcher);
   pool.volumes = own.volumes ? *own.volumes : defaults.volumes.value_or(std::vector<Volume>{});

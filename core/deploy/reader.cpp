@@ -60,6 +60,15 @@ void Reader::problem(const YAML::Mark& mark, const std::string& key, const std::
   entries_.push_back(Entry{0, file_, mark.line, mark.column, std::move(text)});
 }
 
+std::string Reader::where(const YAML::Node& at, const std::string& key) const {
+  YAML::Mark mark = at.Mark();
+  std::string text = file_;
+  if (mark.line >= 0) {
+    text += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  }
+  return text + ": " + key;
+}
+
 void Reader::problemIn(const std::string& file, int line, int column, const std::string& what) {
   std::string text = file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what;
   entries_.push_back(Entry{1, file, line, column, std::move(text)});

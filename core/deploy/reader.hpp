@@ -24,6 +24,9 @@ class Reader {
   void problem(const YAML::Node& at, const std::string& key, const std::string& what) {
     problem(at.Mark(), key, what);
   }
+  /// FILE:LINE:COLUMN: KEY of `at`: where a value was written, for a problem found later
+  /// (a flow the provisioner does not have).
+  std::string where(const YAML::Node& at, const std::string& key) const;
   /// Records a problem found at LINE:COLUMN of another file (a config file's template).
   void problemIn(const std::string& file, int line, int column, const std::string& what);
   /// Every problem, sorted by file order then position.

@@ -2,6 +2,7 @@
 #include "provisioner/deploy/deployment_keeper.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "core/log/log.hpp"
 #include "core/util/base64.hpp"
@@ -89,16 +90,22 @@ void DeploymentKeeper::load() {
   }
 }
 
-void DeploymentKeeper::start(const FlowView& flow) {
+void DeploymentKeeper::start(const FlowView& flow, const FlowAssigner& assign) {
   flow_ = flow;
+  assign_ = assign;
   std::vector<std::string> all;
+  std::vector<std::pair<std::string, std::string>> flows;
   {
     Lock lock(mutex_);
     for (const auto& [name, d] : deployments_) {
       if (d->loaded) launchJobs_.push_back(LaunchJob{name, {}, {}, true});
     }
-    for (const auto& [identity, m] : members_) all.push_back(identity);
+    for (const auto& [identity, m] : members_) {
+      all.push_back(identity);
+      flows.emplace_back(identity, m.flow);
+    }
   }
+  assignFlows(flows);
   // What the flow made of each member while no provisioner ran (read without our lock).
   for (const auto& identity : all) {
     if (auto node = flow(identity)) engineChanged(nodeRecordFrom(*node, identity));
@@ -213,12 +220,37 @@ Json DeploymentKeeper::up(const Json& args, const std::string& by) {
   } catch (const ::drover::deploy::DeploymentError& e) {
     throw DeployError(e.what(), true);
   }
-  if (!spec.flow.empty() && spec.flow != options_.flowName) {
-    throw DeployError(doc["file"].get<std::string>() + ": flow '" + spec.flow +
-                      "' is not this provisioner's flow ('" + options_.flowName + "')");
-  }
+  checkFlows(spec);
   if (!launcher_) throw DeployError("no launcher: " + launcherError_);
   return upParsed(std::move(spec), std::move(doc), by);
+}
+
+// Every pool's flow is one this provisioner has loaded ("" is its default flow).
+void DeploymentKeeper::checkFlows(const ::drover::deploy::Deployment& spec) const {
+  std::string problems, known;
+  for (const auto& name : options_.flows) known += (known.empty() ? "" : ", ") + name;
+  std::set<std::string> told;
+  for (const auto& pool : spec.pools) {
+    if (pool.flow.empty() ||
+        std::find(options_.flows.begin(), options_.flows.end(), pool.flow) != options_.flows.end())
+      continue;
+    if (!told.insert(pool.flowWhere).second) continue;  // one line for defaults.flow
+    problems += (problems.empty() ? "" : "\n") + pool.flowWhere + ": no flow '" + pool.flow +
+                "' on this provisioner (it has " + known +
+                "; its deployments.flow_files adds flows)";
+  }
+  if (!problems.empty()) throw DeployError(problems, true);
+}
+
+// Outside our lock: the engine calls engineChanged with its lock held.
+void DeploymentKeeper::assignFlows(const std::vector<std::pair<std::string, std::string>>& flows) {
+  if (!assign_) return;
+  for (const auto& [identity, flow] : flows) {
+    std::string name = flow.empty() && !options_.flows.empty() ? options_.flows.front() : flow;
+    if (std::string refused = assign_(identity, name); !refused.empty()) {
+      logger()->warn("member={}: {}", identity, refused);
+    }
+  }
 }
 
 Json DeploymentKeeper::upParsed(::drover::deploy::Deployment spec, Json doc,
@@ -253,6 +285,13 @@ Json DeploymentKeeper::upParsed(::drover::deploy::Deployment spec, Json doc,
                {"members", membersOf(d->name).size()}};
   }
   store_.sync();  // the Launching records are on disk before the launcher is asked
+  std::vector<std::pair<std::string, std::string>> flows;
+  {
+    Lock lock(mutex_);
+    for (const auto& identity : job.launch)
+      flows.emplace_back(identity, members_.at(identity).flow);
+  }
+  assignFlows(flows);  // before the launcher starts them: their first registration counts
   logger()->info("deployment {} up by {}: {} to launch, {} to stop", job.deployment, by,
                  job.launch.size(), job.stop.size());
   {
@@ -285,6 +324,7 @@ void DeploymentKeeper::plan(Deployment& d, LaunchJob& job, std::int64_t now) {
       m.step = "launching";
       m.updatedMs = now;
       m.launchedMs = now;
+      m.flow = pool.flow;
       members_[m.identity] = m;
       save(m);
       job.launch.push_back(m.identity);
@@ -409,8 +449,9 @@ std::int64_t DeploymentKeeper::version(const std::string& name) const {
   return d ? d->version : -1;
 }
 
-// running: members on their way; done: all done; failed: one failed (the others may go
-// on); stopping: `down` under way; down: every member stopped.
+// running: members on their way; done: all done, each holding the latest cluster facts
+// and trust; failed: one failed (the others may go on); stopping: `down` under way; down:
+// every member stopped.
 std::string DeploymentKeeper::stateOf(const Deployment& d) const {
   auto identities = membersOf(d.name);
   if (d.down) return identities.empty() ? "down" : "stopping";
@@ -418,7 +459,9 @@ std::string DeploymentKeeper::stateOf(const Deployment& d) const {
   for (const auto& identity : identities) {
     const DeploymentMember& m = members_.at(identity);
     failed = failed || m.phase == MemberPhase::Failed;
-    allDone = allDone && (m.phase == MemberPhase::Done);
+    bool current =
+        m.factsSent >= d.factsVersion && (!d.spec.sshTrust || m.trustSent >= d.trustVersion);
+    allDone = allDone && m.phase == MemberPhase::Done && current;
   }
   if (failed) return "failed";
   return allDone && wantedMembers(d) == identities.size() ? "done" : "running";

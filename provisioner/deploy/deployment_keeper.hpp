@@ -74,7 +74,8 @@ struct DeployOptions {
   int retries = 5;                             // attempts of one wiring call before failing
   int workers = 4;
   std::string addressFact = "ipaddress";
-  std::string flowName;  // the provisioner's flow: a deployment naming another is refused
+  // The provisioner's flows by name, the default first: a pool naming another is refused.
+  std::vector<std::string> flows;
 };
 
 class DeploymentKeeper {
@@ -92,9 +93,14 @@ class DeploymentKeeper {
 
   /// What the flow made of a node (Engine::node's JSON), std::nullopt when unknown.
   using FlowView = std::function<std::optional<Json>(const std::string& identity)>;
+  /// Has a member go through the flow its pool names (Engine::assignFlow): called before
+  /// it is launched, and for every member at start. "" when done, else why not.
+  using FlowAssigner =
+      std::function<std::string(const std::string& identity, const std::string& flow)>;
   /// Starts the threads; `flow` is asked once for each member, for what happened while no
-  /// provisioner ran (later changes come through engineChanged).
-  void start(const FlowView& flow);
+  /// provisioner ran (later changes come through engineChanged). Neither is called with
+  /// the keeper's lock held (the engine calls engineChanged with its own).
+  void start(const FlowView& flow, const FlowAssigner& assign);
   /// Stops the threads, waiting up to `grace` for calls under way; false when some are
   /// still in a call (they are left to it).
   bool stop(std::chrono::milliseconds grace);
@@ -185,7 +191,10 @@ class DeploymentKeeper {
   Store& store_;
   StepExecutor& executor_;
   std::unique_ptr<launchers::Launcher> launcher_;
-  FlowView flow_;  // set by start(), before any thread runs
+  FlowView flow_;        // set by start(), before any thread runs
+  FlowAssigner assign_;  // likewise
+  void assignFlows(const std::vector<std::pair<std::string, std::string>>& flows);
+  void checkFlows(const ::drover::deploy::Deployment& spec) const;
   const std::string launcherError_;
   NameKeeper* const names_;
   notifiers::EventSink& events_;

@@ -210,6 +210,9 @@ void DeploymentKeeper::pusherLoop() {
     bool pushed = pushRound(lock);
     if (stopping_) break;
     if (pushed) {
+      lock.unlock();
+      notifyChanged();  // members holding the latest facts may make a deployment done
+      lock.lock();
       pusherWake_.wait_for(lock, kPushPause, [this] { return stopping_; });
       continue;
     }
@@ -267,6 +270,7 @@ bool DeploymentKeeper::pushRound(Lock& lock) {
     }
     logger()->debug("deployment {}: {} version {} taken by {} of {}", push.deployment, push.action,
                     push.version, taken, push.to.size());
+    if (Deployment* d = find(push.deployment); d && taken > 0) touch(*d);
   }
   return true;
 }

@@ -98,6 +98,7 @@ Json toJson(const DeploymentMember& m) {
           {"updated_ms", m.updatedMs},
           {"launched_ms", m.launchedMs},
           {"failed_in_flow", m.failedInFlow},
+          {"flow", m.flow},
           {"params", m.params}};
 }
 
@@ -123,6 +124,7 @@ DeploymentMember deploymentMemberFrom(const std::string& identity, const Json& j
   m.updatedMs = field(json, "updated_ms", std::int64_t{0});
   m.launchedMs = field(json, "launched_ms", std::int64_t{0});
   m.failedInFlow = field(json, "failed_in_flow", false);
+  m.flow = field(json, "flow", std::string());
   m.params = field(json, "params", Json::object());
   if (m.pool.empty()) throw std::invalid_argument("pool: missing");
   return m;
@@ -143,6 +145,7 @@ Json statusJson(const DeploymentMember& m) {
           {"error", m.error},
           {"registered", m.registered},
           {"launch", m.launch},
+          {"flow", m.flow},
           {"stages", stages}};
 }
 

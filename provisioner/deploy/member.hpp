@@ -59,6 +59,7 @@ struct DeploymentMember {
   // before then is of an earlier member in the same slot.
   std::int64_t launchedMs = 0;
   bool failedInFlow = false;     // the flow failed it (drover provision retry)
+  std::string flow;              // the flow its pool named when it was planned; "" default
   Json params = Json::object();  // resolved when it stopped waiting
 
   // Working state (not persisted): attempts of the current call, what it was sent.

@@ -107,6 +107,16 @@ const char* kRecordStage =
     "cp \"$DROVER_CLUSTER_FACTS\" /root/facts-at-stage-1.json\n";
 const char* kFailingStage = "#!/bin/sh\necho \"about to fail\"\nexit 7\n";
 
+// The workers' flow: named, and nothing applied (the default flow here runs Puppet).
+const char* kNamedFlow = R"(name: named
+claim: {agent: provision, claim_action: claim, release_action: release, timeout: 15s}
+steps:
+  - name: assign_name
+    assign_name: true
+  - name: notify
+    notify: provisioned
+)";
+
 // Written once per deployment directory: `up` with a bundle whose bytes changed runs its
 // stage again, and a rewritten tar differs (times) even with the same script.
 void writeBundle(const fs::path& tarFile, const std::string& script) {
@@ -133,13 +143,15 @@ void DeploySuite::SetUpTestSuite() {
   writeText(w->dir.path() / "member.yaml", memberConfig(*w->fleet, w->gateway, w->dir.path()));
   writeText(w->dir.path() / "launcher.yaml", launcherSettings(*w));
   writeText(w->dir.path() / "accepted.token", kToken, fs::perms(0600));
+  writeText(w->dir.path() / "named.yaml", kNamedFlow);
   w->provisioner = std::make_unique<Provisioner>(
       *w->fleet, "deploy.provisioner",
       std::vector<std::string>{
           "--enrolment-token-files", (w->dir.path() / "accepted.token").string(),
           "--enrolment-ca-dir", w->fleet->caDir().string(), "--naming-domain", "deploy.example",
           "--deployments-launcher-file", (w->dir.path() / "launcher.yaml").string(),
-          "--deployments-blob-dir", (w->dir.path() / "blobs").string()},
+          "--deployments-blob-dir", (w->dir.path() / "blobs").string(), "--deployments-flow-files",
+          (w->dir.path() / "named.yaml").string()},
       (fs::path(DROVER_SOURCE_DIR) / "etc/flows/masterless.yaml").string());
   w->provisioner->start();
   w->admin = std::make_unique<rpc::Client>(w->context, w->fleet->endpoints(), "", "drover", 5000ms,
@@ -195,7 +207,8 @@ fs::path DeploySuite::writeDeployment(const std::string& name, int db, int app, 
                      "    count: " +
                      std::to_string(worker) +
                      "\n"
-                     "    volumes: [{size: 16M, mount: /srv/data}]\n";
+                     "    volumes: [{size: 16M, mount: /srv/data}]\n"
+                     "    flow: named\n";
   writeText(dir / (name + ".yaml"), yaml);
   return dir / (name + ".yaml");
 }

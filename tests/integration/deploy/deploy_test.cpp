@@ -108,6 +108,14 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
                          {"findmnt", "-n", "-o", "FSTYPE,SIZE", "/srv/data"});
   EXPECT_EQ(volume.out, "tmpfs   16M") << volume.err;
 
+  // Each pool's flow: the workers' names them and applies nothing, the others apply Puppet.
+  for (const auto& [identity, m] : all) {
+    bool worker = poolOf(m) == "worker";
+    EXPECT_EQ(m["flow"], worker ? "named" : "masterless") << identity;
+    EXPECT_EQ(fs::exists(memberRoot("shop", identity) / "root/puppet-applied"), !worker)
+        << identity;
+  }
+
   // Five workers; the CLI and the provisioner killed while they launch, then `up` again.
   writeDeployment("shop", 2, 2, 5);
   auto cli = deployInBackground({"up", file.string()});

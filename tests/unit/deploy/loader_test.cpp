@@ -118,6 +118,25 @@ TEST(DeployLoader, WithoutDefaultsAPoolHasNothingExtra) {
   EXPECT_EQ(a.stageTimeout, kDefaultStageTimeout);
 }
 
+// A pool's flow: its own, else the defaults', else the deployment's, else "" (the
+// provisioner's default flow); each remembers where it was written.
+TEST(DeployLoader, EachPoolHasAFlow) {
+  Deployment d = load(
+      "name: s\nflow: masterless\ndefaults: {flow: classic}\n"
+      "pools: {a: {count: 1, flow: other}, b: {count: 1}}\n");
+  EXPECT_EQ(d.pool("a")->flow, "other");
+  EXPECT_EQ(d.pool("a")->flowWhere, "shop.yaml:4:29: pools.a.flow");
+  EXPECT_EQ(d.pool("b")->flow, "classic");
+  EXPECT_EQ(d.pool("b")->flowWhere, "shop.yaml:3:18: defaults.flow");
+  Deployment top = load("name: s\nflow: masterless\npools: {a: {count: 1}}\n");
+  EXPECT_EQ(top.pool("a")->flow, "masterless");
+  EXPECT_EQ(top.pool("a")->flowWhere, "shop.yaml:2:7: flow");
+  Deployment none = load("name: s\npools: {a: {count: 1}}\n");
+  EXPECT_EQ(none.flow, "");
+  EXPECT_EQ(none.pool("a")->flow, "");
+  EXPECT_EQ(none.pool("a")->flowWhere, "");
+}
+
 TEST(DeployLoader, RequirementsComeFromParamsAndAfter) {
   Deployment d = load(kShop);
   EXPECT_EQ(d.pool("app")->requires_, std::vector<std::string>{"db"});

@@ -163,7 +163,7 @@ class DeploymentKeeperTest : public ::testing::Test {
     options.blobDir = dir / "blobs";
     options.retryAfter = 50ms;
     options.callTimeout = 1s;
-    options.flowName = "test";
+    options.flows = {"test", "other"};
     options.workers = 2;
     std::ofstream(dir / "base.tar") << bundle;
   }
@@ -174,11 +174,17 @@ class DeploymentKeeperTest : public ::testing::Test {
                                                 std::make_unique<PaperLauncher>(launches), "",
                                                 nullptr, sink, [] { return util::nowMs(); });
     keeper->setChangeListener([this] { ++changes; });
-    keeper->start([this](const std::string& identity) -> std::optional<Json> {
-      if (!provisioned.count(identity)) return std::nullopt;
-      return Json{
-          {"state", "provisioned"}, {"step", "notify"}, {"finished_ms", provisioned[identity]}};
-    });
+    keeper->start(
+        [this](const std::string& identity) -> std::optional<Json> {
+          if (!provisioned.count(identity)) return std::nullopt;
+          return Json{
+              {"state", "provisioned"}, {"step", "notify"}, {"finished_ms", provisioned[identity]}};
+        },
+        [this](const std::string& identity, const std::string& flow) {
+          std::lock_guard lock(flowsMutex);
+          flows[identity] = flow;
+          return std::string();
+        });
   }
   void restart() {
     keeper.reset();
@@ -252,6 +258,8 @@ class DeploymentKeeperTest : public ::testing::Test {
   std::unique_ptr<Store> store;
   std::unique_ptr<DeploymentKeeper> keeper;
   std::map<std::string, std::int64_t> provisioned;  // the flow's view: identity -> finished_ms
+  std::mutex flowsMutex;
+  std::map<std::string, std::string> flows;  // the flow each member was assigned
   std::atomic<int> changes{0};
 };
 
@@ -354,7 +362,8 @@ TEST_F(DeploymentKeeperTest, ARestartedKeeperResumesWithoutLaunchingOrRunningTwi
   ASSERT_TRUE(waitState("shop-app-0", "done"));
   EXPECT_EQ(launches.launched.size(), 3u);
   EXPECT_EQ(members.stageRuns("shop-db-0"), 1u);
-  EXPECT_EQ(keeper->status("shop")->at("state"), "done");
+  // Done once every member also holds the latest cluster facts and trust.
+  EXPECT_TRUE(waitFor([&] { return keeper->status("shop")->at("state") == "done"; }));
 }
 
 TEST_F(DeploymentKeeperTest, AShrunkPoolStopsItsHighestNamesAndDownStopsEverything) {
@@ -419,10 +428,43 @@ TEST_F(DeploymentKeeperTest, ABadFileOrAnotherFlowIsRefusedNamingWhere) {
     EXPECT_TRUE(e.invalid());
     EXPECT_NE(std::string(e.what()).find("shop.yaml:3:"), std::string::npos) << e.what();
   }
-  std::string other = kShop;
-  other.replace(other.find("flow: test"), 10, "flow: other");
-  EXPECT_THROW(up(other), DeployError);
+  std::string unknown = kShop;
+  unknown.replace(unknown.find("flow: test"), 10, "flow: nope");
+  try {
+    up(unknown);
+    FAIL() << "accepted";
+  } catch (const DeployError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "shop.yaml:3:7: flow: no flow 'nope' on this provisioner (it has test, other; its "
+              "deployments.flow_files adds flows)");
+  }
   EXPECT_TRUE(launches.launched.empty());
+}
+
+// Each member is assigned its pool's flow before it is launched, and again at a restart.
+TEST_F(DeploymentKeeperTest, EachMemberGoesThroughItsPoolsFlow) {
+  open();
+  std::string text = kShop;
+  text.replace(text.find("count: 2"), 8, "count: 2\n    flow: other");
+  std::atomic<bool> assignedBeforeLaunch{false};
+  launches.duringLaunch = [&] {
+    std::lock_guard lock(flowsMutex);
+    assignedBeforeLaunch = flows.size() == 3;
+  };
+  up(text);
+  ASSERT_TRUE(waitFor([&] { return member("shop-app-1")["state"] == "booting"; }));
+  EXPECT_TRUE(assignedBeforeLaunch);
+  {
+    std::lock_guard lock(flowsMutex);
+    EXPECT_EQ(flows, (std::map<std::string, std::string>{
+                         {"shop-db-0", "test"}, {"shop-app-0", "other"}, {"shop-app-1", "other"}}));
+    flows.clear();
+  }
+  EXPECT_EQ(member("shop-app-0")["flow"], "other");
+  restart();
+  std::lock_guard lock(flowsMutex);
+  EXPECT_EQ(flows.size(), 3u);
+  EXPECT_EQ(flows["shop-app-1"], "other");
 }
 
 }  // namespace
