@@ -25,12 +25,16 @@ std::string text(const Json& value, const char* key) {
 void printStatus(const rpc::NodeReply& reply, bool all) {
   const Json& d = reply.data;
   const Json& c = d["counts"];
+  std::string flows = text(d, "flow");
+  for (const auto& name : d.value("flows", Json::array())) {
+    if (name.is_string() && name != d.value("flow", "")) flows += ", " + name.get<std::string>();
+  }
   std::printf(
       "provisioner %s (flow %s): %s waiting, %s in flight, %s provisioned, %s failed, "
       "%s held, %s claimed elsewhere\n",
-      reply.sender.c_str(), text(d, "flow").c_str(), text(c, "waiting").c_str(),
-      text(c, "in_flight").c_str(), text(c, "provisioned").c_str(), text(c, "failed").c_str(),
-      text(c, "held").c_str(), text(c, "claimed_elsewhere").c_str());
+      reply.sender.c_str(), flows.c_str(), text(c, "waiting").c_str(), text(c, "in_flight").c_str(),
+      text(c, "provisioned").c_str(), text(c, "failed").c_str(), text(c, "held").c_str(),
+      text(c, "claimed_elsewhere").c_str());
   std::string masters;
   for (const auto& m : d.value("masters", Json::array())) {
     masters += (masters.empty() ? "" : ", ") + text(m, "identity") + " (" +
@@ -48,6 +52,9 @@ void printStatus(const rpc::NodeReply& reply, bool all) {
     }
     std::string detail = text(n, "waiting_for");
     if (detail.empty()) detail = text(n, "last_error");
+    // A node outside the default flow (a deployment's pool named another) says which.
+    if (!text(n, "flow").empty())
+      detail = "flow " + text(n, "flow") + (detail.empty() ? "" : "; ") + detail;
     std::printf("%-32s %-17s %-22s %-4s %-24s %s\n", text(n, "identity").c_str(),
                 text(n, "state").c_str(), text(n, "step").c_str(), text(n, "attempt").c_str(),
                 text(n, "master").c_str(), detail.c_str());
@@ -59,8 +66,9 @@ void printStatus(const rpc::NodeReply& reply, bool all) {
 void printHistory(const rpc::NodeReply& reply) {
   const Json& n = reply.data["node"];
   std::printf(
-      "node %s on %s: %s at step %s, master %s%s\n", text(n, "identity").c_str(),
+      "node %s on %s: %s at step %s%s, master %s%s\n", text(n, "identity").c_str(),
       reply.sender.c_str(), text(n, "state").c_str(), text(n, "step").c_str(),
+      text(n, "flow").empty() ? "" : (" of flow " + text(n, "flow")).c_str(),
       text(n, "master").empty() ? "(none)" : text(n, "master").c_str(),
       text(n, "last_error").empty() ? "" : ("; last error: " + text(n, "last_error")).c_str());
   std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", "STARTED", "STEP", "TRY", "OUTCOME", "MS",

@@ -115,6 +115,12 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
     EXPECT_EQ(fs::exists(memberRoot("shop", identity) / "root/puppet-applied"), !worker)
         << identity;
   }
+  auto provisionStatus = util::runProcess(
+      {testing::binary("drover").string(), "--config", world_->fleet->clientConfig().string(),
+       "provision", "status", "--all"},
+      "", 30s);
+  EXPECT_THAT(provisionStatus.out, HasSubstr("(flow masterless, named)"));
+  EXPECT_THAT(provisionStatus.out, HasSubstr("flow named")) << provisionStatus.out;
 
   // Five workers; the CLI and the provisioner killed while they launch, then `up` again.
   writeDeployment("shop", 2, 2, 5);
