@@ -363,10 +363,14 @@ int Daemon::run() {
   startHttp();
   engine_->start(false);
   names_->start();
-  deployments_->start([this](const std::string& identity) { return engine_->node(identity); },
-                      [this](const std::string& identity, const std::string& flow) {
-                        return engine_->assignFlow(identity, flow);
-                      });
+  deployments_->start(DeploymentKeeper::EngineLink{
+      [this](const std::string& identity) { return engine_->node(identity); },
+      [this](const std::string& identity, const std::string& flow) {
+        return engine_->assignFlow(identity, flow);
+      },
+      [this](const std::string& identity, const std::string& why) {
+        engine_->forget(identity, why);
+      }});
   sweepThread_ = std::thread([this] {
     sweep();
     engine_->openAdmission();

@@ -195,6 +195,36 @@ std::string Engine::assignFlow(const std::string& identity, const std::string& f
   return "";
 }
 
+void Engine::forget(const std::string& identity, const std::string& why) {
+  Lock lock(mutex_);
+  assigned_.erase(identity);
+  auto it = nodes_.find(identity);
+  if (it == nodes_.end()) return;
+  std::int64_t now = util::nowMs();
+  it->second.forgotten = true;
+  if (it->second.flow.record.state == NodeState::Running) feed(it->second, OperatorHold{why}, now);
+  dropForgotten();
+  admitIfWanted(now);
+}
+
+void Engine::dropForgotten() {
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    const Runtime& node = it->second;
+    if (!node.forgotten || node.inSlot || node.onWorker || node.renewing || node.call) {
+      ++it;
+      continue;
+    }
+    const std::string identity = it->first;
+    waiting_.erase({node.seq, identity});
+    for (auto* timers : {&timers_, &renewals_}) {
+      std::erase_if(*timers, [&](const auto& entry) { return entry.second == identity; });
+    }
+    store_.dropNode(identity);
+    logger()->info("node={}: forgotten", identity);
+    it = nodes_.erase(it);
+  }
+}
+
 bool Engine::hasFlow(const std::string& name) const {
   return std::any_of(flows_.begin(), flows_.end(),
                      [&](const Flow& flow) { return flow.name == name; });
@@ -305,6 +335,7 @@ void Engine::schedulerLoop() {
     fireTimers(now);
     dueRenewals(now);
     for (const auto& [seq, identity] : waiting_) feed(nodes_.at(identity), WaitingCheck{}, now);
+    dropForgotten();
     admitIfWanted(now);
     std::int64_t wake = now + kSchedulerTickMs;
     if (!timers_.empty()) wake = std::min(wake, timers_.begin()->first);

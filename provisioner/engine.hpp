@@ -125,6 +125,11 @@ class Engine {
   /// was under another flow starts afresh under this one once it is out of flight.
   /// "" when done; why not when no flow of that name is loaded.
   std::string assignFlow(const std::string& identity, const std::string& flow);
+  /// The node is gone for good (a deployment stopped its member): its record is dropped,
+  /// at once when it is out of flight, else once its call under way ends (it is held
+  /// first, so it releases its claim and starts nothing more). Its history stays. A
+  /// node registering later under the identity is a new node.
+  void forget(const std::string& identity, const std::string& why);
 
   /// Operator commands: "" when done, else why not.
   std::string retry(const std::string& identity, const std::string& by);
@@ -163,6 +168,7 @@ class Engine {
     bool onWorker = false;         // a worker has it or it is queued for one
     bool renewing = false;
     std::int64_t renewAtMs = 0;
+    bool forgotten = false;  // dropped once out of flight (forget)
   };
 
   using Lock = std::unique_lock<std::mutex>;
@@ -188,6 +194,8 @@ class Engine {
   // The flow a registering node goes through: assigned, else its record's, else "".
   std::string flowNameFor(const std::string& identity) const;
   void restartUnder(Runtime& node, const std::string& flow, std::int64_t now);
+  // Drops the forgotten nodes that are out of flight. Only where no loop holds a node.
+  void dropForgotten();
 
   // engine_commands.cpp: feeding the machine and carrying out its commands
   std::string feed(Runtime& node, const NodeEvent& event, std::int64_t now);

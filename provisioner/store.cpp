@@ -224,6 +224,10 @@ void Store::putAttempt(const AttemptRecord& attempt) {
   enqueue(Op{Op::Kind::Attempt, {}, attempt, {}});
 }
 
+void Store::dropNode(const std::string& identity) {
+  enqueue(Op{Op::Kind::Row, {}, {}, Row{"DELETE FROM nodes WHERE identity=?1", {identity}}});
+}
+
 void Store::sync() {
   std::unique_lock lock(mutex_);
   std::uint64_t target = queued_;

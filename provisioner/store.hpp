@@ -76,6 +76,7 @@ class Store {
   /// Queue writes; they reach the disk with the writer's next commit.
   void putNode(const NodeRecord& node, bool withFacts);
   void putAttempt(const AttemptRecord& attempt);  // insert or replace by id
+  void dropNode(const std::string& identity);     // its history stays
 
   /// Names (store_names.cpp). Every holding as last committed. Throws StoreError
   /// naming the row that does not read back.

@@ -90,9 +90,8 @@ void DeploymentKeeper::load() {
   }
 }
 
-void DeploymentKeeper::start(const FlowView& flow, const FlowAssigner& assign) {
-  flow_ = flow;
-  assign_ = assign;
+void DeploymentKeeper::start(EngineLink engine) {
+  engine_ = std::move(engine);
   std::vector<std::string> all;
   std::vector<std::pair<std::string, std::string>> flows;
   {
@@ -108,7 +107,7 @@ void DeploymentKeeper::start(const FlowView& flow, const FlowAssigner& assign) {
   assignFlows(flows);
   // What the flow made of each member while no provisioner ran (read without our lock).
   for (const auto& identity : all) {
-    if (auto node = flow(identity)) engineChanged(nodeRecordFrom(*node, identity));
+    if (auto node = engine_.node(identity)) engineChanged(nodeRecordFrom(*node, identity));
   }
   Lock lock(mutex_);
   for (const auto& [identity, m] : members_) {
@@ -244,10 +243,10 @@ void DeploymentKeeper::checkFlows(const ::drover::deploy::Deployment& spec) cons
 
 // Outside our lock: the engine calls engineChanged with its lock held.
 void DeploymentKeeper::assignFlows(const std::vector<std::pair<std::string, std::string>>& flows) {
-  if (!assign_) return;
+  if (!engine_.assignFlow) return;
   for (const auto& [identity, flow] : flows) {
     std::string name = flow.empty() && !options_.flows.empty() ? options_.flows.front() : flow;
-    if (std::string refused = assign_(identity, name); !refused.empty()) {
+    if (std::string refused = engine_.assignFlow(identity, name); !refused.empty()) {
       logger()->warn("member={}: {}", identity, refused);
     }
   }

@@ -91,16 +91,19 @@ class DeploymentKeeper {
   DeploymentKeeper(const DeploymentKeeper&) = delete;
   DeploymentKeeper& operator=(const DeploymentKeeper&) = delete;
 
-  /// What the flow made of a node (Engine::node's JSON), std::nullopt when unknown.
-  using FlowView = std::function<std::optional<Json>(const std::string& identity)>;
-  /// Has a member go through the flow its pool names (Engine::assignFlow): called before
-  /// it is launched, and for every member at start. "" when done, else why not.
-  using FlowAssigner =
-      std::function<std::string(const std::string& identity, const std::string& flow)>;
-  /// Starts the threads; `flow` is asked once for each member, for what happened while no
-  /// provisioner ran (later changes come through engineChanged). Neither is called with
-  /// the keeper's lock held (the engine calls engineChanged with its own).
-  void start(const FlowView& flow, const FlowAssigner& assign);
+  /// What the keeper asks of the engine. None of it is called with the keeper's lock
+  /// held: the engine calls engineChanged with its own.
+  struct EngineLink {
+    /// What the flow made of a node (Engine::node's JSON), std::nullopt when unknown.
+    std::function<std::optional<Json>(const std::string& identity)> node;
+    /// Has a member go through its pool's flow (Engine::assignFlow): "" or why not.
+    std::function<std::string(const std::string& identity, const std::string& flow)> assignFlow;
+    /// A stopped member's node is gone for good (Engine::forget).
+    std::function<void(const std::string& identity, const std::string& why)> forget;
+  };
+  /// Starts the threads. Each member is assigned its flow, and the engine asked what
+  /// happened to it while no provisioner ran (later changes come through engineChanged).
+  void start(EngineLink engine);
   /// Stops the threads, waiting up to `grace` for calls under way; false when some are
   /// still in a call (they are left to it).
   bool stop(std::chrono::milliseconds grace);
@@ -191,8 +194,7 @@ class DeploymentKeeper {
   Store& store_;
   StepExecutor& executor_;
   std::unique_ptr<launchers::Launcher> launcher_;
-  FlowView flow_;        // set by start(), before any thread runs
-  FlowAssigner assign_;  // likewise
+  EngineLink engine_;  // set by start(), before any thread runs
   void assignFlows(const std::vector<std::pair<std::string, std::string>>& flows);
   void checkFlows(const ::drover::deploy::Deployment& spec) const;
   const std::string launcherError_;

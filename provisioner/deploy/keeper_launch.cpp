@@ -151,9 +151,9 @@ void DeploymentKeeper::launchMembers(const std::string& deployment,
 // by (engineChanged follows booting members only), so it is asked again now. The flow
 // is asked without our lock, as in start(): the engine calls engineChanged holding its own.
 void DeploymentKeeper::catchUpWithFlow(const std::vector<std::string>& identities) {
-  if (!flow_) return;
+  if (!engine_.node) return;
   for (const auto& identity : identities)
-    if (auto node = flow_(identity)) engineChanged(nodeRecordFrom(*node, identity));
+    if (auto node = engine_.node(identity)) engineChanged(nodeRecordFrom(*node, identity));
 }
 
 // Terminated through the launcher, then its name released and its record dropped: the
@@ -161,7 +161,7 @@ void DeploymentKeeper::catchUpWithFlow(const std::vector<std::string>& identitie
 void DeploymentKeeper::stopMembers(const std::string& deployment,
                                    const std::vector<std::string>& identities) {
   std::vector<std::string> ids;
-  std::vector<std::string> names;
+  std::vector<std::string> names, stopped;
   {
     Lock lock(mutex_);
     for (const auto& identity : identities) {
@@ -183,6 +183,7 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
     auto it = members_.find(identity);
     if (it == members_.end() || it->second.phase != MemberPhase::Stopping) continue;
     if (!it->second.name.empty()) names.push_back(it->second.name);
+    stopped.push_back(identity);
     store_.dropDeploymentMember(identity);
     members_.erase(it);
     logger()->info("member={} stopped", identity);
@@ -201,6 +202,10 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
   // The names go back to the pool at once, not after naming.release_after.
   if (names_) {
     for (const auto& name : names) names_->release(name, "deployment " + deployment, false);
+  }
+  // Nor does the flow keep a node that is gone (provision status would list it).
+  if (engine_.forget) {
+    for (const auto& identity : stopped) engine_.forget(identity, "deployment " + deployment);
   }
 }
 

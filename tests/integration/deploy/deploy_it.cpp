@@ -221,6 +221,14 @@ CliRun DeploySuite::deploy(std::vector<std::string> args, std::chrono::seconds t
   return {result.exitCode, result.out, result.err};
 }
 
+CliRun DeploySuite::provisionStatus() {
+  auto result =
+      util::runProcess({testing::binary("drover").string(), "--config",
+                        world_->fleet->clientConfig().string(), "provision", "status", "--all"},
+                       "", 30s);
+  return {result.exitCode, result.out, result.err};
+}
+
 std::unique_ptr<testing::Process> DeploySuite::deployInBackground(std::vector<std::string> args) {
   std::vector<std::string> argv{testing::binary("drover").string(), "--config",
                                 world_->fleet->clientConfig().string(), "deploy"};

@@ -52,6 +52,8 @@ class DeploySuite : public ::testing::Test {
                                   bool failingStage = false);
   /// `drover deploy ARGS...` with the fleet's admin config, within `timeout`.
   static CliRun deploy(std::vector<std::string> args, std::chrono::seconds timeout = 300s);
+  /// `drover provision status --all`.
+  static CliRun provisionStatus();
   /// `drover deploy ...` started, not waited for (killed by the caller).
   static std::unique_ptr<testing::Process> deployInBackground(std::vector<std::string> args);
 

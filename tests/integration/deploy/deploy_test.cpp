@@ -115,12 +115,9 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
     EXPECT_EQ(fs::exists(memberRoot("shop", identity) / "root/puppet-applied"), !worker)
         << identity;
   }
-  auto provisionStatus = util::runProcess(
-      {testing::binary("drover").string(), "--config", world_->fleet->clientConfig().string(),
-       "provision", "status", "--all"},
-      "", 30s);
-  EXPECT_THAT(provisionStatus.out, HasSubstr("(flow masterless, named)"));
-  EXPECT_THAT(provisionStatus.out, HasSubstr("flow named")) << provisionStatus.out;
+  CliRun flows = provisionStatus();
+  EXPECT_THAT(flows.out, HasSubstr("(flow masterless, named)"));
+  EXPECT_THAT(flows.out, HasSubstr("flow named")) << flows.out;
 
   // Five workers; the CLI and the provisioner killed while they launch, then `up` again.
   writeDeployment("shop", 2, 2, 5);
@@ -164,6 +161,10 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
   ASSERT_EQ(down.exitCode, 0) << down.out << down.err;
   ASSERT_TRUE(testing::waitFor([] { return status("shop").is_null(); }, 60s));
   EXPECT_EQ(namespacesOf(world_->bridge + "-"), 0u);
+  // Nor does the provisioner keep the stopped members' nodes.
+  EXPECT_TRUE(testing::waitFor(
+      [] { return provisionStatus().out.find("shop-") == std::string::npos; }, 30s))
+      << provisionStatus().out;
 }
 
 TEST_F(DeploySuite, AFailingStageStopsItsMemberWithTheOutputAndUpSaysSo) {

@@ -174,7 +174,7 @@ class DeploymentKeeperTest : public ::testing::Test {
                                                 std::make_unique<PaperLauncher>(launches), "",
                                                 nullptr, sink, [] { return util::nowMs(); });
     keeper->setChangeListener([this] { ++changes; });
-    keeper->start(
+    keeper->start(DeploymentKeeper::EngineLink{
         [this](const std::string& identity) -> std::optional<Json> {
           if (!provisioned.count(identity)) return std::nullopt;
           return Json{
@@ -184,7 +184,11 @@ class DeploymentKeeperTest : public ::testing::Test {
           std::lock_guard lock(flowsMutex);
           flows[identity] = flow;
           return std::string();
-        });
+        },
+        [this](const std::string& identity, const std::string&) {
+          std::lock_guard lock(flowsMutex);
+          forgotten.push_back(identity);
+        }});
   }
   void restart() {
     keeper.reset();
@@ -260,6 +264,7 @@ class DeploymentKeeperTest : public ::testing::Test {
   std::map<std::string, std::int64_t> provisioned;  // the flow's view: identity -> finished_ms
   std::mutex flowsMutex;
   std::map<std::string, std::string> flows;  // the flow each member was assigned
+  std::vector<std::string> forgotten;        // members the engine was told are gone
   std::atomic<int> changes{0};
 };
 
@@ -381,6 +386,10 @@ TEST_F(DeploymentKeeperTest, AShrunkPoolStopsItsHighestNamesAndDownStopsEverythi
   keeper->down("shop", "admin");
   ASSERT_TRUE(waitFor([&] { return !keeper->status("shop"); }));
   EXPECT_EQ(launches.instances.size(), 0u);
+  // The flow forgets every member stopped, so provision status does not list them.
+  std::lock_guard lock(flowsMutex);
+  std::sort(forgotten.begin(), forgotten.end());
+  EXPECT_EQ(forgotten, (std::vector<std::string>{"shop-app-0", "shop-app-1", "shop-db-0"}));
 }
 
 // Shrunk, then grown: the slot's identity comes back for a new member, and what the flow

@@ -628,5 +628,43 @@ TEST_F(EngineTest, ANodeGoesThroughTheFlowItWasAssigned) {
   EXPECT_EQ(executor.count("provision#apply", "s1"), 1);
 }
 
+// A node gone for good (a deployment stopped its member) leaves the engine and the
+// store: at once when it is through, after its call under way when it is in flight (held
+// first, so it starts nothing more). Its history stays; the identity back is a new node.
+TEST_F(EngineTest, AForgottenNodeIsDroppedOnceOutOfFlight) {
+  startEngine();
+  master("pm", "eu");
+  node("done", "eu");
+  ASSERT_TRUE(waitState("done", NodeState::Provisioned));
+  engine->forget("done", "deployment shop");
+  EXPECT_FALSE(engine->node("done"));
+  EXPECT_FALSE(store->history("done", 1000).empty());
+
+  std::atomic<bool> release{false};
+  executor.handler = [&](const CallRequest& request,
+                         const std::string& node) -> std::optional<CallReply> {
+    if (request.action == "run_puppet") {
+      while (!release) std::this_thread::sleep_for(5ms);
+    }
+    return std::nullopt;
+  };
+  node("busy", "eu");
+  ASSERT_TRUE(
+      testing::waitFor([&] { return executor.count("provision#run_puppet", "busy") == 1; }, 10s));
+  engine->forget("busy", "deployment shop");
+  EXPECT_TRUE(engine->node("busy"));  // its call is under way
+  release = true;
+  ASSERT_TRUE(testing::waitFor([&] { return !engine->node("busy"); }, 10s));
+  EXPECT_EQ(executor.count("provision#release", "busy"), 1);  // its claim let go
+  EXPECT_EQ(engine->counts().held + engine->counts().inFlight, 0);
+  restartEngine();
+  EXPECT_FALSE(engine->node("done"));
+  EXPECT_FALSE(engine->node("busy"));
+  master("pm", "eu");
+  node("done", "eu", 2);  // the identity again: a node like any other
+  ASSERT_TRUE(waitState("done", NodeState::Provisioned));
+  EXPECT_EQ(executor.count("provision#run_puppet", "done"), 2);
+}
+
 }  // namespace
 }  // namespace drover::provisioner
