@@ -107,7 +107,8 @@ const char* kRecordStage =
     "cp \"$DROVER_CLUSTER_FACTS\" /root/facts-at-stage-1.json\n";
 const char* kFailingStage = "#!/bin/sh\necho \"about to fail\"\nexit 7\n";
 
-// The workers' flow: named, and nothing applied (the default flow here runs Puppet).
+// A second flow for a pool that names it: named, and nothing applied (the default flow
+// here, masterless, runs Puppet).
 const char* kNamedFlow = R"(name: named
 claim: {agent: provision, claim_action: claim, release_action: release, timeout: 15s}
 steps:
@@ -172,7 +173,7 @@ void DeploySuite::SetUp() {
 }
 
 fs::path DeploySuite::writeDeployment(const std::string& name, int db, int app, int worker,
-                                      bool failingStage) {
+                                      bool failingStage, const std::string& workerFlow) {
   fs::path dir = world_->dir.path() / "deployments" / name;
   writeBundle(dir / "bundles/sshd.tar", kSshdStage);
   writeBundle(dir / "bundles/record.tar", failingStage ? kFailingStage : kRecordStage);
@@ -207,8 +208,8 @@ fs::path DeploySuite::writeDeployment(const std::string& name, int db, int app, 
                      "    count: " +
                      std::to_string(worker) +
                      "\n"
-                     "    volumes: [{size: 16M, mount: /srv/data}]\n"
-                     "    flow: named\n";
+                     "    volumes: [{size: 16M, mount: /srv/data}]\n" +
+                     (workerFlow.empty() ? "" : "    flow: " + workerFlow + "\n");
   writeText(dir / (name + ".yaml"), yaml);
   return dir / (name + ".yaml");
 }

@@ -49,7 +49,7 @@ class DeploySuite : public ::testing::Test {
   /// Writes a deployment directory (shop.yaml, files/, bundles/) for `name` with these
   /// pool counts; returns the file.
   static fs::path writeDeployment(const std::string& name, int db, int app, int worker,
-                                  bool failingStage = false);
+                                  bool failingStage = false, const std::string& workerFlow = "");
   /// `drover deploy ARGS...` with the fleet's admin config, within `timeout`.
   static CliRun deploy(std::vector<std::string> args, std::chrono::seconds timeout = 300s);
   /// `drover provision status --all`.
