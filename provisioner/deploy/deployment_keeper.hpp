@@ -163,6 +163,7 @@ class DeploymentKeeper {
   // keeper_driver.cpp: members with work to do
   void wakeLocked(const std::string& identity);
   void wakeWaiting(const std::string& deployment);
+  void rewriteStaleFiles(Deployment& d);
   void driverLoop();
   void drive(const std::string& identity, Lock& lock);
   bool wire(const std::string& identity, Lock& lock);

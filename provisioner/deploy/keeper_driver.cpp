@@ -62,6 +62,26 @@ void DeploymentKeeper::wakeWaiting(const std::string& deployment) {
   }
 }
 
+// A done member's files say what its parameters were when it wrote them. When the
+// members they name change (db-master's address, the worker list after a resize), the
+// files are written again with the new values; its stages, done, are not run again. A
+// parameter whose peer is missing now keeps the file as it is until the peer is back.
+void DeploymentKeeper::rewriteStaleFiles(Deployment& d) {
+  std::vector<::drover::deploy::Member> view;
+  for (const auto& identity : membersOf(d.name)) {
+    DeploymentMember& m = members_.at(identity);
+    const auto* pool = d.spec.pool(m.pool);
+    if (m.phase != MemberPhase::Done || !pool || pool->files.empty() || pool->requires_.empty())
+      continue;
+    if (view.empty()) view = clusterView(d);
+    auto resolved = ::drover::deploy::resolveParams(d.spec, *pool, memberView(m), view);
+    if (!resolved.missing.empty() || resolved.params == m.params) continue;
+    logger()->info("member={}: a peer it names changed; writing its files again", identity);
+    moveTo(identity, MemberPhase::Waiting, "a peer changed: writing its files again");
+    wakeLocked(identity);
+  }
+}
+
 void DeploymentKeeper::driverLoop() {
   Lock lock(mutex_);
   for (;;) {

@@ -191,6 +191,7 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
   if (d) {
     viewChanged(*d);
     trustChanged(*d);
+    rewriteStaleFiles(*d);
     touch(*d);
     if (d->down && membersOf(deployment).empty()) {
       store_.dropDeployment(deployment);

@@ -125,6 +125,7 @@ bool DeploymentKeeper::noteRegistration(Deployment& d, DeploymentMember& m, cons
   viewChanged(d);
   if (!m.hostKeys.empty()) trustChanged(d);  // its names label its host keys
   wakeWaiting(d.name);
+  rewriteStaleFiles(d);
   touch(d);
   return true;
 }

@@ -150,6 +150,9 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
       },
       60s));
   expectClusterFacts("shop", all);
+  // The apps' config file, done long ago, lists the workers there are now.
+  EXPECT_EQ(readFile(memberRoot("shop", app0) / "etc/app/app.conf"),
+            "db_host=" + addresses(all)["db-master"] + "\nworkers=worker-0,worker-1\n");
 
   CliRun down = deploy({"down", "shop"});
   ASSERT_EQ(down.exitCode, 0) << down.out << down.err;

@@ -69,6 +69,10 @@ class SimulatedMembers : public StepExecutor {
     std::lock_guard lock(mutex);
     return stages[node].size();
   }
+  std::string fileOf(const std::string& node, const std::string& path) {
+    std::lock_guard lock(mutex);
+    return files[node][path];
+  }
   Json factsOf(const std::string& node) {
     std::lock_guard lock(mutex);
     return facts[node];
@@ -196,8 +200,8 @@ class DeploymentKeeperTest : public ::testing::Test {
     open();
   }
 
-  // The bundle uploaded, then `up` with `text`.
-  Json up(const std::string& text) {
+  // The bundle uploaded, then `up` with `text` and its config files (path -> text).
+  Json up(const std::string& text, const Json& files = Json::object()) {
     std::string digest = util::sha256Digest(bundle);
     keeper->putBlob(Json{{"digest", digest},
                          {"size", bundle.size()},
@@ -206,7 +210,7 @@ class DeploymentKeeperTest : public ::testing::Test {
     return keeper->up(Json{{"file", "shop.yaml"},
                            {"text", text},
                            {"blobs", {{"bundles/base.tar", digest}}},
-                           {"files", Json::object()}},
+                           {"files", files}},
                       "admin");
   }
 
@@ -474,6 +478,24 @@ TEST_F(DeploymentKeeperTest, EachMemberGoesThroughItsPoolsFlow) {
   std::lock_guard lock(flowsMutex);
   EXPECT_EQ(flows.size(), 3u);
   EXPECT_EQ(flows["shop-app-1"], "other");
+}
+
+// A done member's config file follows the peers it names: db-master at a new address
+// has the app's file written again, and its stage, done, is not run again.
+TEST_F(DeploymentKeeperTest, ADoneMembersFilesAreWrittenAgainWhenAPeerTheyNameChanges) {
+  open();
+  up(kShop, Json{{"files/app/app.conf", "db={{params.db_host}}\n"}});
+  const std::string conf = "/etc/drover/files/app/app.conf";
+  ASSERT_TRUE(waitState("shop-app-1", "booting"));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  arrive("shop-app-0", "app-0", "10.1.0.3");
+  arrive("shop-app-1", "app-1", "10.1.0.4");
+  ASSERT_TRUE(waitState("shop-app-0", "done"));
+  EXPECT_EQ(members.fileOf("shop-app-0", conf), "db=10.1.0.2\n");
+  arrive("shop-db-0", "db-master", "10.1.0.9");
+  ASSERT_TRUE(waitFor([&] { return members.fileOf("shop-app-0", conf) == "db=10.1.0.9\n"; }));
+  ASSERT_TRUE(waitState("shop-app-0", "done"));
+  EXPECT_EQ(members.stageRuns("shop-app-0"), 1u);
 }
 
 }  // namespace
