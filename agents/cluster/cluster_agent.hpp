@@ -63,6 +63,7 @@ class ClusterAgent : public Agent {
   StageRun stageRun(const Request& request) const;
   Json runRecorded(const StageRun& run, const std::filesystem::path& bundle);
   Json recordedStage(std::int64_t stage, const std::string& digest) const;
+  void sweepBundles();
   void remember(const std::function<void(Json&)>& change);
 
   ClusterSettings settings_;

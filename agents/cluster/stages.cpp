@@ -2,6 +2,7 @@
 // per digest, their records out.
 #include <algorithm>
 #include <climits>
+#include <set>
 
 #include "agents/cluster/cluster_agent.hpp"
 #include "agents/cluster/file_ops.hpp"
@@ -130,9 +131,24 @@ Json ClusterAgent::runRecorded(const StageRun& run, const fs::path& bundle) {
   StageOutcome outcome = runBootstrap(dir, run.args, run.environment, run.timeout);
   Json record = recordOf(stage, run.digest, outcome, startedAt);
   remember([&](Json& state) { state["stages"][std::to_string(stage)] = record; });
+  sweepBundles();
   logger()->info("cluster: stage={} digest={} exit_code={} duration_ms={}{}", stage, run.digest,
                  outcome.exitCode, outcome.durationMs, outcome.timedOut ? " timed out" : "");
   return record;
+}
+
+// The bundles of the latest run of each stage stay (a failed one is run again with the
+// same bundle); earlier ones go once older than an hour, so a bundle sent for a stage
+// not run yet stays too.
+void ClusterAgent::sweepBundles() {
+  std::set<std::string> keep;
+  Json records = state_.read().value("stages", Json::object());  // items() needs it alive
+  for (const auto& [unused, record] : records.items()) {
+    if (record.is_object()) keep.insert(record.value("digest", ""));
+  }
+  if (std::size_t removed = blobs_.sweep(keep, std::chrono::hours(1)); removed > 0) {
+    logger()->info("cluster: {} bundle(s) no stage runs any more removed", removed);
+  }
 }
 
 Json ClusterAgent::recordedStage(std::int64_t stage, const std::string& digest) const {

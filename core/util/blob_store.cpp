@@ -142,6 +142,23 @@ std::optional<fs::path> BlobStore::find(const std::string& digest) const {
   return file;
 }
 
+std::size_t BlobStore::sweep(const std::set<std::string>& keep, std::chrono::seconds grace) {
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  if (!fs::is_directory(dir_, ec)) return 0;
+  auto before = fs::file_time_type::clock::now() - grace;
+  std::size_t removed = 0;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    std::string digest = std::string(kPrefix) + entry.path().filename().string();
+    if (!entry.is_regular_file(ec) || !checkDigest(digest).empty() || keep.contains(digest))
+      continue;
+    auto written = entry.last_write_time(ec);
+    if (ec || written > before) continue;
+    if (fs::remove(entry.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
 void BlobStore::checkChunk(const std::string& digest, std::uint64_t size, std::uint64_t offset,
                            std::string_view data) const {
   if (std::string why = checkDigest(digest); !why.empty()) throw BlobError("digest: " + why);

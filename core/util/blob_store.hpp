@@ -14,10 +14,12 @@
 // Layout: <dir>/<hex> for complete blobs, <dir>/partial/<hex>-<size> for uploads in
 // progress (at most kMaxUploads; a new one beyond that drops the least recently
 // written). Thread safe: one lock around every call.
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -57,6 +59,11 @@ class BlobStore {
   /// The file of the complete blob `digest`; nullopt when it is not complete here (or
   /// `digest` is not a valid digest).
   std::optional<std::filesystem::path> find(const std::string& digest) const;
+
+  /// Removes the complete blobs whose digest is not in `keep` and whose file is older
+  /// than `grace` (a blob uploaded for a call still to come is younger). Returns how
+  /// many went; a file that cannot be removed stays (and is tried at the next sweep).
+  std::size_t sweep(const std::set<std::string>& keep, std::chrono::seconds grace);
 
   const std::filesystem::path& dir() const { return dir_; }
   std::uint64_t maxBlobBytes() const { return maxBlobBytes_; }

@@ -241,6 +241,25 @@ void DeploymentKeeper::checkFlows(const ::drover::deploy::Deployment& spec) cons
   if (!problems.empty()) throw DeployError(problems, true);
 }
 
+// The bundles no deployment's file names go once older than an hour (an upload for an
+// `up` still to come is younger). Called without our lock: it walks the directory.
+void DeploymentKeeper::sweepBlobs() {
+  std::set<std::string> keep;
+  {
+    Lock lock(mutex_);
+    for (const auto& [name, d] : deployments_) {
+      Json blobs = d->doc.value("blobs", Json::object());  // items() of a temporary dangles
+      for (const auto& [path, digest] : blobs.items()) {
+        if (digest.is_string()) keep.insert(digest.get<std::string>());
+      }
+    }
+  }
+  if (std::size_t removed = blobs_.sweep(keep, std::chrono::hours(1)); removed > 0) {
+    logger()->info("{} bundle(s) no deployment names removed from {}", removed,
+                   blobs_.dir().string());
+  }
+}
+
 // Outside our lock: the engine calls engineChanged with its lock held.
 void DeploymentKeeper::assignFlows(const std::vector<std::pair<std::string, std::string>>& flows) {
   if (!engine_.assignFlow) return;
@@ -299,6 +318,7 @@ Json DeploymentKeeper::upParsed(::drover::deploy::Deployment spec, Json doc,
   }
   launcherWake_.notify_one();
   notifyChanged();
+  sweepBlobs();  // a bundle the file replaced
   return out;
 }
 

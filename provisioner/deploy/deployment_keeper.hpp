@@ -198,6 +198,7 @@ class DeploymentKeeper {
   EngineLink engine_;  // set by start(), before any thread runs
   void assignFlows(const std::vector<std::pair<std::string, std::string>>& flows);
   void checkFlows(const ::drover::deploy::Deployment& spec) const;
+  void sweepBlobs();
   const std::string launcherError_;
   NameKeeper* const names_;
   notifiers::EventSink& events_;

@@ -162,6 +162,7 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
                                    const std::vector<std::string>& identities) {
   std::vector<std::string> ids;
   std::vector<std::string> names, stopped;
+  bool gone = false;  // the deployment is down
   {
     Lock lock(mutex_);
     for (const auto& identity : identities) {
@@ -196,6 +197,7 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
     if (d->down && membersOf(deployment).empty()) {
       store_.dropDeployment(deployment);
       deployments_.erase(deployment);
+      gone = true;
       logger()->info("deployment {} is down", deployment);
     }
   }
@@ -204,6 +206,7 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
   if (names_) {
     for (const auto& name : names) names_->release(name, "deployment " + deployment, false);
   }
+  if (gone) sweepBlobs();  // its bundles, unless another deployment names them
   // Nor does the flow keep a node that is gone (provision status would list it).
   if (engine_.forget) {
     for (const auto& identity : stopped) engine_.forget(identity, "deployment " + deployment);

@@ -498,5 +498,18 @@ TEST_F(DeploymentKeeperTest, ADoneMembersFilesAreWrittenAgainWhenAPeerTheyNameCh
   EXPECT_EQ(members.stageRuns("shop-app-0"), 1u);
 }
 
+// Bundles no deployment names go (once an hour old); those a deployment names stay.
+TEST_F(DeploymentKeeperTest, BundlesNoDeploymentNamesAreRemoved) {
+  open();
+  std::string stale = "stale bundle";
+  util::BlobStore blobs(options.blobDir, 1 << 20);
+  blobs.put(util::sha256Digest(stale), stale.size(), 0, stale);
+  std::filesystem::last_write_time(*blobs.find(util::sha256Digest(stale)),
+                                   std::filesystem::file_time_type::clock::now() - 2h);
+  up(kShop);
+  EXPECT_FALSE(blobs.find(util::sha256Digest(stale)));
+  EXPECT_TRUE(blobs.find(util::sha256Digest(bundle)));
+}
+
 }  // namespace
 }  // namespace drover::provisioner

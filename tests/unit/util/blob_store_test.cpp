@@ -149,5 +149,23 @@ TEST(Base64, RoundTripsEveryLengthAndRefusesWhatIsNotCanonical) {
   }
 }
 
+// A sweep removes the complete blobs nobody keeps once they are older than the grace;
+// kept ones, young ones and what is not a blob stay.
+TEST_F(BlobStoreTest, ASweepRemovesOnlyOldBlobsNobodyKeeps) {
+  std::string a = pattern(10), b = pattern(20), c = pattern(30);
+  for (const auto& bytes : {a, b, c}) store_.put(sha256Digest(bytes), bytes.size(), 0, bytes);
+  writeFileAtomically(dir_ / "blobs/notes.txt", "not a blob");
+  auto old = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  for (const auto& bytes : {a, b}) fs::last_write_time(*store_.find(sha256Digest(bytes)), old);
+  EXPECT_EQ(store_.sweep({sha256Digest(a)}, std::chrono::hours(1)), 1u);
+  EXPECT_TRUE(store_.find(sha256Digest(a)));   // kept
+  EXPECT_FALSE(store_.find(sha256Digest(b)));  // old, not kept
+  EXPECT_TRUE(store_.find(sha256Digest(c)));   // young
+  EXPECT_TRUE(fs::exists(dir_ / "blobs/notes.txt"));
+  EXPECT_EQ(store_.sweep({}, std::chrono::hours(1)), 1u);  // a, now nobody's
+  BlobStore empty(dir_ / "never-made", 1 << 20);
+  EXPECT_EQ(empty.sweep({}, std::chrono::seconds(0)), 0u);
+}
+
 }  // namespace
 }  // namespace drover::util
