@@ -6,11 +6,13 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "core/util/files.hpp"
 #include "launchers/local/member_config.hpp"
@@ -80,6 +82,7 @@ LocalSettings LocalSettings::fromJson(const Json& json) {
       resolveProgram(reader.text("member", s.member.string()), "member", s.droverd.parent_path());
   s.memberConfig = reader.requiredText("member_config");
   s.stopGrace = std::chrono::seconds(reader.number("stop_grace", 5, 0, 600));
+  s.parallelStarts = static_cast<int>(reader.number("parallel_starts", 8, 1, 64));
   reader.finish();
   if (!isValidLinkName(s.bridge)) {
     throw LaunchError("launcher.bridge: '" + s.bridge +
@@ -141,10 +144,62 @@ std::vector<Instance> LocalLauncher::launch(const std::string& deployment,
   }
   std::lock_guard guard(mutex_);
   StateLock lock(settings_.stateDir);
+  // Addresses and records one by one (each new member sees the ones before it), then
+  // the slow part, each member's root, volumes, links and process, on up to
+  // parallel_starts threads. A member that fails is undone; the others stay launched
+  // and the error names every failure (the caller lists what runs).
+  std::vector<MemberState> states;
+  states.reserve(members.size());
+  try {
+    for (const auto& member : members) {
+      states.push_back(newMember(deployment, member));
+      fs::create_directories(states.back().dir);
+      states.back().write();
+    }
+    if (!members.empty()) ensureBridge(settings_.bridge, subnet_);
+  } catch (const std::exception& e) {
+    for (auto& state : states) undo(state);
+    throw LaunchError(std::string("launch: ") + e.what());
+  }
+  std::vector<std::string> failures(members.size());
+  std::atomic<std::size_t> next{0};
+  auto startSome = [&] {
+    for (std::size_t i; (i = next++) < members.size();) {
+      std::string step;
+      try {
+        startMember(states[i], members[i], step);
+      } catch (const std::exception& e) {
+        failures[i] = "launch " + members[i].identity + ": " + step + ": " + e.what();
+        if (std::string left = undo(states[i]); !left.empty()) failures[i] += " (" + left + ")";
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  std::size_t count = std::min<std::size_t>(members.size(), settings_.parallelStarts);
+  for (std::size_t t = 1; t < count; ++t) threads.emplace_back(startSome);
+  startSome();
+  for (auto& thread : threads) thread.join();
   std::vector<Instance> out;
-  out.reserve(members.size());
-  for (const auto& member : members) out.push_back(launchOne(deployment, member));
+  std::string failed;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    if (failures[i].empty()) {
+      out.push_back(states[i].instance());
+    } else {
+      failed += (failed.empty() ? "" : "; ") + failures[i];
+    }
+  }
+  if (!failed.empty()) throw LaunchError(failed);
   return out;
+}
+
+// Removes what was made for a member; "" or what could not be undone.
+std::string LocalLauncher::undo(const MemberState& state) {
+  try {
+    destroy(state);
+    return "";
+  } catch (const std::exception& left) {
+    return std::string("and undoing it failed: ") + left.what();
+  }
 }
 
 // The member's record before anything is made: its names and the lowest free address.
@@ -172,26 +227,6 @@ MemberState LocalLauncher::newMember(const std::string& deployment,
   }
   state.address = *address;
   return state;
-}
-
-// Whatever step fails, what was made for this member is removed before the error goes up.
-Instance LocalLauncher::launchOne(const std::string& deployment, const MemberLaunch& member) {
-  MemberState state = newMember(deployment, member);
-  std::string step = "write state";
-  try {
-    fs::create_directories(state.dir);
-    state.write();
-    startMember(state, member, step);
-    return state.instance();
-  } catch (const std::exception& e) {
-    std::string failure = "launch " + member.identity + ": " + step + ": " + e.what();
-    try {
-      destroy(state);
-    } catch (const std::exception& left) {
-      failure += std::string(" (and undoing it failed: ") + left.what() + ")";
-    }
-    throw LaunchError(failure);
-  }
 }
 
 namespace {
@@ -227,8 +262,7 @@ void LocalLauncher::startMember(MemberState& state, const MemberLaunch& member, 
   writeMemberRoot(config, member, state.root(), state.address);
   step = "make volumes";
   std::vector<std::string> volumeArgs = prepareVolumes(member.volumes, state);
-  step = "make network";
-  ensureBridge(settings_.bridge, subnet_);
+  step = "make network";  // the bridge is made before, once
   addMemberNetwork(settings_.bridge, subnet_, MemberLinks::of(settings_.bridge, member.identity),
                    state.address);
   step = "start droverd";

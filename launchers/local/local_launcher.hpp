@@ -24,9 +24,11 @@ struct LocalSettings {
   std::filesystem::path member = "drover-member";  // the namespace entering program
   std::filesystem::path memberConfig;              // server.yaml members start from
   std::chrono::milliseconds stopGrace{5000};       // SIGTERM to SIGKILL
+  int parallelStarts = 8;                          // members made at once in one launch
 
   /// Keys: type (local), state_dir, bridge, subnet, droverd, member, member_config
-  /// (required), stop_grace (seconds). Throws LaunchError naming a bad key.
+  /// (required), stop_grace (seconds), parallel_starts. Throws LaunchError naming a bad
+  /// key.
   static LocalSettings fromJson(const Json& settings);
 };
 
@@ -42,7 +44,7 @@ class LocalLauncher : public Launcher {
 
  private:
   MemberState newMember(const std::string& deployment, const MemberLaunch& member) const;
-  Instance launchOne(const std::string& deployment, const MemberLaunch& member);
+  std::string undo(const MemberState& state);
   void startMember(MemberState& state, const MemberLaunch& member, std::string& step);
   std::vector<std::string> memberArgv(const MemberState& state,
                                       const std::vector<std::string>& volumeArgs) const;

@@ -305,23 +305,33 @@ TEST_F(LocalLauncherIT, AVolumeThatCannotBeMadeIsUndoneAndNamesTheStep) {
   EXPECT_TRUE(launcher_->list(deployment_).empty());
 }
 
+// Members of one launch start side by side: one that cannot start is undone and named,
+// the others run.
 TEST_F(LocalLauncherIT, AMemberThatCannotStartIsUndoneAndNamesTheStep) {
   MemberLaunch bad = member("0");
   const fs::path notADirectory = dir_.write("plain-file", "a file, not a mount point\n");
   bad.volumes = {Volume{kTmpfsSize, notADirectory.string(), "tmpfs"}};
+  MemberLaunch good = member("1");
   try {
-    launcher_->launch(deployment_, {bad});
+    launcher_->launch(deployment_, {bad, good});
     FAIL() << "a member whose volume cannot be mounted was launched";
   } catch (const LaunchError& e) {
-    EXPECT_NE(std::string(e.what()).find("start droverd"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(notADirectory.string()), std::string::npos) << e.what();
+    std::string what = e.what();
+    EXPECT_NE(what.find("launch " + bad.identity + ": start droverd"), std::string::npos) << what;
+    EXPECT_NE(what.find(notADirectory.string()), std::string::npos) << what;
+    EXPECT_EQ(what.find(good.identity), std::string::npos) << what;
   }
   auto links = launchers::MemberLinks::of(net_.bridge, bad.identity);
   EXPECT_FALSE(netnsExists(links.netns));
   EXPECT_FALSE(linkExists(links.hostVeth));
-  EXPECT_FALSE(linkExists(net_.bridge));
   EXPECT_FALSE(fs::exists(dir_ / "state" / deployment_ / bad.identity));
-  EXPECT_TRUE(launcher_->list(deployment_).empty());
+  std::vector<Instance> running = launcher_->list(deployment_);
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].identity, good.identity);
+  EXPECT_EQ(running[0].state, "running");
+  launcher_->terminate(deployment_, {running[0].id});
+  expectGone(running[0]);
+  EXPECT_FALSE(linkExists(net_.bridge));
 }
 
 }  // namespace
