@@ -151,8 +151,10 @@ std::vector<Instance> LocalLauncher::launch(const std::string& deployment,
   std::vector<MemberState> states;
   states.reserve(members.size());
   try {
+    std::vector<MemberState> existing = allMembers();  // read once, not once per member
     for (const auto& member : members) {
-      states.push_back(newMember(deployment, member));
+      states.push_back(newMember(deployment, member, existing));
+      existing.push_back(states.back());
       fs::create_directories(states.back().dir);
       states.back().write();
     }
@@ -203,10 +205,10 @@ std::string LocalLauncher::undo(const MemberState& state) {
 }
 
 // The member's record before anything is made: its names and the lowest free address.
-MemberState LocalLauncher::newMember(const std::string& deployment,
-                                     const MemberLaunch& member) const {
+MemberState LocalLauncher::newMember(const std::string& deployment, const MemberLaunch& member,
+                                     const std::vector<MemberState>& existing) const {
   std::set<std::string> used;
-  for (const auto& other : allMembers()) {
+  for (const auto& other : existing) {
     if (other.identity == member.identity) {
       throw LaunchError("launch " + member.identity + ": it is launched already (deployment " +
                         other.deployment + ")");

@@ -43,7 +43,9 @@ class LocalLauncher : public Launcher {
   std::vector<Instance> list(const std::string& deployment) override;
 
  private:
-  MemberState newMember(const std::string& deployment, const MemberLaunch& member) const;
+  /// The record of a new member beside `existing`: its names and the lowest free address.
+  MemberState newMember(const std::string& deployment, const MemberLaunch& member,
+                        const std::vector<MemberState>& existing) const;
   std::string undo(const MemberState& state);
   void startMember(MemberState& state, const MemberLaunch& member, std::string& step);
   std::vector<std::string> memberArgv(const MemberState& state,
