@@ -197,31 +197,35 @@ std::string Engine::assignFlow(const std::string& identity, const std::string& f
 
 void Engine::forget(const std::string& identity, const std::string& why) {
   Lock lock(mutex_);
-  assigned_.erase(identity);
+  // Its flow assignment stays: a member launched into the slot again is assigned anew,
+  // perhaps before this call.
   auto it = nodes_.find(identity);
   if (it == nodes_.end()) return;
   std::int64_t now = util::nowMs();
-  it->second.forgotten = true;
+  forgotten_.insert(identity);
   if (it->second.flow.record.state == NodeState::Running) feed(it->second, OperatorHold{why}, now);
   dropForgotten();
   admitIfWanted(now);
 }
 
 void Engine::dropForgotten() {
-  for (auto it = nodes_.begin(); it != nodes_.end();) {
-    const Runtime& node = it->second;
-    if (!node.forgotten || node.inSlot || node.onWorker || node.renewing || node.call) {
-      ++it;
-      continue;
+  for (auto at = forgotten_.begin(); at != forgotten_.end();) {
+    auto it = nodes_.find(*at);
+    if (it != nodes_.end()) {
+      const Runtime& node = it->second;
+      if (node.inSlot || node.onWorker || node.renewing || node.call) {
+        ++at;
+        continue;
+      }
+      waiting_.erase({node.seq, *at});
+      for (auto* timers : {&timers_, &renewals_}) {
+        std::erase_if(*timers, [&](const auto& entry) { return entry.second == *at; });
+      }
+      store_.dropNode(*at);
+      logger()->info("node={}: forgotten", *at);
+      nodes_.erase(it);
     }
-    const std::string identity = it->first;
-    waiting_.erase({node.seq, identity});
-    for (auto* timers : {&timers_, &renewals_}) {
-      std::erase_if(*timers, [&](const auto& entry) { return entry.second == identity; });
-    }
-    store_.dropNode(identity);
-    logger()->info("node={}: forgotten", identity);
-    it = nodes_.erase(it);
+    at = forgotten_.erase(at);
   }
 }
 

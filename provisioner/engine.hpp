@@ -168,7 +168,6 @@ class Engine {
     bool onWorker = false;         // a worker has it or it is queued for one
     bool renewing = false;
     std::int64_t renewAtMs = 0;
-    bool forgotten = false;  // dropped once out of flight (forget)
   };
 
   using Lock = std::unique_lock<std::mutex>;
@@ -253,6 +252,7 @@ class Engine {
   AttemptIds attemptIds_;                        // shared by the machines: one history
   std::deque<NodeMachine> machines_;             // one per flow, in flows_'s order; read masters_
   std::map<std::string, std::string> assigned_;  // identity -> flow name ("" the default)
+  std::set<std::string> forgotten_;              // dropped once out of flight (forget)
   ChangeListener listener_;
   std::uint64_t nextSeq_ = 0;
   int inFlight_ = 0;

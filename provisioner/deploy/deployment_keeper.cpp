@@ -438,7 +438,20 @@ std::optional<Json> DeploymentKeeper::status(const std::string& name) const {
   const Deployment* d = find(name);
   if (!d) return std::nullopt;
   Json members = Json::array();
-  for (const auto& identity : membersOf(name)) members.push_back(statusJson(members_.at(identity)));
+  for (const auto& identity : membersOf(name)) {
+    const DeploymentMember& m = members_.at(identity);
+    Json entry = statusJson(m);
+    // Done, but not yet holding what its peers look like now: the deployment is not done.
+    if (m.phase == MemberPhase::Done && m.waitingFor.empty()) {
+      Json behind = Json::array();
+      if (m.factsSent < d->factsVersion)
+        behind.push_back("cluster facts version " + std::to_string(d->factsVersion));
+      if (d->spec.sshTrust && m.trustSent < d->trustVersion)
+        behind.push_back("SSH trust version " + std::to_string(d->trustVersion));
+      if (!behind.empty()) entry["waiting_for"] = behind;
+    }
+    members.push_back(std::move(entry));
+  }
   return Json{{"name", name},
               {"state", stateOf(*d)},
               {"version", d->version},

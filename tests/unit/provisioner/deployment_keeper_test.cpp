@@ -511,5 +511,33 @@ TEST_F(DeploymentKeeperTest, BundlesNoDeploymentNamesAreRemoved) {
   EXPECT_TRUE(blobs.find(util::sha256Digest(bundle)));
 }
 
+// Done means every member also holds the cluster facts as they are now: a member that
+// does not take the latest stays "waiting for cluster facts version N" until it does.
+TEST_F(DeploymentKeeperTest, ADeploymentIsDoneOnlyWhenEveryMemberHoldsTheLatestFacts) {
+  open();
+  up(kShop);
+  ASSERT_TRUE(waitState("shop-app-1", "booting"));
+  arrive("shop-db-0", "db-master", "10.1.0.2");
+  arrive("shop-app-0", "app-0", "10.1.0.3");
+  arrive("shop-app-1", "app-1", "10.1.0.4");
+  ASSERT_TRUE(waitFor([&] { return keeper->status("shop")->at("state") == "done"; }));
+  {
+    std::lock_guard lock(members.mutex);
+    members.silent.insert("shop-app-0");
+  }
+  arrive("shop-db-0", "db-master", "10.1.0.9");  // the cluster facts change
+  ASSERT_TRUE(waitFor([&] {
+    return member("shop-app-0")["waiting_for"].dump().find("cluster facts version") !=
+           std::string::npos;
+  })) << member("shop-app-0").dump();
+  EXPECT_EQ(keeper->status("shop")->at("state"), "running");
+  {
+    std::lock_guard lock(members.mutex);
+    members.silent.clear();
+  }
+  ASSERT_TRUE(waitFor([&] { return keeper->status("shop")->at("state") == "done"; }));
+  EXPECT_EQ(members.factsOf("shop-app-0")["facts"]["db-master"]["address"], "10.1.0.9");
+}
+
 }  // namespace
 }  // namespace drover::provisioner
