@@ -9,6 +9,7 @@
 #include "broker/stats_client.hpp"
 #include "core/bus/curve.hpp"
 #include "core/log/log.hpp"
+#include "core/service/notify.hpp"
 
 namespace drover::broker {
 namespace {
@@ -35,8 +36,12 @@ int serve(const BrokerConfig& config, const std::string& endpointsFile) {
   }
   std::signal(SIGTERM, onSignal);
   std::signal(SIGINT, onSignal);
+  // The broker re-reads nothing: a reload (SIGHUP) must not stop it, as the default would.
+  std::signal(SIGHUP, SIG_IGN);
   if (!endpointsFile.empty()) server->writeEndpoints(endpointsFile);
+  service::ready("forwarding: " + server->endpointsText());
   server->run(gStop);
+  service::stopping();
   return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/bus/topics.hpp"
 #include "core/log/log.hpp"
+#include "core/service/notify.hpp"
 #include "core/util/clock.hpp"
 
 namespace drover::broker {
@@ -135,11 +136,14 @@ void Router::run(const std::atomic<bool>& stop) {
   std::size_t monitorsAt = items.size();
   for (auto& w : watches_) items.push_back({w.monitor->socket().handle(), 0, ZMQ_POLLIN, 0});
   auto monitorsAfter = util::SteadyClock::now();
+  service::Watchdog watchdog;  // systemd restarts a broker whose loop stops turning
   while (!stop.load()) {
+    watchdog.kick();
     const bool monitorsDue = util::SteadyClock::now() >= monitorsAfter;
     for (std::size_t i = monitorsAt; i < items.size(); ++i)
       items[i].events = monitorsDue ? ZMQ_POLLIN : 0;
-    if (!pollOnce(items, monitorsDue ? std::chrono::milliseconds(200) : kMonitorPause)) continue;
+    auto timeout = monitorsDue ? std::chrono::milliseconds(200) : kMonitorPause;
+    if (!pollOnce(items, std::min(timeout, watchdog.pollBudget()))) continue;
     if (items[0].revents & ZMQ_POLLIN) forwardIngress();
     if (items[1].revents & ZMQ_POLLIN) readSubscriptions();
     if (control_ && (items[controlAt].revents & ZMQ_POLLIN)) answerControl();

@@ -61,6 +61,11 @@ void Server::writeEndpoints(const std::string& file) const {
   util::writeFileAtomically(file, doc.dump() + "\n");
 }
 
+std::string Server::endpointsText() const {
+  return fmt::format("ingress={} egress={}", fmt::join(router_->ingressEndpoints(), ","),
+                     fmt::join(router_->egressEndpoints(), ","));
+}
+
 void Server::run(const std::atomic<bool>& stop) {
   const std::string& control = router_->controlEndpoint();
   warnOpenControl(control, curve_);

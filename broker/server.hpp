@@ -35,6 +35,8 @@ class Server {
   /// Writes {"ingress":[...],"egress":[...],"control":"..."} as bound (a tcp://...:*
   /// request shows its port) to `file`, replacing it atomically.
   void writeEndpoints(const std::string& file) const;
+  /// "ingress=... egress=...": the bound endpoints, for logs and systemd's status.
+  std::string endpointsText() const;
 
   /// Forwards until `stop` becomes true, then logs the final counters.
   void run(const std::atomic<bool>& stop);

@@ -13,6 +13,7 @@
 #include "core/bus/topics.hpp"
 #include "core/ddl/repository.hpp"
 #include "core/log/log.hpp"
+#include "core/service/notify.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
@@ -142,6 +143,7 @@ int Daemon::run() {
   connection_ = std::make_unique<bus::Connection>(
       context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, options);
   subscribeAll();
+  service::status("waiting for the broker at " + config_.brokerSubscribe);
   while (!connection_->waitReady(kReadyTimeout)) {
     logger()->warn("node={} broker {} not answering yet; still trying", config_.identity,
                    config_.brokerSubscribe);
@@ -154,6 +156,11 @@ int Daemon::run() {
       std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() - started)
           .count(),
       fmt::join(config_.collectives, ","), fmt::join(core_.agentNames(), ","));
+  // Ready for systemd only now that the broker answered (Type=notify).
+  service::ready(readyStatus());
+  ready_ = true;
+  service::Watchdog watchdog;
+  auto pollBudget = std::min<std::chrono::milliseconds>(1000ms, watchdog.pollBudget());
 
   auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
   auto registrationEvery = config_.registrationInterval;
@@ -170,7 +177,8 @@ int Daemon::run() {
                              {nullptr, signalFd_, ZMQ_POLLIN, 0}};
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
-    zmq::poll(items, 3, 1000ms);
+    zmq::poll(items, 3, pollBudget);
+    watchdog.kick();  // only this loop turning proves the daemon is not wedged
     // Before the replies: a caller told its change is done finds it in the registry.
     if (core_.takeRegistrationRequest()) announce("agent data changed");
     if (items[1].revents & ZMQ_POLLIN) {
@@ -198,6 +206,7 @@ int Daemon::run() {
       nextRegistration = now + registrationEvery;
     }
   }
+  service::stopping();
   // Programs the agents started (a Puppet run, an external agent) stop with the node:
   // left running they would outlive it, holding locks its next start needs.
   if (std::size_t n = util::terminateRunningProcesses(kChildGrace)) {
@@ -342,8 +351,10 @@ bool Daemon::handleSignals() {
           "node={} SIGHUP: re-reading facts, classes, CRL and policies; reopening "
           "the audit log",
           config_.identity);
+      service::reloading();
       refreshFacts();
       reloadSecurity();
+      if (ready_) service::ready(readyStatus());
     } else {
       logger()->info("node={} received {}", config_.identity,
                      strsignal(static_cast<int>(info.ssi_signo)));
@@ -351,6 +362,11 @@ bool Daemon::handleSignals() {
     }
   }
   return keepRunning;
+}
+
+std::string Daemon::readyStatus() const {
+  return "node " + config_.identity + " on the bus at " + config_.brokerSubscribe + ", " +
+         std::to_string(core_.agentNames().size()) + " agents";
 }
 
 void Daemon::writePidFile() const {

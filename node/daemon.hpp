@@ -53,6 +53,7 @@ class Daemon {
   void refreshCrl();
   bool handleSignals();  // false when the daemon must stop
   void writePidFile() const;
+  std::string readyStatus() const;  // the STATUS= systemd shows once ready
 
   NodeConfig config_;
   int signalFd_ = -1;  // created first: signals are blocked before any thread starts
@@ -63,6 +64,7 @@ class Daemon {
   Outbox outbox_;
   WorkerPool pool_;
   SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said
+  bool ready_ = false;                                   // READY=1 sent: the broker answered once
   // Lines about traffic nobody verified (malformed, unsigned, forged, replayed): a flood
   // of it must not flood the log or slow the bus thread. Bus thread only.
   log::LogThrottle refusedLog_{50, std::chrono::seconds(10)};

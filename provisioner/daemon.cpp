@@ -17,6 +17,7 @@
 #include "core/rpc/call_builder.hpp"
 #include "core/security/roles.hpp"
 #include "core/security/signing.hpp"
+#include "core/service/notify.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
@@ -342,6 +343,7 @@ int Daemon::run() {
   connection_->subscribe(registrationTopic_);
   connection_->subscribe(bus::nodeTopic(config_.mainCollective, config_.identity));
   connection_->subscribe(bus::broadcastTopic(config_.mainCollective, kControlAgent));
+  service::status("waiting for the broker at " + config_.brokerSubscribe);
   while (!connection_->waitReady(kReadyTimeout)) {
     logger()->warn("provisioner={} broker {} not answering yet; still trying", config_.identity,
                    config_.brokerSubscribe);
@@ -389,12 +391,18 @@ int Daemon::run() {
       enroller_ ? "on (CA " + config_.enrolmentCaDir.string() + ", " +
                       std::to_string(config_.enrolmentTokenFiles.size()) + " token file(s))"
                 : "off (enrolling nodes wait)");
+  // Ready for systemd (Type=notify) once the broker answered and every part runs.
+  ready_ = true;
+  service::ready(readyStatus());
+  service::Watchdog watchdog;
+  auto pollBudget = std::min<std::chrono::milliseconds>(1000ms, watchdog.pollBudget());
   zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0},
                              {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
-    zmq::poll(items, 3, 1000ms);
+    zmq::poll(items, 3, pollBudget);
+    watchdog.kick();
     if ((items[1].revents & ZMQ_POLLIN) && !handleSignals()) break;
     std::uint64_t wakes = 0;
     if (items[2].revents & ZMQ_POLLIN) [[maybe_unused]]
@@ -402,6 +410,7 @@ int Daemon::run() {
     answerParked(false);
   }
   logger()->info("provisioner={} stopping", config_.identity);
+  service::stopping();
   answerParked(true);
   if (sweepThread_.joinable()) sweepThread_.join();
   bool drained = engine_->stop(kStopGrace);
@@ -504,6 +513,11 @@ bool Daemon::park(const envelope::Envelope& request) {
   return true;
 }
 
+std::string Daemon::readyStatus() const {
+  return "provisioner " + config_.identity + " on the bus at " + config_.brokerSubscribe +
+         ", flow " + flows_.front().name;
+}
+
 void Daemon::answerParked(bool all) {
   std::int64_t now = util::nowMs();
   for (auto it = parked_.begin(); it != parked_.end();) {
@@ -521,7 +535,10 @@ bool Daemon::handleSignals() {
   bool keepRunning = true;
   while (::read(signalFd_, &info, sizeof(info)) == sizeof(info)) {
     if (info.ssi_signo == SIGHUP) {
+      // A reload succeeds and changes nothing; the flows and settings need a restart.
       logger()->info("SIGHUP: nothing to reload (restart to load a new flow)");
+      service::reloading();
+      if (ready_) service::ready(readyStatus());
     } else {
       logger()->info("received {}", strsignal(static_cast<int>(info.ssi_signo)));
       keepRunning = false;

@@ -71,6 +71,7 @@ class Daemon {
   void startHttp();
   void sweep();
   bool handleSignals();
+  std::string readyStatus() const;  // the STATUS= systemd shows once ready
   bus::ConnectionOptions connectionOptions() const;
   std::unique_ptr<rpc::Client> makeClient() const;
   /// Checks the caller of a control request; returns "" or why it is refused.
@@ -80,6 +81,7 @@ class Daemon {
   std::shared_ptr<const rpc::ClientSecurity> security_;  // null when security is off
   int signalFd_ = -1;
   std::vector<Flow> flows_;         // flow_file's first, then deployments.flow_files
+  bool ready_ = false;              // READY=1 sent
   mutable zmq::context_t context_;  // clients are made from const helpers
   std::unique_ptr<Store> store_;
   std::unique_ptr<Enroller> enroller_;  // null: enrolling nodes wait
