@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   CLI::App app("drover-broker: the Drover message router (ZeroMQ XSUB/XPUB forwarder)");
   app.footer(
       "Exit status: 0 stopped cleanly; 2 bad flags or config; 3 cannot bind; 4 stats failed.");
+  app.set_version_flag("--version", DROVER_VERSION);
   drover::config::CliOverrides overrides(BrokerConfig::table(), BrokerConfig::kDefaultFile);
   overrides.addFlags(app);
   std::string endpointsFile;

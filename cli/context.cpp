@@ -80,6 +80,7 @@ Context::Context()
   app_.footer(
       "Exit status: 0 all nodes ok; 1 a node failed or did not reply; 2 bad usage, filter,\n"
       "arguments or config; 3 broker unreachable; 4 no node matched.");
+  app_.set_version_flag("--version", DROVER_VERSION);
   overrides_.addFlags(app_);
 }
 

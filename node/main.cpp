@@ -16,6 +16,7 @@ constexpr int kExitStartup = 3;  // facts, DDLs or built-in agents could not loa
 int main(int argc, char** argv) {
   CLI::App app("droverd: the Drover node daemon");
   app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags or config; 3 startup failed.");
+  app.set_version_flag("--version", DROVER_VERSION);
   drover::config::CliOverrides overrides(drover::node::NodeConfig::table(),
                                          drover::node::NodeConfig::kDefaultFile);
   overrides.addFlags(app);

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags, config or flow file; "
       "3 startup failed.");
+  app.set_version_flag("--version", DROVER_VERSION);
   drover::config::CliOverrides overrides(ProvisionerConfig::table(),
                                          ProvisionerConfig::kDefaultFile);
   overrides.addFlags(app);

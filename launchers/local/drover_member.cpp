@@ -148,9 +148,37 @@ void enterNamespaces(const Options& options) {
        0);
 }
 
+// What --help prints (and the man page is made from).
+constexpr const char* kHelp =
+    "drover-member: runs a local launcher member's droverd in its own namespaces\n"
+    "Usage: drover-member --status-fd N --netns NAME --root ROOT --hostname NAME\n"
+    "         [--volume tmpfs BYTES MOUNT | --volume image FILE MOUNT]... -- PROGRAM [ARGS...]\n"
+    "\n"
+    "Started by the provisioner's local launcher, not by hand. Joins the network namespace\n"
+    "/run/netns/NAME, unshares UTS and mount namespaces, makes ROOT/etc the member's /etc\n"
+    "and ROOT/root its /root, mounts the volumes, sets the host name, and execs PROGRAM\n"
+    "with a clean environment. A failure before the exec is written to fd N.\n"
+    "\n"
+    "Options:\n"
+    "  --status-fd N      where a failure is reported (close-on-exec: success is the exec)\n"
+    "  --netns NAME       network namespace, /run/netns/NAME\n"
+    "  --root ROOT        the member's root directory (absolute)\n"
+    "  --hostname NAME    the member's host name\n"
+    "  --volume KIND X MOUNT  a tmpfs of X bytes, or an ext4 image file X, at MOUNT\n"
+    "  --help             print this and exit\n"
+    "  --version          print the version and exit\n";
+
 Options parse(int argc, char** argv) {
   Options options;
   int i = 1;
+  if (argc == 2 && std::string(argv[1]) == "--help") {
+    std::fputs(kHelp, stdout);
+    std::exit(0);
+  }
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::puts(DROVER_VERSION);
+    std::exit(0);
+  }
   auto next = [&](const char* flag) -> std::string {
     if (i + 1 >= argc) usage(std::string(flag) + " needs a value");
     return argv[++i];
