@@ -104,7 +104,9 @@ Table<ProvisionerConfig> makeTable() {
         "PEM certificate of this provisioner (its name must end in .provisioner)");
   t.add("security.key_file", &C::keyFile, "PEM private key of this provisioner (mode 0600)");
   t.add("state_db", &C::stateDb, "SQLite database holding every node's state and history");
-  t.add("flow_file", &C::flowFile, "YAML flow: the steps each node goes through");
+  t.add("flow_file", &C::flowFile,
+        "YAML flow: the steps each node goes through (the packages ship classic and "
+        "masterless in /usr/share/drover/flows; copy one to /etc/drover to change it)");
   t.add("node_data_dir", &C::nodeDataDir,
         "Per-node Hiera data ({{node.data}} in flows): <identity>.yaml over common.yaml; "
         "empty: none");

@@ -33,8 +33,8 @@ struct ProvisionerConfig {
   std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";
   std::filesystem::path certFile = "/etc/drover/ssl/provisioner.pem";
   std::filesystem::path keyFile = "/etc/drover/ssl/provisioner.key";
-  std::filesystem::path stateDb = "/var/lib/drover/provisioner.db";
-  std::filesystem::path flowFile = "/etc/drover/flows/classic.yaml";
+  std::filesystem::path stateDb = "/var/lib/drover/provisioner/provisioner.db";
+  std::filesystem::path flowFile = "/usr/share/drover/flows/classic.yaml";
   // Per-node Hiera data for the masterless flow ({{node.data}}): <dir>/<identity>.yaml
   // over <dir>/common.yaml. Empty: none.
   std::filesystem::path nodeDataDir;
@@ -63,7 +63,7 @@ struct ProvisionerConfig {
   std::string namingAddressFact = "ipaddress";
   // Deployments (provisioner/deploy/): where uploaded bundles are kept, and the settings
   // of the launcher that starts members.
-  std::filesystem::path deployBlobDir = "/var/lib/drover/deployments";
+  std::filesystem::path deployBlobDir = "/var/lib/drover/provisioner/deployments";
   std::filesystem::path launcherFile;
   // Flows a deployment's pools may name besides flow_file's (each by its `name:`).
   std::vector<std::string> deployFlowFiles;

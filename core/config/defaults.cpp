@@ -8,9 +8,8 @@
 #ifndef DROVER_DDL_INSTALL_DIR
 #error "DROVER_DDL_INSTALL_DIR must be defined by the build (core/config/CMakeLists.txt)"
 #endif
-#ifndef DROVER_DDL_SOURCE_DIR
-#error "DROVER_DDL_SOURCE_DIR must be defined by the build (core/config/CMakeLists.txt)"
-#endif
+// DROVER_DDL_SOURCE_DIR is defined unless the build leaves the source tree out of the
+// search (DROVER_DDL_FROM_SOURCE=OFF, as the packages do).
 
 namespace drover::config {
 namespace {
@@ -53,7 +52,11 @@ std::string homePath(const std::string& relative) {
 }
 
 std::vector<std::string> defaultDdlDirs() {
+#ifdef DROVER_DDL_SOURCE_DIR
   return {DROVER_DDL_INSTALL_DIR, DROVER_DDL_SOURCE_DIR};
+#else
+  return {DROVER_DDL_INSTALL_DIR};
+#endif
 }
 
 }  // namespace drover::config
