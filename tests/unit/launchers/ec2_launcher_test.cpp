@@ -135,7 +135,7 @@ TEST_F(Ec2LauncherTest, UserDataWritesTheConfigCaAndTokenAndEnablesDroverd) {
   EXPECT_EQ(files["/etc/drover/provisioning.token"]["content"].as<std::string>(), kToken);
   EXPECT_EQ(files["/etc/drover/provisioning.token"]["permissions"].as<std::string>(), "0600");
   EXPECT_EQ(data["runcmd"][0].as<std::vector<std::string>>(),
-            (std::vector<std::string>{"systemctl", "enable", "--now", "droverd"}));
+            (std::vector<std::string>{"systemctl", "enable", "--now", "--no-block", "droverd"}));
   EXPECT_EQ(data["mounts"].size(), 3u);
   EXPECT_EQ(data["fs_setup"].size(), 2u);
 }
