@@ -15,6 +15,7 @@ packages=(
   openssh-client openssh-server
   puppetserver puppet-agent curl
   iproute2 e2fsprogs cloud-init
+  debhelper lintian help2man dpkg-dev
 )
 
 missing=()
