@@ -129,7 +129,7 @@ std::filesystem::path binary(const std::string& name) {
   // to show what a test catches): DROVER_TEST_BINARY_DIR names its build directory.
   const char* other = std::getenv("DROVER_TEST_BINARY_DIR");
   std::filesystem::path dir = other != nullptr && *other != '\0' ? other : DROVER_BINARY_DIR;
-  for (const char* sub : {"broker", "node", "cli"}) {
+  for (const char* sub : {"broker", "node", "cli", "provisioner", "launchers"}) {
     if (std::filesystem::exists(dir / sub / name)) return dir / sub / name;
   }
   throw std::runtime_error("executable " + name + " not built under " + dir.string());
