@@ -214,6 +214,16 @@ class DeploymentKeeperTest : public ::testing::Test {
                       "admin");
   }
 
+  // Every member of kShop, once launched, registers and is provisioned: db-master at
+  // 10.1.0.2, app-0 at .3, app-1 at .4.
+  bool allArrive() {
+    if (!waitState("shop-app-1", "booting")) return false;
+    arrive("shop-db-0", "db-master", "10.1.0.2");
+    arrive("shop-app-0", "app-0", "10.1.0.3");
+    arrive("shop-app-1", "app-1", "10.1.0.4");
+    return true;
+  }
+
   // A member registers (named, at an address) and the flow provisions it.
   void arrive(const std::string& identity, const std::string& name, const std::string& address) {
     Registration r;
@@ -486,10 +496,7 @@ TEST_F(DeploymentKeeperTest, ADoneMembersFilesAreWrittenAgainWhenAPeerTheyNameCh
   open();
   up(kShop, Json{{"files/app/app.conf", "db={{params.db_host}}\n"}});
   const std::string conf = "/etc/drover/files/app/app.conf";
-  ASSERT_TRUE(waitState("shop-app-1", "booting"));
-  arrive("shop-db-0", "db-master", "10.1.0.2");
-  arrive("shop-app-0", "app-0", "10.1.0.3");
-  arrive("shop-app-1", "app-1", "10.1.0.4");
+  ASSERT_TRUE(allArrive());
   ASSERT_TRUE(waitState("shop-app-0", "done"));
   EXPECT_EQ(members.fileOf("shop-app-0", conf), "db=10.1.0.2\n");
   arrive("shop-db-0", "db-master", "10.1.0.9");
@@ -516,10 +523,7 @@ TEST_F(DeploymentKeeperTest, BundlesNoDeploymentNamesAreRemoved) {
 TEST_F(DeploymentKeeperTest, ADeploymentIsDoneOnlyWhenEveryMemberHoldsTheLatestFacts) {
   open();
   up(kShop);
-  ASSERT_TRUE(waitState("shop-app-1", "booting"));
-  arrive("shop-db-0", "db-master", "10.1.0.2");
-  arrive("shop-app-0", "app-0", "10.1.0.3");
-  arrive("shop-app-1", "app-1", "10.1.0.4");
+  ASSERT_TRUE(allArrive());
   ASSERT_TRUE(waitFor([&] { return keeper->status("shop")->at("state") == "done"; }));
   {
     std::lock_guard lock(members.mutex);
