@@ -1,7 +1,8 @@
 // What the daemons tell systemd in their Type=notify units (sd_notify): droverd is ready
 // only once the broker answers, says so again after a reload (SIGHUP), pings the watchdog
-// from its bus loop and says when it stops; the broker is ready once bound and a reload
-// does not stop it. A unix datagram socket of the test stands in for systemd's.
+// from its bus loop and says when it stops; the provisioner likewise; the broker is ready
+// once bound and a reload does not stop it. A unix datagram socket of the test stands in
+// for systemd's.
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -105,6 +106,28 @@ TEST(ServiceNotify, DroverdIsReadyOnlyOnceTheBrokerAnswersAndPingsItsWatchdog) {
   ASSERT_TRUE(systemd.waitCount("READY=1", 2)) << "not ready again after the reload";
 
   EXPECT_EQ(node.stop(), 0);
+  EXPECT_EQ(systemd.count("STOPPING=1"), 1u);
+}
+
+TEST(ServiceNotify, TheProvisionerIsReadyOnTheBusReloadsAndSaysItStops) {
+  Fleet fleet;
+  testing::TempDir dir;
+  NotifySocket systemd(dir / "notify");
+  bus::Endpoints bus = fleet.endpoints();
+  testing::Process provisioner(
+      {"/usr/bin/env", systemd.env(), "WATCHDOG_USEC=1000000",
+       testing::binary("drover-provisioner").string(), "--identity", "notify.provisioner",
+       "--broker-publish", bus.publish, "--broker-subscribe", bus.subscribe, "--security-enabled",
+       "false", "--state-db", (dir / "state.db").string(), "--metrics-listen", "", "--flow-file",
+       (fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml").string()},
+      dir / "provisioner.log");
+  ASSERT_TRUE(systemd.waitCount("READY=1", 1)) << provisioner.log();
+  EXPECT_TRUE(systemd.saw("STATUS=provisioner notify.provisioner on the bus at "));
+  ASSERT_TRUE(systemd.waitCount("WATCHDOG=1", 3));
+  ASSERT_EQ(::kill(provisioner.pid(), SIGHUP), 0);
+  ASSERT_TRUE(systemd.waitCount("RELOADING=1", 1));
+  ASSERT_TRUE(systemd.waitCount("READY=1", 2)) << "not ready again after the reload";
+  EXPECT_EQ(provisioner.stop(), 0);
   EXPECT_EQ(systemd.count("STOPPING=1"), 1u);
 }
 
