@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -41,6 +42,11 @@ class NotifySocket {
   NotifySocket& operator=(const NotifySocket&) = delete;
 
   std::string env() const { return "NOTIFY_SOCKET=" + path_.string(); }
+  /// What systemd gives a Type=notify unit with WatchdogSec=1s, as a command prefix:
+  /// /usr/bin/env execs the program in the same process.
+  std::vector<std::string> launcher() const {
+    return {"/usr/bin/env", env(), "WATCHDOG_USEC=1000000"};
+  }
 
   /// Every assignment received so far ("READY=1", "STATUS=..."), in order.
   std::vector<std::string> received() {
@@ -78,6 +84,25 @@ class NotifySocket {
   std::vector<std::string> lines_;
 };
 
+std::vector<std::string> operator+(std::vector<std::string> prefix,
+                                   const std::vector<std::string>& argv) {
+  prefix.insert(prefix.end(), argv.begin(), argv.end());
+  return prefix;
+}
+
+// A daemon that said READY=1: it pings the watchdog at least every half second (a quarter
+// of the interval or more), says RELOADING=1 then READY=1 again on SIGHUP, and STOPPING=1
+// when `stop` ends it cleanly.
+void expectWatchdogReloadAndStop(NotifySocket& systemd, pid_t pid,
+                                 const std::function<int()>& stop) {
+  ASSERT_TRUE(systemd.waitCount("WATCHDOG=1", 3));
+  ASSERT_EQ(::kill(pid, SIGHUP), 0);
+  ASSERT_TRUE(systemd.waitCount("RELOADING=1", 1));
+  ASSERT_TRUE(systemd.waitCount("READY=1", 2)) << "not ready again after the reload";
+  EXPECT_EQ(stop(), 0);
+  EXPECT_EQ(systemd.count("STOPPING=1"), 1u);
+}
+
 TEST(ServiceNotify, DroverdIsReadyOnlyOnceTheBrokerAnswersAndPingsItsWatchdog) {
   Fleet fleet;
   fleet.stopBroker();
@@ -85,7 +110,7 @@ TEST(ServiceNotify, DroverdIsReadyOnlyOnceTheBrokerAnswersAndPingsItsWatchdog) {
   NotifySocket systemd(dir / "notify");
   NodeSpec spec;
   spec.identity = "notified";
-  spec.launcher = {"/usr/bin/env", systemd.env(), "WATCHDOG_USEC=1000000"};
+  spec.launcher = systemd.launcher();
   Node& node = fleet.launchNode(spec);
 
   // No broker: it says what it waits for, and is not ready.
@@ -98,15 +123,7 @@ TEST(ServiceNotify, DroverdIsReadyOnlyOnceTheBrokerAnswersAndPingsItsWatchdog) {
   fleet.startBroker();
   ASSERT_TRUE(systemd.waitCount("READY=1", 1)) << node.log();
   EXPECT_TRUE(systemd.saw("STATUS=node notified on the bus at "));
-  // The watchdog: a ping at least every half second (a quarter of the interval or more).
-  ASSERT_TRUE(systemd.waitCount("WATCHDOG=1", 3));
-
-  ASSERT_EQ(::kill(node.pid(), SIGHUP), 0);
-  ASSERT_TRUE(systemd.waitCount("RELOADING=1", 1));
-  ASSERT_TRUE(systemd.waitCount("READY=1", 2)) << "not ready again after the reload";
-
-  EXPECT_EQ(node.stop(), 0);
-  EXPECT_EQ(systemd.count("STOPPING=1"), 1u);
+  expectWatchdogReloadAndStop(systemd, node.pid(), [&] { return node.stop(); });
 }
 
 TEST(ServiceNotify, TheProvisionerIsReadyOnTheBusReloadsAndSaysItStops) {
@@ -115,20 +132,17 @@ TEST(ServiceNotify, TheProvisionerIsReadyOnTheBusReloadsAndSaysItStops) {
   NotifySocket systemd(dir / "notify");
   bus::Endpoints bus = fleet.endpoints();
   testing::Process provisioner(
-      {"/usr/bin/env", systemd.env(), "WATCHDOG_USEC=1000000",
-       testing::binary("drover-provisioner").string(), "--identity", "notify.provisioner",
-       "--broker-publish", bus.publish, "--broker-subscribe", bus.subscribe, "--security-enabled",
-       "false", "--state-db", (dir / "state.db").string(), "--metrics-listen", "", "--flow-file",
-       (fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml").string()},
+      systemd.launcher() +
+          std::vector<std::string>{
+              testing::binary("drover-provisioner").string(), "--identity", "notify.provisioner",
+              "--broker-publish", bus.publish, "--broker-subscribe", bus.subscribe,
+              "--security-enabled", "false", "--state-db", (dir / "state.db").string(),
+              "--metrics-listen", "", "--flow-file",
+              (fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml").string()},
       dir / "provisioner.log");
   ASSERT_TRUE(systemd.waitCount("READY=1", 1)) << provisioner.log();
   EXPECT_TRUE(systemd.saw("STATUS=provisioner notify.provisioner on the bus at "));
-  ASSERT_TRUE(systemd.waitCount("WATCHDOG=1", 3));
-  ASSERT_EQ(::kill(provisioner.pid(), SIGHUP), 0);
-  ASSERT_TRUE(systemd.waitCount("RELOADING=1", 1));
-  ASSERT_TRUE(systemd.waitCount("READY=1", 2)) << "not ready again after the reload";
-  EXPECT_EQ(provisioner.stop(), 0);
-  EXPECT_EQ(systemd.count("STOPPING=1"), 1u);
+  expectWatchdogReloadAndStop(systemd, provisioner.pid(), [&] { return provisioner.stop(); });
 }
 
 TEST(ServiceNotify, TheBrokerIsReadyOnceBoundAndAReloadDoesNotStopIt) {
@@ -137,8 +151,8 @@ TEST(ServiceNotify, TheBrokerIsReadyOnceBoundAndAReloadDoesNotStopIt) {
   std::string ingress = "tcp://127.0.0.1:" + std::to_string(testing::freePort());
   std::string egress = "tcp://127.0.0.1:" + std::to_string(testing::freePort());
   testing::Process broker(
-      {"/usr/bin/env", systemd.env(), "WATCHDOG_USEC=1000000",
-       testing::binary("drover-broker").string(), "--ingress", ingress, "--egress", egress},
+      systemd.launcher() + std::vector<std::string>{testing::binary("drover-broker").string(),
+                                                    "--ingress", ingress, "--egress", egress},
       dir / "broker.log");
   ASSERT_TRUE(systemd.waitCount("READY=1", 1)) << broker.log();
   EXPECT_TRUE(systemd.saw("STATUS=forwarding: ingress=" + ingress));
