@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/util/subprocess.hpp"
+
 namespace drover::testing {
 
 Process::Process(std::vector<std::string> argv, std::filesystem::path log) : log_(std::move(log)) {
@@ -122,6 +124,14 @@ int freePort() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+std::string runChecked(const std::vector<std::string>& argv) {
+  auto result = util::runProcess(argv, "", std::chrono::seconds(30));
+  if (result.exitCode == 0) return result.out;
+  std::string line;
+  for (const auto& arg : argv) line += arg + " ";
+  throw std::runtime_error(line + "failed: " + result.err);
 }
 
 std::filesystem::path binary(const std::string& name) {

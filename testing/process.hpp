@@ -67,6 +67,10 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
   return predicate();
 }
 
+/// Runs a setup command (ip, tar, ...) to completion within 30 s and returns its standard
+/// output; throws std::runtime_error with the command line and its stderr when it fails.
+std::string runChecked(const std::vector<std::string>& argv);
+
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
 int freePort();
 

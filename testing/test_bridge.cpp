@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "core/util/subprocess.hpp"
+#include "testing/process.hpp"
 
 namespace drover::testing {
-namespace {
 
 using namespace std::chrono_literals;
-
-void runIp(const std::vector<std::string>& argv) {
-  auto result = util::runProcess(argv, "", 30s);
-  if (result.exitCode == 0) return;
-  std::string line;
-  for (const auto& arg : argv) line += arg + " ";
-  throw std::runtime_error(line + "failed: " + result.err);
-}
-
-}  // namespace
 
 void removeTestNetwork(const std::string& bridge) {
   auto list = util::runProcess({"ip", "netns", "list"}, "", 10s);
@@ -40,10 +30,10 @@ void removeTestNetwork(const std::string& bridge) {
 
 TestBridge::TestBridge(std::string name, const std::string& gatewayCidr) : name_(std::move(name)) {
   removeTestNetwork(name_);
-  runIp({"ip", "link", "add", name_, "type", "bridge"});
+  runChecked({"ip", "link", "add", name_, "type", "bridge"});
   try {
-    runIp({"ip", "addr", "add", gatewayCidr, "dev", name_});
-    runIp({"ip", "link", "set", name_, "up"});
+    runChecked({"ip", "addr", "add", gatewayCidr, "dev", name_});
+    runChecked({"ip", "link", "set", name_, "up"});
   } catch (...) {
     removeTestNetwork(name_);
     throw;

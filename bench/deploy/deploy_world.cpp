@@ -24,14 +24,6 @@ extern "C" void onSignal(int) { interrupted = true; }
 // Enrolment: members boot with this token only; the provisioner accepts it.
 constexpr const char* kToken = "token: 0123456789abcdef0123456789abcdef\n";
 
-void run(const std::vector<std::string>& argv) {
-  auto result = util::runProcess(argv, "", 30s);
-  if (result.exitCode == 0) return;
-  std::string line;
-  for (const auto& arg : argv) line += arg + " ";
-  throw std::runtime_error(line + "failed: " + result.err);
-}
-
 void writeText(const fs::path& file, const std::string& text, fs::perms mode = fs::perms(0644)) {
   fs::create_directories(file.parent_path());
   util::writeFileAtomically(file, text);

@@ -11,16 +11,6 @@ namespace {
 
 constexpr const char* kToken = "token: 0123456789abcdef0123456789abcdef\n";
 
-std::string run(std::vector<std::string> argv) {
-  auto result = util::runProcess(argv, "", 30s);
-  if (result.exitCode != 0) {
-    std::string line;
-    for (const auto& a : argv) line += a + " ";
-    throw std::runtime_error(line + "failed: " + result.err);
-  }
-  return result.out;
-}
-
 void writeText(const fs::path& file, const std::string& text, fs::perms mode = fs::perms(0644)) {
   fs::create_directories(file.parent_path());
   util::writeFileAtomically(file, text);
@@ -125,7 +115,8 @@ void writeBundle(const fs::path& tarFile, const std::string& script) {
   testing::TempDir content;
   writeText(content.path() / "bootstrap.sh", script, fs::perms(0755));
   fs::create_directories(tarFile.parent_path());
-  run({"tar", "-cf", tarFile.string(), "-C", content.path().string(), "bootstrap.sh"});
+  testing::runChecked(
+      {"tar", "-cf", tarFile.string(), "-C", content.path().string(), "bootstrap.sh"});
 }
 
 }  // namespace
