@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
     config = drover::node::NodeConfig::load(overrides.configFile(), overrides);
     drover::log::setLevel(config.logLevel);
     if (!config.logFile.empty()) drover::log::setFile(config.logFile.string());
+    config.identity = config.stableIdentity();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "droverd: %s\n", e.what());
     return kExitConfig;

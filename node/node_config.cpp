@@ -1,13 +1,18 @@
 #include "node/node_config.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/config/checks.hpp"
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
+#include "core/log/log.hpp"
+#include "core/util/files.hpp"
 
 namespace drover::node {
 namespace {
+
+const log::Logger logger{"drover.node.config"};
 
 using config::Diagnostics;
 using config::Table;
@@ -16,7 +21,10 @@ namespace checks = config::checks;
 void addBusOptions(Table<NodeConfig>& t) {
   t.add("identity", &NodeConfig::identity, "Name of this node on the bus")
       .checkedBy(checks::identity())
-      .defaultShownAs("the host name");
+      .defaultShownAs("the host name it had at its first start (identity_file)");
+  t.add("identity_file", &NodeConfig::identityFile,
+        "Where the identity taken from the host name is kept, so that it stays when the host "
+        "name changes (naming.set_hostname); empty: always the current host name");
   t.add("main_collective", &NodeConfig::mainCollective, "Collective that receives registrations")
       .checkedBy(checks::collectiveName());
   t.add("collectives", &NodeConfig::collectives,
@@ -89,8 +97,10 @@ void addDaemonOptions(Table<NodeConfig>& t) {
         "File the daemon writes its process id to; empty for none");
 }
 
-// The node registers in mainCollective, so it must be one it joins.
+// The node registers in mainCollective, so it must be one it joins. An identity not
+// given is the host name's, which stableIdentity() keeps.
 void finishCollectives(NodeConfig& config, Diagnostics& diag) {
+  config.identityGiven = diag.origin("identity") != nullptr;
   if (diag.origin("collectives") == nullptr) {
     config.collectives = {config.mainCollective};
     return;
@@ -120,6 +130,29 @@ const Table<NodeConfig>& NodeConfig::table() {
 
 NodeConfig NodeConfig::load(const std::filesystem::path& file, const config::CliOverrides& cli) {
   return config::load(table(), file, cli);
+}
+
+std::string NodeConfig::stableIdentity() const {
+  if (identityGiven || identityFile.empty()) return identity;
+  std::error_code error;
+  if (std::filesystem::exists(identityFile, error)) {
+    std::string kept = util::readFile(identityFile);
+    while (!kept.empty() && (kept.back() == '\n' || kept.back() == ' ')) kept.pop_back();
+    if (!checks::identity().accepts(kept)) {
+      throw std::runtime_error("identity_file " + identityFile.string() + " holds '" + kept +
+                               "', not " + checks::identity().expects +
+                               " (delete it to take the host name again)");
+    }
+    return kept;
+  }
+  try {
+    std::filesystem::create_directories(identityFile.parent_path());
+    util::writeFileAtomically(identityFile, identity + "\n", 0644);
+  } catch (const std::exception& e) {
+    logger()->warn("node={} identity not kept ({}): a new host name will change it", identity,
+                   e.what());
+  }
+  return identity;
 }
 
 agents::NodeFiles NodeConfig::agentFiles() const {

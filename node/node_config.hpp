@@ -22,7 +22,11 @@ struct NodeConfig {
       "set with the flag named beside it, which wins over this file.";
 
   std::string identity = config::hostName();  // this node's name on the bus
-  std::string mainCollective = "drover";      // where registrations go
+  // Where a node whose identity is its host name keeps that identity: the naming gives
+  // the machine another host name, and the identity (its certificate's name) must stay.
+  std::filesystem::path identityFile = "/var/lib/drover/identity";
+  bool identityGiven = false;             // set by the file or a flag (not a setting)
+  std::string mainCollective = "drover";  // where registrations go
   // Collectives the node joins. Unless set, just mainCollective; must include it.
   std::vector<std::string> collectives{"drover"};
   std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
@@ -64,6 +68,12 @@ struct NodeConfig {
   /// Throws config::Error listing every problem, each naming file:line:column or flag,
   /// and key.
   static NodeConfig load(const std::filesystem::path& file, const config::CliOverrides& cli = {});
+
+  /// The identity droverd runs as: the one given, else the one identityFile kept, else
+  /// the host name, which is then kept there (a warning, not an error, when it cannot
+  /// be written). Throws std::runtime_error naming the file when what it holds is not an
+  /// identity.
+  std::string stableIdentity() const;
 
   /// The node's root and security files, which the built-in agents work on.
   agents::NodeFiles agentFiles() const;

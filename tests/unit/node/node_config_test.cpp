@@ -2,6 +2,7 @@
 // settings it holds, and the shipped example.
 #include <gtest/gtest.h>
 
+#include "core/util/files.hpp"
 #include "node/node_config.hpp"
 #include "tests/unit/config/config_test_util.hpp"
 
@@ -50,6 +51,44 @@ TEST(NodeConfig, ReadsTheFileAndFlagsWin) {
   EXPECT_EQ(c.registrationInterval, std::chrono::seconds(0));
   EXPECT_EQ(c.agentsDir, std::vector<std::string>{"/opt/agents"});
   EXPECT_EQ(c.root, "/srv/node1");
+}
+
+// The naming gives a booted machine a new host name; its identity, the name in its
+// certificate, must stay what it was at its first start.
+TEST(NodeConfig, AnIdentityTakenFromTheHostNameIsKeptAcrossHostNameChanges) {
+  ScratchDir dir;
+  const std::string kept = (dir.path() / "state/identity").string();
+  auto c = loadWith<NodeConfig>(dir, "server.yaml", "identity_file: " + kept + "\n", {});
+  EXPECT_FALSE(c.identityGiven);
+  EXPECT_EQ(c.stableIdentity(), config::hostName());
+  EXPECT_EQ(util::readFile(kept), config::hostName() + "\n");
+  // Later starts: whatever the host name is now, the kept identity.
+  util::writeFileAtomically(kept, "node-a\n");
+  EXPECT_EQ(c.stableIdentity(), "node-a");
+  // One given in the file or by a flag wins and nothing is read.
+  c = loadWith<NodeConfig>(dir, "server.yaml", "identity_file: " + kept + "\n",
+                           {"--identity", "explicit"});
+  EXPECT_TRUE(c.identityGiven);
+  EXPECT_EQ(c.stableIdentity(), "explicit");
+  // Empty identity_file: always the host name.
+  c = loadWith<NodeConfig>(dir, "server.yaml", "identity_file: ''\n", {});
+  EXPECT_EQ(c.stableIdentity(), config::hostName());
+}
+
+TEST(NodeConfig, AKeptIdentityThatIsNoIdentityStopsTheStartNamingTheFile) {
+  ScratchDir dir;
+  const std::string kept = (dir.path() / "identity").string();
+  util::writeFileAtomically(kept, "two words\n");
+  auto c = loadWith<NodeConfig>(dir, "server.yaml", "identity_file: " + kept + "\n", {});
+  try {
+    c.stableIdentity();
+    FAIL() << "accepted 'two words'";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "identity_file " + kept +
+                  " holds 'two words', not a non-empty name without spaces (delete it to take "
+                  "the host name again)");
+  }
 }
 
 TEST(NodeConfig, CollectivesFollowMainCollectiveUnlessSet) {
@@ -234,7 +273,8 @@ TEST(NodeConfig, ExampleListsEveryKeyWithDescriptionAcceptsAndFlag) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  publish: tcp://127.0.0.1:7301\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# Default: the host name. Flag: --identity.\n# identity:\n"),
+  EXPECT_NE(text.find("# Default: the host name it had at its first start (identity_file). Flag: "
+                      "--identity.\n# identity:\n"),
             std::string::npos)
       << text;
   for (const auto* spec : NodeConfig::table().specs()) {
