@@ -16,6 +16,7 @@ packages=(
   puppetserver puppet-agent curl
   iproute2 e2fsprogs cloud-init
   debhelper lintian help2man dpkg-dev
+  mmdebstrap systemd-container
 )
 
 missing=()

@@ -104,11 +104,12 @@ void PuppetMaster::writeConfig() const {
                            "conf.d/web-routes.conf", "conf.d/auth.conf"}) {
     fs::copy_file(kPackagedConf / file, dir_ / file, fs::copy_options::overwrite_existing);
   }
-  writeText(dir_ / "conf.d/webserver.conf",
-            "webserver: {\n  access-log-config: " + d +
-                "/request-logging.xml\n"
-                "  client-auth: want\n  ssl-host: 127.0.0.1\n  ssl-port: " +
-                std::to_string(options_.port) + "\n  ssl-protocols: [TLSv1.2]\n}\n");
+  writeText(dir_ / "conf.d/webserver.conf", "webserver: {\n  access-log-config: " + d +
+                                                "/request-logging.xml\n"
+                                                "  client-auth: want\n  ssl-host: " +
+                                                options_.address +
+                                                "\n  ssl-port: " + std::to_string(options_.port) +
+                                                "\n  ssl-protocols: [TLSv1.2]\n}\n");
   writeText(
       dir_ / "conf.d/puppetserver.conf",
       "jruby-puppet: {\n"
@@ -153,13 +154,14 @@ void PuppetMaster::writeConfig() const {
                 "  </appender>\n  <appender-ref ref=\"FILE\" />\n</configuration>\n");
   // `puppetserver ca` reads this with its own parser: one value per line, no spaces
   // inside a value, absolute paths.
-  writeText(puppetConf(),
-            "[main]\ncertname = " + options_.name + "\nserver = 127.0.0.1\nserverport = " +
-                std::to_string(options_.port) + "\nssldir = " + d + "/ssl\nvardir = " + d +
-                "/var\nlogdir = " + d + "/log\nrundir = " + d + "/run\ncodedir = " + d +
-                "/code\n\n[server]\ncadir = " + d + "/ca\ndns_alt_names = " + options_.name +
-                ",IP:127.0.0.1\nautosign = false\nenvironmentpath = " + d +
-                "/code/environments\nenvironment_timeout = 0\nreports = store\n");
+  writeText(puppetConf(), "[main]\ncertname = " + options_.name + "\nserver = " + options_.address +
+                              "\nserverport = " + std::to_string(options_.port) +
+                              "\nssldir = " + d + "/ssl\nvardir = " + d + "/var\nlogdir = " + d +
+                              "/log\nrundir = " + d + "/run\ncodedir = " + d +
+                              "/code\n\n[server]\ncadir = " + d +
+                              "/ca\ndns_alt_names = " + options_.name + ",IP:" + options_.address +
+                              "\nautosign = false\nenvironmentpath = " + d +
+                              "/code/environments\nenvironment_timeout = 0\nreports = store\n");
 }
 
 void PuppetMaster::writeEnvironments() const {
@@ -170,10 +172,10 @@ void PuppetMaster::writeEnvironments() const {
 }
 
 bool PuppetMaster::answersRunning() const {
-  auto result =
-      util::runProcess({"curl", "-sk", "--max-time", "5",
-                        "https://127.0.0.1:" + std::to_string(options_.port) + "/status/v1/simple"},
-                       "", 10s);
+  auto result = util::runProcess(
+      {"curl", "-sk", "--max-time", "5",
+       "https://" + options_.address + ":" + std::to_string(options_.port) + "/status/v1/simple"},
+      "", 10s);
   return result.exitCode == 0 && result.out == "running";
 }
 

@@ -3,8 +3,8 @@
 // (../shared/peers/puppet) found it must run here: java started directly with its own
 // conf.d, services.d and puppet.conf under a private state directory, so it has its own
 // CA and never touches /etc/puppet; TLS 1.2 only (Ruby clients stall 30 s on TLS 1.3);
-// dns_alt_names with IP:127.0.0.1 set before the first start, so nodes use
-// --server 127.0.0.1 without DNS; a small heap. Start-up takes 25-55 s.
+// dns_alt_names with IP:<its address> (127.0.0.1 by default) set before the first start, so
+// nodes use --server <address> without DNS; a small heap. Start-up takes 25-55 s.
 //
 // Environments `bootstrap` and `production` each manage the file
 // <marker dir>/<certname>.<environment>.marker on the node, with content
@@ -25,11 +25,12 @@ namespace drover::testing {
 class PuppetMaster {
  public:
   struct Options {
-    std::string name = "puppet-e2e";  // certname of the master (and its CA's name)
-    std::string region;               // a label for tests that pick masters by region
-    int port = 0;                     // 0: a free loopback port
-    std::filesystem::path stateDir;   // empty: a fresh temporary directory
-    std::filesystem::path markerDir;  // default marker dir; empty: <state>/markers
+    std::string name = "puppet-e2e";    // certname of the master (and its CA's name)
+    std::string region;                 // a label for tests that pick masters by region
+    int port = 0;                       // 0: a free loopback port
+    std::string address = "127.0.0.1";  // where it listens (a bridge's address for namespaces)
+    std::filesystem::path stateDir;     // empty: a fresh temporary directory
+    std::filesystem::path markerDir;    // default marker dir; empty: <state>/markers
     std::vector<std::string> javaOptions{"-Xms256m", "-Xmx512m"};
     std::chrono::seconds startTimeout{300};
   };
@@ -52,7 +53,7 @@ class PuppetMaster {
   const std::string& name() const { return options_.name; }
   const std::string& region() const { return options_.region; }
   int port() const { return options_.port; }
-  std::string address() const { return "127.0.0.1"; }
+  const std::string& address() const { return options_.address; }
   pid_t pid() const { return process_ ? process_->pid() : -1; }
   const std::filesystem::path& dir() const { return dir_; }
   /// The puppet.conf to give `puppetserver ca --config` (droverd's puppetserver.config).
