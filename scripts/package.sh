@@ -2,22 +2,33 @@
 # Builds the Debian packages (drover-node, -broker, -provisioner, -client, -common) with
 # dpkg-buildpackage and checks them with lintian. The .deb files land in OUT (default
 # ./packages). Usage: scripts/package.sh [OUT]
+#
+# The build runs in a copy of the source tree under $DROVER_PACKAGE_WORK (default
+# ./build/package): what git tracks, plus new files not ignored. So it never picks up a
+# developer's CMake cache, and dpkg-buildpackage's files next to the source stay there.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-out="${1:-packages}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$(realpath -m "${1:-$root/packages}")"
+work="$(realpath -m "${DROVER_PACKAGE_WORK:-$root/build/package}")"
 
-./scripts/install-deps.sh
-# A build tree of its own, so the packages never pick up a developer's CMake cache.
-rm -rf debian/build
+"$root/scripts/install-deps.sh"
+rm -rf "$work"
+mkdir -p "$work/drover" "$out"
+# Tracked files deleted in the working tree are left out, as a commit would leave them.
+(cd "$root" && git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' file; do
+    if [ -e "$file" ]; then cp -P --parents -t "$work/drover" "$file"; fi
+  done)
+cd "$work/drover"
 dpkg-buildpackage -b -us -uc -j"$(nproc)"
-mkdir -p "$out"
 version="$(dpkg-parsechangelog -S Version)"
 arch="$(dpkg --print-architecture)"
-changes="../drover_${version}_${arch}.changes"
+changes="$work/drover_${version}_${arch}.changes"
+rm -f "$out"/drover-*.deb "$out"/drover_*.changes "$out"/drover_*.buildinfo
 for deb in $(sed -n '/^Files:/,$p' "$changes" | awk '/\.deb$/ {print $5}'); do
-  mv "../$deb" "$out/"
+  mv "$work/$deb" "$out/"
 done
-mv "$changes" ../drover_"${version}"_"${arch}".buildinfo "$out/" 2>/dev/null || true
+mv "$changes" "$work/drover_${version}_${arch}.buildinfo" "$out/"
 # Every lintian tag is either fixed or overridden with its reason (debian/*.lintian-overrides).
 lintian --fail-on error,warning --suppress-tags-from-file /dev/null "$out"/*.changes
 echo "packages in $out:"

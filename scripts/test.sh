@@ -1,11 +1,39 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds the tests and the programs they run
 # (target drover-tests: no benchmarks but the one unit test of their logic), runs every
-# test (unit tests in parallel, then integration tests against real processes).
+# test: unit tests in parallel, then integration tests against real processes, then the
+# image suite (ctest -L image): the Debian packages (scripts/package.sh, with lintian),
+# baked into images (scripts/image.sh) whose booted copies are enrolled, named and
+# provisioned, and one upgraded.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" drover-tests
+
+# The packages build at the lowest priority while the tests run: the integration tests
+# mostly wait on servers and processes, and the package build takes the CPU they leave.
+packages="$build/packages"
+mkdir -p "$build"
+DROVER_PACKAGE_WORK="$build/package" setsid nice -n 19 "$root/scripts/package.sh" "$packages" \
+  >"$build/package.log" 2>&1 &
+package_job=$!
+trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
+
 ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 ctest --test-dir "$build" -L integration --output-on-failure
+
+if ! wait "$package_job"; then
+  cat "$build/package.log"
+  echo "scripts/package.sh failed (log above, also in $build/package.log)" >&2
+  exit 1
+fi
+tail -n 7 "$build/package.log"
+# A fleet node's image (drover-node alone) and a control machine's (all the daemons).
+"$root/scripts/image.sh" "$packages" "$build/image/node" node >"$build/image-node.log" 2>&1 &
+node_image=$!
+"$root/scripts/image.sh" "$packages" "$build/image/control" node broker provisioner client \
+  >"$build/image-control.log" 2>&1 || { cat "$build/image-control.log"; exit 1; }
+wait "$node_image" || { cat "$build/image-node.log"; exit 1; }
+DROVER_IMAGE_DIR="$build/image" DROVER_PACKAGES_DIR="$packages" \
+  ctest --test-dir "$build" -L image --output-on-failure
