@@ -11,16 +11,15 @@ build="${DROVER_BUILD_DIR:-$root/build}"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" drover-tests
 
-# The packages build at the lowest priority while the tests run: the integration tests
+ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
+
+# The packages build at the lowest priority while the integration tests run: those
 # mostly wait on servers and processes, and the package build takes the CPU they leave.
 packages="$build/packages"
-mkdir -p "$build"
 DROVER_PACKAGE_WORK="$build/package" setsid nice -n 19 "$root/scripts/package.sh" "$packages" \
   >"$build/package.log" 2>&1 &
 package_job=$!
 trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
-
-ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 ctest --test-dir "$build" -L integration --output-on-failure
 
 if ! wait "$package_job"; then

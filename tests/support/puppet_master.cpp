@@ -234,6 +234,26 @@ std::string PuppetMaster::logs() const {
          tail(readOrEmpty(dir_ / "log/puppetserver.log"), kLogTail);
 }
 
+std::map<std::string, std::string> startTogether(const std::vector<PuppetMaster*>& masters) {
+  std::vector<std::string> errors(masters.size());  // each thread writes its own
+  std::vector<std::thread> starting;
+  for (std::size_t i = 0; i < masters.size(); ++i) {
+    starting.emplace_back([&error = errors[i], m = masters[i]] {
+      try {
+        m->start();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    });
+  }
+  for (auto& thread : starting) thread.join();
+  std::map<std::string, std::string> failed;
+  for (std::size_t i = 0; i < masters.size(); ++i) {
+    if (!errors[i].empty()) failed[masters[i]->name()] = errors[i];
+  }
+  return failed;
+}
+
 fs::path writeNodePuppetConfig(const fs::path& root,
                                const std::map<std::string, std::string>& facts,
                                const std::map<std::string, std::string>& settings) {

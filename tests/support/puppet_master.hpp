@@ -79,6 +79,11 @@ class PuppetMaster {
   std::chrono::milliseconds startupTime_{0};
 };
 
+/// Starts every master at once and waits for all (on two cores two together take about
+/// 55 s, against 25-30 s each alone). Returns the failures' messages by master name:
+/// empty when every one is running.
+std::map<std::string, std::string> startTogether(const std::vector<PuppetMaster*>& masters);
+
 /// Writes <root>/etc/puppet/puppet.conf for a node whose whole Puppet state (ssldir,
 /// vardir, logdir, rundir, codedir, publicdir) lives under `root`, so several nodes
 /// share one machine, plus a custom fact file giving the node `facts` (name -> value),

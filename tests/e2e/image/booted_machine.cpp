@@ -1,9 +1,6 @@
 #include "tests/e2e/image/booted_machine.hpp"
 
-#include <signal.h>
-
 #include <algorithm>
-
 #include <fstream>
 #include <sstream>
 #include <stdexcept>

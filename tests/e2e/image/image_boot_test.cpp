@@ -22,7 +22,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -198,23 +197,10 @@ class ImageEnvironment : public ::testing::Environment {
       options.markerDir = "/var/tmp";  // inside the nodes: a directory every image has
       masters_[r->master] = std::make_unique<testing::PuppetMaster>(options);
     }
-    std::map<std::string, std::string> errors;
-    for (auto& [name, master] : masters_) errors[name];
-    std::vector<std::thread> starting;
-    for (auto& [name, master] : masters_) {
-      starting.emplace_back([&error = errors[name], m = master.get()] {
-        try {
-          m->start();
-        } catch (const std::exception& e) {
-          error = e.what();
-        }
-      });
-    }
-    for (auto& thread : starting) thread.join();
+    std::vector<testing::PuppetMaster*> all;
+    for (auto& [name, master] : masters_) all.push_back(master.get());
     std::string failures;
-    for (const auto& [name, error] : errors) {
-      if (!error.empty()) failures += error + "\n";
-    }
+    for (const auto& [name, error] : testing::startTogether(all)) failures += error + "\n";
     if (!failures.empty()) throw std::runtime_error(failures);
   }
 

@@ -16,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/puppet_master.hpp"
@@ -47,29 +46,17 @@ int masters(const fs::path& dir, const std::vector<std::string>& names) {
   pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
 
   std::map<std::string, std::unique_ptr<PuppetMaster>> running;
-  std::map<std::string, std::string> errors;
   for (const auto& name : names) {
     PuppetMaster::Options options;
     options.name = name;
     options.stateDir = dir / name;
     fs::create_directories(options.stateDir);
     running[name] = std::make_unique<PuppetMaster>(options);
-    errors[name];
   }
-  std::vector<std::thread> starting;
-  for (auto& [name, master] : running) {
-    starting.emplace_back([&error = errors[name], m = master.get()] {
-      try {
-        m->start();
-      } catch (const std::exception& e) {
-        error = e.what();
-      }
-    });
-  }
-  for (auto& thread : starting) thread.join();
+  std::vector<PuppetMaster*> all;
+  for (auto& [name, master] : running) all.push_back(master.get());
   bool failed = false;
-  for (const auto& [name, error] : errors) {
-    if (error.empty()) continue;
+  for (const auto& [name, error] : startTogether(all)) {
     std::fprintf(stderr, "drover-lab: %s\n", error.c_str());
     failed = true;
   }

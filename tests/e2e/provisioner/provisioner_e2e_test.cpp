@@ -93,23 +93,9 @@ class MastersEnvironment : public ::testing::Environment {
         options.region = r->region;
         masters_[r->master] = std::make_unique<testing::PuppetMaster>(options);
       }
-      // Together: 55 s instead of twice 25-30 s.
-      std::map<std::string, std::string> errors;
-      for (auto& [name, master] : masters_) errors[name];  // each thread writes its own entry
-      std::vector<std::thread> starting;
-      for (auto& [name, master] : masters_) {
-        starting.emplace_back([&error = errors[name], m = master.get()] {
-          try {
-            m->start();
-          } catch (const std::exception& e) {
-            error = e.what();
-          }
-        });
-      }
-      for (auto& thread : starting) thread.join();
-      for (const auto& [name, error] : errors) {
-        if (!error.empty()) error_ += error + "\n";
-      }
+      std::vector<testing::PuppetMaster*> all;
+      for (auto& [name, master] : masters_) all.push_back(master.get());
+      for (const auto& [name, error] : testing::startTogether(all)) error_ += error + "\n";
       for (auto& [name, m] : masters_) {
         std::printf("[ master   ] %s (%s) on 127.0.0.1:%d running after %.1f s, RSS %ld MiB\n",
                     name.c_str(), m->region().c_str(), m->port(),
