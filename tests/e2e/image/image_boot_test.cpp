@@ -256,8 +256,8 @@ class ImageEnvironment : public ::testing::Environment {
           fileEntry("/var/lib/drover/provisioner/ca/" + entry.path().filename().string(),
                     util::readFile(entry.path()), "drover:drover", "0600"));
     }
-    // The CA copy's directory is the provisioner's (cloud-init makes parents as root);
-    // the provisioner started at boot without its config, so it starts again with it.
+    // The CA copy's directory must be the provisioner's, which writes its serial and index
+    // (cloud-init makes parent directories as root); then the provisioner starts again.
     YAML::Node runcmd = document["runcmd"];
     runcmd.push_back(YAML::Load("[chown, -R, 'drover:drover', /var/lib/drover/provisioner]"));
     runcmd.push_back(YAML::Load("[systemctl, restart, --no-block, drover-provisioner]"));
