@@ -97,8 +97,8 @@ std::optional<bus::CurveClient> statsCurveFrom(std::string serverKey, std::strin
                                                const std::filesystem::path& clientConfig) {
   if (!clientConfig.empty()) {
     auto file = rpc::ClientConfig::load(clientConfig);
-    if (serverKey.empty()) serverKey = file.curveServerKey;
-    if (keyFile.empty()) keyFile = file.curveKeyFile.string();
+    if (serverKey.empty()) serverKey = file.bus.curveServerKey;
+    if (keyFile.empty()) keyFile = file.bus.curveKeyFile.string();
   }
   if (serverKey.empty() != keyFile.empty()) {
     throw bus::CurveError(

@@ -170,7 +170,7 @@ bool Context::exactIdentitiesOnly() const {
 rpc::Client& Context::client() {
   if (!client_) {
     bus::ConnectionOptions options;
-    options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
+    options.curve = config_.bus.curve();
     std::shared_ptr<const rpc::ClientSecurity> security;
     if (config_.securityEnabled) {
       try {
@@ -183,8 +183,7 @@ rpc::Client& Context::client() {
       }
     }
     client_ = std::make_unique<rpc::Client>(
-        zmq_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
-        config_.mainCollective, std::chrono::milliseconds(5000), options, std::move(security));
+        zmq_, config_.bus.endpoints(), config_.identity, config_.mainCollective, std::chrono::milliseconds(5000), options, std::move(security));
   }
   return *client_;
 }

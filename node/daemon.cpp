@@ -139,14 +139,14 @@ int Daemon::run() {
   auto started = util::SteadyClock::now();
   bus::ConnectionOptions options;
   options.monitorReconnects = true;
-  options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
-  connection_ = std::make_unique<bus::Connection>(
-      context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, options);
+  options.curve = config_.bus.curve();
+  options.name = config_.identity;
+  connection_ = bus::connect(context_, config_.bus.endpoints(), options);
   subscribeAll();
-  service::status("waiting for the broker at " + config_.brokerSubscribe);
+  service::status("waiting for the bus at " + connection_->describe());
   while (!connection_->waitReady(kReadyTimeout)) {
-    logger()->warn("node={} broker {} not answering yet; still trying", config_.identity,
-                   config_.brokerSubscribe);
+    logger()->warn("node={} bus {} not answering yet; still trying", config_.identity,
+                   connection_->describe());
     if (!handleSignals()) return 0;
   }
   announce("start");
@@ -172,7 +172,7 @@ int Daemon::run() {
   auto nextRegistration =
       util::SteadyClock::now() +
       (core_.securityMode() == SecurityMode::Enrolling ? enrollingEvery : registrationEvery);
-  zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
+  zmq::pollitem_t items[] = {connection_->readable(),
                              {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},
                              {nullptr, signalFd_, ZMQ_POLLIN, 0}};
   for (;;) {
@@ -365,7 +365,7 @@ bool Daemon::handleSignals() {
 }
 
 std::string Daemon::readyStatus() const {
-  return "node " + config_.identity + " on the bus at " + config_.brokerSubscribe + ", " +
+  return "node " + config_.identity + " on the bus at " + connection_->describe() + ", " +
          std::to_string(core_.agentNames().size()) + " agents";
 }
 

@@ -14,7 +14,7 @@
 
 #include <zmq.hpp>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/transport.hpp"
 #include "core/facts/fact_set.hpp"
 #include "core/log/throttle.hpp"
 #include "node/node_config.hpp"
@@ -60,7 +60,7 @@ class Daemon {
   facts::FactSet facts_;
   NodeCore core_;
   zmq::context_t context_;
-  std::unique_ptr<bus::Connection> connection_;
+  std::unique_ptr<bus::Transport> connection_;
   Outbox outbox_;
   WorkerPool pool_;
   SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said

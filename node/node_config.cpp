@@ -31,16 +31,7 @@ void addBusOptions(Table<NodeConfig>& t) {
         "Collectives this node joins; must include main_collective")
       .checkedBy(checks::collectiveName())
       .defaultShownAs("just main_collective");
-  t.add("broker.publish", &NodeConfig::brokerPublish, "Broker ingress, where this node publishes")
-      .checkedBy(checks::endpoint());
-  t.add("broker.subscribe", &NodeConfig::brokerSubscribe,
-        "Broker egress, where this node subscribes")
-      .checkedBy(checks::endpoint());
-  t.add("curve.server_key", &NodeConfig::curveServerKey,
-        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
-      .checkedBy(checks::optionalCurveKey());
-  t.add("curve.key_file", &NodeConfig::curveKeyFile,
-        "File with this process's CURVE keypair (drover-broker keygen writes one)");
+  t.include(&NodeConfig::bus, bus::BusConfig::table());
 }
 
 void addNodeOptions(Table<NodeConfig>& t) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "agents/builtin.hpp"
+#include "core/bus/bus_config.hpp"
 #include "core/config/cli_overrides.hpp"
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
@@ -29,10 +30,7 @@ struct NodeConfig {
   std::string mainCollective = "drover";  // where registrations go
   // Collectives the node joins. Unless set, just mainCollective; must include it.
   std::vector<std::string> collectives{"drover"};
-  std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: we publish here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: we subscribe here
-  std::string curveServerKey;          // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;  // our CURVE keypair (YAML, mode 0600)
+  bus::BusConfig bus;  // transport, broker or NATS servers, and how to authenticate
   // Message security (DESIGN.md, "Security"). Off only when the operator says so.
   bool securityEnabled = true;
   std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";      // the collective's CA

@@ -275,14 +275,14 @@ std::unique_ptr<DeploymentKeeper> Daemon::makeDeploymentKeeper() {
 
 bus::ConnectionOptions Daemon::connectionOptions() const {
   bus::ConnectionOptions options;
-  options.curve = bus::curveClientFrom(config_.curveServerKey, config_.curveKeyFile);
+  options.curve = config_.bus.curve();
+  options.name = config_.identity;
   return options;
 }
 
 std::unique_ptr<rpc::Client> Daemon::makeClient() const {
   return std::make_unique<rpc::Client>(
-      context_, bus::Endpoints{config_.brokerPublish, config_.brokerSubscribe}, config_.identity,
-      config_.mainCollective, 5000ms, connectionOptions(), security_);
+      context_, config_.bus.endpoints(), config_.identity, config_.mainCollective, 5000ms, connectionOptions(), security_);
 }
 
 std::string Daemon::authorize(const envelope::Envelope& request) const {
@@ -338,15 +338,14 @@ void Daemon::sweep() {
 
 int Daemon::run() {
   auto options = connectionOptions();
-  bus::Endpoints endpoints{config_.brokerPublish, config_.brokerSubscribe};
-  connection_ = std::make_unique<bus::Connection>(context_, endpoints, options);
+  connection_ = bus::connect(context_, config_.bus.endpoints(), options);
   connection_->subscribe(registrationTopic_);
   connection_->subscribe(bus::nodeTopic(config_.mainCollective, config_.identity));
   connection_->subscribe(bus::broadcastTopic(config_.mainCollective, kControlAgent));
-  service::status("waiting for the broker at " + config_.brokerSubscribe);
+  service::status("waiting for the bus at " + connection_->describe());
   while (!connection_->waitReady(kReadyTimeout)) {
-    logger()->warn("provisioner={} broker {} not answering yet; still trying", config_.identity,
-                   config_.brokerSubscribe);
+    logger()->warn("provisioner={} bus {} not answering yet; still trying", config_.identity,
+                   connection_->describe());
     if (!handleSignals()) return 0;
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
@@ -396,7 +395,7 @@ int Daemon::run() {
   service::ready(readyStatus());
   service::Watchdog watchdog;
   auto pollBudget = std::min<std::chrono::milliseconds>(1000ms, watchdog.pollBudget());
-  zmq::pollitem_t items[] = {{connection_->subscriber().handle(), 0, ZMQ_POLLIN, 0},
+  zmq::pollitem_t items[] = {connection_->readable(),
                              {nullptr, signalFd_, ZMQ_POLLIN, 0},
                              {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
   for (;;) {
@@ -514,7 +513,7 @@ bool Daemon::park(const envelope::Envelope& request) {
 }
 
 std::string Daemon::readyStatus() const {
-  return "provisioner " + config_.identity + " on the bus at " + config_.brokerSubscribe +
+  return "provisioner " + config_.identity + " on the bus at " + config_.bus.endpoints().describe() +
          ", flow " + flows_.front().name;
 }
 

@@ -13,7 +13,7 @@
 
 #include <zmq.hpp>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/transport.hpp"
 #include "notifiers/dispatcher.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
@@ -93,7 +93,7 @@ class Daemon {
   std::unique_ptr<DeploymentKeeper> deployments_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Control> control_;
-  std::unique_ptr<bus::Connection> connection_;
+  std::unique_ptr<bus::Transport> connection_;
   std::unique_ptr<httplib::Server> http_;
   std::thread httpThread_;
   std::thread sweepThread_;

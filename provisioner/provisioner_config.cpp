@@ -86,16 +86,7 @@ Table<ProvisionerConfig> makeTable() {
       .defaultShownAs("HOSTNAME.provisioner");
   t.add("main_collective", &C::mainCollective, "Collective whose nodes are provisioned")
       .checkedBy(checks::collectiveName());
-  t.add("broker.publish", &C::brokerPublish, "Broker ingress, where requests are published")
-      .checkedBy(checks::endpoint());
-  t.add("broker.subscribe", &C::brokerSubscribe,
-        "Broker egress, where registrations and replies are received")
-      .checkedBy(checks::endpoint());
-  t.add("curve.server_key", &C::curveServerKey,
-        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
-      .checkedBy(checks::optionalCurveKey());
-  t.add("curve.key_file", &C::curveKeyFile,
-        "File with this process's CURVE keypair (drover-broker keygen writes one)");
+  t.include(&C::bus, bus::BusConfig::table());
   t.add("security.enabled", &C::securityEnabled,
         "Sign requests and verify replies; must match the nodes' setting");
   t.add("security.ca_file", &C::caFile, "PEM certificate of the collective's CA");

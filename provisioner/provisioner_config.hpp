@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bus/bus_config.hpp"
 #include "core/config/cli_overrides.hpp"
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
@@ -24,10 +25,7 @@ struct ProvisionerConfig {
   // in .provisioner once messages are signed.
   std::string identity = config::hostName() + ".provisioner";
   std::string mainCollective = "drover";
-  std::string brokerPublish = "tcp://127.0.0.1:7301";
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";
-  std::string curveServerKey;
-  std::filesystem::path curveKeyFile;
+  bus::BusConfig bus;  // transport, broker or NATS servers, and how to authenticate
   bool securityEnabled = true;
   std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";
   std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";

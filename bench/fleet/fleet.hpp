@@ -15,7 +15,7 @@
 #include <zmq.hpp>
 
 #include "bench/fleet/virtual_node.hpp"
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 
 namespace drover::bench {
 
@@ -49,7 +49,7 @@ class Fleet {
   explicit Fleet(const FleetOptions& options);
   ~Fleet();  // out of line: VirtualNode is complete only in fleet.cpp's includes
 
-  /// Runs every node's broker probe (bus::Connection::waitReady), one node after the
+  /// Runs every node's broker probe (bus::ZmqConnection::waitReady), one node after the
   /// other; the connections were opened together, so most probes answer at once.
   /// Returns the number of nodes that did not become ready within readyTimeout.
   std::size_t waitReady();

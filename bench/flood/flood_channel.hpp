@@ -16,7 +16,7 @@
 
 #include "bench/flood/garbage.hpp"
 #include "bench/flood/request_sealer.hpp"
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/envelope/envelope.hpp"
 
 namespace drover::bench::flood {
@@ -55,7 +55,7 @@ class FloodChannel {
   const std::string& sinkTopic() const { return sinkTopic_; }
 
  private:
-  bus::Connection connection_;
+  bus::ZmqConnection connection_;
   const RequestSealer& sealer_;
   std::string collective_;
   std::string replyTopic_;  // ours: the signed requests' replies

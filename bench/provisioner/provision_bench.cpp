@@ -33,7 +33,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agents/naming/naming_agent.hpp"
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/bus/topics.hpp"
 #include "core/ddl/loader.hpp"
 #include "core/rpc/call_builder.hpp"
@@ -112,7 +112,7 @@ class FastCa : public agents::Agent {
 
 struct SimNode {
   std::unique_ptr<node::NodeCore> core;
-  std::unique_ptr<bus::Connection> connection;
+  std::unique_ptr<bus::ZmqConnection> connection;
   std::string nodeTopic;
   std::unique_ptr<std::mutex> publishing = std::make_unique<std::mutex>();
 };
@@ -197,7 +197,7 @@ class Sim {
       else
         sim.core->addAgent(std::make_unique<FastProv>(prov));
       if (!master && !naming.service.empty()) addNaming(*sim.core, name, naming);
-      sim.connection = std::make_unique<bus::Connection>(context_, endpoints, options);
+      sim.connection = std::make_unique<bus::ZmqConnection>(context_, endpoints, options);
       for (const auto& topic : sim.core->topics()) sim.connection->subscribe(topic);
       sim.nodeTopic = bus::nodeTopic("drover", name);
       nodes_.push_back(std::move(sim));

@@ -16,7 +16,7 @@
 
 #include <sys/types.h>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "testing/credentials.hpp"
 #include "testing/process.hpp"
 

@@ -161,9 +161,21 @@ void CallResult::merge(CallResult other) {
   for (auto& why : other.rejections) {
     if (rejections.size() < kMaxRejectionsKept) rejections.push_back(std::move(why));
   }
+  lost += other.lost;
+  reconnected = reconnected || other.reconnected;
   lastReply = elapsed + other.lastReply;
   elapsed += other.elapsed;
 }
+
+namespace {
+
+// A call reports a reconnection during it: replies may have been lost in between.
+bus::ConnectionOptions withReconnects(bus::ConnectionOptions options) {
+  options.monitorReconnects = true;
+  return options;
+}
+
+}  // namespace
 
 Client::Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
                std::string collective, milliseconds connectTimeout,
@@ -173,11 +185,10 @@ Client::Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::st
       sender_(security_ && security_->signer ? security_->signer->name() : std::move(sender)),
       collective_(std::move(collective)),
       replyTopic_(bus::replyTopic(collective_, util::randomId())),
-      connection_(context, endpoints, options) {
-  connection_.subscribe(replyTopic_);
-  if (!connection_.waitReady(connectTimeout)) {
-    throw std::runtime_error("broker not reachable at " + endpoints.publish + " / " +
-                             endpoints.subscribe + " within " +
+      transport_(bus::connect(context, endpoints, withReconnects(options))) {
+  transport_->subscribe(replyTopic_);
+  if (!transport_->waitReady(connectTimeout)) {
+    throw std::runtime_error("the bus is not reachable at " + endpoints.describe() + " within " +
                              std::to_string(connectTimeout.count()) + " ms");
   }
 }
@@ -207,9 +218,9 @@ Client::Sent Client::publish(const CallSpec& spec, envelope::Envelope request) {
   if (!spec.nodes) {
     seal(request);
     sent.broadcastDigest = envelope::requestDigest(request);
-    if (!connection_.publish(bus::broadcastTopic(collective_, spec.agent),
+    if (!transport_->publish(bus::broadcastTopic(collective_, spec.agent),
                              envelope::encode(request))) {
-      throw std::runtime_error("request could not be queued for the broker");
+      throw std::runtime_error("request could not be queued for the bus");
     }
     return sent;
   }
@@ -224,8 +235,8 @@ Client::Sent Client::publish(const CallSpec& spec, envelope::Envelope request) {
     std::string body = envelope::encode(request);
     for (const auto& node : request.targets) {
       sent.digestByNode.emplace(node, digest);
-      if (!connection_.publish(bus::nodeTopic(collective_, node), body)) {
-        throw std::runtime_error("request to " + node + " could not be queued for the broker");
+      if (!transport_->publish(bus::nodeTopic(collective_, node), body)) {
+        throw std::runtime_error("request to " + node + " could not be queued for the bus");
       }
     }
   }
@@ -287,6 +298,9 @@ CallResult Client::call(const CallSpec& spec, const Progress& progress) {
 
 void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
                      const Progress& progress) {
+  // What the bus lost before this call is not this call's loss.
+  (void)transport_->takeDropped();
+  (void)transport_->takeReconnected();
   auto start = Clock::now();
   auto hardDeadline = start + spec.timeout;
   std::unordered_set<std::string> pending(result.expected.begin(), result.expected.end());
@@ -313,12 +327,12 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
   for (;;) {
     if (endsWhenClaimed && pending.empty()) break;
     auto deadline = known ? hardDeadline : std::min(hardDeadline, quietDeadline);
-    auto message = connection_.receive(until(deadline));
+    auto message = transport_->receive(until(deadline));
     if (!message) break;
     batch.clear();
     take(*message);
     while (batch.size() < kMaxBatch) {
-      auto more = connection_.tryReceive();
+      auto more = transport_->tryReceive();
       if (!more) break;
       take(*more);
     }
@@ -360,6 +374,8 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
     if (answeredNow) quietDeadline = Clock::now() + spec.quiet;
   }
   result.elapsed = duration_cast<microseconds>(Clock::now() - start);
+  result.lost = transport_->takeDropped();
+  result.reconnected = transport_->takeReconnected();
   result.noReply.assign(pending.begin(), pending.end());
   std::sort(result.noReply.begin(), result.noReply.end());
 }

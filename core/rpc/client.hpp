@@ -36,7 +36,7 @@
 
 #include <zmq.hpp>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/transport.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/security/certificate_store.hpp"
 #include "core/security/roles.hpp"
@@ -109,6 +109,8 @@ struct CallResult {
   std::size_t duplicates = 0;            // repeated replies from one node, dropped
   std::size_t rejected = 0;              // replies that failed a check (see above), dropped
   std::vector<std::string> rejections;   // why, for the first few of them
+  std::uint64_t lost = 0;                // replies the bus dropped: we read too slowly
+  bool reconnected = false;              // the bus connection was re-made during the call
   std::chrono::microseconds elapsed{0};  // from publishing to the end of collection
   std::chrono::microseconds lastReply{0};
 
@@ -123,9 +125,9 @@ using Progress = std::function<void(const NodeReply&, std::size_t, std::size_t)>
 
 class Client {
  public:
-  /// Connects to the broker and waits until the reply path is live.
-  /// Throws std::runtime_error naming the endpoint if the broker does not answer
-  /// within `connectTimeout`.
+  /// Connects to the bus (the transport `endpoints` names) and waits until the reply
+  /// path is live. Throws std::runtime_error naming the endpoints if the bus does not
+  /// answer within `connectTimeout`.
   Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::string sender,
          std::string collective,
          std::chrono::milliseconds connectTimeout = std::chrono::milliseconds(5000),
@@ -163,7 +165,7 @@ class Client {
   std::string sender_;
   std::string collective_;
   std::string replyTopic_;
-  bus::Connection connection_;
+  std::unique_ptr<bus::Transport> transport_;
 };
 
 /// How long a broadcast waits for its first reply before it counts as silence:

@@ -16,17 +16,7 @@ config::Table<ClientConfig> makeTable() {
   t.add("main_collective", &ClientConfig::mainCollective,
         "Collective addressed unless a command names another")
       .checkedBy(checks::collectiveName());
-  t.add("broker.publish", &ClientConfig::brokerPublish,
-        "Broker ingress, where requests are published")
-      .checkedBy(checks::endpoint());
-  t.add("broker.subscribe", &ClientConfig::brokerSubscribe,
-        "Broker egress, where replies are received")
-      .checkedBy(checks::endpoint());
-  t.add("curve.server_key", &ClientConfig::curveServerKey,
-        "Broker's CURVE public key (Z85); set with curve.key_file to encrypt the bus")
-      .checkedBy(checks::optionalCurveKey());
-  t.add("curve.key_file", &ClientConfig::curveKeyFile,
-        "File with this process's CURVE keypair (drover-broker keygen writes one)");
+  t.include(&ClientConfig::bus, bus::BusConfig::table());
   t.add("security.enabled", &ClientConfig::securityEnabled,
         "Sign requests and verify replies; must match the nodes' setting");
   t.add("security.ca_file", &ClientConfig::caFile, "PEM certificate of the collective's CA");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bus/bus_config.hpp"
 #include "core/config/cli_overrides.hpp"
 #include "core/config/defaults.hpp"
 #include "core/config/option_table.hpp"
@@ -23,10 +24,7 @@ struct ClientConfig {
 
   std::string identity = config::userAtHost();           // who is asking, as callers see it
   std::string mainCollective = "drover";                 // collective addressed by default
-  std::string brokerPublish = "tcp://127.0.0.1:7301";    // broker ingress: requests go here
-  std::string brokerSubscribe = "tcp://127.0.0.1:7302";  // broker egress: replies come here
-  std::string curveServerKey;          // broker's CURVE public key; empty: plain TCP
-  std::filesystem::path curveKeyFile;  // our CURVE keypair (YAML, mode 0600)
+  bus::BusConfig bus;  // transport, broker or NATS servers, and how to authenticate
   // Message security: requests are signed with certFile/keyFile, replies verified.
   bool securityEnabled = true;
   std::filesystem::path caFile = "/etc/drover/ssl/ca.pem";

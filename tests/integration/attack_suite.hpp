@@ -158,7 +158,7 @@ class RawCaller {
 
   std::vector<Envelope> received_;
   zmq::context_t context_{1};
-  bus::Connection connection_;
+  bus::ZmqConnection connection_;
   std::string replyTopic_;
 };
 

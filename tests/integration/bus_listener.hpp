@@ -11,7 +11,7 @@
 
 #include <zmq.hpp>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/envelope/envelope.hpp"
 
 namespace drover::integration {
@@ -31,7 +31,7 @@ class BusListener {
 
  private:
   zmq::context_t context_{1};
-  bus::Connection connection_;
+  bus::ZmqConnection connection_;
 };
 
 }  // namespace drover::integration

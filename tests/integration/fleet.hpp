@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/rpc/client.hpp"
 #include "core/security/ca.hpp"
 #include "testing/credentials.hpp"

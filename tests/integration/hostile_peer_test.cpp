@@ -41,7 +41,7 @@ class Interceptor {
  private:
   void run() {
     zmq::context_t context(1);
-    bus::Connection connection(context, endpoints_);
+    bus::ZmqConnection connection(context, endpoints_);
     for (const auto& topic : topics_) connection.subscribe(topic);
     connection.waitReady(5s);
     {

@@ -31,7 +31,7 @@ std::size_t countLines(const std::string& text, const std::string& needle) {
 TEST(BrokerCurve, APlainPeerIsRefusedCountedAndLogged) {
   CurveBroker broker;
   zmq::context_t context(1);
-  bus::Connection plain(context, broker.endpoints());  // no CURVE at all
+  bus::ZmqConnection plain(context, broker.endpoints());  // no CURVE at all
   ASSERT_TRUE(waitFor(
       [&] { return broker.refused("wrong_mechanism") + broker.refused("aborted") >= 2; }, kBound))
       << broker.log();
@@ -46,7 +46,7 @@ TEST(BrokerCurve, AnUnlistedKeyIsRefusedAndNamedWithItsAddress) {
   zmq::context_t context(1);
   bus::ConnectionOptions options;
   options.curve = bus::CurveClient{broker.keys().publicKey, stranger};
-  bus::Connection peer(context, broker.endpoints(), options);
+  bus::ZmqConnection peer(context, broker.endpoints(), options);
   ASSERT_TRUE(waitFor([&] { return broker.refused("not_authorized") >= 2; }, kBound))
       << broker.log();
   EXPECT_THAT(broker.log(), HasSubstr("refused peer address=127.0.0.1 on ingress"));
@@ -59,7 +59,7 @@ TEST(BrokerCurve, AnAllowedKeyIsAcceptedNotRefused) {
   zmq::context_t context(1);
   bus::ConnectionOptions options;
   options.curve = bus::CurveClient{broker.keys().publicKey, broker.node()};
-  bus::Connection peer(context, broker.endpoints(), options);
+  bus::ZmqConnection peer(context, broker.endpoints(), options);
   ASSERT_TRUE(peer.waitReady(10s)) << broker.log();
   std::optional<Json> stats;
   ASSERT_TRUE(waitFor(
@@ -77,7 +77,7 @@ TEST(BrokerCurve, AWrongServerKeyIsCountedAsBadKey) {
   zmq::context_t context(1);
   bus::ConnectionOptions options;
   options.curve = bus::CurveClient{broker.admin().publicKey, broker.node()};  // not the broker's
-  bus::Connection peer(context, broker.endpoints(), options);
+  bus::ZmqConnection peer(context, broker.endpoints(), options);
   ASSERT_TRUE(waitFor([&] { return broker.refused("bad_key") >= 1; }, kBound)) << broker.log();
   EXPECT_THAT(broker.log(), HasSubstr("(reason=bad_key)"));
 }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/bus/curve.hpp"
 #include "core/util/json.hpp"
 #include "testing/process.hpp"

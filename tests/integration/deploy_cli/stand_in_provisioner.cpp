@@ -40,7 +40,7 @@ StandInProvisioner::~StandInProvisioner() {
 
 void StandInProvisioner::serve(const bus::Endpoints& endpoints, std::promise<std::string>& ready) {
   zmq::context_t context(1);
-  bus::Connection connection(context, endpoints);
+  bus::ZmqConnection connection(context, endpoints);
   connection.subscribe(bus::broadcastTopic(kCollective, "provisioner"));
   connection.subscribe(bus::nodeTopic(kCollective, name_));
   if (!connection.waitReady(10s)) {
@@ -62,7 +62,7 @@ void StandInProvisioner::serve(const bus::Endpoints& endpoints, std::promise<std
   }
 }
 
-void StandInProvisioner::answer(bus::Connection& connection, const envelope::Envelope& request) {
+void StandInProvisioner::answer(bus::ZmqConnection& connection, const envelope::Envelope& request) {
   ProvisionerRequest asked{request.action, request.args};
   ProvisionerAnswer answer = script_(asked);
   {

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/security/signing.hpp"
 #include "core/util/json.hpp"
@@ -55,7 +55,7 @@ class StandInProvisioner {
 
  private:
   void serve(const bus::Endpoints& endpoints, std::promise<std::string>& ready);
-  void answer(bus::Connection& connection, const envelope::Envelope& request);
+  void answer(bus::ZmqConnection& connection, const envelope::Envelope& request);
   std::size_t countOf(const std::string& action) const;
 
   std::string name_;

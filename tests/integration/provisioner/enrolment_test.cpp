@@ -140,7 +140,7 @@ class Forger {
 
   void run() {
     zmq::context_t context(1);
-    bus::Connection connection(context, fleet_.endpoints());
+    bus::ZmqConnection connection(context, fleet_.endpoints());
     connection.waitReady(5s);
     security::Signer mallory = security::Signer::fromFiles(mallory_.key, mallory_.cert);
     auto admin = fleet_.adminSecurity();

@@ -46,7 +46,7 @@ TEST(RouterHandshakes, APlainPeerAtACurveBrokerIsRefusedOnBothSockets) {
   CurveSetup setup;
   drover::testing::RouterThread router(setup.options());
   zmq::context_t context(1);
-  bus::Connection plain(context, router.endpoints());
+  bus::ZmqConnection plain(context, router.endpoints());
   StatsAnswer last;
   EXPECT_TRUE(waitFor(
       [&] {
@@ -67,7 +67,7 @@ TEST(RouterHandshakes, ACurvePeerAtAPlainBrokerIsCountedToo) {
   zmq::context_t context(1);
   bus::ConnectionOptions curve;
   curve.curve = setup.as(setup.node);
-  bus::Connection peer(context, router.endpoints(), curve);
+  bus::ZmqConnection peer(context, router.endpoints(), curve);
   StatsAnswer last;
   EXPECT_TRUE(waitFor(
       [&] {

@@ -36,7 +36,7 @@ TEST(BusCurve, AllowedKeyTalksThroughTheBroker) {
   CurveFleet fleet;
   testing::RouterThread router(fleet.options());
   zmq::context_t context(1);
-  Connection peer(context, router.endpoints(), fleet.as(fleet.allowed));
+  ZmqConnection peer(context, router.endpoints(), fleet.as(fleet.allowed));
   peer.subscribe(nodeTopic("drover", "n1"));
   ASSERT_TRUE(peer.waitReady(5s));
   peer.publish(nodeTopic("drover", "n1"), "secret payload");
@@ -51,10 +51,10 @@ TEST(BusCurve, UnlistedKeyAndPlainPeersGetNothing) {
   CurveFleet fleet;
   testing::RouterThread router(fleet.options());
   zmq::context_t context(1);
-  Connection stranger(context, router.endpoints(), fleet.as(fleet.stranger));
+  ZmqConnection stranger(context, router.endpoints(), fleet.as(fleet.stranger));
   EXPECT_FALSE(stranger.waitReady(500ms));
   EXPECT_TRUE(drover::testing::waitFor([&] { return router.stats().peersRefused >= 1; }, 5s));
-  Connection plain(context, router.endpoints());
+  ZmqConnection plain(context, router.endpoints());
   EXPECT_FALSE(plain.waitReady(500ms));
 }
 

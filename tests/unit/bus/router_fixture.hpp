@@ -7,7 +7,7 @@
 #include <zmq.hpp>
 
 #include "broker/router.hpp"
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 
 namespace drover::testing {
 

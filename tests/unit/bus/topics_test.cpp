@@ -31,10 +31,10 @@ TEST(BusTopics, RejectsWildcardsAndWhitespaceInNames) {
 TEST(BusTopics, AgentPuppetNeverReceivesPuppetca) {
   testing::RouterThread router;
   zmq::context_t context(1);
-  Connection puppetNode(context, router.endpoints());
+  ZmqConnection puppetNode(context, router.endpoints());
   puppetNode.subscribe(broadcastTopic("drover", "puppet"));
   ASSERT_TRUE(puppetNode.waitReady(5s));
-  Connection client(context, router.endpoints());
+  ZmqConnection client(context, router.endpoints());
   ASSERT_TRUE(client.waitReady(5s));
   client.publish(broadcastTopic("drover", "puppetca"), "for the CA");
   client.publish(broadcastTopic("drover", "puppet"), "for puppet");
@@ -47,7 +47,7 @@ TEST(BusTopics, AgentPuppetNeverReceivesPuppetca) {
 TEST(BusTopics, RouterCountsMessagesAndSubscriptions) {
   testing::RouterThread router;
   zmq::context_t context(1);
-  Connection node(context, router.endpoints());
+  ZmqConnection node(context, router.endpoints());
   node.subscribe(nodeTopic("drover", "n1"));
   ASSERT_TRUE(node.waitReady(5s));
   node.publish(nodeTopic("drover", "n1"), "x");

@@ -44,7 +44,7 @@ TEST(CloudInitExample, ItsServerYamlLoadsAsDroverdReadsIt) {
   config::testing::ScratchDir dir;
   auto c = config::testing::loadWith<NodeConfig>(
       dir, "server.yaml", files["/etc/drover/server.yaml"]["content"].as<std::string>(), {});
-  EXPECT_EQ(c.brokerSubscribe, "tcp://broker.example.internal:7302");
+  EXPECT_EQ(c.bus.brokerSubscribe, "tcp://broker.example.internal:7302");
   EXPECT_TRUE(c.securityEnabled);
   EXPECT_EQ(c.caFile, "/etc/drover/ssl/ca.pem");
   EXPECT_EQ(c.provisioningTokenFile, "/etc/drover/provisioning.token");

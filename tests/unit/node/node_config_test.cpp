@@ -18,8 +18,8 @@ TEST(NodeConfig, Defaults) {
   EXPECT_EQ(c.identity, config::hostName());
   EXPECT_EQ(c.mainCollective, "drover");
   EXPECT_EQ(c.collectives, std::vector<std::string>{"drover"});
-  EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
-  EXPECT_EQ(c.brokerSubscribe, "tcp://127.0.0.1:7302");
+  EXPECT_EQ(c.bus.brokerPublish, "tcp://127.0.0.1:7301");
+  EXPECT_EQ(c.bus.brokerSubscribe, "tcp://127.0.0.1:7302");
   EXPECT_EQ(c.factsFile, "");
   EXPECT_EQ(c.classesFile, "");
   EXPECT_TRUE(c.agentsDir.empty());
@@ -46,8 +46,8 @@ TEST(NodeConfig, ReadsTheFileAndFlagsWin) {
       {"--workers", "16", "--broker-subscribe", "tcp://10.0.0.1:7302"});
   EXPECT_EQ(c.identity, "node1");
   EXPECT_EQ(c.workers, 16);
-  EXPECT_EQ(c.brokerPublish, "ipc:///run/in");
-  EXPECT_EQ(c.brokerSubscribe, "tcp://10.0.0.1:7302");
+  EXPECT_EQ(c.bus.brokerPublish, "ipc:///run/in");
+  EXPECT_EQ(c.bus.brokerSubscribe, "tcp://10.0.0.1:7302");
   EXPECT_EQ(c.registrationInterval, std::chrono::seconds(0));
   EXPECT_EQ(c.agentsDir, std::vector<std::string>{"/opt/agents"});
   EXPECT_EQ(c.root, "/srv/node1");
@@ -269,7 +269,7 @@ TEST(NodeConfig, ExampleListsEveryKeyWithDescriptionAcceptsAndFlag) {
                       "workers: 4\n"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("\nbroker:\n  # Broker ingress, where this node publishes.\n"),
+  EXPECT_NE(text.find("\nbroker:\n  # zmq: broker ingress, where this process publishes.\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  publish: tcp://127.0.0.1:7301\n"), std::string::npos) << text;

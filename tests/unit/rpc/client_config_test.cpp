@@ -16,8 +16,8 @@ TEST(ClientConfig, Defaults) {
   EXPECT_EQ(c.identity, config::userAtHost());
   EXPECT_NE(c.identity.find('@'), std::string::npos);
   EXPECT_EQ(c.mainCollective, "drover");
-  EXPECT_EQ(c.brokerPublish, "tcp://127.0.0.1:7301");
-  EXPECT_EQ(c.brokerSubscribe, "tcp://127.0.0.1:7302");
+  EXPECT_EQ(c.bus.brokerPublish, "tcp://127.0.0.1:7301");
+  EXPECT_EQ(c.bus.brokerSubscribe, "tcp://127.0.0.1:7302");
   EXPECT_EQ(c.ddlDirs, config::defaultDdlDirs());
   EXPECT_EQ(c.timeout, std::chrono::seconds(10));
   EXPECT_EQ(c.discoveryQuiet, std::chrono::milliseconds(150));

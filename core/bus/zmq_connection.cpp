@@ -1,4 +1,4 @@
-#include "core/bus/connection.hpp"
+#include "core/bus/zmq_connection.hpp"
 
 #include <array>
 #include <cstdint>
@@ -29,9 +29,11 @@ void applyCommon(zmq::socket_t& socket, const ConnectionOptions& options) {
 
 }  // namespace
 
-Connection::Connection(zmq::context_t& context, const Endpoints& endpoints,
-                       const ConnectionOptions& options)
-    : pub_(context, zmq::socket_type::pub), sub_(context, zmq::socket_type::sub) {
+ZmqConnection::ZmqConnection(zmq::context_t& context, const Endpoints& endpoints,
+                             const ConnectionOptions& options)
+    : pub_(context, zmq::socket_type::pub),
+      sub_(context, zmq::socket_type::sub),
+      subscribeEndpoint_(endpoints.subscribe) {
   applyCommon(pub_, options);
   applyCommon(sub_, options);
   pub_.set(zmq::sockopt::sndhwm, options.highWaterMark);
@@ -46,17 +48,17 @@ Connection::Connection(zmq::context_t& context, const Endpoints& endpoints,
   sub_.connect(endpoints.subscribe);
 }
 
-Connection::~Connection() = default;
+ZmqConnection::~ZmqConnection() = default;
 
-void Connection::subscribe(std::string_view topic) {
+void ZmqConnection::subscribe(std::string_view topic) {
   sub_.set(zmq::sockopt::subscribe, wireTopic(topic));
 }
 
-void Connection::unsubscribe(std::string_view topic) {
+void ZmqConnection::unsubscribe(std::string_view topic) {
   sub_.set(zmq::sockopt::unsubscribe, wireTopic(topic));
 }
 
-bool Connection::publish(std::string_view topic, std::string_view body) {
+bool ZmqConnection::publish(std::string_view topic, std::string_view body) {
   std::string wire = wireTopic(topic);
   if (!pub_.send(zmq::buffer(wire), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
     return false;
@@ -66,7 +68,7 @@ bool Connection::publish(std::string_view topic, std::string_view body) {
   return true;
 }
 
-std::optional<Message> Connection::tryReceive() {
+std::optional<Message> ZmqConnection::tryReceive() {
   if (!early_.empty()) {
     Message message = std::move(early_.front());
     early_.pop_front();
@@ -75,7 +77,7 @@ std::optional<Message> Connection::tryReceive() {
   return readSocket();
 }
 
-std::optional<Message> Connection::readSocket() {
+std::optional<Message> ZmqConnection::readSocket() {
   zmq::message_t topic;
   if (!sub_.recv(topic, zmq::recv_flags::dontwait)) return std::nullopt;
   zmq::message_t body;
@@ -91,19 +93,9 @@ std::optional<Message> Connection::readSocket() {
   return Message{std::string(topicOf(topic.to_string_view())), body.to_string()};
 }
 
-std::optional<Message> Connection::receive(std::chrono::milliseconds timeout) {
-  auto deadline = util::SteadyClock::now() + timeout;
-  for (;;) {
-    if (auto message = tryReceive()) return message;
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
-    if (left.count() <= 0) return std::nullopt;
-    zmq::pollitem_t item{sub_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, left);
-  }
-}
+zmq::pollitem_t ZmqConnection::readable() { return {sub_.handle(), 0, ZMQ_POLLIN, 0}; }
 
-bool Connection::waitReady(std::chrono::milliseconds timeout) {
+bool ZmqConnection::waitReady(std::chrono::milliseconds timeout) {
   std::string probe = "drover.probe." + util::randomId();
   subscribe(probe);
   auto deadline = util::SteadyClock::now() + timeout;
@@ -124,7 +116,7 @@ bool Connection::waitReady(std::chrono::milliseconds timeout) {
   return ready;
 }
 
-bool Connection::takeReconnected() {
+bool ZmqConnection::takeReconnected() {
   if (!monitor_) return false;
   std::array<zmq::message_t, 2> parts;
   while (auto got = zmq::recv_multipart_n(*monitor_, parts.data(), parts.size(),
