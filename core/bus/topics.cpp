@@ -44,6 +44,10 @@ std::string_view topicOf(std::string_view wireFrame) {
 
 bool validTopicPart(std::string_view name) {
   if (name.empty() || name.size() > 255) return false;
+  // NATS splits subjects at dots: an empty part makes the subject invalid there.
+  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string_view::npos) {
+    return false;
+  }
   return std::none_of(name.begin(), name.end(), [](char c) {
     return c == '\0' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '*' || c == '>';
   });

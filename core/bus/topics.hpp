@@ -25,7 +25,8 @@ std::string wireTopic(std::string_view topic);
 std::string_view topicOf(std::string_view wireFrame);
 
 /// True if `name` may appear as one part of a topic: non-empty, at most 255 bytes,
-/// no NUL, no whitespace, no '*' or '>' (NATS wildcards).
+/// no NUL, no whitespace, no '*' or '>' (NATS wildcards), and no empty dot-separated
+/// part (a leading or trailing dot, or two in a row), which NATS refuses.
 bool validTopicPart(std::string_view name);
 
 }  // namespace drover::bus

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/bus/curve.hpp"
+#include "core/bus/topics.hpp"
 
 namespace drover::config::checks {
 namespace {
@@ -74,8 +75,9 @@ Check collectiveName() {
 }
 
 Check identity() {
-  return {"a non-empty name without spaces",
-          [](const std::string& v) { return !v.empty() && !hasSpaceOrControl(v); }};
+  // It is a part of the node's topic: what the bus cannot carry is refused here.
+  return {"a name without spaces, '*', '>' or empty dot-separated parts",
+          [](const std::string& v) { return !hasSpaceOrControl(v) && bus::validTopicPart(v); }};
 }
 
 Check optionalCurveKey() {

@@ -24,7 +24,8 @@ Check logLevel();
 /// so dots and wildcards would make it ambiguous).
 Check collectiveName();
 
-/// A non-empty name without spaces or control characters (node and client identities).
+/// A non-empty name without spaces or control characters that can be part of a topic
+/// (node and client identities): see bus::validTopicPart.
 Check identity();
 
 /// Empty, or a 40-character Z85 CURVE public key.

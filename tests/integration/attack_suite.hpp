@@ -94,10 +94,10 @@ inline std::vector<Json> jsonLines(const fs::path& file) {
 class RawCaller {
  public:
   explicit RawCaller(const Fleet& fleet)
-      : connection_(context_, fleet.endpoints(), {}),
+      : connection_(bus::connect(context_, fleet.endpoints())),
         replyTopic_(bus::replyTopic("drover", util::randomId())) {
-    connection_.subscribe(replyTopic_);
-    if (!connection_.waitReady(5s)) throw std::runtime_error("broker not reachable");
+    connection_->subscribe(replyTopic_);
+    if (!connection_->waitReady(5s)) throw std::runtime_error("broker not reachable");
   }
 
   Envelope request(const std::string& agent, const std::string& action, Json args) const {
@@ -115,10 +115,10 @@ class RawCaller {
   }
 
   void send(const std::string& node, const std::string& body) {
-    ASSERT_TRUE(connection_.publish(bus::nodeTopic("drover", node), body));
+    ASSERT_TRUE(connection_->publish(bus::nodeTopic("drover", node), body));
   }
   void broadcast(const std::string& agent, const std::string& body) {
-    ASSERT_TRUE(connection_.publish(bus::broadcastTopic("drover", agent), body));
+    ASSERT_TRUE(connection_->publish(bus::broadcastTopic("drover", agent), body));
   }
 
   /// The first reply to `requestId` received so far or within `wait`. Every reply
@@ -127,7 +127,7 @@ class RawCaller {
     if (auto kept = find(requestId)) return kept;
     auto deadline = util::SteadyClock::now() + wait;
     while (util::SteadyClock::now() < deadline) {
-      auto message = connection_.receive(std::chrono::duration_cast<std::chrono::milliseconds>(
+      auto message = connection_->receive(std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - util::SteadyClock::now()));
       if (!message) break;
       try {
@@ -158,14 +158,15 @@ class RawCaller {
 
   std::vector<Envelope> received_;
   zmq::context_t context_{1};
-  bus::ZmqConnection connection_;
+  std::unique_ptr<bus::Transport> connection_;
   std::string replyTopic_;
 };
 
-class AttackSuite : public FleetSuite {
+class AttackSuite : public BusFleetSuite {
  protected:
   void SetUp() override {
-    FleetSuite::SetUp();
+    BusFleetSuite::SetUp();
+    if (HasFatalFailure()) return;
     caller_ = std::make_unique<RawCaller>(fleet());
   }
 

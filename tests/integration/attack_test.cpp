@@ -15,7 +15,7 @@ class Attack : public AttackSuite {
   }
 };
 
-TEST_F(Attack, LegitimateAdminRunsAndIsAudited) {
+TEST_P(Attack, LegitimateAdminRunsAndIsAudited) {
   std::size_t before = invocations(kEu);
   Envelope env = caller_->request("witness", "record", {{"note", "hello"}});
   security::signEnvelope(env, admin());
@@ -41,20 +41,20 @@ TEST_F(Attack, LegitimateAdminRunsAndIsAudited) {
 
 // Nothing unverified makes a node talk, direct or broadcast: it would let forged
 // traffic make the fleet answer, and spoil a real caller's call with refusals.
-TEST_F(Attack, UnsignedRequestIsDroppedUnanswered) {
+TEST_P(Attack, UnsignedRequestIsDroppedUnanswered) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   env.sender = Fleet::kAdmin;
   expectDropped(kEu, env, "unsigned");
 }
 
-TEST_F(Attack, ForgedSignatureIsDroppedUnanswered) {
+TEST_P(Attack, ForgedSignatureIsDroppedUnanswered) {
   Envelope env = caller_->request("witness", "record", {{"note", "signed text"}});
   security::signEnvelope(env, admin());
   env.args["note"] = "changed after signing";
   expectDropped(kEu, env, "signature");
 }
 
-TEST_F(Attack, CertificateFromAnotherCaIsDroppedUnanswered) {
+TEST_P(Attack, CertificateFromAnotherCaIsDroppedUnanswered) {
   testing::TempDir other;
   auto ca = security::CertificateAuthority::create(other / "ca", "Rogue CA");
   security::PkeyPtr key = security::generateKey();
@@ -65,7 +65,7 @@ TEST_F(Attack, CertificateFromAnotherCaIsDroppedUnanswered) {
   expectDropped(kEu, env, "not issued by this collective's CA");
 }
 
-TEST_F(Attack, ExpiredCertificateIsDroppedUnanswered) {
+TEST_P(Attack, ExpiredCertificateIsDroppedUnanswered) {
   security::CertificateAuthority::IssueOptions past;
   past.notBeforeMs = util::nowMs() - 10LL * 24 * 3600 * 1000;
   past.notAfterMs = util::nowMs() - 24LL * 3600 * 1000;
@@ -75,7 +75,7 @@ TEST_F(Attack, ExpiredCertificateIsDroppedUnanswered) {
   expectDropped(kEu, env, "expired");
 }
 
-TEST_F(Attack, RevokedCertificateIsDroppedOnceTheNodeSeesTheNewCrl) {
+TEST_P(Attack, RevokedCertificateIsDroppedOnceTheNodeSeesTheNewCrl) {
   Credentials revoked = fleet().issue("revoked.admin", security::Role::Admin);
   security::Signer signer = signerOf(revoked);
   Envelope before = caller_->request("witness", "record", {{"note", "before revocation"}});
@@ -101,13 +101,13 @@ TEST_F(Attack, RevokedCertificateIsDroppedOnceTheNodeSeesTheNewCrl) {
   expectDropped(kEu, after, "revoked");
 }
 
-TEST_F(Attack, NodeCertificateCannotActAsAnAdmin) {
+TEST_P(Attack, NodeCertificateCannotActAsAnAdmin) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   security::signEnvelope(env, signerOf(fleet().node(kUs).credentials()));
   expectRefused(kEu, env, "not authorized");
 }
 
-TEST_F(Attack, SenderClaimingSomeoneElseIsDroppedUnanswered) {
+TEST_P(Attack, SenderClaimingSomeoneElseIsDroppedUnanswered) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   security::signEnvelope(env, signerOf(fleet().node(kUs).credentials()));
   env.sender = Fleet::kAdmin;  // the signature covers sender, so this breaks it too
@@ -116,7 +116,7 @@ TEST_F(Attack, SenderClaimingSomeoneElseIsDroppedUnanswered) {
 
 // The copy is dropped unanswered: its refusal would reach the real caller's reply
 // topic and could stand in for the original's result.
-TEST_F(Attack, ExactReplayInsideTheTtlIsDroppedUnanswered) {
+TEST_P(Attack, ExactReplayInsideTheTtlIsDroppedUnanswered) {
   std::size_t before = invocations(kEu);
   Envelope env = caller_->request("witness", "record", {{"note", "once"}});
   env.targets = {kEu};  // the direct form a client sends: the broadcast copy runs nowhere
@@ -138,7 +138,7 @@ TEST_F(Attack, ExactReplayInsideTheTtlIsDroppedUnanswered) {
       5s));
 }
 
-TEST_F(Attack, OldMessageIsRefused) {
+TEST_P(Attack, OldMessageIsRefused) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   env.time = util::nowMs() - 120'000;  // ttl is 60 s
   security::signEnvelope(env, admin());
@@ -146,20 +146,20 @@ TEST_F(Attack, OldMessageIsRefused) {
   EXPECT_THAT(fleet().node(kEu).log(), HasSubstr(env.id));
 }
 
-TEST_F(Attack, MessageFromTheFutureIsRefused) {
+TEST_P(Attack, MessageFromTheFutureIsRefused) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   env.time = util::nowMs() + 300'000;  // the node tolerates 30 s of skew
   security::signEnvelope(env, admin());
   expectRefused(kEu, env, "future");
 }
 
-TEST_F(Attack, UnauthorizedActionIsRefused) {
+TEST_P(Attack, UnauthorizedActionIsRefused) {
   Envelope env = caller_->request("witness", "forbidden", Json::object());
   security::signEnvelope(env, admin());
   expectRefused(kEu, env, "not authorized");
 }
 
-TEST_F(Attack, PolicyMatchesOnTheNodesFacts) {
+TEST_P(Attack, PolicyMatchesOnTheNodesFacts) {
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
   security::signEnvelope(env, admin());
   // The policy allows record on eu-west-1 only: the us node refuses the same caller.
@@ -167,7 +167,7 @@ TEST_F(Attack, PolicyMatchesOnTheNodesFacts) {
   expectServing(kEu);
 }
 
-TEST_F(Attack, RequestSkippingClientSideValidationIsRefusedByTheNode) {
+TEST_P(Attack, RequestSkippingClientSideValidationIsRefusedByTheNode) {
   Envelope env = caller_->request("witness", "record", {{"note", std::string(500, 'x')}});
   security::signEnvelope(env, admin());
   std::size_t before = invocations(kEu);
@@ -182,7 +182,7 @@ TEST_F(Attack, RequestSkippingClientSideValidationIsRefusedByTheNode) {
   expectServing(kEu);
 }
 
-TEST_F(Attack, ShellMetacharactersInArgumentsStayData) {
+TEST_P(Attack, ShellMetacharactersInArgumentsStayData) {
   testing::TempDir scratch;
   fs::path marker = scratch / "pwned";
   std::string note = "$(touch " + marker.string() + "); `touch " + marker.string() + "` | touch " +
@@ -196,7 +196,7 @@ TEST_F(Attack, ShellMetacharactersInArgumentsStayData) {
   EXPECT_FALSE(fs::exists(marker)) << "an argument reached a shell";
 }
 
-TEST_F(Attack, OversizedGarbageAndTruncatedMessagesAreDroppedAndLogged) {
+TEST_P(Attack, OversizedGarbageAndTruncatedMessagesAreDroppedAndLogged) {
   caller_->send(kEu, std::string(envelope::kMaxEncodedSize + 1024, '\x91'));
   caller_->send(kEu, "\xde\xad\xbe\xef not msgpack at all");
   Envelope env = caller_->request("witness", "record", {{"note", "x"}});
@@ -211,7 +211,7 @@ TEST_F(Attack, OversizedGarbageAndTruncatedMessagesAreDroppedAndLogged) {
   EXPECT_THAT(log, HasSubstr("exceeds"));
 }
 
-TEST_F(Attack, ForgedBroadcastIsDroppedWithoutAReply) {
+TEST_P(Attack, ForgedBroadcastIsDroppedWithoutAReply) {
   Envelope env = caller_->request("witness", "record", {{"note", "to all"}});
   // Not for the node with security off, which would run anything it is sent.
   env.filter = "not identity(" + std::string(kOpen) + ")";
@@ -227,7 +227,7 @@ TEST_F(Attack, ForgedBroadcastIsDroppedWithoutAReply) {
       << "the drop is not logged";
 }
 
-TEST_F(Attack, UnprovisionedNodeServesOnlyProvisionToProvisioners) {
+TEST_P(Attack, UnprovisionedNodeServesOnlyProvisionToProvisioners) {
   Envelope ping = caller_->request("rpcutil", "ping", Json::object());
   security::signEnvelope(ping, admin());
   expectRefusedWhileEnrolling(ping, "only the provision agent");
@@ -238,7 +238,7 @@ TEST_F(Attack, UnprovisionedNodeServesOnlyProvisionToProvisioners) {
   expectRefusedWhileEnrolling(asProvisioner, "only the provision agent");
 }
 
-TEST_F(Attack, NodeWithSecurityOffSaysSo) {
+TEST_P(Attack, NodeWithSecurityOffSaysSo) {
   EXPECT_THAT(fleet().node(kOpen).log(), HasSubstr("SECURITY IS DISABLED"));
   Result inventory = fleet().drover({"--security-enabled", "false", "inventory", kOpen});
   ASSERT_EQ(inventory.exitCode, 0) << inventory;
@@ -248,6 +248,8 @@ TEST_F(Attack, NodeWithSecurityOffSaysSo) {
   EXPECT_NE(secure.exitCode, 0) << secure;
   EXPECT_THAT(secure.out + secure.err, HasSubstr("rejected (not verified")) << secure;
 }
+
+DROVER_ON_EVERY_BUS(Attack);
 
 }  // namespace
 }  // namespace drover::integration::attack

@@ -5,10 +5,10 @@
 namespace drover::integration {
 
 BusListener::BusListener(const bus::Endpoints& endpoints, const std::vector<std::string>& topics)
-    : connection_(context_, endpoints) {
-  for (const auto& topic : topics) connection_.subscribe(topic);
-  if (!connection_.waitReady(std::chrono::seconds(5))) {
-    throw std::runtime_error("listener: broker not reachable at " + endpoints.subscribe);
+    : connection_(bus::connect(context_, endpoints)) {
+  for (const auto& topic : topics) connection_->subscribe(topic);
+  if (!connection_->waitReady(std::chrono::seconds(5))) {
+    throw std::runtime_error("listener: the bus is not reachable at " + endpoints.describe());
   }
 }
 
@@ -19,7 +19,7 @@ std::optional<envelope::Envelope> BusListener::next(std::chrono::milliseconds ti
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt;
-    auto message = connection_.receive(left);
+    auto message = connection_->receive(left);
     if (!message) return std::nullopt;
     try {
       envelope::Envelope env = envelope::decode(message->body);

@@ -1,17 +1,18 @@
 #pragma once
-// A subscriber in the test process: watches topics on a fleet's broker and decodes
+// A subscriber in the test process: watches topics on a fleet's bus and decodes
 // what arrives, to see registrations and to prove that no request was published.
 //
 // Thread ownership: a BusListener belongs to the thread that created it.
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
-#include "core/bus/zmq_connection.hpp"
+#include "core/bus/transport.hpp"
 #include "core/envelope/envelope.hpp"
 
 namespace drover::integration {
@@ -31,7 +32,7 @@ class BusListener {
 
  private:
   zmq::context_t context_{1};
-  bus::ZmqConnection connection_;
+  std::unique_ptr<bus::Transport> connection_;
 };
 
 }  // namespace drover::integration

@@ -21,7 +21,7 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using Names = std::vector<std::string>;
 
-class Discovery : public FleetSuite {
+class Discovery : public BusFleetSuite {
  protected:
   static void SetUpTestSuite() { startFleet(standardNodes()); }
 
@@ -37,7 +37,7 @@ class Discovery : public FleetSuite {
   }
 };
 
-TEST_F(Discovery, PingReachesEveryNodeAndSummarises) {
+TEST_P(Discovery, PingReachesEveryNodeAndSummarises) {
   Result result = fleet().drover({"ping"});
   ASSERT_EQ(result.exitCode, 0) << result;
   for (const auto& node : fleet().identities()) {
@@ -46,7 +46,7 @@ TEST_F(Discovery, PingReachesEveryNodeAndSummarises) {
   EXPECT_THAT(result.out, HasSubstr("6 of 6 nodes answered, 6 ok, 0 failed, 0 no reply")) << result;
 }
 
-TEST_F(Discovery, PingJsonListsEverySender) {
+TEST_P(Discovery, PingJsonListsEverySender) {
   Result result = fleet().drover({"ping", "--json"});
   ASSERT_EQ(result.exitCode, 0) << result;
   Json doc = Json::parse(result.out);
@@ -63,7 +63,7 @@ TEST_F(Discovery, PingJsonListsEverySender) {
   EXPECT_TRUE(doc.at("summary").at("no_reply").empty());
 }
 
-TEST_F(Discovery, FactEqualityAndInequality) {
+TEST_P(Discovery, FactEqualityAndInequality) {
   expectFind(Names{"-F", "region==eu-west-1"}, {"web-eu-1", "web-eu-2", "db-eu-1"});
   expectFind(Names{"-F", "region=eu-west-1"}, {"web-eu-1", "web-eu-2", "db-eu-1"});
   expectFind(Names{"-F", "region!=eu-west-1"}, {"web-us-1", "db-us-1", "web-ap-1"});
@@ -71,7 +71,7 @@ TEST_F(Discovery, FactEqualityAndInequality) {
   expectFind(Names{"-F", "cpus==016"}, {});             // 016 is text, not 16
 }
 
-TEST_F(Discovery, OrderingIsNumericForNumbers) {
+TEST_P(Discovery, OrderingIsNumericForNumbers) {
   // As text "16" < "4"; numerically it is not.
   expectFind(Names{"-F", "cpus<8"}, {"web-eu-1", "db-us-1"});
   expectFind(Names{"-F", "cpus>8"}, {"web-eu-2", "db-eu-1", "web-ap-1"});
@@ -79,31 +79,31 @@ TEST_F(Discovery, OrderingIsNumericForNumbers) {
   expectFind(Names{"-F", "cpus>=16"}, {"web-eu-2", "db-eu-1"});
 }
 
-TEST_F(Discovery, OrderingIsTextualForStrings) {
+TEST_P(Discovery, OrderingIsTextualForStrings) {
   // kernel_version is a string fact: "5.10" sorts before "5.9".
   expectFind(Names{"-F", "kernel_version>=5.9"}, {"web-eu-2", "web-us-1", "web-ap-1"});
   expectFind(Names{"-F", "kernel_version<5"}, {"db-eu-1", "db-us-1"});
 }
 
-TEST_F(Discovery, RegexMatchesTheTextForm) {
+TEST_P(Discovery, RegexMatchesTheTextForm) {
   expectFind(Names{"-F", "region=~/^us-/"}, {"web-us-1", "db-us-1"});
   expectFind(Names{"-F", "region=~south"}, {"web-ap-1"});
   expectFind(Names{"-F", "cpus=~^1"}, {"web-eu-2", "web-ap-1"});  // numbers as decimal text
 }
 
-TEST_F(Discovery, DottedNamesReachNestedFacts) {
+TEST_P(Discovery, DottedNamesReachNestedFacts) {
   expectFind(Names{"-F", "os.family=Debian"}, {"web-eu-1", "web-eu-2", "web-us-1"});
   expectFind(Names{"-F", "os.family=~/^(Red|Alp)/"}, {"db-eu-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-F", "os.release==12"},
              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
 }
 
-TEST_F(Discovery, BooleanFacts) {
+TEST_P(Discovery, BooleanFacts) {
   expectFind(Names{"-F", "virtual=true"}, {"web-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
   expectFind(Names{"-F", "virtual=FALSE"}, {"web-eu-2", "db-eu-1"});
 }
 
-TEST_F(Discovery, MissingFactIsFalseAndItsNegationTrue) {
+TEST_P(Discovery, MissingFactIsFalseAndItsNegationTrue) {
   expectFind(Names{"-F", "maintenance=true"}, {"db-eu-1"});
   expectFind(Names{"-F", "rack=a1"}, {});
   expectFind(Names{"-F", "rack!=a1"}, {});
@@ -113,13 +113,13 @@ TEST_F(Discovery, MissingFactIsFalseAndItsNegationTrue) {
              {"web-eu-1", "web-eu-2", "web-us-1", "db-us-1", "web-ap-1"});
 }
 
-TEST_F(Discovery, ClassesExactAndRegex) {
+TEST_P(Discovery, ClassesExactAndRegex) {
   expectFind(Names{"-C", "role::db"}, {"db-eu-1", "db-us-1"});
   expectFind(Names{"-C", "profile::ngin"}, {});  // exact, not a prefix
   expectFind(Names{"-C", "/^profile::ngin/"}, {"web-eu-1", "web-eu-2", "web-us-1"});
 }
 
-TEST_F(Discovery, AgentFilterFindsOnlyNodesHostingIt) {
+TEST_P(Discovery, AgentFilterFindsOnlyNodesHostingIt) {
   expectFind(Names{"-A", "echo"}, {"web-eu-1", "web-eu-2", "web-us-1"});
   expectFind(Names{"-A", "rpcutil"},
              {"web-eu-1", "web-eu-2", "db-eu-1", "web-us-1", "db-us-1", "web-ap-1"});
@@ -127,7 +127,7 @@ TEST_F(Discovery, AgentFilterFindsOnlyNodesHostingIt) {
   expectFind(Names{"-A", "puppetca"}, {});
 }
 
-TEST_F(Discovery, IdentityRegexDiscovers) {
+TEST_P(Discovery, IdentityRegexDiscovers) {
   expectFind(Names{"-I", "/^db-/"}, {"db-eu-1", "db-us-1"});
   expectFind(Names{"-I", "/-1$/", "-F", "role=web"}, {"web-eu-1", "web-us-1", "web-ap-1"});
 }
@@ -135,7 +135,7 @@ TEST_F(Discovery, IdentityRegexDiscovers) {
 // An exact -I value may be a node's service name or alias, so one discovery finds the
 // identity behind it; it ends the moment every value is claimed, not after the quiet
 // window: with a 60 s window (first reply: 240 s) the ping would be killed otherwise.
-TEST_F(Discovery, ExactIdentityIsResolvedByOneDiscoveryThatEndsWhenClaimed) {
+TEST_P(Discovery, ExactIdentityIsResolvedByOneDiscoveryThatEndsWhenClaimed) {
   BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
                                              bus::nodeTopic("drover", "web-ap-1")});
   Result ping =
@@ -161,14 +161,14 @@ TEST_F(Discovery, ExactIdentityIsResolvedByOneDiscoveryThatEndsWhenClaimed) {
   EXPECT_EQ(next->filter, "role == db");
 }
 
-TEST_F(Discovery, SeveralExactIdentitiesEndTheDiscoveryOnceAllAreClaimed) {
+TEST_P(Discovery, SeveralExactIdentitiesEndTheDiscoveryOnceAllAreClaimed) {
   Result ping = fleet().drover({"ping", "-I", "web-ap-1", "-I", "db-eu-1", "--discovery-quiet",
                                 "60000", "--timeout", "3600"});
   EXPECT_EQ(ping.exitCode, 0) << ping;
   EXPECT_THAT(ping.out, HasSubstr("2 of 2 nodes answered, 2 ok, 0 failed, 0 no reply")) << ping;
 }
 
-TEST_F(Discovery, AnUnclaimedIdentityIsCalledAsGivenAndReportedSilent) {
+TEST_P(Discovery, AnUnclaimedIdentityIsCalledAsGivenAndReportedSilent) {
   Result ping = fleet().drover({"ping", "-I", "web-ap-1", "-I", "ghost", "--timeout", "2"});
   EXPECT_EQ(ping.exitCode, 1) << ping;
   EXPECT_THAT(ping.out, HasSubstr("1 of 2 nodes answered, 1 ok, 0 failed, 1 no reply")) << ping;
@@ -180,7 +180,7 @@ TEST_F(Discovery, AnUnclaimedIdentityIsCalledAsGivenAndReportedSilent) {
   EXPECT_EQ(sortedLines(find.out), (Names{"db-us-1", "ghost"})) << find;
 }
 
-TEST_F(Discovery, CompoundExpressions) {
+TEST_P(Discovery, CompoundExpressions) {
   expectFind(Names{"-S", "region=eu-west-1 and (role=web or role=db) and not maintenance=true"},
              {"web-eu-1", "web-eu-2"});
   expectFind(Names{"-S", "(region=us-east-1 or region=ap-south-1) and not class(role::db)"},
@@ -192,13 +192,13 @@ TEST_F(Discovery, CompoundExpressions) {
   expectFind(Names{"-S", "agent(echo) && !identity(/eu/)"}, {"web-us-1"});
 }
 
-TEST_F(Discovery, SeveralFlagsAreAnded) {
+TEST_P(Discovery, SeveralFlagsAreAnded) {
   expectFind(Names{"-F", "role=web", "-F", "region=eu-west-1", "-C", "profile::nginx"},
              {"web-eu-1", "web-eu-2"});
   expectFind(Names{"-A", "echo", "-F", "cpus>4"}, {"web-eu-2", "web-us-1"});
 }
 
-TEST_F(Discovery, InvalidFilterIsRejectedBeforeAnythingIsSent) {
+TEST_P(Discovery, InvalidFilterIsRejectedBeforeAnythingIsSent) {
   BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
                                              bus::broadcastTopic("drover", "echo")});
   struct Case {
@@ -229,6 +229,8 @@ TEST_F(Discovery, InvalidFilterIsRejectedBeforeAnythingIsSent) {
   ASSERT_TRUE(first.has_value()) << "the marker discovery never reached the broker";
   EXPECT_EQ(first->filter, "role == web");
 }
+
+DROVER_ON_EVERY_BUS(Discovery);
 
 }  // namespace
 }  // namespace drover::integration

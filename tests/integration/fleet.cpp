@@ -152,12 +152,19 @@ std::string Node::log() const { return readOrEmpty(logFile()); }
 
 // ---- Fleet --------------------------------------------------------------------
 
-Fleet::Fleet(std::vector<std::string> alsoOn) : alsoOn_(std::move(alsoOn)) {
+Fleet::Fleet(FleetOptions options) : options_(std::move(options)) {
   int ingress = testing::freePort();
   int egress = testing::freePort();
   while (egress == ingress) egress = testing::freePort();
   endpoints_.publish = "tcp://127.0.0.1:" + std::to_string(ingress);
   endpoints_.subscribe = "tcp://127.0.0.1:" + std::to_string(egress);
+  endpoints_.transport = options_.transport;
+  if (options_.transport == bus::TransportKind::Nats) {
+    testing::NatsClusterOptions cluster;
+    cluster.size = options_.natsServers;
+    nats_ = std::make_unique<testing::NatsCluster>(cluster);
+    endpoints_.nats.servers = nats_->urls();
+  }
   ca_.emplace(security::CertificateAuthority::create(caDir(), "Integration Test CA"));
   issue(kAdmin, security::Role::Admin);
   fs::create_directory(policyDir());
@@ -195,40 +202,52 @@ Fleet::~Fleet() {
   for (auto& [name, node] : nodes_) node->stop();
   nodes_.clear();
   broker_.reset();
+  nats_.reset();
+}
+
+std::vector<std::string> Fleet::busFlags() const {
+  if (options_.transport == bus::TransportKind::Zmq) {
+    return {"--broker-publish", endpoints_.publish, "--broker-subscribe", endpoints_.subscribe};
+  }
+  std::string servers;
+  for (const auto& url : endpoints_.nats.servers) servers += (servers.empty() ? "" : ",") + url;
+  return {"--bus-transport", "nats", "--nats-servers", servers};
+}
+
+std::string Fleet::busYaml() const {
+  if (options_.transport == bus::TransportKind::Zmq) {
+    return "broker:\n  publish: " + endpoints_.publish + "\n  subscribe: " + endpoints_.subscribe +
+           "\n";
+  }
+  std::string yaml = "bus:\n  transport: nats\nnats:\n  servers:\n";
+  for (const auto& url : endpoints_.nats.servers) yaml += "    - " + url + "\n";
+  return yaml;
 }
 
 void Fleet::writeClientConfig() const {
   // A quiet window of 300 ms (default 150) keeps discovery complete on a busy machine.
-  std::string yaml =
-      "identity: integration-tests\n"
-      "broker:\n"
-      "  publish: " +
-      endpoints_.publish +
-      "\n"
-      "  subscribe: " +
-      endpoints_.subscribe +
-      "\n"
-      "ddl_dirs:\n"
-      "  - " +
-      ddlDir().string() +
-      "\n"
-      "  - " +
-      examplesDir().string() +
-      "\n"
-      "discovery_quiet: 300\n"
-      "log_level: warn\n"
-      "security:\n"
-      "  ca_file: " +
-      ca_->certificateFile().string() +
-      "\n"
-      "  crl_file: " +
-      ca_->crlFile().string() +
-      "\n"
-      "  cert_file: " +
-      adminCredentials().cert.string() +
-      "\n"
-      "  key_file: " +
-      adminCredentials().key.string() + "\n";
+  std::string yaml = "identity: integration-tests\n" + busYaml() +
+                     "ddl_dirs:\n"
+                     "  - " +
+                     ddlDir().string() +
+                     "\n"
+                     "  - " +
+                     examplesDir().string() +
+                     "\n"
+                     "discovery_quiet: 300\n"
+                     "log_level: warn\n"
+                     "security:\n"
+                     "  ca_file: " +
+                     ca_->certificateFile().string() +
+                     "\n"
+                     "  crl_file: " +
+                     ca_->crlFile().string() +
+                     "\n"
+                     "  cert_file: " +
+                     adminCredentials().cert.string() +
+                     "\n"
+                     "  key_file: " +
+                     adminCredentials().key.string() + "\n";
   writeFile(clientConfig(), yaml);
 }
 
@@ -236,10 +255,20 @@ bus::Endpoints Fleet::endpointsOn(const std::string& address) const {
   auto at = [&](const std::string& endpoint) {
     return "tcp://" + address + endpoint.substr(endpoint.rfind(':'));
   };
-  return {at(endpoints_.publish), at(endpoints_.subscribe)};
+  bus::Endpoints there = endpoints_;
+  there.publish = at(endpoints_.publish);
+  there.subscribe = at(endpoints_.subscribe);
+  return there;
 }
 
 void Fleet::startBroker() {
+  if (nats_) {
+    for (std::size_t i = 0; i < nats_->size(); ++i) {
+      if (!nats_->server(i).running()) nats_->server(i).start();
+    }
+    nats_->waitRouted();
+    return;
+  }
   fs::path endpointsFile = dir_ / "broker-endpoints.json";
   std::error_code ignored;
   fs::remove(endpointsFile, ignored);
@@ -251,7 +280,7 @@ void Fleet::startBroker() {
                                 endpoints_.subscribe,
                                 "--endpoints-file",
                                 endpointsFile.string()};
-  for (const auto& address : alsoOn_) {
+  for (const auto& address : options_.alsoOn) {
     bus::Endpoints there = endpointsOn(address);
     argv.insert(argv.end(), {"--ingress", there.publish, "--egress", there.subscribe});
   }
@@ -264,16 +293,21 @@ void Fleet::startBroker() {
   }
 }
 
-int Fleet::stopBroker() { return broker_ ? broker_->stop() : -1; }
+int Fleet::stopBroker() {
+  if (!nats_) return broker_ ? broker_->stop() : -1;
+  int status = 0;
+  for (std::size_t i = 0; i < nats_->size(); ++i) {
+    // nats-server exits 1 after a clean SIGTERM; a signal or a hang is what counts.
+    int exit = nats_->server(i).stop();
+    if (exit != 0 && exit != 1) status = exit;
+  }
+  return status;
+}
 
 std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& nodeDir) const {
   std::vector<std::string> argv{testing::binary("droverd").string(),
                                 "--identity",
                                 spec.identity,
-                                "--broker-publish",
-                                endpoints_.publish,
-                                "--broker-subscribe",
-                                endpoints_.subscribe,
                                 "--facts-file",
                                 (nodeDir / "facts.yaml").string(),
                                 "--classes-file",
@@ -284,6 +318,8 @@ std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& n
                                 (nodeDir / "agents").string(),
                                 "--pid-file",
                                 (nodeDir / "droverd.pid").string()};
+  auto bus = busFlags();
+  argv.insert(argv.end(), bus.begin(), bus.end());
   if (spec.security == NodeSecurity::Disabled) {
     argv.insert(argv.end(), {"--security-enabled", "false"});
   } else {
@@ -344,8 +380,15 @@ Result Fleet::drover(std::vector<std::string> args, std::string stdinText) const
 }
 
 std::string Fleet::logs() const {
-  std::string out =
-      "==== drover-broker ====\n" + tail(readOrEmpty(dir_ / "broker.log"), kLogTailLines);
+  std::string out;
+  if (nats_) {
+    for (std::size_t i = 0; i < nats_->size(); ++i) {
+      out += "==== nats-server " + nats_->server(i).serverName() + " ====\n" +
+             nats_->server(i).logTail(kLogTailLines) + "\n";
+    }
+  } else {
+    out = "==== drover-broker ====\n" + tail(readOrEmpty(dir_ / "broker.log"), kLogTailLines);
+  }
   for (const auto& [name, node] : nodes_) {
     out += "\n==== droverd " + name + " ====\n" + tail(node->log(), kLogTailLines);
   }

@@ -1,8 +1,8 @@
 #pragma once
-// A real fleet on loopback for integration tests: one `drover-broker` on two free
-// ports and any number of `droverd` processes, each with its own private directory
-// (facts file, classes file, agents dir, pid file, log). The `drover` CLI runs as a
-// real process against it. Every process is stopped by PID when the Fleet goes away.
+// A real fleet on loopback for integration tests: a bus (one `drover-broker` on two
+// free ports, or real nats-servers) and any number of `droverd` processes, each with its own
+// private directory (facts file, classes file, agents dir, pid file, log). The `drover` CLI runs as
+// a real process against it. Every process is stopped by PID when the Fleet goes away.
 //
 // Ports are chosen once per Fleet with freePort(), so restartBroker() binds the very
 // same endpoints and the nodes find it again without being restarted.
@@ -20,10 +20,11 @@
 #include <utility>
 #include <vector>
 
-#include "core/bus/zmq_connection.hpp"
+#include "core/bus/transport.hpp"
 #include "core/rpc/client.hpp"
 #include "core/security/ca.hpp"
 #include "testing/credentials.hpp"
+#include "testing/nats_server.hpp"
 #include "testing/process.hpp"
 
 namespace drover::integration {
@@ -117,14 +118,31 @@ class Node {
   std::optional<testing::Process> process_;
 };
 
+/// The bus a fleet runs on.
+struct FleetOptions {
+  bus::TransportKind transport = bus::TransportKind::Zmq;
+  /// zmq: IPv4 addresses of this host (a test bridge's) the broker also listens on,
+  /// on the same ports as on loopback.
+  std::vector<std::string> alsoOn;
+  /// nats: how many routed servers (1: a single server).
+  std::size_t natsServers = 1;
+};
+
 class Fleet {
+  static FleetOptions zmqAlsoOn(std::vector<std::string> alsoOn) {
+    FleetOptions options;
+    options.alsoOn = std::move(alsoOn);
+    return options;
+  }
+
  public:
   /// Picks two free ports, writes the client config and starts the broker.
   /// Throws std::runtime_error if the broker does not come up.
   Fleet() : Fleet(std::vector<std::string>{}) {}
   /// The broker also listens on each of `alsoOn` (IPv4 addresses of this host, such as
   /// a test bridge's), on the same ports as on loopback.
-  explicit Fleet(std::vector<std::string> alsoOn);
+  explicit Fleet(std::vector<std::string> alsoOn) : Fleet(zmqAlsoOn(std::move(alsoOn))) {}
+  explicit Fleet(FleetOptions options);
   ~Fleet();  // stops every node, then the broker
   Fleet(const Fleet&) = delete;
   Fleet& operator=(const Fleet&) = delete;
@@ -139,11 +157,19 @@ class Fleet {
   Node& node(const std::string& identity);
   std::vector<std::string> identities() const;  // sorted
 
-  /// Starts the broker on the fleet's ports and waits until it is listening.
+  /// Starts the bus (the broker, or every NATS server) on the fleet's ports and waits
+  /// until it is listening.
   void startBroker();
-  /// Stops the broker by PID (SIGTERM); returns its exit status.
+  /// Stops the bus by PID (SIGTERM); returns the broker's exit status (a NATS server's
+  /// clean stop is 0 here too).
   int stopBroker();
-  testing::Process& broker() { return *broker_; }
+  bus::TransportKind transport() const { return options_.transport; }
+  /// The NATS servers of a nats fleet (nullptr on zmq).
+  testing::NatsCluster* nats() { return nats_.get(); }
+  /// The droverd / drover-provisioner flags that put a process on this fleet's bus.
+  std::vector<std::string> busFlags() const;
+  /// The same as YAML lines for a config file (bus.transport, broker.* or nats.*).
+  std::string busYaml() const;
 
   /// Runs the real `drover` CLI with the fleet's client config and `args`, feeding
   /// `stdinText` on its stdin. Never throws for a failing command: see exitCode.
@@ -182,8 +208,9 @@ class Fleet {
   testing::TempDir dir_;
   std::optional<security::CertificateAuthority> ca_;
   bus::Endpoints endpoints_;
-  std::vector<std::string> alsoOn_;
+  FleetOptions options_;
   std::optional<testing::Process> broker_;
+  std::unique_ptr<testing::NatsCluster> nats_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
 };
 

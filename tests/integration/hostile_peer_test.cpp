@@ -41,7 +41,8 @@ class Interceptor {
  private:
   void run() {
     zmq::context_t context(1);
-    bus::ZmqConnection connection(context, endpoints_);
+    auto transport = bus::connect(context, endpoints_);
+    auto& connection = *transport;
     for (const auto& topic : topics_) connection.subscribe(topic);
     connection.waitReady(5s);
     {
@@ -109,7 +110,7 @@ class HostilePeer : public AttackSuite {
 
 // A request the admin sent to one node, re-published on the broadcast topic and on
 // another node's topic within its TTL, runs on no other node.
-TEST_F(HostilePeer, ARequestForOneNodeRunsOnNoOther) {
+TEST_P(HostilePeer, ARequestForOneNodeRunsOnNoOther) {
   std::size_t eu = invocations(kEu), eu2 = invocations(kEu2);
   Interceptor rebroadcast(fleet(), {nodeTopic(kEu)}, [](const Envelope& request) {
     std::string body = envelope::encode(request);
@@ -125,7 +126,7 @@ TEST_F(HostilePeer, ARequestForOneNodeRunsOnNoOther) {
 }
 
 // The same for the direct form the CLI uses after a discovery, and for --limit.
-TEST_F(HostilePeer, ADiscoveredOrLimitedSubsetIsTheOnlyPlaceARequestRuns) {
+TEST_P(HostilePeer, ADiscoveredOrLimitedSubsetIsTheOnlyPlaceARequestRuns) {
   std::size_t eu = invocations(kEu), eu2 = invocations(kEu2);
   Interceptor rebroadcast(fleet(), {nodeTopic(kEu), nodeTopic(kEu2)}, [](const Envelope& request) {
     if (request.agent != "witness") return std::vector<std::pair<std::string, std::string>>{};
@@ -144,7 +145,7 @@ TEST_F(HostilePeer, ADiscoveredOrLimitedSubsetIsTheOnlyPlaceARequestRuns) {
 // Replies in a node's place: a node that was not asked, and a certificate that is not a
 // node's, are rejected and never shown as results. The call goes to a node that does not
 // exist, so the impostor's replies are the only ones (before: "2 of 1 nodes answered").
-TEST_F(HostilePeer, RepliesFromAnyoneButTheAskedNodesAreRejected) {
+TEST_P(HostilePeer, RepliesFromAnyoneButTheAskedNodesAreRejected) {
   security::Signer other = security::Signer::fromFiles(fleet().node(kUs).credentials().key,
                                                        fleet().node(kUs).credentials().cert);
   security::Signer adminSigner = admin();
@@ -169,7 +170,7 @@ TEST_F(HostilePeer, RepliesFromAnyoneButTheAskedNodesAreRejected) {
 // Copies of the admin's in-flight request (exact, unsigned, and a look-alike with the
 // same id signed by another principal and sent to the admin's reply topic) must not
 // stand in for the result of the original.
-TEST_F(HostilePeer, CopiesOfAnInFlightRequestDoNotSpoilItsResult) {
+TEST_P(HostilePeer, CopiesOfAnInFlightRequestDoNotSpoilItsResult) {
   std::size_t before = invocations(kEu);
   security::Signer other = security::Signer::fromFiles(fleet().node(kUs).credentials().key,
                                                        fleet().node(kUs).credentials().cert);
@@ -195,7 +196,7 @@ TEST_F(HostilePeer, CopiesOfAnInFlightRequestDoNotSpoilItsResult) {
 
 // Nothing runs for a request whose reply cannot reach its caller: the prefix is the
 // collective's reply topic with its dot.
-TEST_F(HostilePeer, NothingRunsForARequestWhoseReplyTopicIsNotAReplyTopic) {
+TEST_P(HostilePeer, NothingRunsForARequestWhoseReplyTopicIsNotAReplyTopic) {
   for (const char* topic :
        {"drover.replyx", "drover.reply.", "drover.node.attack-eu2", "other.reply.x"}) {
     Envelope env = caller_->request("witness", "record", {{"note", topic}});
@@ -206,7 +207,7 @@ TEST_F(HostilePeer, NothingRunsForARequestWhoseReplyTopicIsNotAReplyTopic) {
 }
 
 // Forged traffic makes nobody talk: an unknown version, unsigned, on any topic.
-TEST_F(HostilePeer, AnUnknownVersionIsAnsweredByNobody) {
+TEST_P(HostilePeer, AnUnknownVersionIsAnsweredByNobody) {
   msgpack::sbuffer buffer;
   msgpack::packer<msgpack::sbuffer> pk(buffer);
   std::string id = util::randomId();
@@ -240,7 +241,7 @@ TEST_F(HostilePeer, AnUnknownVersionIsAnsweredByNobody) {
 
 // Unsigned 4 MB messages whose fields are long strings cost the logs a short line each
 // (before: about three times the bytes sent, per node), and nothing in the audit log.
-TEST_F(HostilePeer, HugeHostileFieldsCostTheLogsLittle) {
+TEST_P(HostilePeer, HugeHostileFieldsCostTheLogsLittle) {
   auto logSize = [](const std::string& node) {
     return fs::file_size(fleet().node(node).logFile());
   };
@@ -267,7 +268,7 @@ TEST_F(HostilePeer, HugeHostileFieldsCostTheLogsLittle) {
 }
 
 // A flood of garbage is counted, not logged line by line, and the node keeps serving.
-TEST_F(HostilePeer, AFloodOfGarbageIsCountedNotLogged) {
+TEST_P(HostilePeer, AFloodOfGarbageIsCountedNotLogged) {
   auto lines = [](const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -286,7 +287,7 @@ TEST_F(HostilePeer, AFloodOfGarbageIsCountedNotLogged) {
 
 // Nodes no longer answer a caller whose certificate they refuse, so the CLI checks its
 // own against the CA and CRL before sending and says what is wrong.
-TEST_F(HostilePeer, AnAdminWhoseCertificateNodesRefuseIsToldBeforeAnythingIsSent) {
+TEST_P(HostilePeer, AnAdminWhoseCertificateNodesRefuseIsToldBeforeAnythingIsSent) {
   security::CertificateAuthority::IssueOptions past, future;
   past.notBeforeMs = util::nowMs() - 10LL * 24 * 3600 * 1000;
   past.notAfterMs = util::nowMs() - 24LL * 3600 * 1000;
@@ -306,6 +307,8 @@ TEST_F(HostilePeer, AnAdminWhoseCertificateNodesRefuseIsToldBeforeAnythingIsSent
     EXPECT_THAT(r.err, HasSubstr(why)) << r;
   }
 }
+
+DROVER_ON_EVERY_BUS(HostilePeer);
 
 }  // namespace
 }  // namespace drover::integration::attack

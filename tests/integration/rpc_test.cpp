@@ -31,7 +31,7 @@ using Names = std::vector<std::string>;
 const Names kEchoNodes{"web-eu-1", "web-eu-2", "web-us-1"};
 const Names kOtherNodes{"db-eu-1", "db-us-1", "web-ap-1"};
 
-class Rpc : public FleetSuite {
+class Rpc : public BusFleetSuite {
  protected:
   static void SetUpTestSuite() { startFleet(standardNodes()); }
 
@@ -47,7 +47,7 @@ class Rpc : public FleetSuite {
   }
 };
 
-TEST_F(Rpc, EchoAnswersFromTheEchoNodesRenderedFromTheDdl) {
+TEST_P(Rpc, EchoAnswersFromTheEchoNodesRenderedFromTheDdl) {
   Result result = fleet().drover({"rpc", "echo", "echo", "message=hi"});
   ASSERT_EQ(result.exitCode, 0) << result;
   for (const auto& node : kEchoNodes) {
@@ -67,14 +67,14 @@ TEST_F(Rpc, EchoAnswersFromTheEchoNodesRenderedFromTheDdl) {
   }
 }
 
-TEST_F(Rpc, FailingActionReportsTheAgentsMessage) {
+TEST_P(Rpc, FailingActionReportsTheAgentsMessage) {
   Result result = fleet().drover({"rpc", "echo", "fail", "message=disk full", "-I", "web-us-1"});
   EXPECT_EQ(result.exitCode, 1) << result;
   EXPECT_THAT(result.out, HasSubstr("1 of 1 nodes answered, 0 ok, 1 failed, 0 no reply")) << result;
   EXPECT_THAT(result.out, ContainsRegex("failed: web-us-1: .*disk full")) << result;
 }
 
-TEST_F(Rpc, ClientRejectsInvalidArgumentsBeforeSending) {
+TEST_P(Rpc, ClientRejectsInvalidArgumentsBeforeSending) {
   BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
                                              bus::broadcastTopic("drover", "echo")});
   struct Case {
@@ -104,7 +104,7 @@ TEST_F(Rpc, ClientRejectsInvalidArgumentsBeforeSending) {
   EXPECT_EQ(first->filter, "role == web") << "an invalid call reached the bus";
 }
 
-TEST_F(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
+TEST_P(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
   zmq::context_t context(1);
   rpc::Client client(context, fleet().endpoints(), "raw-client", "drover",
                      std::chrono::milliseconds(5000), {}, fleet().adminSecurity());
@@ -142,7 +142,7 @@ TEST_F(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
   }
 }
 
-TEST_F(Rpc, DirectRequestForAnAgentTheNodeLacksIsRefusedByName) {
+TEST_P(Rpc, DirectRequestForAnAgentTheNodeLacksIsRefusedByName) {
   zmq::context_t context(1);
   rpc::Client client(context, fleet().endpoints(), "raw-client", "drover",
                      std::chrono::milliseconds(5000), {}, fleet().adminSecurity());
@@ -158,7 +158,7 @@ TEST_F(Rpc, DirectRequestForAnAgentTheNodeLacksIsRefusedByName) {
   EXPECT_THAT(result.replies[0].status.message, HasSubstr("'echo' is not installed on db-eu-1"));
 }
 
-TEST_F(Rpc, RunawayActionTimesOutAndTheNodeKeepsServing) {
+TEST_P(Rpc, RunawayActionTimesOutAndTheNodeKeepsServing) {
   Result result = fleet().drover({"rpc", "echo", "sleep", "seconds=5"});
   EXPECT_EQ(result.exitCode, 1) << result;
   EXPECT_THAT(result.out, HasSubstr("3 of 3 nodes answered, 0 ok, 3 failed, 0 no reply")) << result;
@@ -176,7 +176,7 @@ TEST_F(Rpc, RunawayActionTimesOutAndTheNodeKeepsServing) {
 
 // A node stops an action when its request's TTL runs out; `drover rpc` sends a TTL
 // covering its wait, so a short `ttl:` in client.yaml does not cut a 1 s action short.
-TEST_F(Rpc, AShortConfiguredTtlDoesNotCutAnActionShort) {
+TEST_P(Rpc, AShortConfiguredTtlDoesNotCutAnActionShort) {
   std::filesystem::path config = fleet().dir() / "client-short-ttl.yaml";
   util::writeFileAtomically(config, util::readFile(fleet().clientConfig()) + "ttl: 1\n");
   auto run = util::runProcess({testing::binary("drover").string(), "--config", config.string(),
@@ -186,7 +186,7 @@ TEST_F(Rpc, AShortConfiguredTtlDoesNotCutAnActionShort) {
   EXPECT_THAT(run.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << run.out << run.err;
 }
 
-TEST_F(Rpc, MalformedOutputIsReportedAndTheNodeKeepsServing) {
+TEST_P(Rpc, MalformedOutputIsReportedAndTheNodeKeepsServing) {
   Result result = fleet().drover({"rpc", "echo", "garbage"});
   EXPECT_EQ(result.exitCode, 1) << result;
   EXPECT_THAT(result.out, HasSubstr("3 of 3 nodes answered, 0 ok, 3 failed, 0 no reply")) << result;
@@ -196,7 +196,7 @@ TEST_F(Rpc, MalformedOutputIsReportedAndTheNodeKeepsServing) {
   expectEchoNodesServing();
 }
 
-TEST_F(Rpc, ShellMetacharactersAreEchoedAsData) {
+TEST_P(Rpc, ShellMetacharactersAreEchoedAsData) {
   std::filesystem::path marker = fleet().dir() / "injected";
   const std::string message = "$(touch " + marker.string() + "); rm -rf / `touch " +
                               marker.string() + "` | true && echo 'x' > " + marker.string();
@@ -209,6 +209,8 @@ TEST_F(Rpc, ShellMetacharactersAreEchoedAsData) {
   }
   EXPECT_FALSE(std::filesystem::exists(marker)) << "an argument ran as a command";
 }
+
+DROVER_ON_EVERY_BUS(Rpc);
 
 }  // namespace
 }  // namespace drover::integration

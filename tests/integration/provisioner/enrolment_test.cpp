@@ -140,7 +140,8 @@ class Forger {
 
   void run() {
     zmq::context_t context(1);
-    bus::ZmqConnection connection(context, fleet_.endpoints());
+    auto transport = bus::connect(context, fleet_.endpoints());
+    auto& connection = *transport;
     connection.waitReady(5s);
     security::Signer mallory = security::Signer::fromFiles(mallory_.key, mallory_.cert);
     auto admin = fleet_.adminSecurity();

@@ -71,10 +71,6 @@ class Provisioner {
     argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
              "--identity",
              name,
-             "--broker-publish",
-             fleet.endpoints().publish,
-             "--broker-subscribe",
-             fleet.endpoints().subscribe,
              "--security-ca-file",
              fleet.ca().certificateFile().string(),
              "--security-crl-file",
@@ -101,6 +97,8 @@ class Provisioner {
              (dir_ / "provisioner.pid").string(),
              "--log-level",
              "debug"};
+    auto bus = fleet.busFlags();
+    argv_.insert(argv_.end(), bus.begin(), bus.end());
     argv_.insert(argv_.end(), extra.begin(), extra.end());
   }
 

@@ -12,12 +12,14 @@
 #include <httplib.h>
 
 #include "core/util/json.hpp"
+#include "tests/integration/fleet_suite.hpp"
 #include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
 namespace {
 
-class ProvisionerTest : public ::testing::Test {
+// On the ZeroMQ broker and on NATS (DROVER_ON_EVERY_BUS below).
+class ProvisionerTest : public ::testing::TestWithParam<bus::TransportKind> {
  protected:
   void startFleet(int perRegion, const std::string& slow = "") {
     std::vector<NodeSpec> specs{spec("pm-eu", "eu", "fca"), spec("pm-us", "us", "fca")};
@@ -75,11 +77,17 @@ class ProvisionerTest : public ::testing::Test {
         timeout);
   }
 
-  Fleet fleet;
+  static FleetOptions on(bus::TransportKind transport) {
+    FleetOptions options;
+    options.transport = transport;
+    return options;
+  }
+
+  Fleet fleet{on(GetParam())};
   std::vector<std::string> nodes;
 };
 
-TEST_F(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
+TEST_P(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
   startFleet(3);
   Provisioner p(fleet, "prov1.provisioner");
   p.start();
@@ -111,7 +119,7 @@ TEST_F(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
   EXPECT_EQ(p.stop(), 0) << p.log();
 }
 
-TEST_F(ProvisionerTest, KilledMidFlowAndRestartedFinishesEveryNodeExactlyOnce) {
+TEST_P(ProvisionerTest, KilledMidFlowAndRestartedFinishesEveryNodeExactlyOnce) {
   startFleet(3, "0.3");
   Provisioner p(fleet, "prov1.provisioner");
   p.start();
@@ -135,7 +143,7 @@ TEST_F(ProvisionerTest, KilledMidFlowAndRestartedFinishesEveryNodeExactlyOnce) {
   EXPECT_THAT(p.log(), ::testing::HasSubstr("resumed 6 node(s)"));
 }
 
-TEST_F(ProvisionerTest, TwoProvisionersRacingHandleEachNodeExactlyOnce) {
+TEST_P(ProvisionerTest, TwoProvisionersRacingHandleEachNodeExactlyOnce) {
   startFleet(3, "0.1");
   Provisioner a(fleet, "prova.provisioner");
   Provisioner b(fleet, "provb.provisioner");
@@ -152,7 +160,7 @@ TEST_F(ProvisionerTest, TwoProvisionersRacingHandleEachNodeExactlyOnce) {
   EXPECT_EQ(Provisioner::lines(events), 6u) << events;
 }
 
-TEST_F(ProvisionerTest, AStepThatTimesOutIsRetried) {
+TEST_P(ProvisionerTest, AStepThatTimesOutIsRetried) {
   NodeSpec node = spec("node-eu-1", "eu", "fprov");
   node.agentFiles.push_back({"slow_first_csr", "5"});  // beyond the step's 3 s timeout
   fleet.addNodes({spec("pm-eu", "eu", "fca"), node});
@@ -167,6 +175,8 @@ TEST_F(ProvisionerTest, AStepThatTimesOutIsRetried) {
   Result history = fleet.drover({"provision", "history", "node-eu-1"});
   EXPECT_THAT(history.out, ::testing::HasSubstr("no reply within 3000 ms")) << history;
 }
+
+DROVER_ON_EVERY_BUS(ProvisionerTest);
 
 }  // namespace
 }  // namespace drover::integration

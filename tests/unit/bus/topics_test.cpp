@@ -25,6 +25,9 @@ TEST(BusTopics, RejectsWildcardsAndWhitespaceInNames) {
   EXPECT_FALSE(validTopicPart("web 1"));
   EXPECT_FALSE(validTopicPart("web*"));
   EXPECT_FALSE(validTopicPart(">"));
+  EXPECT_FALSE(validTopicPart("web-1..example"));
+  EXPECT_FALSE(validTopicPart(".web-1"));
+  EXPECT_FALSE(validTopicPart("web-1.example.com."));
   EXPECT_FALSE(validTopicPart(std::string("a\0b", 3)));
 }
 

@@ -86,7 +86,8 @@ TEST(NodeConfig, AKeptIdentityThatIsNoIdentityStopsTheStartNamingTheFile) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()),
               "identity_file " + kept +
-                  " holds 'two words', not a non-empty name without spaces (delete it to take "
+                  " holds 'two words', not a name without spaces, '*', '>' or empty dot-separated "
+                  "parts (delete it to take "
                   "the host name again)");
   }
 }
@@ -141,7 +142,8 @@ TEST(NodeConfig, DocumentedErrorMessages) {
                 ":1:12: key 'log_level': expected one of trace, debug, info, warn, error, "
                 "critical, off, got 'verbose'");
   EXPECT_EQ(error("identity: ''\n"),
-            file + ":1:11: key 'identity': expected a non-empty name without spaces, got nothing");
+            file + ":1:11: key 'identity': expected a name without spaces, '*', '>' or empty "
+                   "dot-separated parts, got nothing");
 }
 
 TEST(NodeConfig, EndpointsAreValidatedByKey) {
