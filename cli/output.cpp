@@ -73,9 +73,11 @@ rpc::Progress ProgressLine::callback() {
 
 std::string summaryLine(const rpc::CallResult& result) {
   std::size_t asked = result.expected.empty() ? result.replies.size() : result.expected.size();
-  return fmt::format("{} of {} nodes answered, {} ok, {} failed, {} no reply, in {}",
-                     result.replies.size(), asked, result.okCount(), result.failedCount(),
-                     result.noReply.size(), millis(result.elapsed));
+  std::string line =
+      fmt::format("{} of {} nodes answered, {} ok, {} failed, {} no reply", result.replies.size(),
+                  asked, result.okCount(), result.failedCount(), result.noReply.size());
+  if (result.lost > 0) line += fmt::format(", {} lost", result.lost);
+  return line + ", in " + millis(result.elapsed);
 }
 
 void printSummary(std::FILE* out, const rpc::CallResult& result) {
@@ -88,6 +90,18 @@ void printSummary(std::FILE* out, const rpc::CallResult& result) {
   if (!result.noReply.empty()) {
     std::fprintf(out, "  no reply: %s\n",
                  fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
+  }
+  if (result.lost > 0) {
+    std::fprintf(out,
+                 "  %llu repl%s lost: the bus dropped %s because this client read too slowly "
+                 "(a slow consumer); the nodes that sent %s are not known\n",
+                 static_cast<unsigned long long>(result.lost), result.lost == 1 ? "y" : "ies",
+                 result.lost == 1 ? "it" : "them", result.lost == 1 ? "it" : "them");
+  }
+  if (result.reconnected) {
+    std::fprintf(out,
+                 "  the bus connection was lost and made again during the call: replies sent "
+                 "in between may be missing\n");
   }
   if (result.rejected > 0) {
     std::fprintf(out,
@@ -146,13 +160,16 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
              {"failed", result.failedCount()},
              {"no_reply", result.noReply},
              {"rejected", result.rejected},
+             {"lost", result.lost},
+             {"reconnected", result.reconnected},
              {"rejections", result.rejections},
              {"elapsed_ms", static_cast<double>(result.elapsed.count()) / 1000.0}}}};
   std::fprintf(out, "%s\n", doc.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 int exitCodeFor(const rpc::CallResult& result) {
-  return (result.failedCount() == 0 && result.noReply.empty()) ? kExitOk : kExitFailed;
+  bool complete = result.noReply.empty() && result.lost == 0;
+  return (result.failedCount() == 0 && complete) ? kExitOk : kExitFailed;
 }
 
 std::string timeText(std::int64_t ms) {

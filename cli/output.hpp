@@ -44,7 +44,8 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
 /// A time in Unix milliseconds as "2026-12-05T01:02:03.004Z" (UTC); "-" for 0 or less.
 std::string timeText(std::int64_t ms);
 
-/// kExitOk when every expected node answered ok, else kExitFailed.
+/// kExitOk when every expected node answered ok and the bus lost no reply, else
+/// kExitFailed.
 int exitCodeFor(const rpc::CallResult& result);
 
 }  // namespace drover::cli

@@ -335,4 +335,26 @@ std::string NatsCluster::unready() {
   return lacking;
 }
 
+NatsTls writeTestTls(const TempDir& dir) {
+  auto path = [&](const char* name) { return (dir / name).string(); };
+  auto newKey = [&](const char* key, const std::vector<std::string>& rest) {
+    std::vector<std::string> argv{"openssl", "req",      "-newkey",
+                                  "ec",      "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                                  "-nodes",  "-keyout",  path(key)};
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    runChecked(argv);
+  };
+  newKey("ca.key", {"-x509", "-days", "1", "-subj", "/CN=test-ca", "-out", path("ca.pem")});
+  dir.write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  dir.write("client.ext", "extendedKeyUsage=clientAuth\n");
+  for (const char* name : {"server", "client"}) {
+    std::string base = name;
+    newKey((base + ".key").c_str(), {"-subj", "/CN=" + base, "-out", path("req.csr")});
+    runChecked({"openssl", "x509", "-req", "-in", path("req.csr"), "-CA", path("ca.pem"), "-CAkey",
+                path("ca.key"), "-CAcreateserial", "-days", "1", "-extfile",
+                (dir / (base + ".ext")).string(), "-out", (dir / (base + ".pem")).string()});
+  }
+  return NatsTls{dir / "server.pem", dir / "server.key", dir / "ca.pem", true};
+}
+
 }  // namespace drover::testing

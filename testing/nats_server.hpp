@@ -153,4 +153,9 @@ class NatsCluster {
   std::vector<std::unique_ptr<NatsServer>> servers_;
 };
 
+/// A test CA (ca.pem), a server certificate for 127.0.0.1 and localhost (server.pem,
+/// server.key) and a client certificate (client.pem, client.key) written into `dir` with
+/// the openssl CLI; returns the server's files with verify on. Throws as runChecked.
+NatsTls writeTestTls(const TempDir& dir);
+
 }  // namespace drover::testing

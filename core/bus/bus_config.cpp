@@ -1,6 +1,8 @@
 #include "core/bus/bus_config.hpp"
 
 #include <charconv>
+#include <string>
+#include <vector>
 
 #include "core/config/checks.hpp"
 #include "core/config/diagnostics.hpp"
@@ -86,10 +88,15 @@ void checkPairs(BusConfig& c, Diagnostics& diag) {
   pair(!n.certFile.empty(), !n.keyFile.empty(), "nats.cert_file", "nats.key_file");
   pair(!n.nkey.empty(), !n.nkeySeedFile.empty(), "nats.nkey", "nats.nkey_seed_file");
   pair(!n.user.empty(), !n.passwordFile.empty(), "nats.user", "nats.password_file");
-  int ways = !n.credentialsFile.empty() + !n.nkey.empty() + !n.user.empty() + !n.tokenFile.empty();
-  if (ways > 1) {
-    diag.badValue("nats.credentials_file",
-                  "give one of nats.credentials_file, nats.nkey, nats.user and nats.token_file");
+  std::vector<const char*> ways;  // how the connection proves who it is: one at most
+  if (!n.credentialsFile.empty()) ways.push_back("nats.credentials_file");
+  if (!n.nkey.empty()) ways.push_back("nats.nkey");
+  if (!n.user.empty()) ways.push_back("nats.user");
+  if (!n.tokenFile.empty()) ways.push_back("nats.token_file");
+  if (ways.size() > 1) {
+    diag.badValue(ways[1], std::string("conflicts with ") + ways[0] +
+                               ": give one of nats.credentials_file, nats.nkey, nats.user "
+                               "and nats.token_file");
   }
   if (c.transport == "nats" && (!c.curveServerKey.empty() || !c.curveKeyFile.empty())) {
     diag.badValue(c.curveServerKey.empty() ? "curve.key_file" : "curve.server_key",

@@ -119,7 +119,9 @@ void connectedLater(natsConnection* /*nc*/, void* /*self*/) {}
 }  // namespace
 
 NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptions& options)
-    : description_(endpoints.describe()),
+    : endpoints_(endpoints),
+      options_(options),
+      description_(endpoints.describe()),
       lingerMs_(options.lingerMs),
       queueLimit_(static_cast<std::size_t>(std::max(options.highWaterMark, 1))) {
   if (endpoints.nats.servers.empty()) throw std::runtime_error("nats.servers: no server given");
@@ -138,6 +140,7 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
     if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
       fail("nats.servers " + description_, status);
     }
+
   } catch (...) {
     ::close(wakeFd_);
     throw;
@@ -258,6 +261,31 @@ bool NatsConnection::waitReady(std::chrono::milliseconds timeout) {
     }
     std::this_thread::sleep_for(
         std::min<std::chrono::milliseconds>(left, std::chrono::milliseconds(20)));
+  }
+}
+
+// nats.c's retries in the background only say "no server available"; one attempt
+// made here, without retries, says why (a refused token, a certificate, a closed port).
+std::string NatsConnection::problem() const {
+  if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) return {};
+  try {
+    Options opts;
+    applyOptions(opts.get(), endpoints_, options_);
+    check(natsOptions_SetTimeout(opts.get(), 2000), "nats: timeout");
+    natsConnection* probe = nullptr;
+    natsStatus status = natsConnection_Connect(&probe, opts.get());
+    if (status == NATS_OK) {
+      natsConnection_Destroy(probe);
+      return {};
+    }
+    std::string problem = natsStatus_GetText(status);
+    const char* text = nats_GetLastError(nullptr);
+    if (text != nullptr && *text != '\0' && problem.find(text) == std::string::npos) {
+      problem += std::string(": ") + text;
+    }
+    return problem;
+  } catch (const std::exception& e) {
+    return e.what();
   }
 }
 

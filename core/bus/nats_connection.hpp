@@ -50,6 +50,7 @@ class NatsConnection final : public Transport {
   bool takeReconnected() override;
   std::uint64_t takeDropped() override;
   std::string describe() const override { return description_; }
+  std::string problem() const override;
 
  private:
   struct Subscription {
@@ -65,6 +66,8 @@ class NatsConnection final : public Transport {
 
   natsConnection* connection_ = nullptr;
   std::map<std::string, Subscription, std::less<>> subscriptions_;
+  Endpoints endpoints_;         // kept to diagnose a failing connect: problem()
+  ConnectionOptions options_;
   std::string description_;
   int lingerMs_;
   int wakeFd_ = -1;

@@ -104,6 +104,10 @@ class Transport {
 
   /// The endpoints this transport talks to, for logs.
   virtual std::string describe() const = 0;
+
+  /// Why the last attempt to reach the bus failed ("authorization violation", a TLS
+  /// error), when the transport is told; empty otherwise.
+  virtual std::string problem() const { return {}; }
 };
 
 /// Opens the transport `endpoints.transport` names. ZeroMQ sockets are made in

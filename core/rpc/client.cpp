@@ -188,8 +188,10 @@ Client::Client(zmq::context_t& context, const bus::Endpoints& endpoints, std::st
       transport_(bus::connect(context, endpoints, withReconnects(options))) {
   transport_->subscribe(replyTopic_);
   if (!transport_->waitReady(connectTimeout)) {
+    std::string problem = transport_->problem();
     throw std::runtime_error("the bus is not reachable at " + endpoints.describe() + " within " +
-                             std::to_string(connectTimeout.count()) + " ms");
+                             std::to_string(connectTimeout.count()) + " ms" +
+                             (problem.empty() ? "" : " (" + problem + ")"));
   }
 }
 

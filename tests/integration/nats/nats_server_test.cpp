@@ -55,29 +55,6 @@ TEST(NatsServerTest, JetStreamComesBackAfterAKill) {
   EXPECT_TRUE(server.healthy());
 }
 
-// A test CA, a server certificate for 127.0.0.1 and a client certificate (openssl CLI).
-NatsTls writeTlsFiles(const TempDir& dir) {
-  auto path = [&](const char* name) { return (dir / name).string(); };
-  auto newKey = [&](const char* key, const std::vector<std::string>& rest) {
-    std::vector<std::string> argv{"openssl", "req",      "-newkey",
-                                  "ec",      "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                  "-nodes",  "-keyout",  path(key)};
-    argv.insert(argv.end(), rest.begin(), rest.end());
-    runChecked(argv);
-  };
-  newKey("ca.key", {"-x509", "-days", "1", "-subj", "/CN=test-ca", "-out", path("ca.pem")});
-  dir.write("server.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  dir.write("client.ext", "extendedKeyUsage=clientAuth\n");
-  for (const char* name : {"server", "client"}) {
-    std::string base = name;
-    newKey((base + ".key").c_str(), {"-subj", "/CN=" + base, "-out", path("req.csr")});
-    runChecked({"openssl", "x509", "-req", "-in", path("req.csr"), "-CA", path("ca.pem"), "-CAkey",
-                path("ca.key"), "-CAcreateserial", "-days", "1", "-extfile",
-                (dir / (base + ".ext")).string(), "-out", (dir / (base + ".pem")).string()});
-  }
-  return NatsTls{dir / "server.pem", dir / "server.key", dir / "ca.pem", true};
-}
-
 // natsConnection_Connect's status for `url` with the CA and, when given, a client cert.
 natsStatus connectTls(const std::string& url, const NatsTls& files, bool withClientCert,
                       natsConnection** connection) {
@@ -100,7 +77,7 @@ natsStatus connectTls(const std::string& url, const NatsTls& files, bool withCli
 TEST(NatsServerTest, TlsWithVerifyNeedsAClientCertificate) {
   TempDir certs;
   NatsServerOptions options;
-  options.tls = writeTlsFiles(certs);
+  options.tls = writeTestTls(certs);
   NatsServer server(options);
   EXPECT_EQ(server.url(), "tls://127.0.0.1:" + std::to_string(server.port()));
   Json varz = monitored(server, "/varz");

@@ -41,6 +41,45 @@ TEST(ClientConfig, FileAndFlags) {
           "1 and 60000, got '0'");
 }
 
+TEST(ClientConfig, NatsTransportFromTheFileAndFlags) {
+  ScratchDir dir;
+  auto c = loadWith<ClientConfig>(
+      dir, "client.yaml",
+      "bus:\n  transport: nats\nnats:\n  servers: [nats://a:4222, tls://b:4443]\n"
+      "  ca_file: /etc/drover/ssl/nats-ca.pem\n",
+      {"--nats-token-file", "/etc/drover/nats.token"});
+  bus::Endpoints e = c.bus.endpoints();
+  EXPECT_EQ(e.transport, bus::TransportKind::Nats);
+  EXPECT_EQ(e.nats.servers, (std::vector<std::string>{"nats://a:4222", "tls://b:4443"}));
+  EXPECT_EQ(e.nats.caFile, "/etc/drover/ssl/nats-ca.pem");
+  EXPECT_EQ(e.nats.tokenFile, "/etc/drover/nats.token");
+  EXPECT_EQ(e.describe(), "NATS nats://a:4222, tls://b:4443");
+}
+
+TEST(ClientConfig, NatsSettingsThatCannotWorkAreNamed) {
+  ScratchDir dir;
+  const std::string file = (dir.path() / "client.yaml").string();
+  auto error = [&](const std::string& yaml) {
+    return errorOf([&] { loadWith<ClientConfig>(dir, "client.yaml", yaml, {}); });
+  };
+  EXPECT_EQ(error("bus:\n  transport: amqp\n"),
+            file + ":2:14: key 'bus.transport': expected zmq or nats, got 'amqp'");
+  EXPECT_EQ(error("nats:\n  servers: [http://a:4222]\n"),
+            file +
+                ":2:13: key 'nats.servers': expected a URL such as nats://HOST:PORT or "
+                "tls://HOST:PORT, got 'http://a:4222'");
+  EXPECT_EQ(error("nats:\n  cert_file: /c.pem\n"),
+            file + ":2:3: key 'nats.cert_file': needs nats.key_file as well");
+  EXPECT_EQ(error("nats:\n  token_file: /t\n  user: ops\n  password_file: /p\n"),
+            file +
+                ":2:3: key 'nats.token_file': conflicts with nats.user: give one of "
+                "nats.credentials_file, nats.nkey, nats.user and nats.token_file");
+  EXPECT_EQ(error("bus:\n  transport: nats\ncurve:\n  key_file: /k\n"),
+            file +
+                ":4:3: key 'curve.key_file': CURVE is for the zmq transport; NATS "
+                "connections use TLS (nats.ca_file)");
+}
+
 TEST(ClientConfig, ExampleLoadsBackToTheDefaults) {
   config::testing::expectExampleLoadsAsDefaults<ClientConfig>();
 }
