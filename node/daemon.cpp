@@ -145,8 +145,9 @@ int Daemon::run() {
   subscribeAll();
   service::status("waiting for the bus at " + connection_->describe());
   while (!connection_->waitReady(kReadyTimeout)) {
-    logger()->warn("node={} bus {} not answering yet; still trying", config_.identity,
-                   connection_->describe());
+    std::string problem = connection_->problem();
+    logger()->warn("node={} bus {} not answering yet{}; still trying", config_.identity,
+                   connection_->describe(), problem.empty() ? "" : " (" + problem + ")");
     if (!handleSignals()) return 0;
   }
   announce("start");

@@ -281,8 +281,9 @@ bus::ConnectionOptions Daemon::connectionOptions() const {
 }
 
 std::unique_ptr<rpc::Client> Daemon::makeClient() const {
-  return std::make_unique<rpc::Client>(
-      context_, config_.bus.endpoints(), config_.identity, config_.mainCollective, 5000ms, connectionOptions(), security_);
+  return std::make_unique<rpc::Client>(context_, config_.bus.endpoints(), config_.identity,
+                                       config_.mainCollective, 5000ms, connectionOptions(),
+                                       security_);
 }
 
 std::string Daemon::authorize(const envelope::Envelope& request) const {
@@ -344,8 +345,9 @@ int Daemon::run() {
   connection_->subscribe(bus::broadcastTopic(config_.mainCollective, kControlAgent));
   service::status("waiting for the bus at " + connection_->describe());
   while (!connection_->waitReady(kReadyTimeout)) {
-    logger()->warn("provisioner={} bus {} not answering yet; still trying", config_.identity,
-                   connection_->describe());
+    std::string problem = connection_->problem();
+    logger()->warn("provisioner={} bus {} not answering yet{}; still trying", config_.identity,
+                   connection_->describe(), problem.empty() ? "" : " (" + problem + ")");
     if (!handleSignals()) return 0;
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
@@ -513,8 +515,8 @@ bool Daemon::park(const envelope::Envelope& request) {
 }
 
 std::string Daemon::readyStatus() const {
-  return "provisioner " + config_.identity + " on the bus at " + config_.bus.endpoints().describe() +
-         ", flow " + flows_.front().name;
+  return "provisioner " + config_.identity + " on the bus at " +
+         config_.bus.endpoints().describe() + ", flow " + flows_.front().name;
 }
 
 void Daemon::answerParked(bool all) {
