@@ -66,6 +66,15 @@ int main(int argc, char** argv) {
   app.add_option("--collective", options.collective, "Collective the nodes join");
   app.add_option("--broker-publish", options.endpoints.publish, "Broker ingress endpoint");
   app.add_option("--broker-subscribe", options.endpoints.subscribe, "Broker egress endpoint");
+  app.add_option_function<std::string>(
+         "--bus-transport",
+         [&](const std::string& name) {
+           options.endpoints.transport = *drover::bus::transportNamed(name);
+         },
+         "zmq (the broker, default) or nats")
+      ->check(CLI::IsMember({"zmq", "nats"}));
+  app.add_option("--nats-servers", options.endpoints.nats.servers, "NATS server URLs")
+      ->delimiter(',');
   app.add_option("--ddl-dirs", options.ddlDirs, "Directories holding rpcutil.json")->delimiter(',');
   app.add_option("--io-threads", options.ioThreads, "ZeroMQ I/O threads")->check(CLI::Range(1, 16));
   app.add_option("--trace-file", options.traceFile,

@@ -46,6 +46,7 @@ struct Options {
   std::vector<std::string> only;  // scenario names to run; empty: all
   bool trace = false;             // per-request traces in the work directory
   std::string security = "both";  // on, off or both
+  std::string transport = "zmq";  // the bus: zmq (drover-broker) or nats (nats-server)
 };
 
 // A store of its own per fleet, so every secure run starts with a cold certificate cache
@@ -65,7 +66,8 @@ drover::Json environment(const Options& options) {
               {"quiet_ms", options.scenario.quiet.count()},
               {"simulators", options.simulators},
               {"sim_io_threads", options.ioThreads},
-              {"security", options.security}});
+              {"security", options.security},
+              {"transport", options.transport}});
   return env;
 }
 
@@ -81,7 +83,7 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
                                const SecureSetup* secure) {
   using namespace drover::bench;
   std::filesystem::create_directories(dir);
-  BrokerProcess broker(exe, dir);
+  BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport));
   FleetSpec spec;
   spec.nodes = nodes;
   spec.processes = options.simulators;
@@ -145,7 +147,7 @@ drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::fil
                                           const Options& options) {
   using namespace drover::bench;
   std::filesystem::create_directories(dir);
-  BrokerProcess broker(exe, dir);
+  BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport));
   const std::string identity = "bench-droverd";
   // Security off: the memory of the daemon itself, not of a certificate setup around it.
   DaemonProcess daemon(exe, broker.endpoints(), dir, DaemonSpec{identity}, 30s);
@@ -188,6 +190,9 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--work-dir", options.workDir,
                  "Keep logs and ready files here (default: temporary)");
   app.add_option("--json-out", options.jsonOut, "Where to write the JSON results");
+  app.add_option("--transport", options.transport,
+                 "The bus: zmq (a drover-broker) or nats (a nats-server on a free port)")
+      ->check(CLI::IsMember({"zmq", "nats"}));
   app.add_option("--broker", exe.broker, "drover-broker executable");
   app.add_option("--droverd", exe.droverd, "droverd executable");
   app.add_option("--fleet-sim", exe.fleetSim, "drover-fleet-sim executable");

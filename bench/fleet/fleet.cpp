@@ -114,12 +114,26 @@ Fleet::Fleet(const FleetOptions& options) : options_(options), context_(options.
 
 Fleet::~Fleet() = default;
 
+namespace {
+
+// What epoll waits on for a transport: a ZeroMQ socket's ZMQ_FD (it signals edges:
+// serve() reads until empty after each wake), or the NATS connection's eventfd.
+int wakeFdOf(const zmq::pollitem_t& item) {
+  if (item.socket == nullptr) return item.fd;
+  int fd = -1;
+  std::size_t size = sizeof(fd);
+  if (zmq_getsockopt(item.socket, ZMQ_FD, &fd, &size) != 0) throw zmq::error_t();
+  return fd;
+}
+
+}  // namespace
+
 std::size_t Fleet::waitReady() {
   std::size_t notReady = 0;
   for (auto& node : nodes_) {
     if (!node->connection().waitReady(options_.readyTimeout)) {
-      logger()->error("node={} broker {} did not answer the probe", node->identity(),
-                      options_.endpoints.subscribe);
+      logger()->error("node={} bus {} did not answer the probe", node->identity(),
+                      options_.endpoints.describe());
       ++notReady;
     }
   }
@@ -133,7 +147,7 @@ void Fleet::announceAll() {
 void Fleet::run(int stopFd) {
   Epoll epoll;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    epoll.add(nodes_[i]->connection().subscriber().get(zmq::sockopt::fd), i);
+    epoll.add(wakeFdOf(nodes_[i]->connection().readable()), i);
   }
   const std::uint64_t stopKey = nodes_.size();
   epoll.add(stopFd, stopKey);

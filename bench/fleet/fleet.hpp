@@ -1,8 +1,9 @@
 #pragma once
 // Many virtual nodes in one process: one ZeroMQ context, one epoll loop over every
-// node's SUB socket. Each node still has its own PUB and SUB connection to the broker,
-// so the broker carries the same subscriptions and per-node traffic as for a fleet of
-// real droverd processes; only the CPU is shared (N nodes answer one after another).
+// node's connection. Each node still has its own connection to the bus (PUB and SUB to
+// the broker, or one NATS connection), so the bus carries the same subscriptions and
+// per-node traffic as for a fleet of real droverd processes; only the CPU is shared
+// (N nodes answer one after another).
 //
 // Thread ownership: a Fleet and every node in it belong to the thread that made it.
 #include <chrono>
@@ -15,7 +16,7 @@
 #include <zmq.hpp>
 
 #include "bench/fleet/virtual_node.hpp"
-#include "core/bus/zmq_connection.hpp"
+#include "core/bus/transport.hpp"
 
 namespace drover::bench {
 
@@ -49,7 +50,7 @@ class Fleet {
   explicit Fleet(const FleetOptions& options);
   ~Fleet();  // out of line: VirtualNode is complete only in fleet.cpp's includes
 
-  /// Runs every node's broker probe (bus::ZmqConnection::waitReady), one node after the
+  /// Runs every node's bus probe (bus::Transport::waitReady), one node after the
   /// other; the connections were opened together, so most probes answer at once.
   /// Returns the number of nodes that did not become ready within readyTimeout.
   std::size_t waitReady();

@@ -28,7 +28,7 @@ VirtualNode::VirtualNode(zmq::context_t& context, const bus::Endpoints& endpoint
       core_(identityOf(identity_, collective), std::move(security)) {
   core_.setFacts(simFacts(identity_, index));
   for (auto& agent : agents::makeBuiltinAgents(ddls, core_)) core_.addAgent(std::move(agent));
-  connection_ = std::make_unique<bus::ZmqConnection>(context, endpoints, options);
+  connection_ = bus::connect(context, endpoints, options);
   for (const auto& topic : core_.topics()) connection_->subscribe(topic);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // One simulated node: its own NodeCore (identity, facts, the real rpcutil agent) and its
-// own bus::ZmqConnection, so the broker sees it exactly as it sees a droverd: a node topic
+// own bus::Transport, so the bus sees it exactly as it sees a droverd: a node topic
 // and one broadcast topic per agent, subscribed on a connection of its own.
 //
 // It answers on the calling thread, inline, as droverd does for rpcutil; agents that
@@ -15,7 +15,7 @@
 #include <zmq.hpp>
 
 #include "bench/fleet/request_trace.hpp"
-#include "core/bus/zmq_connection.hpp"
+#include "core/bus/transport.hpp"
 #include "core/ddl/repository.hpp"
 #include "node/node_core.hpp"
 
@@ -41,7 +41,7 @@ class VirtualNode {
               std::shared_ptr<node::NodeSecurity> security = nullptr);
 
   const std::string& identity() const { return identity_; }
-  bus::ZmqConnection& connection() { return *connection_; }
+  bus::Transport& connection() { return *connection_; }
 
   /// Answers every message waiting on the node's socket (none: returns at once).
   /// Returns how many were taken. Never throws for bad input.
@@ -64,7 +64,7 @@ class VirtualNode {
   std::string nodeTopic_;    // direct-addressing topic, to tell direct from broadcast
   std::string replyPrefix_;  // replies only go to `<collective>.reply.*`
   node::NodeCore core_;
-  std::unique_ptr<bus::ZmqConnection> connection_;
+  std::unique_ptr<bus::Transport> connection_;
   VirtualNodeCounters counters_;
   RequestTrace* trace_ = nullptr;
 };

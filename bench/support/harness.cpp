@@ -77,6 +77,29 @@ bus::Endpoints BrokerProcess::endpointsOn(const std::string& address) const {
   return {at(ingress_), at(egress_)};
 }
 
+std::vector<std::string> busFlags(const bus::Endpoints& endpoints) {
+  if (endpoints.transport == bus::TransportKind::Zmq) {
+    return {"--broker-publish", endpoints.publish, "--broker-subscribe", endpoints.subscribe};
+  }
+  std::string servers;
+  for (const auto& url : endpoints.nats.servers) servers += (servers.empty() ? "" : ",") + url;
+  return {"--bus-transport", "nats", "--nats-servers", servers};
+}
+
+BusServer::BusServer(const Executables& exe, const std::filesystem::path& workDir,
+                     bus::TransportKind transport, const BrokerSpec& spec) {
+  if (transport == bus::TransportKind::Zmq) {
+    broker_.emplace(exe, workDir, spec);
+    endpoints_ = broker_->endpoints();
+    return;
+  }
+  nats_.emplace();
+  endpoints_.transport = bus::TransportKind::Nats;
+  endpoints_.nats.servers = {nats_->url()};
+}
+
+pid_t BusServer::pid() const { return broker_ ? broker_->pid() : nats_->pid(); }
+
 SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,
                                const std::filesystem::path& workDir, const FleetSpec& spec,
                                std::chrono::milliseconds timeout) {
@@ -88,23 +111,13 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
   for (std::size_t k = 0; k < processes; ++k) {
     std::size_t count = (spec.nodes - k + processes - 1) / processes;
     auto ready = workDir / ("fleet-" + std::to_string(k) + ".ready");
-    std::vector<std::string> argv{exe.fleetSim.string(),
-                                  "--count",
-                                  std::to_string(count),
-                                  "--first-index",
-                                  std::to_string(k),
-                                  "--index-stride",
-                                  std::to_string(processes),
-                                  "--prefix",
-                                  spec.prefix,
-                                  "--broker-publish",
-                                  endpoints.publish,
-                                  "--broker-subscribe",
-                                  endpoints.subscribe,
-                                  "--io-threads",
-                                  std::to_string(spec.ioThreads),
-                                  "--ready-file",
-                                  ready.string()};
+    std::vector<std::string> argv{
+        exe.fleetSim.string(), "--count",        std::to_string(count),          "--first-index",
+        std::to_string(k),     "--index-stride", std::to_string(processes),      "--prefix",
+        spec.prefix,           "--io-threads",   std::to_string(spec.ioThreads), "--ready-file",
+        ready.string()};
+    auto bus = busFlags(endpoints);
+    argv.insert(argv.end(), bus.begin(), bus.end());
     if (spec.trace) {
       auto trace = workDir / ("fleet-" + std::to_string(k) + ".trace.jsonl");
       argv.insert(argv.end(), {"--trace-file", trace.string()});
@@ -147,11 +160,15 @@ namespace {
 
 std::vector<std::string> daemonArgv(const Executables& exe, const bus::Endpoints& endpoints,
                                     const std::filesystem::path& workDir, const DaemonSpec& spec) {
-  std::vector<std::string> argv{
-      exe.droverd.string(), "--identity",      spec.identity,
-      "--broker-publish",   endpoints.publish, "--broker-subscribe",
-      endpoints.subscribe,  "--pid-file",      (workDir / (spec.identity + ".pid")).string(),
-      "--log-level",        spec.logLevel};
+  std::vector<std::string> argv{exe.droverd.string(),
+                                "--identity",
+                                spec.identity,
+                                "--pid-file",
+                                (workDir / (spec.identity + ".pid")).string(),
+                                "--log-level",
+                                spec.logLevel};
+  auto bus = busFlags(endpoints);
+  argv.insert(argv.end(), bus.begin(), bus.end());
   if (!spec.security) {
     argv.insert(argv.end(), {"--security-enabled", "false"});
     return argv;

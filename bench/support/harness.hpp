@@ -16,8 +16,9 @@
 
 #include <sys/types.h>
 
-#include "core/bus/zmq_connection.hpp"
+#include "core/bus/transport.hpp"
 #include "testing/credentials.hpp"
+#include "testing/nats_server.hpp"
 #include "testing/process.hpp"
 
 namespace drover::bench {
@@ -55,6 +56,24 @@ class BrokerProcess {
   std::string control_;
   std::vector<std::string> ingress_, egress_;  // every bound endpoint, in binding order
 };
+
+/// The bus a benchmark runs on: a drover-broker, or one nats-server (default settings
+/// but an 8 MB max_payload) on a free loopback port.
+class BusServer {
+ public:
+  BusServer(const Executables& exe, const std::filesystem::path& workDir,
+            bus::TransportKind transport, const BrokerSpec& spec = {});
+  const bus::Endpoints& endpoints() const { return endpoints_; }
+  pid_t pid() const;  // the broker's or the nats-server's, for CPU and memory
+
+ private:
+  std::optional<BrokerProcess> broker_;
+  std::optional<testing::NatsServer> nats_;
+  bus::Endpoints endpoints_;
+};
+
+/// The droverd / drover-fleet-sim flags that put a process on `endpoints`' bus.
+std::vector<std::string> busFlags(const bus::Endpoints& endpoints);
 
 struct FleetSpec {
   std::size_t nodes = 100;
