@@ -182,8 +182,9 @@ rpc::Client& Context::client() {
                          "makes a certificate)");
       }
     }
-    client_ = std::make_unique<rpc::Client>(
-        zmq_, config_.bus.endpoints(), config_.identity, config_.mainCollective, std::chrono::milliseconds(5000), options, std::move(security));
+    client_ = std::make_unique<rpc::Client>(zmq_, config_.bus.endpoints(), config_.identity,
+                                            config_.mainCollective, std::chrono::milliseconds(5000),
+                                            options, std::move(security));
   }
   return *client_;
 }

@@ -33,8 +33,8 @@
 #include <CLI/CLI.hpp>
 
 #include "agents/naming/naming_agent.hpp"
-#include "core/bus/zmq_connection.hpp"
 #include "core/bus/topics.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/ddl/loader.hpp"
 #include "core/rpc/call_builder.hpp"
 #include "core/rpc/client.hpp"

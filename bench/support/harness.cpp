@@ -77,15 +77,6 @@ bus::Endpoints BrokerProcess::endpointsOn(const std::string& address) const {
   return {at(ingress_), at(egress_)};
 }
 
-std::vector<std::string> busFlags(const bus::Endpoints& endpoints) {
-  if (endpoints.transport == bus::TransportKind::Zmq) {
-    return {"--broker-publish", endpoints.publish, "--broker-subscribe", endpoints.subscribe};
-  }
-  std::string servers;
-  for (const auto& url : endpoints.nats.servers) servers += (servers.empty() ? "" : ",") + url;
-  return {"--bus-transport", "nats", "--nats-servers", servers};
-}
-
 BusServer::BusServer(const Executables& exe, const std::filesystem::path& workDir,
                      bus::TransportKind transport, const BrokerSpec& spec) {
   if (transport == bus::TransportKind::Zmq) {
@@ -116,7 +107,7 @@ SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& end
         std::to_string(k),     "--index-stride", std::to_string(processes),      "--prefix",
         spec.prefix,           "--io-threads",   std::to_string(spec.ioThreads), "--ready-file",
         ready.string()};
-    auto bus = busFlags(endpoints);
+    auto bus = testing::busFlags(endpoints);
     argv.insert(argv.end(), bus.begin(), bus.end());
     if (spec.trace) {
       auto trace = workDir / ("fleet-" + std::to_string(k) + ".trace.jsonl");
@@ -167,7 +158,7 @@ std::vector<std::string> daemonArgv(const Executables& exe, const bus::Endpoints
                                 (workDir / (spec.identity + ".pid")).string(),
                                 "--log-level",
                                 spec.logLevel};
-  auto bus = busFlags(endpoints);
+  auto bus = testing::busFlags(endpoints);
   argv.insert(argv.end(), bus.begin(), bus.end());
   if (!spec.security) {
     argv.insert(argv.end(), {"--security-enabled", "false"});

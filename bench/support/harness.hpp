@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "core/bus/transport.hpp"
+#include "testing/bus_flags.hpp"
 #include "testing/credentials.hpp"
 #include "testing/nats_server.hpp"
 #include "testing/process.hpp"
@@ -71,9 +72,6 @@ class BusServer {
   std::optional<testing::NatsServer> nats_;
   bus::Endpoints endpoints_;
 };
-
-/// The droverd / drover-fleet-sim flags that put a process on `endpoints`' bus.
-std::vector<std::string> busFlags(const bus::Endpoints& endpoints);
 
 struct FleetSpec {
   std::size_t nodes = 100;

@@ -66,7 +66,7 @@ class NatsConnection final : public Transport {
 
   natsConnection* connection_ = nullptr;
   std::map<std::string, Subscription, std::less<>> subscriptions_;
-  Endpoints endpoints_;         // kept to diagnose a failing connect: problem()
+  Endpoints endpoints_;  // kept to diagnose a failing connect: problem()
   ConnectionOptions options_;
   std::string description_;
   int lingerMs_;

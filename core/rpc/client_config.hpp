@@ -22,8 +22,8 @@ struct ClientConfig {
       "Every key is optional; the values shown are the defaults. Each key can also be\n"
       "set with the flag named beside it, which wins over this file.";
 
-  std::string identity = config::userAtHost();           // who is asking, as callers see it
-  std::string mainCollective = "drover";                 // collective addressed by default
+  std::string identity = config::userAtHost();  // who is asking, as callers see it
+  std::string mainCollective = "drover";        // collective addressed by default
   bus::BusConfig bus;  // transport, broker or NATS servers, and how to authenticate
   // Message security: requests are signed with certFile/keyFile, replies verified.
   bool securityEnabled = true;

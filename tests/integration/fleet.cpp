@@ -9,6 +9,7 @@
 
 #include "core/util/files.hpp"
 #include "core/util/subprocess.hpp"
+#include "testing/bus_flags.hpp"
 
 namespace drover::integration {
 namespace {
@@ -205,14 +206,7 @@ Fleet::~Fleet() {
   nats_.reset();
 }
 
-std::vector<std::string> Fleet::busFlags() const {
-  if (options_.transport == bus::TransportKind::Zmq) {
-    return {"--broker-publish", endpoints_.publish, "--broker-subscribe", endpoints_.subscribe};
-  }
-  std::string servers;
-  for (const auto& url : endpoints_.nats.servers) servers += (servers.empty() ? "" : ",") + url;
-  return {"--bus-transport", "nats", "--nats-servers", servers};
-}
+std::vector<std::string> Fleet::busFlags() const { return testing::busFlags(endpoints_); }
 
 std::string Fleet::busYaml() const {
   if (options_.transport == bus::TransportKind::Zmq) {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/bus/zmq_connection.hpp"
 #include "core/bus/curve.hpp"
+#include "core/bus/zmq_connection.hpp"
 #include "core/util/json.hpp"
 #include "testing/process.hpp"
 

@@ -142,8 +142,9 @@ TEST(NodeConfig, DocumentedErrorMessages) {
                 ":1:12: key 'log_level': expected one of trace, debug, info, warn, error, "
                 "critical, off, got 'verbose'");
   EXPECT_EQ(error("identity: ''\n"),
-            file + ":1:11: key 'identity': expected a name without spaces, '*', '>' or empty "
-                   "dot-separated parts, got nothing");
+            file +
+                ":1:11: key 'identity': expected a name without spaces, '*', '>' or empty "
+                "dot-separated parts, got nothing");
 }
 
 TEST(NodeConfig, EndpointsAreValidatedByKey) {
