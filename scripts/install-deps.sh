@@ -17,7 +17,7 @@ packages=(
   iproute2 e2fsprogs cloud-init
   debhelper lintian help2man dpkg-dev
   mmdebstrap systemd-container
-  libnats-dev nats-server
+  libnats-dev nats-server libevent-dev
 )
 
 missing=()

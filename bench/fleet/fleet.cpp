@@ -1,5 +1,7 @@
 #include "bench/fleet/fleet.hpp"
 
+#include "bench/fleet/nats_event_loop.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -95,6 +97,10 @@ Fleet::Fleet(const FleetOptions& options) : options_(options), context_(options.
   ddl::Repository ddls = loadDdls(options_.ddlDirs);
   bus::ConnectionOptions connection;
   connection.lingerMs = 200;  // at exit, flush last replies briefly, not 1 s per socket
+  if (options_.endpoints.transport == bus::TransportKind::Nats) {
+    natsLoop_ = std::make_shared<LibeventNatsLoop>();
+    connection.natsEventLoop = natsLoop_;
+  }
   std::optional<FleetSecurity> security;
   if (!options_.securityDir.empty()) security.emplace(options_.securityDir, options_.auditLog);
   nodes_.reserve(options_.count);

@@ -68,8 +68,9 @@ class Fleet {
  private:
   FleetOptions options_;
   zmq::context_t context_;
-  std::vector<std::unique_ptr<VirtualNode>> nodes_;
-  std::unique_ptr<RequestTrace> trace_;  // only with options.traceFile
+  std::shared_ptr<bus::NatsEventLoop> natsLoop_;     // NATS: one loop for every connection
+  std::vector<std::unique_ptr<VirtualNode>> nodes_;  // closed before the loop stops
+  std::unique_ptr<RequestTrace> trace_;              // only with options.traceFile
   std::uint64_t wakeups_ = 0;
 };
 

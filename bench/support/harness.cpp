@@ -74,7 +74,10 @@ bus::Endpoints BrokerProcess::endpointsOn(const std::string& address) const {
       if (endpoint.rfind(prefix, 0) == 0) return endpoint;
     throw std::out_of_range("the broker does not listen on " + address);
   };
-  return {at(ingress_), at(egress_)};
+  bus::Endpoints there = endpoints_;
+  there.publish = at(ingress_);
+  there.subscribe = at(egress_);
+  return there;
 }
 
 BusServer::BusServer(const Executables& exe, const std::filesystem::path& workDir,

@@ -136,6 +136,7 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
           "nats: retry");
     check(natsOptions_SetErrorHandler(opts.get(), onError, this), "nats: errors");
     check(natsOptions_SetReconnectedCB(opts.get(), onReconnected, this), "nats: reconnects");
+    if (options.natsEventLoop) options.natsEventLoop->adopt(opts.get());
     natsStatus status = natsConnection_Connect(&connection_, opts.get());
     if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
       fail("nats.servers " + description_, status);

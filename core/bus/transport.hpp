@@ -54,6 +54,16 @@ struct Endpoints {
   std::string describe() const;
 };
 
+/// An event loop that reads and writes NATS connections in place of nats.c's own two
+/// threads per connection: for many connections in one process (the fleet simulator).
+class NatsEventLoop {
+ public:
+  virtual ~NatsEventLoop() = default;
+  /// Makes itself the event loop of a connection about to be made with `options` (a
+  /// natsOptions*). Throws std::runtime_error when nats.c refuses.
+  virtual void adopt(void* options) = 0;
+};
+
 struct ConnectionOptions {
   int highWaterMark = 100000;        // messages queued per direction before the bus drops
   int reconnectMs = 100;             // first reconnect delay after the server goes away
@@ -62,6 +72,7 @@ struct ConnectionOptions {
   bool monitorReconnects = false;    // report reconnections through takeReconnected()
   std::optional<CurveClient> curve;  // ZeroMQ: encrypt and authenticate to the broker
   std::string name;                  // NATS: the connection's name in the server's view
+  std::shared_ptr<NatsEventLoop> natsEventLoop;  // NATS: none: nats.c's own threads
 };
 
 struct Message {
