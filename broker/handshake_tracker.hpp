@@ -28,11 +28,12 @@ struct HandshakeVerdict {
 /// Thread ownership: the thread that reads the monitor.
 class HandshakeTracker {
  public:
-  /// The ZMQ_EVENT_* bits a monitor must deliver to this tracker.
+  /// The ZMQ_EVENT_* bits a monitor must deliver to this tracker (and ACCEPT_FAILED,
+  /// which the router counts before it reaches the tracker).
   static constexpr int kEvents =
       ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
       ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_ACCEPT_FAILED;
 
   /// The verdict `event` completes, if any.
   std::optional<HandshakeVerdict> onEvent(const bus::SocketEvent& event);

@@ -1,6 +1,9 @@
 #include "broker/router.hpp"
 
+#include <sys/resource.h>
+
 #include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include <fmt/ranges.h>
@@ -12,6 +15,12 @@
 
 namespace drover::broker {
 namespace {
+
+rlim_t openFilesLimit() {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
 
 std::string bindOne(zmq::socket_t& socket, const std::string& endpoint) {
   socket.bind(endpoint);
@@ -29,6 +38,10 @@ constexpr const char* kControlDomain = "control";
 // event; between two reads the events wait in the monitor's queue, far below the 1,000
 // at which libzmq's I/O thread would stall (that needs 200,000 events a second).
 constexpr std::chrono::milliseconds kMonitorPause{5};
+
+// How long a socket stops listening when the broker is out of open files: its peers
+// retry (their reconnect backoff), and files free up as connections close.
+constexpr std::chrono::milliseconds kAcceptPause{1000};
 
 Json refusalsJson(const RouterStats& stats) {
   Json byReason = Json::object();
@@ -76,6 +89,8 @@ Json RouterStats::toJson() const {
               {"peers_refused", peersRefused},
               {"peers_refused_by_reason", refusalsJson(*this)},
               {"refusal_log_lines_suppressed", refusalLinesSuppressed},
+              {"accepts_failed", acceptsFailed},
+              {"accept_pauses", acceptPauses},
               {"started_ms", startedMs},
               {"uptime_ms", util::nowMs() - startedMs}};
 }
@@ -121,8 +136,13 @@ std::vector<std::string> Router::watchAndBind(zmq::context_t& context, zmq::sock
   auto monitor = std::make_unique<bus::SocketMonitor>(context, socket, HandshakeTracker::kEvents);
   std::vector<std::string> bound;
   for (const auto& endpoint : endpoints) bound.push_back(bindOne(socket, endpoint));
-  watches_.push_back(
-      Watch{std::move(role), fmt::format("{}", fmt::join(bound, ",")), std::move(monitor), {}});
+  watches_.push_back(Watch{std::move(role),
+                           fmt::format("{}", fmt::join(bound, ",")),
+                           std::move(monitor),
+                           {},
+                           &socket,
+                           bound,
+                           std::nullopt});
   return bound;
 }
 
@@ -155,6 +175,7 @@ void Router::run(const std::atomic<bool>& stop) {
       monitorsAfter = util::SteadyClock::now() + kMonitorPause;
     }
     flushSuppressed();
+    resumeAccepting();
   }
   reportSuppressed(refusalLog_.takeAllSuppressed());
 }
@@ -280,6 +301,10 @@ const std::string& Router::endpointOf(const std::string& role) const {
 
 void Router::readMonitor(Watch& watch) {
   while (auto event = watch.monitor->tryRead()) {
+    if (event->event == ZMQ_EVENT_ACCEPT_FAILED) {
+      countAcceptFailure(watch, event->value);
+      continue;
+    }
     auto verdict = watch.tracker.onEvent(*event);
     if (!verdict) continue;
     if (!verdict->refused) {
@@ -301,6 +326,49 @@ void Router::countRefusal(const Watch& watch, const HandshakeVerdict& verdict) {
   log::get("drover.broker")
       ->warn("refused peer on {} {} (reason={}): {}: {}", watch.role, watch.endpoint,
              bus::labelOf(failure), explain(failure, curve_), verdict.detail);
+}
+
+// libzmq retries a failed accept by itself and says nothing: the peer just waits. Out of
+// open files (EMFILE) is how a broker with too many nodes fails, and libzmq would retry
+// it in a tight loop: the socket stops listening for kAcceptPause, and it is named.
+void Router::countAcceptFailure(Watch& watch, std::uint32_t error) {
+  ++stats_.acceptsFailed;
+  int code = static_cast<int>(error);
+  bool outOfFiles = code == EMFILE || code == ENFILE;
+  if (outOfFiles && !watch.pausedUntil) {
+    for (const auto& endpoint : watch.bound) {
+      try {
+        watch.socket->unbind(endpoint);
+      } catch (const zmq::error_t&) {
+      }
+    }
+    watch.pausedUntil = util::SteadyClock::now() + kAcceptPause;
+    ++stats_.acceptPauses;
+  }
+  if (!mayLogRefusal()) return;
+  log::get("drover.broker")
+      ->error("could not accept a connection on {} {}: {}{}", watch.role, watch.endpoint,
+              std::strerror(code),
+              outOfFiles ? fmt::format(" (open files limit {}; every node holds two connections): "
+                                       "not accepting there for {} ms",
+                                       openFilesLimit(), kAcceptPause.count())
+                         : "");
+}
+
+void Router::resumeAccepting() {
+  auto now = util::SteadyClock::now();
+  for (auto& watch : watches_) {
+    if (!watch.pausedUntil || now < *watch.pausedUntil) continue;
+    try {
+      for (const auto& endpoint : watch.bound) watch.socket->bind(endpoint);
+      watch.pausedUntil.reset();
+      log::get("drover.broker")->info("accepting again on {} {}", watch.role, watch.endpoint);
+    } catch (const zmq::error_t& e) {
+      watch.pausedUntil = now + kAcceptPause;  // still out of files, or the port is taken
+      log::get("drover.broker")
+          ->warn("cannot listen again on {} {} yet: {}", watch.role, watch.endpoint, e.what());
+    }
+  }
 }
 
 // Asked before a refusal line is formatted, so a flood costs no formatting.

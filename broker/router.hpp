@@ -33,6 +33,7 @@
 #include "core/bus/curve.hpp"
 #include "core/bus/monitor.hpp"
 #include "core/log/throttle.hpp"
+#include "core/util/clock.hpp"
 #include "core/util/json.hpp"
 
 namespace drover::broker {
@@ -61,6 +62,8 @@ struct RouterStats {
   std::uint64_t peersRefused = 0;   // handshakes refused, whatever the reason
   std::array<std::uint64_t, bus::kHandshakeFailureKinds> refusedBy{};  // by reason
   std::uint64_t refusalLinesSuppressed = 0;  // refusal log lines the throttle held back
+  std::uint64_t acceptsFailed = 0;           // connections the kernel would not give us (EMFILE...)
+  std::uint64_t acceptPauses = 0;            // times a socket stopped listening for want of files
   std::int64_t startedMs = 0;
   Json toJson() const;
 };
@@ -96,6 +99,11 @@ class Router {
     std::string endpoint;  // bound endpoints, for log lines
     std::unique_ptr<bus::SocketMonitor> monitor;
     HandshakeTracker tracker;
+    zmq::socket_t* socket = nullptr;
+    std::vector<std::string> bound;  // what to bind again after a pause
+    // Out of open files: not listening until then (libzmq would retry accept() in a
+    // tight loop, millions of times a second, and starve the forwarding).
+    std::optional<util::SteadyClock::time_point> pausedUntil;
   };
   std::vector<std::string> watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
                                         std::string role,
@@ -106,6 +114,8 @@ class Router {
   bool mayLogRefusal();
   void flushSuppressed();
   void reportSuppressed(std::uint64_t count);
+  void countAcceptFailure(Watch& watch, std::uint32_t error);
+  void resumeAccepting();
 
   zmq::socket_t ingress_;
   zmq::socket_t egress_;

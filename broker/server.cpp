@@ -1,5 +1,7 @@
 #include "broker/server.hpp"
 
+#include <sys/resource.h>
+
 #include <fmt/ranges.h>
 
 #include "core/log/log.hpp"
@@ -40,7 +42,26 @@ RouterOptions routerOptions(const BrokerConfig& config) {
   return options;
 }
 
+namespace {
+
+// Every node holds two connections: at systemd's default soft limit of 1,024 open files
+// a broker would refuse its 500th node. The hard limit is what the machine allows.
+void raiseOpenFilesLimit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlim_t before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
+  }
+  logger()->info("open files limit {}: room for about {} nodes", limit.rlim_cur,
+                 limit.rlim_cur / 2);
+}
+
+}  // namespace
+
 Server::Server(zmq::context_t& context, const BrokerConfig& config) {
+  raiseOpenFilesLimit();
   RouterOptions options = routerOptions(config);
   curve_ = options.curve.has_value();
   try {
