@@ -141,7 +141,6 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
     if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
       fail("nats.servers " + description_, status);
     }
-
   } catch (...) {
     ::close(wakeFd_);
     throw;
@@ -149,15 +148,28 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
 }
 
 NatsConnection::~NatsConnection() {
-  // Flush what we published (the last replies of a stopping node), then close: the
-  // callbacks may still run until natsConnection_Destroy returns.
+  // Flush what we published (the last replies of a stopping node), then close.
   if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
     natsConnection_FlushTimeout(connection_, lingerMs_);
   }
+  natsConnection_Close(connection_);  // closes every subscription
+  // nats.c may be inside onMessage for a subscription just closed: wait until each one
+  // said it is done before the queue and the mutex go.
+  {
+    std::unique_lock lock(mutex_);
+    completedChanged_.wait_for(lock, std::chrono::seconds(5),
+                               [this] { return completed_ == created_; });
+  }
   for (auto& [topic, sub] : subscriptions_) natsSubscription_Destroy(sub.handle);
-  natsConnection_Close(connection_);
   natsConnection_Destroy(connection_);
   ::close(wakeFd_);
+}
+
+void NatsConnection::onComplete(void* self) {
+  auto* connection = static_cast<NatsConnection*>(self);
+  std::lock_guard lock(connection->mutex_);
+  ++connection->completed_;
+  connection->completedChanged_.notify_all();
 }
 
 void NatsConnection::subscribe(std::string_view topic) {
@@ -170,7 +182,13 @@ void NatsConnection::subscribe(std::string_view topic) {
   std::string subject(topic);
   check(natsConnection_Subscribe(&sub.handle, connection_, subject.c_str(), onMessage, this),
         "nats: subscribe to " + subject);
-  // The queue below is the bound that matters; nats.c's own stays generous.
+  natsSubscription_SetOnCompleteCB(sub.handle, onComplete, this);
+  {
+    std::lock_guard lock(mutex_);
+    ++created_;
+  }
+  // nats.c holds at most as many as our queue before handing them over; what passes
+  // either bound is dropped and counted (takeDropped).
   natsSubscription_SetPendingLimits(sub.handle, static_cast<int>(queueLimit_), 256 << 20);
   sub.count = 1;
   subscriptions_.emplace(std::move(subject), sub);

@@ -12,6 +12,7 @@
 // callbacks touch only the queue and the counters.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -61,6 +62,7 @@ class NatsConnection final : public Transport {
   static void onMessage(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* self);
   static void onReconnected(natsConnection* nc, void* self);
   static void onError(natsConnection* nc, natsSubscription* sub, natsStatus status, void* self);
+  static void onComplete(void* self);  // a subscription's handler will not run again
   void push(Message message);
   std::uint64_t libraryDropped();
 
@@ -73,9 +75,12 @@ class NatsConnection final : public Transport {
   int wakeFd_ = -1;
   const std::size_t queueLimit_;
 
-  std::mutex mutex_;  // guards queue_ and signalled_
+  std::mutex mutex_;  // guards queue_, signalled_, created_ and completed_
   std::deque<Message> queue_;
   bool signalled_ = false;
+  std::size_t created_ = 0;    // subscriptions made
+  std::size_t completed_ = 0;  // of those, closed with their handler returned
+  std::condition_variable completedChanged_;
 
   std::atomic<bool> reconnected_{false};
   std::atomic<std::uint64_t> queueDropped_{0};  // past queueLimit_, dropped here

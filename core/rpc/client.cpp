@@ -281,6 +281,9 @@ std::string unacceptable(const envelope::Envelope& reply, security::Role role,
 }  // namespace
 
 CallResult Client::call(const CallSpec& spec, const Progress& progress) {
+  // What the bus lost before this call is not this call's loss.
+  (void)transport_->takeDropped();
+  (void)transport_->takeReconnected();
   CallResult result;
   envelope::Envelope request = makeRequest(spec);
   result.requestId = request.id;
@@ -300,9 +303,6 @@ CallResult Client::call(const CallSpec& spec, const Progress& progress) {
 
 void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
                      const Progress& progress) {
-  // What the bus lost before this call is not this call's loss.
-  (void)transport_->takeDropped();
-  (void)transport_->takeReconnected();
   auto start = Clock::now();
   auto hardDeadline = start + spec.timeout;
   std::unordered_set<std::string> pending(result.expected.begin(), result.expected.end());

@@ -97,7 +97,7 @@ class RawCaller {
       : connection_(bus::connect(context_, fleet.endpoints())),
         replyTopic_(bus::replyTopic("drover", util::randomId())) {
     connection_->subscribe(replyTopic_);
-    if (!connection_->waitReady(5s)) throw std::runtime_error("broker not reachable");
+    if (!connection_->waitReady(5s)) throw std::runtime_error("the bus is not reachable");
   }
 
   Envelope request(const std::string& agent, const std::string& action, Json args) const {

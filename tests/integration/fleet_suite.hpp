@@ -7,12 +7,20 @@
 // transport (TEST_P, and DROVER_ON_EVERY_BUS(Suite) after the suite's tests): one
 // definition, checked on the broker and on a NATS server.
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "tests/integration/fleet.hpp"
+
+namespace drover::bus {
+
+// "zmq" or "nats" in test names (ctest's included), not the value's bytes.
+inline void PrintTo(TransportKind kind, std::ostream* out) { *out << nameOf(kind); }
+
+}  // namespace drover::bus
 
 namespace drover::integration {
 

@@ -114,7 +114,8 @@ TEST(ServiceNotify, DroverdIsReadyOnlyOnceTheBrokerAnswersAndPingsItsWatchdog) {
   Node& node = fleet.launchNode(spec);
 
   // No broker: it says what it waits for, and is not ready.
-  ASSERT_TRUE(testing::waitFor([&] { return systemd.saw("STATUS=waiting for the broker"); }, 20s))
+  ASSERT_TRUE(
+      testing::waitFor([&] { return systemd.saw("STATUS=waiting for the bus at broker "); }, 20s))
       << node.log();
   ASSERT_TRUE(testing::waitFor(
       [&] { return node.log().find("not answering yet") != std::string::npos; }, 20s));
