@@ -359,11 +359,19 @@ void Router::resumeAccepting() {
   auto now = util::SteadyClock::now();
   for (auto& watch : watches_) {
     if (!watch.pausedUntil || now < *watch.pausedUntil) continue;
+    std::size_t rebound = 0;
     try {
-      for (const auto& endpoint : watch.bound) watch.socket->bind(endpoint);
+      for (; rebound < watch.bound.size(); ++rebound) watch.socket->bind(watch.bound[rebound]);
       watch.pausedUntil.reset();
       log::get("drover.broker")->info("accepting again on {} {}", watch.role, watch.endpoint);
     } catch (const zmq::error_t& e) {
+      // All of them again next time: undo the ones this attempt bound.
+      for (std::size_t i = 0; i < rebound; ++i) {
+        try {
+          watch.socket->unbind(watch.bound[i]);
+        } catch (const zmq::error_t&) {
+        }
+      }
       watch.pausedUntil = now + kAcceptPause;  // still out of files, or the port is taken
       log::get("drover.broker")
           ->warn("cannot listen again on {} {} yet: {}", watch.role, watch.endpoint, e.what());
