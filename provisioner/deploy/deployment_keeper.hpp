@@ -160,6 +160,8 @@ class DeploymentKeeper {
   void launchMembers(const std::string& deployment, const std::vector<std::string>& identities);
   void catchUpWithFlow(const std::vector<std::string>& identities);
   void stopMembers(const std::string& deployment, const std::vector<std::string>& identities);
+  /// Drops a deployment that is down and has no member left; false if it is not so.
+  bool dropIfDown(const std::string& deployment);
   // keeper_driver.cpp: members with work to do
   void wakeLocked(const std::string& identity);
   void wakeWaiting(const std::string& deployment);

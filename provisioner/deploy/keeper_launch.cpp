@@ -194,23 +194,31 @@ void DeploymentKeeper::stopMembers(const std::string& deployment,
     trustChanged(*d);
     rewriteStaleFiles(*d);
     touch(*d);
-    if (d->down && membersOf(deployment).empty()) {
-      store_.dropDeployment(deployment);
-      deployments_.erase(deployment);
-      gone = true;
-      logger()->info("deployment {} is down", deployment);
-    }
+    gone = d->down && membersOf(deployment).empty();
   }
   lock.unlock();
   // The names go back to the pool at once, not after naming.release_after.
   if (names_) {
     for (const auto& name : names) names_->release(name, "deployment " + deployment, false);
   }
-  if (gone) sweepBlobs();  // its bundles, unless another deployment names them
   // Nor does the flow keep a node that is gone (provision status would list it).
   if (engine_.forget) {
     for (const auto& identity : stopped) engine_.forget(identity, "deployment " + deployment);
   }
+  // Only now is a `down` over: whoever waits for the deployment to go finds its names
+  // released and its members out of the flow.
+  if (gone && dropIfDown(deployment)) sweepBlobs();  // its bundles, unless another names them
+}
+
+bool DeploymentKeeper::dropIfDown(const std::string& deployment) {
+  Lock lock(mutex_);
+  Deployment* d = find(deployment);
+  if (d == nullptr || !d->down || !membersOf(deployment).empty()) return false;
+  store_.dropDeployment(deployment);
+  deployments_.erase(deployment);
+  changedPending_ = true;  // whoever waits on it is told it is gone
+  logger()->info("deployment {} is down", deployment);
+  return true;
 }
 
 }  // namespace drover::provisioner
