@@ -147,6 +147,24 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
   }
 }
 
+natsConnection* connectNats(const Endpoints& endpoints, const std::string& name) {
+  if (endpoints.nats.servers.empty()) throw std::runtime_error("nats.servers: no server given");
+  check(nats_Open(-1), "nats: library");
+  sizeDeliveryPool();
+  Options opts;
+  ConnectionOptions options;
+  options.name = name;
+  applyOptions(opts.get(), endpoints, options);
+  check(natsOptions_SetRetryOnFailedConnect(opts.get(), true, connectedLater, nullptr),
+        "nats: retry");
+  natsConnection* connection = nullptr;
+  natsStatus status = natsConnection_Connect(&connection, opts.get());
+  if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
+    fail("nats.servers " + endpoints.describe(), status);
+  }
+  return connection;
+}
+
 NatsConnection::~NatsConnection() {
   // Flush what we published (the last replies of a stopping node), then close.
   if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {

@@ -27,6 +27,13 @@
 
 namespace drover::bus {
 
+/// A NATS connection of its own, for what uses JetStream beside the bus (the
+/// provisioners' shared names): the servers, TLS, authentication, pings and endless
+/// reconnects of `endpoints.nats`, as NatsConnection's. Returns at once, connecting in
+/// the background; the caller owns it (natsConnection_Destroy). Throws
+/// std::runtime_error naming the setting, as NatsConnection does.
+natsConnection* connectNats(const Endpoints& endpoints, const std::string& name);
+
 class NatsConnection final : public Transport {
  public:
   /// Starts connecting to `endpoints.nats.servers` and returns at once: a server that

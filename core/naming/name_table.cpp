@@ -127,18 +127,24 @@ Holding holdingFrom(const Json& json) {
 }
 
 NameTable::NameTable(std::vector<Holding> holdings) {
-  detail::TableEdit edit(byName_, nameOfNode_, nameOfAlias_);
   for (auto& holding : holdings) {
-    if (auto problem = holdingProblem(holding); !problem.empty()) refuse(holding, problem);
-    if (edit.taken(holding.name)) refuse(holding, "is held twice (or is also an alias)");
-    if (const Holding* other = byNode(holding.node); other != nullptr && !holding.node.empty()) {
-      refuse(holding, fmt::format("is a second name of the node, which holds '{}'", other->name));
-    }
-    for (const auto& alias : holding.aliases) {
-      if (edit.taken(alias)) refuse(holding, fmt::format("has alias '{}', taken elsewhere", alias));
-    }
-    edit.put(std::move(holding));
+    Holding copy = holding;
+    if (auto problem = adopt(std::move(holding)); !problem.empty()) refuse(copy, problem);
   }
+}
+
+std::string NameTable::adopt(Holding holding) {
+  if (auto problem = holdingProblem(holding); !problem.empty()) return problem;
+  detail::TableEdit edit(byName_, nameOfNode_, nameOfAlias_);
+  if (edit.taken(holding.name)) return "is held twice (or is also an alias)";
+  if (const Holding* other = byNode(holding.node); other != nullptr && !holding.node.empty()) {
+    return fmt::format("is a second name of the node, which holds '{}'", other->name);
+  }
+  for (const auto& alias : holding.aliases) {
+    if (edit.taken(alias)) return fmt::format("has alias '{}', taken elsewhere", alias);
+  }
+  edit.put(std::move(holding));
+  return "";
 }
 
 bool NameTable::seen(const std::string& node, const std::string& address, std::int64_t now) {

@@ -96,6 +96,10 @@ class NameTable {
   /// Rebuilds a table from stored holdings. Throws std::invalid_argument naming the
   /// holding when two hold one name or alias, or one node holds two names.
   explicit NameTable(std::vector<Holding> holdings);
+  /// Adds a holding read from elsewhere (another provisioner's, through the shared
+  /// ledger) when it breaks no rule; returns "" then, or the rule it breaks (and adds
+  /// nothing).
+  std::string adopt(Holding holding);
 
   /// Gives `node` a name of `declaration.service` by the rules above. `address` and
   /// `now` are recorded; `now` also counts as the node being seen.
