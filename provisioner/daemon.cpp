@@ -337,6 +337,21 @@ void Daemon::sweep() {
   }
 }
 
+// The names shared with the other provisioners on the NATS cluster: their bucket must be
+// readable before any node is named.
+std::unique_ptr<KvNameLedger> Daemon::makeLedger() const {
+  LedgerOptions options;
+  options.endpoints = config_.bus.endpoints();
+  options.bucket = config_.namingKvBucket;
+  options.replicas = config_.namingKvReplicas;
+  if (options.replicas == 0)
+    options.replicas = static_cast<int>(std::min<std::size_t>(3, config_.bus.nats.servers.size()));
+  options.connectionName = config_.identity + " names";
+  auto ledger = std::make_unique<KvNameLedger>(options);
+  service::status("reading the shared names from " + ledger->describe());
+  return ledger;
+}
+
 int Daemon::run() {
   auto options = connectionOptions();
   connection_ = bus::connect(context_, config_.bus.endpoints(), options);
@@ -351,8 +366,10 @@ int Daemon::run() {
     if (!handleSignals()) return 0;
   }
   executor_ = std::make_unique<BusExecutor>([this] { return makeClient(); });
-  names_ = std::make_unique<NameKeeper>(namingOptions(config_), *store_, *executor_,
-                                        executor_.get(), [] { return util::nowMs(); });
+  if (config_.ledger() == "nats") ledger_ = makeLedger();
+  names_ = std::make_unique<NameKeeper>(
+      namingOptions(config_), *store_, *executor_, executor_.get(), [] { return util::nowMs(); },
+      ledger_.get());
   deployments_ = makeDeploymentKeeper();
   deployments_->setChangeListener([this] {
     std::uint64_t one = 1;

@@ -74,6 +74,7 @@ class Daemon {
   std::string readyStatus() const;  // the STATUS= systemd shows once ready
   bus::ConnectionOptions connectionOptions() const;
   std::unique_ptr<rpc::Client> makeClient() const;
+  std::unique_ptr<KvNameLedger> makeLedger() const;
   /// Checks the caller of a control request; returns "" or why it is refused.
   std::string authorize(const envelope::Envelope& request) const;
 
@@ -89,6 +90,7 @@ class Daemon {
   std::unique_ptr<notifiers::Dispatcher> notifiers_;
   Metrics metrics_;
   std::unique_ptr<BusExecutor> executor_;
+  std::unique_ptr<KvNameLedger> ledger_;  // naming.ledger nats; outlives names_
   std::unique_ptr<NameKeeper> names_;
   std::unique_ptr<DeploymentKeeper> deployments_;
   std::unique_ptr<Engine> engine_;

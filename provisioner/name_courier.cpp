@@ -17,13 +17,17 @@ constexpr std::int64_t kIdleWakeMs = 3600000;  // nothing due: look again in an 
 
 }  // namespace
 
-NameKeeper::~NameKeeper() { stop(); }
+NameKeeper::~NameKeeper() {
+  if (ledger_ != nullptr) ledger_->close();  // its watcher calls into this keeper
+  stop();
+}
 
 void NameKeeper::start() {
   Lock lock(mutex_);
   if (!threads_.empty() || stopping_) return;
   threads_.emplace_back([this] { courierLoop(); });
   threads_.emplace_back([this] { pusherLoop(); });
+  if (ledger_ != nullptr) threads_.emplace_back([this] { ledgerLoop(); });
 }
 
 void NameKeeper::stop() {
@@ -31,6 +35,11 @@ void NameKeeper::stop() {
     Lock lock(mutex_);
     stopping_ = true;
   }
+  {
+    std::lock_guard lock(inboxMutex_);
+    inboxStopping_ = true;
+  }
+  inboxWake_.notify_all();
   courierWake_.notify_all();
   pusherWake_.notify_all();
   for (auto& thread : threads_) {
@@ -53,10 +62,13 @@ void NameKeeper::courierLoop() {
 }
 
 void NameKeeper::courierRound(Lock& lock) {
+  drainLedger();
   std::int64_t now = clock_();
-  naming::Outcome silent = table_.releaseSilent(now, options_.releaseAfter.count());
-  if (!silent.changes.empty()) {
-    commit(silent, "silence", now);
+  std::int64_t after = options_.releaseAfter.count();
+  naming::Outcome silent = change(
+      [&](naming::NameTable& table) { return table.releaseSilent(now, after); }, "silence", now);
+  if (!silent.ok()) logger()->warn("silent names not released: {}", silent.error);
+  if (silent.ok() && !silent.changes.empty()) {
     lock.unlock();
     try {
       store_.sync();

@@ -29,17 +29,26 @@ std::vector<naming::Holding> loaded(Store& store, std::int64_t now) {
 }  // namespace
 
 NameKeeper::NameKeeper(NamingOptions options, Store& store, StepExecutor& executor,
-                       Broadcaster* broadcaster, Clock clock)
+                       Broadcaster* broadcaster, Clock clock, KvNameLedger* ledger)
     : options_(std::move(options)),
       store_(store),
       executor_(executor),
       broadcaster_(broadcaster),
-      clock_(std::move(clock)) {
+      clock_(std::move(clock)),
+      ledger_(ledger) {
+  Lock lock(mutex_);  // the ledger's watcher may call in before this ends
   std::int64_t now = clock_();
-  try {
-    table_ = naming::NameTable(loaded(store_, now));
-  } catch (const std::invalid_argument& e) {
-    throw StoreError("state database " + store_.file().string() + ": names: " + e.what());
+  startedMs_ = now;
+  if (ledger_ != nullptr) {
+    auto names = ledger_->open([this](const KvNameLedger::Entry& e) { fromLedger(e); });
+    for (const auto& entry : names) takeShared(entry);
+    rebuildFromShared();
+  } else {
+    try {
+      table_ = naming::NameTable(loaded(store_, now));
+    } catch (const std::invalid_argument& e) {
+      throw StoreError("state database " + store_.file().string() + ": names: " + e.what());
+    }
   }
   std::string version = store_.meta("hosts_version");
   hostsVersion_ = version.empty() ? 0 : std::stoll(version);
@@ -64,12 +73,14 @@ NameAssigner::Given NameKeeper::assign(const std::string& node, const Json& decl
       given.error = "naming declaration of " + node + ": " + e.what();
       return given;
     }
-    naming::Outcome outcome = table_.assign(node, wanted, addressOf(facts), now);
+    std::string address = addressOf(facts);
+    naming::Outcome outcome =
+        change([&](naming::NameTable& table) { return table.assign(node, wanted, address, now); },
+               "flow", now);
     if (!outcome.ok()) {
       given.error = outcome.error;
       return given;
     }
-    commit(outcome, "flow", now);
     const naming::Holding* held = table_.byNode(node);
     given.name = held->name;
     given.fqdn = naming::fqdnOf(held->name, options_.domain);
@@ -178,14 +189,16 @@ void NameKeeper::returning(const Registration& registration, const std::string& 
                    e.what());
     return;
   }
-  naming::Outcome outcome = table_.assign(node, wanted, addressOf(registration.facts), now);
+  std::string address = addressOf(registration.facts);
+  naming::Outcome outcome =
+      change([&](naming::NameTable& table) { return table.assign(node, wanted, address, now); },
+             "return", now);
   if (!outcome.ok()) {
     logger()->warn("node={} came back as {} and cannot be named again: {}", node, reported,
                    outcome.error);
     return;
   }
   logger()->info("node={} came back reporting {}: named again", node, reported);
-  commit(outcome, "return", now);
 }
 
 std::string NameKeeper::addressOf(const Json& facts) const {
@@ -197,20 +210,35 @@ std::string NameKeeper::addressOf(const Json& facts) const {
 // Every change is queued for the store (holdings and history) under the lock, so the
 // store sees them in the table's order; callers sync before anyone is told.
 void NameKeeper::commit(const naming::Outcome& outcome, const std::string& by, std::int64_t now) {
-  std::set<std::string> touched;
   for (const auto& c : outcome.changes) {
     logger()->info("name {} (by {})", describe(c), by);
+    store_.putNameHistory(NameHistoryRow{now, c, by});
+  }
+  for (const auto& name : touchedBy(outcome, table_)) persistName(name);
+  hostsMayHaveChanged();
+  courierWake_.notify_all();
+}
+
+// The names whose holdings `outcome` changed, as they are in `table` afterwards.
+std::set<std::string> NameKeeper::touchedBy(const naming::Outcome& outcome,
+                                            const naming::NameTable& table) const {
+  std::set<std::string> touched;
+  for (const auto& c : outcome.changes) {
     touched.insert(c.name);
     if (!c.previousName.empty()) touched.insert(c.previousName);
     for (const auto* node : {&c.node, &c.previousNode}) {
-      if (const naming::Holding* h = node->empty() ? nullptr : table_.byNode(*node))
+      if (const naming::Holding* h = node->empty() ? nullptr : table.byNode(*node))
         touched.insert(h->name);
     }
-    store_.putNameHistory(NameHistoryRow{now, c, by});
   }
-  for (const auto& name : touched) persistName(name);
-  hostsMayHaveChanged();
-  courierWake_.notify_all();
+  return touched;
+}
+
+naming::Outcome NameKeeper::change(const Operation& op, const std::string& by, std::int64_t now) {
+  if (ledger_ != nullptr) return changeShared(op, by, now);
+  naming::Outcome outcome = op(table_);  // a refused operation changes nothing
+  if (outcome.ok() && !outcome.changes.empty()) commit(outcome, by, now);
+  return outcome;
 }
 
 void NameKeeper::persistName(const std::string& name) {
@@ -224,6 +252,9 @@ void NameKeeper::hostsMayHaveChanged() {
   if (entries == entries_) return;
   entries_ = std::move(entries);
   ++hostsVersion_;
+  // Shared names: every provisioner counts from the ledger's revision, so the versions
+  // nodes report mean the same to all of them.
+  hostsVersion_ = std::max(hostsVersion_, static_cast<std::int64_t>(ledgerRevision_));
   store_.putMeta("hosts_version", std::to_string(hostsVersion_));
   pusherWake_.notify_all();
 }
@@ -240,12 +271,11 @@ NameKeeper::Result NameKeeper::operatorCommand(
       naming::NameTable copy = table_;
       outcome = op(copy);
     } else {
-      outcome = op(table_);
+      outcome = change(op, by, now);
     }
     result.changes = outcome.changes;
     result.error = outcome.error;
     if (!outcome.ok() || dryRun) return result;
-    commit(outcome, by, now);
     result.applied = true;
   }
   store_.sync();  // StoreError reaches the caller: the command's reply says it

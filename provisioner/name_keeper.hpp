@@ -16,7 +16,15 @@
 //   changes within `push_interval` coalesced), and sends them directly to a node whose
 //   registration reports an older version (a node that was away, or new).
 //
-// Thread safe. Calls are made without the lock.
+// Shared names (naming.ledger: nats, kv_name_ledger.hpp): the table is then what the
+// bucket holds, which the other provisioners change too. Every change is written there
+// first, each name only at the revision this keeper last saw; when another provisioner
+// changed one of them first, the keeper takes the bucket's latest and decides again.
+// Their changes come from the bucket's watcher. The store keeps a copy and the history
+// of this provisioner's own changes.
+//
+// Thread safe. Calls are made without the lock (the bucket's writes excepted: a change
+// is decided and written as one step).
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,6 +41,7 @@
 #include "core/util/clock.hpp"
 #include "provisioner/engine.hpp"
 #include "provisioner/executor.hpp"
+#include "provisioner/kv_name_ledger.hpp"
 #include "provisioner/name_assigner.hpp"
 #include "provisioner/store.hpp"
 
@@ -63,10 +72,12 @@ class NameKeeper : public NameAssigner {
  public:
   using Clock = std::function<std::int64_t()>;
 
-  /// Loads the holdings from `store` (each counts as seen now: a restart gives every
-  /// name release_after again). Throws StoreError. Nothing runs before start().
+  /// Loads the holdings from `store`, or from `ledger` when the names are shared (each
+  /// counts as seen now: a restart gives every name release_after again). Throws
+  /// StoreError, or LedgerError when the ledger cannot be read. Nothing runs before
+  /// start(). `ledger` must outlive the keeper.
   NameKeeper(NamingOptions options, Store& store, StepExecutor& executor, Broadcaster* broadcaster,
-             Clock clock);
+             Clock clock, KvNameLedger* ledger = nullptr);
   ~NameKeeper();  // stop()
   NameKeeper(const NameKeeper&) = delete;
   NameKeeper& operator=(const NameKeeper&) = delete;
@@ -107,6 +118,29 @@ class NameKeeper : public NameAssigner {
     std::string name;  // "" : drop the name for now (a swap)
   };
 
+  using Operation = std::function<naming::Outcome(naming::NameTable&)>;
+  struct Shared {
+    std::optional<naming::Holding> holding;  // std::nullopt: free
+    std::uint64_t revision = 0;
+  };
+
+  /// Runs `op` on the table and keeps what it changed (commit); with a ledger, writes
+  /// it there first. On a conflict the error says why and nothing changed.
+  naming::Outcome change(const Operation& op, const std::string& by, std::int64_t now);
+  naming::Outcome changeShared(const Operation& op, const std::string& by, std::int64_t now);
+  /// The ledger's watcher: a change made by anyone, queued for drainLedger().
+  void fromLedger(const KvNameLedger::Entry& entry);
+  /// Applies what the watcher queued.
+  void drainLedger();
+  void ledgerLoop();
+  /// Records the ledger's `entry` when it is newer than what is known.
+  bool takeShared(const KvNameLedger::Entry& entry);
+  /// The table as the ledger has it, with what this keeper saw itself (addresses, when
+  /// each node was last seen). A node the ledger shows with two names keeps the newer;
+  /// the older is freed.
+  void rebuildFromShared();
+  std::set<std::string> touchedBy(const naming::Outcome& outcome,
+                                  const naming::NameTable& table) const;
   Json holdingJson(const naming::Holding& holding, std::int64_t now) const;
   void commit(const naming::Outcome& outcome, const std::string& by, std::int64_t now);
   void persistName(const std::string& name);
@@ -135,11 +169,19 @@ class NameKeeper : public NameAssigner {
   StepExecutor& executor_;
   Broadcaster* const broadcaster_;
   const Clock clock_;
+  KvNameLedger* const ledger_;  // nullptr: this provisioner alone gives names
 
   mutable std::mutex mutex_;
   std::condition_variable courierWake_;
   std::condition_variable pusherWake_;
   naming::NameTable table_;
+  std::map<std::string, Shared> shared_;  // name -> as the ledger has it
+  std::uint64_t ledgerRevision_ = 0;      // the newest revision seen
+  std::mutex inboxMutex_;  // guards inbox_ and inboxStopping_; taken after mutex_, never before
+  std::condition_variable inboxWake_;
+  std::vector<KvNameLedger::Entry> inbox_;  // from the watcher, not yet applied
+  bool inboxStopping_ = false;
+  std::int64_t startedMs_ = 0;
   std::map<std::string, std::string> reported_;  // node -> the name it says it holds
   std::map<std::string, std::vector<std::string>> reportedAliases_;  // and its aliases, sorted
   std::map<std::string, std::int64_t> lastSeen_;                     // node -> last registration

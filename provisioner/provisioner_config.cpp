@@ -70,6 +70,10 @@ void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
                   "is set but security.enabled is false: enrolment hands "
                   "out certificates, so it needs message security on");
   }
+  if (config.namingLedger == "nats" && config.bus.transport != "nats") {
+    diag.badValue("naming.ledger", "is nats but bus.transport is " + config.bus.transport +
+                                       ": the shared names live on the NATS cluster");
+  }
   if (config.perMasterConcurrency > config.concurrency) {
     diag.badValue("per_master_concurrency", "is " + std::to_string(config.perMasterConcurrency) +
                                                 ", more than concurrency (" +
@@ -143,6 +147,24 @@ Table<ProvisionerConfig> makeTable() {
   t.add("naming.address_fact", &C::namingAddressFact,
         "Fact holding the address hosts files map a node's names to")
       .checkedBy(factName());
+  t.add("naming.ledger", &C::namingLedger,
+        "Where the provisioners agree on names: local (this provisioner's state database; "
+        "one provisioner), nats (a JetStream key-value bucket shared by every provisioner on "
+        "the NATS cluster, for several at once), auto (nats on bus.transport nats, else local)")
+      .checkedBy({"auto, local or nats",
+                  [](const std::string& v) { return v == "auto" || v == "local" || v == "nats"; }});
+  t.add("naming.kv_bucket", &C::namingKvBucket,
+        "The JetStream key-value bucket of the shared names (made on first use)")
+      .checkedBy({"1-64 letters, digits, '-' or '_'", [](const std::string& v) {
+                    return !v.empty() && v.size() <= 64 &&
+                           v.find_first_not_of(
+                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789-_") == std::string::npos;
+                  }});
+  t.add("naming.kv_replicas", &C::namingKvReplicas,
+        "Copies of the names bucket the JetStream cluster keeps when it makes it; 0: one per "
+        "server in nats.servers, at most 3")
+      .between(0, 5);
   t.add("deployments.blob_dir", &C::deployBlobDir,
         "Directory keeping the deployments' bundles and files, by their digest");
   t.add("deployments.launcher_file", &C::launcherFile,
@@ -195,6 +217,11 @@ std::optional<std::string> withoutNotifiers(const std::filesystem::path& file) {
 }
 
 }  // namespace
+
+std::string ProvisionerConfig::ledger() const {
+  if (namingLedger != "auto") return namingLedger;
+  return bus.transport == "nats" ? "nats" : "local";
+}
 
 const Table<ProvisionerConfig>& ProvisionerConfig::table() {
   static const Table<ProvisionerConfig> kTable = makeTable();

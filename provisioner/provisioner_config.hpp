@@ -59,6 +59,15 @@ struct ProvisionerConfig {
   std::string namingDomain;
   std::chrono::seconds namingReleaseAfter{600};
   std::string namingAddressFact = "ipaddress";
+  // Where the names are agreed (kv_name_ledger.hpp): "local" (this provisioner's state
+  // database), "nats" (a JetStream key-value bucket every provisioner on the cluster
+  // shares) or "auto" (nats on the NATS transport, local on ZeroMQ).
+  std::string namingLedger = "auto";
+  std::string namingKvBucket = "drover_names";
+  int namingKvReplicas = 0;  // 0: one per server in nats.servers, at most 3
+
+  /// namingLedger as it applies to this bus: "local" or "nats".
+  std::string ledger() const;
   // Deployments (provisioner/deploy/): where uploaded bundles are kept, and the settings
   // of the launcher that starts members.
   std::filesystem::path deployBlobDir = "/var/lib/drover/provisioner/deployments";

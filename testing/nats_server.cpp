@@ -258,7 +258,9 @@ NatsCluster::NatsCluster(NatsClusterOptions options) : options_(std::move(option
   for (std::size_t i = 0; i < options_.size; ++i) {
     NatsServerOptions member = options_.member;
     member.serverName = "n" + std::to_string(i + 1);  // JetStream needs distinct names
-    member.clusterName = options_.name;
+    // One server is no cluster: a cluster block without routes keeps JetStream from
+    // starting (it waits for peers to elect a meta leader).
+    if (options_.size > 1) member.clusterName = options_.name;
     member.clusterPort = clusterPorts[i];
     member.routePorts.clear();
     for (std::size_t j = 0; j < options_.size; ++j) {
@@ -326,6 +328,7 @@ std::string NatsCluster::unready() {
     }
     if (!options_.member.jetStream) continue;
     if (!server->healthy()) lacking += name + "/healthz not ok;";
+    if (servers_.size() == 1) continue;  // standalone JetStream: no meta leader
     std::string leader = metaLeaderOf(*server);
     // Right after a leader is killed, the others still name it for a few seconds.
     if (up.count(leader) == 0) lacking += name + "meta leader '" + leader + "' is not running;";

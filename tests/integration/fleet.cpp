@@ -163,6 +163,7 @@ Fleet::Fleet(FleetOptions options) : options_(std::move(options)) {
   if (options_.transport == bus::TransportKind::Nats) {
     testing::NatsClusterOptions cluster;
     cluster.size = options_.natsServers;
+    cluster.member.jetStream = true;  // the provisioners share their names in a bucket
     nats_ = std::make_unique<testing::NatsCluster>(cluster);
     endpoints_.nats.servers = nats_->urls();
   }
