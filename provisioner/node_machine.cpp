@@ -1,6 +1,8 @@
 // NodeMachine: the next move of a running node, its step kinds, and admission. The
 // other events are in node_machine_events.cpp, calls and their replies in
 // node_machine_calls.cpp, retries, redo, failure and leaving in node_machine_outcomes.cpp.
+#include <algorithm>
+
 #include "provisioner/node_machine.hpp"
 
 namespace drover::provisioner {
@@ -144,6 +146,7 @@ bool NodeMachine::probeOrSkip(Turn& t) {
 
 bool NodeMachine::runAction(Turn& t, const Step& step) {
   NodeRecord& r = t.node.record;
+  if (t.node.takingOver && askTakeover(t)) return t.node.phase != Phase::Calling;
   if (r.reconcile && step.verify) {
     sendFlowCall(t, CallKind::Verify, step.verify->call, step.verify->lookup, step.timeout,
                  newAttempt(t, step.name + ".verify"));
@@ -152,6 +155,27 @@ bool NodeMachine::runAction(Turn& t, const Step& step) {
     sendFlowCall(t, CallKind::Step, step.call, step.lookup, step.timeout, newAttempt(t, step.name));
   }
   return t.node.phase != Phase::Calling;  // nobody to call: settled already
+}
+
+// The calls ahead up to the next step that is not one (a master to pick, a name, a
+// notification) are what another provisioner may have done; the latest whose verify
+// holds is where it got to.
+bool NodeMachine::askTakeover(Turn& t) {
+  NodeFlow& n = t.node;
+  const NodeRecord& r = n.record;
+  std::size_t end = r.step;
+  while (end < flow_.steps.size() && flow_.steps[end].kind == StepKind::Action) ++end;
+  end = std::min(end, n.takeoverBelow);
+  for (std::size_t j = end; j-- > r.step;) {
+    const Step& step = flow_.steps[j];
+    if (!step.verify) continue;
+    n.verifying = j;
+    sendFlowCall(t, CallKind::Verify, step.verify->call, step.verify->lookup, step.timeout,
+                 newAttempt(t, step.name + ".verify"));
+    return true;
+  }
+  n.takingOver = false;  // nothing ahead proves done: from here as with any node
+  return false;
 }
 
 bool NodeMachine::pickMaster(Turn& t, const Step& step) {

@@ -116,9 +116,15 @@ struct NodeFlow {
   std::optional<NodeState> leaving;  // state to enter once the claim is released
   bool holdRequested = false;
   bool claimLost = false;
-  int claimAttempts = 0;       // claim, probe and enrol attempts in a row
-  int redos = 0;               // redo verdicts taken in this run (flow redo_limit)
-  std::int64_t timerAtMs = 0;  // backoff end (running) or recheck (claimed elsewhere)
+  int claimAttempts = 0;  // claim, probe and enrol attempts in a row
+  int redos = 0;          // redo verdicts taken in this run (flow redo_limit)
+  // Taking over from another provisioner that stopped mid-flow (its claim ran out
+  // unreleased): before anything is repeated, the verifies of the steps ahead are
+  // asked, latest first, and the node resumes after the first that holds.
+  bool takingOver = false;
+  std::size_t takeoverBelow = 0;         // steps from here on were asked already
+  std::optional<std::size_t> verifying;  // the step whose verify is out (taking over)
+  std::int64_t timerAtMs = 0;            // backoff end (running) or recheck (claimed elsewhere)
   std::int64_t waitingSinceMs = 0;
   bool alerted = false;  // waiting_too_long sent for this wait
   std::string waitReason;
@@ -350,6 +356,9 @@ class NodeMachine {
   bool enrolOrWait(Turn& t);
   bool probeOrSkip(Turn& t);
   bool runAction(Turn& t, const Step& step);
+  /// Taking over: asks the verify of the latest step ahead not yet asked; false when
+  /// none is left (the node goes on from its step as any other).
+  bool askTakeover(Turn& t);
   bool pickMaster(Turn& t, const Step& step);
   bool notifyStep(Turn& t, const Step& step);
   bool assignName(Turn& t, const Step& step);
@@ -374,6 +383,7 @@ class NodeMachine {
   void onClaimReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
   void onProbeReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
   void onVerifyReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
+  void onTakeoverVerify(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
   void onStepReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
   void onReleaseReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);
   void onEnrolReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies);

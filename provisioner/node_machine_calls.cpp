@@ -203,6 +203,14 @@ void NodeMachine::onClaimReply(Turn& t, Attempt& a, const std::vector<CallReply>
   const CallReply& reply = replies.front();
   if (granted(reply)) {
     closeAttempt(t, a, Outcome::Granted);
+    std::string from = reply.data.is_object() ? reply.data.value("taken_over_from", "") : "";
+    if (!from.empty() && from != settings_.owner) {
+      log(t, LogLevel::Info,
+          "claim taken over from " + from +
+              ", which stopped mid-flow: what it did is verified before anything is repeated");
+      n.takingOver = true;
+      n.takeoverBelow = flow_.steps.size();
+    }
     n.record.claimed = true;
     n.claimAttempts = 0;
     if (n.record.startedMs == 0) n.record.startedMs = t.now;
@@ -251,7 +259,34 @@ void NodeMachine::claimNotAnswered(Turn& t, CallKind kind, const std::string& er
   n.leaving = NodeState::Failed;
 }
 
+void NodeMachine::onTakeoverVerify(Turn& t, Attempt& a, const std::vector<CallReply>& replies) {
+  NodeFlow& n = t.node;
+  NodeRecord& r = n.record;
+  std::size_t j = *n.verifying;
+  n.verifying.reset();
+  const Step& step = flow_.steps[j];
+  const CallReply& reply = replies.front();
+  if (okReply(reply) && matches(step.verify->when, reply.data)) {
+    closeAttempt(t, a, Outcome::Verified);
+    log(t, LogLevel::Info, "taken over after step " + step.name + ", verified done");
+    finishStep(n, step.name, t.now - a.startedMs, true, "");
+    moveToStep(r, j + 1);
+    n.takingOver = false;
+    return save(t);
+  }
+  if (okReply(reply)) {
+    closeAttempt(t, a, Outcome::NotDone);
+    n.takeoverBelow = j;  // ask the step before
+    return save(t);
+  }
+  // No proof either way (the master down, say): nothing is repeated until there is.
+  closeAttempt(t, a, Outcome::Retry);
+  save(t);
+  stepFailed(t, a.error, t.now - a.startedMs);
+}
+
 void NodeMachine::onVerifyReply(Turn& t, Attempt& a, const std::vector<CallReply>& replies) {
+  if (t.node.verifying) return onTakeoverVerify(t, a, replies);
   NodeRecord& r = t.node.record;
   const Step& step = flow_.steps[r.step];
   const CallReply& reply = replies.front();

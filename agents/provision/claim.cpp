@@ -31,7 +31,8 @@ ClaimDecision decideClaim(const std::optional<Claim>& current, const std::string
   if (live && current->owner != owner) return {false, false, *current};
   bool renewed = live && current->owner == owner;
   Claim holder{owner, renewed ? current->claimedAtMs : nowMs, expires};
-  return {true, renewed, holder};
+  std::string takenFrom = current && !live && current->owner != owner ? current->owner : "";
+  return {true, renewed, holder, takenFrom};
 }
 
 ReleaseDecision decideRelease(const std::optional<Claim>& current, const std::string& owner,

@@ -30,6 +30,9 @@ struct ClaimDecision {
   bool granted = false;
   bool renewed = false;  // granted to the owner that already held it
   Claim holder;          // who holds the claim afterwards
+  // Granted over another owner's claim that ran out without a release: that owner
+  // stopped mid-flow (killed, cut off), and the new holder takes over what it did.
+  std::string takenFrom;
 };
 
 ClaimDecision decideClaim(const std::optional<Claim>& current, const std::string& owner,

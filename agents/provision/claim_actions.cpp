@@ -32,6 +32,7 @@ Reply claim(const Request& request, ProvisionContext& context) {
   Json data = claimData(decision.holder, now);
   data["granted"] = decision.granted;
   data["renewed"] = decision.renewed;
+  data["taken_over_from"] = decision.takenFrom;
   if (decision.granted) return {{}, std::move(data)};
   return {{envelope::StatusCode::Aborted,
            fmt::format("provisioning of this node is claimed by {} for {} more s",

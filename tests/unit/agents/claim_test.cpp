@@ -40,6 +40,15 @@ TEST(ClaimDecision, ExpiredClaimGoesToTheNextOwner) {
   EXPECT_FALSE(d.renewed);
   EXPECT_EQ(d.holder.owner, "prov-b");
   EXPECT_EQ(d.holder.claimedAtMs, kStart + 60'000);
+  EXPECT_EQ(d.takenFrom, "prov-a") << "never released: prov-a stopped mid-flow";
+}
+
+TEST(ClaimDecision, NothingIsTakenOverFromNobodyOrFromOneself) {
+  EXPECT_EQ(decideClaim(std::nullopt, "prov-a", 60s, kStart).takenFrom, "");
+  Claim held{"prov-a", kStart, kStart + 60'000};
+  EXPECT_EQ(decideClaim(held, "prov-a", 60s, kStart + 90'000).takenFrom, "")
+      << "its own expired claim: a restart, which resumes from its own records";
+  EXPECT_EQ(decideClaim(held, "prov-b", 60s, kStart + 1).takenFrom, "") << "refused";
 }
 
 TEST(ClaimDecision, SameOwnerRenewsAndKeepsItsClaimTime) {

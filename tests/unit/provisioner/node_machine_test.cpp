@@ -388,5 +388,58 @@ INSTANTIATE_TEST_SUITE_P(
             [](const NodeFlow& n) { EXPECT_EQ(n.leaving, NodeState::Waiting); }, "no CA here"}),
     rowName);
 
+// Taking over a node whose claim another provisioner let run out mid-flow: the latest
+// verify ahead is asked first, and nothing is repeated that a verify shows done.
+NodeFlow takingOverAtClean(World& w) {
+  return w.callingAt("clean", [&](NodeFlow& n) {
+    n.takingOver = true;
+    n.takeoverBelow = w.flow.steps.size();
+  });
+}
+
+class Takeover : public ::testing::TestWithParam<Row> {};
+TEST_P(Takeover, Table) { runRow(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(
+    NodeMachine, Takeover,
+    ::testing::Values(
+        Row{"AClaimTakenOverFromAnotherOwnerVerifiesFirst", claiming,
+            CallReplied{{ok("n1", {{"granted", true}, {"taken_over_from", "p2"}})}},
+            NodeState::Running, Phase::Calling,
+            std::vector<std::string>{"SaveAttempt claim granted", "Measure claim granted",
+                                     "RenewLeaseAt 101000", "SaveNode"} +
+                kProbe,
+            [](const NodeFlow& n) { EXPECT_TRUE(n.takingOver); }},
+        Row{"OwnExpiredClaimIsNoTakeover", claiming,
+            CallReplied{{ok("n1", {{"granted", true}, {"taken_over_from", "provisioner"}})}},
+            NodeState::Running, Phase::Calling,
+            std::vector<std::string>{"SaveAttempt claim granted", "Measure claim granted",
+                                     "RenewLeaseAt 101000", "SaveNode"} +
+                kProbe,
+            [](const NodeFlow& n) { EXPECT_FALSE(n.takingOver); }},
+        Row{"TheLatestStepVerifiedDoneIsWhereTheNodeResumes", takingOverAtClean,
+            CallReplied{{ok("m1", {{"state", "signed"}})}}, NodeState::Running, Phase::Calling,
+            std::vector<std::string>{
+                "SaveAttempt sign.verify verified", "Measure sign.verify verified", "SaveNode",
+                "Notify provisioned notify: ", "SaveAttempt notify done", "SaveNode"} +
+                kRelease,
+            [](const NodeFlow& n) { EXPECT_FALSE(n.takingOver); }},
+        Row{"WithNothingProvenTheNodeGoesOnFromItsStep",
+            takingOverAtClean,
+            CallReplied{{ok("m1", {{"state", "missing"}})}},
+            NodeState::Running,
+            Phase::Calling,
+            {"SaveAttempt sign.verify not_done", "Measure sign.verify not_done", "SaveNode",
+             "SaveAttempt clean open", "SaveNode", "SendCall step puppetca#clean -> m1 m2"},
+            [](const NodeFlow& n) { EXPECT_FALSE(n.takingOver); }},
+        Row{"NoProofEitherWayRepeatsNothingAndAsksAgain",
+            takingOverAtClean,
+            CallReplied{{refused("m1", "CA down")}},
+            NodeState::Running,
+            Phase::BackingOff,
+            {"SaveAttempt sign.verify retry", "Measure sign.verify retry", "SaveNode",
+             "Notify retried clean: m1: CA down", "SaveNode", "Schedule 1010"},
+            [](const NodeFlow& n) { EXPECT_TRUE(n.takingOver); }}),
+    rowName);
+
 }  // namespace
 }  // namespace drover::provisioner::table
