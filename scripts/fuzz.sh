@@ -2,6 +2,7 @@
 # Fuzzes every decoder of untrusted bytes with libFuzzer (tests/fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s, every target
+#   scripts/fuzz.sh build                                 builds every target, runs none
 #
 # Builds the fuzz targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
 # ./build-fuzz (or $DROVER_FUZZ_BUILD_DIR), then runs each target for the given time on a
@@ -13,6 +14,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-60}"
 shift || true
+build_only=false
+if [ "$seconds" = build ]; then build_only=true; fi
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=()
@@ -34,6 +37,7 @@ if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >"$bui
   exit 1
 fi
 echo "built in $(($(date +%s) - started)) s"
+if $build_only; then exit 0; fi
 
 runs="$build/fuzz-runs"
 failed=()
