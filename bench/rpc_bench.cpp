@@ -84,6 +84,8 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   using namespace drover::bench;
   std::filesystem::create_directories(dir);
   BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport));
+  auto busRssKb = [&] { return procStatusKb(broker.pid(), "VmRSS").value_or(0); };
+  long busEmptyRssKb = busRssKb();
   FleetSpec spec;
   spec.nodes = nodes;
   spec.processes = options.simulators;
@@ -98,6 +100,8 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover", 5000ms, {},
                              secure ? clientSecurity(*secure) : nullptr);
   SizeRun run;
+  run.busEmptyRssKb = busEmptyRssKb;
+  run.busReadyRssKb = busRssKb();
   run.nodes = nodes;
   run.secure = secure != nullptr;
   run.simulators = options.simulators;
@@ -136,6 +140,7 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   measured("get_fact_shard3", [&] { return factFilteredRpc(client, simShardSize(nodes, 3), o); });
   measured("discovery", [&] { return discovery(client, nodes, o); });
   for (pid_t pid : fleet.pids()) run.simulatorRssKb += procStatusKb(pid, "VmRSS").value_or(0);
+  run.busAfterRssKb = busRssKb();
   if (options.trace) {
     std::ofstream out(dir / "client.trace.jsonl");
     for (const auto& line : trace) out << line.dump() << "\n";

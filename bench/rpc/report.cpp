@@ -101,6 +101,11 @@ Json scenarioJson(const ScenarioResult& s) {
   return doc;
 }
 
+// What the bus server holds per connected node, from the growth of its RSS.
+double perNodeKb(long growthKb, std::size_t nodes) {
+  return nodes == 0 ? 0.0 : static_cast<double>(growthKb) / static_cast<double>(nodes);
+}
+
 }  // namespace
 
 std::vector<SecurityCost> securityCosts(const BenchReport& report) {
@@ -134,6 +139,12 @@ void printTable(std::FILE* out, const BenchReport& report) {
                "{} KiB)\n",
                run.nodes, run.secure ? "ON: signed, verified, authorized, audited" : "off",
                run.simulators, run.startupMs, run.simulatorRssKb);
+    fmt::print(out,
+               "{:>6}  bus server RSS: {} KiB empty, {} KiB with every node connected "
+               "({:.1f} KiB per node), {} KiB after the scenarios ({:.1f} KiB per node)\n",
+               "", run.busEmptyRssKb, run.busReadyRssKb,
+               perNodeKb(run.busReadyRssKb - run.busEmptyRssKb, run.nodes), run.busAfterRssKb,
+               perNodeKb(run.busAfterRssKb - run.busEmptyRssKb, run.nodes));
     for (const auto& s : run.scenarios) printRow(out, run.nodes, s, targetNote(run, s));
   }
   printCpu(out, report);
@@ -155,6 +166,12 @@ Json toJson(const BenchReport& report) {
               {"simulators", run.simulators},
               {"fleet_ready_ms", run.startupMs},
               {"simulators_rss_kib", run.simulatorRssKb},
+              {"bus_server_rss_kib",
+               {{"empty", run.busEmptyRssKb},
+                {"ready", run.busReadyRssKb},
+                {"after_scenarios", run.busAfterRssKb},
+                {"per_node_ready", perNodeKb(run.busReadyRssKb - run.busEmptyRssKb, run.nodes)},
+                {"per_node_after", perNodeKb(run.busAfterRssKb - run.busEmptyRssKb, run.nodes)}}},
               {"scenarios", Json::object()}};
     for (const auto& s : run.scenarios) size["scenarios"][s.name] = scenarioJson(s);
     doc["sizes"].push_back(std::move(size));

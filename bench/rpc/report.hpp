@@ -24,6 +24,11 @@ struct SizeRun {
   std::size_t simulators = 0;
   long long startupMs = 0;  // simulators started until every node passed its probe
   long simulatorRssKb = 0;  // VmRSS of every simulator, summed, after the scenarios
+  // The bus server's (drover-broker's or nats-server's) VmRSS before the fleet connects,
+  // once every node is connected, and after the scenarios: what each connection costs it.
+  long busEmptyRssKb = 0;
+  long busReadyRssKb = 0;
+  long busAfterRssKb = 0;
   std::vector<ScenarioResult> scenarios;
 };
 
