@@ -165,8 +165,8 @@ KvNameLedger::Entry KvNameLedger::fromBucket(kvEntry* raw) const {
   std::string problem;
   Entry entry = decode(key, value, revision, &problem);
   if (!problem.empty()) {
-    logger()->warn("{}: key {} revision {} is no holding ({}): read as free", options_.bucket,
-                   key, revision, problem);
+    logger()->warn("{}: key {} revision {} is no holding ({}): read as free", options_.bucket, key,
+                   revision, problem);
   }
   return entry;
 }

@@ -38,10 +38,10 @@ class LedgerError : public std::runtime_error {
 };
 
 struct LedgerOptions {
-  bus::Endpoints endpoints;         // the NATS servers and how to authenticate
+  bus::Endpoints endpoints;  // the NATS servers and how to authenticate
   std::string bucket = "drover_names";
-  int replicas = 1;                 // copies of the bucket (1-5, at most the servers)
-  std::string connectionName;       // as the servers list the connection
+  int replicas = 1;                              // copies of the bucket (1-5, at most the servers)
+  std::string connectionName;                    // as the servers list the connection
   std::chrono::milliseconds openTimeout{30000};  // the bucket reachable at start
   std::chrono::milliseconds callTimeout{5000};   // one read or write
 };

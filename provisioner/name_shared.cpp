@@ -35,7 +35,8 @@ naming::Outcome NameKeeper::changeShared(const Operation& op, const std::string&
     bool conflict = false;
     try {
       for (const auto& name : touchedBy(outcome, next)) {
-        if (next.byName(name) == nullptr && next.byAlias(name) != nullptr) continue;  // in its holder's
+        // An alias is written in its holder's entry.
+        if (next.byName(name) == nullptr && next.byAlias(name) != nullptr) continue;
         std::optional<naming::Holding> wanted;
         if (const naming::Holding* h = next.byName(name)) wanted = *h;
         Shared& known = shared_[name];

@@ -78,8 +78,8 @@ class SharedNames : public ::testing::Test {
     NamingOptions options;
     options.releaseAfter = 60s;
     options.pushInterval = 20ms;
-    p->keeper = std::make_unique<NameKeeper>(options, *p->store, nodes, &nodes,
-                                             [] { return util::nowMs(); }, p->ledger.get());
+    p->keeper = std::make_unique<NameKeeper>(
+        options, *p->store, nodes, &nodes, [] { return util::nowMs(); }, p->ledger.get());
     p->keeper->start();
     return p;
   }
@@ -168,8 +168,8 @@ TEST(SharedNameValues, AValueThatIsNoHoldingOfItsKeyReadsAsFreeAndSaysWhy) {
                    .holding.has_value());
   EXPECT_THAT(problem, HasSubstr("type"));
   problem.clear();
-  auto back = KvNameLedger::decode("web-1", KvNameLedger::encode(holding("web-1", "n")), 3,
-                                   &problem);
+  auto back =
+      KvNameLedger::decode("web-1", KvNameLedger::encode(holding("web-1", "n")), 3, &problem);
   EXPECT_EQ(problem, "");
   ASSERT_TRUE(back.holding.has_value());
   EXPECT_EQ(back.holding->node, "n");
