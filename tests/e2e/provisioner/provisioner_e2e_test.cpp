@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -124,16 +125,13 @@ class MastersEnvironment : public ::testing::Environment {
 class Provisioner {
  public:
   Provisioner(Fleet& fleet, const std::string& name,
-              const fs::path& flowFile = fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml")
+              const fs::path& flowFile = fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml",
+              const std::string& lease = "60")
       : name_(name) {
     integration::Credentials creds = fleet.issue(name, security::Role::Provisioner);
     argv_ = {(fs::path(DROVER_BINARY_DIR) / "provisioner" / "drover-provisioner").string(),
              "--identity",
              name,
-             "--broker-publish",
-             fleet.endpoints().publish,
-             "--broker-subscribe",
-             fleet.endpoints().subscribe,
              "--security-ca-file",
              fleet.ca().certificateFile().string(),
              "--security-crl-file",
@@ -149,7 +147,7 @@ class Provisioner {
              "--master-facts",
              "region,country,continent",
              "--lease",
-             "60",
+             lease,
              "--master-heartbeat-age",
              "10",
              "--recheck-interval",
@@ -165,6 +163,8 @@ class Provisioner {
     // Names: nodes of the naming test are named NAME.e2e.test, and a dead one's name is
     // free after the shortest silence allowed.
     argv_.insert(argv_.end(), {"--naming-domain", kNamingDomain, "--naming-release-after", "10"});
+    auto bus = fleet.busFlags();
+    argv_.insert(argv_.end(), bus.begin(), bus.end());
   }
 
   void start() {
@@ -415,12 +415,17 @@ class ProvisionerE2E : public ::testing::Test {
         << node << ": the certificate on " << own.master << " is not for the node's key";
   }
 
-  // A bare node declaring the iterative service `cache`: named cache-N by the flow. Its
-  // hostname is left alone (it shares the machine's), <root>/etc/hostname is written.
-  static NodeSpec namedNodeSpec(const std::string& identity, const Region& r) {
+  // A bare node declaring an iterative service (`cache`): named cache-N by the flow. Its
+  // hostname is left alone (it shares the machine's), <root>/etc/hostname is written. It
+  // registers every 3 s: a live node keeps its name through the provisioners'
+  // --naming-release-after of 10 s, as one registering every 5 minutes does through
+  // the default of 10 minutes.
+  static NodeSpec namedNodeSpec(const std::string& identity, const Region& r,
+                                const std::string& service = "cache") {
     NodeSpec spec = nodeSpec(identity, r);
     spec.extraArgs.insert(spec.extraArgs.end(),
-                          {"--naming-service", "cache", "--naming-set-hostname", "false"});
+                          {"--naming-service", service, "--naming-set-hostname", "false",
+                           "--registration-interval", "3"});
     return spec;
   }
 
@@ -468,12 +473,168 @@ class ProvisionerE2E : public ::testing::Test {
         60s);
   }
 
- private:
+ protected:
   static inline std::unique_ptr<Fleet> fleet_;
   static inline std::unique_ptr<Provisioner> provisioner_;
   static inline std::string setupError_;
   static inline std::map<std::string, std::unique_ptr<testing::TempDir>> roots_;
 };
+
+// ---- two provisioners on a NATS cluster ------------------------------------------------
+
+// The same two masters; the fleet on three routed nats-servers with JetStream, and two
+// provisioners that share their names through the cluster's key-value bucket (what
+// naming.ledger auto chooses on NATS) and claim nodes with a 15 s lease. Defined before
+// ProvisionerE2E's tests so that it runs first, while both masters are up.
+class HighlyAvailableE2E : public ProvisionerE2E {
+ protected:
+  static void SetUpTestSuite() {
+    if (!master(kEu) || !master(kUs)) return;
+    try {
+      integration::FleetOptions options;
+      options.transport = bus::TransportKind::Nats;
+      options.natsServers = 3;
+      fleet_ = std::make_unique<Fleet>(options);
+      fleet_->addNodes({masterSpec(kEu), masterSpec(kUs)});
+      fs::path flow = fs::path(DROVER_SOURCE_DIR) / "etc/flows/classic.yaml";
+      provisioner_ = std::make_unique<Provisioner>(*fleet_, "ha-a.provisioner", flow, "15");
+      second_ = std::make_unique<Provisioner>(*fleet_, "ha-b.provisioner", flow, "15");
+      provisioner_->start();
+      second_->start();
+    } catch (const std::exception& e) {
+      setupError_ = e.what();
+      second_.reset();
+      provisioner_.reset();
+      fleet_.reset();
+    }
+  }
+
+  static void TearDownTestSuite() {
+    if (second_) second_->stop();
+    second_.reset();
+    ProvisionerE2E::TearDownTestSuite();
+  }
+
+  /// name -> node, as `who` lists its names (drover name list).
+  static std::map<std::string, std::string> namesBy(const std::string& who) {
+    Result r = fleet().drover({"name", "list", "--json"});
+    Json doc = Json::parse(r.out, nullptr, false);
+    std::map<std::string, std::string> out;
+    if (!doc.is_object() || !doc.contains("replies")) return out;
+    for (const auto& reply : doc["replies"]) {
+      if (reply.value("sender", "") != who || !reply.contains("data")) continue;
+      for (const auto& h : reply["data"].value("names", Json::array()))
+        out[h.value("name", "")] = h.value("node", "");
+    }
+    return out;
+  }
+
+  static int running(const std::string& who) {
+    int count = 0;
+    for (const auto& [node, record] : statusByNode(who))
+      count += record.value("state", "") == "running";
+    return count;
+  }
+
+  /// The files in `dir`, or why there are none.
+  static std::string listing(const fs::path& dir) {
+    std::error_code error;
+    std::string out;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+      out += " " + entry.path().filename().string();
+    }
+    return error ? dir.string() + ": " + error.message() : out;
+  }
+
+  static inline std::unique_ptr<Provisioner> second_;
+};
+
+// Both provisioners take the new nodes between them. Once a certificate is signed, the
+// one with more nodes in flight is SIGKILLed; the other takes them over when their
+// claims' leases run out. Every node ends provisioned under a name of its own, signed
+// once by its own master and never by the other; the killed provisioner, started
+// again, reads the same names from the bucket.
+TEST_F(HighlyAvailableE2E, AProvisionerKilledMidFlowLeavesItsNodesToTheOtherSignedOnceNamedOnce) {
+  const std::map<std::string, const Region*> regionOf{
+      {"ha-eu-1.e2e", &kEu}, {"ha-eu-2.e2e", &kEu}, {"ha-us-1.e2e", &kUs}, {"ha-us-2.e2e", &kUs}};
+  std::vector<NodeSpec> specs;
+  // Their own service: the masters' CA outlives the suite, and the naming test below
+  // counts the signatures of cache-0.
+  for (const auto& [node, r] : regionOf) specs.push_back(namedNodeSpec(node, *r, "store"));
+  fleet().addNodes(specs);
+
+  // Kill once a certificate is signed, with nodes still in flight.
+  std::map<std::string, std::string> named;  // name -> node, as the bucket has them
+  bool underway = testing::waitFor(
+      [&] {
+        named = namesBy(provisioner().name());
+        for (const auto& [name, node] : named) {
+          const Region& r = *regionOf.at(node);
+          if (timesSigned(r, name + "." + kNamingDomain) > 0) return true;
+        }
+        return false;
+      },
+      kProvisionTimeout);
+  ASSERT_TRUE(underway) << "no node was signed\n" << logs() << tail(second_->log(), 60);
+  bool firstHasMore = running(provisioner().name()) >= running(second_->name());
+  Provisioner& victim = firstHasMore ? provisioner() : *second_;
+  Provisioner& survivor = firstHasMore ? *second_ : provisioner();
+  int inFlight = running(victim.name());
+  victim.kill();
+  std::printf("[ killed   ] %s with %d node(s) in flight\n%s", victim.name().c_str(), inFlight,
+              fleet().drover({"provision", "status"}).out.c_str());
+
+  std::string failed;
+  bool done = testing::waitFor(
+      [&] {
+        auto status = statusByNode(survivor.name());
+        bool all = true;
+        for (const auto& [node, r] : regionOf) {
+          std::string state = status[node].value("state", "");
+          if (state == "failed") failed = node + ": " + status[node].dump(2) + "\n" + history(node);
+          all = all && state == "provisioned" && status[node].value("master", "") == r->master;
+        }
+        return all || !failed.empty();
+      },
+      kProvisionTimeout);
+  ASSERT_EQ(failed, "") << tail(survivor.log(), 80);
+  ASSERT_TRUE(done) << tail(survivor.log(), 80) << tail(victim.log(), 40);
+
+  std::map<std::string, std::string> names = namesBy(survivor.name());
+  std::set<std::string> holders;
+  for (const auto& [name, node] : names) {
+    EXPECT_TRUE(holders.insert(node).second) << node << " holds two names";
+  }
+  EXPECT_EQ(names.size(), regionOf.size());
+  std::string eventsBoth = readOrEmpty(victim.events()) + readOrEmpty(survivor.events());
+  for (const auto& [name, node] : names) {
+    ASSERT_TRUE(regionOf.count(node)) << name << " held by " << node;
+    const Region& own = *regionOf.at(node);
+    const Region& other = &own == &kEu ? kUs : kEu;
+    const std::string certname = name + "." + kNamingDomain;
+    EXPECT_EQ(timesSigned(own, certname), 1) << certname << " signed more than once";
+    EXPECT_EQ(timesSigned(other, certname), 0) << certname << " signed by " << other.master;
+    EXPECT_NE(markerOf(node, certname, "production"), "")
+        << node << " as " << certname << "; markers: " << listing(root(node) / "var/markers")
+        << "\n"
+        << history(node);
+    EXPECT_EQ(provisionedEvents(eventsBoth, node), 1) << node;
+  }
+  EXPECT_EQ(names.begin()->first, "store-0");
+  EXPECT_EQ(names.rbegin()->first, "store-3");
+  if (inFlight > 0) {
+    EXPECT_THAT(survivor.log(), HasSubstr("claim taken over from " + victim.name()));
+  }
+  std::istringstream lines(survivor.log());
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("taken over") != std::string::npos) std::printf("%s\n", line.c_str());
+  }
+
+  victim.start();
+  EXPECT_TRUE(testing::waitFor([&] { return namesBy(victim.name()) == names; }, 60s))
+      << "after a restart " << victim.name() << " lists other names\n"
+      << tail(victim.log(), 60);
+}
 
 TEST_F(ProvisionerE2E, NodesInTwoRegionsAreSignedByTheirRegionalMasterAndRunPuppetTwice) {
   const std::map<std::string, std::string> want{{"web-eu-1.e2e", kEu.master},
