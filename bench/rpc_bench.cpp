@@ -47,6 +47,7 @@ struct Options {
   bool trace = false;             // per-request traces in the work directory
   std::string security = "both";  // on, off or both
   std::string transport = "zmq";  // the bus: zmq (drover-broker) or nats (nats-server)
+  std::size_t natsServers = 1;    // nats: more than one is a routed cluster
 };
 
 // A store of its own per fleet, so every secure run starts with a cold certificate cache
@@ -67,7 +68,8 @@ drover::Json environment(const Options& options) {
               {"simulators", options.simulators},
               {"sim_io_threads", options.ioThreads},
               {"security", options.security},
-              {"transport", options.transport}});
+              {"transport", options.transport},
+              {"nats_servers", options.natsServers}});
   return env;
 }
 
@@ -83,8 +85,13 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
                                const SecureSetup* secure) {
   using namespace drover::bench;
   std::filesystem::create_directories(dir);
-  BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport));
-  auto busRssKb = [&] { return procStatusKb(broker.pid(), "VmRSS").value_or(0); };
+  BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport), {},
+                   options.natsServers);
+  auto busRssKb = [&] {
+    long kb = 0;
+    for (pid_t pid : broker.pids()) kb += procStatusKb(pid, "VmRSS").value_or(0);
+    return kb;
+  };
   long busEmptyRssKb = busRssKb();
   FleetSpec spec;
   spec.nodes = nodes;
@@ -121,7 +128,7 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
     CpuNow now;
     now.client = processCpuMs(::getpid()).value_or(0);
     for (pid_t pid : fleet.pids()) now.simulators += processCpuMs(pid).value_or(0);
-    now.broker = processCpuMs(broker.pid()).value_or(0);
+    for (pid_t pid : broker.pids()) now.broker += processCpuMs(pid).value_or(0);
     return now;
   };
   auto measured = [&](const std::string& name, const std::function<ScenarioResult()>& scenario) {
@@ -198,6 +205,10 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--transport", options.transport,
                  "The bus: zmq (a drover-broker) or nats (a nats-server on a free port)")
       ->check(CLI::IsMember({"zmq", "nats"}));
+  app.add_option("--nats-servers", options.natsServers,
+                 "With --transport nats: this many nats-servers, routed as a cluster; the "
+                 "nodes spread over them")
+      ->check(CLI::Range(1, 9));
   app.add_option("--broker", exe.broker, "drover-broker executable");
   app.add_option("--droverd", exe.droverd, "droverd executable");
   app.add_option("--fleet-sim", exe.fleetSim, "drover-fleet-sim executable");

@@ -133,6 +133,7 @@ class NatsCluster {
   std::size_t size() const { return servers_.size(); }
   /// Member `i` (0-based, server name n<i+1>), to stop, kill or start again.
   NatsServer& server(std::size_t i) { return *servers_.at(i); }
+  const NatsServer& server(std::size_t i) const { return *servers_.at(i); }
   /// Client URLs of every member, running or not (a client's server list).
   std::vector<std::string> urls() const;
   /// urls() joined by commas, as nats clients take a server list.

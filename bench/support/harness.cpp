@@ -81,18 +81,26 @@ bus::Endpoints BrokerProcess::endpointsOn(const std::string& address) const {
 }
 
 BusServer::BusServer(const Executables& exe, const std::filesystem::path& workDir,
-                     bus::TransportKind transport, const BrokerSpec& spec) {
+                     bus::TransportKind transport, const BrokerSpec& spec,
+                     std::size_t natsServers) {
   if (transport == bus::TransportKind::Zmq) {
     broker_.emplace(exe, workDir, spec);
     endpoints_ = broker_->endpoints();
     return;
   }
-  nats_.emplace();
+  testing::NatsClusterOptions cluster;
+  cluster.size = std::max<std::size_t>(1, natsServers);
+  nats_.emplace(cluster);
   endpoints_.transport = bus::TransportKind::Nats;
-  endpoints_.nats.servers = {nats_->url()};
+  endpoints_.nats.servers = nats_->urls();
 }
 
-pid_t BusServer::pid() const { return broker_ ? broker_->pid() : nats_->pid(); }
+std::vector<pid_t> BusServer::pids() const {
+  if (broker_) return {broker_->pid()};
+  std::vector<pid_t> pids;
+  for (std::size_t i = 0; i < nats_->size(); ++i) pids.push_back(nats_->server(i).pid());
+  return pids;
+}
 
 SimulatedFleet::SimulatedFleet(const Executables& exe, const bus::Endpoints& endpoints,
                                const std::filesystem::path& workDir, const FleetSpec& spec,

@@ -62,14 +62,17 @@ class BrokerProcess {
 /// but an 8 MB max_payload) on a free loopback port.
 class BusServer {
  public:
+  /// `natsServers` > 1: a routed cluster of that many nats-servers, every one of them
+  /// listed to the clients (nats.c picks one at random, so the nodes spread over them).
   BusServer(const Executables& exe, const std::filesystem::path& workDir,
-            bus::TransportKind transport, const BrokerSpec& spec = {});
+            bus::TransportKind transport, const BrokerSpec& spec = {}, std::size_t natsServers = 1);
   const bus::Endpoints& endpoints() const { return endpoints_; }
-  pid_t pid() const;  // the broker's or the nats-server's, for CPU and memory
+  /// The broker's or every nats-server's, for CPU and memory.
+  std::vector<pid_t> pids() const;
 
  private:
   std::optional<BrokerProcess> broker_;
-  std::optional<testing::NatsServer> nats_;
+  std::optional<testing::NatsCluster> nats_;
   bus::Endpoints endpoints_;
 };
 
