@@ -137,6 +137,7 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
     check(natsOptions_SetErrorHandler(opts.get(), onError, this), "nats: errors");
     check(natsOptions_SetReconnectedCB(opts.get(), onReconnected, this), "nats: reconnects");
     if (options.natsEventLoop) options.natsEventLoop->adopt(opts.get());
+    if (options.publishAtOnce) check(natsOptions_SetSendAsap(opts.get(), true), "nats: send");
     natsStatus status = natsConnection_Connect(&connection_, opts.get());
     if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
       fail("nats.servers " + description_, status);

@@ -73,6 +73,11 @@ struct ConnectionOptions {
   std::optional<CurveClient> curve;  // ZeroMQ: encrypt and authenticate to the broker
   std::string name;                  // NATS: the connection's name in the server's view
   std::shared_ptr<NatsEventLoop> natsEventLoop;  // NATS: none: nats.c's own threads
+  // NATS: each publish is written by the publishing thread at once, and nats.c makes no
+  // flusher thread for the connection. For connections that answer one request at a
+  // time by the thousand in one process (the fleet simulator); a caller publishing
+  // bursts leaves it off, so its messages go out in batches.
+  bool publishAtOnce = false;
 };
 
 struct Message {
