@@ -23,8 +23,10 @@ std::string statusText(natsStatus status) {
   return text;
 }
 
+}  // namespace
+
 // Bucket names are a stream's name: letters, digits, '-' and '_'.
-bool validBucket(const std::string& bucket) {
+bool KvNameLedger::validBucket(const std::string& bucket) {
   if (bucket.empty() || bucket.size() > 64) return false;
   for (char c : bucket) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -33,8 +35,6 @@ bool validBucket(const std::string& bucket) {
   }
   return true;
 }
-
-}  // namespace
 
 KvNameLedger::KvNameLedger(LedgerOptions options) : options_(std::move(options)) {
   if (!validBucket(options_.bucket)) {

@@ -77,6 +77,9 @@ class KvNameLedger {
   /// Stops the watcher: the listener is not called once this returns.
   void close();
 
+  /// 1-64 letters, digits, '-' or '_' (a JetStream stream's name).
+  static bool validBucket(const std::string& bucket);
+
   /// "NATS KV bucket drover_names (3 replicas) at nats://...".
   std::string describe() const;
 

@@ -13,6 +13,7 @@
 #include "core/config/loader.hpp"
 #include "core/config/yaml_reader.hpp"
 #include "core/naming/names.hpp"
+#include "provisioner/kv_name_ledger.hpp"
 
 namespace drover::provisioner {
 
@@ -155,12 +156,7 @@ Table<ProvisionerConfig> makeTable() {
                   [](const std::string& v) { return v == "auto" || v == "local" || v == "nats"; }});
   t.add("naming.kv_bucket", &C::namingKvBucket,
         "The JetStream key-value bucket of the shared names (made on first use)")
-      .checkedBy({"1-64 letters, digits, '-' or '_'", [](const std::string& v) {
-                    return !v.empty() && v.size() <= 64 &&
-                           v.find_first_not_of(
-                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                               "0123456789-_") == std::string::npos;
-                  }});
+      .checkedBy({"1-64 letters, digits, '-' or '_'", KvNameLedger::validBucket});
   t.add("naming.kv_replicas", &C::namingKvReplicas,
         "Copies of the names bucket the JetStream cluster keeps when it makes it; 0: one per "
         "server in nats.servers, at most 3")
