@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -116,6 +117,28 @@ void sizeDeliveryPool() {
 
 void connectedLater(natsConnection* /*nc*/, void* /*self*/) {}
 
+// A connection made with every setting of `endpoints` and `options`, connecting in the
+// background (the first connect retried as every reconnect is); `more` adds what the
+// caller needs beside them (its callbacks, with `self` as their closure).
+natsConnection* startConnecting(const Endpoints& endpoints, const ConnectionOptions& options,
+                                void* self, const std::function<void(natsOptions*)>& more) {
+  if (endpoints.nats.servers.empty()) throw std::runtime_error("nats.servers: no server given");
+  check(nats_Open(-1), "nats: library");
+  sizeDeliveryPool();
+  Options opts;
+  applyOptions(opts.get(), endpoints, options);
+  check(natsOptions_SetRetryOnFailedConnect(opts.get(), true, connectedLater, self), "nats: retry");
+  more(opts.get());
+  if (options.natsEventLoop) options.natsEventLoop->adopt(opts.get());
+  if (options.publishAtOnce) check(natsOptions_SetSendAsap(opts.get(), true), "nats: send");
+  natsConnection* connection = nullptr;
+  natsStatus status = natsConnection_Connect(&connection, opts.get());
+  if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
+    fail("nats.servers " + endpoints.describe(), status);
+  }
+  return connection;
+}
+
 }  // namespace
 
 NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptions& options)
@@ -124,24 +147,13 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
       description_(endpoints.describe()),
       lingerMs_(options.lingerMs),
       queueLimit_(static_cast<std::size_t>(std::max(options.highWaterMark, 1))) {
-  if (endpoints.nats.servers.empty()) throw std::runtime_error("nats.servers: no server given");
-  check(nats_Open(-1), "nats: library");
-  sizeDeliveryPool();
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   try {
-    Options opts;
-    applyOptions(opts.get(), endpoints, options);
-    check(natsOptions_SetRetryOnFailedConnect(opts.get(), true, connectedLater, this),
-          "nats: retry");
-    check(natsOptions_SetErrorHandler(opts.get(), onError, this), "nats: errors");
-    check(natsOptions_SetReconnectedCB(opts.get(), onReconnected, this), "nats: reconnects");
-    if (options.natsEventLoop) options.natsEventLoop->adopt(opts.get());
-    if (options.publishAtOnce) check(natsOptions_SetSendAsap(opts.get(), true), "nats: send");
-    natsStatus status = natsConnection_Connect(&connection_, opts.get());
-    if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
-      fail("nats.servers " + description_, status);
-    }
+    connection_ = startConnecting(endpoints, options, this, [this](natsOptions* opts) {
+      check(natsOptions_SetErrorHandler(opts, onError, this), "nats: errors");
+      check(natsOptions_SetReconnectedCB(opts, onReconnected, this), "nats: reconnects");
+    });
   } catch (...) {
     ::close(wakeFd_);
     throw;
@@ -149,21 +161,9 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
 }
 
 natsConnection* connectNats(const Endpoints& endpoints, const std::string& name) {
-  if (endpoints.nats.servers.empty()) throw std::runtime_error("nats.servers: no server given");
-  check(nats_Open(-1), "nats: library");
-  sizeDeliveryPool();
-  Options opts;
   ConnectionOptions options;
   options.name = name;
-  applyOptions(opts.get(), endpoints, options);
-  check(natsOptions_SetRetryOnFailedConnect(opts.get(), true, connectedLater, nullptr),
-        "nats: retry");
-  natsConnection* connection = nullptr;
-  natsStatus status = natsConnection_Connect(&connection, opts.get());
-  if (status != NATS_OK && status != NATS_NOT_YET_CONNECTED) {
-    fail("nats.servers " + endpoints.describe(), status);
-  }
-  return connection;
+  return startConnecting(endpoints, options, nullptr, [](natsOptions*) {});
 }
 
 NatsConnection::~NatsConnection() {
