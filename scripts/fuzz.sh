@@ -6,9 +6,10 @@
 #
 # Builds the fuzz targets with clang, AddressSanitizer and UndefinedBehaviorSanitizer in
 # ./build-fuzz (or $DROVER_FUZZ_BUILD_DIR), then runs each target for the given time on a
-# copy of its checked-in corpus. Exits non-zero when any target crashes, leaks, times out
-# or breaks a property; the crashing input is kept and its path printed. Add it to
-# tests/fuzz/corpus/<target>/ with the fix so every test run replays it.
+# copy of its checked-in corpus, one per core at once ($DROVER_FUZZ_JOBS to change that).
+# Exits non-zero when any target crashes, leaks, times out or breaks a property; the
+# crashing input is kept and its path printed. Add it to tests/fuzz/corpus/<target>/ with
+# the fix so every test run replays it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${DROVER_FUZZ_BUILD_DIR:-$root/build-fuzz}"
@@ -40,20 +41,40 @@ echo "built in $(($(date +%s) - started)) s"
 if $build_only; then exit 0; fi
 
 runs="$build/fuzz-runs"
-failed=()
-for name in "${targets[@]}"; do
-  work="$runs/$name"
+jobs="${DROVER_FUZZ_JOBS:-$(nproc)}"
+# One target's run; its exit status says whether it found anything.
+fuzz_one() {
+  local name="$1" work="$runs/$1"
   rm -rf "$work"
   mkdir -p "$work/corpus" "$work/artifacts"
   cp -r "$root/tests/fuzz/corpus/$name/." "$work/corpus/"
-  echo "fuzzing $name for $seconds s ..."
   # -timeout: an input running over 10 s is a finding; -rss_limit_mb: so is one using 2 GiB.
-  if "$build/tests/fuzz/fuzz_$name" "$work/corpus" -max_total_time="$seconds" \
-      -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-      -artifact_prefix="$work/artifacts/" >"$work/fuzz.log" 2>&1; then
+  "$build/tests/fuzz/fuzz_$name" "$work/corpus" -max_total_time="$seconds" \
+    -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$work/artifacts/" >"$work/fuzz.log" 2>&1
+}
+
+# Each libFuzzer run uses one core: $jobs of them at once, reported in target order.
+echo "fuzzing ${#targets[@]} targets for $seconds s each, $jobs at a time ..."
+declare -A pid_of
+running=0
+for name in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_one "$name" &
+  pid_of[$name]=$!
+  running=$((running + 1))
+done
+failed=()
+for name in "${targets[@]}"; do
+  work="$runs/$name"
+  if wait "${pid_of[$name]}"; then
+    echo -n "fuzz_$name: "
     grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)" \
       "$work/fuzz.log" | tr '\n' ' '
-    grep -E "^#[0-9]+.*DONE" "$work/fuzz.log" | tail -1 || true
+    grep -E "^#[0-9]+.*DONE" "$work/fuzz.log" | tail -1 || echo
   else
     failed+=("$name")
     echo "FAILED: fuzz_$name (log: $work/fuzz.log)"

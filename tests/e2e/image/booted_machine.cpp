@@ -163,4 +163,23 @@ fs::path BootedMachine::host(const std::string& inside) const {
 
 std::string BootedMachine::console() const { return readText(root_.parent_path() / "console.log"); }
 
+std::string BootedMachine::diagnosis() {
+  std::string text = "console of " + options_.name + ":\n" + console();
+  if (!running() || leader() <= 0) return text + "\n(" + options_.name + " is not running)\n";
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"systemctl", "list-jobs", "--no-pager"},
+        std::vector<std::string>{"systemctl", "--failed", "--no-pager"},
+        std::vector<std::string>{"journalctl", "-b", "--no-pager", "-n", "150"}}) {
+    std::string line;
+    for (const auto& arg : argv) line += (line.empty() ? "" : " ") + arg;
+    try {
+      auto result = run(argv, 30s);
+      text += "\n$ " + line + "\n" + result.out + result.err;
+    } catch (const std::exception& e) {
+      text += "\n$ " + line + "\n" + e.what() + "\n";
+    }
+  }
+  return text;
+}
+
 }  // namespace drover::e2e

@@ -59,6 +59,9 @@ class BootedMachine {
   /// A path inside the machine, as the host sees it ("/etc/hosts" -> <root>/etc/hosts).
   std::filesystem::path host(const std::string& inside) const;
   std::string console() const;
+  /// What tells why a boot stalls: the console, and while it runs, systemd's queued jobs,
+  /// its failed units and the journal's last lines.
+  std::string diagnosis();
 
  private:
   pid_t leader();

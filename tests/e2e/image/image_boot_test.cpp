@@ -270,8 +270,9 @@ class ImageEnvironment : public ::testing::Environment {
     control_->boot();
     std::string state = control_->waitBooted(180s);
     if (state != "running" && state != "degraded") {
-      throw std::runtime_error("control did not finish booting (" + state + "):\n" +
-                               control_->console());
+      throw std::runtime_error("control did not finish booting (" +
+                               (state.empty() ? "no answer in 180 s" : state) + "):\n" +
+                               control_->diagnosis() + fleet.logs());
     }
   }
 
