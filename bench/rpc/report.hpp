@@ -13,6 +13,8 @@ namespace drover::bench {
 
 /// 1,000 replies within this median (DESIGN.md targets for the fleet benchmark).
 inline constexpr double kTargetThousandRepliesMs = 100.0;
+/// 10,000 replies within this median, security off (the bus past one machine, NATS).
+inline constexpr double kTargetTenThousandRepliesMs = 500.0;
 /// Idle droverd resident memory, in bytes (10 MB).
 inline constexpr long kTargetIdleRssBytes = 10L * 1000 * 1000;
 /// Security may at most double the 1,000-node ping's median (issue 3, "Benchmark").

@@ -99,8 +99,7 @@ void applyOptions(natsOptions* opts, const Endpoints& endpoints, const Connectio
   // reconnect for ever, to whichever server of the cluster answers.
   check(natsOptions_SetMaxReconnect(opts, -1), "nats: reconnects");
   check(natsOptions_SetReconnectWait(opts, options.reconnectMs), "nats: reconnect wait");
-  // Detect a dead server even when no TCP reset arrives, as the ZeroMQ heartbeats do.
-  check(natsOptions_SetPingInterval(opts, 2000), "nats: ping interval");
+  check(natsOptions_SetPingInterval(opts, options.heartbeatMs), "nats: ping interval");
   check(natsOptions_SetMaxPingsOut(opts, 3), "nats: pings out");
   check(natsOptions_SetMaxPendingMsgs(opts, options.highWaterMark), "nats: pending");
   applySecurity(opts, endpoints.nats);

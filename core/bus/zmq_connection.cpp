@@ -17,9 +17,8 @@ void applyCommon(zmq::socket_t& socket, const ConnectionOptions& options) {
   socket.set(zmq::sockopt::linger, options.lingerMs);
   socket.set(zmq::sockopt::reconnect_ivl, options.reconnectMs);
   socket.set(zmq::sockopt::reconnect_ivl_max, options.reconnectMaxMs);
-  // Detect a dead broker even when no TCP reset arrives (killed host, cut cable).
-  socket.set(zmq::sockopt::heartbeat_ivl, 2000);
-  socket.set(zmq::sockopt::heartbeat_timeout, 6000);
+  socket.set(zmq::sockopt::heartbeat_ivl, options.heartbeatMs);
+  socket.set(zmq::sockopt::heartbeat_timeout, 3 * options.heartbeatMs);
   if (options.curve) {
     socket.set(zmq::sockopt::curve_serverkey, options.curve->serverKey);
     socket.set(zmq::sockopt::curve_publickey, options.curve->keys.publicKey);
