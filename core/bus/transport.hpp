@@ -69,9 +69,6 @@ struct ConnectionOptions {
   int reconnectMs = 100;             // first reconnect delay after the server goes away
   int reconnectMaxMs = 2000;         // backoff ceiling
   int lingerMs = 1000;               // how long closing waits to flush outgoing messages
-  // How often the connection proves its server alive when no TCP reset comes (a killed
-  // host, a cut cable): it is given up, and reconnected, after three silent intervals.
-  int heartbeatMs = 2000;
   bool monitorReconnects = false;    // report reconnections through takeReconnected()
   std::optional<CurveClient> curve;  // ZeroMQ: encrypt and authenticate to the broker
   std::string name;                  // NATS: the connection's name in the server's view
@@ -81,6 +78,9 @@ struct ConnectionOptions {
   // time by the thousand in one process (the fleet simulator); a caller publishing
   // bursts leaves it off, so its messages go out in batches.
   bool publishAtOnce = false;
+  // How often the connection proves its server alive when no TCP reset comes (a killed
+  // host, a cut cable): it is given up, and reconnected, after three silent intervals.
+  int heartbeatMs = 2000;
 };
 
 struct Message {

@@ -1,7 +1,7 @@
 // What only the NATS transport has: a cluster whose servers come and go under a running
-// fleet, a slow consumer, TLS with client certificates and token authorization, all
-// against real nats-servers. What both transports share runs from one definition in
-// the suites of BusFleetSuite.
+// fleet, a slow consumer, TLS with client certificates, and token, NKEY and .creds (operator
+// mode) authorization, all against real nats-servers. What both transports share runs from one
+// definition in the suites of BusFleetSuite.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -15,6 +15,7 @@
 #include "core/bus/nats_connection.hpp"
 #include "core/rpc/call_builder.hpp"
 #include "core/util/subprocess.hpp"
+#include "testing/nats_keys.hpp"
 #include "testing/nats_server.hpp"
 #include "testing/process.hpp"
 #include "tests/integration/fleet.hpp"
@@ -233,6 +234,103 @@ TEST(NatsTransport, TokenFromAFileAuthorizesAndAWrongOneIsNamed) {
   } catch (const std::runtime_error& e) {
     EXPECT_THAT(e.what(), HasSubstr("nats.token_file: " + (dir / "empty").string() + " is empty"));
   }
+}
+
+// One message from `from` reaches `to` over the server: the connection is authorized to
+// publish and subscribe, not only to connect.
+void expectRoundTrip(bus::NatsConnection& from, bus::NatsConnection& to) {
+  to.subscribe("drover.test.auth");
+  ASSERT_TRUE(to.waitReady(10s)) << to.problem();  // the subscription reached the server
+  ASSERT_TRUE(from.publish("drover.test.auth", "hello"));
+  auto message = to.receive(10s);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->body, "hello");
+}
+
+// A server that knows users by NKEY: the key named in nats.nkey with its seed from
+// nats.nkey_seed_file connects and talks; another user's key, or the right public key
+// with another key's seed (the server checks the nonce's signature), is refused, named.
+TEST(NatsTransport, NkeyWithItsSeedFileAuthorizesAndAnyOtherKeyIsRefused) {
+  testing::TempDir dir;
+  const testing::NatsKey user = testing::makeNatsKey(testing::NatsKeyKind::User);
+  const testing::NatsKey stranger = testing::makeNatsKey(testing::NatsKeyKind::User);
+  ASSERT_EQ(user.publicKey.front(), 'U');
+  ASSERT_EQ(user.seed.substr(0, 2), "SU");
+  testing::NatsServerOptions options;
+  options.extraConfig = "authorization { users = [ { nkey: " + user.publicKey + " } ] }\n";
+  testing::NatsServer server(options);
+
+  auto withKey = [&](const std::string& publicKey, const std::string& seed,
+                     const std::string& file) {
+    bus::Endpoints endpoints = natsAt(server.url());
+    endpoints.nats.nkey = publicKey;
+    endpoints.nats.nkeySeedFile = dir.write(file, seed + "\n");
+    return endpoints;
+  };
+  bus::NatsConnection a(withKey(user.publicKey, user.seed, "user.nk"));
+  bus::NatsConnection b(withKey(user.publicKey, user.seed, "user.nk"));
+  ASSERT_TRUE(a.waitReady(10s)) << a.problem();
+  expectRoundTrip(a, b);
+
+  bus::NatsConnection unknown(withKey(stranger.publicKey, stranger.seed, "stranger.nk"));
+  EXPECT_FALSE(unknown.waitReady(2s));
+  EXPECT_THAT(unknown.problem(), HasSubstr("Authorization")) << unknown.problem();
+
+  bus::NatsConnection forged(withKey(user.publicKey, stranger.seed, "forged.nk"));
+  EXPECT_FALSE(forged.waitReady(2s));
+  EXPECT_THAT(forged.problem(), HasSubstr("Authorization")) << forged.problem();
+}
+
+// A server in operator mode (an operator, its account, users with JWTs): droverd and
+// drover with the user's .creds file (nats.credentials_file) reach each other; a user
+// of another operator is refused and the CLI says it cannot reach the bus.
+TEST(NatsTransport, CredsFileInOperatorModeAuthorizesAndAStrangersIsRefused) {
+  testing::TempDir dir;
+  const testing::NatsOperatorMode mode;
+  const testing::NatsOperatorMode other;
+  testing::NatsServerOptions options;
+  options.extraConfig = mode.serverConfig();
+  testing::NatsServer server(options);
+  const std::string creds = dir.write("user.creds", mode.userCreds()).string();
+  const std::string strangerCreds = dir.write("stranger.creds", other.userCreds()).string();
+
+  bus::Endpoints endpoints = natsAt(server.url());
+  endpoints.nats.credentialsFile = creds;
+  bus::NatsConnection a(endpoints);
+  bus::NatsConnection b(endpoints);
+  ASSERT_TRUE(a.waitReady(10s)) << a.problem();
+  expectRoundTrip(a, b);
+
+  std::vector<std::string> bus{"--bus-transport",    "nats", "--nats-servers", server.url(),
+                               "--security-enabled", "false"};
+  std::vector<std::string> droverd{testing::binary("droverd").string(),
+                                   "--identity",
+                                   "creds-node",
+                                   "--identity-file",
+                                   "",
+                                   "--pid-file",
+                                   (dir / "droverd.pid").string(),
+                                   "--nats-credentials-file",
+                                   creds};
+  droverd.insert(droverd.end(), bus.begin(), bus.end());
+  testing::Process node(droverd, dir / "droverd.log");
+  ASSERT_TRUE(testing::waitFor([&] { return std::filesystem::exists(dir / "droverd.pid"); }, 20s))
+      << node.log();
+  auto ping = [&](const std::string& credsFile) {
+    std::vector<std::string> argv{testing::binary("drover").string(), "--config", "",
+                                  "--nats-credentials-file", credsFile};
+    argv.insert(argv.end(), bus.begin(), bus.end());
+    argv.insert(argv.end(), {"ping", "-I", "creds-node"});
+    return util::runProcess(argv, "", 60s);
+  };
+  auto ok = ping(creds);
+  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << ok.out << ok.err;
+
+  auto refused = ping(strangerCreds);
+  EXPECT_NE(refused.exitCode, 0) << refused.out;
+  EXPECT_THAT(refused.err, HasSubstr("the bus is not reachable at NATS " + server.url()))
+      << refused.err;
 }
 
 }  // namespace
