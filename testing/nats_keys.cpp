@@ -108,8 +108,8 @@ std::string natsJwt(const NatsKey& issuer, const std::string& subject, Json clai
                      unnamed.size());
   claims["jti"] = base32(std::string(reinterpret_cast<const char*>(digest.data()), digest.size()));
 
-  const std::string signedPart = base64url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." +
-                                 base64url(claims.dump());
+  const std::string signedPart =
+      base64url(R"({"typ":"JWT","alg":"ed25519-nkey"})") + "." + base64url(claims.dump());
   std::array<unsigned char, crypto_sign_BYTES> signature{};
   crypto_sign_detached(signature.data(), nullptr,
                        reinterpret_cast<const unsigned char*>(signedPart.data()), signedPart.size(),
@@ -122,19 +122,20 @@ NatsOperatorMode::NatsOperatorMode()
     : operatorKey(makeNatsKey(NatsKeyKind::Operator)),
       accountKey(makeNatsKey(NatsKeyKind::Account)),
       userKey(makeNatsKey(NatsKeyKind::User)) {
-  operatorJwt = natsJwt(operatorKey, operatorKey.publicKey,
-                        Json{{"name", "drover-test-operator"},
-                             {"nats", {{"type", "operator"}, {"version", 2}}}});
+  operatorJwt = natsJwt(
+      operatorKey, operatorKey.publicKey,
+      Json{{"name", "drover-test-operator"}, {"nats", {{"type", "operator"}, {"version", 2}}}});
   // -1: no limit (an account's zero limits would refuse every connection).
-  Json limits{{"subs", -1},    {"data", -1},      {"payload", -1}, {"imports", -1},
+  Json limits{{"subs", -1},    {"data", -1},        {"payload", -1}, {"imports", -1},
               {"exports", -1}, {"wildcards", true}, {"conn", -1},    {"leaf", -1}};
-  accountJwt = natsJwt(operatorKey, accountKey.publicKey,
-                       Json{{"name", "drover-test-account"},
-                            {"nats",
-                             {{"limits", limits},
-                              {"default_permissions", {{"pub", Json::object()}, {"sub", Json::object()}}},
-                              {"type", "account"},
-                              {"version", 2}}}});
+  accountJwt =
+      natsJwt(operatorKey, accountKey.publicKey,
+              Json{{"name", "drover-test-account"},
+                   {"nats",
+                    {{"limits", limits},
+                     {"default_permissions", {{"pub", Json::object()}, {"sub", Json::object()}}},
+                     {"type", "account"},
+                     {"version", 2}}}});
   userJwt = natsJwt(accountKey, userKey.publicKey,
                     Json{{"name", "drover-test-user"},
                          {"nats",

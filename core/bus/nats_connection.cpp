@@ -149,14 +149,19 @@ NatsConnection::NatsConnection(const Endpoints& endpoints, const ConnectionOptio
   wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wakeFd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   try {
-    connection_ = startConnecting(endpoints, options, this, [this](natsOptions* opts) {
-      check(natsOptions_SetErrorHandler(opts, onError, this), "nats: errors");
-      check(natsOptions_SetReconnectedCB(opts, onReconnected, this), "nats: reconnects");
-    });
+    open();
   } catch (...) {
     ::close(wakeFd_);
     throw;
   }
+}
+
+void NatsConnection::open() {
+  connection_ = startConnecting(endpoints_, options_, this, [this](natsOptions* opts) {
+    check(natsOptions_SetErrorHandler(opts, onError, this), "nats: errors");
+    check(natsOptions_SetReconnectedCB(opts, onReconnected, this), "nats: reconnects");
+  });
+  openedAt_ = util::SteadyClock::now();
 }
 
 natsConnection* connectNats(const Endpoints& endpoints, const std::string& name) {
@@ -170,6 +175,11 @@ NatsConnection::~NatsConnection() {
   if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
     natsConnection_FlushTimeout(connection_, lingerMs_);
   }
+  close();
+  ::close(wakeFd_);
+}
+
+void NatsConnection::close() {
   natsConnection_Close(connection_);  // closes every subscription
   // nats.c may be inside onMessage for a subscription just closed: wait until each one
   // said it is done before the queue and the mutex go.
@@ -178,9 +188,39 @@ NatsConnection::~NatsConnection() {
     completedChanged_.wait_for(lock, std::chrono::seconds(5),
                                [this] { return completed_ == created_; });
   }
-  for (auto& [topic, sub] : subscriptions_) natsSubscription_Destroy(sub.handle);
+  for (auto& [topic, sub] : subscriptions_) {
+    if (sub.handle != nullptr) natsSubscription_Destroy(sub.handle);
+    sub.handle = nullptr;
+  }
   natsConnection_Destroy(connection_);
-  ::close(wakeFd_);
+  connection_ = nullptr;
+}
+
+// nats.c closes a connection for good once a server refused its credentials twice in a
+// row. The bus never gives up on its servers (a fixed credentials file, a server whose
+// accounts were reloaded), so a closed connection is replaced by a new one with the same
+// subscriptions, at most once per reconnectMaxMs.
+void NatsConnection::reopenIfClosed() {
+  if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CLOSED) return;
+  if (util::SteadyClock::now() - openedAt_ < std::chrono::milliseconds(options_.reconnectMaxMs)) {
+    return;
+  }
+  // Drops nats.c counted on the old subscriptions are reported, not lost with them.
+  std::uint64_t library = libraryDropped();
+  if (library > libraryDroppedSeen_) queueDropped_.fetch_add(library - libraryDroppedSeen_);
+  libraryDroppedSeen_ = 0;
+  close();
+  try {
+    open();
+  } catch (const std::exception& e) {
+    // A credentials file gone since the start: said, and tried again later.
+    logger()->warn("NATS connection to {} cannot be made again: {}", description_, e.what());
+    openedAt_ = util::SteadyClock::now();
+    return;
+  }
+  for (auto& [subject, sub] : subscriptions_) attach(subject, sub);
+  reconnected_ = true;  // a call in flight may have lost replies in between
+  logger()->debug("NATS connection to {} was closed by nats.c; connecting again", description_);
 }
 
 void NatsConnection::onComplete(void* self) {
@@ -196,10 +236,23 @@ void NatsConnection::subscribe(std::string_view topic) {
     ++it->second.count;
     return;
   }
-  Subscription sub;
+  reopenIfClosed();
   std::string subject(topic);
-  check(natsConnection_Subscribe(&sub.handle, connection_, subject.c_str(), onMessage, this),
-        "nats: subscribe to " + subject);
+  Subscription sub;
+  attach(subject, sub);
+  sub.count = 1;
+  subscriptions_.emplace(std::move(subject), sub);
+}
+
+// The subscription's handle on the current connection. On a connection nats.c closed it
+// stays without one until reopenIfClosed() makes a new connection.
+void NatsConnection::attach(const std::string& subject, Subscription& sub) {
+  sub.handle = nullptr;
+  if (connection_ == nullptr) return;
+  natsStatus status =
+      natsConnection_Subscribe(&sub.handle, connection_, subject.c_str(), onMessage, this);
+  if (status == NATS_CONNECTION_CLOSED) return;
+  check(status, "nats: subscribe to " + subject);
   natsSubscription_SetOnCompleteCB(sub.handle, onComplete, this);
   {
     std::lock_guard lock(mutex_);
@@ -208,19 +261,19 @@ void NatsConnection::subscribe(std::string_view topic) {
   // nats.c holds at most as many as our queue before handing them over; what passes
   // either bound is dropped and counted (takeDropped).
   natsSubscription_SetPendingLimits(sub.handle, static_cast<int>(queueLimit_), 256 << 20);
-  sub.count = 1;
-  subscriptions_.emplace(std::move(subject), sub);
 }
 
 void NatsConnection::unsubscribe(std::string_view topic) {
   auto it = subscriptions_.find(topic);
   if (it == subscriptions_.end() || --it->second.count > 0) return;
   int64_t dropped = 0;
-  if (natsSubscription_GetDropped(it->second.handle, &dropped) == NATS_OK) {
-    libraryDroppedSeen_ -= static_cast<std::uint64_t>(dropped);  // it leaves the sum
+  if (it->second.handle != nullptr) {
+    if (natsSubscription_GetDropped(it->second.handle, &dropped) == NATS_OK) {
+      libraryDroppedSeen_ -= static_cast<std::uint64_t>(dropped);  // it leaves the sum
+    }
+    natsSubscription_Unsubscribe(it->second.handle);
+    natsSubscription_Destroy(it->second.handle);
   }
-  natsSubscription_Unsubscribe(it->second.handle);
-  natsSubscription_Destroy(it->second.handle);
   subscriptions_.erase(it);
 }
 
@@ -291,6 +344,7 @@ bool NatsConnection::waitReady(std::chrono::milliseconds timeout) {
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - util::SteadyClock::now());
     if (left.count() <= 0) return false;
+    reopenIfClosed();
     if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED &&
         natsConnection_FlushTimeout(connection_, std::min<std::int64_t>(left.count(), 1000)) ==
             NATS_OK) {
@@ -332,7 +386,7 @@ std::uint64_t NatsConnection::libraryDropped() {
   std::uint64_t total = 0;
   for (auto& [topic, sub] : subscriptions_) {
     int64_t dropped = 0;
-    if (natsSubscription_GetDropped(sub.handle, &dropped) == NATS_OK) {
+    if (sub.handle != nullptr && natsSubscription_GetDropped(sub.handle, &dropped) == NATS_OK) {
       total += static_cast<std::uint64_t>(dropped);
     }
   }

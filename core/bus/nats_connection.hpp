@@ -62,8 +62,8 @@ class NatsConnection final : public Transport {
 
  private:
   struct Subscription {
-    natsSubscription* handle = nullptr;
-    int count = 0;  // subscribe() calls not yet undone: ZeroMQ's semantics
+    natsSubscription* handle = nullptr;  // none while the connection is closed
+    int count = 0;                       // subscribe() calls not yet undone: ZeroMQ's semantics
   };
 
   static void onMessage(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* self);
@@ -72,8 +72,13 @@ class NatsConnection final : public Transport {
   static void onComplete(void* self);  // a subscription's handler will not run again
   void push(Message message);
   std::uint64_t libraryDropped();
+  void open();   // a new connection_, connecting in the background
+  void close();  // closes and destroys connection_ and its subscriptions' handles
+  void reopenIfClosed();
+  void attach(const std::string& subject, Subscription& sub);
 
   natsConnection* connection_ = nullptr;
+  std::chrono::steady_clock::time_point openedAt_;  // when open() last ran
   std::map<std::string, Subscription, std::less<>> subscriptions_;
   Endpoints endpoints_;  // kept to diagnose a failing connect: problem()
   ConnectionOptions options_;

@@ -236,6 +236,33 @@ TEST(NatsTransport, TokenFromAFileAuthorizesAndAWrongOneIsNamed) {
   }
 }
 
+// nats.c closes a connection for good once its credentials are refused twice; the bus
+// keeps trying: a node whose token file is fixed while it runs joins, with the topics it
+// subscribed to while it was refused.
+TEST(NatsTransport, ARefusedConnectionJoinsOnceItsCredentialsFileIsFixed) {
+  testing::TempDir dir;
+  testing::NatsServerOptions options;
+  options.extraConfig = "authorization { token: \"s3cret-token\" }\n";
+  testing::NatsServer server(options);
+  bus::Endpoints endpoints = natsAt(server.url());
+  endpoints.nats.tokenFile = dir.write("token", "guess\n");
+  bus::NatsConnection node(endpoints);
+  EXPECT_FALSE(node.waitReady(3s));  // refused twice by now: nats.c has closed it
+  EXPECT_THAT(node.problem(), HasSubstr("Authorization")) << node.problem();
+  node.subscribe("drover.test.joined");  // while refused: kept for the next connection
+
+  dir.write("token", "s3cret-token\n");
+  ASSERT_TRUE(node.waitReady(20s)) << node.problem();
+  bus::Endpoints good = natsAt(server.url());
+  good.nats.tokenFile = dir / "token";
+  bus::NatsConnection admin(good);
+  ASSERT_TRUE(admin.waitReady(10s)) << admin.problem();
+  ASSERT_TRUE(admin.publish("drover.test.joined", "welcome"));
+  auto message = node.receive(10s);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->body, "welcome");
+}
+
 // One message from `from` reaches `to` over the server: the connection is authorized to
 // publish and subscribe, not only to connect.
 void expectRoundTrip(bus::NatsConnection& from, bus::NatsConnection& to) {
