@@ -167,6 +167,42 @@ bus::Endpoints natsAt(const std::string& url) {
   return endpoints;
 }
 
+// A droverd on a NATS server with the bus flags `good`, and drover pinging it: with
+// `good` it answers; with `bad` the CLI names the bus it cannot reach.
+void expectOnlyTheseFlagsReachTheNode(const testing::TempDir& dir, const std::string& url,
+                                      const std::vector<std::string>& good,
+                                      const std::vector<std::string>& bad) {
+  const std::filesystem::path pidFile = dir / "droverd.pid";
+  std::vector<std::string> droverd{testing::binary("droverd").string(),
+                                   "--identity",
+                                   "auth-node",
+                                   "--identity-file",
+                                   "",
+                                   "--pid-file",
+                                   pidFile.string(),
+                                   "--security-enabled",
+                                   "false"};
+  droverd.insert(droverd.end(), good.begin(), good.end());
+  testing::Process node(droverd, dir / "droverd.log");
+  ASSERT_TRUE(testing::waitFor([&] { return std::filesystem::exists(pidFile); }, 20s))
+      << node.log();
+
+  auto ping = [&](const std::vector<std::string>& flags) {
+    std::vector<std::string> argv{testing::binary("drover").string(), "--config", "",
+                                  "--security-enabled", "false"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    argv.insert(argv.end(), {"ping", "-I", "auth-node"});
+    return util::runProcess(argv, "", 60s);
+  };
+  auto ok = ping(good);
+  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
+  EXPECT_THAT(ok.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << ok.out << ok.err;
+
+  auto refused = ping(bad);
+  EXPECT_NE(refused.exitCode, 0) << refused.out;
+  EXPECT_THAT(refused.err, HasSubstr("the bus is not reachable at NATS " + url)) << refused.err;
+}
+
 // droverd and drover on a NATS server that requires TLS client certificates: with their
 // certificate they talk; without one the CLI says why it cannot reach the bus.
 TEST(NatsTransport, TlsWithClientCertificatesEndToEnd) {
@@ -174,38 +210,12 @@ TEST(NatsTransport, TlsWithClientCertificatesEndToEnd) {
   testing::NatsServerOptions options;
   options.tls = testing::writeTestTls(certs);
   testing::NatsServer server(options);
-  std::vector<std::string> tls{"--bus-transport",    "nats",           "--nats-servers",
-                               server.url(),         "--nats-ca-file", (certs / "ca.pem").string(),
-                               "--security-enabled", "false"};
+  std::vector<std::string> tls{"--bus-transport", "nats",           "--nats-servers",
+                               server.url(),      "--nats-ca-file", (certs / "ca.pem").string()};
   std::vector<std::string> withCert = tls;
   withCert.insert(withCert.end(), {"--nats-cert-file", (certs / "client.pem").string(),
                                    "--nats-key-file", (certs / "client.key").string()});
-  std::vector<std::string> droverd{testing::binary("droverd").string(),
-                                   "--identity",
-                                   "tls-node",
-                                   "--identity-file",
-                                   "",
-                                   "--pid-file",
-                                   (certs / "droverd.pid").string()};
-  droverd.insert(droverd.end(), withCert.begin(), withCert.end());
-  testing::Process node(droverd, certs / "droverd.log");
-  ASSERT_TRUE(testing::waitFor([&] { return std::filesystem::exists(certs / "droverd.pid"); }, 20s))
-      << node.log();
-
-  auto drover = [&](const std::vector<std::string>& flags) {
-    std::vector<std::string> argv{testing::binary("drover").string(), "--config", ""};
-    argv.insert(argv.end(), flags.begin(), flags.end());
-    argv.insert(argv.end(), {"ping", "-I", "tls-node"});
-    return util::runProcess(argv, "", 60s);
-  };
-  auto ok = drover(withCert);
-  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << ok.out << ok.err;
-
-  auto refused = drover(tls);
-  EXPECT_NE(refused.exitCode, 0) << refused.out;
-  EXPECT_THAT(refused.err, HasSubstr("the bus is not reachable at NATS " + server.url()))
-      << refused.err;
+  expectOnlyTheseFlagsReachTheNode(certs, server.url(), withCert, tls);
 }
 
 // A token-protected server: the right token (from a file) connects, a wrong one is
@@ -328,36 +338,12 @@ TEST(NatsTransport, CredsFileInOperatorModeAuthorizesAndAStrangersIsRefused) {
   ASSERT_TRUE(a.waitReady(10s)) << a.problem();
   expectRoundTrip(a, b);
 
-  std::vector<std::string> bus{"--bus-transport",    "nats", "--nats-servers", server.url(),
-                               "--security-enabled", "false"};
-  std::vector<std::string> droverd{testing::binary("droverd").string(),
-                                   "--identity",
-                                   "creds-node",
-                                   "--identity-file",
-                                   "",
-                                   "--pid-file",
-                                   (dir / "droverd.pid").string(),
-                                   "--nats-credentials-file",
-                                   creds};
-  droverd.insert(droverd.end(), bus.begin(), bus.end());
-  testing::Process node(droverd, dir / "droverd.log");
-  ASSERT_TRUE(testing::waitFor([&] { return std::filesystem::exists(dir / "droverd.pid"); }, 20s))
-      << node.log();
-  auto ping = [&](const std::string& credsFile) {
-    std::vector<std::string> argv{testing::binary("drover").string(), "--config", "",
-                                  "--nats-credentials-file", credsFile};
-    argv.insert(argv.end(), bus.begin(), bus.end());
-    argv.insert(argv.end(), {"ping", "-I", "creds-node"});
-    return util::runProcess(argv, "", 60s);
-  };
-  auto ok = ping(creds);
-  EXPECT_EQ(ok.exitCode, 0) << ok.out << ok.err;
-  EXPECT_THAT(ok.out, HasSubstr("1 of 1 nodes answered, 1 ok")) << ok.out << ok.err;
-
-  auto refused = ping(strangerCreds);
-  EXPECT_NE(refused.exitCode, 0) << refused.out;
-  EXPECT_THAT(refused.err, HasSubstr("the bus is not reachable at NATS " + server.url()))
-      << refused.err;
+  std::vector<std::string> bus{"--bus-transport", "nats", "--nats-servers", server.url(),
+                               "--nats-credentials-file"};
+  std::vector<std::string> user = bus, stranger = bus;
+  user.push_back(creds);
+  stranger.push_back(strangerCreds);
+  expectOnlyTheseFlagsReachTheNode(dir, server.url(), user, stranger);
 }
 
 }  // namespace
