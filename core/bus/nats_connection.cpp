@@ -380,7 +380,12 @@ std::string NatsConnection::problem() const {
   }
 }
 
-bool NatsConnection::takeReconnected() { return reconnected_.exchange(false); }
+// The loops of the daemons ask this every turn: a connection nats.c closed while they
+// ran is made again here too, and counts as a reconnection.
+bool NatsConnection::takeReconnected() {
+  reopenIfClosed();
+  return reconnected_.exchange(false);
+}
 
 std::uint64_t NatsConnection::libraryDropped() {
   std::uint64_t total = 0;
