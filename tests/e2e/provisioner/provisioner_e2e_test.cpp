@@ -192,6 +192,23 @@ class Provisioner {
   std::optional<testing::Process> process_;
 };
 
+// A provisioner's node records by identity. A node it does not list yet reads as an
+// empty record, so a poll made before the provisioner saw a node waits, not throws.
+class NodeStatuses {
+ public:
+  const Json& operator[](const std::string& node) const {
+    static const Json kNone = Json::object();
+    auto it = nodes.find(node);
+    return it == nodes.end() ? kNone : it->second;
+  }
+  std::size_t count(const std::string& node) const { return nodes.count(node); }
+  auto find(const std::string& node) const { return nodes.find(node); }
+  auto begin() const { return nodes.begin(); }
+  auto end() const { return nodes.end(); }
+
+  std::map<std::string, Json> nodes;  // every record an object
+};
+
 // ---- the suite ---------------------------------------------------------------------
 
 class ProvisionerE2E : public ::testing::Test {
@@ -284,16 +301,18 @@ class ProvisionerE2E : public ::testing::Test {
 
   /// `drover provision status --json`: identity -> node record, as the suite's
   /// provisioner (or the one named) sees it.
-  static std::map<std::string, Json> statusByNode(const std::string& from = "") {
+  static NodeStatuses statusByNode(const std::string& from = "") {
     Result r = fleet().drover({"provision", "status", "--json"});
     Json doc = Json::parse(r.out, nullptr, false);
-    std::map<std::string, Json> out;
+    NodeStatuses out;
     if (!doc.is_object() || !doc.contains("replies")) return out;
     const std::string sender = from.empty() ? provisioner().name() : from;
     for (const auto& reply : doc["replies"]) {
       if (reply.value("sender", "") != sender) continue;
       if (!reply.contains("data") || !reply["data"].contains("nodes")) continue;
-      for (const auto& node : reply["data"]["nodes"]) out[node.value("identity", "")] = node;
+      for (const auto& node : reply["data"]["nodes"]) {
+        if (node.is_object()) out.nodes[node.value("identity", "")] = node;
+      }
     }
     return out;
   }
@@ -302,7 +321,7 @@ class ProvisionerE2E : public ::testing::Test {
   static std::string waitProvisioned(const std::map<std::string, std::string>& masterOf,
                                      std::chrono::seconds timeout = kProvisionTimeout,
                                      const std::string& by = "") {
-    std::map<std::string, Json> last;
+    NodeStatuses last;
     auto deadline = Clock::now() + timeout;
     while (Clock::now() < deadline) {
       last = statusByNode(by);
@@ -712,7 +731,7 @@ TEST_F(ProvisionerE2E, KilledMidFlowAndRestartedFinishesEveryNodeOnce) {
   fleet().addNodes(specs);
 
   // Kill once a node has reached signing or beyond, while some are still on their way.
-  std::map<std::string, Json> atKill;
+  NodeStatuses atKill;
   bool midFlow = testing::waitFor(
       [&] {
         atKill = statusByNode();
@@ -1007,7 +1026,7 @@ TEST_F(ProvisionerE2E, AMasterStoppedMidFlowIsReplacedByTheOtherRegion) {
   for (const auto& [node, m] : want) specs.push_back(nodeSpec(node, kEu));
   fleet().addNodes(specs);
 
-  std::map<std::string, Json> atStop;
+  NodeStatuses atStop;
   bool underway = testing::waitFor(
       [&] {
         atStop = statusByNode();

@@ -261,12 +261,13 @@ bool DeploySuite::waitStatus(const std::string& name,
 
 pid_t DeploySuite::memberPid(const std::string& name, const std::string& identity) {
   Json m = members(name)[identity];
-  return m.is_object() ? m["launch"].value("pid", 0) : 0;
+  // A member not launched yet has no "launch": it reads as no process.
+  return m.is_object() ? m.value("launch", Json::object()).value("pid", 0) : 0;
 }
 
 fs::path DeploySuite::memberRoot(const std::string& name, const std::string& identity) {
   Json m = members(name)[identity];
-  return m.is_object() ? fs::path(m["launch"].value("root", "")) : fs::path();
+  return m.is_object() ? fs::path(m.value("launch", Json::object()).value("root", "")) : fs::path();
 }
 
 util::SubprocessResult DeploySuite::inMember(const std::string& name, const std::string& identity,
