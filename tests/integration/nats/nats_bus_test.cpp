@@ -218,12 +218,24 @@ TEST(NatsTransport, TlsWithClientCertificatesEndToEnd) {
   expectOnlyTheseFlagsReachTheNode(certs, server.url(), withCert, tls);
 }
 
+// A server that admits clients with the token "s3cret-token" alone.
+testing::NatsServerOptions tokenServer() {
+  testing::NatsServerOptions options;
+  options.extraConfig = "authorization { token: \"s3cret-token\" }\n";
+  return options;
+}
+
+// `connection` gets no answer within `wait`, and why is named: the server's authorization.
+void expectRefused(bus::NatsConnection& connection, std::chrono::milliseconds wait) {
+  EXPECT_FALSE(connection.waitReady(wait));
+  EXPECT_THAT(connection.problem(), HasSubstr("Authorization")) << connection.problem();
+}
+
 // A token-protected server: the right token (from a file) connects, a wrong one is
 // refused and the refusal is named.
 TEST(NatsTransport, TokenFromAFileAuthorizesAndAWrongOneIsNamed) {
   testing::TempDir dir;
-  testing::NatsServerOptions options;
-  options.extraConfig = "authorization { token: \"s3cret-token\" }\n";
+  testing::NatsServerOptions options = tokenServer();
   testing::NatsServer server(options);
   bus::Endpoints good = natsAt(server.url());
   good.nats.tokenFile = dir.write("token", "s3cret-token\n");
@@ -233,8 +245,7 @@ TEST(NatsTransport, TokenFromAFileAuthorizesAndAWrongOneIsNamed) {
   bus::Endpoints bad = natsAt(server.url());
   bad.nats.tokenFile = dir.write("wrong", "guess\n");
   bus::NatsConnection refused(bad);
-  EXPECT_FALSE(refused.waitReady(2s));
-  EXPECT_THAT(refused.problem(), HasSubstr("Authorization")) << refused.problem();
+  expectRefused(refused, 2s);
 
   bus::Endpoints empty = natsAt(server.url());
   empty.nats.tokenFile = dir.write("empty", "");
@@ -251,14 +262,12 @@ TEST(NatsTransport, TokenFromAFileAuthorizesAndAWrongOneIsNamed) {
 // subscribed to while it was refused.
 TEST(NatsTransport, ARefusedConnectionJoinsOnceItsCredentialsFileIsFixed) {
   testing::TempDir dir;
-  testing::NatsServerOptions options;
-  options.extraConfig = "authorization { token: \"s3cret-token\" }\n";
+  testing::NatsServerOptions options = tokenServer();
   testing::NatsServer server(options);
   bus::Endpoints endpoints = natsAt(server.url());
   endpoints.nats.tokenFile = dir.write("token", "guess\n");
   bus::NatsConnection node(endpoints);
-  EXPECT_FALSE(node.waitReady(3s));  // refused twice by now: nats.c has closed it
-  EXPECT_THAT(node.problem(), HasSubstr("Authorization")) << node.problem();
+  expectRefused(node, 3s);               // refused twice by now: nats.c has closed it
   node.subscribe("drover.test.joined");  // while refused: kept for the next connection
 
   dir.write("token", "s3cret-token\n");
@@ -310,12 +319,10 @@ TEST(NatsTransport, NkeyWithItsSeedFileAuthorizesAndAnyOtherKeyIsRefused) {
   expectRoundTrip(a, b);
 
   bus::NatsConnection unknown(withKey(stranger.publicKey, stranger.seed, "stranger.nk"));
-  EXPECT_FALSE(unknown.waitReady(2s));
-  EXPECT_THAT(unknown.problem(), HasSubstr("Authorization")) << unknown.problem();
+  expectRefused(unknown, 2s);
 
   bus::NatsConnection forged(withKey(user.publicKey, stranger.seed, "forged.nk"));
-  EXPECT_FALSE(forged.waitReady(2s));
-  EXPECT_THAT(forged.problem(), HasSubstr("Authorization")) << forged.problem();
+  expectRefused(forged, 2s);
 }
 
 // A server in operator mode (an operator, its account, users with JWTs): droverd and
