@@ -23,9 +23,6 @@ endfunction()
 
 # drover_add_test(name LABEL unit|integration|e2e [PREFIX p.] SOURCES... DEPS...) : one
 # GoogleTest binary; PREFIX goes before each test's ctest name (so `ctest -R p` finds them).
-# Integration tests hold one lock (drover_integration_chain): with ctest -j2 they run one
-# after the other beside the long puppetserver suite (tests/e2e/provisioner), which does
-# not take it.
 function(drover_add_test name)
   cmake_parse_arguments(ARG "" "LABEL;PREFIX" "SOURCES;DEPS" ${ARGN})
   drover_test_target(${name} ${ARG_LABEL})
@@ -33,10 +30,6 @@ function(drover_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main drover_warnings)
   target_compile_definitions(${name} PRIVATE
     DROVER_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DROVER_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  set(serial)
-  if(ARG_LABEL STREQUAL "integration")
-    set(serial RESOURCE_LOCK drover_integration_chain)
-  endif()
   gtest_discover_tests(${name} TEST_PREFIX "${ARG_PREFIX}"
-    PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30 ${serial})
+    PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30)
 endfunction()

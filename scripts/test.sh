@@ -24,9 +24,8 @@ package_job=$!
 setsid nice -n 19 "$root/scripts/fuzz.sh" build >"$build/fuzz-build.log" 2>&1 &
 fuzz_build_job=$!
 trap 'kill -- -"$package_job" -"$fuzz_build_job" 2>/dev/null || true' EXIT
-# Two at a time: the puppetserver suite (e2e_provisioner) beside the chain of all the
-# others, which hold one lock (cmake/DroverTargets.cmake).
-ctest --test-dir "$build" -L integration --output-on-failure -j2
+# One at a time: the puppetserver suites need the CPU the builds above leave them.
+ctest --test-dir "$build" -L integration --output-on-failure
 
 if ! wait "$package_job"; then
   cat "$build/package.log"
