@@ -102,6 +102,12 @@ void Context::addDiscoveryFlags(CLI::App& command) {
   command.add_option("--nodes", discovery_.nodesFile,
                      "Address the nodes listed in FILE (one per line; - for stdin)");
   command.add_option("--limit", discovery_.limit, "Only N nodes, or N% of them, chosen at random");
+  command
+      .add_option("--dm", discovery_.method,
+                  "How a filter finds the nodes: broadcast (every node hears it), registry (a "
+                  "provisioner's registry answers, the nodes are then asked directly) or nodes "
+                  "(--nodes FILE); default: discovery_method in client.yaml")
+      ->check(CLI::IsMember({"broadcast", "registry", "nodes"}));
 }
 
 void Context::addBatchFlags(CLI::App& command) {
@@ -157,6 +163,21 @@ std::optional<std::vector<std::string>> Context::knownNodes() const {
   if (!exactIdentitiesOnly()) return std::nullopt;
   filterExpression();  // still reject malformed identities before sending
   return discovery_.identities;
+}
+
+std::string Context::discoveryMethod() const {
+  const std::string& flag = discovery_.method;
+  if (!discovery_.nodesFile.empty()) {
+    if (!flag.empty() && flag != "nodes") {
+      throw UsageError(
+          "--nodes is discovery from a list (--dm nodes); it cannot be combined "
+          "with --dm " +
+          flag);
+    }
+    return "nodes";
+  }
+  if (flag == "nodes") throw UsageError("--dm nodes needs --nodes FILE (or - for stdin)");
+  return flag.empty() ? config_.discoveryMethod : flag;
 }
 
 bool Context::exactIdentitiesOnly() const {

@@ -45,6 +45,7 @@ struct DiscoveryFlags {
   std::vector<std::string> identities;  // -I
   std::vector<std::string> compound;    // -S
   std::string nodesFile;                // --nodes FILE, "-" for stdin
+  std::string method;                   // --dm: broadcast, registry or nodes; "": config's
   std::string limit;                    // --limit N or N%
   std::size_t batch = 0;                // --batch N
   double batchSleep = 1.0;              // --batch-sleep S
@@ -84,6 +85,11 @@ class Context {
 
   /// Whether the flags select nodes only by exact -I values.
   bool exactIdentitiesOnly() const;
+
+  /// How a filter finds its nodes: --dm, else the config's discovery_method ("broadcast"
+  /// or "registry"; "nodes" is --nodes). Throws UsageError for a --dm that contradicts
+  /// the other flags.
+  std::string discoveryMethod() const;
 
   /// Connects lazily. Throws std::runtime_error if the broker is unreachable.
   rpc::Client& client();

@@ -77,6 +77,9 @@ std::string summaryLine(const rpc::CallResult& result) {
       fmt::format("{} of {} nodes answered, {} ok, {} failed, {} no reply", result.replies.size(),
                   asked, result.okCount(), result.failedCount(), result.noReply.size());
   if (result.lost > 0) line += fmt::format(", {} lost", result.lost);
+  if (!result.unmatched.empty()) {
+    line += fmt::format(", {} no longer matching", result.unmatched.size());
+  }
   return line + ", in " + millis(result.elapsed);
 }
 
@@ -90,6 +93,10 @@ void printSummary(std::FILE* out, const rpc::CallResult& result) {
   if (!result.noReply.empty()) {
     std::fprintf(out, "  no reply: %s\n",
                  fmt::format("{}", fmt::join(result.noReply, ", ")).c_str());
+  }
+  if (!result.unmatched.empty()) {
+    std::fprintf(out, "  no longer matching the filter (ran nothing): %s\n",
+                 fmt::format("{}", fmt::join(result.unmatched, ", ")).c_str());
   }
   if (result.lost > 0) {
     std::fprintf(out,
@@ -159,6 +166,7 @@ void printJson(std::FILE* out, const rpc::CallResult& result, const ddl::Action*
              {"ok", result.okCount()},
              {"failed", result.failedCount()},
              {"no_reply", result.noReply},
+             {"unmatched", result.unmatched},
              {"rejected", result.rejected},
              {"lost", result.lost},
              {"reconnected", result.reconnected},

@@ -48,6 +48,7 @@ NodeIdentity identityFrom(const NodeConfig& config) {
   id.collectives = config.collectives;
   id.maxTtl = static_cast<std::uint32_t>(config.maxTtl.count());
   id.maxSkewMs = std::chrono::duration_cast<std::chrono::milliseconds>(config.maxClockSkew).count();
+  id.registrationIntervalS = static_cast<std::uint32_t>(config.registrationInterval.count());
   return id;
 }
 
@@ -218,6 +219,8 @@ int Daemon::run() {
                  pool_.queued());
   pool_.stop();
   for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
+  // A registry drops the node now instead of waiting for missed heartbeats.
+  announce("stopping", /*leaving=*/true);
   connection_.reset();  // lingers up to 1 s to flush the last replies
   if (!config_.pidFile.empty()) std::filesystem::remove(config_.pidFile);
   return 0;
@@ -300,11 +303,11 @@ void Daemon::sendReply(const Envelope& request, Envelope reply) {
   connection_->publish(request.replyTo, envelope::encode(reply));
 }
 
-void Daemon::announce(const char* reason) {
+void Daemon::announce(const char* reason, bool leaving) {
   announcedMode_ = core_.securityMode();
   for (const auto& collective : config_.collectives) {
     connection_->publish(bus::registrationTopic(collective),
-                         envelope::encode(core_.registration(collective)));
+                         envelope::encode(core_.registration(collective, leaving)));
   }
   logger()->debug("node={} registration sent ({})", config_.identity, reason);
 }

@@ -47,7 +47,7 @@ class Daemon {
   void sendReply(const envelope::Envelope& request, envelope::Envelope reply);
   bool mayLogRefused();
   void reportSuppressed(bool final);
-  void announce(const char* reason);
+  void announce(const char* reason, bool leaving = false);
   void refreshFacts();
   void reloadSecurity();
   void refreshCrl();

@@ -8,6 +8,7 @@
 #include "core/ddl/validator.hpp"
 #include "core/log/throttle.hpp"
 #include "core/security/replay_cache.hpp"
+#include "core/security/request_checks.hpp"
 #include "core/security/verify_error.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
@@ -128,54 +129,6 @@ Decision NodeCore::drop(std::string why) {
   return decision;
 }
 
-// Where a request may run is part of what its sender signed: a copy published on
-// another topic, or a direct request naming other nodes, is not for this node.
-std::optional<std::string> NodeCore::misaddressed(const Envelope& request,
-                                                  std::string_view topic) const {
-  if (request.type != envelope::MessageType::Request) return "not a request";
-  if (std::find(id_.collectives.begin(), id_.collectives.end(), request.collective) ==
-      id_.collectives.end()) {
-    return "collective '" + request.collective + "' is not served here";
-  }
-  if (topic != bus::nodeTopic(request.collective, id_.identity) &&
-      topic != bus::broadcastTopic(request.collective, request.agent)) {
-    return "arrived on topic '" + log::clip(topic) + "', which is neither this node's nor agent " +
-           request.agent + "'s broadcast";
-  }
-  if (!request.targets.empty() && std::find(request.targets.begin(), request.targets.end(),
-                                            id_.identity) == request.targets.end()) {
-    return "addressed to " + std::to_string(request.targets.size()) +
-           " other node(s), not this one";
-  }
-  return std::nullopt;
-}
-
-// Replies go only to a reply topic of the request's collective: a caller must not be
-// able to make a node publish onto a broadcast or node topic.
-bool NodeCore::validReplyTopic(const Envelope& request) const {
-  std::string prefix = bus::replyTopic(request.collective, "") + ".";
-  return request.replyTo.size() > prefix.size() &&
-         request.replyTo.compare(0, prefix.size(), prefix) == 0 &&
-         bus::validTopicPart(request.replyTo);
-}
-
-std::optional<std::pair<std::string_view, std::string>> NodeCore::badTime(
-    const Envelope& request) const {
-  if (request.ttl > id_.maxTtl) {
-    return std::pair{std::string_view("ttl_too_long"), "ttl " + std::to_string(request.ttl) +
-                                                           " s exceeds this node's maximum of " +
-                                                           std::to_string(id_.maxTtl) + " s"};
-  }
-  try {
-    security::checkFreshness(request.time, request.ttl, util::nowMs(), id_.maxSkewMs,
-                             "request " + request.id + " from '" + request.sender + "'");
-  } catch (const security::VerifyError& e) {
-    bool stale = e.reason() == security::VerifyError::Reason::Stale;
-    return std::pair{std::string_view(stale ? "expired" : "from_future"), std::string(e.what())};
-  }
-  return std::nullopt;
-}
-
 const filter::Filter* NodeCore::cachedFilter(const std::string& text) {
   auto it = filterCache_.find(text);
   if (it != filterCache_.end()) return &it->second;
@@ -185,16 +138,15 @@ const filter::Filter* NodeCore::cachedFilter(const std::string& text) {
 
 Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
   ++total_;
-  if (auto why = misaddressed(request, topic)) {
+  // Where a request may run is part of what its sender signed: a copy published on
+  // another topic, or a direct request naming other nodes, is not for this node.
+  if (auto why = security::misaddressed(request, topic, id_.identity, id_.collectives)) {
     Decision ignored;
     ignored.reason = std::move(*why);
     return ignored;
   }
   // Nothing the caller could not receive is run: checked before anything runs.
-  if (!validReplyTopic(request)) {
-    return drop("reply topic '" + log::clip(request.replyTo) + "' is not a reply topic of '" +
-                request.collective + "'");
-  }
+  if (auto why = security::badReplyTopic(request)) return drop(std::move(*why));
   // Who is asking comes before anything the request asks for, and only a verified
   // caller is ever answered: forged traffic must not make the fleet talk.
   policy::Caller caller{request.sender, "unverified"};
@@ -205,13 +157,12 @@ Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
       return drop(e.what());
     }
   }
-  if (auto bad = badTime(request)) {
+  if (auto bad = security::badTime(request, id_.maxTtl, id_.maxSkewMs, util::nowMs())) {
     ++ttlExpired_;
     if (security_) {
-      security_->recordDecision(request, id_.identity, caller, Json::object(),
-                                {false, bad->second});
+      security_->recordDecision(request, id_.identity, caller, Json::object(), {false, bad->why});
     }
-    return refuse(request, StatusCode::Refused, bad->first, bad->second);
+    return refuse(request, StatusCode::Refused, bad->code, bad->why);
   }
   if (security_) {
     try {
@@ -233,7 +184,12 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
     if (!filter->matches(viewLocked())) {
       ++filtered_;
       decision.reason = "filter does not match";
-      return decision;
+      // A caller that named this node (from a registry lookup, say) hears why it ran
+      // nothing; a broadcast's non-matching nodes stay silent.
+      if (!direct || request.targets.empty()) return decision;
+      lock.unlock();
+      return refuse(request, StatusCode::Refused, envelope::kFilterMismatch,
+                    "the request's filter does not match " + id_.identity);
     }
   } catch (const filter::FilterError& e) {
     return refuse(request, StatusCode::InvalidData, "invalid_filter",
@@ -309,7 +265,7 @@ Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
   return out;
 }
 
-Envelope NodeCore::registration(const std::string& collective) const {
+Envelope NodeCore::registration(const std::string& collective, bool leaving) const {
   Envelope env;
   env.id = util::randomId();
   env.type = envelope::MessageType::Registration;
@@ -322,8 +278,11 @@ Envelope NodeCore::registration(const std::string& collective) const {
                   {"facts", facts()},
                   {"classes", classes()},
                   {"version", version()},
+                  {"names", names()},
                   {"security", toString(securityMode())},
+                  {"registration_interval_s", id_.registrationIntervalS},
                   {"started_ms", startedMs_}};
+  if (leaving) env.data["leaving"] = true;
   Json extra = agentRegistrations();
   for (auto it = extra.begin(); it != extra.end(); ++it) {
     if (!env.data.contains(it.key())) env.data[it.key()] = std::move(*it);  // never the node's

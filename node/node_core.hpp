@@ -30,6 +30,9 @@ struct NodeIdentity {
   std::vector<std::string> collectives{"drover"};  // includes mainCollective
   std::uint32_t maxTtl = 3600;                     // seconds; longer TTLs are refused
   std::int64_t maxSkewMs = 30000;  // security.max_clock_skew: how far ahead a caller may be
+  // registration_interval, said in each registration so a registry knows when the node
+  // has gone quiet; 0: no heartbeat.
+  std::uint32_t registrationIntervalS = 300;
 };
 
 /// What to do with one arrived request.
@@ -83,9 +86,10 @@ class NodeCore : public agents::NodeInfo {
   /// A signed reply with `status` (busy) to a request inspect() accepted.
   envelope::Envelope replyTo(const envelope::Envelope& request, envelope::Status status) const;
 
-  /// The signed registration heartbeat: identity, collectives, agents, facts,
-  /// classes, security mode, and each agent's registrationData() under its name.
-  envelope::Envelope registration(const std::string& collective) const;
+  /// The signed registration heartbeat: identity, collectives, agents, facts, classes,
+  /// names, security mode, registration interval, and each agent's registrationData()
+  /// under its name. `leaving`: the last one, sent as the node stops.
+  envelope::Envelope registration(const std::string& collective, bool leaving = false) const;
 
   /// True once after an agent asked for a registration (requestRegistration()).
   bool takeRegistrationRequest() { return registrationWanted_.exchange(false); }
@@ -122,15 +126,9 @@ class NodeCore : public agents::NodeInfo {
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
                   std::string_view refusal, const std::string& why);
   Decision drop(std::string why);
-  std::optional<std::string> misaddressed(const envelope::Envelope& request,
-                                          std::string_view topic) const;
-  bool validReplyTopic(const envelope::Envelope& request) const;
   const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
   filter::NodeView viewLocked() const;                          // stateMutex_ held
   Json agentRegistrations() const;
-  /// The refusal word ("ttl_too_long", "expired", "from_future") and why, or nothing.
-  std::optional<std::pair<std::string_view, std::string>> badTime(
-      const envelope::Envelope& request) const;
   Decision admit(const envelope::Envelope& request, bool direct, policy::Caller caller);
   void seal(envelope::Envelope& message) const;
 

@@ -13,10 +13,15 @@
 #include <system_error>
 
 #include "core/bus/topics.hpp"
+#include "core/filter/filter.hpp"
 #include "core/log/log.hpp"
+#include "core/log/throttle.hpp"
 #include "core/rpc/call_builder.hpp"
+#include "core/security/replay_cache.hpp"
+#include "core/security/request_checks.hpp"
 #include "core/security/roles.hpp"
 #include "core/security/signing.hpp"
+#include "core/security/verify_error.hpp"
 #include "core/service/notify.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
@@ -39,7 +44,9 @@ constexpr std::size_t kMaxIgnoredSenders = 10000;
 // deploy_wait: requests parked at once (more are answered at once) and the longest wait.
 constexpr std::size_t kMaxParkedWaits = 1000;
 constexpr std::int64_t kMaxWaitMs = 60000;
-constexpr std::size_t kLoggedArgsBytes = 300;  // a bundle chunk's data is not logged whole
+constexpr std::size_t kLoggedArgsBytes = 300;   // a bundle chunk's data is not logged whole
+constexpr auto kPruneEvery = 60s;               // the registry forgets long-stale nodes this often
+constexpr std::uint32_t kMaxRequestTtl = 3600;  // seconds, as a node's default security.max_ttl
 
 const log::Logger logger{"drover.provisioner.daemon"};
 
@@ -49,6 +56,14 @@ int makeSignalFd() {
   } catch (const std::system_error& e) {
     throw Daemon::StartupError(e.what());
   }
+}
+
+registry::RegistryOptions registryOptions(const ProvisionerConfig& c) {
+  registry::RegistryOptions o;
+  o.maxNodes = static_cast<std::size_t>(c.registryMaxNodes);
+  o.staleAfterMissed = c.registryStaleAfterMissed;
+  o.forgetAfter = c.registryForgetAfter;
+  return o;
 }
 
 EngineOptions engineOptions(const ProvisionerConfig& c) {
@@ -183,6 +198,13 @@ std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
   }
   try {
     auto principal = security::verifyEnvelope(env, *store, nowMs);
+    // A recorded registration played back later must not bring back a node that left
+    // or facts it no longer has.
+    if (auto bad = security::badTime(env, kMaxRequestTtl, security::kDefaultMaxSkewMs, nowMs,
+                                     "registration")) {
+      why = bad->why;
+      return std::nullopt;
+    }
     if (principal.role != security::Role::Node) {
       why = "registration from '" + env.sender + "' is signed with a certificate of role " +
             std::string(security::toString(principal.role)) + ", not node";
@@ -197,7 +219,11 @@ std::optional<Registration> acceptRegistration(const envelope::Envelope& env,
 }
 
 Daemon::Daemon(const ProvisionerConfig& config)
-    : config_(config), signalFd_(makeSignalFd()), flows_(loadFlows(config)), context_(1) {
+    : config_(config),
+      signalFd_(makeSignalFd()),
+      flows_(loadFlows(config)),
+      context_(1),
+      registry_(registryOptions(config)) {
   sizeContext(context_, config_.concurrency);
   if (config_.securityEnabled) {
     try {
@@ -292,7 +318,7 @@ std::string Daemon::authorize(const envelope::Envelope& request) const {
     auto principal = security::verifyEnvelope(request, *security_->store, util::nowMs());
     if (principal.role == security::Role::Admin) return "";
     // Only reading is open to other principals; steering nodes is for admins.
-    if (Control::readOnly(request.action)) return "";
+    if (request.agent == registry::kAgent || Control::readOnly(request.action)) return "";
     return principal.name + " is not an admin: only admins may call provisioner#" + request.action;
   } catch (const std::exception& e) {
     return std::string("request not verified: ") + e.what();
@@ -329,6 +355,8 @@ void Daemon::sweep() {
       engine_->observe(registration);
       names_->observe(registration);
       deployments_->observe(registration);
+      // Time 0: it lists a node no registration listed yet, and never undoes one.
+      record(reply.data, reply.sender, 0);
       ++seen;
     });
     logger()->info("inventory sweep: {} node(s) answered", seen);
@@ -358,6 +386,7 @@ int Daemon::run() {
   connection_->subscribe(registrationTopic_);
   connection_->subscribe(bus::nodeTopic(config_.mainCollective, config_.identity));
   connection_->subscribe(bus::broadcastTopic(config_.mainCollective, kControlAgent));
+  connection_->subscribe(bus::broadcastTopic(config_.mainCollective, registry::kAgent));
   service::status("waiting for the bus at " + connection_->describe());
   while (!connection_->waitReady(kReadyTimeout)) {
     std::string problem = connection_->problem();
@@ -417,6 +446,7 @@ int Daemon::run() {
   zmq::pollitem_t items[] = {connection_->readable(),
                              {nullptr, signalFd_, ZMQ_POLLIN, 0},
                              {nullptr, wakeFd_, ZMQ_POLLIN, 0}};
+  auto nextPrune = util::SteadyClock::now() + kPruneEvery;
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
     zmq::poll(items, 3, pollBudget);
@@ -426,6 +456,13 @@ int Daemon::run() {
     if (items[2].revents & ZMQ_POLLIN) [[maybe_unused]]
       auto n = ::read(wakeFd_, &wakes, sizeof(wakes));
     answerParked(false);
+    if (auto now = util::SteadyClock::now(); now >= nextPrune) {
+      if (std::size_t gone = registry_.prune(util::nowMs())) {
+        logger()->info("registry: forgot {} node(s) stale for longer than {} s", gone,
+                       config_.registryForgetAfter.count());
+      }
+      nextPrune = now + kPruneEvery;
+    }
   }
   logger()->info("provisioner={} stopping", config_.identity);
   service::stopping();
@@ -462,10 +499,11 @@ void Daemon::handleMessage(const bus::Message& message) {
         acceptRegistration(env, security_ ? security_->store.get() : nullptr, util::nowMs(), why);
     if (registration) {
       engine_->observe(*registration);
-      // Only a node proven by its certificate speaks for its name.
+      // Only a node proven by its certificate speaks for its name, and is listed.
       if (registration->verified) {
         names_->observe(*registration);
         deployments_->observe(*registration);
+        record(env.data, env.sender, env.time);
       }
     } else if (ignoredRegistrations_.size() < kMaxIgnoredSenders &&
                ignoredRegistrations_.insert(env.sender).second) {
@@ -476,29 +514,85 @@ void Daemon::handleMessage(const bus::Message& message) {
     }
     return;
   }
-  if (env.type != envelope::MessageType::Request || env.agent != kControlAgent ||
-      env.collective != config_.mainCollective) {
+  if (env.agent != kControlAgent && env.agent != registry::kAgent) return;
+  // The checks a node makes (core/security/request_checks.hpp), in the same order.
+  if (auto why =
+          security::misaddressed(env, message.topic, config_.identity, {config_.mainCollective})) {
+    logger()->debug("request={} from={} not for us: {}", log::clip(env.id), log::clip(env.sender),
+                    *why);
     return;
   }
-  std::string prefix = bus::replyTopic(env.collective, "");
-  if (env.replyTo.size() <= prefix.size() || env.replyTo.compare(0, prefix.size(), prefix) != 0 ||
-      !bus::validTopicPart(env.replyTo)) {
-    logger()->warn("request={} from={}: refusing to reply on topic '{}'", env.id, env.sender,
-                   env.replyTo);
+  if (auto why = security::badReplyTopic(env)) {
+    logger()->warn("request={} from={} dropped: {}", log::clip(env.id), log::clip(env.sender),
+                   *why);
     return;
   }
   std::string args = env.args.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (args.size() > kLoggedArgsBytes) args = args.substr(0, kLoggedArgsBytes) + "...";
   logger()->info("request={} from={} action={} args={}", env.id, env.sender, env.action, args);
   std::string refused = authorize(env);
+  if (refused.empty()) {
+    if (auto bad =
+            security::badTime(env, kMaxRequestTtl, security::kDefaultMaxSkewMs, util::nowMs())) {
+      refused = bad->why;
+    }
+  }
   if (!refused.empty()) {
     logger()->warn("request={} from={} refused: {}", env.id, env.sender, refused);
     reply(env,
           envelope::makeReply(env, config_.identity, {envelope::StatusCode::Refused, refused}));
     return;
   }
+  // The original was answered; a copy never is (a replayed name_release or deploy_down
+  // would undo what came after it).
+  if (security_) {
+    try {
+      security::checkUnseen(env, replays_, util::nowMs());
+    } catch (const security::VerifyError& e) {
+      logger()->warn("request={} from={} dropped: {}", env.id, env.sender, e.what());
+      return;
+    }
+  }
+  if (env.agent == registry::kAgent) {
+    reply(env, registryAnswer(env));
+    return;
+  }
   if (env.action == "deploy_wait" && park(env)) return;
   reply(env, control_->handle(env));
+}
+
+void Daemon::record(const Json& data, const std::string& sender, std::int64_t sentMs) {
+  std::string why;
+  auto entry = registry::entryFrom(data, sender, why);
+  if (!entry) {
+    logger()->debug("registry: {}", why);
+    return;
+  }
+  entry->sentMs = sentMs;
+  if (registry_.observe(std::move(*entry), util::nowMs()) == registry::Registry::Outcome::Full &&
+      !registryFullWarned_.exchange(true)) {
+    logger()->warn("registry: full at registry.max_nodes={}; new nodes are not listed",
+                   config_.registryMaxNodes);
+  }
+}
+
+envelope::Envelope Daemon::registryAnswer(const envelope::Envelope& request) const {
+  using envelope::StatusCode;
+  if (request.action != "find") {
+    return envelope::makeReply(
+        request, config_.identity,
+        {StatusCode::UnknownAction,
+         "registry has no action '" + log::clip(request.action) + "' (it has: find)"});
+  }
+  try {
+    return envelope::makeReply(request, config_.identity, {StatusCode::Ok, ""},
+                               registry_.answer(request.args, request.collective, util::nowMs()));
+  } catch (const filter::FilterError& e) {
+    return envelope::makeReply(request, config_.identity,
+                               {StatusCode::InvalidData, std::string("filter: ") + e.what()});
+  } catch (const std::invalid_argument& e) {
+    return envelope::makeReply(request, config_.identity, {StatusCode::InvalidData, e.what()});
+  }
 }
 
 void Daemon::reply(const envelope::Envelope& request, envelope::Envelope reply) {

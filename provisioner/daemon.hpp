@@ -5,6 +5,7 @@
 //
 // Thread ownership: the bus Connection belongs to run()'s thread; the engine's calls go
 // through BusExecutor clients owned by the engine's threads; the HTTP server has its own.
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <set>
@@ -14,6 +15,8 @@
 #include <zmq.hpp>
 
 #include "core/bus/transport.hpp"
+#include "core/registry/registry.hpp"
+#include "core/security/replay_cache.hpp"
 #include "notifiers/dispatcher.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
@@ -67,6 +70,10 @@ class Daemon {
   /// Answers the parked waits whose deployment changed or whose deadline passed.
   void answerParked(bool all);
   void reply(const envelope::Envelope& request, envelope::Envelope reply);
+  /// Lists a verified registration (or inventory reply) in the registry.
+  void record(const Json& data, const std::string& sender, std::int64_t sentMs);
+  /// The reply to a `registry` request.
+  envelope::Envelope registryAnswer(const envelope::Envelope& request) const;
   std::unique_ptr<DeploymentKeeper> makeDeploymentKeeper();
   void startHttp();
   void sweep();
@@ -101,6 +108,9 @@ class Daemon {
   std::thread sweepThread_;
   std::string registrationTopic_;
   std::set<std::string> ignoredRegistrations_;  // senders already warned about
+  security::ReplayCache replays_;  // ids of the control requests answered, until they expire
+  registry::Registry registry_;    // fed by the bus thread and the start-up sweep
+  std::atomic<bool> registryFullWarned_{false};
   // deploy_wait requests answered once their deployment's version moves on (or at their
   // deadline); the keeper's change listener wakes the bus loop through wakeFd_.
   struct ParkedWait {

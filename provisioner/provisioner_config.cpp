@@ -161,6 +161,17 @@ Table<ProvisionerConfig> makeTable() {
         "Copies of the names bucket the JetStream cluster keeps when it makes it; 0: one per "
         "server in nats.servers, at most 3")
       .between(0, 5);
+  t.add("registry.max_nodes", &C::registryMaxNodes,
+        "Most nodes the registry lists (drover --dm registry); registrations of more are "
+        "refused and logged")
+      .between(1, 10000000);
+  t.add("registry.stale_after_missed", &C::registryStaleAfterMissed,
+        "Registration intervals a node may miss before the registry counts it as gone "
+        "(drover names it stale and does not ask it)")
+      .between(1, 1000);
+  t.add("registry.forget_after", &C::registryForgetAfter,
+        "Seconds a stale node stays listed as stale before the registry forgets it")
+      .between(60, 31536000);
   t.add("deployments.blob_dir", &C::deployBlobDir,
         "Directory keeping the deployments' bundles and files, by their digest");
   t.add("deployments.launcher_file", &C::launcherFile,

@@ -68,6 +68,11 @@ struct ProvisionerConfig {
 
   /// namingLedger as it applies to this bus: "local" or "nats".
   std::string ledger() const;
+  // The registry of every node's last registration (core/registry/registry.hpp), which
+  // answers `drover --dm registry`.
+  int registryMaxNodes = 100000;
+  int registryStaleAfterMissed = 3;
+  std::chrono::seconds registryForgetAfter{86400};
   // Deployments (provisioner/deploy/): where uploaded bundles are kept, and the settings
   // of the launcher that starts members.
   std::filesystem::path deployBlobDir = "/var/lib/drover/provisioner/deployments";

@@ -66,6 +66,7 @@ Reply RpcutilAgent::inventory() const {
   return ok({{"agents", node_.agentInventory()},
              {"facts", node_.facts()},
              {"classes", node_.classes()},
+             {"names", node_.names()},
              {"version", node_.version()},
              {"main_collective", node_.mainCollective()},
              {"collectives", node_.collectives()},

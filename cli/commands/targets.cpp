@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "cli/commands/commands.hpp"
 #include "cli/name_resolution.hpp"
+#include "core/registry/lookup.hpp"
+#include "core/util/clock.hpp"
 
 namespace drover::cli {
 namespace {
@@ -13,6 +16,48 @@ std::optional<std::vector<std::string>> namedNodes(Context& context) {
   auto known = context.knownNodes();
   if (!known || !context.exactIdentitiesOnly()) return known;
   return resolveIdentities(context, *known);
+}
+
+std::string ago(std::int64_t ms) {
+  const std::int64_t seconds = std::max<std::int64_t>(0, (util::nowMs() - ms) / 1000);
+  if (seconds < 120) return std::to_string(seconds) + " s ago";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min ago";
+  return std::to_string(seconds / 3600) + " h ago";
+}
+
+// The matching nodes the registry holds fresh; the stale ones are said on stderr, not
+// asked (they stopped registering: asking them would only wait for the timeout).
+std::vector<std::string> registryNodes(Context& context, const std::string& agent) {
+  const std::string filter = context.filterExpression();
+  registry::Lookup found;
+  try {
+    found = registry::lookup(context.client(), filter, agent, context.config().registryTimeout);
+  } catch (const registry::LookupError& e) {
+    throw std::runtime_error("--dm registry: " + std::string(e.what()));
+  }
+  if (!found.stale.empty()) {
+    constexpr std::size_t kNamed = 10;
+    std::string names;
+    for (std::size_t i = 0; i < found.stale.size() && i < kNamed; ++i) {
+      names += (i ? ", " : "") + found.stale[i].identity + " (last registered " +
+               ago(found.stale[i].lastSeenMs) + ")";
+    }
+    if (found.stale.size() > kNamed) {
+      names += " and " + std::to_string(found.stale.size() - kNamed) + " more";
+    }
+    std::fprintf(stderr, "drover: not asked, gone quiet in registry %s: %s\n",
+                 found.registry.c_str(), names.c_str());
+  }
+  return found.nodes;
+}
+
+// The nodes a request goes to directly: those the flags name, or those the registry
+// finds (--dm registry); std::nullopt: a broadcast of the filter finds them.
+std::optional<std::vector<std::string>> addressedNodes(Context& context, const std::string& agent) {
+  const std::string method = context.discoveryMethod();  // refuses a --dm the flags contradict
+  auto named = namedNodes(context);
+  if (named || method != "registry") return named;
+  return registryNodes(context, agent);
 }
 
 }  // namespace
@@ -27,7 +72,7 @@ std::string requestFilter(Context& context) {
 std::vector<std::string> resolveTargets(Context& context, const std::string& agent) {
   // Checked before connecting, so a mistake in a flag is reported at once.
   const std::string filter = context.filterExpression();
-  auto known = namedNodes(context);
+  auto known = addressedNodes(context, agent);
   std::vector<std::string> nodes =
       known ? *known : context.client().discover(filter, agent, context.quiet(), context.timeout());
   const std::string& limit = context.discovery().limit;
@@ -53,8 +98,8 @@ rpc::CallBuilder flaggedRequest(Context& context, const std::string& agent,
       .filter(requestFilter(context))
       // --limit samples the matching nodes, so they must be discovered first.
       .nodes(context.discovery().limit.empty()
-                 ? namedNodes(context)
-                 : std::optional<std::vector<std::string>>(resolveTargets(context, "")))
+                 ? addressedNodes(context, agent)
+                 : std::optional<std::vector<std::string>>(resolveTargets(context, agent)))
       .quiet(context.quiet())
       .timeout(context.timeout())
       .ttlFloor(context.config().ttl);

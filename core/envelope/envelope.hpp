@@ -44,6 +44,11 @@ enum class StatusCode : int {
   Busy = 7,           // the node's work queue is full
 };
 
+/// The `refused` word of a Refused reply from a node addressed directly whose facts no
+/// longer match the request's filter (a registry lookup older than the node's change):
+/// the client lists it apart, as neither a failure nor a silent node.
+inline constexpr const char* kFilterMismatch = "filter_mismatch";
+
 struct Status {
   StatusCode code = StatusCode::Ok;
   std::string message;

@@ -54,6 +54,11 @@ CallBuilder& CallBuilder::expect(std::vector<std::string> names) {
   return *this;
 }
 
+CallBuilder& CallBuilder::enough(std::size_t replies) {
+  spec_.enough = replies;
+  return *this;
+}
+
 CallSpec CallBuilder::build() const {
   const std::string what = "request " + spec_.agent + "#" + spec_.action + ": ";
   if (spec_.agent.empty()) throw std::invalid_argument(what + "the agent is empty");
@@ -74,13 +79,14 @@ CallBuilder request(std::string agent, std::string action) {
   return CallBuilder(std::move(agent), std::move(action));
 }
 
+std::string discoveryFilter(const std::string& filter, const std::string& agent) {
+  if (agent.empty() || agent == "rpcutil") return filter;
+  std::string hosts = "agent(\"" + agent + "\")";
+  return filter.empty() ? hosts : "(" + filter + ") and " + hosts;
+}
+
 CallBuilder discovery(const std::string& filter, const std::string& agent) {
-  std::string expression = filter;
-  if (!agent.empty() && agent != "rpcutil") {
-    std::string hosts = "agent(\"" + agent + "\")";
-    expression = filter.empty() ? hosts : "(" + filter + ") and " + hosts;
-  }
-  return request("rpcutil", "ping").filter(std::move(expression));
+  return request("rpcutil", "ping").filter(discoveryFilter(filter, agent));
 }
 
 }  // namespace drover::rpc

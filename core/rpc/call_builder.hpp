@@ -46,6 +46,8 @@ class CallBuilder {
   CallBuilder& acceptUnsigned(bool accept = true);
   /// Broadcast: end as soon as replies claim all of `names` (CallSpec::expect).
   CallBuilder& expect(std::vector<std::string> names);
+  /// Broadcast: end once `replies` replies are in (CallSpec::enough).
+  CallBuilder& enough(std::size_t replies);
 
   /// The spec, its TTL derived from timeout and floor. Throws std::invalid_argument
   /// naming the field when the agent or action is empty, the args are not an object,
@@ -59,6 +61,10 @@ class CallBuilder {
 
 /// Starts the request for `agent`'s `action`.
 CallBuilder request(std::string agent, std::string action);
+
+/// The filter a discovery of nodes matching `filter` that host `agent` sends (any agent
+/// when it is empty or rpcutil, which every node hosts).
+std::string discoveryFilter(const std::string& filter, const std::string& agent);
 
 /// The discovery request: rpcutil ping, broadcast to the nodes matching `filter` that
 /// host `agent` (any agent when it is empty or rpcutil, which every node hosts).

@@ -156,6 +156,8 @@ void CallResult::merge(CallResult other) {
   expected.insert(expected.end(), other.expected.begin(), other.expected.end());
   noReply.insert(noReply.end(), other.noReply.begin(), other.noReply.end());
   std::sort(noReply.begin(), noReply.end());
+  unmatched.insert(unmatched.end(), other.unmatched.begin(), other.unmatched.end());
+  std::sort(unmatched.begin(), unmatched.end());
   duplicates += other.duplicates;
   rejected += other.rejected;
   for (auto& why : other.rejections) {
@@ -328,7 +330,8 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
   };
   for (;;) {
     if (endsWhenClaimed && pending.empty()) break;
-    auto deadline = known ? hardDeadline : std::min(hardDeadline, quietDeadline);
+    if (spec.enough > 0 && result.replies.size() >= spec.enough) break;
+    auto deadline = known || spec.enough > 0 ? hardDeadline : std::min(hardDeadline, quietDeadline);
     auto message = transport_->receive(until(deadline));
     if (!message) break;
     batch.clear();
@@ -361,6 +364,13 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
         ++result.duplicates;
         continue;
       }
+      // Addressed from a lookup its facts have since left: it ran nothing.
+      if (known && reply.status.code == envelope::StatusCode::Refused && reply.data.is_object() &&
+          reply.data.value("refused", "") == envelope::kFilterMismatch) {
+        result.unmatched.push_back(reply.sender);
+        pending.erase(reply.sender);
+        continue;
+      }
       answeredNow = true;
       result.lastReply = duration_cast<microseconds>(arrival.at - start);
       result.replies.push_back({reply.sender, std::move(reply.status), std::move(reply.data),
@@ -380,6 +390,7 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
   result.reconnected = transport_->takeReconnected();
   result.noReply.assign(pending.begin(), pending.end());
   std::sort(result.noReply.begin(), result.noReply.end());
+  std::sort(result.unmatched.begin(), result.unmatched.end());
 }
 
 std::vector<std::string> Client::discover(const std::string& filter, const std::string& agent,

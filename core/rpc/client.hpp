@@ -95,6 +95,9 @@ struct CallSpec {
   // Broadcast: the names that end it early once every one is claimed by a reply (see
   // claimsOf); the ones never claimed are the result's noReply. Empty: quiet ends it.
   std::vector<std::string> expect;
+  // Broadcast: ends once this many replies are in, waiting up to `timeout` for them
+  // (the quiet window does not apply). 0: no such end.
+  std::size_t enough = 0;
 };
 
 /// The names a reply answers for: its sender, and each string of its data's `names` list
@@ -106,6 +109,7 @@ struct CallResult {
   std::vector<NodeReply> replies;        // in arrival order, one per node
   std::vector<std::string> expected;     // the known set; empty for a broadcast
   std::vector<std::string> noReply;      // expected nodes (or names) left silent, sorted
+  std::vector<std::string> unmatched;    // known nodes the filter no longer matches, sorted
   std::size_t duplicates = 0;            // repeated replies from one node, dropped
   std::size_t rejected = 0;              // replies that failed a check (see above), dropped
   std::vector<std::string> rejections;   // why, for the first few of them

@@ -33,6 +33,15 @@ config::Table<ClientConfig> makeTable() {
   t.add("discovery_quiet", &ClientConfig::discoveryQuiet,
         "Milliseconds of silence that end broadcast discovery")
       .between(1, 60000);
+  t.add("discovery_method", &ClientConfig::discoveryMethod,
+        "How a filter finds its nodes: broadcast (every node hears the filter; a quiet window "
+        "ends the wait) or registry (a drover-provisioner's registry answers at once, then the "
+        "nodes are asked directly and a silent one is named); --dm for one command")
+      .checkedBy({"broadcast or registry",
+                  [](const std::string& v) { return v == "broadcast" || v == "registry"; }});
+  t.add("registry_timeout", &ClientConfig::registryTimeout,
+        "Milliseconds discovery_method registry waits for a registry's answer")
+      .between(1, 60000);
   t.add("ttl", &ClientConfig::ttl, "Seconds a request stays valid after it is sent")
       .between(1, 86400);
   t.add("log_level", &ClientConfig::logLevel, "Log level").checkedBy(checks::logLevel());

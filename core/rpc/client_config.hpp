@@ -34,7 +34,11 @@ struct ClientConfig {
   std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::chrono::seconds timeout{10};               // most a call waits for expected nodes
   std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery
-  std::chrono::seconds ttl{60};                   // validity of the requests we send
+  // How a filter finds its nodes: "broadcast" (ask them all; the quiet window ends it) or
+  // "registry" (ask a provisioner's registry, then the found nodes directly).
+  std::string discoveryMethod = "broadcast";
+  std::chrono::milliseconds registryTimeout{2000};  // wait for a registry's answer
+  std::chrono::seconds ttl{60};                     // validity of the requests we send
   std::string logLevel = "warn";
 
   /// The option table of client.yaml.

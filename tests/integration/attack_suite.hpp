@@ -120,6 +120,9 @@ class RawCaller {
   void broadcast(const std::string& agent, const std::string& body) {
     ASSERT_TRUE(connection_->publish(bus::broadcastTopic("drover", agent), body));
   }
+  void publish(const std::string& topic, const std::string& body) {
+    ASSERT_TRUE(connection_->publish(topic, body));
+  }
 
   /// The first reply to `requestId` received so far or within `wait`. Every reply
   /// received on the way is kept, so replies() can tell later what else arrived.

@@ -12,6 +12,7 @@
 #include "core/util/json.hpp"
 #include "tests/integration/bus_listener.hpp"
 #include "tests/integration/fleet_suite.hpp"
+#include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
 namespace {
@@ -24,17 +25,52 @@ using Names = std::vector<std::string>;
 class Discovery : public BusFleetSuite {
  protected:
   static void SetUpTestSuite() { startFleet(standardNodes()); }
-
-  // Runs `drover find FLAGS...` and expects exactly `expected` (exit 4 when empty).
-  static void expectFind(const Names& flags, Names expected) {
-    SCOPED_TRACE("drover find " + ::testing::PrintToString(flags));
-    Names args{"find"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    Result result = fleet().drover(args);
-    std::sort(expected.begin(), expected.end());
-    EXPECT_EQ(result.exitCode, expected.empty() ? 4 : 0) << result;
-    EXPECT_THAT(sortedLines(result.out), ElementsAreArray(expected)) << result;
+  static void TearDownTestSuite() {
+    registry_.reset();
+    registryFleet_ = nullptr;
+    BusFleetSuite::TearDownTestSuite();
   }
+
+  // Beside the fleet, a provisioner whose registry lists every node: each filter is
+  // checked on both discovery paths (--dm broadcast, --dm registry) of the same fleet.
+  void SetUp() override {
+    BusFleetSuite::SetUp();
+    if (HasFatalFailure() || registryFleet_ == &fleet()) return;
+    registry_.reset();
+    registryFleet_ = &fleet();
+    try {
+      registry_ = std::make_unique<Provisioner>(fleet(), "registry.provisioner");
+      registry_->start();
+    } catch (const std::exception& e) {
+      registry_.reset();
+      GTEST_FAIL() << e.what();
+    }
+    bool listed = testing::waitFor(
+        [] {
+          return sortedLines(fleet().drover({"find", "--dm", "registry"}).out) ==
+                 fleet().identities();
+        },
+        20s);
+    ASSERT_TRUE(listed) << "the registry never listed the fleet\n" << registry_->log();
+  }
+
+  // Runs `drover find FLAGS...` with each discovery method and expects exactly `expected`
+  // of both (exit 4 when empty).
+  static void expectFind(const Names& flags, Names expected) {
+    std::sort(expected.begin(), expected.end());
+    for (const char* method : {"broadcast", "registry"}) {
+      SCOPED_TRACE("drover find --dm " + std::string(method) + " " +
+                   ::testing::PrintToString(flags));
+      Names args{"find", "--dm", method};
+      args.insert(args.end(), flags.begin(), flags.end());
+      Result result = fleet().drover(args);
+      EXPECT_EQ(result.exitCode, expected.empty() ? 4 : 0) << result;
+      EXPECT_THAT(sortedLines(result.out), ElementsAreArray(expected)) << result;
+    }
+  }
+
+  static inline std::unique_ptr<Provisioner> registry_;
+  static inline const Fleet* registryFleet_ = nullptr;
 };
 
 TEST_P(Discovery, PingReachesEveryNodeAndSummarises) {

@@ -167,5 +167,24 @@ TEST_F(NodeInspect, AResultNamesTheExactRequestItAnswers) {
   EXPECT_FALSE(reply.sig.empty());
 }
 
+// A node named directly (from a registry lookup) whose facts the filter no longer matches
+// says so in a signed refusal, and runs nothing; on a broadcast it stays silent.
+TEST_F(NodeInspect, AFilterThatNoLongerMatchesIsSaidToACallerThatNamedTheNode) {
+  Envelope named = ping({"web1"});
+  named.filter = "role=db";
+  Decision direct = inspect(fromAdmin(named), kOwnTopic);
+  ASSERT_EQ(direct.kind, Kind::Reply);
+  EXPECT_EQ(direct.reply.status.code, envelope::StatusCode::Refused);
+  EXPECT_EQ(direct.reply.data.value("refused", ""), envelope::kFilterMismatch);
+  EXPECT_EQ(direct.reply.status.message, "the request's filter does not match web1");
+  EXPECT_FALSE(direct.reply.sig.empty());
+
+  Envelope broadcast = ping();
+  broadcast.filter = "role=db";
+  Decision silent = inspect(fromAdmin(broadcast), kPingBroadcast);
+  EXPECT_EQ(silent.kind, Kind::Ignore);
+  EXPECT_EQ(silent.reason, "filter does not match");
+}
+
 }  // namespace
 }  // namespace drover::node
