@@ -22,6 +22,7 @@
 #include "bench/support/harness.hpp"
 #include "bench/support/secure_setup.hpp"
 #include "core/log/log.hpp"
+#include "core/registry/lookup.hpp"
 
 namespace {
 
@@ -146,6 +147,21 @@ drover::bench::SizeRun runSize(const Executables& exe, const std::filesystem::pa
   measured("ping_broadcast", [&] { return pingBroadcast(client, nodes, o); });
   measured("get_fact_shard3", [&] { return factFilteredRpc(client, simShardSize(nodes, 3), o); });
   measured("discovery", [&] { return discovery(client, nodes, o); });
+  if (wanted("registry_ping")) {
+    RegistryProcess registry(exe, broker.endpoints(), dir, secure, 30s);
+    // Its start-up sweep lists the fleet; measured once every node is in it.
+    bool listed = drover::testing::waitFor(
+        [&] {
+          try {
+            return drover::registry::lookup(client, "", "", 2000ms).nodes.size() == nodes;
+          } catch (const drover::registry::LookupError&) {
+            return false;
+          }
+        },
+        timeout);
+    if (!listed) throw std::runtime_error("the registry did not list the whole fleet");
+    measured("registry_ping", [&] { return registryPing(client, nodes, o); });
+  }
   for (pid_t pid : fleet.pids()) run.simulatorRssKb += procStatusKb(pid, "VmRSS").value_or(0);
   run.busAfterRssKb = busRssKb();
   if (options.trace) {
@@ -191,8 +207,10 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--security", options.security,
                  "off: plain; on: signed and verified; both: plain then secure, and their ratio")
       ->check(CLI::IsMember({"on", "off", "both"}));
-  app.add_option("--scenarios", options.only,
-                 "Only these: ping_direct, ping_broadcast, get_fact_shard3, discovery")
+  app.add_option(
+         "--scenarios", options.only,
+         "Only these: ping_direct, ping_broadcast, get_fact_shard3, discovery, registry_ping "
+         "(drover-provisioner as the registry)")
       ->delimiter(',');
   app.add_option("--daemon-pings", options.daemonPings, "Pings the real droverd answers");
   app.add_option("--settle-ms", options.settleMs, "Wait after droverd is ready before reading RSS");
@@ -220,7 +238,8 @@ int main(int argc, char** argv) {
   CLI::App app("drover-rpc-bench: RPC latency against simulated fleets, and droverd memory");
   app.footer("Exit status: 0 measured; 2 bad flags; 3 a process failed (its log is quoted).");
   Options options;
-  Executables exe{DROVER_BENCH_BROKER, DROVER_BENCH_DROVERD, DROVER_BENCH_FLEET_SIM};
+  Executables exe{DROVER_BENCH_BROKER, DROVER_BENCH_DROVERD, DROVER_BENCH_FLEET_SIM,
+                  DROVER_BENCH_PROVISIONER};
   addFlags(app, options, exe);
   try {
     app.parse(argc, argv);

@@ -19,6 +19,8 @@ inline constexpr double kTargetTenThousandRepliesMs = 500.0;
 inline constexpr long kTargetIdleRssBytes = 10L * 1000 * 1000;
 /// Security may at most double the 1,000-node ping's median (issue 3, "Benchmark").
 inline constexpr double kTargetSecurityRatio = 2.0;
+/// Registry discovery + call at most this many times the direct call to the same nodes.
+inline constexpr double kTargetRegistryRatio = 1.2;
 
 struct SizeRun {
   std::size_t nodes = 0;

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "bench/fleet/request_trace.hpp"
+#include "core/registry/lookup.hpp"
 #include "core/rpc/call_builder.hpp"
 #include "core/util/clock.hpp"
 
@@ -158,6 +159,35 @@ ScenarioResult pingOne(rpc::Client& client, const std::string& node, std::size_t
   repeated.warmup = 0;
   return measure(named("droverd_ping", "droverd: one node, sequential pings", 1), repeated,
                  [&] { return timedCall(client, call, call.nodes->size(), options); });
+}
+
+ScenarioResult registryPing(rpc::Client& client, std::size_t nodes,
+                            const ScenarioOptions& options) {
+  const std::string filter = "index>=0";  // matches every simulated node
+  auto attempt = [&] {
+    Outcome outcome;
+    auto start = Clock::now();
+    registry::Lookup found;
+    try {
+      found = registry::lookup(client, filter, "", options.timeout);
+    } catch (const registry::LookupError&) {
+      return outcome;
+    }
+    rpc::CallSpec call = request("ping", filter, options).nodes(found.nodes).build();
+    rpc::CallResult result =
+        client.call(call, [&](const rpc::NodeReply&, std::size_t count, std::size_t) {
+          if (count == 1) outcome.firstMs = msSince(start);
+        });
+    double wall = msSince(start);
+    outcome.replies = result.replies.size();
+    if (result.replies.size() == nodes && result.noReply.empty() && result.failedCount() == 0) {
+      outcome.ms = wall;
+    }
+    return outcome;
+  };
+  return measure(
+      named("registry_ping", "registry lookup + ping of the found set, to last reply", nodes),
+      options, attempt);
 }
 
 }  // namespace drover::bench

@@ -8,6 +8,8 @@
 //     to the last of the expected replies.
 //   - discovery as the CLI does it: broadcast rpcutil ping ending after a quiet window;
 //     the whole wall time counts, quiet window included.
+//   - registry then ping: a registry lookup and the direct call to what it found; the
+//     whole wall time counts.
 // A repetition that misses an expected node counts as incomplete and adds no sample.
 #include <chrono>
 #include <cstddef>
@@ -53,6 +55,10 @@ ScenarioResult pingBroadcast(rpc::Client& client, std::size_t nodes,
 ScenarioResult factFilteredRpc(rpc::Client& client, std::size_t expected,
                                const ScenarioOptions& options);
 ScenarioResult discovery(rpc::Client& client, std::size_t nodes, const ScenarioOptions& options);
+/// Discovery from the registry as `drover --dm registry` does it: one registry#find for a
+/// filter every node matches, then a ping of the found set carrying the filter, timed from
+/// the lookup to the last reply.
+ScenarioResult registryPing(rpc::Client& client, std::size_t nodes, const ScenarioOptions& options);
 
 /// `count` direct pings to one node, one after the other (droverd under light load).
 ScenarioResult pingOne(rpc::Client& client, const std::string& node, std::size_t count,

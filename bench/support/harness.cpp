@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bench/fleet/sim_facts.hpp"
+#include "core/security/ca.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
@@ -187,6 +188,52 @@ DaemonProcess::DaemonProcess(const Executables& exe, const bus::Endpoints& endpo
                              std::chrono::milliseconds timeout)
     : process_(daemonArgv(exe, endpoints, workDir, spec), workDir / (spec.identity + ".log")) {
   awaitFile(process_, "droverd " + spec.identity, workDir / (spec.identity + ".pid"), timeout);
+}
+
+namespace {
+
+std::vector<std::string> registryArgv(const Executables& exe, const bus::Endpoints& endpoints,
+                                      const std::filesystem::path& workDir,
+                                      const SecureSetup* secure) {
+  const std::string identity = RegistryProcess::kIdentity;
+  std::vector<std::string> argv{
+      exe.provisioner.string(),
+      "--identity",
+      identity,
+      "--state-db",
+      (workDir / "registry.db").string(),
+      "--flow-file",
+      (std::filesystem::path(DROVER_SOURCE_DIR) / "etc" / "flows" / "classic.yaml").string(),
+      "--events-file",
+      (workDir / "registry.events.jsonl").string(),
+      "--metrics-listen",
+      "",
+      "--pid-file",
+      (workDir / "registry.pid").string(),
+      "--log-level",
+      "warn"};
+  auto bus = testing::busFlags(endpoints);
+  argv.insert(argv.end(), bus.begin(), bus.end());
+  if (secure == nullptr) {
+    argv.insert(argv.end(), {"--security-enabled", "false"});
+    return argv;
+  }
+  auto ca = security::CertificateAuthority::load(secure->caDir);
+  auto credentials = testing::issueCredentials(ca, workDir, identity, security::Role::Provisioner);
+  argv.insert(argv.end(),
+              {"--security-ca-file", ca.certificateFile().string(), "--security-crl-file",
+               ca.crlFile().string(), "--security-cert-file", credentials.cert.string(),
+               "--security-key-file", credentials.key.string()});
+  return argv;
+}
+
+}  // namespace
+
+RegistryProcess::RegistryProcess(const Executables& exe, const bus::Endpoints& endpoints,
+                                 const std::filesystem::path& workDir, const SecureSetup* secure,
+                                 std::chrono::milliseconds timeout)
+    : process_(registryArgv(exe, endpoints, workDir, secure), workDir / "registry.log") {
+  awaitFile(process_, "drover-provisioner (registry)", workDir / "registry.pid", timeout);
 }
 
 std::optional<double> processCpuMs(pid_t pid) {

@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include "bench/support/secure_setup.hpp"
 #include "core/bus/transport.hpp"
 #include "testing/bus_flags.hpp"
 #include "testing/credentials.hpp"
@@ -28,6 +29,7 @@ struct Executables {
   std::filesystem::path broker;
   std::filesystem::path droverd;
   std::filesystem::path fleetSim;
+  std::filesystem::path provisioner;  // for a registry (RegistryProcess)
 };
 
 struct BrokerSpec {
@@ -124,6 +126,23 @@ class DaemonProcess {
                 std::chrono::milliseconds timeout);
   pid_t pid() const { return process_.pid(); }
   const std::filesystem::path& logPath() const { return process_.logPath(); }
+
+ private:
+  testing::Process process_;
+};
+
+/// drover-provisioner as the registry of a benchmark's fleet (`registry#find`), with the
+/// shipped classic flow (no node of a simulated fleet enters it: none hosts `provision`).
+class RegistryProcess {
+ public:
+  static constexpr const char* kIdentity = "bench.provisioner";
+
+  /// Starts it (with a provisioner certificate from `secure`'s CA when given, else
+  /// security off) and waits (up to `timeout`) for its pid file.
+  RegistryProcess(const Executables& exe, const bus::Endpoints& endpoints,
+                  const std::filesystem::path& workDir, const SecureSetup* secure,
+                  std::chrono::milliseconds timeout);
+  pid_t pid() const { return process_.pid(); }
 
  private:
   testing::Process process_;
