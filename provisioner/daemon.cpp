@@ -569,8 +569,12 @@ void Daemon::record(const Json& data, const std::string& sender, std::int64_t se
     return;
   }
   entry->sentMs = sentMs;
-  if (registry_.observe(std::move(*entry), util::nowMs()) == registry::Registry::Outcome::Full &&
-      !registryFullWarned_.exchange(true)) {
+  const std::string identity = entry->identity;
+  const std::int64_t intervalMs = entry->intervalMs;
+  auto outcome = registry_.observe(std::move(*entry), util::nowMs());
+  logger()->debug("registry: {} {} (sent {}, interval {} ms)", identity,
+                  registry::toString(outcome), sentMs, intervalMs);
+  if (outcome == registry::Registry::Outcome::Full && !registryFullWarned_.exchange(true)) {
     logger()->warn("registry: full at registry.max_nodes={}; new nodes are not listed",
                    config_.registryMaxNodes);
   }

@@ -177,4 +177,15 @@ Registry::Counts Registry::counts(std::int64_t nowMs) const {
   return counts;
 }
 
+const char* toString(Registry::Outcome outcome) {
+  switch (outcome) {
+    case Registry::Outcome::Added: return "added";
+    case Registry::Outcome::Updated: return "updated";
+    case Registry::Outcome::Older: return "older than the one held: ignored";
+    case Registry::Outcome::Left: return "left";
+    case Registry::Outcome::Full: return "refused: registry.max_nodes reached";
+  }
+  return "?";
+}
+
 }  // namespace drover::registry

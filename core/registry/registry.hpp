@@ -114,4 +114,7 @@ class Registry {
   std::uint64_t refusedFull_ = 0;
 };
 
+/// "added", "updated", "older", "left", "full": for the log.
+const char* toString(Registry::Outcome outcome);
+
 }  // namespace drover::registry

@@ -15,6 +15,7 @@
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
 #include "tests/integration/attack_suite.hpp"
+#include "tests/integration/bus_listener.hpp"
 #include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
@@ -129,6 +130,11 @@ TEST_F(RegistryDiscovery, ANodeThatStopsLeavesTheRegistryAtOnceAndComesBackWhenI
 // the CLI names it on stderr and does not wait for it; thawed, it is listed again.
 TEST_F(RegistryDiscovery, ANodeGoneQuietIsStaleNamedAndNotAskedUntilItRegistersAgain) {
   Node& quiet = fleet().node("reg-quiet");
+  // Frozen only once a heartbeat (which says its 1 s interval) reached the registry too: a
+  // node the registry knows only from its start-up sweep has the default interval.
+  BusListener heartbeats(fleet().endpoints(), {bus::registrationTopic("drover")});
+  ASSERT_TRUE(heartbeats.next(10s, [](const Envelope& env) { return env.sender == "reg-quiet"; }))
+      << quiet.log();
   ASSERT_EQ(::kill(quiet.pid(), SIGSTOP), 0);
   Result find;
   bool stale = testing::waitFor(
@@ -137,7 +143,7 @@ TEST_F(RegistryDiscovery, ANodeGoneQuietIsStaleNamedAndNotAskedUntilItRegistersA
         return find.err.find("reg-quiet (last registered") != std::string::npos;
       },
       20s);
-  EXPECT_TRUE(stale) << find;
+  EXPECT_TRUE(stale) << find << registry_->log();
   EXPECT_EQ(sortedLines(find.out), without("reg-quiet")) << find;
   EXPECT_THAT(find.err, HasSubstr("not asked, gone quiet in registry " + std::string(kRegistry)))
       << find;
