@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 
+#include <fmt/format.h>
 #include <httplib.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -254,7 +255,8 @@ Daemon::Daemon(const ProvisionerConfig& config)
   store_ = std::make_unique<Store>(config_.stateDb);
   try {
     notifiers_ = std::make_unique<notifiers::Dispatcher>(notifierChannels(config_));
-    metrics_.setExtraText([this] { return notifiers::prometheusText(notifiers_->stats()); });
+    metrics_.setExtraText(
+        [this] { return notifiers::prometheusText(notifiers_->stats()) + registryMetrics(); });
   } catch (const std::exception& e) {
     throw StartupError(e.what());
   }
@@ -578,6 +580,21 @@ void Daemon::record(const Json& data, const std::string& sender, std::int64_t se
     logger()->warn("registry: full at registry.max_nodes={}; new nodes are not listed",
                    config_.registryMaxNodes);
   }
+}
+
+std::string Daemon::registryMetrics() const {
+  registry::Registry::Counts counts = registry_.counts(util::nowMs());
+  return fmt::format(
+      "# HELP drover_registry_nodes Nodes the registry lists (drover --dm registry), by state: "
+      "stale ones missed registry.stale_after_missed registration intervals\n"
+      "# TYPE drover_registry_nodes gauge\n"
+      "drover_registry_nodes{{state=\"fresh\"}} {}\n"
+      "drover_registry_nodes{{state=\"stale\"}} {}\n"
+      "# HELP drover_registry_refused_total Registrations of new nodes refused: "
+      "registry.max_nodes reached\n"
+      "# TYPE drover_registry_refused_total counter\n"
+      "drover_registry_refused_total {}\n",
+      counts.fresh, counts.stale, counts.refusedFull);
 }
 
 envelope::Envelope Daemon::registryAnswer(const envelope::Envelope& request) const {

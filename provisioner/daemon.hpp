@@ -74,6 +74,8 @@ class Daemon {
   void record(const Json& data, const std::string& sender, std::int64_t sentMs);
   /// The reply to a `registry` request.
   envelope::Envelope registryAnswer(const envelope::Envelope& request) const;
+  /// The registry's counts in Prometheus text, after the provisioner's own metrics.
+  std::string registryMetrics() const;
   std::unique_ptr<DeploymentKeeper> makeDeploymentKeeper();
   void startHttp();
   void sweep();

@@ -114,9 +114,11 @@ TEST_F(RegistryDiscovery, ANodeThatDiedIsNamedAsNoReplyWhereABroadcastCountsOnly
 }
 
 TEST_F(RegistryDiscovery, ANodeThatStopsLeavesTheRegistryAtOnceAndComesBackWhenItStarts) {
+  EXPECT_THAT(registry_->metrics(), HasSubstr("drover_registry_nodes{state=\"fresh\"} 4\n"));
   Node& web = fleet().node("reg-web-1");
   EXPECT_EQ(web.stop(), 0);
   EXPECT_TRUE(waitListed(without("reg-web-1"))) << registry_->log();
+  EXPECT_THAT(registry_->metrics(), HasSubstr("drover_registry_nodes{state=\"fresh\"} 3\n"));
   Result ping = fleet().drover({"ping", "--dm", "registry"});
   EXPECT_EQ(ping.exitCode, 0) << ping;
   EXPECT_THAT(ping.out, HasSubstr("3 of 3 nodes answered, 3 ok")) << ping;
