@@ -29,8 +29,11 @@ fi
 started=$(date +%s)
 echo "configuring the fuzz build in $build ..."
 mkdir -p "$build"
+# -O1 -g1, as libFuzzer's documentation builds: about half the compile time of -O2 -g,
+# and sanitizer reports keep file:line.
 CC="${CC:-clang}" CXX="${CXX:-clang++}" cmake -S "$root" -B "$build" -DDROVER_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 ||
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  >"$build/configure.log" 2>&1 ||
   { cat "$build/configure.log"; exit 1; }
 echo "building: ${targets[*]/#/fuzz_}"
 if ! cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >"$build/build.log" 2>&1; then

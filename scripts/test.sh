@@ -14,17 +14,13 @@ build="${DROVER_BUILD_DIR:-$root/build}"
 
 ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 
-# The packages, then the fuzz targets, build at the lowest priority while the integration
-# tests run: those mostly wait on servers and processes, and the builds take the CPU they
-# leave. Both are done before anything else starts, so nothing competes with the images.
+# The packages build at the lowest priority while the integration tests run: those
+# mostly wait on servers and processes, and the package build takes the CPU they leave.
 packages="$build/packages"
 DROVER_PACKAGE_WORK="$build/package" setsid nice -n 19 "$root/scripts/package.sh" "$packages" \
   >"$build/package.log" 2>&1 &
 package_job=$!
-setsid nice -n 19 "$root/scripts/fuzz.sh" build >"$build/fuzz-build.log" 2>&1 &
-fuzz_build_job=$!
-trap 'kill -- -"$package_job" -"$fuzz_build_job" 2>/dev/null || true' EXIT
-# One at a time: the puppetserver suites need the CPU the builds above leave them.
+trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
 ctest --test-dir "$build" -L integration --output-on-failure
 
 if ! wait "$package_job"; then
@@ -33,11 +29,6 @@ if ! wait "$package_job"; then
   exit 1
 fi
 tail -n 7 "$build/package.log"
-if ! wait "$fuzz_build_job"; then
-  cat "$build/fuzz-build.log"
-  echo "the fuzz build failed (log above, also in $build/fuzz-build.log)" >&2
-  exit 1
-fi
 # A fleet node's image (drover-node alone) and a control machine's (all the daemons).
 "$root/scripts/image.sh" "$packages" "$build/image/node" node >"$build/image-node.log" 2>&1 &
 node_image=$!
@@ -46,5 +37,6 @@ node_image=$!
 wait "$node_image" || { cat "$build/image-node.log"; exit 1; }
 DROVER_IMAGE_DIR="$build/image" DROVER_PACKAGES_DIR="$packages" \
   ctest --test-dir "$build" -L image --output-on-failure
-# The fuzz targets are built already (above): this only runs them.
+# Built now, not beside the tests: a third build at once slowed the puppetserver suites
+# more than it saved.
 "$root/scripts/fuzz.sh" "${DROVER_FUZZ_SECONDS:-15}"
