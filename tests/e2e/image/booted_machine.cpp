@@ -86,17 +86,31 @@ void BootedMachine::boot() {
 }
 
 pid_t BootedMachine::leader() {
-  if (leader_ > 0 || !nspawn_) return leader_;
-  // The container's init is nspawn's child: the process whose parent is nspawn.
+  if (leader_ > 0 && fs::exists("/proc/" + std::to_string(leader_))) return leader_;
+  leader_ = -1;
+  if (!nspawn_) return leader_;
+  // The container's init is nspawn's child that is PID 1 of a namespace of its own (the
+  // last NSpid field). While nspawn sets up, another child of it exists for a moment: the
+  // first child found was sometimes that one, gone by the time the test entered it.
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     std::istringstream status(readText(entry.path() / "status"));
+    bool child = false;
+    bool initOfItsOwn = false;
     for (std::string line; std::getline(status, line);) {
-      if (line.rfind("PPid:", 0) == 0 && std::stoi(line.substr(5)) == nspawn_->pid()) {
-        leader_ = std::stoi(pid);
-        return leader_;
+      if (line.rfind("PPid:", 0) == 0) child = std::stoi(line.substr(5)) == nspawn_->pid();
+      if (line.rfind("NSpid:", 0) == 0) {
+        // "NSpid: 22436 1": its PID here, then in each nested namespace.
+        std::istringstream ids(line.substr(6));
+        std::vector<std::string> each;
+        for (std::string id; ids >> id;) each.push_back(id);
+        initOfItsOwn = each.size() >= 2 && each.back() == "1";
       }
+    }
+    if (child && initOfItsOwn) {
+      leader_ = std::stoi(pid);
+      return leader_;
     }
   }
   return -1;
