@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/rpc/call_builder.hpp"
-#include "core/util/clock.hpp"
 
 namespace drover::registry {
 namespace {
@@ -35,7 +34,6 @@ void readPage(const rpc::NodeReply& reply, Lookup& lookup, std::string& next) {
 
 Lookup lookup(rpc::Client& client, const std::string& filter, const std::string& agent,
               std::chrono::milliseconds timeout) {
-  const auto started = util::SteadyClock::now();
   Lookup result;
   Json args{{"filter", rpc::discoveryFilter(filter, agent)}};
   rpc::CallResult first = client.call(rpc::request(kAgent, "find")
@@ -69,8 +67,6 @@ Lookup lookup(rpc::Client& client, const std::string& filter, const std::string&
     readPage(more.replies.front(), result, next);
   }
   std::sort(result.nodes.begin(), result.nodes.end());
-  result.elapsed =
-      std::chrono::duration_cast<std::chrono::microseconds>(util::SteadyClock::now() - started);
   return result;
 }
 

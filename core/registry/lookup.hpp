@@ -22,7 +22,6 @@ struct Lookup {
   std::vector<StaleNode> stale;    // matching nodes the registry counts as gone
   std::size_t known = 0;           // nodes the registry holds
   std::string registry;            // the identity that answered
-  std::chrono::microseconds elapsed{0};
 };
 
 /// The nodes matching `filter` that host `agent` (as rpc::discoveryFilter() combines them),

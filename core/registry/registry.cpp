@@ -105,9 +105,8 @@ bool Registry::staleAt(const Entry& entry, std::int64_t nowMs) const {
   return nowMs - entry.seenMs > entry.intervalMs * options_.staleAfterMissed;
 }
 
-Found Registry::find(const std::string& filterText, const std::string& agent,
-                     const std::string& collective, const std::string& after,
-                     std::int64_t nowMs) const {
+Found Registry::find(const std::string& filterText, const std::string& collective,
+                     const std::string& after, std::int64_t nowMs) const {
   const filter::Filter filter = filter::Filter::parse(filterText);
   Found found;
   std::shared_lock lock(mutex_);
@@ -119,10 +118,6 @@ Found Registry::find(const std::string& filterText, const std::string& agent,
     const Entry& entry = it->second;
     if (std::find(entry.collectives.begin(), entry.collectives.end(), collective) ==
         entry.collectives.end()) {
-      continue;
-    }
-    if (!agent.empty() &&
-        std::find(entry.agents.begin(), entry.agents.end(), agent) == entry.agents.end()) {
       continue;
     }
     if (!filter.matches({entry.facts, entry.classes, entry.agents, entry.identity, entry.names})) {
@@ -156,8 +151,7 @@ std::size_t Registry::prune(std::int64_t nowMs) {
 
 Json Registry::answer(const Json& args, const std::string& collective, std::int64_t nowMs) const {
   if (!args.is_object()) throw std::invalid_argument("arguments must be an object");
-  Found found = find(stringArg(args, "filter"), stringArg(args, "agent"), collective,
-                     stringArg(args, "after"), nowMs);
+  Found found = find(stringArg(args, "filter"), collective, stringArg(args, "after"), nowMs);
   Json stale = Json::array();
   for (const auto& node : found.stale) {
     stale.push_back({{"identity", node.identity}, {"last_seen_ms", node.lastSeenMs}});

@@ -86,15 +86,15 @@ class Registry {
   /// Records a verified registration that arrived at `nowMs`.
   Outcome observe(Entry entry, std::int64_t nowMs);
 
-  /// The nodes of `collective` matching `filter` (canonical text; "" matches all) that host
-  /// `agent` ("" for any), from just after identity `after`. Throws filter::FilterError.
-  Found find(const std::string& filter, const std::string& agent, const std::string& collective,
-             const std::string& after, std::int64_t nowMs) const;
+  /// The nodes of `collective` matching `filter` ("" matches all; agent(X) for the nodes
+  /// hosting X), from just after identity `after`. Throws filter::FilterError.
+  Found find(const std::string& filter, const std::string& collective, const std::string& after,
+             std::int64_t nowMs) const;
 
   /// Forgets the nodes stale for longer than forgetAfter. Returns how many.
   std::size_t prune(std::int64_t nowMs);
 
-  /// The `registry#find` reply data for request args {filter, agent, after}; throws
+  /// The `registry#find` reply data for request args {filter, after}; throws
   /// std::invalid_argument naming a bad argument, filter::FilterError for a bad filter.
   Json answer(const Json& args, const std::string& collective, std::int64_t nowMs) const;
 

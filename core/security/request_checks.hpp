@@ -20,8 +20,8 @@
 
 namespace drover::security {
 
-/// Why `request` is not for `identity` serving `collectives`, having come on `topic`
-/// where `agentTopic` is the broadcast topic of what it serves; std::nullopt if it is.
+/// Why `request`, which came on `topic`, is not for `identity` serving `collectives`
+/// (the topic must be its own or its agent's broadcast); std::nullopt if it is.
 std::optional<std::string> misaddressed(const envelope::Envelope& request, std::string_view topic,
                                         std::string_view identity,
                                         const std::vector<std::string>& collectives);

@@ -41,7 +41,7 @@ Entry entryOf(const Json& data, std::int64_t sentMs = kT0) {
 
 std::vector<std::string> found(const Registry& registry, const std::string& filter,
                                std::int64_t now = kT0) {
-  return registry.find(filter, "", "drover", "", now).nodes;
+  return registry.find(filter, "drover", "", now).nodes;
 }
 
 TEST(Registry, FindsWhatTheFilterMatchesOnTheRegisteredView) {
@@ -60,8 +60,8 @@ TEST(Registry, FindsWhatTheFilterMatchesOnTheRegisteredView) {
   EXPECT_THAT(found(registry, "identity(db-master)"), ElementsAre("db1"));  // a held name
   EXPECT_THAT(found(registry, "agent(puppet)"), ElementsAre("db1", "web1", "web2"));
   EXPECT_THAT(found(registry, "agent(nginx)"), IsEmpty());
-  EXPECT_THAT(registry.find("", "puppetca", "drover", "", kT0).nodes, IsEmpty());
-  EXPECT_THAT(registry.find("", "", "other", "", kT0).nodes, IsEmpty());  // not its collective
+  EXPECT_THAT(found(registry, "agent(puppetca)"), IsEmpty());
+  EXPECT_THAT(registry.find("", "other", "", kT0).nodes, IsEmpty());  // not its collective
   EXPECT_THROW(found(registry, "region="), filter::FilterError);
 }
 
@@ -69,7 +69,7 @@ TEST(Registry, ANodeTurnsStaleAfterItsMissedIntervalsAndComesBackWithItsNextRegi
   Registry registry({.staleAfterMissed = 3});
   registry.observe(entryOf(registration("web1")), kT0);
   EXPECT_THAT(found(registry, "", kT0 + 180'000), ElementsAre("web1"));  // 3 intervals: not yet
-  Found later = registry.find("", "", "drover", "", kT0 + 180'001);
+  Found later = registry.find("", "drover", "", kT0 + 180'001);
   EXPECT_THAT(later.nodes, IsEmpty());
   ASSERT_EQ(later.stale.size(), 1u);
   EXPECT_EQ(later.stale[0].identity, "web1");
@@ -107,7 +107,7 @@ TEST(Registry, ALeavingNodeIsDroppedAtOnce) {
   Json leaving = registration("web1");
   leaving["leaving"] = true;
   EXPECT_EQ(registry.observe(entryOf(leaving, kT0 + 1), kT0 + 1), Registry::Outcome::Left);
-  Found after = registry.find("", "", "drover", "", kT0 + 1);
+  Found after = registry.find("", "drover", "", kT0 + 1);
   EXPECT_THAT(after.nodes, IsEmpty());
   EXPECT_THAT(after.stale, IsEmpty());
   EXPECT_EQ(after.known, 0u);
@@ -149,7 +149,7 @@ TEST(Registry, ALargeAnswerComesInPagesThatTogetherListEveryNodeOnce) {
   std::string after;
   int pages = 0;
   do {
-    Found page = registry.find("", "", "drover", after, kT0);
+    Found page = registry.find("", "drover", after, kT0);
     ASSERT_FALSE(page.nodes.empty());
     listed.insert(listed.end(), page.nodes.begin(), page.nodes.end());
     after = page.next;
