@@ -81,9 +81,12 @@ Reply requestCertificate(const Request& request, ProvisionContext& context) {
   const std::string server = request.args.value("server", "");
   const int port = request.args.value("port", 8140);
   const auto& puppet = context.settings().puppet;
-  std::vector<std::string> target{"--certname",   certname,       "--server",
-                                  server,         "--serverport", std::to_string(port),
-                                  "--color=false"};
+  // --waitforcert=0: on any error (a master refusing connections, one that went away)
+  // `puppet ssl` would otherwise sleep and try again every 120 s until our deadline,
+  // and the flow would learn nothing until then.
+  std::vector<std::string> target{
+      "--certname",         certname,          "--server",     server, "--serverport",
+      std::to_string(port), "--waitforcert=0", "--color=false"};
   fs::path ssldir = context.puppet().path("ssldir");
   Json data{{"certname", certname}, {"removed_stale_certificate", false}};
   const bool reset = request.args.value("reset_ssl", false);

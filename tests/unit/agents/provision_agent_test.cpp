@@ -123,6 +123,29 @@ TEST_F(ProvisionAgentTest, EveryDdlActionHasAHandler) {
   EXPECT_THROW(ProvisionAgent(ddl, s), std::invalid_argument);
 }
 
+// A master that refuses connections (gone, or not started) is `unreachable` at once,
+// with Puppet's own words: `puppet ssl` left to its defaults would sleep and try again
+// every 120 s, and the call would end only at its deadline, said as a timeout.
+TEST(ProvisionAgentMaster, ARefusingMasterIsUnreachableNotWaitedFor) {
+  testing::TempDir root;
+  fs::path confdir = testing::writeNodePuppetConfig(root.path(), {}, {{"certname", "n1.example"}});
+  ProvisionSettings s;
+  s.root = root.path();
+  s.puppet.program = "puppet";
+  s.puppet.confdir = confdir;
+  s.identity = "n1.example";
+  ProvisionAgent agent(ddl::loadFile(fs::path(DROVER_SOURCE_DIR) / "ddl/provision.json"), s);
+  Request request;
+  request.action = "request_certificate";
+  request.args = {{"server", "127.0.0.1"}, {"port", testing::freePort()}, {"reset_ssl", true}};
+  request.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  Reply reply = agent.handle(request);
+  EXPECT_EQ(reply.status.code, StatusCode::Aborted);
+  EXPECT_EQ(reply.data.value("outcome", ""), "unreachable") << reply.data.dump();
+  EXPECT_NE(reply.data.value("summary", "").find("Connection refused"), std::string::npos)
+      << reply.data.dump();
+}
+
 // Puppet's ssldir serves actions in the order they reached the agent, even when the
 // first one has slow work to do before it touches the ssldir (a node's first `puppet
 // config print` takes seconds): a certificate_status arriving while a certificate
