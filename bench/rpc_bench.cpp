@@ -1,17 +1,20 @@
-// drover-rpc-bench: measures RPC latency against simulated fleets and the memory of
-// one real droverd. For each --sizes N it starts a fresh drover-broker on free loopback
-// ports and --simulators drover-fleet-sim processes splitting N nodes, so every size is
-// a whole fleet of its own (broadcasts reach exactly N nodes). Prints a table and
-// writes JSON. Numbers are reported, never asserted. --trace also keeps per-request
-// timings of client and simulators (bench/tools/trace_summary.py lines them up).
+// drover-rpc-bench: measures RPC latency against simulated fleets, the memory of one
+// real droverd, and what --idle-daemons real droverd cost while nothing happens. For
+// each --sizes N it starts a fresh drover-broker on free loopback ports and --simulators
+// drover-fleet-sim processes splitting N nodes, so every size is a whole fleet of its
+// own (broadcasts reach exactly N nodes). Prints a table and writes JSON. Numbers are
+// reported, never asserted. --trace also keeps per-request timings of client and
+// simulators (bench/tools/trace_summary.py lines them up).
 // --security both (the default) measures every size twice: plain, then with a fresh CA,
 // an admin certificate for the client and every simulated node enforcing security.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <thread>
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -49,6 +52,8 @@ struct Options {
   std::string security = "both";  // on, off or both
   std::string transport = "zmq";  // the bus: zmq (drover-broker) or nats (nats-server)
   std::size_t natsServers = 1;    // nats: more than one is a routed cluster
+  std::size_t idleDaemons = 100;  // real droverd left idle; 0: not measured
+  long idleSeconds = 30;
 };
 
 // A store of its own per fleet, so every secure run starts with a cold certificate cache
@@ -194,6 +199,48 @@ drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::fil
   return memory;
 }
 
+// `options.idleDaemons` real droverd on one bus, security on as a fleet runs them, left
+// alone for `idleSeconds` once every one is ready: their CPU, wake-ups and memory.
+drover::bench::IdleDaemons measureIdle(const Executables& exe, const std::filesystem::path& dir,
+                                       const SecureSetup& secure, const Options& options) {
+  using namespace drover::bench;
+  std::filesystem::create_directories(dir);
+  BusServer broker(exe, dir, *drover::bus::transportNamed(options.transport));
+  std::vector<std::unique_ptr<DaemonProcess>> daemons;
+  for (std::size_t i = 0; i < options.idleDaemons; ++i) {
+    std::string identity = fmt::format("idle-{:04}", i);
+    DaemonSpec spec{identity, issueNodeFiles(secure, dir / identity, identity)};
+    daemons.push_back(std::make_unique<DaemonProcess>(exe, broker.endpoints(), dir, spec, 30s));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(options.settleMs));
+  auto sample = [&] {
+    std::pair<double, long> total{0, 0};  // CPU ms, context switches
+    for (const auto& d : daemons) {
+      total.first += processCpuMs(d->pid()).value_or(0);
+      total.second += processContextSwitches(d->pid()).value_or(0);
+    }
+    return total;
+  };
+  auto before = sample();
+  auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::seconds(options.idleSeconds));
+  auto after = sample();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  IdleDaemons idle;
+  idle.daemons = daemons.size();
+  idle.seconds = seconds;
+  idle.cpuPercentOfCore = (after.first - before.first) / (seconds * 1000.0) * 100.0;
+  idle.wakeupsPerSecond = static_cast<double>(after.second - before.second) /
+                          (seconds * static_cast<double>(daemons.size()));
+  for (const auto& d : daemons) {
+    idle.meanRssKb += procStatusKb(d->pid(), "VmRSS").value_or(0);
+    idle.meanPssKb += processPssKb(d->pid()).value_or(0);
+  }
+  idle.meanRssKb /= static_cast<long>(daemons.size());
+  idle.meanPssKb /= static_cast<long>(daemons.size());
+  return idle;
+}
+
 void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--sizes", options.sizes, "Fleet sizes to measure")->delimiter(',');
   app.add_option("--repeat", options.scenario.repeat, "Timed repetitions per scenario");
@@ -214,7 +261,13 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
       ->delimiter(',');
   app.add_option("--daemon-pings", options.daemonPings, "Pings the real droverd answers");
   app.add_option("--settle-ms", options.settleMs, "Wait after droverd is ready before reading RSS");
-  app.add_flag("--skip-daemon", options.skipDaemon, "Do not measure a real droverd");
+  app.add_flag("--skip-daemon", options.skipDaemon,
+               "Do not measure real droverd (neither one nor the idle ones)");
+  app.add_option("--idle-daemons", options.idleDaemons,
+                 "Real droverd (security on) left idle, to measure their CPU, wake-ups and "
+                 "memory; 0: none [100]");
+  app.add_option("--idle-seconds", options.idleSeconds, "How long they are watched [30]")
+      ->check(CLI::Range(1, 3600));
   app.add_flag("--trace", options.trace,
                "Write per-request traces (client and simulators) into the work directory");
   app.add_option("--work-dir", options.workDir,
@@ -266,6 +319,10 @@ int main(int argc, char** argv) {
       }
     }
     if (!options.skipDaemon) report.daemon = measureDaemon(exe, dir / "droverd", options);
+    if (!options.skipDaemon && options.idleDaemons > 0) {
+      if (!secure) secure = drover::bench::makeSecureSetup(dir / "ca");
+      report.idle = measureIdle(exe, dir / "idle", *secure, options);
+    }
     report.environment["loadavg_end"] = drover::bench::loadAverage();
     drover::bench::printTable(stdout, report);
     drover::bench::writeJson(options.jsonOut, drover::bench::toJson(report));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -254,8 +255,11 @@ std::optional<double> processCpuMs(pid_t pid) {
   return static_cast<double>(utime + stime) * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-std::optional<long> procStatusKb(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+namespace {
+
+// The number after `field:` in a /proc file of `Name:   value` lines.
+std::optional<long> procField(const std::filesystem::path& file, const std::string& field) {
+  std::ifstream in(file);
   std::string line;
   while (std::getline(in, line)) {
     if (line.compare(0, field.size() + 1, field + ":") != 0) continue;
@@ -266,6 +270,29 @@ std::optional<long> procStatusKb(pid_t pid, const std::string& field) {
     }
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<long> procStatusKb(pid_t pid, const std::string& field) {
+  return procField("/proc/" + std::to_string(pid) + "/status", field);
+}
+
+std::optional<long> processPssKb(pid_t pid) {
+  return procField("/proc/" + std::to_string(pid) + "/smaps_rollup", "Pss");
+}
+
+std::optional<long> processContextSwitches(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return std::nullopt;
+  long total = 0;
+  for (const auto& task : tasks) {
+    for (const char* field : {"voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"}) {
+      total += procField(task.path() / "status", field).value_or(0);
+    }
+  }
+  return total;
 }
 
 }  // namespace drover::bench

@@ -155,4 +155,14 @@ std::optional<double> processCpuMs(pid_t pid);
 /// A `VmRSS:`-style field of /proc/PID/status in KiB; nullopt when unreadable.
 std::optional<long> procStatusKb(pid_t pid, const std::string& field);
 
+/// The process's proportional set size in KiB (/proc/PID/smaps_rollup): its shared pages
+/// (libraries, the program) divided among the processes mapping them. nullopt when
+/// unreadable.
+std::optional<long> processPssKb(pid_t pid);
+
+/// Context switches of all the process's threads so far, voluntary and not: each time a
+/// thread went to sleep or was put off the CPU (/proc/PID/task/*/status). An idle
+/// process's count grows by about one for each time it woke up.
+std::optional<long> processContextSwitches(pid_t pid);
+
 }  // namespace drover::bench
