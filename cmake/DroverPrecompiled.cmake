@@ -17,15 +17,21 @@ function(drover_precompile_headers_per_library)
   foreach(target IN LISTS targets)
     get_target_property(type ${target} TYPE)
     get_target_property(dir ${target} SOURCE_DIR)
-    get_target_property(links ${target} LINK_LIBRARIES)
-    list(FILTER links INCLUDE REGEX "^drover_")
-    list(REMOVE_ITEM links drover_warnings)
+    drover_links_matching(${target} "^drover_" links)
     if(type STREQUAL "STATIC_LIBRARY" AND (links OR target STREQUAL "drover_core") AND
        NOT dir MATCHES "^${PROJECT_SOURCE_DIR}/(tests|testing|bench)(/|$)")
       target_precompile_headers(${target} PRIVATE
         ${PROJECT_SOURCE_DIR}/cmake/precompiled/programs.hpp)
     endif()
   endforeach()
+endfunction()
+
+# What `target` links that matches `regex`, but the warnings (every target has them).
+function(drover_links_matching target regex out)
+  get_target_property(links ${target} LINK_LIBRARIES)
+  list(FILTER links INCLUDE REGEX "${regex}")
+  list(REMOVE_ITEM links drover_warnings)
+  set(${out} ${links} PARENT_SCOPE)
 endfunction()
 
 # The build-system targets of `dir` and of every directory below it.
@@ -67,9 +73,7 @@ function(drover_precompile_headers)
     endif()
     # A target built on none of Drover's libraries (sd_notify alone, a namespace
     # launcher) lacks their definitions, so neither header would fit it.
-    get_target_property(links ${target} LINK_LIBRARIES)
-    list(FILTER links INCLUDE REGEX "^drover_|^GTest::")
-    list(REMOVE_ITEM links drover_warnings)
+    drover_links_matching(${target} "^drover_|^GTest::" links)
     if(NOT links)
       continue()
     endif()
