@@ -1,5 +1,6 @@
 #include "node/daemon.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
 #include "core/util/subprocess.hpp"
+#include "node/change_watch.hpp"
 #include "node/external_agent.hpp"
 
 namespace drover::node {
@@ -26,9 +28,8 @@ namespace {
 using envelope::Envelope;
 using namespace std::chrono_literals;
 
-constexpr auto kFactsCheckInterval = 5s;  // how often fact and class files are re-read
-constexpr auto kReadyTimeout = 2s;        // per attempt to reach the broker at start
-constexpr auto kChildGrace = 3s;          // SIGTERM to SIGKILL for programs at shutdown
+constexpr auto kReadyTimeout = 2s;  // per attempt to reach the broker at start
+constexpr auto kChildGrace = 3s;    // SIGTERM to SIGKILL for programs at shutdown
 constexpr std::chrono::seconds kEnrollingRegistration{10};  // heartbeat while enrolling
 
 const log::Logger logger{"drover.node.daemon"};
@@ -39,6 +40,14 @@ int makeSignalFd() {
   } catch (const std::system_error& e) {
     throw Daemon::StartupError(e.what());
   }
+}
+
+// The poll timeout that ends at `wake`: at least 0, rounded up so the loop does not
+// wake just before its timer and poll again for nothing.
+std::chrono::milliseconds waitUntil(util::SteadyClock::time_point wake,
+                                    util::SteadyClock::time_point now) {
+  if (wake <= now) return 0ms;
+  return std::chrono::ceil<std::chrono::milliseconds>(wake - now);
 }
 
 NodeIdentity identityFrom(const NodeConfig& config) {
@@ -162,9 +171,8 @@ int Daemon::run() {
   service::ready(readyStatus());
   ready_ = true;
   service::Watchdog watchdog;
-  auto pollBudget = std::min<std::chrono::milliseconds>(1000ms, watchdog.pollBudget());
+  ChangeWatch watch(config_, core_.securityMode() != SecurityMode::Disabled);
 
-  auto nextFactsCheck = util::SteadyClock::now() + kFactsCheckInterval;
   auto registrationEvery = config_.registrationInterval;
   // An enrolling node answers nothing but provision, so a provisioner started after it
   // finds it only by its registrations: announce often until enrolled.
@@ -174,36 +182,57 @@ int Daemon::run() {
   auto nextRegistration =
       util::SteadyClock::now() +
       (core_.securityMode() == SecurityMode::Enrolling ? enrollingEvery : registrationEvery);
-  zmq::pollitem_t items[] = {connection_->readable(),
-                             {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},
-                             {nullptr, signalFd_, ZMQ_POLLIN, 0}};
+  std::vector<zmq::pollitem_t> items{connection_->readable(),
+                                     {nullptr, outbox_.fd(), ZMQ_POLLIN, 0},
+                                     {nullptr, signalFd_, ZMQ_POLLIN, 0}};
+  if (auto reconnects = connection_->reconnects()) items.push_back(*reconnects);
+  const std::size_t watchSlots = items.size();
+  watch.addPollItems(items);
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
-    zmq::poll(items, 3, pollBudget);
+    // Asleep until a message, a signal, a change or the next timer: an idle node
+    // does not wake between its registrations.
+    auto now = util::SteadyClock::now();
+    bool registering =
+        registrationEvery.count() > 0 || core_.securityMode() == SecurityMode::Enrolling;
+    auto wake = std::min({registering ? nextRegistration : util::SteadyClock::time_point::max(),
+                          watch.due(), refusedLog_.reportDue(), now + watchdog.pollBudget()});
+    zmq::poll(items.data(), items.size(), waitUntil(wake, now));
     watchdog.kick();  // only this loop turning proves the daemon is not wedged
+    now = util::SteadyClock::now();
+    watch.collect(items.data() + watchSlots, now);
     // Before the replies: a caller told its change is done finds it in the registry.
-    if (core_.takeRegistrationRequest()) announce("agent data changed");
+    if (core_.takeRegistrationRequest()) {
+      refreshFacts();
+      announce("agent data changed");
+    }
     if (items[1].revents & ZMQ_POLLIN) {
       for (auto& [topic, body] : outbox_.drain()) connection_->publish(topic, body);
     }
     if ((items[2].revents & ZMQ_POLLIN) && !handleSignals()) break;
     reportSuppressed(false);
-    auto now = util::SteadyClock::now();
-    if (connection_->takeReconnected()) announce("reconnect");
+    if (connection_->takeReconnected()) {
+      logger()->info("node={} back on the bus at {}: announcing itself again", config_.identity,
+                     connection_->describe());
+      announce("reconnect");
+    }
     if (core_.securityMode() != announcedMode_) {
       logger()->info("node={} enrolled: signing with its certificate {} from now on",
                      config_.identity, config_.certFile.string());
       announce("enrolled");
     }
-    if (now >= nextFactsCheck) {
-      refreshFacts();
-      refreshCrl();
-      nextFactsCheck = now + kFactsCheckInterval;
-    }
+    auto changes = watch.take(now);
+    if (changes.crl) refreshCrl();
+    if (changes.policies) reloadPolicies();
+    if (changes.facts && refreshFacts()) announce("facts changed");
+    // A heartbeat carries facts resolved now: what no watch follows (kernel, OS,
+    // memory) is at most one interval old in the registry.
     if (core_.securityMode() == SecurityMode::Enrolling && now >= nextRegistration) {
+      refreshFacts();
       announce("enrolling");
       nextRegistration = now + enrollingEvery;
     } else if (registrationEvery.count() > 0 && now >= nextRegistration) {
+      refreshFacts();
       announce("heartbeat");
       nextRegistration = now + registrationEvery;
     }
@@ -312,19 +341,18 @@ void Daemon::announce(const char* reason, bool leaving) {
   logger()->debug("node={} registration sent ({})", config_.identity, reason);
 }
 
-void Daemon::refreshFacts() {
+bool Daemon::refreshFacts() {
   try {
-    if (!facts_.reload()) return;
+    if (!facts_.reload()) return false;
   } catch (const std::exception& e) {
     logger()->error("node={} keeping previous facts: {}", config_.identity, e.what());
-    return;
+    return false;
   }
   bool changed = core_.setFacts(facts_.snapshot());
-  changed = core_.setClasses(facts_.classes()) || changed;
-  if (changed) announce("facts changed");
+  return core_.setClasses(facts_.classes()) || changed;
 }
 
-// A revocation takes effect within one check interval, without a SIGHUP.
+// A revocation takes effect as the file is written, without a SIGHUP.
 void Daemon::refreshCrl() {
   if (core_.security() == nullptr) return;
   try {
@@ -332,6 +360,18 @@ void Daemon::refreshCrl() {
       logger()->info("node={} loaded a new CRL from {}", config_.identity,
                      config_.crlFile.string());
     }
+  } catch (const std::exception& e) {
+    logger()->error("node={} {}", config_.identity, e.what());
+  }
+}
+
+// A policy takes effect as its file is written; a broken one changes nothing.
+void Daemon::reloadPolicies() {
+  if (core_.security() == nullptr) return;
+  try {
+    std::size_t agents = core_.security()->reloadPolicies();
+    logger()->info("node={} reloaded the policies in {}: {} agent(s) with a policy",
+                   config_.identity, config_.policyDir.string(), agents);
   } catch (const std::exception& e) {
     logger()->error("node={} {}", config_.identity, e.what());
   }
@@ -356,7 +396,7 @@ bool Daemon::handleSignals() {
           "the audit log",
           config_.identity);
       service::reloading();
-      refreshFacts();
+      if (refreshFacts()) announce("facts changed");
       reloadSecurity();
       if (ready_) service::ready(readyStatus());
     } else {

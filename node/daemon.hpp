@@ -5,7 +5,8 @@
 // decoded and inspected there, cheap read-only agents answer inline, everything
 // else goes to the WorkerPool; workers hand replies back through the Outbox.
 // SIGTERM/SIGINT stop the loop (in-flight work finishes), SIGHUP re-reads facts, the
-// CRL and policies. Facts and the CRL are also re-read every few seconds when changed.
+// CRL and policies. Facts, the CRL and policies are also re-read when they change
+// (ChangeWatch); between events and registrations the loop sleeps.
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -48,7 +49,8 @@ class Daemon {
   bool mayLogRefused();
   void reportSuppressed(bool final);
   void announce(const char* reason, bool leaving = false);
-  void refreshFacts();
+  bool refreshFacts();  // true when facts or classes changed (not yet announced)
+  void reloadPolicies();
   void reloadSecurity();
   void refreshCrl();
   bool handleSignals();  // false when the daemon must stop

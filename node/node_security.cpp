@@ -211,6 +211,18 @@ bool NodeSecurity::refreshCrl() {
   }
 }
 
+std::size_t NodeSecurity::reloadPolicies() {
+  if (mode() == SecurityMode::Disabled) return 0;
+  try {
+    authorizer_->reload();
+  } catch (const policy::PolicyError& e) {
+    std::string problems;
+    for (const auto& problem : e.problems()) problems += (problems.empty() ? "" : "; ") + problem;
+    throw std::runtime_error("kept the policies in force: " + problems);
+  }
+  return authorizer_->agents().size();
+}
+
 void NodeSecurity::reload() {
   if (mode() == SecurityMode::Disabled) return;
   std::string problems;

@@ -98,6 +98,10 @@ class NodeSecurity : public agents::EnrolmentHost {
   /// keeps the CRL in force when the new file is broken.
   bool refreshCrl();
 
+  /// Rereads the policy directory; returns how many agents have a policy now. Throws
+  /// std::runtime_error naming every broken file, and keeps the policies in force.
+  std::size_t reloadPolicies();
+
   /// Rereads the CRL and policies and reopens the audit log. Throws std::runtime_error
   /// (and keeps what is in force) when a file is broken.
   void reload();

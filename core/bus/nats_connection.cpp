@@ -289,7 +289,14 @@ bool NatsConnection::publish(std::string_view topic, std::string_view body) {
 
 std::optional<Message> NatsConnection::tryReceive() {
   std::lock_guard lock(mutex_);
-  if (queue_.empty()) return std::nullopt;
+  if (queue_.empty()) {
+    if (signalled_) {  // woken for a reconnection, not a message
+      std::uint64_t ignored = 0;
+      (void)::read(wakeFd_, &ignored, sizeof(ignored));
+      signalled_ = false;
+    }
+    return std::nullopt;
+  }
   Message message = std::move(queue_.front());
   queue_.pop_front();
   if (queue_.empty() && signalled_) {
@@ -307,11 +314,15 @@ void NatsConnection::push(Message message) {
     return;
   }
   queue_.push_back(std::move(message));
-  if (!signalled_) {
-    std::uint64_t one = 1;
-    (void)::write(wakeFd_, &one, sizeof(one));
-    signalled_ = true;
-  }
+  wakeOwner();
+}
+
+// Caller holds mutex_.
+void NatsConnection::wakeOwner() {
+  if (signalled_) return;
+  std::uint64_t one = 1;
+  (void)::write(wakeFd_, &one, sizeof(one));
+  signalled_ = true;
 }
 
 void NatsConnection::onMessage(natsConnection* /*nc*/, natsSubscription* /*sub*/, natsMsg* msg,
@@ -327,7 +338,10 @@ void NatsConnection::onReconnected(natsConnection* nc, void* self) {
   char url[256] = "";
   natsConnection_GetConnectedUrl(nc, url, sizeof(url));
   logger()->info("reconnected to NATS at {}", url);
-  static_cast<NatsConnection*>(self)->reconnected_ = true;
+  auto* connection = static_cast<NatsConnection*>(self);
+  connection->reconnected_ = true;
+  std::lock_guard lock(connection->mutex_);
+  connection->wakeOwner();  // the owner re-announces now, not at its next message
 }
 
 void NatsConnection::onError(natsConnection* /*nc*/, natsSubscription* sub, natsStatus status,

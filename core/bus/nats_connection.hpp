@@ -71,6 +71,7 @@ class NatsConnection final : public Transport {
   static void onError(natsConnection* nc, natsSubscription* sub, natsStatus status, void* self);
   static void onComplete(void* self);  // a subscription's handler will not run again
   void push(Message message);
+  void wakeOwner();  // makes readable() readable; caller holds mutex_
   std::uint64_t libraryDropped();
   void open();   // a new connection_, connecting in the background
   void close();  // closes and destroys connection_ and its subscriptions' handles

@@ -116,6 +116,10 @@ class Transport {
   /// True once per reconnection after the first connect (with monitorReconnects); the
   /// caller re-announces itself.
   virtual bool takeReconnected() = 0;
+  /// What a poll loop also waits on, when readable() does not wake for reconnections:
+  /// it turns readable on one, so a loop that sleeps until its next timer learns of it
+  /// at once. Read with takeReconnected(). std::nullopt when nothing more is needed.
+  virtual std::optional<zmq::pollitem_t> reconnects() { return std::nullopt; }
 
   /// Messages addressed to us that the bus dropped since the last call because we did
   /// not read them fast enough (a slow consumer): replies a call must count as lost.

@@ -115,6 +115,11 @@ bool ZmqConnection::waitReady(std::chrono::milliseconds timeout) {
   return ready;
 }
 
+std::optional<zmq::pollitem_t> ZmqConnection::reconnects() {
+  if (!monitor_) return std::nullopt;
+  return zmq::pollitem_t{monitor_->handle(), 0, ZMQ_POLLIN, 0};
+}
+
 bool ZmqConnection::takeReconnected() {
   if (!monitor_) return false;
   std::array<zmq::message_t, 2> parts;

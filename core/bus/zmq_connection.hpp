@@ -45,6 +45,7 @@ class ZmqConnection final : public Transport {
   bool waitReady(std::chrono::milliseconds timeout) override;
 
   bool takeReconnected() override;
+  std::optional<zmq::pollitem_t> reconnects() override;
   /// Always 0: a SUB socket past its high-water mark drops without telling; the
   /// caller's expected set still names the nodes whose replies never came.
   std::uint64_t takeDropped() override { return 0; }

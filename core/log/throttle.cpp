@@ -45,6 +45,10 @@ std::uint64_t LogThrottle::takeSuppressed(Clock::time_point now) {
   return count;
 }
 
+LogThrottle::Clock::time_point LogThrottle::reportDue() const {
+  return suppressed_ == 0 ? Clock::time_point::max() : windowStart_ + window_;
+}
+
 std::uint64_t LogThrottle::takeAllSuppressed() {
   std::uint64_t count = suppressed_;
   suppressed_ = 0;

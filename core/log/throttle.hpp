@@ -32,6 +32,10 @@ class LogThrottle {
   /// window runs or when nothing was suppressed. Resets the count it returns.
   std::uint64_t takeSuppressed(Clock::time_point now);
 
+  /// When takeSuppressed() will next return a count (the window's end); Clock's max()
+  /// when nothing is suppressed. A loop that sleeps until then reports on time.
+  Clock::time_point reportDue() const;
+
   /// Lines suppressed and not yet reported, window over or not (at shutdown). Resets.
   std::uint64_t takeAllSuppressed();
 

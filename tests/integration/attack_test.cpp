@@ -3,6 +3,8 @@
 // log or log names the refusal, and that the node keeps serving a legitimate caller.
 #include "tests/integration/attack_suite.hpp"
 
+#include "core/util/files.hpp"
+
 namespace drover::integration::attack {
 namespace {
 
@@ -84,7 +86,7 @@ TEST_P(Attack, RevokedCertificateIsDroppedOnceTheNodeSeesTheNewCrl) {
   ASSERT_TRUE(reply.has_value());
   ASSERT_EQ(reply->status.code, StatusCode::Ok) << reply->status.message;
 
-  // The node re-reads its CRL file every few seconds: no signal is needed.
+  // The node watches its CRL file: no signal is needed.
   fleet().ca().revoke("revoked.admin");
   Envelope after = caller_->request("witness", "record", {{"note", "after revocation"}});
   security::signEnvelope(after, signer);
@@ -165,6 +167,42 @@ TEST_P(Attack, PolicyMatchesOnTheNodesFacts) {
   // The policy allows record on eu-west-1 only: the us node refuses the same caller.
   expectRefused(kUs, env, "not authorized");
   expectServing(kEu);
+}
+
+// A policy takes effect as its file is written, without a signal; a broken one is
+// named in the log and changes nothing.
+TEST_P(Attack, PolicyFileChangesTakeEffectWithoutASignalAndABrokenOneChangesNothing) {
+  const fs::path policy = fleet().node(kUs).policyDir() / "witness.yaml";
+  auto recordOnUs = [&] {
+    Envelope env = caller_->request("witness", "record", {{"note", "policy change"}});
+    security::signEnvelope(env, admin());
+    auto reply = deliver(kUs, env);
+    return reply.has_value() ? reply->status.code : StatusCode::UnknownError;
+  };
+  ASSERT_EQ(recordOnUs(), StatusCode::Refused);
+
+  util::writeFileAtomically(policy,
+                            "default: deny\nrules:\n  - allow:\n      callers: \"*\"\n"
+                            "      roles: [admin]\n      actions: [record]\n");
+  EXPECT_TRUE(testing::waitFor([&] { return recordOnUs() == StatusCode::Ok; }, 10s))
+      << "the new policy was not applied\n"
+      << fleet().node(kUs).log();
+
+  {
+    std::ofstream broken(policy, std::ios::trunc);
+    broken << "default: deny\nrules: [\n";
+  }
+  EXPECT_TRUE(testing::waitFor(
+      [&] {
+        return fleet().node(kUs).log().find("kept the policies in force") != std::string::npos;
+      },
+      10s))
+      << fleet().node(kUs).log();
+  EXPECT_EQ(recordOnUs(), StatusCode::Ok) << "a broken policy file changed the decision";
+
+  util::writeFileAtomically(policy, kWitnessPolicy);
+  EXPECT_TRUE(testing::waitFor([&] { return recordOnUs() == StatusCode::Refused; }, 10s))
+      << fleet().node(kUs).log();
 }
 
 TEST_P(Attack, RequestSkippingClientSideValidationIsRefusedByTheNode) {

@@ -87,6 +87,15 @@ TEST_F(BrokerRestart, EveryNodeComesBackWithoutBeingRestarted) {
   EXPECT_EQ(down.exitCode, 3) << down;
   fleet().startBroker();
 
+  // Each node learns of the reconnection as it happens, not at its next message or
+  // heartbeat (nothing is sent to them before this holds), and announces itself again.
+  for (const auto& name : all) {
+    EXPECT_TRUE(testing::waitFor(
+        [&] { return fleet().node(name).log().find("back on the bus") != std::string::npos; }, 10s))
+        << name << " did not announce itself again\n"
+        << fleet().node(name).log();
+  }
+
   Result last;
   bool back = testing::waitFor(
       [&] {

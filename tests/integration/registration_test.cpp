@@ -1,7 +1,9 @@
 // Registration heartbeats (DESIGN.md, topic `<collective>.registration`): a node
-// announces itself when it starts and again when its facts change, on SIGHUP at once
-// or at the daemon's periodic re-read of the facts file.
+// announces itself when it starts and again when its facts change: as its facts file
+// is written, as its host name is set, and on SIGHUP for what no watch can see.
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -10,6 +12,7 @@
 
 #include "core/bus/topics.hpp"
 #include "core/util/files.hpp"
+#include "testing/process.hpp"
 #include "tests/integration/bus_listener.hpp"
 #include "tests/integration/fleet_suite.hpp"
 
@@ -60,11 +63,17 @@ TEST_F(Registration, AnnouncedOnStartAndAgainOnSighupAfterAFactsChange) {
   EXPECT_EQ(start->data["agents"],
             Json::array({"cluster", "echo", "naming", "provision", "puppet", "rpcutil"}));
 
-  util::writeFileAtomically(node.factsFile(),
-                            "region: us-east-1\nrole: web\nos:\n  family: Debian\n");
+  // Written through a hard link in another directory: the node watches the directory
+  // of its facts file, which hears nothing of it (as of a change on a network file
+  // system), so only the signal makes the node read it.
+  testing::TempDir elsewhere;
+  std::filesystem::create_hard_link(node.factsFile(), elsewhere / "facts.yaml");
+  {
+    std::ofstream inPlace(elsewhere / "facts.yaml", std::ios::trunc);
+    inPlace << "region: us-east-1\nrole: web\nos:\n  family: Debian\n";
+  }
   ASSERT_EQ(::kill(node.pid(), SIGHUP), 0);
-  // The periodic re-read comes only every 5 s: within 3 s, the signal did it.
-  auto changed = registrationFrom(listener, "reg-hup", 3s, "us-east-1");
+  auto changed = registrationFrom(listener, "reg-hup", 10s, "us-east-1");
   ASSERT_TRUE(changed.has_value()) << fleet().logs();
   EXPECT_EQ(changed->data["facts"]["role"], "web");
 
@@ -73,6 +82,7 @@ TEST_F(Registration, AnnouncedOnStartAndAgainOnSighupAfterAFactsChange) {
   EXPECT_EQ(find.out, "reg-hup\n") << find;
 }
 
+// The node watches its facts file (inotify): no signal, no timer.
 TEST_F(Registration, FactsFileChangeIsNoticedWithoutASignal) {
   BusListener listener(fleet().endpoints(), {bus::registrationTopic("drover")});
   Node& node = fleet().addNode(nodeSpec("reg-poll"));
@@ -80,9 +90,38 @@ TEST_F(Registration, FactsFileChangeIsNoticedWithoutASignal) {
 
   util::writeFileAtomically(node.factsFile(),
                             "region: ap-south-1\nrole: web\nos:\n  family: Debian\n");
-  auto changed = registrationFrom(listener, "reg-poll", 8s, "ap-south-1");
+  auto changed = registrationFrom(listener, "reg-poll", 10s, "ap-south-1");
   ASSERT_TRUE(changed.has_value()) << fleet().logs();
   EXPECT_EQ(changed->data["facts"]["os"]["family"], "Debian");
+
+  // Written in place (truncated, then written) rather than renamed: seen once closed.
+  {
+    std::ofstream inPlace(node.factsFile(), std::ios::trunc);
+    inPlace << "region: sa-east-1\nrole: web\n";
+  }
+  changed = registrationFrom(listener, "reg-poll", 10s, "sa-east-1");
+  ASSERT_TRUE(changed.has_value()) << fleet().logs();
+  EXPECT_EQ(changed->data["facts"]["role"], "web");
+}
+
+// The built-in facts follow the system without a timer: a host name set by anything
+// (here `hostname` run in the node's own UTS namespace) is announced.
+TEST_F(Registration, HostNameSetOutsideDroverIsAnnounced) {
+  ASSERT_EQ(::geteuid(), 0u) << "this test runs droverd under unshare --uts, which needs root";
+  BusListener listener(fleet().endpoints(), {bus::registrationTopic("drover")});
+  NodeSpec spec = nodeSpec("reg-host");
+  spec.launcher = {"/usr/bin/unshare", "--uts"};
+  Node& node = fleet().addNode(spec);
+  ASSERT_TRUE(registrationFrom(listener, "reg-host", 10s).has_value()) << fleet().logs();
+
+  testing::runChecked({"/usr/bin/nsenter", "--target", std::to_string(node.pid()), "--uts",
+                       "hostname", "renamed-by-hand"});
+  auto renamed = listener.next(10s, [](const Envelope& env) {
+    return env.type == MessageType::Registration && env.sender == "reg-host" &&
+           env.data.value("facts", Json::object()).value("hostname", "") == "renamed-by-hand";
+  });
+  ASSERT_TRUE(renamed.has_value()) << fleet().logs();
+  EXPECT_EQ(renamed->data["facts"]["region"], "eu-west-1");
 }
 
 }  // namespace
