@@ -80,6 +80,7 @@ struct ConnectionOptions {
   bool publishAtOnce = false;
   // How often the connection proves its server alive when no TCP reset comes (a killed
   // host, a cut cable): it is given up, and reconnected, after three silent intervals.
+  // ZeroMQ: TCP keepalive probes and TCP_USER_TIMEOUT, in whole seconds; NATS: PINGs.
   int heartbeatMs = 2000;
 };
 

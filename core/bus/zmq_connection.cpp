@@ -1,5 +1,6 @@
 #include "core/bus/zmq_connection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -17,8 +18,16 @@ void applyCommon(zmq::socket_t& socket, const ConnectionOptions& options) {
   socket.set(zmq::sockopt::linger, options.lingerMs);
   socket.set(zmq::sockopt::reconnect_ivl, options.reconnectMs);
   socket.set(zmq::sockopt::reconnect_ivl_max, options.reconnectMaxMs);
-  socket.set(zmq::sockopt::heartbeat_ivl, options.heartbeatMs);
-  socket.set(zmq::sockopt::heartbeat_timeout, 3 * options.heartbeatMs);
+  // A dead server is found by the kernel, which wakes no process for it: it probes an
+  // idle connection (keepalive; the server's kernel answers) and gives up on data left
+  // unacknowledged (TCP_USER_TIMEOUT). ZMTP heartbeats did the same from the I/O
+  // threads of both ends, waking a thousand idle nodes and their broker every interval.
+  const int seconds = std::max(1, options.heartbeatMs / 1000);
+  socket.set(zmq::sockopt::tcp_keepalive, 1);
+  socket.set(zmq::sockopt::tcp_keepalive_idle, seconds);
+  socket.set(zmq::sockopt::tcp_keepalive_intvl, seconds);
+  socket.set(zmq::sockopt::tcp_keepalive_cnt, 3);
+  socket.set(zmq::sockopt::tcp_maxrt, 3 * options.heartbeatMs);
   if (options.curve) {
     socket.set(zmq::sockopt::curve_serverkey, options.curve->serverKey);
     socket.set(zmq::sockopt::curve_publickey, options.curve->keys.publicKey);
