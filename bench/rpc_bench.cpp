@@ -216,7 +216,9 @@ drover::bench::IdleDaemons measureIdle(const Executables& exe, const std::filesy
   auto sample = [&] {
     std::pair<double, long> total{0, 0};  // CPU ms, context switches
     for (const auto& d : daemons) {
-      total.first += processCpuMs(d->pid()).value_or(0);
+      auto cpu = processRunMs(d->pid());  // exact; ticks where schedstats are off
+      if (!cpu) cpu = processCpuMs(d->pid());
+      total.first += cpu.value_or(0);
       total.second += processContextSwitches(d->pid()).value_or(0);
     }
     return total;

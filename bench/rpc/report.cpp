@@ -73,7 +73,7 @@ void printIdle(std::FILE* out, const IdleDaemons& idle) {
              "  CPU, all together:            {:.3f}% of a core   target < {:.1f}% for 100: {}\n",
              idle.cpuPercentOfCore, kTargetIdleCpuPercent,
              idle.cpuPercentOfCore < kTargetIdleCpuPercent ? "met" : "MISSED");
-  fmt::print(out, "  wake-ups (context switches):  {:.2f} per daemon per second\n",
+  fmt::print(out, "  wake-ups (context switches):  {:.3f} per daemon per second\n",
              idle.wakeupsPerSecond);
   fmt::print(out, "  memory per daemon:            RSS {} KiB, PSS {} KiB\n", idle.meanRssKb,
              idle.meanPssKb);

@@ -282,6 +282,20 @@ std::optional<long> processPssKb(pid_t pid) {
   return procField("/proc/" + std::to_string(pid) + "/smaps_rollup", "Pss");
 }
 
+std::optional<double> processRunMs(pid_t pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return std::nullopt;
+  unsigned long long ns = 0;
+  for (const auto& task : tasks) {
+    std::ifstream in(task.path() / "schedstat");
+    unsigned long long onCpu = 0;
+    if (!(in >> onCpu)) return std::nullopt;
+    ns += onCpu;
+  }
+  return static_cast<double>(ns) / 1e6;
+}
+
 std::optional<long> processContextSwitches(pid_t pid) {
   std::error_code ec;
   std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);

@@ -152,6 +152,12 @@ class RegistryProcess {
 /// nullopt when unreadable. Resolution is the kernel's clock tick (10 ms).
 std::optional<double> processCpuMs(pid_t pid);
 
+/// Time the process's threads have spent on a CPU so far, in ms, to the nanosecond the
+/// scheduler counts (/proc/PID/task/*/schedstat). For processes that use a few ms a
+/// minute, where processCpuMs()'s 10 ms ticks would round to nothing or to a tick.
+/// nullopt when unreadable (a kernel without schedstats).
+std::optional<double> processRunMs(pid_t pid);
+
 /// A `VmRSS:`-style field of /proc/PID/status in KiB; nullopt when unreadable.
 std::optional<long> procStatusKb(pid_t pid, const std::string& field);
 
