@@ -1,5 +1,6 @@
 // Things going away: a node killed in the middle of a call (and the programs its
-// agents were running), and the broker restarted under a running fleet. Each suite has
+// agents were running), the broker restarted under a running fleet, and the link to it
+// cut without a word. Each suite has
 // a fleet of its own, so nothing it breaks can affect another suite.
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "core/util/json.hpp"
+#include "testing/test_bridge.hpp"
 #include "tests/integration/fleet_suite.hpp"
 #include "tests/support/puppet_master.hpp"
 
@@ -114,6 +116,71 @@ TEST_F(BrokerRestart, EveryNodeComesBackWithoutBeingRestarted) {
   Result echo = fleet().drover({"rpc", "echo", "echo", "message=after-restart"});
   EXPECT_EQ(echo.exitCode, 0) << echo;
   EXPECT_THAT(echo.out, HasSubstr("4 of 4 nodes answered, 4 ok")) << echo;
+}
+
+// ---- a broker gone silent: no reset comes, the node finds out anyway --------------------
+
+// The node runs in a network namespace of its own, its veth pair on a test bridge where
+// the broker also listens. Its link is cut at the bridge: packets vanish, no TCP reset
+// or FIN arrives, and the idle node sends nothing. Within three silent intervals of its
+// own (about 8 s) the node must give the connection up, not sit on it for ever, and once
+// the link is back it connects again and announces itself.
+TEST(SilentBrokerLoss, ACutLinkIsGivenUpAndTheNodeComesBackWhenItReturns) {
+  ASSERT_EQ(::geteuid(), 0u) << "this test makes a bridge and a network namespace";
+  const int n = static_cast<int>(::getpid() % 250) + 1;
+  const std::string bridge = "sbl" + std::to_string(::getpid() % 100000);
+  const std::string gateway = "10.215." + std::to_string(n) + ".1";
+  const std::string address = "10.215." + std::to_string(n) + ".2";
+  const std::string netns = bridge + "-node";
+  const std::string hostEnd = bridge + "h";
+  testing::TestBridge network(bridge, gateway + "/24");  // removes netns and links too
+  testing::runChecked({"ip", "netns", "add", netns});
+  testing::runChecked(
+      {"ip", "link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", netns});
+  testing::runChecked({"ip", "link", "set", hostEnd, "master", bridge, "up"});
+  testing::runChecked({"ip", "-n", netns, "address", "add", address + "/24", "dev", "eth0"});
+  testing::runChecked({"ip", "-n", netns, "link", "set", "eth0", "up"});
+  testing::runChecked({"ip", "-n", netns, "link", "set", "lo", "up"});
+
+  Fleet fleet(std::vector<std::string>{gateway});
+  NodeSpec spec = echoNode("cut-off", "eu-west-1");
+  spec.launcher = {"/usr/bin/ip", "netns", "exec", netns};
+  spec.brokerAddress = gateway;
+  Node& node = fleet.addNode(spec);
+  ASSERT_EQ(fleet.drover({"ping", "-I", "cut-off"}).exitCode, 0) << fleet.logs();
+  const std::string subscribe = fleet.endpointsOn(gateway).subscribe;
+  const int port = std::stoi(subscribe.substr(subscribe.rfind(':') + 1));
+  // The node's subscription as its kernel sees it: /proc/PID/net/tcp is the table of
+  // the process's network namespace ("sl local remote st ...", st 01: established).
+  auto connectedToBroker = [&] {
+    std::ifstream table("/proc/" + std::to_string(node.pid()) + "/net/tcp");
+    std::string line;
+    std::getline(table, line);  // the header
+    while (std::getline(table, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state;
+      fields >> slot >> local >> remote >> state;
+      auto colon = remote.find(':');
+      if (state == "01" && colon != std::string::npos &&
+          std::stoi(remote.substr(colon + 1), nullptr, 16) == port) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(connectedToBroker());
+
+  testing::runChecked({"ip", "link", "set", hostEnd, "down"});
+  EXPECT_TRUE(testing::waitFor([&] { return !connectedToBroker(); }, 60s))
+      << "the node still holds its connection to a broker it cannot reach\n"
+      << node.log();
+
+  testing::runChecked({"ip", "link", "set", hostEnd, "up"});
+  EXPECT_TRUE(testing::waitFor(
+      [&] { return node.log().find("back on the bus") != std::string::npos; }, 30s))
+      << node.log();
+  Result ping = fleet.drover({"ping", "-I", "cut-off"});
+  EXPECT_EQ(ping.exitCode, 0) << ping << fleet.logs();
 }
 
 // ---- programs started by a node's agents die with it --------------------------------

@@ -313,7 +313,8 @@ std::vector<std::string> Fleet::nodeArgv(const NodeSpec& spec, const fs::path& n
                                 (nodeDir / "agents").string(),
                                 "--pid-file",
                                 (nodeDir / "droverd.pid").string()};
-  auto bus = busFlags();
+  auto bus =
+      spec.brokerAddress.empty() ? busFlags() : testing::busFlags(endpointsOn(spec.brokerAddress));
   argv.insert(argv.end(), bus.begin(), bus.end());
   if (spec.security == NodeSecurity::Disabled) {
     argv.insert(argv.end(), {"--security-enabled", "false"});

@@ -70,6 +70,9 @@ struct NodeSpec {
   std::string provisioningToken = "token: 0123456789abcdef0123456789abcdef\n";
   /// Policy files (agent name, YAML) for this node alone; empty: the fleet's policies.
   std::vector<std::pair<std::string, std::string>> policies;
+  /// Reach the broker at this one of the fleet's `alsoOn` addresses (from a network
+  /// namespace); empty: on loopback.
+  std::string brokerAddress;
 };
 
 /// One droverd process and its private directory.
