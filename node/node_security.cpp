@@ -87,6 +87,13 @@ std::unique_ptr<policy::AuditLog> openAudit(const NodeConfig& config) {
   }
 }
 
+// Every broken policy file's problem, in one line.
+std::string joinedProblems(const policy::PolicyError& error) {
+  std::string joined;
+  for (const auto& problem : error.problems()) joined += (joined.empty() ? "" : "; ") + problem;
+  return joined;
+}
+
 }  // namespace
 
 std::string_view toString(SecurityMode mode) {
@@ -216,9 +223,7 @@ std::size_t NodeSecurity::reloadPolicies() {
   try {
     authorizer_->reload();
   } catch (const policy::PolicyError& e) {
-    std::string problems;
-    for (const auto& problem : e.problems()) problems += (problems.empty() ? "" : "; ") + problem;
-    throw std::runtime_error("kept the policies in force: " + problems);
+    throw std::runtime_error("kept the policies in force: " + joinedProblems(e));
   }
   return authorizer_->agents().size();
 }
@@ -234,7 +239,7 @@ void NodeSecurity::reload() {
   try {
     authorizer_->reload();
   } catch (const policy::PolicyError& e) {
-    for (const auto& problem : e.problems()) problems += (problems.empty() ? "" : "; ") + problem;
+    problems += (problems.empty() ? "" : "; ") + joinedProblems(e);
   }
   if (audit_) audit_->reopen();
   if (!problems.empty()) throw std::runtime_error("kept the previous settings: " + problems);

@@ -289,16 +289,12 @@ bool NatsConnection::publish(std::string_view topic, std::string_view body) {
 
 std::optional<Message> NatsConnection::tryReceive() {
   std::lock_guard lock(mutex_);
-  if (queue_.empty()) {
-    if (signalled_) {  // woken for a reconnection, not a message
-      std::uint64_t ignored = 0;
-      (void)::read(wakeFd_, &ignored, sizeof(ignored));
-      signalled_ = false;
-    }
-    return std::nullopt;
+  std::optional<Message> message;
+  if (!queue_.empty()) {
+    message = std::move(queue_.front());
+    queue_.pop_front();
   }
-  Message message = std::move(queue_.front());
-  queue_.pop_front();
+  // Woken for messages or a reconnection: quiet again once nothing is queued.
   if (queue_.empty() && signalled_) {
     std::uint64_t ignored = 0;
     (void)::read(wakeFd_, &ignored, sizeof(ignored));
