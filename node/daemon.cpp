@@ -197,6 +197,7 @@ int Daemon::run() {
         registrationEvery.count() > 0 || core_.securityMode() == SecurityMode::Enrolling;
     auto wake = std::min({registering ? nextRegistration : util::SteadyClock::time_point::max(),
                           watch.due(), refusedLog_.reportDue(), now + watchdog.pollBudget()});
+    if (core_.registrationRequested()) wake = now;  // asked by an agent that ran inline
     zmq::poll(items.data(), items.size(), waitUntil(wake, now));
     watchdog.kick();  // only this loop turning proves the daemon is not wedged
     now = util::SteadyClock::now();

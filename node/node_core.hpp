@@ -93,6 +93,8 @@ class NodeCore : public agents::NodeInfo {
 
   /// True once after an agent asked for a registration (requestRegistration()).
   bool takeRegistrationRequest() { return registrationWanted_.exchange(false); }
+  /// Whether one is pending, without taking it.
+  bool registrationRequested() const { return registrationWanted_.load(); }
   /// The names set by setNames(), which filters match with identity().
   std::vector<std::string> names() const override;
 
