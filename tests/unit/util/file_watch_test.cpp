@@ -120,25 +120,22 @@ TEST(FileWatch, ADirectoryRemovedAndMadeAgainIsWatchedAgain) {
 // updates it by making a new ..<timestamp>/ and renaming a new ..data link over the old.
 TEST(FileWatch, ASymbolicLinkSwappedToANewTargetIsReported) {
   testing::TempDir dir;
-  fs::create_directory(dir / "..2026_01");
-  writeInPlace(dir / "..2026_01" / "facts.yaml", "a: 1\n");
-  fs::create_directory_symlink("..2026_01", dir / "..data");
+  // What the kubelet does for version `to`, the previous one being `from`.
+  auto update = [&](const std::string& from, const std::string& to, const std::string& text) {
+    fs::create_directory(dir / to);
+    writeInPlace(dir / to / "facts.yaml", text);
+    fs::create_directory_symlink(to, dir / "..data_tmp");
+    fs::rename(dir / "..data_tmp", dir / "..data");
+    if (!from.empty()) fs::remove_all(dir / from);
+  };
+  update("", "..2026_01", "a: 1\n");
   fs::create_symlink("..data/facts.yaml", dir / "facts.yaml");
   FileWatch watch(Targets{{dir / "facts.yaml"}});
 
-  fs::create_directory(dir / "..2026_02");
-  writeInPlace(dir / "..2026_02" / "facts.yaml", "a: 2\n");
-  fs::create_directory_symlink("..2026_02", dir / "..data_tmp");
-  fs::rename(dir / "..data_tmp", dir / "..data");
-  fs::remove_all(dir / "..2026_01");
+  update("..2026_01", "..2026_02", "a: 2\n");
   EXPECT_THAT(watch.takeChanged(), ElementsAre(0u));
-
   // And the new target is watched in turn.
-  fs::create_directory(dir / "..2026_03");
-  writeInPlace(dir / "..2026_03" / "facts.yaml", "a: 3\n");
-  fs::create_directory_symlink("..2026_03", dir / "..data_tmp");
-  fs::rename(dir / "..data_tmp", dir / "..data");
-  fs::remove_all(dir / "..2026_02");
+  update("..2026_02", "..2026_03", "a: 3\n");
   EXPECT_THAT(watch.takeChanged(), ElementsAre(0u));
 }
 
