@@ -16,12 +16,14 @@ ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 
 # The packages build at the lowest priority while the integration tests run: those
 # mostly wait on servers and processes, and the package build takes the CPU they leave.
+# Two integration tests run at a time (each has its own ports, directories and network
+# names), except the puppetserver suites, which run alone (RUN_SERIAL).
 packages="$build/packages"
 DROVER_PACKAGE_WORK="$build/package" setsid nice -n 19 "$root/scripts/package.sh" "$packages" \
   >"$build/package.log" 2>&1 &
 package_job=$!
 trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
-ctest --test-dir "$build" -L integration --output-on-failure
+ctest --test-dir "$build" -L integration --output-on-failure -j"$(nproc)"
 
 if ! wait "$package_job"; then
   cat "$build/package.log"
