@@ -102,8 +102,15 @@ std::optional<std::vector<T>> readList(Reader& reader, const YAML::Node& node,
 }
 
 // Checks every scalar under `node` (a param's value) as a template, at its own position.
-void checkParamValue(Reader& reader, const YAML::Node& node, const std::string& key,
-                     const Deployment& deployment, std::set<std::string>& pools) {
+// `at` is where a problem with `node` is reported: its key for a map's value, since a
+// missing value has no position of its own (YAML marks the token after it).
+void checkParamValue(Reader& reader, const YAML::Node& node, const YAML::Node& at,
+                     const std::string& key, const Deployment& deployment,
+                     std::set<std::string>& pools) {
+  if (node.IsNull()) {  // `key:` and nothing after it: a template would find it unset
+    reader.problem(at, key, "has no value (write \"\" for empty text)");
+    return;
+  }
   if (node.IsScalar()) {
     auto check = checkTemplate(node.Scalar(), deployment, nullptr, TemplateKind::Params);
     for (const auto& problem : check.problems) reader.problem(node, key, problem.what);
@@ -113,9 +120,10 @@ void checkParamValue(Reader& reader, const YAML::Node& node, const std::string& 
   std::size_t index = 0;
   for (auto it = node.begin(); it != node.end(); ++it, ++index) {
     if (node.IsSequence()) {
-      checkParamValue(reader, *it, key + "[" + std::to_string(index) + "]", deployment, pools);
+      checkParamValue(reader, *it, *it, key + "[" + std::to_string(index) + "]", deployment, pools);
     } else if (it->first.IsScalar()) {
-      checkParamValue(reader, it->second, Reader::join(key, it->first.Scalar()), deployment, pools);
+      checkParamValue(reader, it->second, it->first, Reader::join(key, it->first.Scalar()),
+                      deployment, pools);
     }
   }
 }
@@ -125,7 +133,7 @@ void checkParams(Reader& reader, const YAML::Node& node, const std::string& key,
   for (const auto& item : node) {
     if (!item.first.IsScalar()) continue;  // reported by json()
     std::string name = item.first.Scalar();
-    checkParamValue(reader, item.second, Reader::join(key, name), deployment,
+    checkParamValue(reader, item.second, item.first, Reader::join(key, name), deployment,
                     body.paramPools[name]);
   }
 }

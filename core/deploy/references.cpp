@@ -66,9 +66,23 @@ std::string checkPoolPath(const std::string& path, const Deployment& deployment)
   return problem.empty() ? checkField(ref->field, deployment) : problem;
 }
 
-std::string checkParamsPath(const std::string& key, const Pool* owner) {
+// `path` below params: its first segment must be a param, and the rest must lead
+// somewhere, as far as the params are literal (a template's value is known only once
+// rendered, and may be a list or an object).
+std::string checkParamsPath(const std::string& path, const Pool* owner) {
+  std::string key = path.substr(0, path.find('.'));
   if (owner == nullptr || !owner->params.contains(key)) {
     return "no param '" + key + "' in the pool's params";
+  }
+  for (auto end = path.find('.'); end != std::string::npos; end = path.find('.', end + 1)) {
+    const Json* value = templating::lookupPath(owner->params, path.substr(0, end));
+    if (value == nullptr) break;
+    if (value->is_string() && value->get<std::string>().find("{{") != std::string::npos) {
+      return "";
+    }
+  }
+  if (templating::lookupPath(owner->params, path) == nullptr) {
+    return "param '" + key + "' has no '" + path.substr(key.size() + 1) + "'";
   }
   return "";
 }
@@ -80,7 +94,7 @@ std::string checkPath(const std::string& path, const Deployment& deployment, con
   if (root == "pools") return checkPoolPath(path, deployment);
   if (root == "self") return checkField(rest, deployment);
   if (root == "deployment") return rest == "name" ? "" : "deployment has only .name";
-  return checkParamsPath(rest.substr(0, rest.find('.')), owner);
+  return checkParamsPath(rest, owner);
 }
 
 // The expression at `offset` of `text`, braces included.

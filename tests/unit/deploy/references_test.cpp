@@ -114,5 +114,22 @@ TEST(DeployReferences, FilesMayNameParamsAndReportTheirOwnPositions) {
             "files/app/a.conf:1:3: '}}' without '{{' in \"a }} b\"");
 }
 
+// A file's template must not be able to fail when the member is written: a path below a
+// literal param is checked to exist, and a param with no value is refused.
+TEST(DeployReferences, PathsBelowLiteralParamsMustExistAndParamsMustHaveAValue) {
+  std::string text =
+      "name: shop\nflow: f\npools:\n"
+      "  app: {count: 1, params: {port: 80, db: {host: h}, names: \"{{pools.app.0.name}}\"}}\n";
+  EXPECT_NO_THROW(
+      load(text, {{"files/app/a.conf", "{{params.db.host}} {{params.port}} {{params.names.x}}"}}));
+  EXPECT_EQ(problem(text, {{"files/app/a.conf", "{{params.port.number}}"}}),
+            "files/app/a.conf:1:1: {{params.port.number}}: param 'port' has no 'number'");
+  EXPECT_EQ(problem(text, {{"files/app/a.conf", "{{params.db.user}}"}}),
+            "files/app/a.conf:1:1: {{params.db.user}}: param 'db' has no 'user'");
+  EXPECT_EQ(problem("name: shop\nflow: f\npools:\n  app:\n    count: 1\n    params:\n"
+                    "      db_host:\n      port: 80\n"),
+            "shop.yaml:7:7: pools.app.params.db_host: has no value (write \"\" for empty text)");
+}
+
 }  // namespace
 }  // namespace drover::deploy
