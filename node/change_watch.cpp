@@ -16,7 +16,7 @@ const log::Logger logger{"drover.node.watch"};
 
 }  // namespace
 
-ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) {
+ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) : identity_(config.identity) {
   std::vector<util::FileWatch::Target> targets;
   auto add = [&](const std::filesystem::path& path, bool directory, Changes meaning) {
     if (path.empty()) return;
@@ -32,11 +32,7 @@ ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) {
   if (!targets.empty()) {
     try {
       files_ = std::make_unique<util::FileWatch>(std::move(targets));
-      if (!files_->problem().empty()) {
-        timed_ = true;
-        logger()->warn("node={} {}: reading facts and the CRL every {} s instead", config.identity,
-                       files_->problem(), kTimedCheckEvery.count());
-      }
+      fallBackIfIncomplete(Clock::now());
     } catch (const std::exception& e) {
       timed_ = true;
       logger()->warn(
@@ -53,7 +49,9 @@ ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) {
         "node={} cannot watch addresses and host name ({}): re-resolving facts every {} s",
         config.identity, e.what(), kTimedCheckEvery.count());
   }
-  if (timed_) nextTimedCheck_ = Clock::now() + kTimedCheckEvery;
+  if (timed_ && nextTimedCheck_ == Clock::time_point::max()) {
+    nextTimedCheck_ = Clock::now() + kTimedCheckEvery;
+  }
 }
 
 void ChangeWatch::addPollItems(std::vector<zmq::pollitem_t>& items) const {
@@ -65,12 +63,21 @@ void ChangeWatch::collect(const zmq::pollitem_t* items, Clock::time_point now) {
   if (files_) {
     if (items->revents & ZMQ_POLLIN) {
       for (std::size_t index : files_->takeChanged()) hold(meaning_[index], now);
+      fallBackIfIncomplete(now);  // a directory made since may not be watchable
     }
     ++items;
   }
   if (system_ && (items->revents & ZMQ_POLLIN) && system_->takeChanged()) {
     hold({.facts = true}, now);
   }
+}
+
+void ChangeWatch::fallBackIfIncomplete(Clock::time_point now) {
+  if (timed_ || files_->problem().empty()) return;
+  timed_ = true;
+  nextTimedCheck_ = now + kTimedCheckEvery;
+  logger()->warn("node={} {}: reading facts and the CRL every {} s instead", identity_,
+                 files_->problem(), kTimedCheckEvery.count());
 }
 
 void ChangeWatch::hold(Changes changes, Clock::time_point now) {

@@ -10,6 +10,7 @@
 // existed, and the node says why once.
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <zmq.hpp>
@@ -48,7 +49,9 @@ class ChangeWatch {
 
  private:
   void hold(Changes changes, Clock::time_point now);
+  void fallBackIfIncomplete(Clock::time_point now);  // to the timer, once, saying why
 
+  std::string identity_;
   std::unique_ptr<util::FileWatch> files_;  // null when inotify is unavailable
   std::vector<Changes> meaning_;            // what each file target's change means
   std::unique_ptr<facts::SystemWatch> system_;

@@ -1,6 +1,7 @@
 #include "core/facts/system_watch.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <string>
 #include <system_error>
 
@@ -42,32 +43,28 @@ std::string currentHostname() {
 SystemWatch::SystemWatch() {
   epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) fail("epoll_create1");
+  // Each source is added when it can be had; with neither, there is nothing to watch.
+  auto add = [this](int& fd, std::uint32_t events) {
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (fd >= 0 && ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+  };
   netlink_ = openNetlink();
   int netlinkErrno = errno;
+  add(netlink_, EPOLLIN);
+  // The kernel raises POLLPRI on this file when the host name is set (proc_sys_poll).
   hostname_ = ::open("/proc/sys/kernel/hostname", O_RDONLY | O_CLOEXEC);
+  add(hostname_, EPOLLPRI);
   if (netlink_ < 0 && hostname_ < 0) {
     ::close(epoll_);
     errno = netlinkErrno;
     fail("rtnetlink socket");
   }
-  if (netlink_ >= 0) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.fd = netlink_;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, netlink_, &event) != 0) fail("epoll_ctl (rtnetlink)");
-  }
-  if (hostname_ >= 0) {
-    // The kernel raises POLLPRI on this file when the host name is set (proc_sys_poll);
-    // the first poll reports the state at open, taken below.
-    epoll_event event{};
-    event.events = EPOLLPRI;
-    event.data.fd = hostname_;
-    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, hostname_, &event) != 0) {
-      ::close(hostname_);
-      hostname_ = -1;
-    }
-  }
-  takeChanged();
+  takeChanged();  // the host name as it is now
 }
 
 SystemWatch::~SystemWatch() {

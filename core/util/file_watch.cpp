@@ -36,12 +36,12 @@ bool isSymlink(const fs::path& path) {
 }  // namespace
 
 FileWatch::FileWatch(std::vector<Target> targets) : targets_(std::move(targets)) {
+  for (auto& target : targets_) target.path = fs::absolute(target.path).lexically_normal();
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0) {
     throw std::system_error(errno, std::generic_category(),
                             "inotify_init1 (see fs.inotify.max_user_instances)");
   }
-  for (auto& target : targets_) target.path = fs::absolute(target.path).lexically_normal();
   arm();
 }
 
