@@ -34,7 +34,7 @@ ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) : identity_(co
       files_ = std::make_unique<util::FileWatch>(std::move(targets));
       fallBackIfIncomplete(Clock::now());
     } catch (const std::exception& e) {
-      timed_ = true;
+      checkOnTimer(Clock::now());
       logger()->warn(
           "node={} cannot watch its files ({}): reading facts and the CRL every {} s, policies "
           "on SIGHUP only",
@@ -44,13 +44,10 @@ ChangeWatch::ChangeWatch(const NodeConfig& config, bool security) : identity_(co
   try {
     system_ = std::make_unique<facts::SystemWatch>();
   } catch (const std::exception& e) {
-    timed_ = true;
+    checkOnTimer(Clock::now());
     logger()->warn(
         "node={} cannot watch addresses and host name ({}): re-resolving facts every {} s",
         config.identity, e.what(), kTimedCheckEvery.count());
-  }
-  if (timed_ && nextTimedCheck_ == Clock::time_point::max()) {
-    nextTimedCheck_ = Clock::now() + kTimedCheckEvery;
   }
 }
 
@@ -72,10 +69,14 @@ void ChangeWatch::collect(const zmq::pollitem_t* items, Clock::time_point now) {
   }
 }
 
-void ChangeWatch::fallBackIfIncomplete(Clock::time_point now) {
-  if (timed_ || files_->problem().empty()) return;
-  timed_ = true;
+bool ChangeWatch::checkOnTimer(Clock::time_point now) {
+  if (nextTimedCheck_ != Clock::time_point::max()) return false;
   nextTimedCheck_ = now + kTimedCheckEvery;
+  return true;
+}
+
+void ChangeWatch::fallBackIfIncomplete(Clock::time_point now) {
+  if (files_->problem().empty() || !checkOnTimer(now)) return;
   logger()->warn("node={} {}: reading facts and the CRL every {} s instead", identity_,
                  files_->problem(), kTimedCheckEvery.count());
 }

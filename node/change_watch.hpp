@@ -50,12 +50,13 @@ class ChangeWatch {
  private:
   void hold(Changes changes, Clock::time_point now);
   void fallBackIfIncomplete(Clock::time_point now);  // to the timer, once, saying why
+  bool checkOnTimer(Clock::time_point now);          // false when already on it
 
   std::string identity_;
   std::unique_ptr<util::FileWatch> files_;  // null when inotify is unavailable
   std::vector<Changes> meaning_;            // what each file target's change means
   std::unique_ptr<facts::SystemWatch> system_;
-  bool timed_ = false;  // some watch is missing: check facts and CRL on a timer
+  // Set once some watch is missing: facts and the CRL are then checked on this timer.
   Clock::time_point nextTimedCheck_ = Clock::time_point::max();
   Changes pending_;
   Clock::time_point pendingDue_ = Clock::time_point::max();
