@@ -73,7 +73,11 @@ void addSecurityOptions(Table<NodeConfig>& t) {
 }
 
 void addDaemonOptions(Table<NodeConfig>& t) {
-  t.add("workers", &NodeConfig::workers, "Threads that run agent actions").between(1, 256);
+  t.add("workers", &NodeConfig::workers,
+        "Most threads that run agent actions at once; one is started when a request finds every "
+        "started one busy (a Puppet master's node, asked by many nodes at once, needs at least "
+        "the provisioner's per_master_concurrency)")
+      .between(1, 256);
   t.add("queue_limit", &NodeConfig::queueLimit,
         "Requests that may wait for a worker before new ones are refused as busy")
       .between(1, 100000);

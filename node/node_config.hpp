@@ -50,9 +50,9 @@ struct NodeConfig {
   std::filesystem::path classesFile;   // one class per line; empty: no classes
   std::vector<std::string> agentsDir;  // directories of external agents
   std::vector<std::string> ddlDirs = config::defaultDdlDirs();
-  std::filesystem::path root = "/";                // agents that write files resolve paths here
-  int workers = 4;                                 // threads running agent actions
-  int queueLimit = 256;                            // requests waiting beyond that get Busy
+  std::filesystem::path root = "/";  // agents that write files resolve paths here
+  int workers = 16;      // most threads running agent actions at once, started as needed
+  int queueLimit = 256;  // requests waiting beyond that get Busy
   std::chrono::seconds registrationInterval{300};  // heartbeat period; 0 disables
   std::chrono::seconds maxTtl{3600};               // longest request TTL accepted
   std::string logLevel = "info";

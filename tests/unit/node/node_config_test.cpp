@@ -28,7 +28,7 @@ TEST(NodeConfig, Defaults) {
   EXPECT_TRUE(c.ddlDirs[0].ends_with("share/drover/ddl")) << c.ddlDirs[0];
   EXPECT_EQ(c.ddlDirs[1], std::string(DROVER_SOURCE_DIR) + "/ddl");
   EXPECT_EQ(c.root, "/");
-  EXPECT_EQ(c.workers, 4);
+  EXPECT_EQ(c.workers, 16);
   EXPECT_EQ(c.queueLimit, 256);
   EXPECT_EQ(c.registrationInterval, std::chrono::seconds(300));
   EXPECT_EQ(c.maxTtl, std::chrono::seconds(3600));
@@ -266,10 +266,11 @@ TEST(NodeConfig, AgentFilesAreTheNodesRootAndSecurityFiles) {
 TEST(NodeConfig, ExampleListsEveryKeyWithDescriptionAcceptsAndFlag) {
   std::string text = config::exampleYaml(NodeConfig::table(), "heading line");
   EXPECT_EQ(text.rfind("# heading line\n", 0), 0u) << text;
-  EXPECT_NE(text.find("# Threads that run agent actions.\n"
+  EXPECT_NE(text.find("busy (a Puppet master's node, asked by many nodes at once, needs at "
+                      "least the provisioner's per_master_concurrency).\n"
                       "# Accepts an integer between 1 and 256.\n"
                       "# Flag: --workers.\n"
-                      "workers: 4\n"),
+                      "workers: 16\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("\nbroker:\n  # zmq: broker ingress, where this process publishes.\n"),
