@@ -312,8 +312,11 @@ void Daemon::dispatch(Decision decision, Envelope request) {
     sendReply(request, std::move(reply));
     return;
   }
-  auto job = [this, decision = std::move(decision), request]() mutable {
-    Envelope reply = core_.execute(decision, request);
+  auto job = [this, decision = std::move(decision), request,
+              submitted = util::SteadyClock::now()]() mutable {
+    auto queued =
+        std::chrono::duration_cast<std::chrono::microseconds>(util::SteadyClock::now() - submitted);
+    Envelope reply = core_.execute(decision, request, queued);
     core_.countReply();
     outbox_.push(request.replyTo, envelope::encode(reply));
   };

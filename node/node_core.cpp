@@ -12,6 +12,7 @@
 #include "core/security/verify_error.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
+#include "core/util/subprocess.hpp"
 
 namespace drover::node {
 namespace {
@@ -251,16 +252,24 @@ Decision NodeCore::admit(const Envelope& request, bool direct, policy::Caller ca
   return decision;
 }
 
-Envelope NodeCore::execute(const Decision& decision, const Envelope& request) {
+Envelope NodeCore::execute(const Decision& decision, const Envelope& request,
+                           std::chrono::microseconds queued) {
   auto started = util::SteadyClock::now();
+  util::ProgramTime programs;
   agents::Reply reply = decision.agent->handle(*decision.action, decision.request);
+  auto took = util::SteadyClock::now() - started;
   if (security_) {
-    security_->recordResult(
-        request, id_.identity, reply.status,
-        std::chrono::duration_cast<std::chrono::milliseconds>(util::SteadyClock::now() - started));
+    security_->recordResult(request, id_.identity, reply.status,
+                            std::chrono::duration_cast<std::chrono::milliseconds>(took));
   }
   Envelope out =
       envelope::makeReply(request, id_.identity, std::move(reply.status), std::move(reply.data));
+  // At least 1 µs: a reply that ran its action says so, however fast it was.
+  out.timing.actionUs = static_cast<std::uint64_t>(std::max<std::int64_t>(
+      1, std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+  out.timing.queuedUs = static_cast<std::uint64_t>(std::max<std::int64_t>(0, queued.count()));
+  out.timing.programUs = static_cast<std::uint64_t>(programs.total().count());
+  out.timing.programs = programs.programs();
   seal(out);
   return out;
 }

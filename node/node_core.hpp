@@ -7,6 +7,7 @@
 // classes may be replaced from the bus thread while workers read them (shared lock);
 // counters are atomics.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -80,8 +81,10 @@ class NodeCore : public agents::NodeInfo {
   Decision inspect(const envelope::Envelope& request, std::string_view topic);
 
   /// Runs a request inspect() accepted, audits its result and builds the signed
-  /// reply envelope. Thread safe.
-  envelope::Envelope execute(const Decision& decision, const envelope::Envelope& request);
+  /// reply envelope, whose timing says `queued` (how long it waited for a worker) and
+  /// what the action took. Thread safe.
+  envelope::Envelope execute(const Decision& decision, const envelope::Envelope& request,
+                             std::chrono::microseconds queued = {});
 
   /// A signed reply with `status` (busy) to a request inspect() accepted.
   envelope::Envelope replyTo(const envelope::Envelope& request, envelope::Status status) const;

@@ -35,6 +35,7 @@ std::vector<CallReply> BusExecutor::call(const CallRequest& request) {
       if (it == out.end()) continue;
       it->replied = true;
       it->verified = reply.verified;
+      it->timing = reply.timing;
       it->status = std::move(reply.status);
       it->data = reply.data.is_object() ? std::move(reply.data) : Json::object();
     }

@@ -40,7 +40,7 @@ NodeEvent Engine::perform(SendCall& call) {
   if (call.kind == CallKind::Enrol) return enrol(call);
   if (!call.plan.naming.is_null()) return assignAndTell(call);
   if (std::string unsent = prepare(call.plan); !unsent.empty()) return CallNotSent{unsent};
-  return CallReplied{executor_.call(call.plan.request)};
+  return CallReplied{executor_.call(call.plan.request), call.plan.lookupTiming};
 }
 
 // assign_name: the name is assigned and on disk before the node hears it; the node's
@@ -100,6 +100,7 @@ std::string Engine::askLookup(CallPlan& plan) {
     return what + "failed, call not made: " + describe(reply);
   }
   plan.context["lookup"] = reply.data;
+  plan.lookupTiming = reply.timing;
   logger()->debug("node={} {}{} answered {}", plan.context["node"]["identity"].get<std::string>(),
                   what, reply.node, reply.data.dump());
   return "";

@@ -27,8 +27,9 @@ struct CallReply {
   bool replied = false;  // false: silence until the timeout, or the call could not be sent
   envelope::Status status;
   Json data = Json::object();
-  std::string requestId;  // id of the request answered (an enrolment proof covers it)
-  bool verified = false;  // signed by the node's valid certificate
+  std::string requestId;      // id of the request answered (an enrolment proof covers it)
+  bool verified = false;      // signed by the node's valid certificate
+  envelope::Timing timing{};  // what the node says its action took (zero: not said)
 
   /// "ok", "failed" (a reply that is not OK) or "no_reply", as flow outcome rules name them.
   std::string outcome() const {

@@ -84,6 +84,9 @@ struct Attempt {
   Outcome outcome = Outcome::Done;
   std::string error;
   Json data = Json::object();
+  std::int64_t queuedMs = 0;   // AttemptRecord::queuedMs
+  std::int64_t agentMs = 0;    // AttemptRecord::agentMs
+  std::int64_t programMs = 0;  // AttemptRecord::programMs
   bool operator==(const Attempt&) const = default;
 };
 
@@ -99,6 +102,7 @@ struct CallPlan {
   // assign_name: the declaration ({service, type, aliases}) the driver assigns a name
   // by (persisted before the call goes out), then sends as set_name's arguments.
   Json naming;
+  envelope::Timing lookupTiming{};  // set by the driver once the lookup has answered
 };
 
 /// The call under way for a node.
@@ -153,6 +157,7 @@ struct Admit {
 /// The replies of the pending call, one per node called.
 struct CallReplied {
   std::vector<CallReply> replies;
+  envelope::Timing lookup{};  // what the step's lookup, asked before the call, took
 };
 /// The enrolment exchange (enrol, certify, install) ended: Enrolled, AlreadyEnrolled,
 /// Retry or Fail.
@@ -343,6 +348,7 @@ class NodeMachine {
   void on(Turn& t, const Registered& e);
   void on(Turn& t, const Admit& e);
   void on(Turn& t, const CallReplied& e);
+  static void timeAgents(Attempt& a, const CallReplied& e);
   void on(Turn& t, const EnrolmentEnded& e);
   void on(Turn& t, const CallNotSent& e);
   void on(Turn& t, const TimerFired& e);

@@ -187,9 +187,25 @@ void NodeMachine::on(Turn& t, const CallReplied& e) {
   a.finishedMs = t.now;
   const CallReply& first = e.replies.front();
   a.data = first.data;
+  timeAgents(a, e);
   a.error = okReply(first) ? "" : describe(first);
   (this->*rowOf(call.kind).onReply)(t, a, e.replies);
   goOn(t);
+}
+
+// The nodes called at once work side by side: the longest of them is what the step
+// waited for. The lookup came first, so its time adds.
+void NodeMachine::timeAgents(Attempt& a, const CallReplied& e) {
+  std::uint64_t queuedUs = 0, actionUs = 0, programUs = 0;
+  for (const auto& reply : e.replies) {
+    queuedUs = std::max(queuedUs, reply.timing.queuedUs);
+    actionUs = std::max(actionUs, reply.timing.actionUs);
+    programUs = std::max(programUs, reply.timing.programUs);
+  }
+  auto ms = [](std::uint64_t us) { return static_cast<std::int64_t>((us + 500) / 1000); };
+  a.queuedMs = ms(queuedUs + e.lookup.queuedUs);
+  a.agentMs = ms(actionUs + e.lookup.actionUs);
+  a.programMs = ms(programUs + e.lookup.programUs);
 }
 
 void NodeMachine::closeAttempt(Turn& t, Attempt& a, Outcome outcome) {

@@ -85,16 +85,17 @@ Security securityFrom(const std::string& name) {
 }
 
 AttemptRecord toRecord(const Attempt& a, const std::string& identity) {
-  return AttemptRecord{a.id,     identity,    a.step,       a.attempt,
-                       a.target, a.startedMs, a.finishedMs, toString(a.outcome),
-                       a.error,  a.data};
+  return AttemptRecord{a.id,       identity,    a.step,       a.attempt,
+                       a.target,   a.startedMs, a.finishedMs, toString(a.outcome),
+                       a.error,    a.data,      a.queuedMs,   a.agentMs,
+                       a.programMs};
 }
 
 std::optional<Attempt> attemptFrom(const AttemptRecord& row) {
   auto outcome = outcomeFrom(row.outcome);
   if (!outcome) return std::nullopt;
-  return Attempt{row.id,         row.step, row.attempt, row.target, row.startedMs,
-                 row.finishedMs, *outcome, row.error,   row.data};
+  return Attempt{row.id,   row.step,  row.attempt, row.target,   row.startedMs, row.finishedMs,
+                 *outcome, row.error, row.data,    row.queuedMs, row.agentMs,   row.programMs};
 }
 
 std::string describe(const Command& command) {

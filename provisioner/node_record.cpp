@@ -67,6 +67,9 @@ Json toJson(const AttemptRecord& attempt) {
               {"finished_ms", attempt.finishedMs},
               {"outcome", attempt.outcome},
               {"error", attempt.error},
+              {"queued_ms", attempt.queuedMs},
+              {"agent_ms", attempt.agentMs},
+              {"program_ms", attempt.programMs},
               {"data", attempt.data}};
 }
 

@@ -82,6 +82,13 @@ struct AttemptRecord {
   std::string outcome;  // done, retry, fail, interrupted, skipped, chosen, ...
   std::string error;
   Json data = Json::object();
+  // What the called nodes said (the lookup's and the call's; of several nodes called at
+  // once, the longest): how long the request waited there for a worker, what the agent's
+  // action took, and of that the programs it ran (Puppet, a CA command). An attempt's
+  // time less programMs is Drover's: the bus, the queue, the checks, the provisioner.
+  std::int64_t queuedMs = 0;
+  std::int64_t agentMs = 0;
+  std::int64_t programMs = 0;
 };
 
 Json toJson(const NodeRecord& node);

@@ -13,7 +13,7 @@ using namespace sql;
 
 // 2: nodes.enrolment; 3: nodes.naming, the names tables; 4: the deployments' tables;
 // 5: nodes.flow
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 const log::Logger logger{"drover.provisioner.store"};
 
@@ -52,7 +52,10 @@ CREATE TABLE IF NOT EXISTS attempts(
   finished_ms INTEGER NOT NULL,
   outcome TEXT NOT NULL,
   error TEXT NOT NULL,
-  data TEXT NOT NULL);
+  data TEXT NOT NULL,
+  queued_ms INTEGER NOT NULL DEFAULT 0,
+  agent_ms INTEGER NOT NULL DEFAULT 0,
+  program_ms INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS attempts_by_node ON attempts(identity, id);
 )SQL";
 
@@ -116,7 +119,14 @@ std::string upsertNode(bool withFacts) {
 
 const char* kPutAttempt =
     "INSERT OR REPLACE INTO attempts(id, identity, step, attempt, target, started_ms, "
-    "finished_ms, outcome, error, data) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
+    "finished_ms, outcome, error, data, queued_ms, agent_ms, program_ms) "
+    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)";
+
+bool hasColumn(sqlite3* db, const std::string& table, const std::string& column) {
+  Statement columns(db, "SELECT 1 FROM pragma_table_info('" + table + "') WHERE name=?1");
+  bindText(columns.get(), 1, column);
+  return sqlite3_step(columns.get()) == SQLITE_ROW;
+}
 
 sqlite3* open(const std::filesystem::path& file, int flags) {
   sqlite3* db = nullptr;
@@ -173,6 +183,16 @@ Store::Store(const std::filesystem::path& file) : file_(file) {
     if (found >= 1 && found < 5) {
       exec(writeDb_, "ALTER TABLE nodes ADD COLUMN flow TEXT NOT NULL DEFAULT ''");
       exec(writeDb_, "UPDATE meta SET value='5' WHERE key='schema_version'");
+    }
+    if (found >= 1 && found < 6) {
+      // The attempts table of a database that never had one was made above, whole.
+      for (const char* column : {"queued_ms", "agent_ms", "program_ms"}) {
+        if (hasColumn(writeDb_, "attempts", column)) continue;
+        exec(writeDb_, ("ALTER TABLE attempts ADD COLUMN " + std::string(column) +
+                        " INTEGER NOT NULL DEFAULT 0")
+                           .c_str());
+      }
+      exec(writeDb_, "UPDATE meta SET value='6' WHERE key='schema_version'");
     }
     exec(writeDb_, ("INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" +
                     std::to_string(kSchemaVersion) + "')")
@@ -277,6 +297,9 @@ void Store::apply(const Op& op) {
     bindText(stmt, 8, a.outcome);
     bindText(stmt, 9, a.error);
     bindText(stmt, 10, dumpJson(a.data));
+    sqlite3_bind_int64(stmt, 11, a.queuedMs);
+    sqlite3_bind_int64(stmt, 12, a.agentMs);
+    sqlite3_bind_int64(stmt, 13, a.programMs);
   } else {
     const NodeRecord& n = op.node;
     stmt = op.kind == Op::Kind::NodeWithFacts ? putNodeFacts_ : putNode_;
@@ -371,7 +394,8 @@ std::vector<AttemptRecord> Store::history(const std::string& identity, std::size
   std::lock_guard lock(readMutex_);
   Statement query(readDb_,
                   "SELECT id, identity, step, attempt, target, started_ms, finished_ms, outcome, "
-                  "error, data FROM attempts WHERE identity=?1 ORDER BY id DESC LIMIT ?2");
+                  "error, data, queued_ms, agent_ms, program_ms FROM attempts WHERE identity=?1 "
+                  "ORDER BY id DESC LIMIT ?2");
   bindText(query.get(), 1, identity);
   sqlite3_bind_int64(query.get(), 2, static_cast<sqlite3_int64>(limit));
   std::vector<AttemptRecord> rows;
@@ -381,7 +405,8 @@ std::vector<AttemptRecord> Store::history(const std::string& identity, std::size
     rows.push_back(AttemptRecord{sqlite3_column_int64(s, 0), text(s, 1), text(s, 2),
                                  sqlite3_column_int(s, 3), text(s, 4), sqlite3_column_int64(s, 5),
                                  sqlite3_column_int64(s, 6), text(s, 7), text(s, 8),
-                                 jsonColumn(s, 9)});
+                                 jsonColumn(s, 9), sqlite3_column_int64(s, 10),
+                                 sqlite3_column_int64(s, 11), sqlite3_column_int64(s, 12)});
   }
   if (rc != SQLITE_DONE)
     throw StoreError("state database " + file_.string() + ": " + sqlite3_errmsg(readDb_));

@@ -71,16 +71,33 @@ void printHistory(const rpc::NodeReply& reply) {
       text(n, "flow").empty() ? "" : (" of flow " + text(n, "flow")).c_str(),
       text(n, "master").empty() ? "(none)" : text(n, "master").c_str(),
       text(n, "last_error").empty() ? "" : ("; last error: " + text(n, "last_error")).c_str());
-  std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", "STARTED", "STEP", "TRY", "OUTCOME", "MS",
-              "TARGET", "ERROR");
+  // Of MS, as the called nodes' replies said: QUEUED_MS waiting there for a worker,
+  // PROGRAM_MS in the programs their agents ran (Puppet, a CA command).
+  std::printf("%-24s %-24s %-4s %-16s %8s %9s %10s  %-20s %s\n", "STARTED", "STEP", "TRY",
+              "OUTCOME", "MS", "QUEUED_MS", "PROGRAM_MS", "TARGET", "ERROR");
+  std::int64_t took = 0, inPrograms = 0, queued = 0;
+  auto shown = [](std::int64_t ms) { return ms > 0 ? std::to_string(ms) : std::string("-"); };
   for (const auto& a : reply.data.value("attempts", Json::array())) {
     std::int64_t started = a.value("started_ms", std::int64_t{0});
     std::int64_t finished = a.value("finished_ms", std::int64_t{0});
+    std::int64_t programMs = a.value("program_ms", std::int64_t{0});
+    std::int64_t queuedMs = a.value("queued_ms", std::int64_t{0});
     std::string ms = finished ? std::to_string(finished - started) : "-";
-    std::printf("%-24s %-24s %-4s %-16s %8s  %-20s %s\n", timeText(started).c_str(),
+    if (finished) took += finished - started;
+    inPrograms += programMs;
+    queued += queuedMs;
+    std::printf("%-24s %-24s %-4s %-16s %8s %9s %10s  %-20s %s\n", timeText(started).c_str(),
                 text(a, "step").c_str(), text(a, "attempt").c_str(),
                 text(a, "outcome").empty() ? "(open)" : text(a, "outcome").c_str(), ms.c_str(),
-                text(a, "target").c_str(), text(a, "error").c_str());
+                shown(queuedMs).c_str(), shown(programMs).c_str(), text(a, "target").c_str(),
+                text(a, "error").c_str());
+  }
+  if (took > 0) {
+    auto s = [](std::int64_t ms) { return static_cast<double>(ms) / 1000.0; };
+    std::printf(
+        "attempts took %.1f s: %.1f s in the programs the agents ran, %.1f s waiting for a worker "
+        "on the nodes called, %.1f s the rest\n",
+        s(took), s(inPrograms), s(queued), s(took - inPrograms - queued));
   }
 }
 

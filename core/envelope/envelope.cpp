@@ -138,6 +138,37 @@ Status parseStatus(const msgpack::object& obj) {
   return status;
 }
 
+std::uint64_t asMicroseconds(const msgpack::object& obj, const char* field) {
+  auto value = asInt(obj, field);
+  if (value < 0 || static_cast<std::uint64_t>(value) > kMaxTimingUs) {
+    throw DecodeError(std::string("field '") + field + "' is out of range");
+  }
+  return static_cast<std::uint64_t>(value);
+}
+
+Timing parseTiming(const msgpack::object& obj) {
+  if (obj.type != msgpack::type::MAP) throw DecodeError("field 'timing' must be a map");
+  Timing timing;
+  for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
+    const auto& kv = obj.via.map.ptr[i];
+    std::string key = asString(kv.key, "timing");
+    if (key == "queued_us") {
+      timing.queuedUs = asMicroseconds(kv.val, "timing.queued_us");
+    } else if (key == "action_us") {
+      timing.actionUs = asMicroseconds(kv.val, "timing.action_us");
+    } else if (key == "program_us") {
+      timing.programUs = asMicroseconds(kv.val, "timing.program_us");
+    } else if (key == "programs") {
+      auto count = asInt(kv.val, "timing.programs");
+      if (count < 0 || count > std::numeric_limits<std::uint32_t>::max()) {
+        throw DecodeError("field 'timing.programs' is out of range");
+      }
+      timing.programs = static_cast<std::uint32_t>(count);
+    }
+  }
+  return timing;
+}
+
 // Field presence bits, to name the first required field that is missing.
 enum Seen : unsigned {
   kV = 1,
@@ -213,6 +244,8 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
     env.status = parseStatus(val);
   else if (key == "data")
     env.data = toJson(val, "data");
+  else if (key == "timing")
+    env.timing = parseTiming(val);
   else if (key == "cert")
     env.cert = asString(val, "cert");
   else if (key == "sig")
@@ -300,7 +333,8 @@ void packBin(Packer& pk, const char* key, const std::string& value) {
 std::string encodeFields(const Envelope& env, bool withSig) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
-  std::uint32_t count = 18 + (withSig ? 1 : 0);
+  const bool timed = env.timing.said();
+  std::uint32_t count = 18 + (withSig ? 1 : 0) + (timed ? 1 : 0);
   pk.pack_map(count);
   pk.pack("v");
   pk.pack(env.v);
@@ -330,6 +364,18 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   packString(pk, "message", env.status.message);
   pk.pack("data");
   packJson(pk, env.data);
+  if (timed) {
+    pk.pack("timing");
+    pk.pack_map(4);
+    pk.pack("queued_us");
+    pk.pack(env.timing.queuedUs);
+    pk.pack("action_us");
+    pk.pack(env.timing.actionUs);
+    pk.pack("program_us");
+    pk.pack(env.timing.programUs);
+    pk.pack("programs");
+    pk.pack(env.timing.programs);
+  }
   packBin(pk, "cert", env.cert);
   if (withSig) packBin(pk, "sig", env.sig);
   return std::string(buffer.data(), buffer.size());

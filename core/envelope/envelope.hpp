@@ -55,6 +55,22 @@ struct Status {
   bool ok() const { return code == StatusCode::Ok; }
 };
 
+/// On a reply: how long the request waited on the node for a worker, how long the agent
+/// took over the action, and how much of that went to the programs the action ran
+/// (Puppet, a CA command, an external agent), so a caller can tell their time from the
+/// node's own and from the bus's. All zero when the reply does not say (refusals, nodes
+/// of earlier builds).
+struct Timing {
+  std::uint64_t queuedUs = 0;
+  std::uint64_t actionUs = 0;
+  std::uint64_t programUs = 0;
+  std::uint32_t programs = 0;  // how many programs ran
+  bool said() const { return queuedUs != 0 || actionUs != 0 || programUs != 0 || programs != 0; }
+  bool operator==(const Timing&) const = default;
+};
+/// Largest queuedUs, actionUs or programUs a decoder accepts: about 35 years.
+inline constexpr std::uint64_t kMaxTimingUs = std::uint64_t{1} << 50;
+
 struct Envelope {
   int v = kVersion;
   std::string id;  // 128-bit random, hex
@@ -76,6 +92,7 @@ struct Envelope {
   std::string requestDigest;  // on replies: requestDigest() of the exact request answered
   Status status;              // on replies
   Json data = Json::object();
+  Timing timing;     // on replies; sent only when said()
   std::string cert;  // DER certificate of `sender`, covered by the signature
   std::string sig;   // signature bytes over signingBytes(); empty when unsigned
 };

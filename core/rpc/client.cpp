@@ -374,7 +374,7 @@ void Client::collect(const CallSpec& spec, const Sent& sent, CallResult& result,
       answeredNow = true;
       result.lastReply = duration_cast<microseconds>(arrival.at - start);
       result.replies.push_back({reply.sender, std::move(reply.status), std::move(reply.data),
-                                result.lastReply, arrival.verified});
+                                result.lastReply, arrival.verified, reply.timing});
       if (known) {
         pending.erase(result.replies.back().sender);
       } else {

@@ -64,6 +64,7 @@ struct NodeReply {
   Json data;
   std::chrono::microseconds latency{0};  // from publishing to arrival
   bool verified = false;                 // signed by `sender`'s valid certificate
+  envelope::Timing timing{};             // what the node says its action took
 };
 
 /// A request TTL (seconds) covering a wait of `wait`: a node stops an action when its

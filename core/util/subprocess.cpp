@@ -446,12 +446,35 @@ pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
 
 }  // namespace
 
+namespace {
+thread_local ProgramTime* tOpenMeter = nullptr;  // the innermost open on this thread
+}  // namespace
+
+ProgramTime::ProgramTime() : outer_(tOpenMeter) { tOpenMeter = this; }
+
+ProgramTime::~ProgramTime() { tOpenMeter = outer_; }
+
+void ProgramTime::count(std::chrono::microseconds elapsed) {
+  for (ProgramTime* meter = tOpenMeter; meter != nullptr; meter = meter->outer_) {
+    meter->total_ += elapsed;
+    ++meter->programs_;
+  }
+}
+
 SubprocessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinData,
                             std::chrono::milliseconds timeout, const SubprocessOptions& opts) {
   if (argv.empty() || argv.front().empty()) {
     throw std::invalid_argument("runProcess: argv must name a program");
   }
   const auto started = Clock::now();
+  // Every way out counts, a program that could not start or a throw included.
+  struct Counted {
+    Clock::time_point started;
+    ~Counted() {
+      ProgramTime::count(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started));
+    }
+  } counted{started};
   Pipe in = makePipe(), out = makePipe(), err = makePipe();
   for (const Fd* mine : {&in.write, &out.read, &err.read}) setNonBlocking(*mine);
   pid_t pid = -1;

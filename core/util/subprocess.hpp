@@ -4,6 +4,7 @@
 // Arguments reach the program as they are, so no argument can inject a command.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -62,6 +63,30 @@ struct SubprocessResult {
 /// refuses resources (pipes, process slots, memory).
 SubprocessResult runProcess(const std::vector<std::string>& argv, const std::string& stdinData,
                             std::chrono::milliseconds timeout, const SubprocessOptions& opts = {});
+
+/// The wall time of the programs runProcess ran on this thread while the meter was
+/// open: how much of an agent's action was another program's (Puppet's, say), which a
+/// node's reply says. Meters nest: a program run under an inner meter counts for every
+/// open one on the thread. A program run on another thread counts for none.
+class ProgramTime {
+ public:
+  ProgramTime();
+  ~ProgramTime();
+  ProgramTime(const ProgramTime&) = delete;
+  ProgramTime& operator=(const ProgramTime&) = delete;
+
+  std::chrono::microseconds total() const { return total_; }
+  std::uint32_t programs() const { return programs_; }
+
+ private:
+  friend SubprocessResult runProcess(const std::vector<std::string>&, const std::string&,
+                                     std::chrono::milliseconds, const SubprocessOptions&);
+  static void count(std::chrono::microseconds elapsed);
+
+  ProgramTime* outer_;
+  std::chrono::microseconds total_{0};
+  std::uint32_t programs_ = 0;
+};
 
 /// For a daemon that is stopping: SIGTERM to the process group of every runProcess
 /// child running now, SIGKILL after `grace` to those still there. Their runProcess

@@ -687,6 +687,29 @@ TEST_F(ProvisionerE2E, NodesInTwoRegionsAreSignedByTheirRegionalMasterAndRunPupp
         << node << " via " << m << "\n"
         << readOrEmpty(provisioner().events());
   }
+
+  // The nodes' replies said what the Puppet programs took: every step that runs one has
+  // that time, within the step's own, so the rest of it is known to be Drover's.
+  const std::set<std::string> runsPuppet{"clean", "request_certificate", "sign", "bootstrap_run",
+                                         "production_run"};
+  for (const auto& [node, m] : want) {
+    std::int64_t took = 0, inPrograms = 0;
+    for (const auto& row : attempts(node)) {
+      const std::string step = row.value("step", "");
+      const std::int64_t wall =
+          row.value("finished_ms", std::int64_t{0}) - row.value("started_ms", std::int64_t{0});
+      const std::int64_t programs = row.value("program_ms", std::int64_t{0});
+      if (runsPuppet.count(step) != 0) EXPECT_GT(programs, 0) << node << " " << row.dump();
+      EXPECT_LE(programs, row.value("agent_ms", std::int64_t{0})) << node << " " << row.dump();
+      EXPECT_LE(programs, wall + 1) << node << " " << row.dump();  // each rounded to the ms
+      took += wall;
+      inPrograms += programs;
+    }
+    std::printf("[ timing   ] %s: attempts %.1f s, Puppet's programs %.1f s, the rest %.2f s\n",
+                node.c_str(), static_cast<double>(took) / 1000.0,
+                static_cast<double>(inPrograms) / 1000.0,
+                static_cast<double>(took - inPrograms) / 1000.0);
+  }
 }
 
 // A host is retired and its name reused by a new one in the other region: the old

@@ -118,6 +118,53 @@ TEST(EnvelopeCodec, SigningBytesExcludeOnlyTheSignature) {
   EXPECT_NE(signingBytes(a), signingBytes(c));  // the signer's certificate is covered too
 }
 
+// A reply says what its action took; the timing is signed with the rest, and a message
+// that does not say it (a request, an earlier node's reply) is encoded without the field.
+TEST(EnvelopeCodec, ReplyTimingRoundTripsAndIsSigned) {
+  Envelope reply = makeReply(sampleRequest(), "web1", {}, Json::object());
+  const std::string untimed = encode(reply);
+  EXPECT_EQ(untimed.find("timing"), std::string::npos);
+  EXPECT_FALSE(decode(untimed).timing.said());
+
+  reply.timing = {2'000, 12'345'678, 12'000'000, 2};
+  Envelope back = decode(encode(reply));
+  EXPECT_EQ(back.timing, reply.timing);
+  Envelope slower = reply;
+  slower.timing.programUs += 1;
+  EXPECT_NE(signingBytes(reply), signingBytes(slower));
+}
+
+TEST(EnvelopeCodec, MalformedTimingIsRefusedAndNamed) {
+  msgpack::zone zone;
+  auto refusal = [&](const msgpack::object& timing) -> std::string {
+    auto fields = baseFields(zone);
+    fields["timing"] = timing;
+    try {
+      decode(packMap(fields, zone));
+    } catch (const DecodeError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(refusal(msgpack::object(std::string("fast"), zone)), "field 'timing' must be a map");
+  auto timingWith = [&](const char* key, const msgpack::object& value) {
+    std::map<std::string, msgpack::object> inner{{key, value}};
+    return msgpack::object(inner, zone);
+  };
+  EXPECT_EQ(refusal(timingWith("action_us", msgpack::object(-1, zone))),
+            "field 'timing.action_us' is out of range");
+  EXPECT_EQ(refusal(timingWith("queued_us", msgpack::object(-5, zone))),
+            "field 'timing.queued_us' is out of range");
+  EXPECT_EQ(refusal(timingWith("program_us", msgpack::object(kMaxTimingUs + 1, zone))),
+            "field 'timing.program_us' is out of range");
+  EXPECT_EQ(refusal(timingWith("programs", msgpack::object(std::uint64_t{1} << 32, zone))),
+            "field 'timing.programs' is out of range");
+  EXPECT_EQ(refusal(timingWith("action_us", msgpack::object(std::string("1"), zone))),
+            "field 'timing.action_us' must be an integer");
+  // What a later version adds inside it is ignored, as at the top level.
+  EXPECT_EQ(refusal(timingWith("cpu_us", msgpack::object(5, zone))), "accepted");
+}
+
 TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {
   msgpack::zone zone;
   auto fields = baseFields(zone);

@@ -9,6 +9,7 @@
 #include "core/ddl/repository.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
+#include "node/external_agent.hpp"
 #include "node/node_core.hpp"
 #include "tests/unit/security/test_collective.hpp"
 
@@ -165,6 +166,43 @@ TEST_F(NodeInspect, AResultNamesTheExactRequestItAnswers) {
   Envelope reply = core_->execute(decision, request);
   EXPECT_EQ(reply.requestDigest, envelope::requestDigest(request));
   EXPECT_FALSE(reply.sig.empty());
+}
+
+// A reply says how long its action took and how much of it went to the programs the
+// action ran: none for a built-in ping, the whole program for an external agent.
+TEST_F(NodeInspect, AReplySaysWhatItsActionAndItsProgramsTook) {
+  Envelope request = fromAdmin(ping({"web1"}));
+  Decision decision = inspect(request, kOwnTopic);
+  ASSERT_EQ(decision.kind, Kind::Run);
+  Envelope pong = envelope::decode(envelope::encode(core_->execute(decision, request)));
+  EXPECT_GT(pong.timing.actionUs, 0u);
+  EXPECT_EQ(pong.timing.programUs, 0u);
+  EXPECT_EQ(pong.timing.programs, 0u);
+  EXPECT_EQ(pong.timing.queuedUs, 0u);  // run where it arrived
+
+  // The example external agent, on a node without security (no policy to write for it).
+  NodeIdentity id;
+  id.identity = "web1";
+  NodeCore plain(id);
+  auto loaded = loadExternalAgents({std::string(DROVER_SOURCE_DIR) + "/agents/examples"});
+  for (auto& agent : loaded.agents) {
+    if (agent->name() == "echo") plain.addAgent(std::move(agent));
+  }
+  Envelope echo = ping({"web1"});
+  echo.agent = "echo";
+  echo.action = "echo";
+  echo.args = Json{{"message", "hello"}};
+  echo.sender = "alice.admin";
+  request = envelope::decode(envelope::encode(echo));
+  decision = plain.inspect(request, kOwnTopic);
+  ASSERT_EQ(decision.kind, Kind::Run) << decision.reason;
+  Envelope reply = envelope::decode(
+      envelope::encode(plain.execute(decision, request, std::chrono::microseconds(1500))));
+  ASSERT_TRUE(reply.status.ok()) << reply.status.message;
+  EXPECT_EQ(reply.timing.queuedUs, 1500u);
+  EXPECT_EQ(reply.timing.programs, 1u);
+  EXPECT_GT(reply.timing.programUs, 0u);
+  EXPECT_LE(reply.timing.programUs, reply.timing.actionUs);
 }
 
 // A node named directly (from a registry lookup) whose facts the filter no longer matches

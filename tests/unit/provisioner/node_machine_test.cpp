@@ -441,5 +441,28 @@ INSTANTIATE_TEST_SUITE_P(
             [](const NodeFlow& n) { EXPECT_TRUE(n.takingOver); }}),
     rowName);
 
+// An attempt keeps what the called nodes said: the wait for a worker there, and what the
+// agents and their programs took. Of masters called at once the longest counts, each
+// measure on its own; the lookup asked before the call adds to it.
+TEST(NodeMachineTiming, AnAttemptKeepsTheAgentsTimeFromTheReplies) {
+  World w;
+  CallReply first = ok("m1");
+  first.timing = {2'100'000, 4'000'000, 3'600'000, 1};
+  CallReply second = ok("m2");
+  second.timing = {0, 5'000'400, 3'100'000, 2};
+  NodeFlow node = w.callingAt("clean");
+  auto commands =
+      w.machine.handle(node, CallReplied{{first, second}, {100'000, 250'000, 200'000, 1}}, T);
+  const SaveAttempt* saved = nullptr;
+  for (const auto& command : commands) {
+    const auto* save = std::get_if<SaveAttempt>(&command);
+    if (save != nullptr && save->attempt.step == "clean") saved = save;
+  }
+  ASSERT_NE(saved, nullptr);
+  EXPECT_EQ(saved->attempt.queuedMs, 2200);
+  EXPECT_EQ(saved->attempt.agentMs, 5250);
+  EXPECT_EQ(saved->attempt.programMs, 3800);
+}
+
 }  // namespace
 }  // namespace drover::provisioner::table

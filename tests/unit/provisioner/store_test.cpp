@@ -71,13 +71,17 @@ TEST(Store, HistoryIsPerNodeOldestFirstAndUpdatesById) {
     store.putAttempt({i, i % 2 ? "a" : "b", "step" + std::to_string(i), 1, "a", i * 10, 0, "", "",
                       Json::object()});
   }
-  store.putAttempt({3, "a", "step3", 1, "a", 30, 35, "done", "", Json{{"signed", true}}});
+  store.putAttempt(
+      {3, "a", "step3", 1, "a", 30, 35, "done", "", Json{{"signed", true}}, 250, 4200, 3900});
   store.sync();
   auto rows = store.history("a", 10);
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].step, "step1");
   EXPECT_EQ(rows[1].outcome, "done");
   EXPECT_EQ(rows[1].data, (Json{{"signed", true}}));
+  EXPECT_EQ(rows[1].queuedMs, 250);
+  EXPECT_EQ(rows[1].agentMs, 4200);
+  EXPECT_EQ(rows[1].programMs, 3900);
   EXPECT_EQ(store.history("a", 2).front().step, "step3");  // the newest two
   EXPECT_EQ(store.lastAttemptId(), 5);
 }
@@ -133,8 +137,40 @@ INSERT INTO nodes VALUES('old1', 'failed', 2, 'clean', 1, 'pm-eu', 0, 1, NULL, N
   Store reopened(file);
   EXPECT_EQ(reopened.loadNodes().at(0).enrolment, Enrolment::Required);
   EXPECT_EQ(reopened.loadNodes().at(0).flow, "masterless");
-  EXPECT_EQ(reopened.meta("schema_version"), "5");
+  EXPECT_EQ(reopened.meta("schema_version"), "6");
   EXPECT_TRUE(reopened.loadDeployments().empty());  // the version 4 tables are there
+}
+
+// Attempts written before replies said what their actions took read back with zero
+// there, and new ones keep it.
+TEST(Store, AVersion5DatabaseKeepsItsAttemptsAndGainsTheirTiming) {
+  testing::TempDir dir;
+  std::string file = (dir / "v5.db").string();
+  {
+    Store store(file);  // a whole current schema, then taken back to version 5
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const char* v5 = R"SQL(
+DROP TABLE attempts;
+CREATE TABLE attempts(id INTEGER PRIMARY KEY, identity TEXT NOT NULL, step TEXT NOT NULL,
+  attempt INTEGER NOT NULL, target TEXT NOT NULL, started_ms INTEGER NOT NULL,
+  finished_ms INTEGER NOT NULL, outcome TEXT NOT NULL, error TEXT NOT NULL, data TEXT NOT NULL);
+INSERT INTO attempts VALUES(1, 'old1', 'sign', 1, 'pm-eu', 10, 20, 'done', '', '{}');
+UPDATE meta SET value='5' WHERE key='schema_version';
+)SQL";
+  ASSERT_EQ(sqlite3_exec(db, v5, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  Store store(file);
+  EXPECT_EQ(store.meta("schema_version"), "6");
+  store.putAttempt(
+      {2, "old1", "bootstrap_run", 1, "old1", 30, 9000, "done", "", Json::object(), 0, 8800, 8500});
+  store.sync();
+  auto rows = store.history("old1", 10);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].step, "sign");
+  EXPECT_EQ(rows[0].agentMs, 0);
+  EXPECT_EQ(rows[1].programMs, 8500);
 }
 
 // A deployment and its members read back as written; dropping the deployment drops its

@@ -72,6 +72,27 @@ std::string bigPayload(std::size_t size) {
   return out;
 }
 
+// What a node's reply says of Puppet's share of an action: the programs run on the
+// thread while a meter is open, counted by every open meter, and by no other thread's.
+TEST(SubprocessProgramTime, CountsTheProgramsRunOnThisThreadWhileOpen) {
+  runProcess({"/bin/true"}, "", kGenerous);  // before any meter: counts for none
+  ProgramTime outer;
+  auto first = runProcess({"/bin/sleep", "0.05"}, "", kGenerous);
+  ASSERT_EQ(first.exitCode, 0);
+  std::chrono::microseconds innerTotal{0};
+  {
+    ProgramTime inner;
+    runProcess({"/bin/sleep", "0.05"}, "", kGenerous);
+    runProcess({"/nonexistent/program"}, "", kGenerous);  // could not start: still counted
+    innerTotal = inner.total();
+    EXPECT_EQ(inner.programs(), 2u);
+    EXPECT_GE(inner.total(), 50ms);
+  }
+  std::thread([] { runProcess({"/bin/sleep", "0.05"}, "", kGenerous); }).join();
+  EXPECT_EQ(outer.programs(), 3u);
+  EXPECT_GE(outer.total(), innerTotal + 50ms);
+}
+
 TEST(SubprocessExit, ReportsExitCodes) {
   EXPECT_EQ(runProcess({"true"}, "", kGenerous).exitCode, 0);
   auto result = runProcess({"sh", "-c", "exit 3"}, "", kGenerous);
