@@ -1,5 +1,5 @@
-// Writes envelope seeds for fuzz_envelope: encoded request, reply and registration
-// envelopes, one with a signature, and one of a version this build does not speak.
+// Writes envelope seeds for fuzz_envelope: encoded request, reply (with its timing) and
+// registration envelopes, one with a signature, and one of a version this build does not speak.
 //
 //   fuzz_envelope_seeds DIR
 #include <cstdio>
@@ -36,6 +36,7 @@ envelope::Envelope reply() {
                                  Json{{"summary", {{"changes", 3}, {"failures", -1}}}});
   env.id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
   env.time = 1700000000456;
+  env.timing = {1200, 9876543, 9800000, 2};
   return env;
 }
 
