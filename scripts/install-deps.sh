@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git python3 lld
   libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libboost-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libssl-dev libre2-dev libsodium-dev libsystemd-dev
+  libssl-dev libre2-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy openssl
   libcurl4-openssl-dev libgloox-dev prosody python3-aiosmtpd python3-slixmpp

@@ -1,8 +1,15 @@
 #include "core/service/notify.hpp"
 
-#include <systemd/sd-daemon.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 namespace drover::service {
 namespace {
@@ -15,7 +22,48 @@ std::string oneLine(std::string text) {
   return text;
 }
 
-void send(const std::string& state) { sd_notify(0, state.c_str()); }
+// True, with `out` set, when `text` is a whole decimal number and nothing else.
+bool parseUnsigned(const char* text, std::uint64_t& out) {
+  if (text == nullptr || *text == '\0') return false;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long value = std::strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0' || *text == '-') return false;
+  out = value;
+  return true;
+}
+
+}  // namespace
+
+bool notifySocketAddress(std::string_view where, sockaddr_un& address, socklen_t& length) {
+  // A path, or '@' and a name in the abstract namespace. Anything else (systemd 254's
+  // vsock: for a whole machine's manager, never a service's) is not ours to speak.
+  if (where.empty() || (where.front() != '/' && where.front() != '@')) return false;
+  if (where.size() >= sizeof(address.sun_path) || (where.front() == '@' && where.size() < 2))
+    return false;
+  address = {};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, where.data(), where.size());
+  if (where.front() == '@') address.sun_path[0] = '\0';
+  length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + where.size() +
+                                  (where.front() == '/' ? 1 : 0));
+  return true;
+}
+
+namespace {
+
+void send(const std::string& state) {
+  sockaddr_un address{};
+  socklen_t length = 0;
+  const char* where = std::getenv("NOTIFY_SOCKET");
+  if (where == nullptr || !notifySocketAddress(where, address, length)) return;
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  // Best effort, as libsystemd's: a manager that is not listening changes nothing here.
+  (void)::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+                 reinterpret_cast<const sockaddr*>(&address), length);
+  ::close(fd);
+}
 
 }  // namespace
 
@@ -27,10 +75,19 @@ void stopping() { send("STOPPING=1\nSTATUS=stopping"); }
 
 void status(const std::string& text) { send("STATUS=" + oneLine(text)); }
 
-Watchdog::Watchdog() {
+std::chrono::microseconds watchdogInterval() {
   std::uint64_t usec = 0;
-  if (sd_watchdog_enabled(0, &usec) > 0) interval_ = std::chrono::microseconds(usec);
+  if (!parseUnsigned(std::getenv("WATCHDOG_USEC"), usec) || usec == 0) return {};
+  // Set for another process (a parent that exec'd us keeps its own): not ours.
+  std::uint64_t pid = 0;
+  const char* forPid = std::getenv("WATCHDOG_PID");
+  if (forPid != nullptr &&
+      (!parseUnsigned(forPid, pid) || pid != static_cast<std::uint64_t>(::getpid())))
+    return {};
+  return std::chrono::microseconds(static_cast<std::int64_t>(usec));
 }
+
+Watchdog::Watchdog() : interval_(watchdogInterval()) {}
 
 std::chrono::milliseconds Watchdog::pollBudget() const {
   if (!enabled()) return std::chrono::hours(1);
