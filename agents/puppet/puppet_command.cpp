@@ -12,14 +12,12 @@ using namespace std::chrono_literals;
 
 constexpr auto kConfigPrintTimeout = 60s;
 constexpr std::size_t kTellingMax = 400;
-const std::vector<std::string> kSettings{"lastrunfile",
-                                         "lastrunreport",
-                                         "agent_disabled_lockfile",
-                                         "agent_catalog_run_lockfile",
-                                         "ssldir",
-                                         "certname",
-                                         "confdir",
-                                         "environmentpath"};
+const std::vector<std::string> kSettings{
+    "lastrunfile", "lastrunreport", "agent_disabled_lockfile", "agent_catalog_run_lockfile",
+    "ssldir", "certname", "confdir", "environmentpath",
+    // what `puppet ssl clean` removes (sslCleanFiles)
+    "hostprivkey", "hostpubkey", "hostcsr", "hostcert", "passfile", "localcacert", "hostcrl",
+    "privatekeydir", "publickeydir", "requestdir", "certdir", "ca_server"};
 
 std::string homeDirectory() {
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -128,8 +126,52 @@ std::string tellingLine(const util::SubprocessResult& result) {
 
 PuppetSettings::PuppetSettings(PuppetInvocation puppet) : puppet_(std::move(puppet)) {}
 
+std::optional<std::vector<std::filesystem::path>> sslCleanFiles(
+    const std::map<std::string, std::string>& settings, const std::string& certname) {
+  auto setting = [&](const char* name) -> std::optional<std::string> {
+    auto it = settings.find(name);
+    if (it == settings.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  auto own = setting("certname");
+  auto caServer = setting("ca_server");
+  if (!own || certname.empty() || (caServer && *caServer == certname)) return std::nullopt;
+  std::vector<std::filesystem::path> files;
+  // Each host file is <its directory>/<certname>.pem by default; one set otherwise in
+  // puppet.conf cannot be told for another certname.
+  for (auto [file, dir] : {std::pair{"hostprivkey", "privatekeydir"},
+                           {"hostpubkey", "publickeydir"},
+                           {"hostcsr", "requestdir"},
+                           {"hostcert", "certdir"}}) {
+    auto path = setting(file);
+    auto directory = setting(dir);
+    if (!path || !directory || *path != *directory + "/" + *own + ".pem") return std::nullopt;
+    files.push_back(std::filesystem::path(*directory) / (certname + ".pem"));
+  }
+  // Shared by every certname by default; one naming the certname is set otherwise.
+  for (const char* shared : {"passfile", "localcacert", "hostcrl"}) {
+    auto path = setting(shared);
+    if (!path || path->find(*own) != std::string::npos) return std::nullopt;
+    files.emplace_back(*path);
+  }
+  return files;
+}
+
+const std::map<std::string, std::string>& PuppetSettings::all() {
+  std::lock_guard lock(mutex_);
+  load("certname");
+  return *values_;
+}
+
 std::string PuppetSettings::get(const std::string& name) {
   std::lock_guard lock(mutex_);
+  load(name);
+  auto it = values_->find(name);
+  if (it == values_->end()) throw std::runtime_error("Puppet setting " + name + " is not cached");
+  return it->second;
+}
+
+void PuppetSettings::load(const std::string& name) {
   if (!values_) {
     std::vector<std::string> args = kSettings;
     args.insert(args.end(), {"--section", "agent"});
@@ -143,9 +185,6 @@ std::string PuppetSettings::get(const std::string& name) {
     }
     values_ = std::move(values);
   }
-  auto it = values_->find(name);
-  if (it == values_->end()) throw std::runtime_error("Puppet setting " + name + " is not cached");
-  return it->second;
 }
 
 }  // namespace drover::agents::puppet

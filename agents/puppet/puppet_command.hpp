@@ -42,6 +42,15 @@ std::map<std::string, std::string> parseConfigPrint(std::string_view text);
 /// noise), else the last non-empty line of stderr, else of stdout. At most 400 bytes.
 std::string tellingLine(const util::SubprocessResult& result);
 
+/// The files `puppet ssl clean --localca --certname CERTNAME` would remove (the host's
+/// key pair, request and certificate, the key's password file, the local CA certificate
+/// and CRL), from the settings Puppet reported for its own certname (PuppetSettings).
+/// nullopt when only running it can tell: a host file set in puppet.conf off Puppet's
+/// default layout, a shared one naming the certname, or `certname` being the CA
+/// server's (Puppet then asks the CA first).
+std::optional<std::vector<std::filesystem::path>> sslCleanFiles(
+    const std::map<std::string, std::string>& settings, const std::string& certname);
+
 /// The agent-side settings the Puppet agents need, read once from `puppet config
 /// print` (about a second) and cached. Thread safe.
 class PuppetSettings {
@@ -51,13 +60,17 @@ class PuppetSettings {
   const PuppetInvocation& invocation() const { return puppet_; }
 
   /// One of lastrunfile, lastrunreport, agent_disabled_lockfile,
-  /// agent_catalog_run_lockfile, ssldir, certname, confdir, environmentpath. Throws
-  /// std::runtime_error naming the command and its error when Puppet cannot report its
-  /// settings.
+  /// agent_catalog_run_lockfile, ssldir, certname, confdir, environmentpath, or those
+  /// sslCleanFiles() reads. Throws std::runtime_error naming the command and its error
+  /// when Puppet cannot report its settings.
   std::string get(const std::string& name);
   std::filesystem::path path(const std::string& name) { return get(name); }
+  /// Every setting read. Throws as get().
+  const std::map<std::string, std::string>& all();
 
  private:
+  void load(const std::string& name);  // mutex_ held
+
   PuppetInvocation puppet_;
   std::mutex mutex_;
   std::optional<std::map<std::string, std::string>> values_;

@@ -456,6 +456,7 @@ TEST_F(PuppetAgents, SignChecksTheNodesKeyAgainstTheRequestTheCaHolds) {
   Call request =
       rpc(node, "provision", "request_certificate", {serverArg(), portArg(), "reset_ssl=true"});
   ASSERT_EQ(request.statuscode, 0) << request;
+  EXPECT_EQ(request.data["ssl_clean"], "skipped") << "a fresh node has nothing to clean";
   const std::string key = request.data.value("key_fingerprint", "");
   ASSERT_EQ(key.size(), 95u) << request;
   EXPECT_EQ(request.data["request_key_fingerprint"], key);
@@ -491,6 +492,7 @@ TEST_F(PuppetAgents, SignChecksTheNodesKeyAgainstTheRequestTheCaHolds) {
   Call again =
       rpc(node, "provision", "request_certificate", {serverArg(), portArg(), "reset_ssl=true"});
   ASSERT_EQ(again.statuscode, 0) << again;
+  EXPECT_EQ(again.data["ssl_clean"], "ran") << "the node holds a key: Puppet cleans it";
   const std::string newKey = again.data.value("key_fingerprint", "");
   EXPECT_NE(newKey, key);
   Call sign = rpc(kMasterNode, "puppetca", "sign",

@@ -214,6 +214,53 @@ TEST(PuppetCommand, ConfigPrintLines) {
   EXPECT_EQ(values["certname"], "vm");
 }
 
+// What Debian's puppet 7 prints for these settings with its default layout.
+const char* kDefaultSsl =
+    "certname = vm\nca_server = puppet\n"
+    "hostprivkey = /var/lib/puppet/ssl/private_keys/vm.pem\n"
+    "hostpubkey = /var/lib/puppet/ssl/public_keys/vm.pem\n"
+    "hostcsr = /var/lib/puppet/ssl/certificate_requests/vm.pem\n"
+    "hostcert = /var/lib/puppet/ssl/certs/vm.pem\n"
+    "passfile = /var/lib/puppet/ssl/private/password\n"
+    "localcacert = /var/lib/puppet/ssl/certs/ca.pem\n"
+    "hostcrl = /var/lib/puppet/ssl/crl.pem\n"
+    "privatekeydir = /var/lib/puppet/ssl/private_keys\n"
+    "publickeydir = /var/lib/puppet/ssl/public_keys\n"
+    "requestdir = /var/lib/puppet/ssl/certificate_requests\n"
+    "certdir = /var/lib/puppet/ssl/certs\n";
+
+// The files `puppet ssl clean --localca` removes for another certname, as its source
+// (application/ssl.rb) lists them, when the layout is Puppet's default.
+TEST(PuppetCommand, SslCleanFilesForAnotherCertnameFollowTheDefaultLayout) {
+  auto files = puppet::sslCleanFiles(puppet::parseConfigPrint(kDefaultSsl), "web-1.example");
+  ASSERT_TRUE(files.has_value());
+  EXPECT_EQ(*files, (std::vector<std::filesystem::path>{
+                        "/var/lib/puppet/ssl/private_keys/web-1.example.pem",
+                        "/var/lib/puppet/ssl/public_keys/web-1.example.pem",
+                        "/var/lib/puppet/ssl/certificate_requests/web-1.example.pem",
+                        "/var/lib/puppet/ssl/certs/web-1.example.pem",
+                        "/var/lib/puppet/ssl/private/password",
+                        "/var/lib/puppet/ssl/certs/ca.pem",
+                        "/var/lib/puppet/ssl/crl.pem",
+                    }));
+}
+
+// Whatever Puppet's reported settings cannot tell for another certname is left to it.
+TEST(PuppetCommand, SslCleanFilesAreUnknownOffTheDefaultLayout) {
+  auto with = [](const std::string& line) {
+    auto settings = puppet::parseConfigPrint(kDefaultSsl);
+    auto more = puppet::parseConfigPrint(line);
+    for (auto& [key, value] : more) settings[key] = value;
+    return settings;
+  };
+  EXPECT_FALSE(puppet::sslCleanFiles(with("hostcert = /etc/certs/host.pem\n"), "web-1"));
+  EXPECT_FALSE(
+      puppet::sslCleanFiles(with("passfile = /var/lib/puppet/ssl/private/vm.pw\n"), "web-1"));
+  EXPECT_FALSE(puppet::sslCleanFiles(with("hostcrl = \n"), "web-1"));  // not reported
+  EXPECT_FALSE(puppet::sslCleanFiles(puppet::parseConfigPrint(kDefaultSsl), "puppet"));  // the CA's
+  EXPECT_FALSE(puppet::sslCleanFiles(puppet::parseConfigPrint("certname = vm\n"), "web-1"));
+}
+
 TEST(PuppetCommand, TellingLineSkipsFacterNoise) {
   auto result = ran(1, "Info: Retrieving plugin\n",
                     "Error: Facter: Permission denied @ rb_sysopen - /proc/1/environ\n"
