@@ -1,6 +1,7 @@
 #include "agents/puppet/puppet_command.hpp"
 
 #include <stdexcept>
+#include <tuple>
 
 #include <pwd.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@ const std::vector<std::string> kSettings{
     "ssldir", "certname", "confdir", "environmentpath",
     // what `puppet ssl clean` removes (sslCleanFiles)
     "hostprivkey", "hostpubkey", "hostcsr", "hostcert", "passfile", "localcacert", "hostcrl",
-    "privatekeydir", "publickeydir", "requestdir", "certdir", "ca_server"};
+    "privatekeydir", "publickeydir", "requestdir", "certdir", "privatedir", "ca_server"};
 
 std::string homeDirectory() {
   long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
@@ -136,22 +137,42 @@ std::optional<std::vector<std::filesystem::path>> sslCleanFiles(
   auto own = setting("certname");
   auto caServer = setting("ca_server");
   if (!own || certname.empty() || (caServer && *caServer == certname)) return std::nullopt;
+  const std::pair<const char*, const char*> kHostFiles[] = {{"hostprivkey", "privatekeydir"},
+                                                            {"hostpubkey", "publickeydir"},
+                                                            {"hostcsr", "requestdir"},
+                                                            {"hostcert", "certdir"}};
+  // Shared by every certname, with their default names.
+  const std::tuple<const char*, const char*, const char*> kShared[] = {
+      {"passfile", "privatedir", "password"},
+      {"localcacert", "certdir", "ca.pem"},
+      {"hostcrl", "ssldir", "crl.pem"}};
   std::vector<std::filesystem::path> files;
-  // Each host file is <its directory>/<certname>.pem by default; one set otherwise in
-  // puppet.conf cannot be told for another certname.
-  for (auto [file, dir] : {std::pair{"hostprivkey", "privatekeydir"},
-                           {"hostpubkey", "publickeydir"},
-                           {"hostcsr", "requestdir"},
-                           {"hostcert", "certdir"}}) {
-    auto path = setting(file);
-    auto directory = setting(dir);
-    if (!path || !directory || *path != *directory + "/" + *own + ".pem") return std::nullopt;
-    files.push_back(std::filesystem::path(*directory) / (certname + ".pem"));
+  if (certname == *own) {  // what Puppet printed is for this very certname
+    for (auto [file, dir] : kHostFiles) files.emplace_back(setting(file).value_or(""));
+    for (auto [file, dir, name] : kShared) files.emplace_back(setting(file).value_or(""));
+    for (const auto& file : files) {
+      if (file.empty()) return std::nullopt;
+    }
+    return files;
   }
-  // Shared by every certname by default; one naming the certname is set otherwise.
-  for (const char* shared : {"passfile", "localcacert", "hostcrl"}) {
-    auto path = setting(shared);
-    if (!path || path->find(*own) != std::string::npos) return std::nullopt;
+  // Another certname: every file where Puppet's default layout puts it, in directories
+  // that do not name Puppet's own certname (as $certname in puppet.conf would); anything
+  // else only Puppet can tell.
+  auto directory = [&](const char* name) -> std::optional<std::string> {
+    auto dir = setting(name);
+    if (!dir || dir->find(*own) != std::string::npos) return std::nullopt;
+    return dir;
+  };
+  for (auto [file, dir] : kHostFiles) {
+    auto path = setting(file);
+    auto in = directory(dir);
+    if (!path || !in || *path != *in + "/" + *own + ".pem") return std::nullopt;
+    files.push_back(std::filesystem::path(*in) / (certname + ".pem"));
+  }
+  for (auto [file, dir, name] : kShared) {
+    auto path = setting(file);
+    auto in = directory(dir);
+    if (!path || !in || *path != *in + "/" + name) return std::nullopt;
     files.emplace_back(*path);
   }
   return files;

@@ -44,10 +44,11 @@ std::string tellingLine(const util::SubprocessResult& result);
 
 /// The files `puppet ssl clean --localca --certname CERTNAME` would remove (the host's
 /// key pair, request and certificate, the key's password file, the local CA certificate
-/// and CRL), from the settings Puppet reported for its own certname (PuppetSettings).
-/// nullopt when only running it can tell: a host file set in puppet.conf off Puppet's
-/// default layout, a shared one naming the certname, or `certname` being the CA
-/// server's (Puppet then asks the CA first).
+/// and CRL), from the settings Puppet reported for its own certname (PuppetSettings):
+/// those very paths when `certname` is that one, else derived from Puppet's default
+/// layout. nullopt when only running it can tell: for another certname, a file set off
+/// the default layout or a directory that names Puppet's certname (as $certname would);
+/// a setting not reported; `certname` being the CA server's (Puppet then asks the CA).
 std::optional<std::vector<std::filesystem::path>> sslCleanFiles(
     const std::map<std::string, std::string>& settings, const std::string& certname);
 

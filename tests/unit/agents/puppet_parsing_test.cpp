@@ -227,7 +227,9 @@ const char* kDefaultSsl =
     "privatekeydir = /var/lib/puppet/ssl/private_keys\n"
     "publickeydir = /var/lib/puppet/ssl/public_keys\n"
     "requestdir = /var/lib/puppet/ssl/certificate_requests\n"
-    "certdir = /var/lib/puppet/ssl/certs\n";
+    "certdir = /var/lib/puppet/ssl/certs\n"
+    "privatedir = /var/lib/puppet/ssl/private\n"
+    "ssldir = /var/lib/puppet/ssl\n";
 
 // The files `puppet ssl clean --localca` removes for another certname, as its source
 // (application/ssl.rb) lists them, when the layout is Puppet's default.
@@ -245,6 +247,21 @@ TEST(PuppetCommand, SslCleanFilesForAnotherCertnameFollowTheDefaultLayout) {
                     }));
 }
 
+// For Puppet's own certname the files are the paths it printed, whatever the layout: a
+// node root whose path holds the certname (as in the tests and the demo) is no matter.
+TEST(PuppetCommand, SslCleanFilesForPuppetsOwnCertnameAreWhatItPrinted) {
+  auto settings = puppet::parseConfigPrint(
+      "certname = app-1\nhostprivkey = /srv/app-1/ssl/k/app-1.pem\n"
+      "hostpubkey = /srv/app-1/ssl/p/app-1.pem\nhostcsr = /srv/app-1/ssl/r/app-1.pem\n"
+      "hostcert = /etc/host.pem\npassfile = /srv/app-1/ssl/private/password\n"
+      "localcacert = /srv/app-1/ssl/certs/ca.pem\nhostcrl = /srv/app-1/ssl/crl.pem\n");
+  auto files = puppet::sslCleanFiles(settings, "app-1");
+  ASSERT_TRUE(files.has_value());
+  EXPECT_EQ(files->size(), 7u);
+  EXPECT_EQ(files->at(3), "/etc/host.pem");
+  EXPECT_FALSE(puppet::sslCleanFiles(settings, "app-2"));  // directories name app-1
+}
+
 // Whatever Puppet's reported settings cannot tell for another certname is left to it.
 TEST(PuppetCommand, SslCleanFilesAreUnknownOffTheDefaultLayout) {
   auto with = [](const std::string& line) {
@@ -257,6 +274,11 @@ TEST(PuppetCommand, SslCleanFilesAreUnknownOffTheDefaultLayout) {
   EXPECT_FALSE(
       puppet::sslCleanFiles(with("passfile = /var/lib/puppet/ssl/private/vm.pw\n"), "web-1"));
   EXPECT_FALSE(puppet::sslCleanFiles(with("hostcrl = \n"), "web-1"));  // not reported
+  EXPECT_FALSE(puppet::sslCleanFiles(with("hostcrl = /var/lib/puppet/ssl/vm.crl\n"), "web-1"));
+  EXPECT_FALSE(puppet::sslCleanFiles(
+      with("certdir = /var/lib/puppet/ssl/vm-certs\nhostcert = "
+           "/var/lib/puppet/ssl/vm-certs/vm.pem\n"),
+      "web-1"));  // a directory naming the certname: $certname, for all one can tell
   EXPECT_FALSE(puppet::sslCleanFiles(puppet::parseConfigPrint(kDefaultSsl), "puppet"));  // the CA's
   EXPECT_FALSE(puppet::sslCleanFiles(puppet::parseConfigPrint("certname = vm\n"), "web-1"));
 }
