@@ -119,53 +119,58 @@ std::vector<std::string> asStringList(const msgpack::object& obj, const char* fi
   return out;
 }
 
-Status parseStatus(const msgpack::object& obj) {
-  if (obj.type != msgpack::type::MAP) throw DecodeError("field 'status' must be a map");
-  Status status;
+// Calls field(key, value) for each entry of `obj`, which must be a map: the sub-map named
+// `name` of the envelope.
+template <typename Field>
+void forEachEntry(const msgpack::object& obj, const char* name, Field&& field) {
+  if (obj.type != msgpack::type::MAP) {
+    throw DecodeError(std::string("field '") + name + "' must be a map");
+  }
   for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
     const auto& kv = obj.via.map.ptr[i];
-    std::string key = asString(kv.key, "status");
+    field(asString(kv.key, name), kv.val);
+  }
+}
+
+Status parseStatus(const msgpack::object& obj) {
+  Status status;
+  forEachEntry(obj, "status", [&](const std::string& key, const msgpack::object& val) {
     if (key == "code") {
-      auto code = asInt(kv.val, "status.code");
+      auto code = asInt(val, "status.code");
       if (code < 0 || code > static_cast<int>(StatusCode::Busy)) {
         throw DecodeError("field 'status.code' has unknown value " + std::to_string(code));
       }
       status.code = static_cast<StatusCode>(code);
     } else if (key == "message") {
-      status.message = asString(kv.val, "status.message");
+      status.message = asString(val, "status.message");
     }
-  }
+  });
   return status;
 }
 
-std::uint64_t asMicroseconds(const msgpack::object& obj, const char* field) {
+// A count or duration of a reply's timing: from 0 to `max`.
+std::uint64_t asBounded(const msgpack::object& obj, const char* field, std::uint64_t max) {
   auto value = asInt(obj, field);
-  if (value < 0 || static_cast<std::uint64_t>(value) > kMaxTimingUs) {
+  if (value < 0 || static_cast<std::uint64_t>(value) > max) {
     throw DecodeError(std::string("field '") + field + "' is out of range");
   }
   return static_cast<std::uint64_t>(value);
 }
 
 Timing parseTiming(const msgpack::object& obj) {
-  if (obj.type != msgpack::type::MAP) throw DecodeError("field 'timing' must be a map");
   Timing timing;
-  for (std::uint32_t i = 0; i < obj.via.map.size; ++i) {
-    const auto& kv = obj.via.map.ptr[i];
-    std::string key = asString(kv.key, "timing");
+  forEachEntry(obj, "timing", [&](const std::string& key, const msgpack::object& val) {
     if (key == "queued_us") {
-      timing.queuedUs = asMicroseconds(kv.val, "timing.queued_us");
+      timing.queuedUs = asBounded(val, "timing.queued_us", kMaxTimingUs);
     } else if (key == "action_us") {
-      timing.actionUs = asMicroseconds(kv.val, "timing.action_us");
+      timing.actionUs = asBounded(val, "timing.action_us", kMaxTimingUs);
     } else if (key == "program_us") {
-      timing.programUs = asMicroseconds(kv.val, "timing.program_us");
+      timing.programUs = asBounded(val, "timing.program_us", kMaxTimingUs);
     } else if (key == "programs") {
-      auto count = asInt(kv.val, "timing.programs");
-      if (count < 0 || count > std::numeric_limits<std::uint32_t>::max()) {
-        throw DecodeError("field 'timing.programs' is out of range");
-      }
-      timing.programs = static_cast<std::uint32_t>(count);
+      timing.programs = static_cast<std::uint32_t>(
+          asBounded(val, "timing.programs", std::numeric_limits<std::uint32_t>::max()));
     }
-  }
+  });
   return timing;
 }
 
