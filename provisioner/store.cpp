@@ -12,7 +12,7 @@ namespace {
 using namespace sql;
 
 // 2: nodes.enrolment; 3: nodes.naming, the names tables; 4: the deployments' tables;
-// 5: nodes.flow
+// 5: nodes.flow; 6: attempts.queued_ms, agent_ms, program_ms
 constexpr int kSchemaVersion = 6;
 
 const log::Logger logger{"drover.provisioner.store"};
