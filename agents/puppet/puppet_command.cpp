@@ -148,10 +148,11 @@ std::optional<std::vector<std::filesystem::path>> sslCleanFiles(
       {"hostcrl", "ssldir", "crl.pem"}};
   std::vector<std::filesystem::path> files;
   if (certname == *own) {  // what Puppet printed is for this very certname
-    for (auto [file, dir] : kHostFiles) files.emplace_back(setting(file).value_or(""));
-    for (auto [file, dir, name] : kShared) files.emplace_back(setting(file).value_or(""));
-    for (const auto& file : files) {
-      if (file.empty()) return std::nullopt;
+    for (const char* file : {"hostprivkey", "hostpubkey", "hostcsr", "hostcert", "passfile",
+                             "localcacert", "hostcrl"}) {
+      auto path = setting(file);
+      if (!path) return std::nullopt;
+      files.emplace_back(*path);
     }
     return files;
   }

@@ -444,10 +444,8 @@ pid_t spawnChild(const std::string& path, const std::vector<std::string>& argv,
   throw CannotExecute("cannot execute " + path + where + ": " + std::strerror(failure.error));
 }
 
-}  // namespace
-
-namespace {
 thread_local ProgramTime* tOpenMeter = nullptr;  // the innermost open on this thread
+
 }  // namespace
 
 ProgramTime::ProgramTime() : outer_(tOpenMeter) { tOpenMeter = this; }
