@@ -19,7 +19,6 @@
 #include "core/util/files.hpp"
 #include "core/util/signals.hpp"
 #include "core/util/subprocess.hpp"
-#include "node/change_watch.hpp"
 #include "node/external_agent.hpp"
 
 namespace drover::node {
@@ -82,6 +81,7 @@ facts::FactSet makeFacts(const NodeConfig& config) {
 Daemon::Daemon(const NodeConfig& config)
     : config_(config),
       signalFd_(makeSignalFd()),
+      watch_(config, config.securityEnabled),
       facts_(makeFacts(config)),
       core_(identityFrom(config), makeSecurity(config)),
       context_(1),
@@ -171,7 +171,6 @@ int Daemon::run() {
   service::ready(readyStatus());
   ready_ = true;
   service::Watchdog watchdog;
-  ChangeWatch watch(config_, core_.securityMode() != SecurityMode::Disabled);
 
   auto registrationEvery = config_.registrationInterval;
   // An enrolling node answers nothing but provision, so a provisioner started after it
@@ -187,7 +186,7 @@ int Daemon::run() {
                                      {nullptr, signalFd_, ZMQ_POLLIN, 0}};
   if (auto reconnects = connection_->reconnects()) items.push_back(*reconnects);
   const std::size_t watchSlots = items.size();
-  watch.addPollItems(items);
+  watch_.addPollItems(items);
   for (;;) {
     while (auto message = connection_->tryReceive()) handleMessage(*message);
     // Asleep until a message, a signal, a change or the next timer: an idle node
@@ -196,12 +195,12 @@ int Daemon::run() {
     bool registering =
         registrationEvery.count() > 0 || core_.securityMode() == SecurityMode::Enrolling;
     auto wake = std::min({registering ? nextRegistration : util::SteadyClock::time_point::max(),
-                          watch.due(), refusedLog_.reportDue(), now + watchdog.pollBudget()});
+                          watch_.due(), refusedLog_.reportDue(), now + watchdog.pollBudget()});
     if (core_.registrationRequested()) wake = now;  // asked by an agent that ran inline
     zmq::poll(items.data(), items.size(), waitUntil(wake, now));
     watchdog.kick();  // only this loop turning proves the daemon is not wedged
     now = util::SteadyClock::now();
-    watch.collect(items.data() + watchSlots, now);
+    watch_.collect(items.data() + watchSlots, now);
     // Before the replies: a caller told its change is done finds it in the registry.
     if (core_.takeRegistrationRequest()) {
       refreshFacts();
@@ -222,7 +221,7 @@ int Daemon::run() {
                      config_.identity, config_.certFile.string());
       announce("enrolled");
     }
-    auto changes = watch.take(now);
+    auto changes = watch_.take(now);
     if (changes.crl) refreshCrl();
     if (changes.policies) reloadPolicies();
     if (changes.facts && refreshFacts()) announce("facts changed");

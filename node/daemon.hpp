@@ -18,6 +18,7 @@
 #include "core/bus/transport.hpp"
 #include "core/facts/fact_set.hpp"
 #include "core/log/throttle.hpp"
+#include "node/change_watch.hpp"
 #include "node/node_config.hpp"
 #include "node/node_core.hpp"
 #include "node/outbox.hpp"
@@ -59,6 +60,9 @@ class Daemon {
 
   NodeConfig config_;
   int signalFd_ = -1;  // created first: signals are blocked before any thread starts
+  // Placed before the files it watches are first read: a change written at any time
+  // after that read is heard, even one made before the node reaches the bus.
+  ChangeWatch watch_;
   facts::FactSet facts_;
   NodeCore core_;
   zmq::context_t context_;

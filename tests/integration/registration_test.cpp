@@ -104,6 +104,29 @@ TEST_F(Registration, FactsFileChangeIsNoticedWithoutASignal) {
   EXPECT_EQ(changed->data["facts"]["role"], "web");
 }
 
+// A facts file written while the node still waits for the bus is announced once it is
+// on the bus: the node watches its files from before it first reads them.
+TEST_F(Registration, FactsWrittenBeforeTheBusAnswersAreAnnounced) {
+  Fleet early;  // its own bus, stopped: the suite's nodes keep theirs
+  early.stopBroker();
+  Node& node = early.launchNode(nodeSpec("reg-early"));
+  ASSERT_TRUE(testing::waitFor(
+      [&] { return node.log().find("not answering yet") != std::string::npos; }, 20s))
+      << node.log();
+  util::writeFileAtomically(node.factsFile(), "region: ap-south-1\nrole: web\n");
+
+  early.startBroker();
+  node.waitReady(20s);
+  Result find;
+  EXPECT_TRUE(testing::waitFor(
+      [&] {
+        find = early.drover({"find", "-F", "region=ap-south-1"});
+        return find.exitCode == 0 && find.out == "reg-early\n";
+      },
+      10s))
+      << find << early.logs();
+}
+
 // The built-in facts follow the system without a timer: a host name set by anything
 // (here `hostname` run in the node's own UTS namespace) is announced.
 TEST_F(Registration, HostNameSetOutsideDroverIsAnnounced) {
