@@ -8,6 +8,7 @@
 #include "broker/broker_config.hpp"
 #include "broker/commands.hpp"
 #include "core/log/log.hpp"
+#include "core/util/build_info.hpp"
 
 namespace {
 
@@ -33,7 +34,7 @@ int main(int argc, char** argv) {
   CLI::App app("drover-broker: the Drover message router (ZeroMQ XSUB/XPUB forwarder)");
   app.footer(
       "Exit status: 0 stopped cleanly; 2 bad flags or config; 3 cannot bind; 4 stats failed.");
-  app.set_version_flag("--version", DROVER_VERSION);
+  app.set_version_flag("--version", drover::util::versionText("drover-broker"));
   drover::config::CliOverrides overrides(BrokerConfig::table(), BrokerConfig::kDefaultFile);
   overrides.addFlags(app);
   std::string endpointsFile;

@@ -7,6 +7,7 @@
 
 #include "core/filter/filter.hpp"
 #include "core/log/log.hpp"
+#include "core/util/build_info.hpp"
 
 namespace drover::cli {
 namespace {
@@ -80,7 +81,7 @@ Context::Context()
   app_.footer(
       "Exit status: 0 all nodes ok; 1 a node failed or did not reply; 2 bad usage, filter,\n"
       "arguments or config; 3 broker unreachable; 4 no node matched.");
-  app_.set_version_flag("--version", DROVER_VERSION);
+  app_.set_version_flag("--version", util::versionText("drover"));
   overrides_.addFlags(app_);
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/log/log.hpp"
+#include "core/util/build_info.hpp"
 #include "node/daemon.hpp"
 #include "node/node_config.hpp"
 
@@ -16,7 +17,7 @@ constexpr int kExitStartup = 3;  // facts, DDLs or built-in agents could not loa
 int main(int argc, char** argv) {
   CLI::App app("droverd: the Drover node daemon");
   app.footer("Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags or config; 3 startup failed.");
-  app.set_version_flag("--version", DROVER_VERSION);
+  app.set_version_flag("--version", drover::util::versionText("droverd"));
   drover::config::CliOverrides overrides(drover::node::NodeConfig::table(),
                                          drover::node::NodeConfig::kDefaultFile);
   overrides.addFlags(app);

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/log/log.hpp"
+#include "core/util/build_info.hpp"
 #include "provisioner/daemon.hpp"
 #include "provisioner/provisioner_config.hpp"
 
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 stopped by SIGTERM/SIGINT; 2 bad flags, config or flow file; "
       "3 startup failed.");
-  app.set_version_flag("--version", DROVER_VERSION);
+  app.set_version_flag("--version", drover::util::versionText("drover-provisioner"));
   drover::config::CliOverrides overrides(ProvisionerConfig::table(),
                                          ProvisionerConfig::kDefaultFile);
   overrides.addFlags(app);

@@ -19,6 +19,10 @@ mkdir -p "$work/drover" "$out"
   while IFS= read -r -d '' file; do
     if [ -e "$file" ]; then cp -P --parents -t "$work/drover" "$file"; fi
   done)
+# The copy has no git: the commit its programs' --version names is written beside it.
+commit="$(git -C "$root" rev-parse --short=12 HEAD)"
+git -C "$root" diff --quiet HEAD -- || commit="$commit-modified"
+echo "$commit" >"$work/drover/.build-commit"
 cd "$work/drover"
 dpkg-buildpackage -b -us -uc -j"$(nproc)"
 version="$(dpkg-parsechangelog -S Version)"

@@ -29,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/build_info.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -176,7 +178,7 @@ Options parse(int argc, char** argv) {
     std::exit(0);
   }
   if (argc == 2 && std::string(argv[1]) == "--version") {
-    std::puts(DROVER_VERSION);
+    std::puts(drover::util::versionText("drover-member").c_str());
     std::exit(0);
   }
   auto next = [&](const char* flag) -> std::string {
