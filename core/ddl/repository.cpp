@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "core/config/defaults.hpp"
 #include "core/ddl/loader.hpp"
 #include "core/log/log.hpp"
 
@@ -30,15 +31,23 @@ void logWarnings(const Ddl& ddl) {
   for (const auto& warning : ddl.warnings) log::get("drover.ddl")->info("DDL warning: {}", warning);
 }
 
+bool isDefaultDirectory(const fs::path& directory) {
+  for (const auto& known : config::defaultDdlDirs()) {
+    if (fs::path(known).lexically_normal() == directory.lexically_normal()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Repository::Repository(const std::vector<fs::path>& directories) {
-  for (const auto& directory : directories) addDirectory(directory);
+  for (const auto& directory : directories) addDirectory(directory, isDefaultDirectory(directory));
 }
 
-void Repository::addDirectory(const fs::path& directory) {
+void Repository::addDirectory(const fs::path& directory, bool mayBeMissing) {
   std::error_code ec;
   std::vector<fs::path> files = jsonFiles(directory, ec);
+  if (ec == std::errc::no_such_file_or_directory && mayBeMissing) return;
   if (ec) {
     errors_.push_back({directory, directory.string() + ": cannot list DDLs: " + ec.message()});
     return;

@@ -25,15 +25,18 @@ class Repository {
 
   Repository() = default;
 
-  /// Loads the directories in order (see addDirectory). Throws only std::bad_alloc.
+  /// Loads the directories in order (see addDirectory). A default directory
+  /// (config::defaultDdlDirs(): the installed one, in a build tree not installed) may be
+  /// missing without an error. Throws only std::bad_alloc.
   explicit Repository(const std::vector<std::filesystem::path>& directories);
 
   /// Loads every `*.json` file directly inside `directory`, in name order. An agent
   /// already known keeps its first DDL: list directories with the one that should win
   /// first, as with PATH. A file whose name is not its agent's name ("puppet.json" for
   /// agent puppet) is an error too, since agents are looked up by file name elsewhere.
+  /// A directory that does not exist is an error unless `mayBeMissing`.
   /// Throws only std::bad_alloc.
-  void addDirectory(const std::filesystem::path& directory);
+  void addDirectory(const std::filesystem::path& directory, bool mayBeMissing = false);
 
   /// Adds a DDL built elsewhere; false (and nothing changes) when its agent is known.
   bool add(Ddl ddl);

@@ -8,6 +8,8 @@
 
 #include <fstream>
 
+#include "core/config/defaults.hpp"
+
 namespace drover::ddl {
 namespace {
 
@@ -15,6 +17,7 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 const fs::path kSourceDir = DROVER_SOURCE_DIR;
 
@@ -112,6 +115,24 @@ TEST(DdlRepository, MissingDirectoryIsReported) {
   ASSERT_EQ(repo.errors().size(), 1u);
   EXPECT_EQ(repo.errors()[0].file, missing);
   EXPECT_THAT(repo.errors()[0].message, HasSubstr(missing.string() + ": cannot list DDLs: "));
+}
+
+// The installed directory is a default even in a build tree that was never installed:
+// its absence is expected there, and said nothing of.
+TEST(DdlRepository, ADirectoryThatMayBeMissingIsNotAnError) {
+  TempDir dir;
+  Repository repo;
+  repo.addDirectory(dir.path() / "absent", /*mayBeMissing=*/true);
+  EXPECT_TRUE(repo.errors().empty());
+  repo.addDirectory(dir.path() / "absent");
+  EXPECT_EQ(repo.errors().size(), 1u);
+
+  std::vector<fs::path> defaults;
+  for (const auto& directory : config::defaultDdlDirs()) defaults.emplace_back(directory);
+  Repository fromDefaults(defaults);
+  for (const auto& error : fromDefaults.errors()) {
+    EXPECT_THAT(error.message, Not(HasSubstr("cannot list DDLs: No such file"))) << error.message;
+  }
 }
 
 TEST(DdlRepository, AddBuiltDdl) {
