@@ -1,6 +1,7 @@
 // drover: the admin CLI. Parses flags, loads client.yaml, runs one subcommand, and
 // maps failures to the exit codes listed in --help.
 #include <cstdio>
+#include <string_view>
 
 #include "cli/commands/commands.hpp"
 
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
   addNotify(context, chosen);
   addName(context, chosen);
   addDeploy(context, chosen);
+  if (argc >= 2 && std::string_view(argv[1]) == "__complete") {
+    return runCompletion(context, std::vector<std::string>(argv + 2, argv + argc));
+  }
   try {
     context.app().parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -30,6 +30,9 @@ function(drover_add_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest_main drover_warnings)
   target_compile_definitions(${name} PRIVATE
     DROVER_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DROVER_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  # The programs a test runs keep their caches (drover's completion_cache) in the build
+  # tree, not in the home directory of whoever runs the tests.
   gtest_discover_tests(${name} TEST_PREFIX "${ARG_PREFIX}"
-    PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30)
+    PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 30
+               ENVIRONMENT "XDG_CACHE_HOME=${PROJECT_BINARY_DIR}/test-cache")
 endfunction()

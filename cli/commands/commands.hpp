@@ -22,6 +22,14 @@ void addNotify(Context& context, Command& chosen);
 void addName(Context& context, Command& chosen);
 void addDeploy(Context& context, Command& chosen);
 
+/// `drover __complete WORDS...` (cli/completion.hpp), run before the flags are parsed:
+/// the words are a partial command line, not this command's arguments.
+int runCompletion(Context& context, const std::vector<std::string>& words);
+
+/// Records in the completion cache (cli/completion_cache.hpp) the nodes that answered
+/// `result`, so their identities complete next time. Never throws.
+void rememberNodes(Context& context, const rpc::CallResult& result) noexcept;
+
 /// Asks the `provisioner` agent (provisioner/control.hpp) `action`: a broadcast every
 /// provisioner answers, or only `provisioner` when given (--provisioner). The call waits
 /// the configured timeout, at least `atLeast` (an action that holds its reply back, as

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cli/commands/commands.hpp"
+#include "cli/completion_cache.hpp"
 #include "cli/output.hpp"
 #include "core/rpc/call_builder.hpp"
 
@@ -23,10 +24,14 @@ int runFacts(Context& context, const std::string& fact) {
   rpc::CallResult result = context.client().call(spec, progress.callback());
   progress.clear();
   std::map<std::string, std::vector<std::string>> byValue;
+  CompletionCache cache(context.config().completionCache);
   for (const auto& reply : result.replies) {
-    if (reply.status.ok())
-      byValue[valueText(reply.data.value("value", Json()))].push_back(reply.sender);
+    if (!reply.status.ok()) continue;
+    Json value = reply.data.value("value", Json());
+    byValue[valueText(value)].push_back(reply.sender);
+    cache.addInventory(reply.sender, Json{{fact, value}}, Json::array());
   }
+  cache.save();
   if (context.output().json) {
     std::printf("%s\n", Json(byValue).dump(2, ' ', false, Json::error_handler_t::replace).c_str());
     return exitCodeFor(result);

@@ -1,5 +1,6 @@
 // drover inventory NODE: everything one node says about itself.
 #include "cli/commands/commands.hpp"
+#include "cli/completion_cache.hpp"
 #include "cli/output.hpp"
 #include "core/rpc/call_builder.hpp"
 
@@ -58,6 +59,10 @@ int runInventory(Context& context, const std::string& node) {
     std::fprintf(stderr, "%s: %s\n", node.c_str(), reply.status.message.c_str());
     return kExitFailed;
   }
+  CompletionCache cache(context.config().completionCache);
+  cache.addInventory(node, reply.data.value("facts", Json::object()),
+                     reply.data.value("classes", Json::array()));
+  cache.save();
   printInventory(node, reply.data);
   return kExitOk;
 }

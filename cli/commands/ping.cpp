@@ -19,6 +19,7 @@ int runPing(Context& context) {
     std::fflush(stdout);
   };
   rpc::CallResult result = context.client().call(spec, printer);
+  rememberNodes(context, result);
   if (json) {
     printJson(stdout, result, nullptr);
     return exitCodeFor(result);

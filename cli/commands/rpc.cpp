@@ -79,6 +79,7 @@ int runRpc(Context& context, const RpcFlags& flags) {
   rpc::CallResult result =
       context.client().callInBatches(spec, context.discovery().batch, sleep, progress.callback());
   progress.clear();
+  rememberNodes(context, result);
   if (context.output().json) {
     printJson(stdout, result, &action);
   } else {

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "cli/commands/commands.hpp"
+#include "cli/completion_cache.hpp"
 #include "cli/name_resolution.hpp"
 #include "core/registry/lookup.hpp"
 #include "core/util/clock.hpp"
@@ -75,6 +76,11 @@ std::vector<std::string> resolveTargets(Context& context, const std::string& age
   auto known = addressedNodes(context, agent);
   std::vector<std::string> nodes =
       known ? *known : context.client().discover(filter, agent, context.quiet(), context.timeout());
+  if (!known) {
+    CompletionCache cache(context.config().completionCache);
+    cache.addIdentities(nodes);
+    cache.save();
+  }
   const std::string& limit = context.discovery().limit;
   if (!limit.empty()) {
     std::size_t keep = 0;

@@ -51,6 +51,12 @@ std::string homePath(const std::string& relative) {
   return home + "/" + relative;
 }
 
+std::string cachePath(const std::string& relative) {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && *xdg == '/') return std::string(xdg) + "/" + relative;
+  return homePath(".cache/" + relative);
+}
+
 std::vector<std::string> defaultDdlDirs() {
 #ifdef DROVER_DDL_SOURCE_DIR
   return {DROVER_DDL_INSTALL_DIR, DROVER_DDL_SOURCE_DIR};

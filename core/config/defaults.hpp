@@ -16,6 +16,10 @@ std::string userAtHost();
 /// else the current directory).
 std::string homePath(const std::string& relative);
 
+/// `relative` under the user's cache directory: $XDG_CACHE_HOME when it is an absolute
+/// path, else ~/.cache.
+std::string cachePath(const std::string& relative);
+
 /// Where DDL files are looked for: the installed share/drover/ddl, then the source tree's
 /// ddl/, so a build works from its tree without being installed. Set at build time.
 std::vector<std::string> defaultDdlDirs();

@@ -28,6 +28,10 @@ config::Table<ClientConfig> makeTable() {
       .defaultShownAs("~/.drover/ssl/key.pem");
   t.add("ddl_dirs", &ClientConfig::ddlDirs, "Directories searched for agent DDL files, in order")
       .defaultShownAs("the installed share/drover/ddl, then the source tree's ddl/");
+  t.add("completion_cache", &ClientConfig::completionCache,
+        "File where the identities, facts and classes commands meet are kept for shell "
+        "completion; empty keeps none")
+      .defaultShownAs("~/.cache/drover/inventory.json ($XDG_CACHE_HOME)");
   t.add("timeout", &ClientConfig::timeout, "Seconds a call waits at most for the nodes it expects")
       .between(1, 3600);
   t.add("discovery_quiet", &ClientConfig::discoveryQuiet,

@@ -31,6 +31,8 @@ struct ClientConfig {
   std::filesystem::path crlFile = "/etc/drover/ssl/crl.pem";
   std::filesystem::path certFile = config::homePath(".drover/ssl/cert.pem");
   std::filesystem::path keyFile = config::homePath(".drover/ssl/key.pem");
+  // What shell completion offers of the fleet (cli/completion_cache.hpp); empty: none kept.
+  std::filesystem::path completionCache = config::cachePath("drover/inventory.json");
   std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::chrono::seconds timeout{10};               // most a call waits for expected nodes
   std::chrono::milliseconds discoveryQuiet{150};  // silence that ends broadcast discovery

@@ -230,6 +230,9 @@ void Fleet::writeClientConfig() const {
                      examplesDir().string() +
                      "\n"
                      "discovery_quiet: 300\n"
+                     "completion_cache: " +
+                     completionCache().string() +
+                     "\n"
                      "log_level: warn\n"
                      "security:\n"
                      "  ca_file: " +

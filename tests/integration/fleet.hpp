@@ -198,6 +198,8 @@ class Fleet {
   const security::CertificateAuthority& ca() const { return *ca_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path clientConfig() const { return dir_ / "client.yaml"; }
+  /// Where the fleet's drover keeps what shell completion offers (completion_cache).
+  std::filesystem::path completionCache() const { return dir_ / "completion.json"; }
   /// The command line that starts droverd for `spec` in `nodeDir` against this broker.
   std::vector<std::string> nodeArgv(const NodeSpec& spec,
                                     const std::filesystem::path& nodeDir) const;
