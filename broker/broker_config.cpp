@@ -1,4 +1,5 @@
 #include "broker/broker_config.hpp"
+#include "core/service/metrics_endpoint.hpp"
 
 #include <map>
 
@@ -38,6 +39,11 @@ config::Table<BrokerConfig> makeTable() {
   t.add("control", &BrokerConfig::control,
         "Endpoint bound to answer stats requests; empty for none")
       .checkedBy(checks::optionalBindEndpoint());
+  t.add("metrics.listen", &BrokerConfig::metricsListen,
+        "HOST:PORT serving Prometheus metrics over HTTP (GET /metrics); empty: none")
+      .checkedBy(
+          {"empty, or HOST:PORT such as 127.0.0.1:9312 or [::1]:9312",
+           [](const std::string& text) { return text.empty() || service::isListenAddress(text); }});
   t.add("curve.key_file", &BrokerConfig::curveKeyFile,
         "File with the broker's CURVE keypair; every peer must then speak CURVE");
   t.add("curve.allowed_clients", &BrokerConfig::allowedClients,

@@ -22,6 +22,7 @@ struct BrokerConfig {
   // Bind endpoints where processes subscribe (XPUB side).
   std::vector<std::string> egress{"tcp://127.0.0.1:7302"};
   std::string control;                   // bind endpoint answering stats requests; empty: none
+  std::string metricsListen;             // HOST:PORT of GET /metrics (Prometheus); empty: none
   std::filesystem::path curveKeyFile;    // broker CURVE keypair; empty: plain TCP
   std::filesystem::path allowedClients;  // public keys allowed to connect; empty: any
   std::filesystem::path adminClients;    // public keys allowed on the control socket

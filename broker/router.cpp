@@ -16,6 +16,9 @@
 namespace drover::broker {
 namespace {
 
+// How stale a metrics scrape may be: the copy is not made for every message forwarded.
+constexpr auto kPublishEvery = std::chrono::milliseconds(100);
+
 rlim_t openFilesLimit() {
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
@@ -125,6 +128,7 @@ Router::Router(zmq::context_t& context, const RouterOptions& options)
   const unsigned char subscribeAll = 1;  // XSUB: a 0x01 byte and an empty prefix
   ingress_.send(zmq::buffer(&subscribeAll, 1), zmq::send_flags::none);
   stats_.startedMs = util::nowMs();
+  publish(true);
 }
 
 Router::~Router() = default;
@@ -176,6 +180,7 @@ void Router::run(const std::atomic<bool>& stop) {
     }
     flushSuppressed();
     resumeAccepting();
+    publish();
   }
   reportSuppressed(refusalLog_.takeAllSuppressed());
 }
@@ -299,8 +304,26 @@ const std::string& Router::endpointOf(const std::string& role) const {
   return kUnknown;
 }
 
+void Router::publish(bool now) {
+  auto clock = util::SteadyClock::now();
+  if (!now && clock < nextPublish_) return;
+  nextPublish_ = clock + kPublishEvery;
+  for (const auto& watch : watches_) {
+    stats_.connections[watch.role] = watch.accepted - std::min(watch.closed, watch.accepted);
+  }
+  std::lock_guard lock(publishedMutex_);
+  published_ = stats_;
+}
+
+RouterStats Router::snapshot() const {
+  std::lock_guard lock(publishedMutex_);
+  return published_;
+}
+
 void Router::readMonitor(Watch& watch) {
   while (auto event = watch.monitor->tryRead()) {
+    if (event->event == ZMQ_EVENT_ACCEPTED) ++watch.accepted;
+    if (event->event == ZMQ_EVENT_DISCONNECTED) ++watch.closed;
     if (event->event == ZMQ_EVENT_ACCEPT_FAILED) {
       countAcceptFailure(watch, event->value);
       continue;

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -64,6 +65,8 @@ struct RouterStats {
   std::uint64_t refusalLinesSuppressed = 0;  // refusal log lines the throttle held back
   std::uint64_t acceptsFailed = 0;           // connections the kernel would not give us (EMFILE...)
   std::uint64_t acceptPauses = 0;            // times a socket stopped listening for want of files
+  // Open TCP connections by socket role (ingress, egress, control): accepted less closed.
+  std::map<std::string, std::uint64_t> connections;
   std::int64_t startedMs = 0;
   Json toJson() const;
 };
@@ -84,6 +87,8 @@ class Router {
   const std::string& controlEndpoint() const { return controlBound_; }
 
   const RouterStats& stats() const { return stats_; }
+  /// The counters as of the end of the router's last loop turn, from any thread.
+  RouterStats snapshot() const;
 
  private:
   bool pollOnce(std::vector<zmq::pollitem_t>& items, std::chrono::milliseconds timeout);
@@ -104,6 +109,8 @@ class Router {
     // Out of open files: not listening until then (libzmq would retry accept() in a
     // tight loop, millions of times a second, and starve the forwarding).
     std::optional<util::SteadyClock::time_point> pausedUntil;
+    std::uint64_t accepted = 0;  // connections accepted, and closed since
+    std::uint64_t closed = 0;
   };
   std::vector<std::string> watchAndBind(zmq::context_t& context, zmq::socket_t& socket,
                                         std::string role,
@@ -132,6 +139,11 @@ class Router {
   std::string controlBound_;
   std::map<std::string, std::uint32_t> subscriptions_;  // topic -> subscriber count
   RouterStats stats_;
+  // Copies stats_ for snapshot(), at most every kPublishEvery unless `now`.
+  void publish(bool now = false);
+  util::SteadyClock::time_point nextPublish_{};
+  mutable std::mutex publishedMutex_;
+  RouterStats published_;  // guarded by publishedMutex_
 };
 
 }  // namespace drover::broker

@@ -4,6 +4,7 @@
 
 #include <fmt/ranges.h>
 
+#include "broker/metrics_text.hpp"
 #include "core/log/log.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
@@ -70,6 +71,15 @@ Server::Server(zmq::context_t& context, const BrokerConfig& config) {
     throw BindError(fmt::format("cannot bind (ingress {}, egress {}, control '{}'): {}",
                                 fmt::join(config.ingress, ","), fmt::join(config.egress, ","),
                                 config.control, e.what()));
+  }
+  if (!config.metricsListen.empty()) {
+    try {
+      metrics_ = std::make_unique<service::MetricsEndpoint>(
+          config.metricsListen,
+          [router = router_.get()] { return prometheusText(router->snapshot()); });
+    } catch (const std::runtime_error& e) {
+      throw BindError(e.what());
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "broker/broker_config.hpp"
 #include "broker/router.hpp"
+#include "core/service/metrics_endpoint.hpp"
 
 namespace drover::broker {
 
@@ -28,7 +29,8 @@ class Server {
     using std::runtime_error::runtime_error;
   };
 
-  /// Loads the keys and binds every endpoint. Throws bus::CurveError (keys) or BindError.
+  /// Loads the keys and binds every endpoint, metrics.listen's included. Throws
+  /// bus::CurveError (keys) or BindError.
   Server(zmq::context_t& context, const BrokerConfig& config);
   ~Server();
 
@@ -43,6 +45,7 @@ class Server {
 
  private:
   std::unique_ptr<Router> router_;
+  std::unique_ptr<service::MetricsEndpoint> metrics_;  // after router_: stopped first
   bool curve_ = false;
 };
 

@@ -147,6 +147,14 @@ void Daemon::subscribeAll() {
 
 int Daemon::run() {
   auto started = util::SteadyClock::now();
+  if (!config_.metricsListen.empty()) {
+    try {
+      metrics_ = std::make_unique<service::MetricsEndpoint>(config_.metricsListen,
+                                                            [this] { return metricsText(); });
+    } catch (const std::exception& e) {
+      throw StartupError(e.what());
+    }
+  }
   bus::ConnectionOptions options;
   options.monitorReconnects = true;
   options.curve = config_.bus.curve();
@@ -212,6 +220,7 @@ int Daemon::run() {
     if ((items[2].revents & ZMQ_POLLIN) && !handleSignals()) break;
     reportSuppressed(false);
     if (connection_->takeReconnected()) {
+      ++reconnects_;
       logger()->info("node={} back on the bus at {}: announcing itself again", config_.identity,
                      connection_->describe());
       announce("reconnect");
@@ -338,6 +347,7 @@ void Daemon::sendReply(const Envelope& request, Envelope reply) {
 void Daemon::announce(const char* reason, bool leaving) {
   announcedMode_ = core_.securityMode();
   for (const auto& collective : config_.collectives) {
+    ++registrations_;
     connection_->publish(bus::registrationTopic(collective),
                          envelope::encode(core_.registration(collective, leaving)));
   }
@@ -414,6 +424,22 @@ bool Daemon::handleSignals() {
 std::string Daemon::readyStatus() const {
   return "node " + config_.identity + " on the bus at " + connection_->describe() + ", " +
          std::to_string(core_.agentNames().size()) + " agents";
+}
+
+std::string Daemon::metricsText() const {
+  NodeMetrics::Gauges gauges;
+  gauges.workersStarted = pool_.workers();
+  gauges.workersIdle = pool_.idle();
+  gauges.workersLimit = static_cast<std::size_t>(config_.workers);
+  gauges.queued = pool_.queued();
+  gauges.received = core_.received();
+  gauges.filtered = core_.filtered();
+  gauges.reconnects = reconnects_.load();
+  gauges.registrations = registrations_.load();
+  gauges.startedMs = core_.startedMs();
+  gauges.identity = core_.identity();
+  gauges.security = std::string(toString(core_.securityMode()));
+  return core_.metrics().prometheus(gauges);
 }
 
 void Daemon::writePidFile() const {

@@ -18,6 +18,7 @@
 #include "core/bus/transport.hpp"
 #include "core/facts/fact_set.hpp"
 #include "core/log/throttle.hpp"
+#include "core/service/metrics_endpoint.hpp"
 #include "node/change_watch.hpp"
 #include "node/node_config.hpp"
 #include "node/node_core.hpp"
@@ -56,7 +57,9 @@ class Daemon {
   void refreshCrl();
   bool handleSignals();  // false when the daemon must stop
   void writePidFile() const;
-  std::string readyStatus() const;  // the STATUS= systemd shows once ready
+  std::string readyStatus() const;
+  std::string metricsText()
+      const;  // at a scrape, on the endpoint's thread  // the STATUS= systemd shows once ready
 
   NodeConfig config_;
   int signalFd_ = -1;  // created first: signals are blocked before any thread starts
@@ -69,6 +72,10 @@ class Daemon {
   std::unique_ptr<bus::Transport> connection_;
   Outbox outbox_;
   WorkerPool pool_;
+  // Read by the metrics endpoint's thread at a scrape.
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> registrations_{0};
+  std::unique_ptr<service::MetricsEndpoint> metrics_;    // when metrics.listen is set
   SecurityMode announcedMode_ = SecurityMode::Disabled;  // as the last registration said
   bool ready_ = false;                                   // READY=1 sent: the broker answered once
   // Lines about traffic nobody verified (malformed, unsigned, forged, replayed): a flood

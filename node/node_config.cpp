@@ -7,6 +7,7 @@
 #include "core/config/diagnostics.hpp"
 #include "core/config/loader.hpp"
 #include "core/log/log.hpp"
+#include "core/service/metrics_endpoint.hpp"
 #include "core/util/files.hpp"
 
 namespace drover::node {
@@ -81,6 +82,11 @@ void addDaemonOptions(Table<NodeConfig>& t) {
   t.add("queue_limit", &NodeConfig::queueLimit,
         "Requests that may wait for a worker before new ones are refused as busy")
       .between(1, 100000);
+  t.add("metrics.listen", &NodeConfig::metricsListen,
+        "HOST:PORT serving Prometheus metrics over HTTP (GET /metrics); empty: none")
+      .checkedBy(
+          {"empty, or HOST:PORT such as 127.0.0.1:9311 or [::1]:9311",
+           [](const std::string& text) { return text.empty() || service::isListenAddress(text); }});
   t.add("registration_interval", &NodeConfig::registrationInterval,
         "Seconds between registration heartbeats; 0 disables them")
       .between(0, 86400);

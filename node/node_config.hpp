@@ -51,8 +51,9 @@ struct NodeConfig {
   std::vector<std::string> agentsDir;  // directories of external agents
   std::vector<std::string> ddlDirs = config::defaultDdlDirs();
   std::filesystem::path root = "/";  // agents that write files resolve paths here
-  int workers = 16;      // most threads running agent actions at once, started as needed
-  int queueLimit = 256;  // requests waiting beyond that get Busy
+  int workers = 16;           // most threads running agent actions at once, started as needed
+  int queueLimit = 256;       // requests waiting beyond that get Busy
+  std::string metricsListen;  // HOST:PORT of GET /metrics; empty: not served
   std::chrono::seconds registrationInterval{300};  // heartbeat period; 0 disables
   std::chrono::seconds maxTtl{3600};               // longest request TTL accepted
   std::string logLevel = "info";

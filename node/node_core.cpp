@@ -113,6 +113,7 @@ std::vector<std::string> NodeCore::classes() const {
 Decision NodeCore::refuse(const Envelope& request, StatusCode code, std::string_view refusal,
                           const std::string& why) {
   ++refused_;
+  metrics_.countRefusal(refusal);
   Decision decision;
   decision.kind = Decision::Kind::Reply;
   decision.reason = why;
@@ -122,8 +123,9 @@ Decision NodeCore::refuse(const Envelope& request, StatusCode code, std::string_
   return decision;
 }
 
-Decision NodeCore::drop(std::string why) {
+Decision NodeCore::drop(std::string_view reason, std::string why) {
   ++refused_;
+  metrics_.countRefusal(reason);
   Decision decision;
   decision.kind = Decision::Kind::Drop;
   decision.reason = std::move(why);
@@ -147,7 +149,7 @@ Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
     return ignored;
   }
   // Nothing the caller could not receive is run: checked before anything runs.
-  if (auto why = security::badReplyTopic(request)) return drop(std::move(*why));
+  if (auto why = security::badReplyTopic(request)) return drop("bad_reply_topic", std::move(*why));
   // Who is asking comes before anything the request asks for, and only a verified
   // caller is ever answered: forged traffic must not make the fleet talk.
   policy::Caller caller{request.sender, "unverified"};
@@ -155,7 +157,7 @@ Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
     try {
       caller = security_->authenticate(request, util::nowMs());
     } catch (const security::VerifyError& e) {
-      return drop(e.what());
+      return drop("unverified", e.what());
     }
   }
   if (auto bad = security::badTime(request, id_.maxTtl, id_.maxSkewMs, util::nowMs())) {
@@ -169,7 +171,7 @@ Decision NodeCore::inspect(const Envelope& request, std::string_view topic) {
     try {
       security_->checkUnseen(request, util::nowMs());
     } catch (const security::VerifyError& e) {
-      return drop(e.what());  // the original was answered; a copy never is
+      return drop("replayed", e.what());  // the original was answered; a copy never is
     }
   }
   return admit(request, topic == bus::nodeTopic(request.collective, id_.identity),
@@ -270,6 +272,8 @@ Envelope NodeCore::execute(const Decision& decision, const Envelope& request,
   out.timing.queuedUs = static_cast<std::uint64_t>(std::max<std::int64_t>(0, queued.count()));
   out.timing.programUs = static_cast<std::uint64_t>(programs.total().count());
   out.timing.programs = programs.programs();
+  metrics_.countRun(decision.agent->name(), out.status.code,
+                    std::chrono::duration_cast<std::chrono::microseconds>(took));
   seal(out);
   return out;
 }

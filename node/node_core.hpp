@@ -21,6 +21,7 @@
 #include "agents/agent.hpp"
 #include "core/envelope/envelope.hpp"
 #include "core/filter/filter.hpp"
+#include "node/node_metrics.hpp"
 #include "node/node_security.hpp"
 
 namespace drover::node {
@@ -108,8 +109,17 @@ class NodeCore : public agents::NodeInfo {
   /// Topics this node must subscribe to.
   std::vector<std::string> topics() const;
 
-  void countBusy() { ++busy_; }
+  void countBusy() {
+    ++busy_;
+    metrics_.countRefusal("busy");
+  }
   void countReply() { ++replies_; }
+
+  /// Prometheus counters (node/node_metrics.hpp) and the counts they read at a scrape.
+  const NodeMetrics& metrics() const { return metrics_; }
+  std::uint64_t received() const { return total_.load(); }
+  std::uint64_t filtered() const { return filtered_.load(); }
+  std::int64_t startedMs() const { return startedMs_; }
 
   // agents::NodeInfo
   std::string identity() const override { return id_.identity; }
@@ -130,7 +140,7 @@ class NodeCore : public agents::NodeInfo {
  private:
   Decision refuse(const envelope::Envelope& request, envelope::StatusCode code,
                   std::string_view refusal, const std::string& why);
-  Decision drop(std::string why);
+  Decision drop(std::string_view reason, std::string why);      // reason: a metrics label word
   const filter::Filter* cachedFilter(const std::string& text);  // bus thread only
   filter::NodeView viewLocked() const;                          // stateMutex_ held
   Json agentRegistrations() const;
@@ -138,6 +148,7 @@ class NodeCore : public agents::NodeInfo {
   void seal(envelope::Envelope& message) const;
 
   std::shared_ptr<NodeSecurity> security_;
+  NodeMetrics metrics_;
 
   NodeIdentity id_;
   std::map<std::string, std::unique_ptr<agents::Agent>> agents_;

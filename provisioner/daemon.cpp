@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include <fmt/format.h>
-#include <httplib.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -98,13 +97,6 @@ void sizeContext(zmq::context_t& context, int concurrency) {
     throw Daemon::StartupError("zmq_ctx_set(ZMQ_MAX_SOCKETS, " + std::to_string(wanted) +
                                ") failed");
   }
-}
-
-std::pair<std::string, int> splitListen(const std::string& listen) {
-  auto colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return {host, std::stoi(listen.substr(colon + 1))};
 }
 
 // The events file is the provisioner's own journal: every event, as the log notifier
@@ -266,8 +258,7 @@ Daemon::Daemon(const ProvisionerConfig& config)
 }
 
 Daemon::~Daemon() {
-  if (http_) http_->stop();
-  if (httpThread_.joinable()) httpThread_.join();
+  metricsEndpoint_.reset();
   if (sweepThread_.joinable()) sweepThread_.join();
   if (signalFd_ >= 0) ::close(signalFd_);
   if (wakeFd_ >= 0) ::close(wakeFd_);
@@ -329,16 +320,14 @@ std::string Daemon::authorize(const envelope::Envelope& request) const {
 
 void Daemon::startHttp() {
   if (config_.metricsListen.empty()) return;
-  http_ = std::make_unique<httplib::Server>();
-  http_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    engine_->refreshMetrics();
-    res.set_content(metrics_.prometheus(), "text/plain; version=0.0.4");
-  });
-  auto [host, port] = splitListen(config_.metricsListen);
-  if (!http_->bind_to_port(host.c_str(), port)) {
-    throw StartupError("metrics.listen " + config_.metricsListen + ": cannot listen there");
+  try {
+    metricsEndpoint_ = std::make_unique<service::MetricsEndpoint>(config_.metricsListen, [this] {
+      engine_->refreshMetrics();
+      return metrics_.prometheus();
+    });
+  } catch (const std::runtime_error& e) {
+    throw StartupError(e.what());
   }
-  httpThread_ = std::thread([this] { http_->listen_after_bind(); });
 }
 
 // Nodes that registered while no provisioner ran would otherwise wait for their next
@@ -474,8 +463,7 @@ int Daemon::run() {
   drained = deployments_->stop(drained ? kStopGrace : 0ms) && drained;
   if (drained) names_->stop();       // else a thread may still call: exit as a crash would
   notifiers_->shutdown(kStopGrace);  // what is queued still goes out
-  if (http_) http_->stop();
-  if (httpThread_.joinable()) httpThread_.join();
+  metricsEndpoint_.reset();
   connection_.reset();
   if (!config_.pidFile.empty()) std::filesystem::remove(config_.pidFile);
   if (!drained) {

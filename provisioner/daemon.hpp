@@ -17,6 +17,7 @@
 #include "core/bus/transport.hpp"
 #include "core/registry/registry.hpp"
 #include "core/security/replay_cache.hpp"
+#include "core/service/metrics_endpoint.hpp"
 #include "notifiers/dispatcher.hpp"
 #include "provisioner/bus_executor.hpp"
 #include "provisioner/control.hpp"
@@ -27,10 +28,6 @@
 #include "provisioner/metrics.hpp"
 #include "provisioner/provisioner_config.hpp"
 #include "provisioner/store.hpp"
-
-namespace httplib {
-class Server;
-}  // namespace httplib
 
 namespace drover::provisioner {
 
@@ -105,8 +102,7 @@ class Daemon {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<bus::Transport> connection_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread httpThread_;
+  std::unique_ptr<service::MetricsEndpoint> metricsEndpoint_;  // when metrics.listen is set
   std::thread sweepThread_;
   std::string registrationTopic_;
   std::set<std::string> ignoredRegistrations_;  // senders already warned about

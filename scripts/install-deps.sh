@@ -18,6 +18,7 @@ packages=(
   debhelper lintian help2man dpkg-dev
   mmdebstrap systemd-container
   libnats-dev nats-server libevent-dev
+  prometheus
 )
 
 missing=()

@@ -20,4 +20,11 @@ inline std::string prometheusLabel(std::string_view value) {
   return out;
 }
 
+/// A metric family's header: "# HELP name help" and "# TYPE name type".
+inline void prometheusFamily(std::string& out, std::string_view name, std::string_view type,
+                             std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
 }  // namespace drover::util

@@ -282,6 +282,7 @@ void Fleet::startBroker() {
     bus::Endpoints there = endpointsOn(address);
     argv.insert(argv.end(), {"--ingress", there.publish, "--egress", there.subscribe});
   }
+  argv.insert(argv.end(), options_.brokerArgs.begin(), options_.brokerArgs.end());
   broker_.emplace(argv, dir_ / "broker.log");
   bool up = testing::waitFor([&] { return fs::exists(endpointsFile) || !broker_->running(); },
                              kStartTimeout);

@@ -129,6 +129,8 @@ struct FleetOptions {
   std::vector<std::string> alsoOn;
   /// nats: how many routed servers (1: a single server).
   std::size_t natsServers = 1;
+  /// zmq: appended to drover-broker's command line.
+  std::vector<std::string> brokerArgs;
 };
 
 class Fleet {
