@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "core/util/subprocess.hpp"
 #include "testing/process.hpp"
 #include "tests/integration/fleet.hpp"
+#include "tests/integration/promtool.hpp"
 
 namespace drover::integration {
 namespace {
@@ -34,14 +34,6 @@ std::optional<double> sample(const std::string& text, const std::string& series)
     if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
   }
   return std::nullopt;
-}
-
-// promtool's verdict: empty when the text is valid and follows the naming conventions.
-std::string promtoolProblems(const std::string& text) {
-  util::SubprocessResult run =
-      util::runProcess({"/usr/bin/promtool", "check", "metrics"}, text, std::chrono::seconds(30));
-  if (run.exitCode == 0 && run.out.empty() && run.err.empty()) return "";
-  return "exit " + std::to_string(run.exitCode) + ": " + run.out + run.err;
 }
 
 TEST(Metrics, NodeAndBrokerCountCallsRefusalsAndPeersForPrometheus) {

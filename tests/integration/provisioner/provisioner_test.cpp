@@ -13,6 +13,7 @@
 
 #include "core/util/json.hpp"
 #include "tests/integration/fleet_suite.hpp"
+#include "tests/integration/promtool.hpp"
 #include "tests/integration/provisioner/provisioner_it.hpp"
 
 namespace drover::integration {
@@ -107,8 +108,9 @@ TEST_P(ProvisionerTest, ProvisionsEveryNodeOnceAgainstItsRegionalMaster) {
     euProvisioned += event["event"] == "provisioned" && event["master"] == "pm-eu";
   }
   EXPECT_EQ(euProvisioned, 3) << events;
-  EXPECT_THAT(p.metrics(),
-              ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 6\n"));
+  std::string metrics = p.metrics();
+  EXPECT_THAT(metrics, ::testing::HasSubstr("drover_provisioner_nodes{state=\"provisioned\"} 6\n"));
+  EXPECT_EQ(promtoolProblems(metrics), "") << metrics;
   Result history = fleet.drover({"provision", "history", "node-eu-1"});
   EXPECT_EQ(history.exitCode, 0) << history;
   EXPECT_THAT(history.out, ::testing::HasSubstr("provisioned at step"));
