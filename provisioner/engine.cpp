@@ -441,13 +441,20 @@ void Engine::refreshMetrics() const {
   metrics_.setNodes("failed", c.failed);
   std::lock_guard lock(mutex_);
   std::int64_t blocked = 0;
+  std::int64_t now = util::nowMs();
+  std::map<std::string, double> longest;  // step -> seconds its oldest running node spent
   for (const auto& [name, node] : nodes_) {
     const NodeRecord& r = node.flow.record;
     blocked += r.enrolment == Enrolment::Required && r.state == NodeState::Waiting &&
                !machineFor(r.flow).settings().enrolmentBlocked.empty();
+    if (r.state == NodeState::Running && r.updatedMs > 0) {
+      double age = static_cast<double>(std::max<std::int64_t>(0, now - r.updatedMs)) / 1000.0;
+      double& slot = longest[r.stepName];
+      slot = std::max(slot, age);
+    }
   }
   metrics_.setEnrolmentBlocked(blocked);
-  std::int64_t now = util::nowMs();
+  metrics_.setLongestInStep(std::move(longest));
   metrics_.setMasters(static_cast<std::int64_t>(masters_.candidates(now).size()),
                       static_cast<std::int64_t>(masters_.all().size()));
 }

@@ -40,6 +40,11 @@ void Metrics::setEnrolmentBlocked(std::int64_t count) {
   enrolmentBlocked_ = count;
 }
 
+void Metrics::setLongestInStep(std::map<std::string, double> seconds) {
+  std::lock_guard lock(mutex_);
+  longestInStep_ = std::move(seconds);
+}
+
 void Metrics::setExtraText(std::function<std::string()> extra) {
   std::lock_guard lock(mutex_);
   extra_ = std::move(extra);
@@ -76,6 +81,14 @@ std::string Metrics::text() const {
       "this provisioner cannot enrol them (no enrolment.token_files/ca_dir).\n"
       "# TYPE drover_provisioner_enrolment_blocked_nodes gauge\n";
   out += fmt::format("drover_provisioner_enrolment_blocked_nodes {}\n", enrolmentBlocked_);
+  out +=
+      "# HELP drover_provisioner_step_longest_running_seconds Seconds the longest-running "
+      "node in each step has been there (since its step started or was retried).\n"
+      "# TYPE drover_provisioner_step_longest_running_seconds gauge\n";
+  for (const auto& [step, seconds] : longestInStep_) {
+    out += fmt::format("drover_provisioner_step_longest_running_seconds{{step=\"{}\"}} {:.3f}\n",
+                       prometheusLabel(step), seconds);
+  }
   out +=
       "# HELP drover_provisioner_step_attempts_total Step attempts, by step and verdict.\n"
       "# TYPE drover_provisioner_step_attempts_total counter\n";

@@ -27,6 +27,9 @@ class Metrics {
   void setMasters(std::int64_t healthy, std::int64_t known);
   /// Enrolling nodes that wait because this provisioner cannot enrol them.
   void setEnrolmentBlocked(std::int64_t count);
+  /// For each step some node is running: the seconds since the longest-running of them
+  /// last moved on (a step started or retried). Replaces the previous values.
+  void setLongestInStep(std::map<std::string, double> seconds);
   /// Text appended to prometheus() (the notifiers' counters); called on each scrape.
   void setExtraText(std::function<std::string()> extra);
 
@@ -51,6 +54,7 @@ class Metrics {
   std::int64_t mastersHealthy_ = 0;
   std::int64_t mastersKnown_ = 0;
   std::int64_t enrolmentBlocked_ = 0;
+  std::map<std::string, double> longestInStep_;
   std::function<std::string()> extra_;
 };
 

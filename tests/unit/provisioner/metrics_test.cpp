@@ -36,5 +36,21 @@ TEST(Metrics, PrometheusTextHasGaugesCountersAndHistogram) {
             std::string::npos);
 }
 
+// What the "stuck in a step" alert reads: only the steps some node is running now.
+TEST(Metrics, TheLongestRunningNodeOfEachStepReplacesTheLastScrapes) {
+  Metrics metrics;
+  metrics.setLongestInStep({{"sign", 12.5}, {"bootstrap_run", 600}});
+  std::string text = metrics.prometheus();
+  EXPECT_NE(text.find("drover_provisioner_step_longest_running_seconds{step=\"sign\"} 12.500\n"),
+            std::string::npos)
+      << text;
+  metrics.setLongestInStep({{"bootstrap_run", 601}});
+  text = metrics.prometheus();
+  EXPECT_EQ(text.find("step_longest_running_seconds{step=\"sign\"}"), std::string::npos) << text;
+  EXPECT_NE(text.find("step_longest_running_seconds{step=\"bootstrap_run\"} 601.000\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace drover::provisioner
