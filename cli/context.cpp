@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <sstream>
 
 #include "core/filter/filter.hpp"
 #include "core/log/log.hpp"
@@ -61,12 +62,12 @@ CLI::Validator identityCheck() {
 
 bool usesFilterFlag(int argc, const char* const* argv) {
   static const std::set<std::string, std::less<>> kLong{
-      "--wf", "--with-fact",     "--wc",    "--with-class", "--wa", "--with-agent",
-      "--wi", "--with-identity", "--select"};
+      "--wf", "--with-fact",     "--wc",     "--with-class", "--wa", "--with-agent",
+      "--wi", "--with-identity", "--select", "--with"};
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (kLong.count(arg.substr(0, arg.find('=')))) return true;
-    if (arg.size() >= 2 && arg[0] == '-' && std::string_view("FCAIS").find(arg[1]) != arg.npos) {
+    if (arg.size() >= 2 && arg[0] == '-' && std::string_view("FCAISW").find(arg[1]) != arg.npos) {
       return true;
     }
   }
@@ -100,6 +101,15 @@ void Context::addDiscoveryFlags(CLI::App& command) {
        "Identity, service name or alias, or /regex/ (one per flag; repeat it)");
   once("-S,--select", discovery_.compound,
        "Compound filter: region=eu and (role=web or role=db) and not class(x)");
+  // MCollective's combined filter: its words become -F and -C values.
+  once("-W,--with", discovery_.combined,
+       "Facts and classes in one, as MCollective's -W: 'region=eu role::web' (a word with an "
+       "operator is a fact comparison, a /regex/ or a name a class)");
+  command.get_option("-W")->each([this](const std::string& words) { splitCombined(words); });
+  command
+      .add_option("--dt,--discovery-timeout", discovery_.discoveryTimeout,
+                  "Seconds discovery waits at most (MCollective's --dt); default: --timeout")
+      ->check(CLI::Range(1, 3600));
   command.add_option("--nodes", discovery_.nodesFile,
                      "Address the nodes listed in FILE (one per line; - for stdin)");
   command.add_option("--limit", discovery_.limit, "Only N nodes, or N% of them, chosen at random");
@@ -111,6 +121,15 @@ void Context::addDiscoveryFlags(CLI::App& command) {
       ->check(CLI::IsMember({"broadcast", "registry", "nodes"}));
 }
 
+void Context::splitCombined(const std::string& words) {
+  std::istringstream in(words);
+  for (std::string word; in >> word;) {
+    bool regex = word.size() >= 2 && word.front() == '/' && word.back() == '/';
+    bool comparison = !regex && word.find_first_of("=<>!~") != std::string::npos;
+    (comparison ? discovery_.facts : discovery_.classes).push_back(word);
+  }
+}
+
 void Context::addBatchFlags(CLI::App& command) {
   command.add_option("--batch", discovery_.batch, "Call N nodes at a time");
   command.add_option("--batch-sleep", discovery_.batchSleep, "Seconds between batches")
@@ -120,7 +139,7 @@ void Context::addBatchFlags(CLI::App& command) {
 void Context::addOutputFlags(CLI::App& command) {
   command.add_flag("-j,--json", output_.json, "Print results as JSON");
   command.add_flag("-v,--verbose", output_.verbose, "Show every result, and nodes per value");
-  command.add_flag("--no-progress", output_.noProgress, "No progress line on the terminal");
+  command.add_flag("--np,--no-progress", output_.noProgress, "No progress line on the terminal");
 }
 
 void Context::finishConfig() {

@@ -44,9 +44,11 @@ struct DiscoveryFlags {
   std::vector<std::string> agents;      // -A
   std::vector<std::string> identities;  // -I
   std::vector<std::string> compound;    // -S
+  std::vector<std::string> combined;    // -W, as given; its words are added to facts and classes
   std::string nodesFile;                // --nodes FILE, "-" for stdin
   std::string method;                   // --dm: broadcast, registry or nodes; "": config's
   std::string limit;                    // --limit N or N%
+  int discoveryTimeout = 0;             // --dt S: discovery waits at most this; 0: --timeout
   std::size_t batch = 0;                // --batch N
   double batchSleep = 1.0;              // --batch-sleep S
 };
@@ -107,6 +109,7 @@ class Context {
   std::chrono::milliseconds timeout(std::chrono::milliseconds atLeast = {}) const;
 
  private:
+  void splitCombined(const std::string& words);  // -W: into -F and -C values
   CLI::App app_;
   rpc::ClientConfig config_;
   config::CliOverrides overrides_;

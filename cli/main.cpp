@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     if (context.app().exit(e) == 0) return kExitOk;
     if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr && usesFilterFlag(argc, argv)) {
       std::fprintf(stderr,
-                   "(-F, -C, -A, -I and -S take one value each: repeat the flag for "
+                   "(-F, -C, -A, -I, -S and -W take one value each: repeat the flag for "
                    "more, as in -I web1 -I web2)\n");
     }
     return kExitUsage;

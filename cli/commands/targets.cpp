@@ -74,8 +74,11 @@ std::vector<std::string> resolveTargets(Context& context, const std::string& age
   // Checked before connecting, so a mistake in a flag is reported at once.
   const std::string filter = context.filterExpression();
   auto known = addressedNodes(context, agent);
+  const int dt = context.discovery().discoveryTimeout;
   std::vector<std::string> nodes =
-      known ? *known : context.client().discover(filter, agent, context.quiet(), context.timeout());
+      known ? *known
+            : context.client().discover(filter, agent, context.quiet(),
+                                        dt > 0 ? std::chrono::seconds(dt) : context.timeout());
   if (!known) {
     CompletionCache cache(context.config().completionCache);
     cache.addIdentities(nodes);

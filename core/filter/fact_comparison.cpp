@@ -12,7 +12,8 @@
 namespace drover::filter {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Operator>, 8> kOperators{{
+// MCollective also writes >= as => and <= as =<: accepted, printed the usual way.
+constexpr std::array<std::pair<std::string_view, Operator>, 10> kOperators{{
     {"==", Operator::Equal},
     {"=", Operator::Equal},
     {"!=", Operator::NotEqual},
@@ -21,6 +22,8 @@ constexpr std::array<std::pair<std::string_view, Operator>, 8> kOperators{{
     {"<=", Operator::LessEqual},
     {">=", Operator::GreaterEqual},
     {"=~", Operator::Match},
+    {"=>", Operator::GreaterEqual},
+    {"=<", Operator::LessEqual},
 }};
 
 std::string_view operatorText(Operator op) {

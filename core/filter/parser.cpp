@@ -42,7 +42,7 @@ bool isOrdering(Operator op) {
 
 std::string regexNeedsMatch(std::string_view literal) {
   return "the regex '" + std::string(literal) +
-         "' needs the '=~' operator; quote it to compare text";
+         "' needs the '=~' operator (or '=', as MCollective writes it); quote it to compare text";
 }
 
 }  // namespace
@@ -241,7 +241,10 @@ ExpressionPtr Parser::parseFactComparison(const FactName& fact) {
   if (scan_.atBareEnd()) fail(scan_.position(), "expected a value after '" + token + "'");
   const auto valueAt = scan_.position();
   const bool quoted = isQuote(scan_.peek());
-  RegexPtr regex = *op == Operator::Match ? parseRegex() : nullptr;
+  // MCollective's regex spelling, fact=/re/ (one '=', the whole value a /regex/), means
+  // what fact=~/re/ does; path=/etc/hosts stays a text comparison.
+  const bool mcollectiveRegex = token == "=" && wholeRegexAhead();
+  RegexPtr regex = *op == Operator::Match || mcollectiveRegex ? parseRegex() : nullptr;
   auto value = regex ? std::string() : parseValue(token);
   if (client_) {
     checkFactName(fact, token, valueAt);
@@ -263,6 +266,17 @@ std::string Parser::parseValue(std::string_view op) {
                  "'; quote the value if it is meant");
   }
   return std::string(value);
+}
+
+bool Parser::wholeRegexAhead() const {
+  if (scan_.peek() != '/') return false;
+  Scanner probe(text_.substr(scan_.position()));
+  try {
+    probe.readRegex();
+  } catch (const SyntaxError&) {
+    return false;
+  }
+  return probe.atBareEnd();
 }
 
 // A regex written /like this/, "quoted" or bare.

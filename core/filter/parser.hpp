@@ -73,6 +73,7 @@ class Parser {
                      std::size_t at);
   void checkFactName(const FactName& fact, std::string_view op, std::size_t valueAt);
   void hintRegexValue() const;
+  bool wholeRegexAhead() const;  // a /regex/ starts here and the value ends with it
   [[noreturn]] void refuse(std::size_t at, const std::string& detail);
 
   std::pair<Keyword, std::size_t> peekKeyword() const;

@@ -1,7 +1,7 @@
 // The filter flags of the real `drover` binary: each of -F, -C, -A, -I and -S takes one
 // value per use, so a key=value after one is an argument of the command; what cannot be
 // meant (a key=value as an identity, an action's input as a fact filter, cpus>=010, a
-// fact=/re/ with `)` in it) is refused with exit 2 before anything is sent. The client
+// fact!=/re/) is refused with exit 2 before anything is sent. The client
 // config points at a broker nobody listens on: a run that got past its checks would
 // exit 3 (broker unreachable), so exit 2 with the message shows where it stopped.
 // tests/integration/filter_flags_test.cpp runs the same flags against real nodes.
@@ -139,11 +139,12 @@ TEST_F(FilterFlags, OrderingWithANumberInAnotherNotationIsRefused) {
   expectRefused({"facts", "region", "-F", "load<=.5"}, {"write load<=0.5"});
 }
 
-TEST_F(FilterFlags, McollectiveRegexFactFilterGetsTheHint) {
-  for (const char* filter : {"fact=/re(x)/", "fact=/a b/", "fact=/a||b/", "fact=/(a|b)$/"}) {
-    const std::string pattern = std::string(filter).substr(5);
+// fact=/re/ is MCollective's regex match; with another operator a /regex/ gets the hint.
+TEST_F(FilterFlags, ARegexWithAnotherOperatorThanMcollectivesGetsTheHint) {
+  for (const char* filter : {"fact!=/re(x)/", "fact==/a b/", "fact!=/a||b/", "fact==/(a|b)$/"}) {
+    const std::string pattern = std::string(filter).substr(6);
     expectRefused({"find", "-F", filter},
-                  {"at column 6: the regex '" + pattern + "' needs the '=~' operator"});
+                  {"at column 7: the regex '" + pattern + "' needs the '=~' operator"});
     expectRefused({"find", "-S", std::string(filter) + " and role=web"},
                   {"the regex '" + pattern + "' needs the '=~' operator"});
   }

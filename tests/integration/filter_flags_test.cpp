@@ -8,6 +8,7 @@
 // test agent `runner`, which reports the inputs it was given; db-1 (cpus 32) without it.
 // tests/cli/filter_flags_test.cpp checks the same flags without a broker.
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -140,6 +141,42 @@ TEST_F(FilterFlags, EveryFilterFlagLeavesKeyValuesToTheAction) {
   }
 }
 
+// An mco user's spellings select what they select in MCollective: the same nodes as
+// Drover's own spelling of each.
+TEST_F(FilterFlags, McollectiveSpellingsSelectAsInMcollective) {
+  struct Case {
+    Names mco;
+    Names drover;
+    Names nodes;
+  };
+  const std::vector<Case> cases = {
+      {{"-F", "role=/^w/"}, {"-F", "role=~/^w/"}, {"web-1", "web-2"}},
+      {{"-F", "cpus=>16"}, {"-F", "cpus>=16"}, {"db-1", "web-2"}},
+      {{"-F", "cpus=<16"}, {"-F", "cpus<=16"}, {"web-1", "web-2"}},
+      {{"-S", "cpus=>8 and role=/^d/"}, {"-S", "cpus>=8 and role=~/^d/"}, {"db-1"}},
+      {{"-W", "role=web role::web"}, {"-F", "role=web", "-C", "role::web"}, {"web-1", "web-2"}},
+      {{"-W", "cpus=>16 /db/"}, {"-F", "cpus>=16", "-C", "/db/"}, {"db-1"}},
+      {{"--with", "role::db"}, {"-C", "role::db"}, {"db-1"}},
+      {{"-W", "role=web", "-W", "cpus=<4"}, {"-F", "role=web", "-F", "cpus<=4"}, {"web-1"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(::testing::PrintToString(c.mco));
+    auto find = [](Names flags) {
+      flags.insert(flags.begin(), {"find", "--dt", "5", "--np"});
+      return drover(flags);
+    };
+    Result mco = find(c.mco);
+    Result ours = find(c.drover);
+    ASSERT_EQ(mco.exitCode, 0) << mco;
+    EXPECT_EQ(mco.out, ours.out) << mco << ours;
+    Names found;
+    std::istringstream lines(mco.out);
+    for (std::string line; std::getline(lines, line);) found.push_back(line);
+    std::sort(found.begin(), found.end());
+    EXPECT_EQ(found, c.nodes) << mco;
+  }
+}
+
 TEST_F(FilterFlags, MistakesAreRefusedBeforeAnythingIsSent) {
   BusListener requests(fleet().endpoints(), {bus::broadcastTopic("drover", "rpcutil"),
                                              bus::broadcastTopic("drover", "runner")});
@@ -154,7 +191,7 @@ TEST_F(FilterFlags, MistakesAreRefusedBeforeAnythingIsSent) {
       {{"find", "-F", "cpus>=010"}, "write cpus>=10 to compare numbers"},
       {{"ping", "-S", "cpus < 0x20"}, "write cpus<32 to compare numbers"},
       {{"find", "-I", "noop=true"}, "-I 'noop=true' at column 5: identities cannot contain '='"},
-      {{"find", "-F", "role=/(web|db)/"}, "the regex '/(web|db)/' needs the '=~' operator"},
+      {{"find", "-F", "role!=/(web|db)/"}, "the regex '/(web|db)/' needs the '=~' operator"},
       {{"ping", "-I", "web-1", "noop=true"}, "not expected: noop=true"},
   };
   for (const auto& c : cases) {

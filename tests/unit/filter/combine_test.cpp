@@ -110,7 +110,7 @@ TEST(FilterCombine, FactFlagErrorsNameTheFlag) {
   EXPECT_NE(compoundInF.find("-F 'a=1 and b=2' at column 5"), std::string::npos) << compoundInF;
   EXPECT_NE(compoundInF.find("one fact comparison"), std::string::npos) << compoundInF;
   EXPECT_NE(errorOf([] { facts({"role::web"}); }).find("-F 'role::web'"), std::string::npos);
-  EXPECT_NE(errorOf([] { facts({"os=/deb/"}); }).find("needs the '=~' operator"),
+  EXPECT_NE(errorOf([] { facts({"os!=/deb/"}); }).find("needs the '=~' operator"),
             std::string::npos);
 }
 

@@ -100,9 +100,18 @@ TEST(FilterErrors, MissingValueNamesTheOperatorAndColumn) {
 }
 
 TEST(FilterErrors, UnknownOperatorIsNamed) {
-  expectError("region => x", 8, "unknown operator '=>'");
-  expectError("cpus=<4", 5, "unknown operator '=<'");
   expectError("name!~x", 5, "unknown operator '!~'");
+  expectError("cpus=>=4", 5, "unknown operator '=>='");
+}
+
+// MCollective's spellings of >= and <= mean what they mean there, and travel as usual.
+TEST(FilterSyntax, McollectiveOrderingSpellingsAreAliases) {
+  EXPECT_EQ(Filter::parse("cpus => 8").text(), Filter::parse("cpus >= 8").text());
+  EXPECT_EQ(Filter::parse("cpus=<4").text(), "cpus <= 4");
+  auto nodes = sampleNodes();
+  EXPECT_TRUE(Filter::parse("cpus=>16").matches(nodes[1].view()));
+  EXPECT_FALSE(Filter::parse("cpus=>16").matches(nodes[0].view()));
+  EXPECT_TRUE(Filter::parse("cpus=<4").matches(nodes[0].view()));
 }
 
 TEST(FilterErrors, InvalidRegexIsNamed) {
