@@ -9,6 +9,7 @@ namespace drover::node {
 
 using util::prometheusFamily;
 using util::prometheusLabel;
+using util::prometheusSingle;
 
 std::string_view outcomeLabel(envelope::StatusCode code) {
   switch (code) {
@@ -48,16 +49,13 @@ std::string NodeMetrics::prometheus(const Gauges& g) const {
       "drover_node_info{{identity=\"{}\",security=\"{}\",version=\"{}\",commit=\"{}\"}} 1\n",
       prometheusLabel(g.identity), prometheusLabel(g.security), util::buildVersion(),
       util::buildCommit());
-  prometheusFamily(out, "drover_node_start_time_seconds", "gauge",
-                   "When droverd started, in seconds since the epoch.");
-  out += fmt::format("drover_node_start_time_seconds {:.3f}\n",
-                     static_cast<double>(g.startedMs) / 1000.0);
-  prometheusFamily(out, "drover_node_messages_received_total", "counter",
-                   "Request messages that reached the node, before any check.");
-  out += fmt::format("drover_node_messages_received_total {}\n", g.received);
-  prometheusFamily(out, "drover_node_requests_filtered_total", "counter",
-                   "Broadcast requests whose filter does not select this node.");
-  out += fmt::format("drover_node_requests_filtered_total {}\n", g.filtered);
+  prometheusSingle(out, "drover_node_start_time_seconds", "gauge",
+                   "When droverd started, in seconds since the epoch.",
+                   static_cast<double>(g.startedMs) / 1000.0);
+  prometheusSingle(out, "drover_node_messages_received_total", "counter",
+                   "Request messages that reached the node, before any check.", g.received);
+  prometheusSingle(out, "drover_node_requests_filtered_total", "counter",
+                   "Broadcast requests whose filter does not select this node.", g.filtered);
   {
     std::lock_guard lock(mutex_);
     prometheusFamily(out, "drover_node_requests_total", "counter",
@@ -88,17 +86,14 @@ std::string NodeMetrics::prometheus(const Gauges& g) const {
   out += fmt::format("drover_node_workers{{state=\"started\"}} {}\n", g.workersStarted);
   out += fmt::format("drover_node_workers{{state=\"busy\"}} {}\n",
                      g.workersStarted - std::min(g.workersIdle, g.workersStarted));
-  prometheusFamily(out, "drover_node_workers_limit", "gauge",
-                   "The most worker threads the node starts (workers).");
-  out += fmt::format("drover_node_workers_limit {}\n", g.workersLimit);
-  prometheusFamily(out, "drover_node_queued_requests", "gauge", "Requests waiting for a worker.");
-  out += fmt::format("drover_node_queued_requests {}\n", g.queued);
-  prometheusFamily(out, "drover_node_reconnects_total", "counter",
-                   "Times the node came back on the bus after losing it.");
-  out += fmt::format("drover_node_reconnects_total {}\n", g.reconnects);
-  prometheusFamily(out, "drover_node_registrations_total", "counter",
-                   "Registrations the node sent (start, heartbeats, changes).");
-  out += fmt::format("drover_node_registrations_total {}\n", g.registrations);
+  prometheusSingle(out, "drover_node_workers_limit", "gauge",
+                   "The most worker threads the node starts (workers).", g.workersLimit);
+  prometheusSingle(out, "drover_node_queued_requests", "gauge", "Requests waiting for a worker.",
+                   g.queued);
+  prometheusSingle(out, "drover_node_reconnects_total", "counter",
+                   "Times the node came back on the bus after losing it.", g.reconnects);
+  prometheusSingle(out, "drover_node_registrations_total", "counter",
+                   "Registrations the node sent (start, heartbeats, changes).", g.registrations);
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include <fmt/format.h>
+
 namespace drover::util {
 
 /// A label value escaped as the text format asks: backslash, double quote, newline.
@@ -25,6 +27,14 @@ inline void prometheusFamily(std::string& out, std::string_view name, std::strin
                              std::string_view help) {
   out.append("# HELP ").append(name).append(" ").append(help).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+/// A family of one unlabelled sample: its header, then "name value".
+template <typename Value>
+void prometheusSingle(std::string& out, std::string_view name, std::string_view type,
+                      std::string_view help, Value value) {
+  prometheusFamily(out, name, type, help);
+  out.append(name).append(" ").append(fmt::format("{}", value)).append("\n");
 }
 
 }  // namespace drover::util
