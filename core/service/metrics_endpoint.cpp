@@ -14,6 +14,9 @@
 namespace drover::service {
 namespace {
 
+constexpr std::size_t kThreads = 2;
+constexpr std::size_t kMaxRequestBody = 4096;
+
 // HOST and PORT of HOST:PORT or [V6]:PORT; nullopt when malformed. Port 0 (any free
 // port) is allowed here for tests; the configs' check refuses it.
 std::optional<std::pair<std::string, int>> splitListen(const std::string& listen) {
@@ -64,6 +67,10 @@ MetricsEndpoint::MetricsEndpoint(const std::string& listen, std::function<std::s
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // A scraper or two, never a crowd: two threads (httplib starts eight or more), and a
+  // request body, which nothing here reads, bounded.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server_->set_payload_max_length(kMaxRequestBody);
   server_->Get("/metrics",
                [render = std::move(render)](const httplib::Request&, httplib::Response& res) {
                  res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");

@@ -1,6 +1,7 @@
 // The daemons' metrics endpoint: the addresses metrics.listen accepts, and a scrape.
 #include "core/service/metrics_endpoint.hpp"
 
+#include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -36,6 +37,28 @@ TEST(MetricsEndpoint, ServesTheTextAtEachScrapeAndNothingElse) {
   EXPECT_EQ(client.Get("/metrics")->body, "drover_test_scrapes_total 2\n");
   EXPECT_EQ(client.Get("/")->status, 404);
   EXPECT_EQ(client.Post("/metrics", "", "text/plain")->status, 404);
+}
+
+std::size_t threadsOfThisProcess() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++n;
+  }
+  return n;
+}
+
+// Whoever reaches the port gets two workers and a bounded body, not a thread per core.
+TEST(MetricsEndpoint, UsesTwoWorkersAndRefusesALargeBody) {
+  const std::size_t before = threadsOfThisProcess();
+  MetricsEndpoint endpoint("127.0.0.1:0", [] { return std::string("drover_test 1\n"); });
+  httplib::Client client("127.0.0.1", endpoint.port());
+  ASSERT_EQ(client.Get("/metrics")->status, 200);
+  EXPECT_EQ(threadsOfThisProcess() - before, 3u) << "the listening thread and two workers";
+  auto big = client.Post("/metrics", std::string(100000, 'x'), "text/plain");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_EQ(client.Get("/metrics")->body, "drover_test 1\n");
 }
 
 TEST(MetricsEndpoint, APortInUseIsNamed) {
