@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 bool keepable(const std::string& text) {
   if (text.empty() || text.size() > CompletionCache::kMaxText) return false;
   for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return false;  // a shell word, never a control character
+    // One shell word as typed: no blank, never a control character.
+    if (c <= 0x20 || c == 0x7f) return false;
   }
   return true;
 }

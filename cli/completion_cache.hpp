@@ -22,6 +22,7 @@ class CompletionCache {
   static constexpr std::size_t kMaxValuesPerFact = 200;
   static constexpr std::size_t kMaxClasses = 5000;
   static constexpr std::size_t kMaxText = 256;  // longer names and values are not kept
+  // Nor are those with a blank or a control character: a candidate is one shell word.
 
   /// Reads `path`; missing or unreadable reads as empty. An empty path keeps nothing.
   explicit CompletionCache(std::filesystem::path path);

@@ -97,7 +97,7 @@ TEST(CompletionCacheFile, KeepsWhatWasMetAcrossRunsAndNoControlCharacters) {
   {
     CompletionCache cache(path);
     cache.addIdentities({"web-1", "bad\x1b[31m", std::string(300, 'x')});
-    cache.addFactValues("region", {"eu-west-1", "line\nbreak"});
+    cache.addFactValues("region", {"eu-west-1", "line\nbreak", "two words"});
     cache.save();
   }
   CompletionCache again(path);
