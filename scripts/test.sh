@@ -14,13 +14,17 @@ build="${DROVER_BUILD_DIR:-$root/build}"
 
 ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 
-# The packages build at the lowest priority while the integration tests run: those
-# mostly wait on servers and processes, and the package build takes the CPU they leave.
-# Two integration tests run at a time (each has its own ports, directories and network
-# names), except the puppetserver suites, which run alone (RUN_SERIAL).
+# The packages, then the fuzz targets, build at the lowest priority while the integration
+# tests run: those mostly wait on servers and processes, and the builds take the CPU they
+# leave. One build at a time: two at once slowed the puppetserver suites more than they
+# saved. Two integration tests run at a time (each has its own ports, directories and
+# network names), except the puppetserver suites, which run alone (RUN_SERIAL).
 packages="$build/packages"
-DROVER_PACKAGE_WORK="$build/package" setsid nice -n 19 "$root/scripts/package.sh" "$packages" \
-  >"$build/package.log" 2>&1 &
+# A failed fuzz build is not final here: the fuzz stage below builds again and shows it.
+ROOT="$root" BUILD="$build" PACKAGES="$packages" setsid nice -n 19 bash -c '
+  DROVER_PACKAGE_WORK="$BUILD/package" "$ROOT/scripts/package.sh" "$PACKAGES" \
+    >"$BUILD/package.log" 2>&1 || exit 1
+  "$ROOT/scripts/fuzz.sh" build >"$BUILD/fuzz-build.log" 2>&1 || true' &
 package_job=$!
 trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
 ctest --test-dir "$build" -L integration --output-on-failure -j"$(nproc)"
@@ -39,6 +43,5 @@ node_image=$!
 wait "$node_image" || { cat "$build/image-node.log"; exit 1; }
 DROVER_IMAGE_DIR="$build/image" DROVER_PACKAGES_DIR="$packages" \
   ctest --test-dir "$build" -L image --output-on-failure
-# Built now, not beside the tests: a third build at once slowed the puppetserver suites
-# more than it saved.
+# Built beside the integration tests above; this only runs them.
 "$root/scripts/fuzz.sh" "${DROVER_FUZZ_SECONDS:-15}"
