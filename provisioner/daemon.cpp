@@ -258,7 +258,7 @@ Daemon::Daemon(const ProvisionerConfig& config)
 }
 
 Daemon::~Daemon() {
-  metricsEndpoint_.reset();
+  stopHttp();
   if (sweepThread_.joinable()) sweepThread_.join();
   if (signalFd_ >= 0) ::close(signalFd_);
   if (wakeFd_ >= 0) ::close(wakeFd_);
@@ -321,13 +321,59 @@ std::string Daemon::authorize(const envelope::Envelope& request) const {
 void Daemon::startHttp() {
   if (config_.metricsListen.empty()) return;
   try {
-    metricsEndpoint_ = std::make_unique<service::MetricsEndpoint>(config_.metricsListen, [this] {
-      engine_->refreshMetrics();
-      return metrics_.prometheus();
-    });
+    std::shared_ptr<const web::BasicAuth> auth;
+    if (!config_.pageAuthFile.empty()) {
+      auth = std::make_shared<const web::BasicAuth>(web::BasicAuth::load(config_.pageAuthFile));
+    }
+    std::size_t threads = 2;
+    if (config_.pageEnabled) {
+      page_ = std::make_unique<web::LivePage>(live_, pageSources(),
+                                              static_cast<std::size_t>(config_.pageMaxViewers));
+      threads = page_->threads();
+    }
+    metricsEndpoint_ = std::make_unique<service::MetricsEndpoint>(
+        config_.metricsListen,
+        [this] {
+          engine_->refreshMetrics();
+          return metrics_.prometheus();
+        },
+        [this, auth](httplib::Server& server) {
+          if (auth) web::requireAuth(server, auth);
+          if (page_) page_->install(server);
+        },
+        threads);
   } catch (const std::runtime_error& e) {
     throw StartupError(e.what());
   }
+}
+
+web::LivePageSources Daemon::pageSources() {
+  web::LivePageSources sources;
+  sources.provisioner = config_.identity;
+  sources.flow = flows_.front().name;
+  sources.masters = [this] { return engine_->masters(); };
+  sources.deployments = [this] {
+    Json out = Json::array();
+    for (const Json& d : deployments_->list()["deployments"]) {
+      if (auto status = deployments_->status(d["name"].get<std::string>())) out.push_back(*status);
+    }
+    return out;
+  };
+  sources.history = [this](const std::string& identity) -> std::optional<Json> {
+    std::optional<Json> record = engine_->node(identity);
+    if (!record) return std::nullopt;
+    Json attempts = Json::array();
+    for (const auto& row : store_->history(identity, web::LivePage::kHistoryLimit)) {
+      attempts.push_back(toJson(row));
+    }
+    return Json{{"node", *record}, {"attempts", attempts}};
+  };
+  return sources;
+}
+
+void Daemon::stopHttp() {
+  live_.close();  // ends the page's event streams, which hold HTTP threads
+  metricsEndpoint_.reset();
 }
 
 // Nodes that registered while no provisioner ran would otherwise wait for their next
@@ -392,12 +438,20 @@ int Daemon::run() {
       ledger_.get());
   deployments_ = makeDeploymentKeeper();
   deployments_->setChangeListener([this] {
+    live_.deploymentsChanged();
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = ::write(wakeFd_, &one, sizeof(one));
   });
   engine_ = std::make_unique<Engine>(flows_, engineOptions(config_), *store_, *executor_,
                                      *notifiers_, metrics_, enroller_.get(), names_.get());
-  engine_->setChangeListener([this](const NodeRecord& r) { deployments_->engineChanged(r); });
+  engine_->setChangeListener([this](const NodeRecord& r) {
+    deployments_->engineChanged(r);
+    live_.nodeChanged(r);
+  });
+  engine_->setDropListener([this](const std::string& identity) { live_.nodeDropped(identity); });
+  metrics_.setStepListener([this](const std::string& step, const std::string& verdict,
+                                  double seconds) { live_.stepEnded(step, verdict, seconds); });
+  live_.load(engine_->status()["nodes"]);
   control_ = std::make_unique<Control>(*engine_, *names_, *deployments_, *store_, metrics_,
                                        config_.identity);
   startHttp();
@@ -463,7 +517,7 @@ int Daemon::run() {
   drained = deployments_->stop(drained ? kStopGrace : 0ms) && drained;
   if (drained) names_->stop();       // else a thread may still call: exit as a crash would
   notifiers_->shutdown(kStopGrace);  // what is queued still goes out
-  metricsEndpoint_.reset();
+  stopHttp();
   connection_.reset();
   if (!config_.pidFile.empty()) std::filesystem::remove(config_.pidFile);
   if (!drained) {

@@ -28,6 +28,8 @@
 #include "provisioner/metrics.hpp"
 #include "provisioner/provisioner_config.hpp"
 #include "provisioner/store.hpp"
+#include "provisioner/web/live_page.hpp"
+#include "provisioner/web/live_state.hpp"
 
 namespace drover::provisioner {
 
@@ -74,7 +76,10 @@ class Daemon {
   /// The registry's counts in Prometheus text, after the provisioner's own metrics.
   std::string registryMetrics() const;
   std::unique_ptr<DeploymentKeeper> makeDeploymentKeeper();
+  // The HTTP listener (metrics.listen): /metrics, the live page, the login before them.
   void startHttp();
+  web::LivePageSources pageSources();
+  void stopHttp();
   void sweep();
   bool handleSignals();
   std::string readyStatus() const;  // the STATUS= systemd shows once ready
@@ -90,6 +95,9 @@ class Daemon {
   std::vector<Flow> flows_;         // flow_file's first, then deployments.flow_files
   bool ready_ = false;              // READY=1 sent
   mutable zmq::context_t context_;  // clients are made from const helpers
+  // What the live page shows: before the engine, whose threads write it, so it outlives
+  // them.
+  web::LiveState live_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Enroller> enroller_;  // null: enrolling nodes wait
   // The `notifiers:` section's channels and the events file (stdout when neither is set).
@@ -102,6 +110,7 @@ class Daemon {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Control> control_;
   std::unique_ptr<bus::Transport> connection_;
+  std::unique_ptr<web::LivePage> page_;                        // when page.enabled
   std::unique_ptr<service::MetricsEndpoint> metricsEndpoint_;  // when metrics.listen is set
   std::thread sweepThread_;
   std::string registrationTopic_;

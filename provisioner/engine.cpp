@@ -224,6 +224,7 @@ void Engine::dropForgotten() {
       store_.dropNode(*at);
       logger()->info("node={}: forgotten", *at);
       nodes_.erase(it);
+      if (dropListener_) dropListener_(*at);
     }
     at = forgotten_.erase(at);
   }
@@ -507,7 +508,13 @@ Json Engine::masters() const {
   std::int64_t now = util::nowMs();
   Json out = Json::array();
   for (const auto& [name, master] : masters_.all()) {
+    // The facts masters are chosen on, not every fact a master has.
+    Json facts = Json::object();
+    for (const std::string& fact : options_.masterFacts) {
+      if (master.facts.contains(fact)) facts[fact] = master.facts[fact];
+    }
     out.push_back({{"identity", name},
+                   {"facts", facts},
                    {"healthy", masters_.healthy(name, now)},
                    {"in_flight", master.inFlight},
                    {"failures", master.failures},

@@ -143,7 +143,7 @@ class Engine {
   NodeCounts counts() const;
   /// Copies the counts into the metrics gauges.
   void refreshMetrics() const;
-  /// Masters as seen now: identity, facts, health, load.
+  /// Masters as seen now: identity, the master_facts they have, health, load.
   Json masters() const;
 
   /// The default flow.
@@ -156,6 +156,9 @@ class Engine {
   using ChangeListener = std::function<void(const NodeRecord& record)>;
   /// Set before start().
   void setChangeListener(ChangeListener listener) { listener_ = std::move(listener); }
+  /// Told of a node forgotten (forget()), on the same terms. Set before start().
+  using DropListener = std::function<void(const std::string& identity)>;
+  void setDropListener(DropListener listener) { dropListener_ = std::move(listener); }
 
  private:
   // What the driver keeps of a node beside the machine's view of it (NodeFlow).
@@ -254,6 +257,7 @@ class Engine {
   std::map<std::string, std::string> assigned_;  // identity -> flow name ("" the default)
   std::set<std::string> forgotten_;              // dropped once out of flight (forget)
   ChangeListener listener_;
+  DropListener dropListener_;
   std::uint64_t nextSeq_ = 0;
   int inFlight_ = 0;
   int callsUnderway_ = 0;

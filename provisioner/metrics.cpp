@@ -14,14 +14,24 @@ void Metrics::setNodes(const std::string& state, std::int64_t count) {
 }
 
 void Metrics::observeStep(const std::string& step, const std::string& verdict, double seconds) {
-  std::lock_guard lock(mutex_);
-  ++attempts_[{step, verdict}];
-  Histogram& h = durations_[step];
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  StepListener listener;
+  {
+    std::lock_guard lock(mutex_);
+    ++attempts_[{step, verdict}];
+    Histogram& h = durations_[step];
+    for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+      if (seconds <= kBuckets[i]) ++h.buckets[i];
+    }
+    ++h.count;
+    h.sum += seconds;
+    listener = stepListener_;
   }
-  ++h.count;
-  h.sum += seconds;
+  if (listener) listener(step, verdict, seconds);
+}
+
+void Metrics::setStepListener(StepListener listener) {
+  std::lock_guard lock(mutex_);
+  stepListener_ = std::move(listener);
 }
 
 void Metrics::countEvent(const std::string& event) {

@@ -30,6 +30,10 @@ class Metrics {
   /// For each step some node is running: the seconds since the longest-running of them
   /// last moved on (a step started or retried). Replaces the previous values.
   void setLongestInStep(std::map<std::string, double> seconds);
+  /// Also told of every observeStep (the live page's percentiles), without the lock.
+  using StepListener =
+      std::function<void(const std::string& step, const std::string& verdict, double seconds)>;
+  void setStepListener(StepListener listener);
   /// Text appended to prometheus() (the notifiers' counters); called on each scrape.
   void setExtraText(std::function<std::string()> extra);
 
@@ -56,6 +60,7 @@ class Metrics {
   std::int64_t enrolmentBlocked_ = 0;
   std::map<std::string, double> longestInStep_;
   std::function<std::string()> extra_;
+  StepListener stepListener_;
 };
 
 }  // namespace drover::provisioner

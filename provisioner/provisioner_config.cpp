@@ -13,6 +13,7 @@
 #include "core/config/loader.hpp"
 #include "core/config/yaml_reader.hpp"
 #include "core/naming/names.hpp"
+#include "core/service/metrics_endpoint.hpp"
 #include "provisioner/kv_name_ledger.hpp"
 
 namespace drover::provisioner {
@@ -22,23 +23,16 @@ using config::Diagnostics;
 using config::Table;
 namespace checks = config::checks;
 
-Check loopbackListen() {
-  return Check{"empty, or HOST:PORT on loopback such as 127.0.0.1:9310 or [::1]:9310",
-               [](const std::string& text) {
-                 if (text.empty()) return true;
-                 auto colon = text.rfind(':');
-                 if (colon == std::string::npos || colon + 1 == text.size()) return false;
-                 std::string host = text.substr(0, colon);
-                 std::string port = text.substr(colon + 1);
-                 for (char c : port) {
-                   if (std::isdigit(static_cast<unsigned char>(c)) == 0) return false;
-                 }
-                 if (port.size() > 5 || std::stoi(port) < 1 || std::stoi(port) > 65535)
-                   return false;
-                 return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
-               }};
+Check listenAddress() {
+  return Check{
+      "empty, or HOST:PORT such as 127.0.0.1:9310, [::1]:9310 or 0.0.0.0:9310",
+      [](const std::string& text) { return text.empty() || service::isListenAddress(text); }};
 }
 
+bool isLoopbackListen(const std::string& listen) {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
 namespace {
 
 Check factName() {
@@ -74,6 +68,13 @@ void finishLimits(ProvisionerConfig& config, Diagnostics& diag) {
   if (config.namingLedger == "nats" && config.bus.transport != "nats") {
     diag.badValue("naming.ledger", "is nats but bus.transport is " + config.bus.transport +
                                        ": the shared names live on the NATS cluster");
+  }
+  if (!config.metricsListen.empty() && !isLoopbackListen(config.metricsListen) &&
+      config.pageAuthFile.empty()) {
+    diag.badValue("metrics.listen",
+                  "is " + config.metricsListen +
+                      ", beyond loopback, but page.auth_file is empty: the page and metrics "
+                      "show every node's state and errors, so set page.auth_file to listen there");
   }
   if (config.perMasterConcurrency > config.concurrency) {
     diag.badValue("per_master_concurrency", "is " + std::to_string(config.perMasterConcurrency) +
@@ -127,8 +128,21 @@ Table<ProvisionerConfig> makeTable() {
         "Seconds a node may wait (no master, no free slot) before a notification")
       .between(1, 604800);
   t.add("metrics.listen", &C::metricsListen,
-        "Loopback HOST:PORT serving Prometheus metrics over HTTP; empty: none")
-      .checkedBy(loopbackListen());
+        "HOST:PORT of the HTTP listener: Prometheus metrics at /metrics and the live "
+        "provisioning page at / (page.enabled); empty: none. Beyond loopback only with "
+        "page.auth_file")
+      .checkedBy(listenAddress());
+  t.add("page.enabled", &C::pageEnabled,
+        "Serve the live provisioning page (nodes by state, steps in flight, failures, masters, "
+        "deployments, step durations) on metrics.listen");
+  t.add("page.auth_file", &C::pageAuthFile,
+        "Users who may see the page and /metrics, one USER:HASH a line as htpasswd -B (bcrypt), "
+        "openssl passwd -6 (SHA-crypt) or mkpasswd (yescrypt) write; empty: no login, and "
+        "metrics.listen stays on loopback");
+  t.add("page.max_viewers", &C::pageMaxViewers,
+        "Browsers following the page live at once (each holds an HTTP thread); more are "
+        "answered 503")
+      .between(1, 64);
   t.add("events_file", &C::eventsFile,
         "File receiving one JSON line per provisioning event; empty: standard output");
   t.add("enrolment.token_files", &C::enrolmentTokenFiles,

@@ -45,7 +45,11 @@ struct ProvisionerConfig {
   int masterFailures = 3;                        // consecutive failed calls that take a master out
   std::chrono::seconds recheckInterval{60};      // node claimed elsewhere: ask again after
   std::chrono::seconds waitingAlert{600};        // notify when a node waits this long
-  std::string metricsListen = "127.0.0.1:9310";  // HOST:PORT on loopback; empty: no HTTP
+  // The HTTP listener: /metrics and the live page. Beyond loopback only with a password.
+  std::string metricsListen = "127.0.0.1:9310";  // HOST:PORT; empty: no HTTP
+  bool pageEnabled = true;                       // the live page on that listener
+  std::filesystem::path pageAuthFile;            // htpasswd-style users; empty: no login
+  int pageMaxViewers = 8;                        // event streams at once
   std::filesystem::path eventsFile;              // JSON line per event; empty: stdout
   // First-boot enrolment: tokens whose proofs are accepted, and the CA that signs the
   // enrolling nodes' CSRs. Both or neither; without them enrolling nodes wait.
@@ -94,8 +98,9 @@ struct ProvisionerConfig {
                                 const config::CliOverrides& cli = {});
 };
 
-/// Empty, or HOST:PORT where HOST is a loopback address (127.x.x.x, ::1 or localhost):
-/// the metrics endpoint has no authentication, so it never listens beyond the host.
-config::Check loopbackListen();
+/// Empty, or HOST:PORT (HOST a name, an IPv4 address or [IPv6]).
+config::Check listenAddress();
+/// Whether HOST:PORT is on loopback (127.x.x.x, [::1], localhost).
+bool isLoopbackListen(const std::string& listen);
 
 }  // namespace drover::provisioner

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Drover builds, tests and runs with. Does nothing
-# when they are all present already; uses sudo when not run as root.
+# Installs the Debian 12 packages Drover builds, tests and runs with, then the browser
+# tests' npm packages (tests/browser, exactly as package-lock.json pins them). Does
+# nothing when they are all present already; uses sudo when not run as root.
 set -euo pipefail
 
 packages=(
@@ -19,6 +20,7 @@ packages=(
   mmdebstrap systemd-container
   libnats-dev nats-server libevent-dev
   prometheus
+  chromium nodejs npm
 )
 
 missing=()
@@ -26,11 +28,19 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -ne 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# puppeteer-core drives Debian's chromium; it downloads no browser of its own.
+browser="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-lock.json"; then
+  echo "installing the browser tests' npm packages in $browser/node_modules"
+  npm ci --prefix "$browser" --no-audit --no-fund --loglevel=error
+  cp "$browser/package-lock.json" "$browser/node_modules/.installed-lock.json"
+fi

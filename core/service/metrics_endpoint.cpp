@@ -58,6 +58,11 @@ bool isListenAddress(const std::string& text) {
 }
 
 MetricsEndpoint::MetricsEndpoint(const std::string& listen, std::function<std::string()> render)
+    : MetricsEndpoint(listen, std::move(render), {}, kThreads) {}
+
+MetricsEndpoint::MetricsEndpoint(const std::string& listen, std::function<std::string()> render,
+                                 const std::function<void(httplib::Server&)>& routes,
+                                 std::size_t threads)
     : server_(std::make_unique<httplib::Server>()) {
   auto address = splitListen(listen);
   if (!address) throw std::runtime_error("metrics.listen '" + listen + "' is not HOST:PORT");
@@ -67,14 +72,15 @@ MetricsEndpoint::MetricsEndpoint(const std::string& listen, std::function<std::s
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  // A scraper or two, never a crowd: two threads (httplib starts eight or more), and a
-  // request body, which nothing here reads, bounded.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  // A scraper or two, never a crowd: two threads by default (httplib starts eight or
+  // more), and a request body, which nothing here reads, bounded.
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(kMaxRequestBody);
   server_->Get("/metrics",
                [render = std::move(render)](const httplib::Request&, httplib::Response& res) {
                  res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
                });
+  if (routes) routes(*server_);
   auto [host, port] = *address;
   port_ =
       port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);

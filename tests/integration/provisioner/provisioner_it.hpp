@@ -131,6 +131,8 @@ class Provisioner {
     auto res = client.Get("/metrics");
     return res ? res->body : "";
   }
+  /// The HTTP listener's port (metrics.listen): /metrics and the live page.
+  int httpPort() const { return metricsPort_; }
   const std::string& name() const { return name_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
 

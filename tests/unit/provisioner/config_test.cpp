@@ -39,9 +39,9 @@ TEST(ProvisionerConfig, ErrorsNameFileLineAndKey) {
   EXPECT_NE(errorOf("concurency: 3\n").find("p.yaml:1:1: unknown key 'concurency'"),
             std::string::npos)
       << errorOf("concurency: 3\n");
-  EXPECT_NE(errorOf("metrics: {listen: 0.0.0.0:9310}\n").find("p.yaml:1:19: key 'metrics.listen'"),
+  EXPECT_NE(errorOf("metrics: {listen: \"0.0.0.0:\"}\n").find("p.yaml:1:19: key 'metrics.listen'"),
             std::string::npos)
-      << errorOf("metrics: {listen: 0.0.0.0:9310}\n");
+      << errorOf("metrics: {listen: \"0.0.0.0:\"}\n");
   EXPECT_NE(errorOf("concurrency: 2\nper_master_concurrency: 3\n")
                 .find("p.yaml:2:1: key 'per_master_concurrency': is 3, more than concurrency (2)"),
             std::string::npos)
@@ -49,6 +49,31 @@ TEST(ProvisionerConfig, ErrorsNameFileLineAndKey) {
   EXPECT_NE(errorOf("master_facts: [\"a b\"]\n").find("key 'master_facts'"), std::string::npos);
   EXPECT_EQ(errorOf("metrics: {listen: \"[::1]:9310\"}\n"), "");
   EXPECT_EQ(errorOf("metrics: {listen: \"\"}\n"), "");
+}
+
+// The page and metrics show every node: beyond loopback only behind a login.
+TEST(ProvisionerConfig, AListenerBeyondLoopbackNeedsThePagesLogin) {
+  std::string open = errorOf("metrics: {listen: 0.0.0.0:9310}\n");
+  EXPECT_NE(open.find("key 'metrics.listen': is 0.0.0.0:9310, beyond loopback, but "
+                      "page.auth_file is empty"),
+            std::string::npos)
+      << open;
+  EXPECT_NE(errorOf("metrics: {listen: \"[2001:db8::1]:9310\"}\n").find("page.auth_file is empty"),
+            std::string::npos);
+  auto c =
+      config::loadText(ProvisionerConfig::table(),
+                       "metrics: {listen: 0.0.0.0:9310}\npage:\n  auth_file: /etc/drover/users\n"
+                       "  max_viewers: 3\n  enabled: false\n",
+                       "p.yaml");
+  EXPECT_EQ(c.metricsListen, "0.0.0.0:9310");
+  EXPECT_EQ(c.pageAuthFile, "/etc/drover/users");
+  EXPECT_EQ(c.pageMaxViewers, 3);
+  EXPECT_FALSE(c.pageEnabled);
+  EXPECT_EQ(errorOf("metrics: {listen: localhost:9310}\n"), "");
+  EXPECT_NE(errorOf("page: {max_viewers: 0}\n").find("key 'page.max_viewers'"), std::string::npos);
+  EXPECT_NE(errorOf("page: {max_viewers: 65}\n").find("key 'page.max_viewers'"), std::string::npos);
+  EXPECT_TRUE(ProvisionerConfig{}.pageEnabled);
+  EXPECT_TRUE(isLoopbackListen(ProvisionerConfig{}.metricsListen));
 }
 
 // The notifiers: section is notify's; the other keys keep their lines in messages.
