@@ -385,6 +385,37 @@ TEST_F(ImageBoot, MachinesBootedWithOnlyUserDataAreEnrolledNamedAndProvisioned) 
   }
 }
 
+// What an operator on the control machine reaches from the packages alone: the live page
+// of the packaged provisioner on its default listener (the files built into it), and
+// the client's bash completion reading the packaged DDLs.
+TEST_F(ImageBoot, TheControlMachineServesTheLivePageAndCompletesTheClient) {
+  BootedMachine& control = ImageEnvironment::control();
+  const std::string fetch =
+      "import sys, urllib.request\n"
+      "print(urllib.request.urlopen('http://127.0.0.1:9310' + sys.argv[1]).read().decode())\n";
+  const std::string page = control.runChecked({"python3", "-c", fetch, "/"});
+  EXPECT_NE(page.find("<title>Drover provisioning</title>"), std::string::npos) << page;
+  EXPECT_NE(control.runChecked({"python3", "-c", fetch, "/live.js"}).find("EventSource"),
+            std::string::npos);
+  Json state = Json::parse(control.runChecked({"python3", "-c", fetch, "/api/state"}));
+  std::map<std::string, std::string> shown;
+  for (const Json& row : state["rows"]) shown[row["id"]] = row["state"];
+  for (const MachineSpec& spec : kNodes) {
+    EXPECT_EQ(shown[identityOf(*ImageEnvironment::nodes().at(spec.name))], "provisioned")
+        << state.dump();
+  }
+  EXPECT_EQ(state["masters"].size(), 2u) << state.dump();
+
+  // The completion as bash runs it for `drover rpc rpcutil pi<TAB>` and `drover provi<TAB>`.
+  const std::string complete =
+      "source /usr/share/bash-completion/completions/drover\n"
+      "for COMP_LINE in 'drover rpc rpcutil pi' 'drover provi'; do\n"
+      "  COMP_POINT=${#COMP_LINE}; read -r -a COMP_WORDS <<<\"$COMP_LINE\"\n"
+      "  COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _drover; echo \"${COMPREPLY[*]}\"\n"
+      "done\n";
+  EXPECT_EQ(control.runChecked({"bash", "-c", complete}), "ping\nprovision\n");
+}
+
 // The units as installed, on a machine systemd booted: verify clean, and each daemon
 // runs as its package says (the broker and the provisioner as drover, hardened).
 TEST_F(ImageBoot, TheUnitsVerifyCleanAndEachDaemonRunsAsItsPackageSays) {
