@@ -31,9 +31,12 @@ void secure(httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
 }
 
-std::string event(const std::string& name, const Json& data) {
-  return "event: " + name + "\ndata: " + data.dump(-1, ' ', false, Json::error_handler_t::replace) +
-         "\n\n";
+std::string dump(const Json& data) {
+  return data.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string event(const std::string& name, const std::string& data) {
+  return "event: " + name + "\ndata: " + data + "\n\n";
 }
 
 // Holds one of the page's viewer places while a stream lives.
@@ -66,23 +69,21 @@ class LivePage::Stream {
     LiveState::Changes changes = state.changesSince(rows_);
     if (changes.resync) return sendSnapshot(sink);
     rows_ = changes.version;
-    if (!changes.rows.empty() || !changes.removed.empty()) {
-      out += event("nodes", {{"now_ms", util::nowMs()},
-                             {"rows", std::move(changes.rows)},
-                             {"removed", std::move(changes.removed)}});
+    if (changes.count != 0 || !changes.removed.empty()) {
+      out += event("nodes", "{\"now_ms\":" + std::to_string(util::nowMs()) + ",\"rows\":" +
+                                changes.rows + ",\"removed\":" + dump(changes.removed) + "}");
     }
     if (state.durationsVersion() != durations_) {
       durations_ = state.durationsVersion();
-      out += event("durations", state.durations());
+      out += event("durations", dump(state.durations()));
     }
     if (state.deploymentsVersion() != deployments_) {
       deployments_ = state.deploymentsVersion();
-      out += event("deployments", page_.sources_.deployments());
+      out += event("deployments", dump(page_.sources_.deployments()));
     }
-    Json masters = page_.sources_.masters();
-    std::string mastersText = masters.dump();
-    if (mastersText != masters_) {
-      masters_ = std::move(mastersText);
+    std::string masters = dump(page_.sources_.masters());
+    if (masters != masters_) {
+      masters_ = masters;
       out += event("masters", masters);
     }
     auto now = std::chrono::steady_clock::now();
@@ -98,11 +99,11 @@ class LivePage::Stream {
     // Versions first: a change made while the snapshot is built is sent again, not lost.
     durations_ = state.durationsVersion();
     deployments_ = state.deploymentsVersion();
-    Json snapshot = page_.snapshot();
-    rows_ = snapshot["version"].get<std::uint64_t>();
-    masters_ = snapshot["masters"].dump();
+    Snapshot snapshot = page_.snapshot();
+    rows_ = snapshot.version;
+    masters_ = std::move(snapshot.masters);
     // The browser reconnects on its own after this many milliseconds.
-    std::string out = "retry: 2000\n\n" + event("snapshot", snapshot);
+    std::string out = "retry: 2000\n\n" + event("snapshot", snapshot.text);
     lastWrite_ = std::chrono::steady_clock::now();
     return sink.write(out.data(), out.size());
   }
@@ -120,16 +121,20 @@ class LivePage::Stream {
 LivePage::LivePage(LiveState& state, LivePageSources sources, std::size_t maxViewers)
     : state_(state), sources_(std::move(sources)), maxViewers_(maxViewers) {}
 
-Json LivePage::snapshot() const {
+LivePage::Snapshot LivePage::snapshot() const {
   LiveState::Changes all = state_.changesSince(0);
-  return Json{{"provisioner", sources_.provisioner},
-              {"flow", sources_.flow},
-              {"now_ms", util::nowMs()},
-              {"version", all.version},
-              {"rows", std::move(all.rows)},
-              {"masters", sources_.masters()},
-              {"deployments", sources_.deployments()},
-              {"durations", state_.durations()}};
+  Snapshot out;
+  out.version = all.version;
+  out.masters = dump(sources_.masters());
+  Json rest{{"provisioner", sources_.provisioner},
+            {"flow", sources_.flow},
+            {"now_ms", util::nowMs()},
+            {"version", all.version},
+            {"deployments", sources_.deployments()},
+            {"durations", state_.durations()}};
+  // The rows and masters are text already: spliced in, not parsed again.
+  out.text = "{\"rows\":" + all.rows + ",\"masters\":" + out.masters + "," + dump(rest).substr(1);
+  return out;
 }
 
 void LivePage::install(httplib::Server& server) {
@@ -153,8 +158,7 @@ void LivePage::install(httplib::Server& server) {
 
   server.Get("/api/state", [this](const httplib::Request&, httplib::Response& res) {
     secure(res);
-    res.set_content(snapshot().dump(-1, ' ', false, Json::error_handler_t::replace),
-                    "application/json");
+    res.set_content(snapshot().text, "application/json");
   });
 
   server.Get("/api/history", [this](const httplib::Request& req, httplib::Response& res) {
@@ -179,8 +183,7 @@ void LivePage::install(httplib::Server& server) {
       res.set_content("node " + node + " is not known to this provisioner\n", "text/plain");
       return;
     }
-    res.set_content(history->dump(-1, ' ', false, Json::error_handler_t::replace),
-                    "application/json");
+    res.set_content(dump(*history), "application/json");
   });
 
   server.Get("/events", [this](const httplib::Request&, httplib::Response& res) {

@@ -13,6 +13,7 @@
 // never as markup, and the Content-Security-Policy allows no script but its own.
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,8 +51,13 @@ class LivePage {
   /// HTTP worker threads the listener needs: one per viewer's stream, and two more.
   std::size_t threads() const { return maxViewers_ + 2; }
 
-  /// Every node's row, the masters, deployments and durations, as `snapshot` sends them.
-  Json snapshot() const;
+  struct Snapshot {
+    std::string text;           // the JSON document `snapshot` sends
+    std::uint64_t version = 0;  // of the rows in it
+    std::string masters;        // the masters in it, as text
+  };
+  /// Every node's row, the masters, deployments and durations.
+  Snapshot snapshot() const;
 
  private:
   class Stream;

@@ -19,52 +19,69 @@ Json liveRow(const NodeRecord& record, std::int64_t sinceMs) {
   return row;
 }
 
+void LiveState::put(const std::string& identity, Json row, const std::string& step, NodeState state,
+                    std::int64_t sinceMs) {
+  Row& kept = rows_[identity];
+  if (kept.version != 0) byVersion_.erase(kept.version);
+  if (auto gone = removed_.find(identity); gone != removed_.end()) {
+    removedByVersion_.erase(gone->second);
+    removed_.erase(gone);
+  }
+  ++version_;
+  kept =
+      Row{row.dump(-1, ' ', false, Json::error_handler_t::replace), step, state, sinceMs, version_};
+  byVersion_.emplace(version_, identity);
+  wake_.notify_all();
+}
+
 void LiveState::load(const Json& nodes) {
   std::lock_guard lock(mutex_);
   for (const Json& node : nodes) {
-    Json row{{"id", node.value("identity", "")},
-             {"state", node.value("state", "")},
-             {"step", node.value("step", "")},
-             {"attempt", node.value("attempt", 0)},
-             {"master", node.value("master", "")},
-             {"since_ms", node.value("updated_ms", std::int64_t{0})},
-             {"error", node.value("last_error", "")}};
-    for (const char* key : {"name", "flow", "in_call"}) {
-      if (node.contains(key)) row[key] = node[key];
+    NodeRecord r;
+    r.identity = node.value("identity", "");
+    try {
+      r.state = nodeStateFrom(node.value("state", ""));
+    } catch (const std::invalid_argument&) {
+      continue;  // not a state this build knows: shown once it changes
     }
-    ++version_;
-    std::string identity = row["id"].get<std::string>();
-    rows_[identity] = Row{std::move(row), version_};
+    r.stepName = node.value("step", "");
+    r.attempt = node.value("attempt", 0);
+    r.master = node.value("master", "");
+    r.lastError = node.value("last_error", "");
+    r.name = node.value("name", "");
+    r.flow = node.value("flow", "");
+    std::int64_t since = node.value("updated_ms", std::int64_t{0});
+    Json row = liveRow(r, since);
+    if (node.contains("in_call")) row["in_call"] = node["in_call"];
+    put(r.identity, std::move(row), r.stepName, r.state, since);
   }
-  wake_.notify_all();
 }
 
 void LiveState::nodeChanged(const NodeRecord& record) {
   std::lock_guard lock(mutex_);
-  auto it = rows_.find(record.identity);
   std::int64_t since = record.updatedMs != 0 ? record.updatedMs : util::nowMs();
   // Time in step counts from when the step (or the state) changed, not from each retry.
-  if (it != rows_.end() && it->second.json["step"] == record.stepName &&
-      it->second.json["state"] == toString(record.state)) {
-    since = it->second.json["since_ms"].get<std::int64_t>();
+  auto it = rows_.find(record.identity);
+  if (it != rows_.end() && it->second.step == record.stepName && it->second.state == record.state) {
+    since = it->second.sinceMs;
   }
-  removed_.erase(record.identity);
-  ++version_;
-  rows_[record.identity] = Row{liveRow(record, since), version_};
-  wake_.notify_all();
+  put(record.identity, liveRow(record, since), record.stepName, record.state, since);
 }
 
 void LiveState::nodeDropped(const std::string& identity) {
   std::lock_guard lock(mutex_);
-  if (rows_.erase(identity) == 0) return;
+  auto it = rows_.find(identity);
+  if (it == rows_.end()) return;
+  byVersion_.erase(it->second.version);
+  rows_.erase(it);
   ++version_;
   removed_[identity] = version_;
+  removedByVersion_.emplace(version_, identity);
   if (removed_.size() > kMaxRemoved) {
-    auto oldest =
-        std::min_element(removed_.begin(), removed_.end(),
-                         [](const auto& a, const auto& b) { return a.second < b.second; });
-    removedFloor_ = oldest->second;
-    removed_.erase(oldest);
+    auto oldest = removedByVersion_.begin();
+    removedFloor_ = oldest->first;
+    removed_.erase(oldest->second);
+    removedByVersion_.erase(oldest);
   }
   wake_.notify_all();
 }
@@ -92,14 +109,23 @@ LiveState::Changes LiveState::changesSince(std::uint64_t version) const {
   out.version = version_;
   out.resync = version != 0 && version < removedFloor_;
   if (out.resync) version = 0;
-  for (const auto& [identity, row] : rows_) {
-    if (row.version > version) out.rows.push_back(row.json);
-  }
-  if (version != 0) {
-    for (const auto& [identity, at] : removed_) {
-      if (at > version) out.removed.push_back(identity);
+  std::string rows(1, '[');
+  auto add = [&](const Row& row) {
+    if (out.count++ != 0) rows += ',';
+    rows += row.text;
+  };
+  if (version == 0) {
+    for (const auto& [identity, row] : rows_) add(row);
+  } else {
+    for (auto it = byVersion_.upper_bound(version); it != byVersion_.end(); ++it) {
+      add(rows_.at(it->second));
+    }
+    for (auto it = removedByVersion_.upper_bound(version); it != removedByVersion_.end(); ++it) {
+      out.removed.push_back(it->second);
     }
   }
+  rows += ']';
+  out.rows = std::move(rows);
   return out;
 }
 

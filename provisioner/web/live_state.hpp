@@ -39,14 +39,18 @@ class LiveState {
   void deploymentsChanged();
 
   struct Changes {
-    std::uint64_t version = 0;     // pass it to the next call
-    Json rows = Json::array();     // the changed rows, whole
+    std::uint64_t version = 0;  // pass it to the next call
+    // The changed rows, whole, as the JSON array text streams send (kept as text: a
+    // snapshot of thousands of rows is then a copy, not a rebuild, under the lock).
+    std::string rows = "[]";
+    std::size_t count = 0;         // rows in it
     Json removed = Json::array();  // identities dropped
     // The changes since `version` are no longer all known (too many nodes dropped since):
     // the stream starts again from every row.
     bool resync = false;
   };
-  /// The rows changed after `version` (every row for 0) and the nodes dropped since.
+  /// The rows changed after `version` (every row for 0, by identity) and the nodes dropped
+  /// since. Costs what changed, not what there is.
   Changes changesSince(std::uint64_t version) const;
   /// Per step: attempts counted, and the 50th, 90th and 99th percentile and the longest
   /// of their durations in seconds, with how many ended `done`.
@@ -64,9 +68,14 @@ class LiveState {
 
  private:
   struct Row {
-    Json json;
+    std::string text;  // liveRow(), dumped
+    std::string step;
+    NodeState state = NodeState::Waiting;
+    std::int64_t sinceMs = 0;
     std::uint64_t version = 0;
   };
+  void put(const std::string& identity, Json row, const std::string& step, NodeState state,
+           std::int64_t sinceMs);  // with mutex_ held
   struct Samples {
     std::deque<double> seconds;
     std::uint64_t count = 0;
@@ -80,8 +89,10 @@ class LiveState {
   std::uint64_t durationsVersion_ = 0;
   std::uint64_t deploymentsVersion_ = 0;
   std::map<std::string, Row> rows_;
-  std::map<std::string, std::uint64_t> removed_;  // identity -> version it went at
-  std::uint64_t removedFloor_ = 0;                // streams older than this must resync
+  std::map<std::uint64_t, std::string> byVersion_;  // each row's version -> its identity
+  std::map<std::string, std::uint64_t> removed_;    // identity -> version it went at
+  std::map<std::uint64_t, std::string> removedByVersion_;
+  std::uint64_t removedFloor_ = 0;  // streams older than this must resync
   std::map<std::string, Samples> durations_;
 };
 

@@ -171,6 +171,24 @@ TEST_F(LivePage, NeedsItsLoginServesTheStateAndBoundsItsViewers) {
   EXPECT_EQ(p.stop(), 0) << p.log();
 }
 
+TEST_F(LivePage, TurnedOffItLeavesTheMetricsAloneAndABadUsersFileStopsTheStart) {
+  Provisioner off(fleet, "prov1.provisioner", {"--page-enabled", "false"});
+  off.start();
+  httplib::Client http("127.0.0.1", off.httpPort());
+  auto page = http.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 404);
+  EXPECT_EQ(http.Get("/events")->status, 404);
+  EXPECT_EQ(http.Get("/metrics")->status, 200);
+  EXPECT_EQ(off.stop(), 0) << off.log();
+
+  Provisioner bad(fleet, "prov2.provisioner",
+                  {"--page-auth-file", dir.write("weak", "ops:secret\n").string()});
+  EXPECT_THROW(bad.start(), std::runtime_error);
+  EXPECT_NE(bad.log().find("weak:1: the hash of user 'ops' is not bcrypt"), std::string::npos)
+      << bad.log();
+}
+
 TEST_F(LivePage, ChromiumFollowsFiveThousandNodesAndALiveFlowAsItHappens) {
   const Preloaded pre{4200, 600, 200};
   Provisioner p(fleet, "prov1.provisioner", {"--page-auth-file", usersFile(dir).string()});
