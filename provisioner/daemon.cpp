@@ -354,7 +354,8 @@ web::LivePageSources Daemon::pageSources() {
   sources.masters = [this] { return engine_->masters(); };
   sources.deployments = [this] {
     Json out = Json::array();
-    for (const Json& d : deployments_->list()["deployments"]) {
+    const Json all = deployments_->list();  // kept: a range over a temporary's member dangles
+    for (const Json& d : all["deployments"]) {
       if (auto status = deployments_->status(d["name"].get<std::string>())) out.push_back(*status);
     }
     return out;

@@ -84,6 +84,16 @@ TEST_F(DeploySuite, AClusterComesUpWiredWaitsForItsPeersSurvivesAHaltAndResizes)
   ASSERT_TRUE(allDone(status("shop"), 7)) << status("shop").dump(2);
   expectClusterFacts("shop", all);
 
+  // The live page shows the deployment with each member where it is.
+  httplib::Client http("127.0.0.1", world_->provisioner->httpPort());
+  auto page = http.Get("/api/state");
+  ASSERT_TRUE(page);
+  Json shown = Json::parse(page->body)["deployments"];
+  ASSERT_EQ(shown.size(), 1u) << shown.dump(2);
+  EXPECT_EQ(shown[0]["name"], "shop");
+  EXPECT_EQ(shown[0]["members"].size(), 7u);
+  for (const Json& m : shown[0]["members"]) EXPECT_EQ(m["state"], "done") << m.dump();
+
   // Root SSH between members, host keys checked: a name the trust does not list is refused.
   std::string app0 = identityNamed(all, "app-0");
   auto ssh = [&](std::vector<std::string> extra) {
