@@ -126,9 +126,18 @@ TEST(DdlRepository, ADirectoryThatMayBeMissingIsNotAnError) {
   EXPECT_TRUE(repo.errors().empty());
   repo.addDirectory(dir.path() / "absent");
   EXPECT_EQ(repo.errors().size(), 1u);
+}
 
+// The defaults are passed as may-be-missing: checked where one of them is missing (the
+// installed directory, in a build tree on a machine without the packages).
+TEST(DdlRepository, AMissingDefaultDirectoryIsNotAnError) {
   std::vector<fs::path> defaults;
-  for (const auto& directory : config::defaultDdlDirs()) defaults.emplace_back(directory);
+  bool oneMissing = false;
+  for (const auto& directory : config::defaultDdlDirs()) {
+    defaults.emplace_back(directory);
+    oneMissing = oneMissing || !fs::exists(directory);
+  }
+  if (!oneMissing) GTEST_SKIP() << "every default DDL directory exists on this machine";
   Repository fromDefaults(defaults);
   for (const auto& error : fromDefaults.errors()) {
     EXPECT_THAT(error.message, Not(HasSubstr("cannot list DDLs: No such file"))) << error.message;
