@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   addFacts(context, chosen);
   addInventory(context, chosen);
   addPlugin(context, chosen);
+  addDdl(context, chosen);
   addCert(context, chosen);
   addProvision(context, chosen);
   addNotify(context, chosen);

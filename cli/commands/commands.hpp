@@ -16,6 +16,7 @@ void addRpc(Context& context, Command& chosen);
 void addFacts(Context& context, Command& chosen);
 void addInventory(Context& context, Command& chosen);
 void addPlugin(Context& context, Command& chosen);
+void addDdl(Context& context, Command& chosen);
 void addCert(Context& context, Command& chosen);
 void addProvision(Context& context, Command& chosen);
 void addNotify(Context& context, Command& chosen);
