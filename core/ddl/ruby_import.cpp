@@ -254,6 +254,11 @@ class Converter {
     if (call.items.empty()) fail(call.line, "action takes a name and a hash of properties");
     ActionState state;
     state.name = name(call.items[0], "the action's name");
+    if (call.items[0].kind == NodeKind::Symbol) {
+      // MCollective looks the request's action (a string) up among the names as given.
+      fail(call.line, "action :" + state.name + " is named by a symbol, which MCollective " +
+                          "never matches to a request: write \"" + state.name + "\"");
+    }
     if (!isShortName(state.name)) {
       fail(call.line, "action name '" + shownName(state.name) +
                           "' is not one Drover takes (use a-z, 0-9 and _)");

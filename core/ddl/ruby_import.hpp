@@ -11,7 +11,9 @@
 //  - :hash and :array inputs take hashes and arrays, as in Choria (MCollective 2.12 knows
 //    no such validator and refuses every value);
 //  - `:validation` and `:maxlength` on a non-string input, which MCollective never
-//    applies, are left out with a warning.
+//    applies, are left out with a warning;
+//  - an argument the action does not declare is refused (validator.hpp); MCollective
+//    passes it on.
 // Left out with a warning, as they change nothing a request is checked against: metadata
 // keys Drover has no place for, `requires`, `usage`, unknown input or output properties,
 // a `:format` given to `aggregate` itself (MCollective never reads it), `display

@@ -621,7 +621,8 @@ class Lexer {
     }
     std::string digits;
     auto readDigits = [&] {
-      while (hexValue(peek()) >= 0 || peek() == '_') {
+      // Octal and binary digits are checked by from_chars; 'e' is an exponent in base 10.
+      while ((base == 16 ? hexValue(peek()) >= 0 : isDigit(peek())) || peek() == '_') {
         if (peek() != '_') digits += peek();
         ++pos_;
       }
