@@ -21,6 +21,10 @@ packages=(
   libnats-dev nats-server libevent-dev
   prometheus
   chromium nodejs npm
+  # MCollective's agent DDLs and its Ruby DDL code, which the `drover ddl import` tests
+  # convert and compare with (tests/unit/ddl/mcollective_ddls_test.cpp). Only the library:
+  # the mcollective package would also install and start the mcollectived service.
+  mcollective-common
 )
 
 missing=()
