@@ -120,9 +120,12 @@ class Converter {
     if (node.kind != NodeKind::Hash) cannotConvert(node, where);
     Properties out;
     out.line = node.line;
+    std::set<std::string> seen;  // a hostile file may hold a huge hash
     for (std::size_t i = 0; i + 1 < node.items.size(); i += 2) {
       std::string key = name(node.items[i], where + " (a hash key)");
-      if (out.find(key)) fail(node.items[i].line, "duplicate key :" + key + " in " + where);
+      if (!seen.insert(key).second) {
+        fail(node.items[i].line, "duplicate key :" + key + " in " + where);
+      }
       out.entries.emplace_back(key, &node.items[i + 1]);
     }
     return out;
@@ -247,6 +250,7 @@ class Converter {
     std::string name;
     OJson json;
     std::set<std::string> inputs;
+    std::set<std::string> outputs;
     std::vector<std::pair<int, std::string>> aggregateOutputs;  // line, output
   };
 
@@ -279,7 +283,7 @@ class Converter {
     state.json["output"] = OJson::object();
     for (const auto& statement : call.body) actionStatement(statement, state);
     for (const auto& [line, output] : state.aggregateOutputs) {
-      if (!state.json["output"].contains(output)) {
+      if (state.outputs.count(output) == 0) {
         fail(line, "aggregate over output :" + output + ", which " + where + " does not declare");
       }
     }
@@ -317,6 +321,7 @@ class Converter {
     if (auto problem = keyNameProblem(key)) {
       fail(call.line, "output name '" + shownName(key) + "': " + *problem);
     }
+    if (!state.outputs.insert(key).second) fail(call.line, "output :" + key + " declared twice");
     std::string where = "output :" + key;
     Properties props = properties(call.items[1], where);
     require(props, {"description", "display_as"}, "output :" + key);

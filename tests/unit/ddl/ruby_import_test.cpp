@@ -299,6 +299,9 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{agent(input("a", ":type => :integer, :optional => true") +
                         input("a", ":type => :integer, :optional => true")),
                   "agent/t.ddl:4: input :a declared twice"},
+        ErrorCase{agent("  output :o, :description => 'O', :display_as => 'O'\n"
+                        "  output :o, :description => 'P', :display_as => 'P'\n"),
+                  "agent/t.ddl:4: output :o declared twice"},
         ErrorCase{agent(input("a", ":type => :integer, :type => :string, :optional => true")),
                   "agent/t.ddl:3: duplicate key :type in input :a"},
         ErrorCase{agent("  display 'always'\n"),
