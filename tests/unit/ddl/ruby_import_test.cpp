@@ -148,6 +148,45 @@ TEST(RubyImport, ReadsRubyLiterals) {
   EXPECT_EQ(run.findOutput("o")->description, "its");
 }
 
+TEST(RubyImport, ReadsHeredocsAndPercentLiterals) {
+  std::string text =
+      "metadata :name => \"t\", :description => <<~ONE + \"\", :author => <<-'TWO',\n"
+      "    first\n"
+      "      indented \\t\n"
+      "  ONE\n"
+      "raw \\t #{x}\n"
+      "    TWO\n"
+      "  :license => \"l\", :version => \"1\", :url => \"u\", :timeout => 5\n";
+  EXPECT_EQ(importError(text),
+            "agent/t.ddl:1: cannot convert Ruby expression `<<~ONE + \"\"` in metadata "
+            ":description");
+  text =
+      "metadata :name => \"t\", :description => <<~ONE, :author => <<-'TWO',\n"
+      "    first\n"
+      "      indented \\t\n"
+      "  ONE\n"
+      "raw \\t #{x}\n"
+      "    TWO\n"
+      "  :license => \"l\", :version => \"1\", :url => \"u\", :timeout => 5\n"
+      "action \"run\", :description => \"Run\" do\n" +
+      input("a", ":type => :array, :optional => true, :default => %i[x y]") +
+      input("b", ":type => :array, :optional => true, :default => %w(p\\ q r)") +
+      input("c",
+            ":type => :string, :optional => true, :maxlength => 0, :validation => "
+            "%r{^/etc/\\w+$}, :default => :\"/etc/hosts\"") +
+      "end\n";
+  ImportedDdl imported = importRubyDdl(text, "agent/t.ddl");
+  EXPECT_EQ(imported.ddl.metadata.description, "first\n  indented \t\n");
+  EXPECT_EQ(imported.ddl.metadata.author, "raw \\t #{x}\n");
+  EXPECT_EQ(imported.ddl.metadata.license, "l");
+  const Action& run = imported.ddl.actions[0];
+  EXPECT_EQ(run.findInput("a")->defaultValue, Json({"x", "y"}));
+  EXPECT_EQ(run.findInput("b")->defaultValue, Json({"p q", "r"}));
+  EXPECT_EQ(run.findInput("c")->validation, "^/etc/\\w+$");
+  EXPECT_EQ(run.findInput("c")->defaultValue, Json("/etc/hosts"));
+  EXPECT_EQ(run.findInput("a")->name, "a");
+}
+
 TEST(RubyImport, KeepsABareWordARegex) {
   std::string text = agent(input("a",
                                  ":type => :string, :optional => true, :maxlength => 20, "
