@@ -102,23 +102,20 @@ void addDdl(Context& context, Command& chosen) {
   auto flags = std::make_shared<ImportFlags>();
   CLI::App* ddl = context.app().add_subcommand("ddl", "Agent DDL files");
   ddl->require_subcommand(1);
-  CLI::App* import = ddl->add_subcommand(
+  CLI::App* importer = ddl->add_subcommand(
       "import",
       "Convert MCollective agent DDLs (Ruby, agent/NAME.ddl) to Drover JSON DDLs, without "
       "running Ruby");
-  import->add_option("files", flags->files, "MCollective agent DDL files")->required();
-  import->add_option("-o,--output-dir", flags->outputDir,
-                     "Write DIR/AGENT.json for each file (default: one file, to stdout)");
-  import->add_flag("--force", flags->force, "Replace existing files in --output-dir");
-  import->footer(
+  importer->add_option("files", flags->files, "MCollective agent DDL files")->required();
+  importer->add_option("-o,--output-dir", flags->outputDir,
+                       "Write DIR/AGENT.json for each file (default: one file, to stdout)");
+  importer->add_flag("--force", flags->force, "Replace existing files in --output-dir");
+  importer->footer(
       "The agent is named after the file, as in MCollective. What cannot be converted is an\n"
       "error naming FILE:LINE and nothing is written (exit 1); what is left out without\n"
       "changing which requests pass is a warning on stderr. Put the output in a directory of\n"
       "ddl_dirs to use the agent (see `drover plugin doc AGENT`).");
-  import->callback([&chosen, flags] { chosen = [flags] { return runImport(*flags);
-};
-}  // namespace drover::cli
-);
+  importer->callback([&chosen, flags] { chosen = [flags] { return runImport(*flags); }; });
 }
 
 }  // namespace drover::cli
