@@ -106,7 +106,8 @@ std::pair<fs::path, fs::path> makeSelfSignedCert(const fs::path& dir, const std:
 
 // --- Prosody --------------------------------------------------------------------------
 
-ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts, std::string domain)
+ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts, std::string domain,
+                             int roomHistory)
     : dir_(dir), domain_(std::move(domain)), port_(freePort()) {
   fs::create_directories(dir_ / "data");
   auto [cert, key] =
@@ -115,7 +116,7 @@ ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts,
   cert_ = cert;
   config_ = dir_ / "prosody.cfg.lua";
   std::ofstream(config_)
-      << "-- Prosody for the notify integration tests: loopback only, fresh data.\n"
+      << "-- Prosody for the notify tests and the demo: loopback only, fresh data.\n"
       << (::geteuid() == 0 ? "run_as_root = true\n" : "") << "daemonize = false\n"
       << "data_path = \"" << (dir_ / "data").string() << "\"\n"
       << "certificates = \"" << (dir_ / "certs").string() << "\"\n"
@@ -134,7 +135,8 @@ ProsodyServer::ProsodyServer(const fs::path& dir, std::vector<Account> accounts,
       << "Component \"conference." << domain_ << "\" \"muc\"\n"
       << "  restrict_room_creation = false\n"
       << "  muc_room_locking = false\n"
-      << "  muc_room_default_history_length = 0\n";
+      << "  muc_room_default_history_length = " << roomHistory << "\n"
+      << "  muc_room_default_persistent = " << (roomHistory > 0 ? "true" : "false") << "\n";
   for (const auto& account : accounts) {
     runOrThrow({"/usr/bin/prosodyctl", "--config", config_.string(), "register", account.user,
                 domain_, account.password});

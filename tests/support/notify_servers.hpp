@@ -1,10 +1,10 @@
 #pragma once
-// Real servers for the notify integration tests, each started on a free loopback port in a
-// private directory and stopped by PID: Prosody (XMPP) with accounts and a MUC service, an
-// aiosmtpd SMTP sink, a Python HTTP receiver for webhooks, and a slixmpp receiver that
-// records the XMPP messages that arrive. The Python helpers live in
-// tests/integration/notifiers/ and run with the system /usr/bin/python3, which sees the
-// Debian python3-* modules.
+// Real servers for the notify integration tests and the demo (drover-lab notify), each
+// started on a free loopback port in a private directory and stopped by PID: Prosody
+// (XMPP) with accounts and a MUC service, an aiosmtpd SMTP sink, a Python HTTP receiver
+// for webhooks, and a slixmpp receiver that records the XMPP messages that arrive. The
+// Python helpers live in tests/integration/notifiers/ and run with the system
+// /usr/bin/python3, which sees the Debian python3-* modules.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -30,10 +30,13 @@ class ProsodyServer {
   };
 
   /// Writes a config under `dir`, registers `accounts` and starts Prosody on a free port
-  /// with STARTTLS required, domain `domain` and MUC service conference.<domain>.
-  /// Throws std::runtime_error (with Prosody's log) if it does not come up.
+  /// with STARTTLS required, domain `domain` and MUC service conference.<domain>. With
+  /// `roomHistory` > 0 its rooms outlive their last occupant and give the last
+  /// `roomHistory` messages to whoever joins later; with 0 they keep none, so a receiver
+  /// sees only what is posted while it is in. Throws std::runtime_error (with Prosody's
+  /// log) if it does not come up.
   ProsodyServer(const std::filesystem::path& dir, std::vector<Account> accounts,
-                std::string domain = "example.test");
+                std::string domain = "example.test", int roomHistory = 0);
 
   int port() const { return port_; }
   const std::string& domain() const { return domain_; }
@@ -56,7 +59,8 @@ class ProsodyServer {
 };
 
 /// A slixmpp client logged in as `jid` (and joined to `room` as `nick`, when given) that
-/// records every live message it receives.
+/// records every live message it receives (tests/integration/notifiers/xmpp_receiver.py
+/// also reads a room's history, for scripts/demo.sh).
 class XmppReceiver {
  public:
   XmppReceiver(const std::filesystem::path& dir, const ProsodyServer& server,
@@ -93,6 +97,8 @@ class SmtpSink {
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& caFile() const { return cert_; }
+  /// Where each message is stored: N.eml (as received) and N.json (its envelope).
+  const std::filesystem::path& maildir() const { return maildir_; }
   std::vector<Mail> mails() const;
   std::vector<Mail> waitFor(std::size_t count, std::chrono::milliseconds timeout) const;
   std::string log() const { return process_->log(); }
