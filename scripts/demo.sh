@@ -6,7 +6,8 @@
 #     two regions, a broker, drover-provisioner with the shipped classic flow
 #     (etc/flows/classic.yaml) and six bare nodes; progress per node as the provisioner
 #     takes each from bare image to production Puppet, then a summary, the Puppet marker
-#     files each run left on its node, and the log notifications.
+#     files each run left on its node, the log notifications, and what the XMPP and email
+#     notifiers delivered to a local Prosody room and SMTP sink, as read back from them.
 # Installs what is missing and builds first what it runs, the four programs and
 # drover-lab (target drover-demo; DROVER_SKIP_BUILD=1 skips the build).
 # Everything it started is stopped by PID when it ends.
@@ -18,7 +19,7 @@ build="${DROVER_BUILD_DIR:-$root/build}"
 
 work="$(mktemp -d /tmp/drover-demo.XXXXXX)"
 pids=()
-lab_pid=""
+lab_pids=()
 stop_all() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -26,17 +27,23 @@ stop_all() {
 }
 cleanup() {
   stop_all
-  # drover-lab stops its puppetservers by PID on SIGTERM.
-  if [ -n "$lab_pid" ]; then kill -TERM "$lab_pid" 2>/dev/null || true; wait "$lab_pid" 2>/dev/null || true; fi
+  # drover-lab stops its servers (puppetservers, Prosody, the SMTP sink) by PID on SIGTERM.
+  for pid in "${lab_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${lab_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # The puppetservers take 25-55 s to start: launch them now, take the tour meanwhile.
+# Prosody and the SMTP sink, where the provisioner's notifications go, take about 1 s.
 lab="$build/tests/e2e/lab/drover-lab"
-mkdir -p "$work/masters"
+mkdir -p "$work/masters" "$work/notify"
 "$lab" masters --dir "$work/masters" puppet-eu puppet-us >"$work/masters/lab.log" 2>&1 &
 lab_pid=$!
+lab_pids+=("$lab_pid")
+"$lab" notify --dir "$work/notify" >"$work/notify/lab.log" 2>&1 &
+notify_pid=$!
+lab_pids+=("$notify_pid")
 
 # Security is on, as in production: a CA, one certificate per principal, the shipped
 # example policies (etc/policies) and an audit log per node.
@@ -105,6 +112,14 @@ show() {
   printf '\n\033[1m$ drover %s\033[0m\n' "$*"
   "$drover" --config "$work/client.yaml" "$@" || echo "(exit status $?)"
 }
+# Stops one of the processes in pids now (SIGTERM, then waits for it) and forgets it.
+stop_one() {
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local kept=() pid
+  for pid in "${pids[@]}"; do [ "$pid" = "$1" ] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
 
 show ping
 show find -S 'region=eu-west-1 and (role=web or role=db) and not maintenance=true'
@@ -136,6 +151,58 @@ while [ ! -f "$work/masters/ready" ]; do
   sleep 1
 done
 cat "$work/masters/lab.log"
+while [ ! -f "$work/notify/ready" ]; do
+  if ! kill -0 "$notify_pid" 2>/dev/null; then
+    echo "the notification servers did not start:"; cat "$work/notify/lab.log"; exit 1
+  fi
+  sleep 0.2
+done
+cat "$work/notify/lab.log"
+
+# The provisioner's notifiers (every key: notifiers/notifiers.example.yaml), routed by
+# event: the burst of provisioned nodes as one digest per window, each failure (or node
+# left waiting) as a message of its own, both to the admins' XMPP room and their mailbox.
+# shellcheck source=/dev/null
+. "$work/notify/notify.env"
+room="admins@$XMPP_MUC_SERVICE"
+mailbox="admins@$XMPP_DOMAIN"
+digest_window=60s
+xmpp_common="    type: xmpp
+    password_file: $XMPP_DROVER_PASSWORD_FILE
+    server: 127.0.0.1
+    port: $XMPP_PORT
+    ca_file: $XMPP_CA_FILE
+    rooms: [$room]"
+mail_common="    type: email
+    url: $SMTP_URL
+    from: drover@$XMPP_DOMAIN
+    to: [$mailbox]
+    username: $SMTP_USER
+    password_file: $SMTP_PASSWORD_FILE
+    ca_file: $SMTP_CA_FILE"
+cat >"$work/provisioner.yaml" <<CONFIG
+notifiers:
+  room-digest:
+$xmpp_common
+    jid: $XMPP_DROVER_JID/digest
+    nick: drover
+    events: [provisioned]
+    digest_window: $digest_window
+  room-failures:
+$xmpp_common
+    jid: $XMPP_DROVER_JID/failures
+    nick: drover-failures
+    events: [failed, waiting_too_long]
+    digest_window: 0s
+  mail-digest:
+$mail_common
+    events: [provisioned]
+    digest_window: $digest_window
+  mail-failures:
+$mail_common
+    events: [failed, waiting_too_long]
+    digest_window: 0s
+CONFIG
 
 ingress="ipc://$work/p-ingress.sock"
 egress="ipc://$work/p-egress.sock"
@@ -205,7 +272,7 @@ done
 
 "$drover" cert issue --dir "$work/ca" --name demo.provisioner --role provisioner \
   --out-key "$work/demo.provisioner.key" --out-cert "$work/demo.provisioner.pem" >/dev/null
-"$build/provisioner/drover-provisioner" --identity demo.provisioner \
+"$build/provisioner/drover-provisioner" --config "$work/provisioner.yaml" --identity demo.provisioner \
   --broker-publish "$ingress" --broker-subscribe "$egress" \
   --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
   --security-cert-file "$work/demo.provisioner.pem" --security-key-file "$work/demo.provisioner.key" \
@@ -213,7 +280,8 @@ done
   --master-facts region,country,continent --metrics-listen "" \
   --events-file "$work/events.jsonl" --log-file "$work/provisioner.log" \
   --pid-file "$work/provisioner.pid" >"$work/provisioner.out" 2>&1 &
-pids+=($!)
+provisioner_pid=$!
+pids+=("$provisioner_pid")
 printf '\n\033[1m$ drover provision status   (every second, changes only)\033[0m\n'
 
 # Progress: one line per node whenever its state, step or master changes.
@@ -285,6 +353,72 @@ done
 show provision status --all
 title "log notifications ($work/events.jsonl)"
 cat "$work/events.jsonl" 2>/dev/null || echo "(none)"
+
+# A stopping provisioner sends what its notifiers hold (an open digest window closes at
+# once). Then the room and the mailbox are read back from the servers: the room's
+# history as the admin account joining it now receives it from Prosody, the mail as the
+# SMTP sink stored it.
+stop_one "$provisioner_pid"
+room_status=0
+/usr/bin/python3 "$root/tests/integration/notifiers/xmpp_receiver.py" --port "$XMPP_PORT" \
+  --jid "$XMPP_ADMIN_JID" --password-file "$XMPP_ADMIN_PASSWORD_FILE" --ca-file "$XMPP_CA_FILE" \
+  --room "$room" --nick admin --history 20 --exit-when-ready \
+  --out "$work/notify/room.jsonl" --ready "$work/notify/room.ready" \
+  >"$work/notify/room.log" 2>&1 || room_status=$?
+title "notifications, read back from the servers"
+echo "routing ($work/provisioner.yaml), each to the room $room and the mailbox $mailbox:"
+echo "  provisioned                -> one digest per $digest_window window (room-digest, mail-digest)"
+echo "  failed, waiting_too_long   -> one message per node (room-failures, mail-failures)"
+echo "A digest window still open when the provisioner stops is sent then."
+if [ "$result" -eq 0 ]; then
+  echo "No node failed in this run, so no per-node message was sent."
+fi
+[ "$room_status" -eq 0 ] || { echo "could not read the room:"; cat "$work/notify/room.log"; }
+/usr/bin/python3 - "$room" "$XMPP_ADMIN_JID" "$work/notify/room.jsonl" "$mailbox" \
+  "$SMTP_MAILDIR" <<'PY'
+import email, email.policy, json, os, sys
+room, admin, room_file, mailbox, maildir = sys.argv[1:]
+LINES = 8  # of a message's body: a digest of the six nodes whole
+
+def title(text):
+    print(f"\n\033[1m== {text}\033[0m")
+
+def excerpt(text, indent):
+    lines = text.strip("\n").split("\n")
+    for line in lines[:LINES]:
+        print((indent + line).rstrip())
+    if len(lines) > LINES:
+        print(f"{indent}... ({len(lines) - LINES} more lines)")
+
+title(f"what arrived in the XMPP room {room} (its history, as {admin} joining now gets it)")
+messages = []
+if os.path.exists(room_file):
+    with open(room_file) as f:
+        messages = [json.loads(line) for line in f if line.strip()]
+for m in messages:
+    nick = m["from"].partition("/")[2]
+    when = m.get("stamp", "")[11:19] or "live"
+    print(f"[{when} UTC] {nick}:")
+    excerpt(m["body"], "    ")
+if not messages:
+    print("(nothing)")
+
+title(f"what arrived in the mailbox {mailbox} (the SMTP sink's {maildir})")
+numbers = sorted(int(n[:-5]) for n in os.listdir(maildir) if n.endswith(".json")) \
+    if os.path.isdir(maildir) else []
+for n in numbers:
+    with open(os.path.join(maildir, f"{n}.json")) as f:
+        envelope = json.load(f)
+    with open(os.path.join(maildir, f"{n}.eml"), "rb") as f:
+        mail = email.message_from_binary_file(f, policy=email.policy.default)
+    how = ("STARTTLS" if envelope["tls"] else "plain text") + \
+        (f", login {envelope['auth_user']}" if envelope["auth_user"] else "")
+    print(f"#{n} from {mail['From']} to {mail['To']} ({how}), {mail['Date']}")
+    print(f"    Subject: {mail['Subject']}")
+    excerpt(mail.get_body(preferencelist=("plain",)).get_content(), "    ")
+if not numbers:
+    print("(nothing)")
+PY
 if [ "$result" -ne 0 ]; then
   title "not every node was provisioned: the provisioner's log"
   tail -n 40 "$work/provisioner.log"
