@@ -272,16 +272,19 @@ done
 
 "$drover" cert issue --dir "$work/ca" --name demo.provisioner --role provisioner \
   --out-key "$work/demo.provisioner.key" --out-cert "$work/demo.provisioner.pem" >/dev/null
+# The live page and /metrics on a free loopback port (README "The live provisioning page").
+page_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$build/provisioner/drover-provisioner" --config "$work/provisioner.yaml" --identity demo.provisioner \
   --broker-publish "$ingress" --broker-subscribe "$egress" \
   --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
   --security-cert-file "$work/demo.provisioner.pem" --security-key-file "$work/demo.provisioner.key" \
   --state-db "$work/provisioner.db" --flow-file "$root/etc/flows/classic.yaml" \
-  --master-facts region,country,continent --metrics-listen "" \
+  --master-facts region,country,continent --metrics-listen "127.0.0.1:$page_port" \
   --events-file "$work/events.jsonl" --log-file "$work/provisioner.log" \
   --pid-file "$work/provisioner.pid" >"$work/provisioner.out" 2>&1 &
 provisioner_pid=$!
 pids+=("$provisioner_pid")
+printf '\nthe live page, while the nodes go through: http://127.0.0.1:%s/\n' "$page_port"
 printf '\n\033[1m$ drover provision status   (every second, changes only)\033[0m\n'
 
 # Progress: one line per node whenever its state, step or master changes.
@@ -351,6 +354,15 @@ for spec in "${nodes[@]}"; do
   done
 done
 show provision status --all
+title "the live page's state (http://127.0.0.1:$page_port/api/state), by state"
+python3 - "$page_port" <<'PY' || echo "(the page did not answer)"
+import collections, json, sys, urllib.request
+state = json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/state", timeout=10))
+counts = collections.Counter(row["state"] for row in state["rows"])
+print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "(no node)")
+print("masters: " + ", ".join(f"{m['identity']} ({' '.join(f'{k}={v}' for k, v in m['facts'].items())})"
+                             for m in state["masters"]))
+PY
 title "log notifications ($work/events.jsonl)"
 cat "$work/events.jsonl" 2>/dev/null || echo "(none)"
 
