@@ -47,9 +47,5 @@ const Asset* findAsset(std::string_view name) {
 
 }  // namespace drover::provisioner::web
 ")
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-endif()
-if(NOT old STREQUAL text)
-  file(WRITE "${OUTPUT}" "${text}")
-endif()
+# Rewritten only when the text changed, so nothing depending on it rebuilds for nothing.
+file(CONFIGURE OUTPUT "${OUTPUT}" CONTENT "${text}" @ONLY)

@@ -35,10 +35,5 @@ const char* buildCommit() { return \"${commit}\"; }
 
 }  // namespace drover::util
 ")
-set(old "")
-if(EXISTS "${OUTPUT}")
-  file(READ "${OUTPUT}" old)
-endif()
-if(NOT old STREQUAL text)
-  file(WRITE "${OUTPUT}" "${text}")
-endif()
+# Rewritten only when the text changed, so nothing depending on it rebuilds for nothing.
+file(CONFIGURE OUTPUT "${OUTPUT}" CONTENT "${text}" @ONLY)

@@ -144,20 +144,19 @@ stop_all
 title() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 title "provisioning: two Puppet masters, a provisioner and six bare nodes"
 printf 'waiting for the puppetservers (started %s s ago) ...\n' "$SECONDS"
-while [ ! -f "$work/masters/ready" ]; do
-  if ! kill -0 "$lab_pid" 2>/dev/null; then
-    echo "the puppetservers did not start:"; cat "$work/masters/lab.log"; exit 1
-  fi
-  sleep 1
-done
-cat "$work/masters/lab.log"
-while [ ! -f "$work/notify/ready" ]; do
-  if ! kill -0 "$notify_pid" 2>/dev/null; then
-    echo "the notification servers did not start:"; cat "$work/notify/lab.log"; exit 1
-  fi
-  sleep 0.2
-done
-cat "$work/notify/lab.log"
+# Waits for drover-lab's `ready` file in DIR while its process PID lives; then its log.
+wait_lab() {
+  local dir="$1" pid="$2" what="$3"
+  while [ ! -f "$dir/ready" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$what did not start:"; cat "$dir/lab.log"; exit 1
+    fi
+    sleep 0.2
+  done
+  cat "$dir/lab.log"
+}
+wait_lab "$work/masters" "$lab_pid" "the puppetservers"
+wait_lab "$work/notify" "$notify_pid" "the notification servers"
 
 # The provisioner's notifiers (every key: notifiers/notifiers.example.yaml), routed by
 # event: the burst of provisioned nodes as one digest per window, each failure (or node
