@@ -20,7 +20,7 @@ packages=(
   mmdebstrap systemd-container
   libnats-dev nats-server libevent-dev
   prometheus
-  chromium nodejs npm
+  chromium
   # MCollective's agent DDLs and its Ruby DDL code, which the `drover ddl import` tests
   # convert and compare with (tests/unit/ddl/mcollective_ddls_test.cpp). Only the library:
   # the mcollective package would also install and start the mcollectived service.
@@ -32,6 +32,10 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
     missing+=("$package")
 done
+# node and npm for the browser tests: Debian's packages where no other Node.js is
+# installed (a Node.js that bundles npm conflicts with Debian's npm package).
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -ne 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
