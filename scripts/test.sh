@@ -15,21 +15,29 @@ build="${DROVER_BUILD_DIR:-$root/build}"
 ctest --test-dir "$build" -L unit --output-on-failure -j"$(nproc)"
 
 # The packages, then the fuzz targets, build at the lowest priority while the integration
-# tests run: those mostly wait on servers and processes, and the builds take the CPU they
-# leave. One build at a time: two at once slowed the puppetserver suites more than they
-# saved. Two integration tests run at a time (each has its own ports, directories and
-# network names), except the puppetserver suites, which run alone (RUN_SERIAL).
+# tests (then the image suite) run: those mostly wait on servers and processes, and the
+# builds take the CPU they leave. One build at a time: two at once slowed the puppetserver
+# suites more than they saved. setsid puts the builds in a scheduling group of their own
+# where the kernel groups by session (autogroup), so that group is niced too: nice alone
+# would only order processes within it. Two integration tests run at a time (each has its
+# own ports, directories and network names), except the puppetserver suites, which run
+# alone (RUN_SERIAL).
 packages="$build/packages"
+rm -f "$build/package.status"
 # A failed fuzz build is not final here: the fuzz stage below builds again and shows it.
 ROOT="$root" BUILD="$build" PACKAGES="$packages" setsid nice -n 19 bash -c '
+  echo 19 >/proc/self/autogroup 2>/dev/null || true
   DROVER_PACKAGE_WORK="$BUILD/package" "$ROOT/scripts/package.sh" "$PACKAGES" \
-    >"$BUILD/package.log" 2>&1 || exit 1
+    >"$BUILD/package.log" 2>&1
+  echo $? >"$BUILD/package.status"
   "$ROOT/scripts/fuzz.sh" build >"$BUILD/fuzz-build.log" 2>&1 || true' &
-package_job=$!
-trap 'kill -- -"$package_job" 2>/dev/null || true' EXIT
+background=$!
+trap 'kill -- -"$background" 2>/dev/null || true' EXIT
 ctest --test-dir "$build" -L integration --output-on-failure -j"$(nproc)"
 
-if ! wait "$package_job"; then
+# The packages are done once package.sh said how it ended; the fuzz build goes on.
+while [ ! -s "$build/package.status" ] && kill -0 "$background" 2>/dev/null; do sleep 1; done
+if [ "$(cat "$build/package.status" 2>/dev/null)" != 0 ]; then
   cat "$build/package.log"
   echo "scripts/package.sh failed (log above, also in $build/package.log)" >&2
   exit 1
@@ -43,5 +51,6 @@ node_image=$!
 wait "$node_image" || { cat "$build/image-node.log"; exit 1; }
 DROVER_IMAGE_DIR="$build/image" DROVER_PACKAGES_DIR="$packages" \
   ctest --test-dir "$build" -L image --output-on-failure
-# Built beside the integration tests above; this only runs them.
+wait "$background" || true
+# Built beside the tests above; this only runs them.
 "$root/scripts/fuzz.sh" "${DROVER_FUZZ_SECONDS:-15}"
