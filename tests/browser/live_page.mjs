@@ -21,13 +21,20 @@ function check(ok, why) {
   if (!ok) throw new Error(why);
 }
 
+// The browser's profile is scratch, removed when it closes; the artifacts are the
+// screenshots.
+const profile = fs.mkdtempSync(path.join(spec.artifacts, "profile-"));
 const browser = await puppeteer.launch({
   executablePath: process.env.DROVER_CHROMIUM || "/usr/bin/chromium",
   headless: true,
   // The sandbox needs user namespaces a test machine (or root) may not give.
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-  userDataDir: fs.mkdtempSync(path.join(spec.artifacts, "profile-")),
+  userDataDir: profile,
 });
+async function closeBrowser() {
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
 const problems = [];
 try {
   const page = await browser.newPage();
@@ -134,9 +141,9 @@ try {
   check(problems.length === 0, problems.join("; "));
   say({ stage: "done", seen, masters, steps, history_rows: history.length, rows_at_end: rowsAtEnd,
     screenshots: ["live-page.png", "live-page-history.png"].map((f) => path.join(spec.artifacts, f)) });
-  await browser.close();
+  await closeBrowser();
 } catch (e) {
   say({ stage: "failed", why: e.message, problems });
-  await browser.close();
+  await closeBrowser();
   process.exit(1);
 }
