@@ -33,6 +33,7 @@ bool isLoopbackListen(const std::string& listen) {
   std::string host = listen.substr(0, listen.rfind(':'));
   return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
+
 namespace {
 
 Check factName() {
