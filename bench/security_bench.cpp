@@ -168,6 +168,58 @@ void verifyRequest(benchmark::State& state, bool cached) {
 BENCHMARK_CAPTURE(verifyRequest, cached_chain, true);
 BENCHMARK_CAPTURE(verifyRequest, cold_chain, false);
 
+// The reply a node sends to a request that asks for a MAC (`reply_mac`, what drover and
+// the provisioner send): MACed for the admin.
+envelope::Envelope macedPingReply() {
+  auto reply = envelope::makeReply(pingRequest(), nodeSigner()->name(), {},
+                                   Json{{"pong", drover::util::nowMs()}});
+  auto adminCert = security::certificateFromDer(admin()->certificateDer());
+  security::macEnvelope(reply, *nodeSigner(), X509_get0_pubkey(adminCert.get()));
+  return reply;
+}
+
+void macReply(benchmark::State& state) {
+  auto reply = macedPingReply();
+  auto adminCert = security::certificateFromDer(admin()->certificateDer());
+  for (auto _ : state) {
+    security::macEnvelope(reply, *nodeSigner(), X509_get0_pubkey(adminCert.get()));
+    benchmark::DoNotOptimize(reply.mac);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(macReply);
+
+// verifyEnvelope of a MACed reply as the client runs it: certificate from the cache,
+// then the MAC under the key shared with that node, known after its first reply
+// (known_peer), or derived (X25519) for a node not heard from before (new_peer: the
+// admin's key cache is a fresh one for each check).
+void verifyMacedReply(benchmark::State& state, bool knownPeer) {
+  auto store = collective().store();
+  auto reply = macedPingReply();
+  std::int64_t now = drover::util::nowMs();
+  if (knownPeer) {
+    security::verifyEnvelope(reply, *store, now, admin().get());
+    for (auto _ : state) {
+      benchmark::DoNotOptimize(security::verifyEnvelope(reply, *store, now, admin().get()));
+    }
+  } else {
+    store->verify(reply.cert, now);
+    for (auto _ : state) {
+      state.PauseTiming();
+      auto fresh = collective().issue("bench.admin", security::Role::Admin);
+      auto freshReply =
+          envelope::makeReply(pingRequest(), nodeSigner()->name(), {}, Json{{"pong", 1}});
+      auto freshCert = security::certificateFromDer(fresh->certificateDer());
+      security::macEnvelope(freshReply, *nodeSigner(), X509_get0_pubkey(freshCert.get()));
+      state.ResumeTiming();
+      benchmark::DoNotOptimize(security::verifyEnvelope(freshReply, *store, now, fresh.get()));
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(verifyMacedReply, known_peer, true);
+BENCHMARK_CAPTURE(verifyMacedReply, new_peer, false);
+
 // The parts of the above: the Ed25519 check alone, and the bytes it covers.
 void ed25519VerifyOnly(benchmark::State& state) {
   auto reply = signedPingReply();
@@ -226,13 +278,15 @@ class BenchNode {
 };
 
 // Signed pings with distinct ids: the replay cache refuses a repeated one. A TTL of an
-// hour (a node's maximum) keeps the pool fresh for the whole run.
-std::vector<std::string> signedPings(std::size_t count) {
+// hour (a node's maximum) keeps the pool fresh for the whole run. `replyMac`: asking for
+// a MACed reply, as drover and the provisioner do.
+std::vector<std::string> signedPings(std::size_t count, bool replyMac) {
   std::vector<std::string> out;
   out.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     auto request = pingRequest();
     request.ttl = 3600;
+    request.replyMac = replyMac;
     security::signEnvelope(request, *admin());
     out.push_back(envelope::encode(request));
   }
@@ -241,16 +295,17 @@ std::vector<std::string> signedPings(std::size_t count) {
 
 constexpr std::size_t kPings = 8192;
 
-const std::vector<std::string>& pingPool() {
-  static const auto pool = signedPings(kPings);
-  return pool;
+const std::vector<std::string>& pingPool(bool replyMac) {
+  static const auto signedReplies = signedPings(kPings, false);
+  static const auto macedReplies = signedPings(kPings, true);
+  return replyMac ? macedReplies : signedReplies;
 }
 
 // Runs `body` over the pool; at its end, a fresh node (fresh replay cache) untimed.
 // `body` returns false when the node did not accept the ping (counted: should be 0).
 template <typename Body>
-void overPool(benchmark::State& state, Security mode, Body body) {
-  const auto& pool = pingPool();
+void overPool(benchmark::State& state, Security mode, Body body, bool replyMac = false) {
+  const auto& pool = pingPool(replyMac);
   std::vector<envelope::Envelope> decoded;
   for (const auto& bytes : pool) decoded.push_back(envelope::decode(bytes));
   auto node = std::make_unique<BenchNode>(mode);
@@ -285,20 +340,24 @@ BENCHMARK_CAPTURE(inspectSignedPing, security_on, Security::On);
 BENCHMARK_CAPTURE(inspectSignedPing, security_on_no_audit, Security::OnNoAudit);
 
 // What one node of the fleet benchmark spends per ping: decode, inspect, run, seal, encode.
-void answerSignedPing(benchmark::State& state, Security mode) {
-  overPool(state, mode,
-           [](drover::node::NodeCore& core, const std::string& bytes, const envelope::Envelope&) {
-             auto request = envelope::decode(bytes);
-             auto decision = core.inspect(
-                 request, drover::bus::broadcastTopic(request.collective, request.agent));
-             if (decision.kind != drover::node::Decision::Kind::Run) return false;
-             benchmark::DoNotOptimize(envelope::encode(core.execute(decision, request)));
-             return true;
-           });
+// The reply is signed, or MACed for the caller when the ping asks for it (reply_mac).
+void answerSignedPing(benchmark::State& state, Security mode, bool replyMac) {
+  overPool(
+      state, mode,
+      [](drover::node::NodeCore& core, const std::string& bytes, const envelope::Envelope&) {
+        auto request = envelope::decode(bytes);
+        auto decision =
+            core.inspect(request, drover::bus::broadcastTopic(request.collective, request.agent));
+        if (decision.kind != drover::node::Decision::Kind::Run) return false;
+        benchmark::DoNotOptimize(envelope::encode(core.execute(decision, request)));
+        return true;
+      },
+      replyMac);
 }
-BENCHMARK_CAPTURE(answerSignedPing, security_off, Security::Off);
-BENCHMARK_CAPTURE(answerSignedPing, security_on, Security::On);
-BENCHMARK_CAPTURE(answerSignedPing, security_on_no_audit, Security::OnNoAudit);
+BENCHMARK_CAPTURE(answerSignedPing, security_off, Security::Off, false);
+BENCHMARK_CAPTURE(answerSignedPing, security_on, Security::On, false);
+BENCHMARK_CAPTURE(answerSignedPing, security_on_no_audit, Security::OnNoAudit, false);
+BENCHMARK_CAPTURE(answerSignedPing, security_on_reply_mac, Security::On, true);
 
 // The replay cache of a node taking 10,000 requests per minute with 60 s TTLs: request i
 // arrives at i * 6 ms and is remembered until 60 s later. `minutes` of traffic: after

@@ -51,9 +51,13 @@ void NodeCore::seal(Envelope& message) const {
   if (security_) security_->seal(message);
 }
 
+void NodeCore::sealReply(Envelope& reply, const Envelope& request) const {
+  if (security_) security_->sealReply(reply, request);
+}
+
 Envelope NodeCore::replyTo(const Envelope& request, envelope::Status status) const {
   Envelope reply = envelope::makeReply(request, id_.identity, std::move(status));
-  seal(reply);
+  sealReply(reply, request);
   return reply;
 }
 
@@ -119,7 +123,7 @@ Decision NodeCore::refuse(const Envelope& request, StatusCode code, std::string_
   decision.reason = why;
   decision.reply = envelope::makeReply(request, id_.identity, {code, why},
                                        Json{{"refused", std::string(refusal)}});
-  seal(decision.reply);
+  sealReply(decision.reply, request);
   return decision;
 }
 
@@ -274,7 +278,7 @@ Envelope NodeCore::execute(const Decision& decision, const Envelope& request,
   out.timing.programs = programs.programs();
   metrics_.countRun(decision.agent->name(), out.status.code,
                     std::chrono::duration_cast<std::chrono::microseconds>(took));
-  seal(out);
+  sealReply(out, request);
   return out;
 }
 

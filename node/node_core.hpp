@@ -146,6 +146,7 @@ class NodeCore : public agents::NodeInfo {
   Json agentRegistrations() const;
   Decision admit(const envelope::Envelope& request, bool direct, policy::Caller caller);
   void seal(envelope::Envelope& message) const;
+  void sealReply(envelope::Envelope& reply, const envelope::Envelope& request) const;
 
   std::shared_ptr<NodeSecurity> security_;
   NodeMetrics metrics_;

@@ -1,5 +1,6 @@
 #include "node/node_security.hpp"
 
+#include <optional>
 #include <stdexcept>
 
 #include "core/security/certificate.hpp"
@@ -207,6 +208,26 @@ void NodeSecurity::seal(envelope::Envelope& message) const {
   if (mode() == SecurityMode::Disabled) return;
   auto own = signer();
   if (own) security::signEnvelope(message, *own);
+}
+
+void NodeSecurity::sealReply(envelope::Envelope& reply, const envelope::Envelope& request) const {
+  if (mode() == SecurityMode::Disabled) return;
+  auto own = signer();
+  if (!own) return;
+  if (request.replyMac && !request.cert.empty()) {
+    std::optional<security::VerifiedPrincipal> caller;
+    try {
+      // Verified when the request came in: this is a cache lookup.
+      caller = store_->verify(request.cert, util::nowMs());
+    } catch (const security::VerifyError&) {
+      // Revoked or expired since: a signature, which needs nothing of the caller's.
+    }
+    if (caller) {
+      security::macEnvelope(reply, *own, caller->publicKey.get());
+      return;
+    }
+  }
+  security::signEnvelope(reply, *own);
 }
 
 bool NodeSecurity::refreshCrl() {

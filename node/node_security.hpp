@@ -93,6 +93,12 @@ class NodeSecurity : public agents::EnrolmentHost {
   /// Signs a message the node sends, when it has a certificate. Throws OpenSslError.
   void seal(envelope::Envelope& message) const;
 
+  /// Seals the reply to `request` as seal() does, except that a request asking for it
+  /// (`reply_mac`) is answered with a MAC under the key the node shares with the
+  /// caller's certificate: a fraction of a signature's cost, for the caller to check.
+  /// Signed instead when that certificate no longer verifies.
+  void sealReply(envelope::Envelope& reply, const envelope::Envelope& request) const;
+
   /// Rereads the CRL file; true when it changed (every cached verification is then
   /// dropped). Cheap enough to call every few seconds. Throws std::runtime_error and
   /// keeps the CRL in force when the new file is broken.

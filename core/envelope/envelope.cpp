@@ -255,6 +255,13 @@ void applyField(Envelope& env, unsigned& seen, const std::string& key, const msg
     env.cert = asString(val, "cert");
   else if (key == "sig")
     env.sig = asString(val, "sig");
+  else if (key == "mac")
+    env.mac = asString(val, "mac");
+  else if (key == "reply_mac") {
+    if (val.type != msgpack::type::BOOLEAN)
+      throw DecodeError("field 'reply_mac' must be a boolean");
+    env.replyMac = val.via.boolean;
+  }
   // Anything else belongs to a later minor revision: ignored on purpose.
 }
 
@@ -301,6 +308,13 @@ void checkShape(const Envelope& env) {
   requireAtMost(env.filter.size(), kMaxFilterLength, "filter");
   requireAtMost(env.cert.size(), kMaxCertificateSize, "cert");
   requireAtMost(env.sig.size(), kMaxSignatureSize, "sig");
+  if (!env.mac.empty() && env.mac.size() != kMacSize) {
+    throw DecodeError("field 'mac' must be " + std::to_string(kMacSize) + " bytes");
+  }
+  if (!env.mac.empty() && !env.sig.empty()) {
+    throw DecodeError(
+        "fields 'sig' and 'mac' are both set: a message is signed or MACed, not both");
+  }
   if (!env.requestDigest.empty() && env.requestDigest.size() != kDigestSize) {
     throw DecodeError("field 'request_digest' must be " + std::to_string(kDigestSize) + " bytes");
   }
@@ -339,7 +353,10 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
   const bool timed = env.timing.said();
-  std::uint32_t count = 18 + (withSig ? 1 : 0) + (timed ? 1 : 0);
+  // The authenticator (sig or mac) is left out of the bytes it covers. reply_mac is sent
+  // only when set, so a message without it encodes (and is signed) as before it existed.
+  const bool withMacField = withSig && !env.mac.empty();
+  std::uint32_t count = 18 + (withSig ? 1 : 0) + (timed ? 1 : 0) + (env.replyMac ? 1 : 0);
   pk.pack_map(count);
   pk.pack("v");
   pk.pack(env.v);
@@ -381,8 +398,15 @@ std::string encodeFields(const Envelope& env, bool withSig) {
     pk.pack("programs");
     pk.pack(env.timing.programs);
   }
+  if (env.replyMac) {
+    pk.pack("reply_mac");
+    pk.pack(true);
+  }
   packBin(pk, "cert", env.cert);
-  if (withSig) packBin(pk, "sig", env.sig);
+  if (withMacField)
+    packBin(pk, "mac", env.mac);
+  else if (withSig)
+    packBin(pk, "sig", env.sig);
   return std::string(buffer.data(), buffer.size());
 }
 

@@ -27,6 +27,7 @@ inline constexpr std::size_t kMaxTargets = 1024;  // identities in one request
 inline constexpr std::size_t kMaxCertificateSize = 16384;
 inline constexpr std::size_t kMaxSignatureSize = 128;
 inline constexpr std::size_t kDigestSize = 32;  // SHA-256
+inline constexpr std::size_t kMacSize = 32;     // keyed BLAKE2b (core/security/pairwise.hpp)
 
 enum class MessageType { Request, Reply, Registration };
 
@@ -92,9 +93,14 @@ struct Envelope {
   std::string requestDigest;  // on replies: requestDigest() of the exact request answered
   Status status;              // on replies
   Json data = Json::object();
-  Timing timing;     // on replies; sent only when said()
+  Timing timing;  // on replies; sent only when said()
+  // On requests: the caller takes a reply authenticated with `mac` instead of `sig`.
+  bool replyMac = false;
   std::string cert;  // DER certificate of `sender`, covered by the signature
   std::string sig;   // signature bytes over signingBytes(); empty when unsigned
+  // Instead of `sig`: a MAC over signingBytes() under the key the sender shares with
+  // the one recipient (core/security/pairwise.hpp). Never both.
+  std::string mac;
 };
 
 /// Thrown by decode(); the message says what was wrong and where.
@@ -119,7 +125,8 @@ std::string encode(const Envelope& env);
 /// anything else malformed; error texts quote received bytes only clipped.
 Envelope decode(std::string_view bytes);
 
-/// The bytes a signature covers: the whole envelope, `cert` included, without `sig`.
+/// The bytes a signature or MAC covers: the whole envelope, `cert` included, without
+/// `sig` and `mac`.
 std::string signingBytes(const Envelope& env);
 
 /// SHA-256 of signingBytes(request): names the exact message a reply answers, so a

@@ -99,9 +99,11 @@ void Client::verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const {
   if (!security_) return;
   auto verifyOne = [&](Arrival& arrival) {
     const auto& reply = arrival.reply;
-    if (acceptUnsigned && reply.sig.empty() && reply.cert.empty()) return;
+    if (acceptUnsigned && reply.sig.empty() && reply.mac.empty() && reply.cert.empty()) return;
     try {
-      arrival.role = security::verifyEnvelope(reply, *security_->store, util::nowMs()).role;
+      arrival.role =
+          security::verifyEnvelope(reply, *security_->store, util::nowMs(), security_->signer.get())
+              .role;
       arrival.verified = true;
     } catch (const std::exception& e) {
       arrival.error = "reply from '" + reply.sender + "' refused: " + e.what();
@@ -210,6 +212,9 @@ envelope::Envelope Client::makeRequest(const CallSpec& spec) const {
   request.ttl = spec.ttl;
   request.time = util::nowMs();
   request.replyTo = replyTopic_;
+  // A node that verified our certificate can answer with a MAC only we can check:
+  // ~1 µs per reply here instead of a signature check's ~50 µs.
+  request.replyMac = security_ && security_->signer;
   return request;
 }
 

@@ -17,7 +17,9 @@
 //
 // Security: with a ClientSecurity every request is signed and every reply verified
 // (certificate chain, dates, revocation, signature, sender = certificate name, role
-// node) before it counts. A reply counts only if it answers the exact message this
+// node) before it counts. Requests ask for replies MACed for this client
+// (`reply_mac`, core/security/pairwise.hpp): the check is then a keyed hash under the
+// key shared with that node, derived once per node, instead of a signature check. A reply counts only if it answers the exact message this
 // client sent to that node (its request_digest) and, for a known set, comes from a
 // node of the set; one that fails any of this is counted in `rejected` with the
 // reason, and its node stays silent. A refusal of a replayed copy never stands in for

@@ -40,6 +40,7 @@ Signer::Signer(PkeyPtr key, std::string_view certificate) : key_(std::move(key))
   std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pub{};
   crypto_sign_seed_keypair(pub.data(), secret_.data(), seed.data());
   sodium_memzero(seed.data(), seed.size());
+  pairwise_ = std::make_unique<PairwiseKeys>(secret_);
 }
 
 Signer::~Signer() { sodium_memzero(secret_.data(), secret_.size()); }
@@ -48,7 +49,8 @@ Signer::Signer(Signer&& other) noexcept
     : key_(std::move(other.key_)),
       secret_(other.secret_),
       certificateDer_(std::move(other.certificateDer_)),
-      name_(std::move(other.name_)) {
+      name_(std::move(other.name_)),
+      pairwise_(std::move(other.pairwise_)) {
   sodium_memzero(other.secret_.data(), other.secret_.size());
 }
 
@@ -80,6 +82,25 @@ bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view sig
                                      bytes.size(), pub.data()) == 0;
 }
 
+namespace {
+
+// The raw 32 bytes of an Ed25519 key; empty for any other key.
+std::string rawEd25519(EVP_PKEY* key) {
+  std::string raw(crypto_sign_PUBLICKEYBYTES, '\0');
+  std::size_t size = raw.size();
+  if (key == nullptr || EVP_PKEY_id(key) != EVP_PKEY_ED25519 ||
+      EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &size) != 1 ||
+      size != raw.size()) {
+    clearOpenSslErrors();
+    return {};
+  }
+  return raw;
+}
+
+static_assert(envelope::kMacSize == kMacSize);
+
+}  // namespace
+
 bool verifySignature(X509* cert, std::string_view bytes, std::string_view signature) {
   EVP_PKEY* key = X509_get0_pubkey(cert);
   return key != nullptr && verifySignature(key, bytes, signature);
@@ -92,19 +113,56 @@ void signEnvelope(envelope::Envelope& env, const Signer& signer) {
                                 signer.name() + "'");
   }
   env.cert = signer.certificateDer();
+  env.mac.clear();
   env.sig = signer.sign(envelope::signingBytes(env));
 }
 
+void macEnvelope(envelope::Envelope& env, const Signer& signer, EVP_PKEY* recipientKey) {
+  if (env.sender.empty()) env.sender = signer.name();
+  if (env.sender != signer.name()) {
+    throw std::invalid_argument("cannot MAC a message from '" + env.sender + "' as '" +
+                                signer.name() + "'");
+  }
+  std::string recipient = rawEd25519(recipientKey);
+  env.cert = signer.certificateDer();
+  env.sig.clear();
+  env.mac.clear();
+  std::string mac = signer.pairwise().mac(recipient, envelope::signingBytes(env));
+  if (mac.empty()) throw std::invalid_argument("the recipient's key is not a usable Ed25519 key");
+  env.mac = std::move(mac);
+}
+
 VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore& store,
-                                 std::int64_t nowMs) {
+                                 std::int64_t nowMs, const Signer* recipient) {
   std::string what = "message " + env.id + " from '" + env.sender + "'";
-  if (env.sig.empty()) throw VerifyError(Reason::Unsigned, "unsigned message: " + what);
+  const bool maced = !env.mac.empty();
+  if (maced && !env.sig.empty()) {
+    throw VerifyError(Reason::BadSignature, what + " carries both a signature and a MAC");
+  }
+  if (maced && recipient == nullptr) {
+    throw VerifyError(Reason::Unsigned,
+                      what +
+                          " carries a MAC for its recipient instead of a signature, and "
+                          "MACs are taken only on replies to requests that ask for them");
+  }
+  if (!maced && env.sig.empty()) {
+    throw VerifyError(Reason::Unsigned, "unsigned message: " + what);
+  }
   if (env.cert.empty()) throw VerifyError(Reason::NoCertificate, what + " carries no certificate");
   VerifiedPrincipal principal = store.verify(env.cert, nowMs);
   if (principal.name != env.sender) {
     throw VerifyError(
         Reason::SenderMismatch,
         "sender '" + env.sender + "' does not match certificate '" + principal.name + "'");
+  }
+  if (maced) {
+    if (!recipient->pairwise().check(rawEd25519(principal.publicKey.get()),
+                                     envelope::signingBytes(env), env.mac)) {
+      throw VerifyError(Reason::BadSignature,
+                        "bad MAC on " + what + " (it does not check under the key shared with '" +
+                            recipient->name() + "')");
+    }
+    return principal;
   }
   if (!verifySignature(principal.publicKey.get(), envelope::signingBytes(env), env.sig)) {
     throw VerifyError(Reason::BadSignature, "bad signature on " + what);

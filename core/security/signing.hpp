@@ -5,16 +5,21 @@
 //
 // Wire fields (core/envelope): `cert` carries the signer's DER certificate and `sig`
 // the 64-byte Ed25519 signature over envelope::signingBytes(), which covers every
-// field but `sig` (so `sender` and `cert` are signed too).
+// field but `sig` and `mac` (so `sender` and `cert` are signed too). A reply to a
+// request that asks for it (`reply_mac`) carries `mac` instead: a MAC under the key
+// the replier shares with the requester (pairwise.hpp), which only that requester can
+// check, at a fraction of a signature check's cost.
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/envelope/envelope.hpp"
 #include "core/security/certificate_store.hpp"
 #include "core/security/openssl_handles.hpp"
+#include "core/security/pairwise.hpp"
 
 namespace drover::security {
 
@@ -41,11 +46,15 @@ class Signer {
   const std::string& name() const { return name_; }
   const std::string& certificateDer() const { return certificateDer_; }
 
+  /// Keys shared with each peer, derived from this key. Thread safe.
+  const PairwiseKeys& pairwise() const { return *pairwise_; }
+
  private:
   PkeyPtr key_;
   std::array<unsigned char, 64> secret_{};  // libsodium form: seed then public key
   std::string certificateDer_;
   std::string name_;
+  std::unique_ptr<PairwiseKeys> pairwise_;
 };
 
 /// True if `signature` is `key`'s Ed25519 signature of `bytes`. A wrong, truncated
@@ -61,11 +70,20 @@ bool verifySignature(X509* cert, std::string_view bytes, std::string_view signat
 /// `env.sender` names someone else, OpenSslError, std::invalid_argument from encoding.
 void signEnvelope(envelope::Envelope& env, const Signer& signer);
 
-/// Checks, in this order: a signature is present, a certificate is present, the
+/// Puts the signer's certificate into `env.cert`, then a MAC into `env.mac` under the
+/// key the signer shares with the holder of `recipientKey` (the Ed25519 key of a
+/// certificate verified before). An empty `env.sender` becomes the signer's name.
+/// Throws std::invalid_argument if `env.sender` names someone else or `recipientKey`
+/// is not a usable Ed25519 key, and from encoding.
+void macEnvelope(envelope::Envelope& env, const Signer& signer, EVP_PKEY* recipientKey);
+
+/// Checks, in this order: a signature or MAC is present, a certificate is present, the
 /// certificate verifies in `store` at `nowMs`, its name equals `env.sender`, and the
-/// signature over signingBytes(env) verifies. Freshness and replay are separate
+/// signature over signingBytes(env) verifies, or the MAC does under the key
+/// `recipient` shares with that certificate's key. Without `recipient` a MACed message
+/// is refused: it is meant for someone else. Freshness and replay are separate
 /// (replay_cache.hpp). Returns the sender. Throws VerifyError.
 VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore& store,
-                                 std::int64_t nowMs);
+                                 std::int64_t nowMs, const Signer* recipient = nullptr);
 
 }  // namespace drover::security

@@ -73,6 +73,12 @@ int main(int argc, char** argv) {
   auto signedRequest = request();
   signedRequest.sig = std::string("\x30\x45\x02\x21\x00\xfe\x01", 7);
   write(dir / "signed_request.msgpack", envelope::encode(signedRequest));
+  auto asking = request();
+  asking.replyMac = true;
+  write(dir / "reply_mac_request.msgpack", envelope::encode(asking));
+  auto maced = reply();
+  maced.mac = std::string(envelope::kMacSize, '\x6d');
+  write(dir / "maced_reply.msgpack", envelope::encode(maced));
   auto future = request();
   future.v = 2;
   write(dir / "version2_request.msgpack", envelope::encode(future));

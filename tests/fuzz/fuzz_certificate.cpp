@@ -6,7 +6,9 @@
 //     one that parses must survive a DER round trip unchanged;
 //   - a CRL for a store trusting the fixed CA: OpenSslError or std::invalid_argument;
 //   - a private key and a CSR: OpenSslError (std::invalid_argument for a non-Ed25519 key);
-//   - an envelope, whose signature is checked by verifyEnvelope: VerifyError.
+//   - an envelope, whose signature or MAC is checked by verifyEnvelope, as a node
+//     checks a request and as a client checks a reply (with its key, for MACs):
+//     VerifyError.
 // The trust anchors are the CA certificate and CRL in data/certificate/ (written by
 // fuzz_certificate_seeds), and verification happens at a fixed time in their validity.
 #include <cstddef>
@@ -18,6 +20,7 @@
 #include "core/envelope/envelope.hpp"
 #include "core/security/certificate.hpp"
 #include "core/security/certificate_store.hpp"
+#include "core/security/issuing.hpp"
 #include "core/security/keys.hpp"
 #include "core/security/signing.hpp"
 #include "core/util/files.hpp"
@@ -42,6 +45,16 @@ struct Trust {
 
 Trust& trust() {
   static Trust instance;
+  return instance;
+}
+
+// The reader a MAC would be for: any key with a certificate of its own will do.
+const Signer& recipient() {
+  static const Signer instance = [] {
+    PkeyPtr key = generateKey();
+    X509Ptr cert = makeCaCertificate(key.get(), {"fuzz-recipient", "01", 0, 4102444800000});
+    return Signer(std::move(key), certificateToDer(cert.get()));
+  }();
   return instance;
 }
 
@@ -112,6 +125,10 @@ void asEnvelope(std::string_view bytes) {
   }
   try {
     verifyEnvelope(env, trust().store, trust().nowMs);
+  } catch (const VerifyError&) {
+  }
+  try {
+    verifyEnvelope(env, trust().store, trust().nowMs, &recipient());
   } catch (const VerifyError&) {
   }
 }

@@ -165,6 +165,56 @@ TEST(EnvelopeCodec, MalformedTimingIsRefusedAndNamed) {
   EXPECT_EQ(refusal(timingWith("cpu_us", msgpack::object(5, zone))), "accepted");
 }
 
+// A reply MACed for its caller, and the request that asked for it: the MAC is left out
+// of what it covers, the request's wish is covered, and a message without either
+// encodes as it did before they existed (so earlier signatures still check).
+TEST(EnvelopeCodec, MacAndReplyMacRoundTripAndOnlyTheMacIsUncovered) {
+  Envelope plain = sampleRequest();
+  EXPECT_EQ(encode(plain).find("reply_mac"), std::string::npos);
+  EXPECT_EQ(encode(plain).find("\xa3mac"), std::string::npos);
+
+  Envelope asking = plain;
+  asking.replyMac = true;
+  EXPECT_TRUE(decode(encode(asking)).replyMac);
+  EXPECT_FALSE(decode(encode(plain)).replyMac);
+  EXPECT_NE(signingBytes(asking), signingBytes(plain));
+
+  Envelope reply = makeReply(asking, "web1", {}, Json{{"pong", 1}});
+  reply.mac = std::string(kMacSize, '\x5a');
+  Envelope back = decode(encode(reply));
+  EXPECT_EQ(back.mac, reply.mac);
+  EXPECT_TRUE(back.sig.empty());
+  Envelope otherMac = reply;
+  otherMac.mac = std::string(kMacSize, '\x01');
+  EXPECT_EQ(signingBytes(reply), signingBytes(otherMac));
+  EXPECT_EQ(requestDigest(asking), requestDigest(decode(encode(asking))));
+}
+
+TEST(EnvelopeCodec, MalformedMacFieldsAreRefusedAndNamed) {
+  msgpack::zone zone;
+  auto refusal = [&](std::map<std::string, msgpack::object> extra) -> std::string {
+    auto fields = baseFields(zone);
+    for (auto& [key, value] : extra) fields[key] = value;
+    try {
+      decode(packMap(fields, zone));
+    } catch (const DecodeError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  auto bin = [&](std::size_t size) { return msgpack::object(std::vector<char>(size, 'm'), zone); };
+  EXPECT_EQ(refusal({{"mac", bin(kMacSize)}}), "accepted");
+  EXPECT_EQ(refusal({{"mac", bin(kMacSize - 1)}}), "field 'mac' must be 32 bytes");
+  EXPECT_EQ(refusal({{"mac", bin(kMacSize + 1)}}), "field 'mac' must be 32 bytes");
+  EXPECT_EQ(refusal({{"mac", bin(kMacSize)}, {"sig", bin(64)}}),
+            "fields 'sig' and 'mac' are both set: a message is signed or MACed, not both");
+  EXPECT_EQ(refusal({{"reply_mac", msgpack::object(true, zone)}}), "accepted");
+  EXPECT_EQ(refusal({{"reply_mac", msgpack::object(1, zone)}}),
+            "field 'reply_mac' must be a boolean");
+  EXPECT_EQ(refusal({{"reply_mac", msgpack::object(std::string("yes"), zone)}}),
+            "field 'reply_mac' must be a boolean");
+}
+
 TEST(EnvelopeCodec, UnknownFieldsAreIgnored) {
   msgpack::zone zone;
   auto fields = baseFields(zone);

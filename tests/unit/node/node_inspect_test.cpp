@@ -7,6 +7,7 @@
 #include "agents/builtin.hpp"
 #include "core/bus/topics.hpp"
 #include "core/ddl/repository.hpp"
+#include "core/security/certificate.hpp"
 #include "core/util/clock.hpp"
 #include "core/util/ids.hpp"
 #include "node/external_agent.hpp"
@@ -32,8 +33,9 @@ class NodeInspect : public ::testing::Test {
     NodeSecurity::Parts parts;
     parts.mode = SecurityMode::Enforcing;
     parts.store = collective_.store();
-    parts.signer =
-        std::make_shared<const security::Signer>(collective_.issue("web1", Role::Node).signer());
+    security::testing::Identity web1 = collective_.issue("web1", Role::Node);
+    nodeCertPem_ = web1.certPem;
+    parts.signer = std::make_shared<const security::Signer>(web1.signer());
     NodeIdentity id;
     id.identity = "web1";
     id.maxSkewMs = 5000;
@@ -71,6 +73,7 @@ class NodeInspect : public ::testing::Test {
   ddl::Repository ddls_;
   security::Signer admin_;
   security::Signer otherNode_;
+  std::string nodeCertPem_;  // web1's
   std::unique_ptr<NodeCore> core_;
 };
 
@@ -119,6 +122,58 @@ TEST_F(NodeInspect, NothingButAVerifiedCallerIsAnswered) {
   EXPECT_EQ(again.kind, Kind::Drop);
   EXPECT_NE(again.reason.find("replay"), std::string::npos) << again.reason;
   EXPECT_EQ(inspect(request, kPingBroadcast).kind, Kind::Drop);
+}
+
+// A caller that asks for it (`reply_mac`) is answered with a MAC only it can check, for
+// results and refusals alike; any other caller, with a signature as before.
+TEST_F(NodeInspect, ACallerThatAsksIsAnsweredWithAMacForItAlone) {
+  auto store = collective_.store();
+  Envelope asking = ping({"web1"});
+  asking.replyMac = true;
+  asking = fromAdmin(asking);
+  Decision decision = inspect(asking, kOwnTopic);
+  ASSERT_EQ(decision.kind, Kind::Run);
+  Envelope reply = envelope::decode(envelope::encode(core_->execute(decision, asking)));
+  EXPECT_TRUE(reply.sig.empty());
+  EXPECT_EQ(reply.mac.size(), envelope::kMacSize);
+  EXPECT_EQ(security::verifyEnvelope(reply, *store, util::nowMs(), &admin_).name, "web1");
+  EXPECT_THROW(security::verifyEnvelope(reply, *store, util::nowMs(), &otherNode_),
+               security::VerifyError);
+  EXPECT_THROW(security::verifyEnvelope(reply, *store, util::nowMs()), security::VerifyError);
+
+  Envelope late = ping({"web1"});
+  late.time -= 120'000;
+  late.replyMac = true;
+  Decision refused = inspect(fromAdmin(late), kOwnTopic);
+  ASSERT_EQ(refused.kind, Kind::Reply);
+  EXPECT_FALSE(refused.reply.mac.empty());
+  EXPECT_EQ(security::verifyEnvelope(envelope::decode(envelope::encode(refused.reply)), *store,
+                                     util::nowMs(), &admin_)
+                .name,
+            "web1");
+
+  Envelope notAsking = fromAdmin(ping({"web1"}));
+  Decision plain = inspect(notAsking, kOwnTopic);
+  ASSERT_EQ(plain.kind, Kind::Run);
+  Envelope signedReply = core_->execute(plain, notAsking);
+  EXPECT_TRUE(signedReply.mac.empty());
+  EXPECT_EQ(security::verifyEnvelope(envelope::decode(envelope::encode(signedReply)), *store,
+                                     util::nowMs())
+                .name,
+            "web1");
+}
+
+// Requests are signed: a MAC a node could check (made for its key) still does not
+// stand in for the caller's signature, so nothing runs and nothing answers.
+TEST_F(NodeInspect, AMacedRequestIsDroppedUnanswered) {
+  Envelope request = ping({"web1"});
+  request.sender = "alice.admin";
+  security::X509Ptr own = security::certificateFromPem(nodeCertPem_);
+  security::macEnvelope(request, admin_, X509_get0_pubkey(own.get()));
+  Envelope wire = envelope::decode(envelope::encode(request));
+  for (const auto& topic : {kOwnTopic, kPingBroadcast}) {
+    EXPECT_EQ(inspect(wire, topic).kind, Kind::Drop) << topic;
+  }
 }
 
 // The prefix is the collective's reply topic with its dot, and nothing runs for a

@@ -181,5 +181,161 @@ TEST_F(SecuritySigning, RevokedSenderIsRefusedAfterCrlReload) {
   EXPECT_EQ(refusalReason(env, *store_), Reason::Revoked);
 }
 
+// --- Replies MACed for their one recipient (pairwise.hpp) ---
+
+class SecurityPairwise : public SecuritySigning {
+ protected:
+  Identity bob_ = collective_.issue("bob.admin", Role::Admin);
+  Identity web2_ = collective_.issue("web2", Role::Node);
+
+  static EVP_PKEY* keyOf(const Signer& signer, X509Ptr& holder) {
+    holder = certificateFromDer(signer.certificateDer());
+    return X509_get0_pubkey(holder.get());
+  }
+
+  // web1's reply to alice, MACed for alice, as it arrives.
+  envelope::Envelope macedReply() {
+    Signer alice = admin_.signer();
+    X509Ptr holder;
+    envelope::Envelope req = request("alice.admin");
+    req.replyMac = true;
+    envelope::Envelope reply = envelope::makeReply(req, "web1", {}, Json{{"pong", 1}});
+    macEnvelope(reply, node_.signer(), keyOf(alice, holder));
+    return overTheWire(reply);
+  }
+
+  Reason refusedFor(const envelope::Envelope& env, const Signer* recipient) {
+    try {
+      verifyEnvelope(env, *store_, util::nowMs(), recipient);
+    } catch (const VerifyError& e) {
+      return e.reason();
+    }
+    ADD_FAILURE() << "envelope accepted";
+    return Reason::Other;
+  }
+};
+
+TEST_F(SecurityPairwise, BothEndsDeriveOneKeyAndEveryOtherPairAnother) {
+  Signer alice = admin_.signer(), web1 = node_.signer(), web2 = web2_.signer();
+  X509Ptr a, w1, w2;
+  auto raw = [](EVP_PKEY* key) {
+    std::string out(32, '\0');
+    std::size_t size = out.size();
+    EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(out.data()), &size);
+    return out;
+  };
+  std::string alicePub = raw(keyOf(alice, a)), web1Pub = raw(keyOf(web1, w1)),
+              web2Pub = raw(keyOf(web2, w2));
+  auto fromAlice = alice.pairwise().with(web1Pub);
+  auto fromWeb1 = web1.pairwise().with(alicePub);
+  ASSERT_TRUE(fromAlice && fromWeb1);
+  EXPECT_EQ(*fromAlice, *fromWeb1);
+  EXPECT_NE(*fromAlice, *alice.pairwise().with(web2Pub));
+  EXPECT_NE(*fromAlice, *web2.pairwise().with(alicePub));
+  std::string mac = alice.pairwise().mac(web1Pub, "bytes");
+  EXPECT_EQ(mac.size(), kMacSize);
+  EXPECT_TRUE(web1.pairwise().check(alicePub, "bytes", mac));
+  EXPECT_FALSE(web1.pairwise().check(alicePub, "bytez", mac));
+  EXPECT_FALSE(web2.pairwise().check(alicePub, "bytes", mac));
+  EXPECT_FALSE(web1.pairwise().check(alicePub, "bytes", mac.substr(1)));
+}
+
+TEST_F(SecurityPairwise, KeysThatAreNoPointOrOfSmallOrderGiveNoKey) {
+  Signer alice = admin_.signer();
+  EXPECT_FALSE(alice.pairwise().with(""));
+  EXPECT_FALSE(alice.pairwise().with(std::string(31, '\x01')));
+  // The neutral element (y = 1) and a point of order 8 (y = 0): each would make the
+  // agreement's result known to anyone.
+  std::string neutral(32, '\0');
+  neutral[0] = 1;
+  EXPECT_FALSE(alice.pairwise().with(neutral));
+  EXPECT_FALSE(alice.pairwise().with(std::string(32, '\0')));
+  EXPECT_TRUE(alice.pairwise().mac(neutral, "bytes").empty());
+  EXPECT_FALSE(alice.pairwise().check(neutral, "bytes", std::string(kMacSize, '\0')));
+}
+
+TEST_F(SecurityPairwise, TheCacheKeepsAtMostItsCapacity) {
+  std::array<unsigned char, 64> secret{};
+  secret.fill(7);
+  PairwiseKeys keys(secret, 3);
+  std::vector<Signer> peers;
+  for (int i = 0; i < 5; ++i) {
+    peers.push_back(collective_.issue("peer" + std::to_string(i), Role::Node).signer());
+  }
+  for (auto& peer : peers) {
+    X509Ptr holder;
+    std::string pub(32, '\0');
+    std::size_t size = pub.size();
+    EVP_PKEY_get_raw_public_key(keyOf(peer, holder), reinterpret_cast<unsigned char*>(pub.data()),
+                                &size);
+    auto key = keys.with(pub);
+    ASSERT_TRUE(key);
+    EXPECT_LE(keys.cached(), 3u);
+  }
+  EXPECT_EQ(keys.cached(), 3u);
+}
+
+TEST_F(SecurityPairwise, AMacedReplyChecksForItsRecipientOnly) {
+  envelope::Envelope reply = macedReply();
+  EXPECT_TRUE(reply.sig.empty());
+  EXPECT_EQ(reply.mac.size(), kMacSize);
+  Signer alice = admin_.signer(), bob = bob_.signer();
+  auto principal = verifyEnvelope(reply, *store_, util::nowMs(), &alice);
+  EXPECT_EQ(principal.name, "web1");
+  EXPECT_EQ(principal.role, Role::Node);
+  EXPECT_EQ(refusedFor(reply, &bob), Reason::BadSignature);
+  // Nobody takes a MAC where a signature is due: a node checking a request has none.
+  EXPECT_EQ(refusedFor(reply, nullptr), Reason::Unsigned);
+}
+
+TEST_F(SecurityPairwise, ATamperedMacedReplyIsRefused) {
+  Signer alice = admin_.signer();
+  envelope::Envelope changed = macedReply();
+  changed.data["pong"] = 2;
+  EXPECT_EQ(refusedFor(changed, &alice), Reason::BadSignature);
+  envelope::Envelope flipped = macedReply();
+  flipped.mac[5] = static_cast<char>(flipped.mac[5] ^ 1);
+  EXPECT_EQ(refusedFor(flipped, &alice), Reason::BadSignature);
+  envelope::Envelope renamed = macedReply();
+  renamed.requestId = util::randomId();
+  EXPECT_EQ(refusedFor(renamed, &alice), Reason::BadSignature);
+}
+
+TEST_F(SecurityPairwise, AnotherNodeCannotMacInTheNameOfThisOne) {
+  // web2 MACs for alice with its own key, then claims web1's name and certificate.
+  Signer alice = admin_.signer();
+  X509Ptr holder;
+  envelope::Envelope req = request("alice.admin");
+  envelope::Envelope reply = envelope::makeReply(req, "web2", {}, Json{{"pong", 1}});
+  macEnvelope(reply, web2_.signer(), keyOf(alice, holder));
+  reply.sender = "web1";
+  reply.cert = node_.signer().certificateDer();
+  EXPECT_EQ(refusedFor(overTheWire(reply), &alice), Reason::BadSignature);
+  // And under its own name the same MAC still checks: it is the certificate that fails.
+  envelope::Envelope own = envelope::makeReply(req, "web2", {}, Json{{"pong", 1}});
+  macEnvelope(own, web2_.signer(), keyOf(alice, holder));
+  EXPECT_EQ(verifyEnvelope(overTheWire(own), *store_, util::nowMs(), &alice).name, "web2");
+}
+
+TEST_F(SecurityPairwise, AMacedMessageFromAnUntrustedCertificateIsRefusedFirst) {
+  TestCollective theirs;
+  Identity impostor = theirs.issue("web1", Role::Node);
+  Signer alice = admin_.signer();
+  X509Ptr holder;
+  envelope::Envelope reply =
+      envelope::makeReply(request("alice.admin"), "web1", {}, Json{{"pong", 1}});
+  macEnvelope(reply, impostor.signer(), keyOf(alice, holder));
+  EXPECT_EQ(refusedFor(overTheWire(reply), &alice), Reason::Untrusted);
+}
+
+TEST_F(SecurityPairwise, MacingRefusesAForeignSenderAndANonEd25519Key) {
+  Signer alice = admin_.signer();
+  X509Ptr holder;
+  envelope::Envelope reply = envelope::makeReply(request("alice.admin"), "web9", {}, Json{});
+  EXPECT_THROW(macEnvelope(reply, node_.signer(), keyOf(alice, holder)), std::invalid_argument);
+  envelope::Envelope other = envelope::makeReply(request("alice.admin"), "web1", {}, Json{});
+  EXPECT_THROW(macEnvelope(other, node_.signer(), nullptr), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace drover::security
