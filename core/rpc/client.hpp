@@ -19,12 +19,11 @@
 // (certificate chain, dates, revocation, signature, sender = certificate name, role
 // node) before it counts. Requests ask for replies MACed for this client
 // (`reply_mac`, core/security/pairwise.hpp): the check is then a keyed hash under the
-// key shared with that node, derived once per node, instead of a signature check. A reply counts only if it answers the exact message this
-// client sent to that node (its request_digest) and, for a known set, comes from a
-// node of the set; one that fails any of this is counted in `rejected` with the
-// reason, and its node stays silent. A refusal of a replayed copy never stands in for
-// the original's result. Verification of a burst of replies is spread over the
-// machine's cores.
+// key shared with that node, derived once per node, instead of a signature check. A reply counts
+// only if it answers the exact message this client sent to that node (its request_digest) and, for
+// a known set, comes from a node of the set; one that fails any of this is counted in `rejected`
+// with the reason, and its node stays silent. A refusal of a replayed copy never stands in for the
+// original's result. Verification of a burst of replies is spread over the machine's cores.
 //
 // Thread ownership: a Client and its Connection belong to the thread that made it.
 #include <chrono>
