@@ -359,7 +359,8 @@ Json NodeCore::stats() const {
               {"pid", static_cast<long>(::getpid())},
               {"version", version()},
               {"agents", agentNames()},
-              {"security", toString(securityMode())}};
+              {"security", toString(securityMode())},
+              {"mac_checked", security_ ? security_->macChecked() : 0}};
 }
 
 std::string NodeCore::version() const { return DROVER_VERSION; }

@@ -147,7 +147,17 @@ std::unique_ptr<NodeSecurity> NodeSecurity::fromConfig(const NodeConfig& config)
 policy::Caller NodeSecurity::authenticate(const envelope::Envelope& request, std::int64_t nowMs) {
   if (mode() == SecurityMode::Disabled) return {request.sender, std::string(kUnverifiedRole)};
   try {
-    security::VerifiedPrincipal who = security::verifyEnvelope(request, *store_, nowMs);
+    // A request is signed, whatever else it carries: its MAC for this node only spares
+    // the signature check.
+    if (request.sig.empty()) {
+      throw security::VerifyError(security::VerifyError::Reason::Unsigned,
+                                  "unsigned message: message " + request.id + " from '" +
+                                      request.sender + "'" +
+                                      (request.mac.empty() ? "" : " (a MAC alone)"));
+    }
+    auto own = signer();
+    security::VerifiedPrincipal who = security::verifyEnvelope(request, *store_, nowMs, own.get());
+    if (who.byMac) ++macChecked_;
     return {who.name, std::string(security::toString(who.role))};
   } catch (const security::VerifyError&) {
     ++refusals_;

@@ -67,9 +67,12 @@ class NodeSecurity : public agents::EnrolmentHost {
   SecurityMode mode() const { return mode_.load(); }
 
   /// Checks the request's signature and certificate (chain, dates, revocation, role,
-  /// sender). Returns the caller. Throws security::VerifyError. Disabled: returns the
-  /// unverified sender, role "unverified". Freshness is the caller's check (one rule,
-  /// NodeCore's); replay is checkUnseen(), after it.
+  /// sender); a request that also carries a MAC made for this node (rpc::Client's
+  /// direct calls to nodes it heard from) is checked by the MAC instead of the
+  /// signature, at a fraction of the cost. A request without a signature is refused. Returns the
+  /// caller. Throws security::VerifyError. Disabled: returns the unverified sender, role
+  /// "unverified". Freshness is the caller's check (one rule, NodeCore's); replay is checkUnseen(),
+  /// after it.
   policy::Caller authenticate(const envelope::Envelope& request, std::int64_t nowMs);
 
   /// Records the request's id until it expires; throws security::VerifyError Replayed
@@ -120,6 +123,8 @@ class NodeSecurity : public agents::EnrolmentHost {
 
   /// Requests refused so far because a check failed, by any reason.
   std::uint64_t refusals() const { return refusals_.load(); }
+  /// Requests taken on a MAC made for this node instead of their signature.
+  std::uint64_t macChecked() const { return macChecked_.load(); }
   std::size_t replayCacheBytes() const { return replay_.memoryBytes(); }
 
  private:
@@ -133,6 +138,7 @@ class NodeSecurity : public agents::EnrolmentHost {
   std::unique_ptr<policy::AuditLog> audit_;
   security::ReplayCache replay_;
   std::atomic<std::uint64_t> refusals_{0};
+  std::atomic<std::uint64_t> macChecked_{0};
 };
 
 }  // namespace drover::node

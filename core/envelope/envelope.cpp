@@ -311,10 +311,6 @@ void checkShape(const Envelope& env) {
   if (!env.mac.empty() && env.mac.size() != kMacSize) {
     throw DecodeError("field 'mac' must be " + std::to_string(kMacSize) + " bytes");
   }
-  if (!env.mac.empty() && !env.sig.empty()) {
-    throw DecodeError(
-        "fields 'sig' and 'mac' are both set: a message is signed or MACed, not both");
-  }
   if (!env.requestDigest.empty() && env.requestDigest.size() != kDigestSize) {
     throw DecodeError("field 'request_digest' must be " + std::to_string(kDigestSize) + " bytes");
   }
@@ -353,10 +349,12 @@ std::string encodeFields(const Envelope& env, bool withSig) {
   msgpack::sbuffer buffer;
   Packer pk(buffer);
   const bool timed = env.timing.said();
-  // The authenticator (sig or mac) is left out of the bytes it covers. reply_mac is sent
-  // only when set, so a message without it encodes (and is signed) as before it existed.
+  // The authenticators (sig, mac) are left out of the bytes they cover. reply_mac and mac
+  // are sent only when set, so a message without them encodes (and is signed) as before
+  // they existed.
   const bool withMacField = withSig && !env.mac.empty();
-  std::uint32_t count = 18 + (withSig ? 1 : 0) + (timed ? 1 : 0) + (env.replyMac ? 1 : 0);
+  std::uint32_t count =
+      18 + (withSig ? 1 : 0) + (withMacField ? 1 : 0) + (timed ? 1 : 0) + (env.replyMac ? 1 : 0);
   pk.pack_map(count);
   pk.pack("v");
   pk.pack(env.v);
@@ -403,10 +401,8 @@ std::string encodeFields(const Envelope& env, bool withSig) {
     pk.pack(true);
   }
   packBin(pk, "cert", env.cert);
-  if (withMacField)
-    packBin(pk, "mac", env.mac);
-  else if (withSig)
-    packBin(pk, "sig", env.sig);
+  if (withSig) packBin(pk, "sig", env.sig);
+  if (withMacField) packBin(pk, "mac", env.mac);
   return std::string(buffer.data(), buffer.size());
 }
 

@@ -98,8 +98,10 @@ struct Envelope {
   bool replyMac = false;
   std::string cert;  // DER certificate of `sender`, covered by the signature
   std::string sig;   // signature bytes over signingBytes(); empty when unsigned
-  // Instead of `sig`: a MAC over signingBytes() under the key the sender shares with
-  // the one recipient (core/security/pairwise.hpp). Never both.
+  // A MAC over signingBytes() under the key the sender shares with the one recipient
+  // (core/security/pairwise.hpp): on a reply to a request with `replyMac`, in place of
+  // `sig`; on a request to one node whose key the caller knows, beside `sig`, so that
+  // node checks the MAC instead of the signature.
   std::string mac;
 };
 
@@ -117,6 +119,8 @@ class VersionError : public DecodeError {
 };
 
 /// Encodes an envelope. Throws std::invalid_argument if a field cannot be encoded.
+/// A non-empty `mac` of kMacSize bytes is encoded last: it is the encoding's last
+/// kMacSize bytes, so one encoding serves every recipient with its own MAC put there.
 std::string encode(const Envelope& env);
 
 /// Decodes bytes from the network. Never trusts sizes or nesting from the input, and

@@ -17,7 +17,9 @@
 //
 // Security: with a ClientSecurity every request is signed and every reply verified
 // (certificate chain, dates, revocation, signature, sender = certificate name, role
-// node) before it counts. Requests ask for replies MACed for this client
+// node) before it counts. A direct request to a node heard from before carries, beside
+// its signature, a MAC for that node, which it checks instead. Requests ask for replies
+// MACed for this client
 // (`reply_mac`, core/security/pairwise.hpp): the check is then a keyed hash under the
 // key shared with that node, derived once per node, instead of a signature check. A reply counts
 // only if it answers the exact message this client sent to that node (its request_digest) and, for
@@ -50,6 +52,9 @@ namespace drover::rpc {
 struct ClientSecurity {
   std::shared_ptr<const security::Signer> signer;
   std::shared_ptr<security::CertificateStore> store;
+  // The nodes' keys, from their verified replies: a direct request to one of them also
+  // carries a MAC for it, which it checks instead of the signature.
+  std::shared_ptr<security::PeerKeys> peers = std::make_shared<security::PeerKeys>();
 
   /// Reads the CA certificate, CRL, our certificate and key. Throws std::runtime_error
   /// naming the file that is missing or broken, or a certificate the CA does not vouch for.
@@ -163,6 +168,16 @@ class Client {
   envelope::Envelope makeRequest(const CallSpec& spec) const;
   void seal(envelope::Envelope& request) const;
   Sent publish(const CallSpec& spec, envelope::Envelope request);
+  // A signed chunk's copies with a MAC for their node: what the MACs cover, and the
+  // encoding the latest MAC was written into.
+  struct MacedCopies {
+    std::string covered;
+    std::string copy;
+  };
+  // The signed `request` encoded with a MAC for `node`, when node's key is known (from
+  // its earlier replies); null otherwise. Valid until the next call with `maced`.
+  const std::string* macedFor(const std::string& node, const envelope::Envelope& request,
+                              MacedCopies& maced) const;
   void collect(const CallSpec& spec, const Sent& sent, CallResult& result,
                const Progress& progress);
   void verifyAll(std::vector<Arrival>& batch, bool acceptUnsigned) const;

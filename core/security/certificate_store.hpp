@@ -29,6 +29,9 @@ struct VerifiedPrincipal {
   std::int64_t notBeforeMs = 0;
   std::int64_t notAfterMs = 0;
   std::shared_ptr<EVP_PKEY> publicKey;  // for signature checks; shared with the cache
+  // Set by verifyEnvelope: the message was taken on a MAC made for its recipient, its
+  // signature (if any) left unchecked.
+  bool byMac = false;
 };
 
 class CertificateStore {

@@ -1,8 +1,10 @@
 #include "core/security/pairwise.hpp"
 
+#include <openssl/bn.h>
 #include <sodium.h>
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
 namespace drover::security {
@@ -13,6 +15,40 @@ const unsigned char* bytesOf(std::string_view text) {
 }
 
 constexpr std::string_view kLabel = "drover pairwise MAC key v1";
+
+using Bytes32 = std::array<unsigned char, 32>;
+
+// The Montgomery u of an Ed25519 public key: u = (1 + y) / (1 - y) mod p, p = 2^255 - 19,
+// y being the key's little-endian bytes without the top bit (x's sign, which u does not
+// depend on). libsodium's own conversion also proves the point is in the prime-order
+// subgroup, a full scalar multiplication (~50 µs, more than the X25519 itself) that
+// X25519 does not need: its clamped scalar is a multiple of the cofactor, so a small-order
+// component adds nothing, and a small-order point gives the all-zero result refused after.
+std::optional<Bytes32> montgomeryU(std::string_view edPublic) {
+  if (edPublic.size() != 32) return std::nullopt;
+  Bytes32 bigEndian{};
+  for (std::size_t i = 0; i < 32; ++i) bigEndian[i] = bytesOf(edPublic)[31 - i];
+  bigEndian[0] &= 0x7f;
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  if (!ctx) return std::nullopt;
+  BN_CTX_start(ctx.get());
+  BIGNUM* p = BN_CTX_get(ctx.get());
+  BIGNUM* y = BN_CTX_get(ctx.get());
+  BIGNUM* num = BN_CTX_get(ctx.get());
+  BIGNUM* den = BN_CTX_get(ctx.get());
+  std::optional<Bytes32> u;
+  Bytes32 out{};
+  // y must be canonical (below p) and not 1 (the neutral element: 1 - y has no inverse).
+  if (den != nullptr && BN_set_word(p, 1) && BN_lshift(p, p, 255) && BN_sub_word(p, 19) &&
+      BN_bin2bn(bigEndian.data(), 32, y) != nullptr && BN_cmp(y, p) < 0 && !BN_is_one(y) &&
+      BN_add(num, y, BN_value_one()) && BN_sub(den, p, y) && BN_add_word(den, 1) &&
+      BN_mod_inverse(den, den, p, ctx.get()) != nullptr &&
+      BN_mod_mul(num, num, den, p, ctx.get()) && BN_bn2lebinpad(num, out.data(), 32) == 32) {
+    u = out;
+  }
+  BN_CTX_end(ctx.get());
+  return u;
+}
 
 }  // namespace
 
@@ -31,14 +67,11 @@ PairwiseKeys::~PairwiseKeys() {
 }
 
 std::optional<PairwiseKeys::Key> PairwiseKeys::derive(std::string_view peerPublicKey) const {
-  if (peerPublicKey.size() != crypto_sign_PUBLICKEYBYTES) return std::nullopt;
-  std::array<unsigned char, crypto_scalarmult_BYTES> peerX{}, shared{};
-  // Refuses what is not a point of the curve, and points of small order.
-  if (crypto_sign_ed25519_pk_to_curve25519(peerX.data(), bytesOf(peerPublicKey)) != 0) {
-    return std::nullopt;
-  }
+  std::optional<Bytes32> peerX = montgomeryU(peerPublicKey);
+  if (!peerX) return std::nullopt;
+  Bytes32 shared{};
   // Fails on an all-zero result, which a peer key of small order would give.
-  if (crypto_scalarmult(shared.data(), xSecret_.data(), peerX.data()) != 0) return std::nullopt;
+  if (crypto_scalarmult(shared.data(), xSecret_.data(), peerX->data()) != 0) return std::nullopt;
   // Both public keys, in a fixed order, so the two ends derive the same key and a key
   // is bound to the pair it was made for.
   std::string_view low = ownPublic_, high = peerPublicKey;
@@ -97,6 +130,30 @@ bool PairwiseKeys::check(std::string_view peerPublicKey, std::string_view bytes,
 }
 
 std::size_t PairwiseKeys::cached() const {
+  std::lock_guard lock(mutex_);
+  return keys_.size();
+}
+
+PeerKeys::PeerKeys(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
+
+void PeerKeys::learn(const std::string& name, std::string publicKey) {
+  std::lock_guard lock(mutex_);
+  const bool added = keys_.insert_or_assign(name, std::move(publicKey)).second;
+  if (!added) return;
+  order_.push_back(name);
+  while (order_.size() > capacity_) {
+    keys_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+std::string PeerKeys::find(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto found = keys_.find(name);
+  return found == keys_.end() ? std::string() : found->second;
+}
+
+std::size_t PeerKeys::size() const {
   std::lock_guard lock(mutex_);
   return keys_.size();
 }

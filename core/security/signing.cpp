@@ -82,10 +82,7 @@ bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view sig
                                      bytes.size(), pub.data()) == 0;
 }
 
-namespace {
-
-// The raw 32 bytes of an Ed25519 key; empty for any other key.
-std::string rawEd25519(EVP_PKEY* key) {
+std::string rawPublicKey(EVP_PKEY* key) {
   std::string raw(crypto_sign_PUBLICKEYBYTES, '\0');
   std::size_t size = raw.size();
   if (key == nullptr || EVP_PKEY_id(key) != EVP_PKEY_ED25519 ||
@@ -98,8 +95,6 @@ std::string rawEd25519(EVP_PKEY* key) {
 }
 
 static_assert(envelope::kMacSize == kMacSize);
-
-}  // namespace
 
 bool verifySignature(X509* cert, std::string_view bytes, std::string_view signature) {
   EVP_PKEY* key = X509_get0_pubkey(cert);
@@ -123,7 +118,7 @@ void macEnvelope(envelope::Envelope& env, const Signer& signer, EVP_PKEY* recipi
     throw std::invalid_argument("cannot MAC a message from '" + env.sender + "' as '" +
                                 signer.name() + "'");
   }
-  std::string recipient = rawEd25519(recipientKey);
+  std::string recipient = rawPublicKey(recipientKey);
   env.cert = signer.certificateDer();
   env.sig.clear();
   env.mac.clear();
@@ -135,17 +130,14 @@ void macEnvelope(envelope::Envelope& env, const Signer& signer, EVP_PKEY* recipi
 VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore& store,
                                  std::int64_t nowMs, const Signer* recipient) {
   std::string what = "message " + env.id + " from '" + env.sender + "'";
-  const bool maced = !env.mac.empty();
-  if (maced && !env.sig.empty()) {
-    throw VerifyError(Reason::BadSignature, what + " carries both a signature and a MAC");
-  }
-  if (maced && recipient == nullptr) {
-    throw VerifyError(Reason::Unsigned,
-                      what +
-                          " carries a MAC for its recipient instead of a signature, and "
-                          "MACs are taken only on replies to requests that ask for them");
-  }
-  if (!maced && env.sig.empty()) {
+  const bool isSigned = !env.sig.empty();
+  const bool macFor = !env.mac.empty() && recipient != nullptr;
+  if (!isSigned && !macFor) {
+    if (!env.mac.empty()) {
+      throw VerifyError(Reason::Unsigned, what +
+                                              " carries only a MAC, which only the one it "
+                                              "was made for can check, and no signature");
+    }
     throw VerifyError(Reason::Unsigned, "unsigned message: " + what);
   }
   if (env.cert.empty()) throw VerifyError(Reason::NoCertificate, what + " carries no certificate");
@@ -155,14 +147,20 @@ VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore
         Reason::SenderMismatch,
         "sender '" + env.sender + "' does not match certificate '" + principal.name + "'");
   }
-  if (maced) {
-    if (!recipient->pairwise().check(rawEd25519(principal.publicKey.get()),
-                                     envelope::signingBytes(env), env.mac)) {
-      throw VerifyError(Reason::BadSignature,
-                        "bad MAC on " + what + " (it does not check under the key shared with '" +
-                            recipient->name() + "')");
+  if (macFor) {
+    // The cheap check first: a MAC made for us needs no signature check. One that fails
+    // (a key the sender knew from before our certificate changed) leaves the signature.
+    if (recipient->pairwise().check(rawPublicKey(principal.publicKey.get()),
+                                    envelope::signingBytes(env), env.mac)) {
+      principal.byMac = true;
+      return principal;
     }
-    return principal;
+    if (!isSigned) {
+      throw VerifyError(Reason::BadSignature, "bad MAC on " + what +
+                                                  " (it does not check under the key shared "
+                                                  "with '" +
+                                                  recipient->name() + "')");
+    }
   }
   if (!verifySignature(principal.publicKey.get(), envelope::signingBytes(env), env.sig)) {
     throw VerifyError(Reason::BadSignature, "bad signature on " + what);

@@ -62,6 +62,10 @@ class Signer {
 /// OpenSSL cannot allocate.
 bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view signature);
 
+/// The raw 32 bytes of an Ed25519 public key (what PairwiseKeys takes); empty for any
+/// other key or none.
+std::string rawPublicKey(EVP_PKEY* key);
+
 /// verifySignature() with the public key of `cert`.
 bool verifySignature(X509* cert, std::string_view bytes, std::string_view signature);
 
@@ -77,11 +81,12 @@ void signEnvelope(envelope::Envelope& env, const Signer& signer);
 /// is not a usable Ed25519 key, and from encoding.
 void macEnvelope(envelope::Envelope& env, const Signer& signer, EVP_PKEY* recipientKey);
 
-/// Checks, in this order: a signature or MAC is present, a certificate is present, the
-/// certificate verifies in `store` at `nowMs`, its name equals `env.sender`, and the
-/// signature over signingBytes(env) verifies, or the MAC does under the key
-/// `recipient` shares with that certificate's key. Without `recipient` a MACed message
-/// is refused: it is meant for someone else. Freshness and replay are separate
+/// Checks, in this order: a signature (or a MAC for `recipient`) is present, a
+/// certificate is present, the certificate verifies in `store` at `nowMs`, its name
+/// equals `env.sender`, then the MAC over signingBytes(env) under the key `recipient`
+/// shares with that certificate's key, if there is one for it, and otherwise (or if the
+/// MAC does not check) the signature. Without `recipient` a MAC counts for nothing: a
+/// message with only a MAC is refused. Freshness and replay are separate
 /// (replay_cache.hpp). Returns the sender. Throws VerifyError.
 VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore& store,
                                  std::int64_t nowMs, const Signer* recipient = nullptr);

@@ -12,6 +12,7 @@
 
 #include "core/bus/topics.hpp"
 #include "core/rpc/client.hpp"
+#include "core/security/certificate.hpp"
 #include "core/util/files.hpp"
 #include "core/util/json.hpp"
 #include "core/util/subprocess.hpp"
@@ -140,6 +141,45 @@ TEST_P(Rpc, NodeRevalidatesArgumentsTheClientDidNotCheck) {
       EXPECT_THAT(reply.status.message, HasSubstr(c.rule)) << reply.sender;
     }
   }
+}
+
+// A client that heard from a node sends its next direct request with a MAC for that
+// node beside the signature, and the node checks the MAC instead (daemon_stats counts
+// it). A key that is no longer the node's costs the node a signature check, never the
+// call.
+TEST_P(Rpc, ANodeHeardFromBeforeChecksTheNextRequestByItsMac) {
+  zmq::context_t context(1);
+  auto security = fleet().adminSecurity();
+  rpc::Client client(context, fleet().endpoints(), "raw-client", "drover",
+                     std::chrono::milliseconds(5000), {}, security);
+  const std::string node = "db-eu-1";
+  auto macChecked = [&]() -> std::int64_t {
+    rpc::CallSpec spec;
+    spec.agent = "rpcutil";
+    spec.action = "daemon_stats";
+    spec.nodes = Names{node};
+    spec.timeout = 5s;
+    rpc::CallResult result = client.call(spec);
+    EXPECT_TRUE(result.rejected == 0) << ::testing::PrintToString(result.rejections);
+    if (result.replies.size() != 1u || !result.replies[0].status.ok()) {
+      ADD_FAILURE() << "no answer from " << node;
+      return -1;
+    }
+    return result.replies[0].data.value("mac_checked", std::int64_t{-1});
+  };
+  EXPECT_EQ(security->peers->find(node), "");
+  const std::int64_t before = macChecked();  // signed only: its key was not known
+  ASSERT_GE(before, 0);
+  EXPECT_NE(security->peers->find(node), "") << "the verified reply did not teach its key";
+  EXPECT_EQ(macChecked(), before + 1);
+  EXPECT_EQ(macChecked(), before + 2);
+
+  // A key that is not the node's (the admin's own): the MAC fails, the signature holds.
+  auto own = security::certificateFromDer(security->signer->certificateDer());
+  security->peers->learn(node, security::rawPublicKey(X509_get0_pubkey(own.get())));
+  EXPECT_EQ(macChecked(), before + 2);
+  // That reply put the node's real key back.
+  EXPECT_EQ(macChecked(), before + 3);
 }
 
 TEST_P(Rpc, DirectRequestForAnAgentTheNodeLacksIsRefusedByName) {

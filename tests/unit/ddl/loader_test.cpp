@@ -118,10 +118,11 @@ TEST(DdlLoader, BuiltinRpcutilDdl) {
   EXPECT_EQ(fact->validation, "^[\\w\\-\\.:]+$");
   EXPECT_EQ(ddl.findAction("ping")->findOutput("pong")->type, "integer");
   EXPECT_EQ(ddl.findAction("get_facts")->findOutput("values")->type, "hash");
-  EXPECT_EQ(names(ddl.findAction("daemon_stats")->outputs),
-            (std::vector<std::string>{"uptime", "starttime", "total", "validated", "unvalidated",
-                                      "passed", "filtered", "replies", "ttlexpired", "refused",
-                                      "busy", "pid", "version", "agents", "threads", "security"}));
+  EXPECT_EQ(
+      names(ddl.findAction("daemon_stats")->outputs),
+      (std::vector<std::string>{"uptime", "starttime", "total", "validated", "unvalidated",
+                                "passed", "filtered", "replies", "ttlexpired", "refused", "busy",
+                                "pid", "version", "agents", "threads", "security", "mac_checked"}));
   EXPECT_EQ(ddl.findAction("daemon_stats")->aggregates[0].output, "version");
   EXPECT_EQ(ddl.findAction("get_fact")->aggregates[0].output, "value");
 }

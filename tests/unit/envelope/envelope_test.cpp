@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <msgpack.hpp>
 
+#include <algorithm>
+
 namespace drover::envelope {
 namespace {
 
@@ -165,8 +167,8 @@ TEST(EnvelopeCodec, MalformedTimingIsRefusedAndNamed) {
   EXPECT_EQ(refusal(timingWith("cpu_us", msgpack::object(5, zone))), "accepted");
 }
 
-// A reply MACed for its caller, and the request that asked for it: the MAC is left out
-// of what it covers, the request's wish is covered, and a message without either
+// A reply MACed for its caller, and the request that asked for it: sig and mac are left
+// out of what they cover, the request's wish is covered, and a message without either
 // encodes as it did before they existed (so earlier signatures still check).
 TEST(EnvelopeCodec, MacAndReplyMacRoundTripAndOnlyTheMacIsUncovered) {
   Envelope plain = sampleRequest();
@@ -188,6 +190,23 @@ TEST(EnvelopeCodec, MacAndReplyMacRoundTripAndOnlyTheMacIsUncovered) {
   otherMac.mac = std::string(kMacSize, '\x01');
   EXPECT_EQ(signingBytes(reply), signingBytes(otherMac));
   EXPECT_EQ(requestDigest(asking), requestDigest(decode(encode(asking))));
+
+  // A request to one node carries both: the signature and that node's MAC.
+  Envelope both = asking;
+  both.sig = std::string(64, '\x11');
+  both.mac = std::string(kMacSize, '\x22');
+  Envelope bothBack = decode(encode(both));
+  EXPECT_EQ(bothBack.sig, both.sig);
+  EXPECT_EQ(bothBack.mac, both.mac);
+  EXPECT_EQ(signingBytes(bothBack), signingBytes(asking));
+  EXPECT_EQ(requestDigest(both), requestDigest(asking));
+  // The MAC is the encoding's tail: one encoding serves each node with its own MAC.
+  const std::string wire = encode(both);
+  EXPECT_EQ(wire.substr(wire.size() - kMacSize), both.mac);
+  std::string other = wire;
+  std::fill(other.end() - kMacSize, other.end(), '\x33');
+  EXPECT_EQ(decode(other).mac, std::string(kMacSize, '\x33'));
+  EXPECT_EQ(decode(other).sig, both.sig);
 }
 
 TEST(EnvelopeCodec, MalformedMacFieldsAreRefusedAndNamed) {
@@ -206,8 +225,7 @@ TEST(EnvelopeCodec, MalformedMacFieldsAreRefusedAndNamed) {
   EXPECT_EQ(refusal({{"mac", bin(kMacSize)}}), "accepted");
   EXPECT_EQ(refusal({{"mac", bin(kMacSize - 1)}}), "field 'mac' must be 32 bytes");
   EXPECT_EQ(refusal({{"mac", bin(kMacSize + 1)}}), "field 'mac' must be 32 bytes");
-  EXPECT_EQ(refusal({{"mac", bin(kMacSize)}, {"sig", bin(64)}}),
-            "fields 'sig' and 'mac' are both set: a message is signed or MACed, not both");
+  EXPECT_EQ(refusal({{"mac", bin(kMacSize)}, {"sig", bin(64)}}), "accepted");
   EXPECT_EQ(refusal({{"reply_mac", msgpack::object(true, zone)}}), "accepted");
   EXPECT_EQ(refusal({{"reply_mac", msgpack::object(1, zone)}}),
             "field 'reply_mac' must be a boolean");

@@ -163,6 +163,21 @@ TEST_F(NodeInspect, ACallerThatAsksIsAnsweredWithAMacForItAlone) {
             "web1");
 }
 
+// A signed request that also carries a MAC for this node runs (the MAC is checked in
+// place of the signature); one whose MAC was made for another key runs on its signature.
+TEST_F(NodeInspect, ARequestMacedForThisNodeBesideItsSignatureRuns) {
+  security::X509Ptr own = security::certificateFromPem(nodeCertPem_);
+  security::X509Ptr other = security::certificateFromDer(otherNode_.certificateDer());
+  for (EVP_PKEY* key : {X509_get0_pubkey(own.get()), X509_get0_pubkey(other.get())}) {
+    Envelope request = ping({"web1"});
+    security::signEnvelope(request, admin_);
+    request.mac =
+        admin_.pairwise().mac(security::rawPublicKey(key), envelope::signingBytes(request));
+    ASSERT_FALSE(request.mac.empty());
+    EXPECT_EQ(inspect(envelope::decode(envelope::encode(request)), kOwnTopic).kind, Kind::Run);
+  }
+}
+
 // Requests are signed: a MAC a node could check (made for its key) still does not
 // stand in for the caller's signature, so nothing runs and nothing answers.
 TEST_F(NodeInspect, AMacedRequestIsDroppedUnanswered) {

@@ -337,5 +337,54 @@ TEST_F(SecurityPairwise, MacingRefusesAForeignSenderAndANonEd25519Key) {
   EXPECT_THROW(macEnvelope(other, node_.signer(), nullptr), std::invalid_argument);
 }
 
+// A direct request carries its signature and, when the caller knows the node's key, a
+// MAC for that node: the node checks the MAC and spares the signature check; a MAC that
+// does not check (a key from before the node's certificate changed) leaves the signature.
+TEST_F(SecurityPairwise, ARequestMacedBesideItsSignatureChecksByEitherForItsNode) {
+  Signer alice = admin_.signer(), web1 = node_.signer(), web2 = web2_.signer();
+  X509Ptr holder;
+  std::string web1Key = rawPublicKey(keyOf(web1, holder));
+  auto withMac = [&](const std::string& key, bool goodSignature) {
+    envelope::Envelope req = request("alice.admin");
+    req.targets = {"web1"};
+    signEnvelope(req, alice);
+    if (!goodSignature) req.sig[3] = static_cast<char>(req.sig[3] ^ 1);
+    req.mac = alice.pairwise().mac(key, envelope::signingBytes(req));
+    return overTheWire(req);
+  };
+  envelope::Envelope good = withMac(web1Key, true);
+  EXPECT_EQ(verifyEnvelope(good, *store_, util::nowMs(), &web1).name, "alice.admin");
+  // Not the MAC's node: the signature decides.
+  EXPECT_EQ(verifyEnvelope(good, *store_, util::nowMs(), &web2).name, "alice.admin");
+  EXPECT_EQ(verifyEnvelope(good, *store_, util::nowMs()).name, "alice.admin");
+  // A MAC made for web2's key reaching web1: the signature still lets it through.
+  std::string web2Key = rawPublicKey(keyOf(web2, holder));
+  EXPECT_EQ(verifyEnvelope(withMac(web2Key, true), *store_, util::nowMs(), &web1).name,
+            "alice.admin");
+  // Neither checks: refused.
+  EXPECT_EQ(refusedFor(withMac(web2Key, false), &web1), Reason::BadSignature);
+  // The MAC, made by alice for web1, is what web1 checks; only alice and web1 can make it.
+  EXPECT_EQ(verifyEnvelope(withMac(web1Key, false), *store_, util::nowMs(), &web1).name,
+            "alice.admin");
+  EXPECT_EQ(refusedFor(withMac(web1Key, false), &web2), Reason::BadSignature);
+  // Changing what was covered breaks both.
+  envelope::Envelope changed = good;
+  changed.targets = {"web2"};
+  EXPECT_EQ(refusedFor(changed, &web1), Reason::BadSignature);
+}
+
+TEST_F(SecurityPairwise, PeerKeysRemembersTheLatestKeyOfItsLatestPeers) {
+  PeerKeys peers(2);
+  EXPECT_EQ(peers.find("web1"), "");
+  peers.learn("web1", "key-1");
+  peers.learn("web1", "key-1b");
+  EXPECT_EQ(peers.find("web1"), "key-1b");
+  peers.learn("web2", "key-2");
+  peers.learn("web3", "key-3");
+  EXPECT_EQ(peers.size(), 2u);
+  EXPECT_EQ(peers.find("web1"), "");
+  EXPECT_EQ(peers.find("web3"), "key-3");
+}
+
 }  // namespace
 }  // namespace drover::security
