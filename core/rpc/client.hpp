@@ -16,16 +16,16 @@
 // re-published on a broadcast topic runs nowhere else. A broadcast carries its filter.
 //
 // Security: with a ClientSecurity every request is signed and every reply verified
-// (certificate chain, dates, revocation, signature, sender = certificate name, role
-// node) before it counts. A direct request to a node heard from before carries, beside
-// its signature, a MAC for that node, which it checks instead. Requests ask for replies
-// MACed for this client
-// (`reply_mac`, core/security/pairwise.hpp): the check is then a keyed hash under the
-// key shared with that node, derived once per node, instead of a signature check. A reply counts
-// only if it answers the exact message this client sent to that node (its request_digest) and, for
-// a known set, comes from a node of the set; one that fails any of this is counted in `rejected`
-// with the reason, and its node stays silent. A refusal of a replayed copy never stands in for the
-// original's result. Verification of a burst of replies is spread over the machine's cores.
+// (certificate chain, dates, revocation, signature or MAC, sender = certificate name,
+// role node) before it counts. Requests ask for replies MACed for this client
+// (`reply_mac`, core/security/pairwise.hpp): a keyed hash under the key shared with that
+// node, derived once per node, checked instead of a signature. A direct request to a
+// node heard from before carries, beside its signature, a MAC for that node, which it
+// checks instead. A reply counts only if it answers the exact message this client sent
+// to that node (its request_digest) and, for a known set, comes from a node of the set;
+// one that fails any of this is counted in `rejected` with the reason, and its node
+// stays silent. A refusal of a replayed copy never stands in for the original's result.
+// Verification of a burst of replies is spread over the machine's cores.
 //
 // Thread ownership: a Client and its Connection belong to the thread that made it.
 #include <chrono>

@@ -5,10 +5,11 @@
 //
 // Wire fields (core/envelope): `cert` carries the signer's DER certificate and `sig`
 // the 64-byte Ed25519 signature over envelope::signingBytes(), which covers every
-// field but `sig` and `mac` (so `sender` and `cert` are signed too). A reply to a
-// request that asks for it (`reply_mac`) carries `mac` instead: a MAC under the key
-// the replier shares with the requester (pairwise.hpp), which only that requester can
-// check, at a fraction of a signature check's cost.
+// field but `sig` and `mac` (so `sender` and `cert` are signed too). `mac` is a MAC
+// over the same bytes under the key the sender shares with the one recipient
+// (pairwise.hpp), which only that recipient can check, at a fraction of a signature
+// check's cost: a reply to a request that asks for it (`reply_mac`) carries it instead
+// of `sig`, a direct request to a node whose key the caller knows beside `sig`.
 #include <array>
 #include <cstdint>
 #include <filesystem>
