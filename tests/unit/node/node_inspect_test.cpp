@@ -168,6 +168,8 @@ TEST_F(NodeInspect, ACallerThatAsksIsAnsweredWithAMacForItAlone) {
 TEST_F(NodeInspect, ARequestMacedForThisNodeBesideItsSignatureRuns) {
   security::X509Ptr own = security::certificateFromPem(nodeCertPem_);
   security::X509Ptr other = security::certificateFromDer(otherNode_.certificateDer());
+  auto macChecked = [&] { return core_->stats().value("mac_checked", std::uint64_t{0}); };
+  const std::uint64_t before = macChecked();
   for (EVP_PKEY* key : {X509_get0_pubkey(own.get()), X509_get0_pubkey(other.get())}) {
     Envelope request = ping({"web1"});
     security::signEnvelope(request, admin_);
@@ -176,6 +178,7 @@ TEST_F(NodeInspect, ARequestMacedForThisNodeBesideItsSignatureRuns) {
     ASSERT_FALSE(request.mac.empty());
     EXPECT_EQ(inspect(envelope::decode(envelope::encode(request)), kOwnTopic).kind, Kind::Run);
   }
+  EXPECT_EQ(macChecked(), before + 1) << "only the MAC made for web1 spares the signature";
 }
 
 // Requests are signed: a MAC a node could check (made for its key) still does not
