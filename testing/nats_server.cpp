@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -20,19 +19,6 @@
 
 namespace drover::testing {
 namespace {
-
-// freePort() can hand back a port it gave a moment ago, and a cluster takes three per
-// member: never give one out twice in this process.
-int unusedPort() {
-  static std::mutex mutex;
-  static std::set<int> given;
-  std::lock_guard lock(mutex);
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    int port = freePort();
-    if (port > 0 && given.insert(port).second) return port;
-  }
-  throw std::runtime_error("no unused TCP port on 127.0.0.1");
-}
 
 class FdCloser {
  public:
@@ -126,8 +112,8 @@ NatsServer::NatsServer(NatsServerOptions options)
     : options_(std::move(options)),
       config_(dir_ / "nats-server.conf"),
       log_(dir_ / "nats-server.log"),
-      port_(unusedPort()),
-      monitoringPort_(unusedPort()) {
+      port_(freePort()),
+      monitoringPort_(freePort()) {
   writeConfig();
   start();
 }
@@ -254,7 +240,7 @@ bool NatsServer::healthy(bool jetStreamOnly) const {
 NatsCluster::NatsCluster(NatsClusterOptions options) : options_(std::move(options)) {
   if (options_.size == 0) throw std::invalid_argument("a NATS cluster needs a member");
   std::vector<int> clusterPorts;
-  for (std::size_t i = 0; i < options_.size; ++i) clusterPorts.push_back(unusedPort());
+  for (std::size_t i = 0; i < options_.size; ++i) clusterPorts.push_back(freePort());
   for (std::size_t i = 0; i < options_.size; ++i) {
     NatsServerOptions member = options_.member;
     member.serverName = "n" + std::to_string(i + 1);  // JetStream needs distinct names

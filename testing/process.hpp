@@ -71,7 +71,9 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
 /// output; throws std::runtime_error with the command line and its stderr when it fails.
 std::string runChecked(const std::vector<std::string>& argv);
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close).
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read, close),
+/// and never one this process was given before. Thread safe. Throws std::runtime_error
+/// when none can be found.
 int freePort();
 
 /// Path of a built executable ("drover-broker", "droverd", "drover") of this build, or
