@@ -67,21 +67,6 @@ std::string Signer::sign(std::string_view bytes) const {
   return signature;
 }
 
-bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view signature) {
-  if (key == nullptr || EVP_PKEY_id(key) != EVP_PKEY_ED25519) return false;
-  if (signature.size() != crypto_sign_BYTES) return false;
-  requireSodium();
-  std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> pub{};
-  std::size_t size = pub.size();
-  if (EVP_PKEY_get_raw_public_key(key, pub.data(), &size) != 1 || size != pub.size()) {
-    clearOpenSslErrors();
-    return false;
-  }
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(bytes.data()),
-                                     bytes.size(), pub.data()) == 0;
-}
-
 std::string rawPublicKey(EVP_PKEY* key) {
   std::string raw(crypto_sign_PUBLICKEYBYTES, '\0');
   std::size_t size = raw.size();
@@ -92,6 +77,17 @@ std::string rawPublicKey(EVP_PKEY* key) {
     return {};
   }
   return raw;
+}
+
+bool verifySignature(EVP_PKEY* key, std::string_view bytes, std::string_view signature) {
+  if (signature.size() != crypto_sign_BYTES) return false;
+  const std::string pub = rawPublicKey(key);
+  if (pub.empty()) return false;
+  requireSodium();
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                     reinterpret_cast<const unsigned char*>(bytes.data()),
+                                     bytes.size(),
+                                     reinterpret_cast<const unsigned char*>(pub.data())) == 0;
 }
 
 static_assert(envelope::kMacSize == kMacSize);
@@ -147,11 +143,11 @@ VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore
         Reason::SenderMismatch,
         "sender '" + env.sender + "' does not match certificate '" + principal.name + "'");
   }
+  const std::string covered = envelope::signingBytes(env);
   if (macFor) {
     // The cheap check first: a MAC made for us needs no signature check. One that fails
     // (a key the sender knew from before our certificate changed) leaves the signature.
-    if (recipient->pairwise().check(rawPublicKey(principal.publicKey.get()),
-                                    envelope::signingBytes(env), env.mac)) {
+    if (recipient->pairwise().check(rawPublicKey(principal.publicKey.get()), covered, env.mac)) {
       principal.byMac = true;
       return principal;
     }
@@ -162,7 +158,7 @@ VerifiedPrincipal verifyEnvelope(const envelope::Envelope& env, CertificateStore
                                                   recipient->name() + "')");
     }
   }
-  if (!verifySignature(principal.publicKey.get(), envelope::signingBytes(env), env.sig)) {
+  if (!verifySignature(principal.publicKey.get(), covered, env.sig)) {
     throw VerifyError(Reason::BadSignature, "bad signature on " + what);
   }
   return principal;
