@@ -3,9 +3,9 @@
 #include <openssl/bn.h>
 #include <sodium.h>
 
-#include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace drover::security {
 namespace {
@@ -53,8 +53,7 @@ std::optional<Bytes32> montgomeryU(std::string_view edPublic) {
 }  // namespace
 
 PairwiseKeys::PairwiseKeys(const std::array<unsigned char, 64>& ed25519Secret, std::size_t capacity)
-    : ownPublic_(reinterpret_cast<const char*>(ed25519Secret.data()) + 32, 32),
-      capacity_(std::max<std::size_t>(1, capacity)) {
+    : ownPublic_(reinterpret_cast<const char*>(ed25519Secret.data()) + 32, 32), keys_(capacity) {
   if (sodium_init() < 0) throw std::runtime_error("libsodium could not initialise");
   if (crypto_sign_ed25519_sk_to_curve25519(xSecret_.data(), ed25519Secret.data()) != 0) {
     throw std::invalid_argument("the signing key has no X25519 form");
@@ -63,7 +62,7 @@ PairwiseKeys::PairwiseKeys(const std::array<unsigned char, 64>& ed25519Secret, s
 
 PairwiseKeys::~PairwiseKeys() {
   sodium_memzero(xSecret_.data(), xSecret_.size());
-  for (auto& [peer, key] : keys_) sodium_memzero(key.data(), key.size());
+  keys_.forEach([](Key& key) { sodium_memzero(key.data(), key.size()); });
 }
 
 std::optional<PairwiseKeys::Key> PairwiseKeys::derive(std::string_view peerPublicKey) const {
@@ -89,26 +88,17 @@ std::optional<PairwiseKeys::Key> PairwiseKeys::derive(std::string_view peerPubli
 }
 
 std::optional<PairwiseKeys::Key> PairwiseKeys::with(std::string_view peerPublicKey) const {
-  std::string peer(peerPublicKey);
+  const std::string peer(peerPublicKey);
   {
     std::lock_guard lock(mutex_);
-    auto found = keys_.find(peer);
-    if (found != keys_.end()) return found->second;
+    if (const Key* known = keys_.find(peer)) return *known;
   }
   // Derived outside the lock: the X25519 step is the slow part, and threads checking
   // replies from different peers should not wait on each other for it.
   std::optional<Key> key = derive(peerPublicKey);
   if (!key) return std::nullopt;
   std::lock_guard lock(mutex_);
-  if (keys_.emplace(peer, *key).second) {
-    order_.push_back(std::move(peer));
-    while (order_.size() > capacity_) {
-      auto oldest = keys_.find(order_.front());
-      sodium_memzero(oldest->second.data(), oldest->second.size());
-      keys_.erase(oldest);
-      order_.pop_front();
-    }
-  }
+  keys_.put(peer, *key, [](Key& oldest) { sodium_memzero(oldest.data(), oldest.size()); });
   return key;
 }
 
@@ -134,23 +124,17 @@ std::size_t PairwiseKeys::cached() const {
   return keys_.size();
 }
 
-PeerKeys::PeerKeys(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {}
+PeerKeys::PeerKeys(std::size_t capacity) : keys_(capacity) {}
 
 void PeerKeys::learn(const std::string& name, std::string publicKey) {
   std::lock_guard lock(mutex_);
-  const bool added = keys_.insert_or_assign(name, std::move(publicKey)).second;
-  if (!added) return;
-  order_.push_back(name);
-  while (order_.size() > capacity_) {
-    keys_.erase(order_.front());
-    order_.pop_front();
-  }
+  keys_.put(name, std::move(publicKey), [](std::string&) {});
 }
 
 std::string PeerKeys::find(const std::string& name) const {
   std::lock_guard lock(mutex_);
-  auto found = keys_.find(name);
-  return found == keys_.end() ? std::string() : found->second;
+  const std::string* key = keys_.find(name);
+  return key == nullptr ? std::string() : *key;
 }
 
 std::size_t PeerKeys::size() const {

@@ -25,6 +25,49 @@ namespace drover::security {
 
 inline constexpr std::size_t kMacSize = 32;
 
+namespace detail {
+
+// A map that keeps the latest `capacity` keys it was given and forgets the oldest first,
+// so what a peer population can make a process hold is bounded. Its owner locks.
+template <typename Value>
+class RecentMap {
+ public:
+  explicit RecentMap(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
+
+  const Value* find(const std::string& key) const {
+    auto found = map_.find(key);
+    return found == map_.end() ? nullptr : &found->second;
+  }
+
+  /// Sets `key` (one already there keeps its place); `forget` sees each value dropped
+  /// to make room before it goes.
+  template <typename Forget>
+  void put(const std::string& key, Value value, Forget forget) {
+    if (!map_.insert_or_assign(key, std::move(value)).second) return;
+    order_.push_back(key);
+    while (order_.size() > capacity_) {
+      auto oldest = map_.find(order_.front());
+      forget(oldest->second);
+      map_.erase(oldest);
+      order_.pop_front();
+    }
+  }
+
+  template <typename Visit>
+  void forEach(Visit visit) {
+    for (auto& entry : map_) visit(entry.second);
+  }
+
+  std::size_t size() const { return map_.size(); }
+
+ private:
+  std::size_t capacity_;
+  std::unordered_map<std::string, Value> map_;
+  std::deque<std::string> order_;  // insertion order
+};
+
+}  // namespace detail
+
 class PairwiseKeys {
  public:
   using Key = std::array<unsigned char, 32>;
@@ -59,10 +102,8 @@ class PairwiseKeys {
 
   std::array<unsigned char, 32> xSecret_{};
   std::string ownPublic_;  // raw Ed25519
-  std::size_t capacity_;
   mutable std::mutex mutex_;
-  mutable std::unordered_map<std::string, Key> keys_;
-  mutable std::deque<std::string> order_;  // insertion order, for forgetting the oldest
+  mutable detail::RecentMap<Key> keys_;
 };
 
 /// The public keys of peers by name, as their verified messages showed them: which key a
@@ -81,10 +122,8 @@ class PeerKeys {
   std::size_t size() const;
 
  private:
-  std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::string> keys_;
-  std::deque<std::string> order_;
+  detail::RecentMap<std::string> keys_;
 };
 
 }  // namespace drover::security
