@@ -284,9 +284,13 @@ void NatsCluster::waitRouted(std::optional<std::chrono::milliseconds> timeout) {
     return lacking.empty();
   };
   if (waitFor(routed, timeout.value_or(options_.routeTimeout))) return;
+  // The logs go with the test's directory, so their ends travel in the message.
   std::string logs;
-  for (const auto& server : servers_) logs += " " + server->logPath().string();
-  throw std::runtime_error("NATS cluster not routed:" + lacking + " (logs:" + logs + ")");
+  for (const auto& server : servers_) {
+    logs += "\n--- " + server->serverName() + " (" + server->logPath().string() + "):\n" +
+            server->logTail(15);
+  }
+  throw std::runtime_error("NATS cluster not routed:" + lacking + logs);
 }
 
 std::string NatsCluster::metaLeader() const {

@@ -120,7 +120,9 @@ struct NatsClusterOptions {
   /// Template for every member (jetStream, tls, maxPayload...); each member gets the
   /// server name nI (n1, n2, ...) and its own ports.
   NatsServerOptions member;
-  std::chrono::milliseconds routeTimeout{20000};
+  /// A bound, not a wait: a cold three-server cluster elects its JetStream meta leader in
+  /// 2-6 s here, 11-15 s with the cores busy, and a loaded CI run has taken over 20 s.
+  std::chrono::milliseconds routeTimeout{60000};
 };
 
 /// Servers routed to one another on loopback (full mesh of configured routes).
