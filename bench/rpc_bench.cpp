@@ -54,6 +54,7 @@ struct Options {
   std::size_t natsServers = 1;    // nats: more than one is a routed cluster
   std::size_t idleDaemons = 100;  // real droverd left idle; 0: not measured
   long idleSeconds = 30;
+  std::string rssFloor = DROVER_BENCH_RSS_FLOOR;  // empty: the floor is not measured
 };
 
 // A store of its own per fleet, so every secure run starts with a cold certificate cache
@@ -190,6 +191,17 @@ drover::bench::DaemonMemory measureDaemon(const Executables& exe, const std::fil
   memory.idleRssKb = procStatusKb(daemon.pid(), "VmRSS").value_or(-1);
   memory.idleAnonKb = procStatusKb(daemon.pid(), "RssAnon").value_or(-1);
   memory.idleFileKb = procStatusKb(daemon.pid(), "RssFile").value_or(-1);
+  memory.idleByMapping = rssByMapping(daemon.pid());
+  // The floor connects to a drover-broker as droverd does; on NATS there is none to read.
+  if (!options.rssFloor.empty() &&
+      broker.endpoints().transport == drover::bus::TransportKind::Zmq) {
+    drover::testing::Process floor({options.rssFloor, broker.endpoints().publish,
+                                    broker.endpoints().subscribe, (dir / "floor.pid").string()},
+                                   dir / "floor.log");
+    awaitFile(floor, "drover-rss-floor", dir / "floor.pid", 30s);
+    std::this_thread::sleep_for(std::chrono::milliseconds(options.settleMs));
+    memory.floorRssKb = procStatusKb(floor.pid(), "VmRSS").value_or(-1);
+  }
   zmq::context_t context(1);
   drover::rpc::Client client(context, broker.endpoints(), clientName(), "drover");
   memory.pings = pingOne(client, identity, options.daemonPings, options.scenario);
@@ -285,6 +297,8 @@ void addFlags(CLI::App& app, Options& options, Executables& exe) {
   app.add_option("--broker", exe.broker, "drover-broker executable");
   app.add_option("--droverd", exe.droverd, "droverd executable");
   app.add_option("--fleet-sim", exe.fleetSim, "drover-fleet-sim executable");
+  app.add_option("--rss-floor", options.rssFloor,
+                 "drover-rss-floor executable (droverd's libraries alone); empty: skip it");
 }
 
 }  // namespace

@@ -8,6 +8,14 @@
 namespace drover::bench {
 namespace {
 
+constexpr std::size_t kMappingsShown = 8;  // in the table; the JSON has every one
+
+Json mappingsJson(const std::vector<std::pair<std::string, long>>& mappings) {
+  Json out = Json::array();
+  for (const auto& [name, kib] : mappings) out.push_back({{"mapping", name}, {"rss_kib", kib}});
+  return out;
+}
+
 // The reply targets concern the two pings that reach a whole fleet: of 1,000, or of
 // 10,000 with security off.
 std::string targetNote(const SizeRun& run, const ScenarioResult& scenario) {
@@ -57,6 +65,18 @@ void printDaemon(std::FILE* out, const DaemonMemory& d) {
              met ? "met" : "MISSED");
   fmt::print(out, "    of which anonymous {} KiB, file-backed (program, libraries) {} KiB\n",
              d.idleAnonKb, d.idleFileKb);
+  std::string largest;
+  for (std::size_t i = 0; i < std::min<std::size_t>(kMappingsShown, d.idleByMapping.size()); ++i) {
+    largest += fmt::format("{}{} {}", i == 0 ? "" : ", ", d.idleByMapping[i].first,
+                           d.idleByMapping[i].second);
+  }
+  if (!largest.empty()) fmt::print(out, "    largest, KiB: {}\n", largest);
+  if (d.floorRssKb >= 0) {
+    fmt::print(out,
+               "  libzmq + OpenSSL + libsodium alone, used at their least (drover-rss-floor): "
+               "{} KiB = {:.2f} MB\n",
+               d.floorRssKb, static_cast<double>(d.floorRssKb) * 1024.0 / 1e6);
+  }
   fmt::print(out, "  RSS after {} pings:         {:>7} KiB = {:.2f} MB\n", d.pings.repeat,
              d.afterPingsRssKb, static_cast<double>(d.afterPingsRssKb) * 1024.0 / 1e6);
   fmt::print(out, "  peak RSS (VmHWM):             {:>7} KiB;  threads: {}\n", d.peakRssKb,
@@ -229,6 +249,8 @@ Json toJson(const BenchReport& report) {
                           {"settle_ms", d.settleMs},
                           {"idle_rss_anon_kib", d.idleAnonKb},
                           {"idle_rss_file_kib", d.idleFileKb},
+                          {"idle_rss_by_mapping_kib", mappingsJson(d.idleByMapping)},
+                          {"floor_rss_kib", d.floorRssKb},
                           {"rss_after_pings_kib", d.afterPingsRssKb},
                           {"peak_rss_kib", d.peakRssKb},
                           {"threads", d.threads},

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/rpc/scenarios.hpp"
@@ -39,9 +40,14 @@ struct SizeRun {
 };
 
 struct DaemonMemory {
-  long idleRssKb = 0;        // VmRSS once ready + settle time
-  long idleAnonKb = 0;       // of which anonymous (heap, stacks): the daemon's own
-  long idleFileKb = 0;       // of which file pages (executable, shared libraries)
+  long idleRssKb = 0;   // VmRSS once ready + settle time
+  long idleAnonKb = 0;  // of which anonymous (heap, stacks): the daemon's own
+  long idleFileKb = 0;  // of which file pages (executable, shared libraries)
+  // VmRSS once ready, by mapping (the program, each library, heap...), largest first.
+  std::vector<std::pair<std::string, long>> idleByMapping;
+  // drover-rss-floor's VmRSS: libzmq, OpenSSL and libsodium used at their least, without
+  // Drover; -1 when not measured.
+  long floorRssKb = -1;
   long afterPingsRssKb = 0;  // VmRSS after answering the pings
   long peakRssKb = 0;        // VmHWM at the end
   long threads = 0;

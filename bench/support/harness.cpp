@@ -1,9 +1,12 @@
 #include "bench/support/harness.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,16 +26,6 @@ std::string logTail(const testing::Process& process) {
   constexpr std::size_t kTail = 2000;
   if (log.size() > kTail) log = "..." + log.substr(log.size() - kTail);
   return log;
-}
-
-// Waits for `file` while `process` lives; throws with its log tail otherwise.
-void awaitFile(testing::Process& process, const std::string& what,
-               const std::filesystem::path& file, std::chrono::milliseconds timeout) {
-  bool appeared = testing::waitFor(
-      [&] { return std::filesystem::exists(file) || !process.running(); }, timeout);
-  if (appeared && std::filesystem::exists(file)) return;
-  throw std::runtime_error(what + (process.running() ? " not ready in time" : " exited") +
-                           "; log " + process.logPath().string() + ":\n" + logTail(process));
 }
 
 std::vector<std::string> brokerArgv(const Executables& exe, const std::filesystem::path& workDir,
@@ -55,6 +48,15 @@ std::vector<std::string> brokerArgv(const Executables& exe, const std::filesyste
 }
 
 }  // namespace
+
+void awaitFile(testing::Process& process, const std::string& what,
+               const std::filesystem::path& file, std::chrono::milliseconds timeout) {
+  bool appeared = testing::waitFor(
+      [&] { return std::filesystem::exists(file) || !process.running(); }, timeout);
+  if (appeared && std::filesystem::exists(file)) return;
+  throw std::runtime_error(what + (process.running() ? " not ready in time" : " exited") +
+                           "; log " + process.logPath().string() + ":\n" + logTail(process));
+}
 
 BrokerProcess::BrokerProcess(const Executables& exe, const std::filesystem::path& workDir,
                              const BrokerSpec& spec)
@@ -280,6 +282,32 @@ std::optional<long> procStatusKb(pid_t pid, const std::string& field) {
 
 std::optional<long> processPssKb(pid_t pid) {
   return procField("/proc/" + std::to_string(pid) + "/smaps_rollup", "Pss");
+}
+
+std::vector<std::pair<std::string, long>> rssByMapping(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+  std::map<std::string, long> kib;
+  std::string line;
+  std::string mapping;
+  while (std::getline(in, line)) {
+    if (line.rfind("Rss:", 0) == 0) {
+      kib[mapping] += std::strtol(line.c_str() + 4, nullptr, 10);
+    } else if (!line.empty() && std::isxdigit(static_cast<unsigned char>(line[0])) != 0 &&
+               line.find('-') < line.find(' ')) {
+      // "start-end perms offset dev inode [path]": the path's file name, or what the
+      // kernel calls the region ([heap], [stack]); nameless regions are anonymous.
+      std::istringstream fields(line);
+      std::string skip;
+      std::string path;
+      for (int i = 0; i < 5; ++i) fields >> skip;
+      fields >> path;
+      mapping = path.empty() ? "[anonymous]" : std::filesystem::path(path).filename().string();
+    }
+  }
+  std::vector<std::pair<std::string, long>> sorted(kib.begin(), kib.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  return sorted;
 }
 
 std::optional<double> processRunMs(pid_t pid) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -148,6 +149,11 @@ class RegistryProcess {
   testing::Process process_;
 };
 
+/// Waits (up to `timeout`) for `file` to appear while `process` lives, as a daemon
+/// writes its pid file once ready; throws with `what` and the process's log tail.
+void awaitFile(testing::Process& process, const std::string& what,
+               const std::filesystem::path& file, std::chrono::milliseconds timeout);
+
 /// User plus system CPU time a process has used so far, in ms (/proc/PID/stat);
 /// nullopt when unreadable. Resolution is the kernel's clock tick (10 ms).
 std::optional<double> processCpuMs(pid_t pid);
@@ -165,6 +171,11 @@ std::optional<long> procStatusKb(pid_t pid, const std::string& field);
 /// (libraries, the program) divided among the processes mapping them. nullopt when
 /// unreadable.
 std::optional<long> processPssKb(pid_t pid);
+
+/// The process's resident memory by mapping (/proc/PID/smaps), largest first, in KiB:
+/// each file by its name (the program, each shared library), [heap], [stack] and
+/// [anonymous]. Empty when unreadable.
+std::vector<std::pair<std::string, long>> rssByMapping(pid_t pid);
 
 /// Context switches of all the process's threads so far, voluntary and not: each time a
 /// thread went to sleep or was put off the CPU (/proc/PID/task/*/status). An idle
