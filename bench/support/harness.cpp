@@ -222,7 +222,13 @@ std::vector<std::string> registryArgv(const Executables& exe, const bus::Endpoin
     return argv;
   }
   auto ca = security::CertificateAuthority::load(secure->caDir);
-  auto credentials = testing::issueCredentials(ca, workDir, identity, security::Role::Provisioner);
+  // Each fleet size of a run starts a registry, and the CA refuses a second live
+  // certificate for one name: the first one issued serves them all.
+  const std::filesystem::path dir = secure->caDir / "registry";
+  testing::Credentials credentials{dir / (identity + ".key"), dir / (identity + ".pem")};
+  if (!std::filesystem::exists(credentials.cert)) {
+    credentials = testing::issueCredentials(ca, dir, identity, security::Role::Provisioner);
+  }
   argv.insert(argv.end(),
               {"--security-ca-file", ca.certificateFile().string(), "--security-crl-file",
                ca.crlFile().string(), "--security-cert-file", credentials.cert.string(),
