@@ -30,8 +30,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$drover" cert ca create --dir "$work/ca" --name "Timings CA" >/dev/null
-"$drover" cert issue --dir "$work/ca" --name bench.admin --role admin \
+ca_dir="$work/ca"
+# shellcheck source=scripts/lib/droverd.sh
+. "$root/scripts/lib/droverd.sh"
+"$drover" cert ca create --dir "$ca_dir" --name "Timings CA" >/dev/null
+"$drover" cert issue --dir "$ca_dir" --name bench.admin --role admin \
   --out-key "$work/admin.key" --out-cert "$work/admin.pem" >/dev/null
 
 ingress="ipc://$work/ingress.sock"
@@ -48,16 +51,7 @@ for i in $(seq 1 "$count"); do
   mkdir -p "$dir/agents"
   printf 'region: %s\nrole: web\nindex: %d\n' "${regions[$((i % 3))]}" "$i" >"$dir/facts.yaml"
   echo "$name" >>"$work/nodes.txt"
-  "$drover" cert issue --dir "$work/ca" --name "$name" --role node \
-    --out-key "$dir/node.key" --out-cert "$dir/node.pem" >/dev/null
-  "$build/node/droverd" --identity "$name" --broker-publish "$ingress" --broker-subscribe "$egress" \
-    --facts-file "$dir/facts.yaml" --ddl-dirs "$root/ddl" --agents-dir "$dir/agents" \
-    --pid-file "$dir/droverd.pid" \
-    --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
-    --security-cert-file "$dir/node.pem" --security-key-file "$dir/node.key" \
-    --security-policy-dir "$root/etc/policies" --security-audit-log "$dir/audit.log" \
-    >"$dir/droverd.log" 2>&1 &
-  pids+=($!)
+  start_secure_droverd "$name" "$dir"
 done
 
 cat >"$work/client.yaml" <<CONFIG
@@ -66,8 +60,8 @@ broker:
   subscribe: $egress
 ddl_dirs: [$root/ddl]
 security:
-  ca_file: $work/ca/ca.crt
-  crl_file: $work/ca/crl.pem
+  ca_file: $ca_dir/ca.crt
+  crl_file: $ca_dir/crl.pem
   cert_file: $work/admin.pem
   key_file: $work/admin.key
 CONFIG

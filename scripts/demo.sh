@@ -48,8 +48,11 @@ lab_pids+=("$notify_pid")
 # Security is on, as in production: a CA, one certificate per principal, the shipped
 # example policies (etc/policies) and an audit log per node.
 drover="$build/cli/drover"
-"$drover" cert ca create --dir "$work/ca" --name "Demo Collective CA" >/dev/null
-"$drover" cert issue --dir "$work/ca" --name demo.admin --role admin \
+ca_dir="$work/ca"
+# shellcheck source=scripts/lib/droverd.sh
+. "$root/scripts/lib/droverd.sh"
+"$drover" cert ca create --dir "$ca_dir" --name "Demo Collective CA" >/dev/null
+"$drover" cert issue --dir "$ca_dir" --name demo.admin --role admin \
   --out-key "$work/demo.admin.key" --out-cert "$work/demo.admin.pem" >/dev/null
 
 ingress="ipc://$work/ingress.sock"
@@ -81,16 +84,7 @@ maintenance: false
 FACTS
   printf 'role::%s\nprofile::base\n' "$role" >"$dir/classes.txt"
   if [ "$role" = web ]; then cp "$root/agents/examples/echo" "$root/agents/examples/echo.json" "$dir/agents/"; fi
-  "$drover" cert issue --dir "$work/ca" --name "$name" --role node \
-    --out-key "$dir/node.key" --out-cert "$dir/node.pem" >/dev/null
-  "$build/node/droverd" --identity "$name" --broker-publish "$ingress" --broker-subscribe "$egress" \
-    --facts-file "$dir/facts.yaml" --classes-file "$dir/classes.txt" --ddl-dirs "$root/ddl" \
-    --agents-dir "$dir/agents" --pid-file "$dir/droverd.pid" \
-    --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
-    --security-cert-file "$dir/node.pem" --security-key-file "$dir/node.key" \
-    --security-policy-dir "$root/etc/policies" --security-audit-log "$dir/audit.log" \
-    >"$dir/droverd.log" 2>&1 &
-  pids+=($!)
+  start_secure_droverd "$name" "$dir" --classes-file "$dir/classes.txt"
 done
 for spec in "${nodes[@]}"; do
   read -r name _ <<<"$spec"
@@ -103,8 +97,8 @@ broker:
   subscribe: $egress
 ddl_dirs: [$root/ddl, $root/agents/examples]
 security:
-  ca_file: $work/ca/ca.crt
-  crl_file: $work/ca/crl.pem
+  ca_file: $ca_dir/ca.crt
+  crl_file: $ca_dir/crl.pem
   cert_file: $work/demo.admin.pem
   key_file: $work/demo.admin.key
 CONFIG
@@ -217,16 +211,7 @@ start_node() {
   mkdir -p "$dir/root/etc" "$dir/agents"
   printf '%s' "$facts" >"$dir/facts.yaml"
   : >"$dir/classes.txt"
-  "$drover" cert issue --dir "$work/ca" --name "$name" --role node \
-    --out-key "$dir/node.key" --out-cert "$dir/node.pem" >/dev/null
-  "$build/node/droverd" --identity "$name" --broker-publish "$ingress" --broker-subscribe "$egress" \
-    --facts-file "$dir/facts.yaml" --classes-file "$dir/classes.txt" --ddl-dirs "$root/ddl" \
-    --agents-dir "$dir/agents" --pid-file "$dir/droverd.pid" --root "$dir/root" \
-    --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
-    --security-cert-file "$dir/node.pem" --security-key-file "$dir/node.key" \
-    --security-policy-dir "$root/etc/policies" --security-audit-log "$dir/audit.log" \
-    "$@" >"$dir/droverd.log" 2>&1 &
-  pids+=($!)
+  start_secure_droverd "$name" "$dir" --classes-file "$dir/classes.txt" --root "$dir/root" "$@"
 }
 
 # The masters' droverds host puppetca for their puppetserver and say, in their facts,
@@ -269,13 +254,13 @@ continent: $continent
 " --puppet-confdir /etc/puppet --hosts-file /etc/hosts
 done
 
-"$drover" cert issue --dir "$work/ca" --name demo.provisioner --role provisioner \
+"$drover" cert issue --dir "$ca_dir" --name demo.provisioner --role provisioner \
   --out-key "$work/demo.provisioner.key" --out-cert "$work/demo.provisioner.pem" >/dev/null
 # The live page and /metrics on a free loopback port (README "The live provisioning page").
 page_port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$build/provisioner/drover-provisioner" --config "$work/provisioner.yaml" --identity demo.provisioner \
   --broker-publish "$ingress" --broker-subscribe "$egress" \
-  --security-ca-file "$work/ca/ca.crt" --security-crl-file "$work/ca/crl.pem" \
+  --security-ca-file "$ca_dir/ca.crt" --security-crl-file "$ca_dir/crl.pem" \
   --security-cert-file "$work/demo.provisioner.pem" --security-key-file "$work/demo.provisioner.key" \
   --state-db "$work/provisioner.db" --flow-file "$root/etc/flows/classic.yaml" \
   --master-facts region,country,continent --metrics-listen "127.0.0.1:$page_port" \
