@@ -233,7 +233,11 @@ std::optional<Json> lookupAll(const Json& object, std::string_view path) {
 }
 
 std::string asText(const Json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  // Values come from facts, deployment files and replies, whose strings may hold bytes
+  // that are not UTF-8: a structure keeps them readable (U+FFFD) instead of refusing to
+  // render, as a string on its own keeps its bytes.
+  return value.is_string() ? value.get<std::string>()
+                           : value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 }  // namespace drover::templating

@@ -123,7 +123,8 @@ const Json* lookupPath(const Json& object, std::string_view path);
 /// before the first "*" is absent.
 std::optional<Json> lookupAll(const Json& object, std::string_view path);
 
-/// A string value as it is, any other value as JSON.
+/// A string value as it is, any other value as JSON (bytes in it that are not UTF-8 as
+/// U+FFFD).
 std::string asText(const Json& value);
 
 }  // namespace drover::templating

@@ -37,6 +37,17 @@ std::string checkError(const std::string& text) {
   return "";
 }
 
+// A structure holding a string that is not UTF-8 (a fact read from a file, say) still
+// renders: the bad byte becomes U+FFFD; a string on its own keeps its bytes.
+TEST(TemplateRender, AStructureWithBytesThatAreNotUtf8StillRenders) {
+  Json ctx = context();
+  ctx["node"]["facts"]["motd"] = std::string("caf\xe9");
+  ctx["node"]["facts"]["tags"] = Json::array({std::string("ok"), std::string("\x95x")});
+  EXPECT_EQ(Template::parse("tags {{node.facts.tags}}").renderText(ctx),
+            "tags [\"ok\",\"\xef\xbf\xbdx\"]");
+  EXPECT_EQ(Template::parse("motd {{node.facts.motd}}").renderText(ctx), "motd caf\xe9");
+}
+
 TEST(Template, ReplacesPathsInText) {
   EXPECT_EQ(renderString("{{node.identity}} in {{node.facts.region}}"), "Web-1 in eu-west-1");
   EXPECT_EQ(renderString("{{ node.facts.os.family }}"), "Debian");
